@@ -1,0 +1,53 @@
+//! The one command list. The Tauri shell's `rpc` command and the server's
+//! `POST /api/rpc` both take a [`Command`] and answer with its JSON, so the UI
+//! speaks the same language to either host; the REST routes of the HTTP spec
+//! map onto the same functions.
+
+use crate::error::ApiError;
+use crate::{queries, App};
+use causeway_core::IncidentStatus;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "command", content = "args", rename_all = "camelCase")]
+pub enum Command {
+    /// → `IncidentList`
+    ListIncidents,
+    /// → `IncidentDetail`
+    GetIncident { id: String },
+    /// → `SignalList`
+    #[serde(rename_all = "camelCase")]
+    ListSignals {
+        #[serde(default)]
+        unassigned: bool,
+    },
+    /// → `DeadLetterList`
+    ListDeadLetters,
+    /// → `Replayed`: puts a dead letter's exact bytes back into the inbox.
+    ReplayDeadLetter { id: i64 },
+    /// → `IncidentSummary`: a person acknowledges, investigates or resolves.
+    SetIncidentStatus { id: String, status: IncidentStatus },
+}
+
+/// Runs a command and returns its answer as JSON.
+pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, ApiError> {
+    fn json<T: Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
+        serde_json::to_value(v).map_err(|e| ApiError::new("internal", e.to_string()))
+    }
+    match command {
+        Command::ListIncidents => json(queries::list_incidents(app).await?),
+        Command::GetIncident { id } => json(queries::get_incident(app, id).await?),
+        Command::ListSignals { unassigned } => json(queries::list_signals(app, unassigned).await?),
+        Command::ListDeadLetters => json(queries::list_dead_letters(app).await?),
+        Command::ReplayDeadLetter { id } => json(app.replay_dead_letter(id).await?),
+        Command::SetIncidentStatus { id, status } => {
+            json(app.set_incident_status(id, status).await?)
+        }
+    }
+}
+
+/// Parses a raw command from a transport, with a `{code, message}` error.
+pub fn parse(value: serde_json::Value) -> Result<Command, ApiError> {
+    serde_json::from_value(value).map_err(|e| ApiError::bad_request(format!("not a command: {e}")))
+}

@@ -1,0 +1,118 @@
+//! `causeway-app`: the one host-agnostic API.
+//!
+//! The Tauri shell and the HTTP server are both thin hosts around an [`App`]:
+//! they hand it webhook bodies and [`commands::Command`]s and forward its
+//! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
+
+pub mod commands;
+pub mod demo;
+pub mod error;
+pub mod metrics;
+mod pipeline;
+mod queries;
+pub mod replay;
+pub mod views;
+
+pub use commands::{dispatch, Command};
+pub use error::ApiError;
+pub use pipeline::{Accepted, WebhookRejection};
+pub use views::ChangeEvent;
+
+use causeway_core::Engine;
+use causeway_store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, Notify};
+
+/// A running Causeway over one data dir. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    engine: Arc<Mutex<Engine>>,
+    events: broadcast::Sender<ChangeEvent>,
+    wake: Arc<Notify>,
+    metrics: Arc<metrics::Metrics>,
+}
+
+impl App {
+    /// Opens the store in `data_dir` and restores the engine's state. Call
+    /// [`App::start`] inside a tokio runtime to begin processing.
+    pub fn open(data_dir: &Path) -> Result<App, ApiError> {
+        let store = Store::open(data_dir)?;
+        let saved = store.read_blocking(causeway_store::engine_state::load)?;
+        let engine = match saved {
+            Some(json) => serde_json::from_str(&json).map_err(|e| {
+                ApiError::new("storage", format!("the saved correlation state is unreadable: {e}"))
+            })?,
+            None => Engine::default(),
+        };
+        let (events, _) = broadcast::channel(256);
+        Ok(App {
+            store,
+            engine: Arc::new(Mutex::new(engine)),
+            events,
+            wake: Arc::new(Notify::new()),
+            metrics: Arc::new(metrics::Metrics::default()),
+        })
+    }
+
+    /// Starts the inbox processor: it drains what a previous run left
+    /// unprocessed (a crash after the 202), then waits for new payloads.
+    pub fn start(&self) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            loop {
+                app.drain().await;
+                app.wake.notified().await;
+            }
+        });
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.store.data_dir().to_path_buf()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.metrics
+    }
+
+    /// Change notifications for the UI.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, e: ChangeEvent) {
+        // No subscriber is fine: nobody is looking.
+        let _ = self.events.send(e);
+    }
+}
+
+/// The platform's app-data folder for Causeway (`~/.local/share/causeway` on
+/// Linux), or `CAUSEWAY_DATA_DIR` when set.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CAUSEWAY_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    platform_data_dir().join("causeway")
+}
+
+fn platform_data_dir() -> PathBuf {
+    let home = || std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    if cfg!(target_os = "macos") {
+        home().join("Library/Application Support")
+    } else if cfg!(windows) {
+        std::env::var_os("APPDATA").map(PathBuf::from).unwrap_or_else(home)
+    } else {
+        std::env::var_os("XDG_DATA_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home().join(".local/share"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

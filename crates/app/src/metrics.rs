@@ -1,0 +1,60 @@
+//! Counters for `/metrics` (Prometheus text format) and the health page.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// Named counters with one label set each, rendered in a stable order.
+#[derive(Default)]
+pub struct Metrics {
+    counters: Mutex<BTreeMap<(&'static str, String), u64>>,
+}
+
+/// (name, help) of every counter we expose.
+const HELP: &[(&str, &str)] = &[
+    ("causeway_events_received_total", "Payloads committed to the inbox, per connector."),
+    ("causeway_events_normalized_total", "Payloads normalized into signals, per connector."),
+    ("causeway_events_dead_lettered_total", "Payloads kept in dead letters, per connector."),
+    ("causeway_signals_total", "Signals produced by normalization, per connector."),
+    ("causeway_correlation_decisions_total", "Correlation decisions, per strategy (unassigned included)."),
+    ("causeway_incidents_created_total", "Incidents opened by the engine."),
+];
+
+impl Metrics {
+    /// Adds `n` to counter `name` with label `label="value"` (empty: no label).
+    pub fn add(&self, name: &'static str, label: &str, n: u64) {
+        if let Ok(mut c) = self.counters.lock() {
+            *c.entry((name, label.to_string())).or_default() += n;
+        }
+    }
+
+    pub fn get(&self, name: &'static str, label: &str) -> u64 {
+        self.counters
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&(name, label.to_string())).copied())
+            .unwrap_or(0)
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let counters = self.counters.lock().map(|c| c.clone()).unwrap_or_default();
+        let mut out = String::new();
+        for (name, help) in HELP {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
+            for ((n, label), v) in counters.iter().filter(|((n, _), _)| n == name) {
+                if label.is_empty() {
+                    out.push_str(&format!("{n} {v}\n"));
+                } else {
+                    out.push_str(&format!("{n}{{{label}}} {v}\n"));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `key="value"` with the value escaped for the text format.
+pub fn label(key: &str, value: &str) -> String {
+    let v = value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    format!("{key}=\"{v}\"")
+}

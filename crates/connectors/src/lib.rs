@@ -1,0 +1,71 @@
+//! Connectors: each provider in its own folder, each turning that provider's
+//! payloads into canonical [`Signal`]s.
+//!
+//! A webhook body is first committed raw to the inbox; normalization happens
+//! afterwards, and a payload that fails it goes to dead letters with its error,
+//! so nothing accepted is lost. Normalizers never panic on input.
+
+pub mod alertmanager;
+mod labels;
+
+use causeway_core::Signal;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+pub use labels::{entity_from_labels, label_fingerprint};
+
+/// Where and when a payload arrived; everything a normalizer may not invent.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub project: &'a str,
+    pub instance: &'a str,
+    /// Arrival time (a replay line's `at`): the fallback when the payload has none.
+    pub received_at: DateTime<Utc>,
+    /// Reference to the raw payload (`inbox:42`, `line:7`); `#i` is appended per item.
+    pub raw_ref: &'a str,
+}
+
+/// Why a payload could not be normalized. Safe to show: it names fields, not values.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NormalizeError {
+    #[error("body is not JSON: {0}")]
+    NotJson(String),
+    #[error("{0}")]
+    Shape(String),
+    #[error("no normalizer for source '{0}' yet")]
+    UnknownSource(String),
+}
+
+/// Turns one provider's payloads into signals.
+pub trait Normalizer: Send + Sync {
+    /// The connector id used in webhook routes and replay lines.
+    fn id(&self) -> &'static str;
+    /// How many items the payload carries (the webhook's `{"accepted": N}`).
+    fn item_count(&self, body: &Value) -> usize;
+    /// One signal per item, in payload order.
+    fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError>;
+}
+
+/// The normalizer for a connector id, when one exists.
+pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
+    match id {
+        "alertmanager" => Some(&alertmanager::Alertmanager),
+        _ => None,
+    }
+}
+
+/// Parses a body as JSON, with an error that says where it broke.
+pub fn parse_json(body: &[u8]) -> Result<Value, NormalizeError> {
+    serde_json::from_slice(body).map_err(|e| NormalizeError::NotJson(e.to_string()))
+}
+
+/// Parses a body with the named connector: the whole path from bytes to signals.
+pub fn normalize_bytes(
+    connector_id: &str,
+    body: &[u8],
+    ctx: &Context<'_>,
+) -> Result<Vec<Signal>, NormalizeError> {
+    let n = normalizer(connector_id)
+        .ok_or_else(|| NormalizeError::UnknownSource(connector_id.to_string()))?;
+    n.normalize(&parse_json(body)?, ctx)
+}

@@ -1,0 +1,255 @@
+//! What an incident's signals say together: the causal graph, a first root
+//! cause ranking, the impacted entities and a one-line insight.
+//!
+//! This first ranking uses the owner chain and earliest onset; the topology
+//! and the pattern library refine it later, behind the same `Analysis` shape.
+
+use crate::correlate::describe;
+use crate::entity::Entity;
+use crate::incident::RootCause;
+use crate::signal::{Signal, SignalStatus};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// A node of an incident's graph: an entity and how many signals it carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphNode {
+    pub id: Entity,
+    pub kind: String,
+    pub label: String,
+    pub signal_count: u32,
+    pub firing: u32,
+    pub root: bool,
+    /// Present in the graph only because a signal's entity implies it.
+    pub inferred: bool,
+}
+
+/// A typed edge: `owns`, `runs-on`, `selects`, `calls`, `uses-config`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphEdge {
+    pub from: Entity,
+    pub to: Entity,
+    pub relation: String,
+    pub inferred: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Graph {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+}
+
+/// The incident's reading of its signals.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Analysis {
+    pub root_cause: Option<RootCause>,
+    pub impacted: Vec<Entity>,
+    pub insight: Option<String>,
+    pub graph: Graph,
+}
+
+/// Analyses the signals of one incident (any order; the result is ordered).
+pub fn analyse(signals: &[Signal]) -> Analysis {
+    // Earliest onset per entity.
+    let mut onset: BTreeMap<Entity, (DateTime<Utc>, &Signal)> = BTreeMap::new();
+    let mut counts: BTreeMap<Entity, (u32, u32)> = BTreeMap::new();
+    for s in signals {
+        let Some(e) = &s.entity else { continue };
+        let c = counts.entry(e.clone()).or_default();
+        c.0 += 1;
+        c.1 += u32::from(s.status == SignalStatus::Firing);
+        let slot = onset.entry(e.clone()).or_insert((s.occurred_at, s));
+        if (s.occurred_at, &s.id) < (slot.0, &slot.1.id) {
+            *slot = (s.occurred_at, s);
+        }
+    }
+    let mut order: Vec<(&Entity, &(DateTime<Utc>, &Signal))> = onset.iter().collect();
+    order.sort_by(|a, b| (a.1 .0, a.0).cmp(&(b.1 .0, b.0)));
+
+    let root_cause = rank_root(&order);
+    let root = root_cause.as_ref().map(|r| r.entity.clone());
+
+    let mut nodes: BTreeMap<Entity, GraphNode> = BTreeMap::new();
+    let mut edges: Vec<GraphEdge> = Vec::new();
+    for (e, (n, firing)) in &counts {
+        nodes.insert(e.clone(), node(e, *n, *firing, false));
+        if let Some(owner) = e.inferred_owner() {
+            nodes
+                .entry(owner.clone())
+                .or_insert_with(|| node(&owner, 0, 0, true));
+            edges.push(GraphEdge {
+                from: owner,
+                to: e.clone(),
+                relation: "owns".into(),
+                inferred: true,
+            });
+        }
+    }
+    if let Some(r) = &root {
+        if let Some(n) = nodes.get_mut(r) {
+            n.root = true;
+        }
+    }
+    edges.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+    edges.dedup();
+
+    let impacted: Vec<Entity> = counts
+        .keys()
+        // What the root owns is part of it, not impacted by it.
+        .filter(|e| root.as_ref().is_none_or(|r| *e != r && e.workload() != *r))
+        .cloned()
+        .collect();
+    let insight = root_cause.as_ref().map(|r| {
+        // The earliest signal on the root or on what it owns.
+        let title = order
+            .iter()
+            .find(|(e, _)| **e == r.entity || e.workload() == r.entity)
+            .map_or("", |(_, (_, s))| s.title.as_str());
+        match impacted.len() {
+            0 => format!("Root cause: {} — {}", describe(&r.entity), title),
+            n => format!(
+                "Root cause: {} — {}, affecting {} other entit{}",
+                describe(&r.entity),
+                title,
+                n,
+                if n == 1 { "y" } else { "ies" }
+            ),
+        }
+    });
+    Analysis {
+        root_cause,
+        impacted,
+        insight,
+        graph: Graph {
+            nodes: nodes.into_values().collect(),
+            edges,
+        },
+    }
+}
+
+/// First ranking: when every alerting entity belongs to one workload, that
+/// workload is the cause; otherwise the entity with the earliest onset.
+fn rank_root(order: &[(&Entity, &(DateTime<Utc>, &Signal))]) -> Option<RootCause> {
+    let (first, (at, sig)) = order.first()?;
+    let workloads: std::collections::BTreeSet<Entity> =
+        order.iter().map(|(e, _)| e.workload()).collect();
+    if order.len() > 1 && workloads.len() == 1 {
+        let w = workloads.into_iter().next()?;
+        return Some(RootCause {
+            explanation: format!(
+                "all {} alerting entities belong to {}; first: \"{}\"",
+                order.len(),
+                describe(&w),
+                sig.title
+            ),
+            entity: w,
+            confidence: 0.8,
+        });
+    }
+    let explanation = match order.get(1) {
+        Some((_, (next, _))) if next == at => format!(
+            "earliest onset, tied with other entities: \"{}\"",
+            sig.title
+        ),
+        Some((_, (next, _))) => format!(
+            "earliest onset: \"{}\" began {} before any other entity alerted",
+            sig.title,
+            crate::correlate::human_secs((*next - *at).num_seconds())
+        ),
+        None => format!("the only entity alerting: \"{}\"", sig.title),
+    };
+    Some(RootCause {
+        entity: (*first).clone(),
+        confidence: if order.len() == 1 { 0.9 } else { 0.6 },
+        explanation,
+    })
+}
+
+fn node(e: &Entity, signal_count: u32, firing: u32, inferred: bool) -> GraphNode {
+    GraphNode {
+        id: e.clone(),
+        kind: e.kind.clone(),
+        label: e.name.clone(),
+        signal_count,
+        firing,
+        root: false,
+        inferred,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal::{Severity, SignalKind};
+    use chrono::TimeZone;
+
+    fn sig(entity: &str, min: i64, title: &str) -> Signal {
+        Signal {
+            id: format!("s-{entity}-{min}"),
+            project: "p".into(),
+            connector_instance: "i".into(),
+            source_type: "ALERTMANAGER".into(),
+            external_id: None,
+            source_ref: None,
+            kind: SignalKind::Alert,
+            status: SignalStatus::Firing,
+            severity: Severity::High,
+            title: title.into(),
+            description: None,
+            service: None,
+            environment: None,
+            region: None,
+            team: None,
+            entity: Some(Entity::parse(entity).unwrap()),
+            correlation_key: "k".into(),
+            fingerprint: format!("f-{entity}"),
+            trace_id: None,
+            span_id: None,
+            request_id: None,
+            tags: Default::default(),
+            occurred_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+                + chrono::Duration::minutes(min),
+            received_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            ended_at: None,
+            external_url: None,
+            raw_ref: None,
+        }
+    }
+
+    #[test]
+    fn one_workload_is_its_own_root_and_not_impacted() {
+        let a = analyse(&[
+            sig("deployment/shop/cart", 2, "replicas"),
+            sig("pod/shop/cart-7d9f8b6c5-x2b4k", 0, "OOM"),
+        ]);
+        let r = a.root_cause.unwrap();
+        assert_eq!(r.entity.to_string(), "deployment/shop/cart");
+        assert!(a.impacted.is_empty());
+        assert_eq!(a.insight.as_deref(), Some("Root cause: Deployment shop/cart — OOM"));
+        let root: Vec<_> = a.graph.nodes.iter().filter(|n| n.root).collect();
+        assert_eq!(root.len(), 1);
+        assert_eq!(a.graph.edges.len(), 1);
+        assert_eq!(a.graph.edges[0].relation, "owns");
+    }
+
+    #[test]
+    fn earliest_onset_across_workloads_and_the_rest_impacted() {
+        let a = analyse(&[
+            sig("deployment/shop/frontend", 3, "slow"),
+            sig("statefulset/shop/db", 0, "disk full"),
+            sig("deployment/shop/cart", 3, "errors"),
+        ]);
+        let r = a.root_cause.unwrap();
+        assert_eq!(r.entity.to_string(), "statefulset/shop/db");
+        assert!(r.explanation.contains("3 min before"), "{}", r.explanation);
+        assert_eq!(a.impacted.len(), 2);
+        assert!(a.insight.unwrap().ends_with("affecting 2 other entities"));
+        assert!(analyse(&[]).root_cause.is_none());
+    }
+}

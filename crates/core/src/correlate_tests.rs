@@ -1,0 +1,154 @@
+//! Time-scripted scenarios for the engine's stages.
+
+use super::*;
+use chrono::TimeZone;
+
+fn t(min: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap() + chrono::Duration::minutes(min)
+}
+
+fn sig(fp: &str, entity: Option<&str>, sev: Severity, status: SignalStatus, min: i64) -> Signal {
+    Signal {
+        id: format!("sig-{fp}-{min}"),
+        project: "default".into(),
+        connector_instance: "alertmanager".into(),
+        source_type: "ALERTMANAGER".into(),
+        external_id: None,
+        source_ref: None,
+        kind: crate::SignalKind::Alert,
+        status,
+        severity: sev,
+        title: format!("alert {fp}"),
+        description: None,
+        service: None,
+        environment: None,
+        region: None,
+        team: None,
+        entity: entity.map(|e| Entity::parse(e).unwrap()),
+        correlation_key: fp.into(),
+        fingerprint: fp.into(),
+        trace_id: None,
+        span_id: None,
+        request_id: None,
+        tags: Default::default(),
+        occurred_at: t(min),
+        received_at: t(min),
+        ended_at: (status == SignalStatus::Resolved).then(|| t(min)),
+        external_url: None,
+        raw_ref: None,
+    }
+}
+
+fn attach(d: Decision) -> (CorrelationLink, bool, IncidentState) {
+    match d {
+        Decision::Attach {
+            link,
+            opened,
+            incident,
+        } => (link, opened, incident),
+        Decision::Unassigned { reason } => panic!("expected attach, got unassigned: {reason}"),
+    }
+}
+
+use SignalStatus::{Firing, Resolved};
+
+#[test]
+fn pods_of_one_deployment_group_within_the_window() {
+    let mut e = Engine::default();
+    let a = e.observe(&sig("a", Some("pod/shop/cart-7d9f8b6c5-x2b4k"), Severity::High, Firing, 0));
+    let (l, opened, inc) = attach(a);
+    assert!(opened);
+    assert_eq!(l.strategy, LinkStrategy::Rule);
+    assert_eq!(inc.status, IncidentStatus::Building);
+    let id = inc.id.clone();
+
+    let b = e.observe(&sig("b", Some("deployment/shop/cart"), Severity::Critical, Firing, 3));
+    let (l, opened, inc) = attach(b);
+    assert!(!opened);
+    assert_eq!(inc.id, id);
+    assert_eq!(l.strategy, LinkStrategy::Resource);
+    assert_eq!(l.explanation, "same Deployment shop/cart, 3 min after the incident's last signal");
+    // Joining raises severity and confirms the incident.
+    assert_eq!(inc.severity, Severity::Critical);
+    assert_eq!(inc.status, IncidentStatus::Active);
+
+    let c = e.observe(&sig("c", Some("pod/shop/cart-7d9f8b6c5-q9zz2"), Severity::Medium, Firing, 10));
+    let (l, _, _) = attach(c);
+    assert_eq!(
+        l.explanation,
+        "same Deployment shop/cart via Pod cart-7d9f8b6c5-q9zz2, 7 min after the incident's last signal"
+    );
+}
+
+#[test]
+fn outside_the_window_or_other_workload_opens_a_new_incident() {
+    let mut e = Engine::default();
+    let first = attach(e.observe(&sig("a", Some("deployment/shop/cart"), Severity::High, Firing, 0))).2.id.clone();
+    let late = e.observe(&sig("b", Some("deployment/shop/cart"), Severity::High, Firing, 31));
+    let (_, opened, inc) = attach(late);
+    assert!(opened, "31 min after the last signal is past the 30 min window");
+    assert_ne!(inc.id, first);
+    let other = e.observe(&sig("c", Some("deployment/shop/payment"), Severity::High, Firing, 32));
+    assert!(attach(other).1);
+}
+
+#[test]
+fn repeats_and_resolves_follow_the_first_firing_and_resolve_the_incident() {
+    let mut e = Engine::default();
+    let id = attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 0))).2.id.clone();
+    attach(e.observe(&sig("b", Some("node/n1"), Severity::High, Firing, 1)));
+    let rep = e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 2));
+    let (l, _, inc) = attach(rep);
+    assert_eq!((l.strategy, inc.id.as_str()), (LinkStrategy::Key, id.as_str()));
+
+    let (_, _, inc) = attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Resolved, 5)));
+    assert_eq!(inc.status, IncidentStatus::Active, "b still fires");
+    let (_, _, inc) = attach(e.observe(&sig("b", Some("node/n1"), Severity::High, Resolved, 6)));
+    assert_eq!(inc.status, IncidentStatus::Resolved);
+    assert_eq!(inc.resolved_at, Some(t(6)));
+
+    // A resolved incident never absorbs an unrelated later signal on the same node...
+    let (_, opened, _) = attach(e.observe(&sig("z", Some("node/n1"), Severity::High, Firing, 7)));
+    assert!(opened);
+    // ...but the same alert firing again soon re-opens it.
+    let (l, opened, inc) = attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 10)));
+    assert!(!opened);
+    assert_eq!(inc.id, id);
+    assert_eq!(inc.status, IncidentStatus::Active);
+    assert!(l.explanation.contains("fired again 4 min after"), "{}", l.explanation);
+}
+
+#[test]
+fn mild_or_orphan_signals_wait_unassigned() {
+    let mut e = Engine::default();
+    match e.observe(&sig("i", Some("pod/x/y"), Severity::Info, Firing, 0)) {
+        Decision::Unassigned { reason } => assert!(reason.contains("below")),
+        d => panic!("{d:?}"),
+    }
+    match e.observe(&sig("r", None, Severity::High, Resolved, 0)) {
+        Decision::Unassigned { reason } => assert!(reason.contains("not seen firing")),
+        d => panic!("{d:?}"),
+    }
+    // An info signal on a workload with an open incident does join it.
+    attach(e.observe(&sig("a", Some("deployment/x/web"), Severity::High, Firing, 1)));
+    let (l, opened, _) = attach(e.observe(&sig("i2", Some("pod/x/web-7d9f8b6c5-x2b4k"), Severity::Info, Firing, 2)));
+    assert!(!opened);
+    assert_eq!(l.strategy, LinkStrategy::Resource);
+}
+
+#[test]
+fn state_survives_serialization_and_decides_the_same() {
+    let mut a = Engine::default();
+    attach(a.observe(&sig("a", Some("deployment/shop/cart"), Severity::High, Firing, 0)));
+    let mut b: Engine = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+    let next = sig("b", Some("pod/shop/cart-7d9f8b6c5-x2b4k"), Severity::High, Firing, 4);
+    assert_eq!(a.observe(&next), b.observe(&next));
+}
+
+#[test]
+fn human_durations() {
+    assert_eq!(human_secs(40), "40 s");
+    assert_eq!(human_secs(150), "2 min 30 s");
+    assert_eq!(human_secs(7200), "2 h");
+    assert_eq!(human_secs(3700), "1 h 1 min");
+}

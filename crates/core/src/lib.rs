@@ -1,0 +1,19 @@
+//! Causeway's core: the canonical model every source is normalized into, the
+//! entity notation of the topology, and the correlation engine.
+//!
+//! This crate does no I/O and never reads the wall clock: time arrives with the
+//! events, so a replay of the same input gives the same output, byte for byte.
+
+pub mod analysis;
+pub mod correlate;
+pub mod entity;
+pub mod hash;
+pub mod incident;
+pub mod signal;
+
+pub use correlate::{CorrelationConfig, Decision, Engine};
+pub use entity::Entity;
+pub use incident::{
+    Confidence, CorrelationLink, Incident, IncidentStatus, LinkStrategy, RootCause,
+};
+pub use signal::{Severity, Signal, SignalKind, SignalStatus};

@@ -1,0 +1,140 @@
+//! `/api`: the UI's JSON API. Every route is a [`Command`] run through
+//! `causeway_app::dispatch`, the same function the desktop IPC calls.
+
+use crate::auth::{cookie, token_hash, COOKIE};
+use crate::Ctx;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use causeway_app::{dispatch, ApiError, Command};
+use causeway_core::IncidentStatus;
+use serde::Deserialize;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamExt;
+
+pub fn routes(ctx: Ctx) -> Router<Ctx> {
+    Router::new()
+        .route("/incidents", get(|s: State<Ctx>| run(s, Command::ListIncidents)))
+        .route(
+            "/incidents/{id}",
+            get(|s: State<Ctx>, Path(id): Path<String>| run(s, Command::GetIncident { id })),
+        )
+        .route("/incidents/{id}/status", post(set_status))
+        .route("/signals", get(signals))
+        .route("/dead-letters", get(|s: State<Ctx>| run(s, Command::ListDeadLetters)))
+        .route(
+            "/dead-letters/{id}/replay",
+            post(|s: State<Ctx>, Path(id): Path<i64>| run(s, Command::ReplayDeadLetter { id })),
+        )
+        .route("/rpc", post(rpc))
+        .route("/events", get(events))
+        .layer(middleware::from_fn_with_state(ctx, require_session))
+}
+
+/// An [`ApiError`] as an HTTP response: fitting status, `{code, message}` body.
+pub struct ApiResponse(pub ApiError);
+
+impl IntoResponse for ApiResponse {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.0)).into_response()
+    }
+}
+
+async fn run(State(ctx): State<Ctx>, command: Command) -> Response {
+    match dispatch(&ctx.app, command).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => ApiResponse(e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct SignalsQuery {
+    #[serde(default)]
+    unassigned: bool,
+}
+
+async fn signals(s: State<Ctx>, Query(q): Query<SignalsQuery>) -> Response {
+    run(s, Command::ListSignals { unassigned: q.unassigned }).await
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: IncidentStatus,
+}
+
+async fn set_status(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<StatusBody>(&body) {
+        Ok(b) => run(s, Command::SetIncidentStatus { id, status: b.status }).await,
+        Err(e) => ApiResponse(ApiError::bad_request(format!("body must be {{\"status\": …}}: {e}"))).into_response(),
+    }
+}
+
+/// `POST /api/rpc`: the desktop IPC's command list over HTTP.
+async fn rpc(s: State<Ctx>, body: axum::body::Bytes) -> Response {
+    let parsed = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))
+        .and_then(causeway_app::commands::parse);
+    match parsed {
+        Ok(c) => run(s, c).await,
+        Err(e) => ApiResponse(e).into_response(),
+    }
+}
+
+/// `GET /api/events`: change notifications as server-sent events.
+async fn events(State(ctx): State<Ctx>) -> impl IntoResponse {
+    let stream = BroadcastStream::new(ctx.app.subscribe()).filter_map(|e| {
+        // A lagging client skips to the next event; it refetches anyway.
+        let e = e.ok()?;
+        Some(Event::default().json_data(e).map_err(axum::Error::new))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// `GET /metrics`.
+pub async fn metrics(State(ctx): State<Ctx>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        ctx.app.metrics().render(),
+    )
+}
+
+/// Lets a request through with the session cookie or an admin Bearer token.
+async fn require_session(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let by_cookie = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| cookie(c, COOKIE))
+        .is_some_and(|t| ctx.auth.is_login(t));
+    if by_cookie {
+        return next.run(req).await;
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| token_hash(t.trim()));
+    let Some(hash) = bearer else {
+        return ApiResponse(ApiError::new(
+            "unauthorized",
+            "sign in with the link `causeway serve` printed, or send an admin Bearer token",
+        ))
+        .into_response();
+    };
+    let scope = ctx
+        .app
+        .store()
+        .read(move |c| causeway_store::tokens::scope_of(c, &hash))
+        .await;
+    match scope {
+        Ok(Some(s)) if s == "admin" => next.run(req).await,
+        Ok(Some(_)) => ApiResponse(ApiError::new("forbidden", "this token's scope is not admin")).into_response(),
+        Ok(None) => ApiResponse(ApiError::new("unauthorized", "unknown or revoked token")).into_response(),
+        Err(e) => ApiResponse(e.into()).into_response(),
+    }
+}

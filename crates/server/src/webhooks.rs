@@ -1,0 +1,68 @@
+//! `POST /webhooks/{connectorId}/{projectId}`: commit the raw body, then 202.
+
+use crate::Ctx;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use causeway_app::WebhookRejection;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub async fn receive(
+    State(ctx): State<Ctx>,
+    Path((connector, project)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kept = kept_headers(&headers);
+    match ctx
+        .app
+        .accept_webhook(&connector, &project, kept, body.to_vec())
+        .await
+    {
+        Ok(a) => {
+            tracing::debug!(connector, project, accepted = a.accepted, inbox_id = a.inbox_id, "webhook accepted");
+            (StatusCode::ACCEPTED, Json(json!({"accepted": a.accepted}))).into_response()
+        }
+        Err(r) => rejection(r),
+    }
+}
+
+fn rejection(r: WebhookRejection) -> Response {
+    let (status, code, message) = match r {
+        WebhookRejection::NoInstance { connector, project } => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no enabled '{connector}' connector in project '{project}'"),
+        ),
+        WebhookRejection::NotJson { error, dead_letter } => (
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("{error}; the body is kept as dead letter {dead_letter}"),
+        ),
+        WebhookRejection::NotJsonMediaType { content_type, dead_letter } => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("content type '{content_type}' is not JSON; the body is kept as dead letter {dead_letter}"),
+        ),
+        WebhookRejection::Storage(m) => (StatusCode::INTERNAL_SERVER_ERROR, "storage", m),
+    };
+    tracing::warn!(status = status.as_u16(), code, %message, "webhook refused");
+    (status, Json(json!({"code": code, "message": message}))).into_response()
+}
+
+/// Headers worth keeping with the raw body: content type, user agent and the
+/// provider's event/delivery ids. Never credentials or signatures.
+fn kept_headers(h: &HeaderMap) -> BTreeMap<String, String> {
+    const SECRET_HINTS: &[&str] = &["auth", "signature", "token", "secret", "key", "cookie"];
+    h.iter()
+        .filter(|(k, _)| {
+            let k = k.as_str();
+            (k == "content-type" || k == "user-agent" || k.starts_with("x-"))
+                && !SECRET_HINTS.iter().any(|s| k.contains(s))
+        })
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect()
+}

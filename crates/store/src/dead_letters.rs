@@ -1,0 +1,84 @@
+//! `dead_letters`: what could not be taken in, with its exact bytes and the
+//! error, kept until a person re-plays it.
+
+use crate::Result;
+use rusqlite::{params, Connection, OptionalExtension};
+
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub instance_id: Option<String>,
+    pub connector_id: String,
+    pub project_id: String,
+    pub received_at: String,
+    pub error: String,
+    pub headers: String,
+    pub raw: Vec<u8>,
+    pub inbox_id: Option<i64>,
+    pub replayed_at: Option<String>,
+}
+
+/// What to record for a new dead letter.
+pub struct NewDeadLetter<'a> {
+    pub instance_id: Option<&'a str>,
+    pub connector_id: &'a str,
+    pub project_id: &'a str,
+    pub received_at: &'a str,
+    pub error: &'a str,
+    pub headers: &'a str,
+    pub raw: &'a [u8],
+    pub inbox_id: Option<i64>,
+}
+
+pub fn insert(conn: &Connection, d: &NewDeadLetter<'_>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO dead_letters (instance_id, connector_id, project_id, received_at, error, headers, raw, inbox_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![d.instance_id, d.connector_id, d.project_id, d.received_at, d.error, d.headers, d.raw, d.inbox_id],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+const COLUMNS: &str = "id, instance_id, connector_id, project_id, received_at, error, headers, raw, inbox_id, replayed_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeadLetter> {
+    Ok(DeadLetter {
+        id: r.get(0)?,
+        instance_id: r.get(1)?,
+        connector_id: r.get(2)?,
+        project_id: r.get(3)?,
+        received_at: r.get(4)?,
+        error: r.get(5)?,
+        headers: r.get(6)?,
+        raw: r.get(7)?,
+        inbox_id: r.get(8)?,
+        replayed_at: r.get(9)?,
+    })
+}
+
+/// Dead letters not yet re-played, newest first.
+pub fn list(conn: &Connection, limit: i64) -> Result<Vec<DeadLetter>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM dead_letters WHERE replayed_at IS NULL ORDER BY id DESC LIMIT ?1"
+    ))?;
+    let rows = st.query_map([limit], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<DeadLetter>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM dead_letters WHERE id = ?1"),
+            [id],
+            row,
+        )
+        .optional()?)
+}
+
+pub fn mark_replayed(conn: &Connection, id: i64, at: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE dead_letters SET replayed_at = ?2 WHERE id = ?1",
+        params![id, at],
+    )?;
+    Ok(())
+}

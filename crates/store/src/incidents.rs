@@ -1,0 +1,119 @@
+//! `incidents`.
+
+use crate::{parse_ts, ts, Result, StoreError};
+use causeway_core::{IncidentStatus, RootCause, Severity};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// An incident row as the list and detail views need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRow {
+    pub id: String,
+    pub project_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: IncidentStatus,
+    pub pattern: Option<String>,
+    pub group_key: Option<String>,
+    pub root_cause: Option<RootCause>,
+    pub signal_count: i64,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// Inserts or updates the incident; `opened_at` and `title` keep their first value.
+pub fn upsert(conn: &Connection, i: &IncidentRow) -> Result<()> {
+    let root = i.root_cause.as_ref().map(serde_json::to_string).transpose()?;
+    conn.execute(
+        "INSERT INTO incidents (id, project_id, title, severity, status, pattern, group_key, root_cause,
+           signal_count, opened_at, updated_at, resolved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, status = excluded.status,
+           pattern = excluded.pattern, root_cause = excluded.root_cause,
+           signal_count = excluded.signal_count, updated_at = excluded.updated_at,
+           resolved_at = excluded.resolved_at",
+        params![
+            i.id,
+            i.project_id,
+            i.title,
+            i.severity.as_str(),
+            i.status.as_str(),
+            i.pattern,
+            i.group_key,
+            root,
+            i.signal_count,
+            ts(i.opened_at),
+            ts(i.updated_at),
+            i.resolved_at.map(ts)
+        ],
+    )?;
+    Ok(())
+}
+
+const SELECT: &str = "SELECT id, project_id, title, severity, status, pattern, group_key, root_cause,
+  signal_count, opened_at, updated_at, resolved_at FROM incidents";
+
+type Raw = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+    String,
+    Option<String>,
+);
+
+fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<Raw> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+    ))
+}
+
+fn decode(r: Raw) -> Result<IncidentRow> {
+    let bad = |what: &str, v: &str| StoreError::Invalid(format!("unknown {what} '{v}'"));
+    Ok(IncidentRow {
+        severity: Severity::parse(&r.3).ok_or_else(|| bad("severity", &r.3))?,
+        status: IncidentStatus::parse(&r.4).ok_or_else(|| bad("status", &r.4))?,
+        id: r.0,
+        project_id: r.1,
+        title: r.2,
+        pattern: r.5,
+        group_key: r.6,
+        root_cause: r.7.as_deref().map(serde_json::from_str).transpose()?,
+        signal_count: r.8,
+        opened_at: parse_ts(&r.9)?,
+        updated_at: parse_ts(&r.10)?,
+        resolved_at: r.11.as_deref().map(parse_ts).transpose()?,
+    })
+}
+
+/// Incidents, most recently active first.
+pub fn list(conn: &Connection, limit: i64) -> Result<Vec<IncidentRow>> {
+    let mut st = conn.prepare(&format!("{SELECT} ORDER BY updated_at DESC, id LIMIT ?1"))?;
+    let rows = st.query_map([limit], raw)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(decode).collect()
+}
+
+pub fn get(conn: &Connection, id: &str) -> Result<Option<IncidentRow>> {
+    conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], raw)
+        .optional()?
+        .map(decode)
+        .transpose()
+}

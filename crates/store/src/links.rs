@@ -1,0 +1,73 @@
+//! `incident_signals`: why each signal belongs to its incident.
+
+use crate::{parse_ts, ts, Result, StoreError};
+use causeway_core::{Confidence, CorrelationLink, LinkStrategy};
+use rusqlite::{params, Connection};
+
+/// Records a link; the first reason for a pair is kept (a repeat does not
+/// rewrite why the signal joined).
+pub fn insert_if_absent(conn: &Connection, l: &CorrelationLink) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO incident_signals (incident_id, signal_id, strategy, confidence, score, explanation, decided_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            l.incident_id,
+            l.signal_id,
+            l.strategy.as_str(),
+            confidence_str(l.confidence),
+            l.score,
+            l.explanation,
+            ts(l.decided_at)
+        ],
+    )?;
+    Ok(n > 0)
+}
+
+fn confidence_str(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Medium => "medium",
+        Confidence::Low => "low",
+    }
+}
+
+/// The links of one incident, keyed by signal id.
+pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<CorrelationLink>> {
+    let mut st = conn.prepare(
+        "SELECT incident_id, signal_id, strategy, score, explanation, decided_at
+         FROM incident_signals WHERE incident_id = ?1 ORDER BY decided_at, signal_id",
+    )?;
+    let rows = st
+        .query_map([incident_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, f64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(incident_id, signal_id, strategy, score, explanation, at)| {
+            Ok(CorrelationLink {
+                incident_id,
+                signal_id,
+                strategy: LinkStrategy::parse(&strategy)
+                    .ok_or_else(|| StoreError::Invalid(format!("unknown strategy '{strategy}'")))?,
+                confidence: Confidence::from_score(score),
+                score,
+                explanation,
+                decided_at: parse_ts(&at)?,
+            })
+        })
+        .collect()
+}
+
+/// Whether the signal already belongs to an incident.
+pub fn is_linked(conn: &Connection, signal_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM incident_signals WHERE signal_id = ?1 LIMIT 1")?
+        .exists([signal_id])?)
+}

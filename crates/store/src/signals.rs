@@ -1,0 +1,122 @@
+//! `signals`: one row per alert instance; repeats update it (dedupe).
+
+use crate::{ts, Result};
+use causeway_core::Signal;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// A stored signal and, when nothing claimed it, why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSignal {
+    pub signal: Signal,
+    pub notifications: i64,
+    pub last_seen_at: String,
+    pub unassigned_reason: Option<String>,
+}
+
+/// Inserts a new signal or folds a repeat into the existing row: status,
+/// severity, end time and the latest payload win, the notification count
+/// grows. Returns true when the row is new.
+pub fn upsert(conn: &Connection, s: &Signal) -> Result<bool> {
+    let data = serde_json::to_string(s)?;
+    let existed: bool = conn
+        .query_row("SELECT 1 FROM signals WHERE id = ?1", [&s.id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if existed {
+        conn.execute(
+            "UPDATE signals SET status = ?2, severity = ?3, title = ?4, ended_at = ?5,
+               last_seen_at = ?6, notifications = notifications + 1, data = ?7
+             WHERE id = ?1",
+            params![
+                s.id,
+                s.status.as_str(),
+                s.severity.as_str(),
+                s.title,
+                s.ended_at.map(ts),
+                ts(s.received_at),
+                data
+            ],
+        )?;
+    } else {
+        conn.execute(
+            "INSERT INTO signals (id, project_id, instance_id, source_type, kind, status, severity, title,
+               entity, service, fingerprint, correlation_key, occurred_at, received_at, last_seen_at, ended_at, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)",
+            params![
+                s.id,
+                s.project,
+                s.connector_instance,
+                s.source_type,
+                s.kind.as_str(),
+                s.status.as_str(),
+                s.severity.as_str(),
+                s.title,
+                s.entity.as_ref().map(ToString::to_string),
+                s.service,
+                s.fingerprint,
+                s.correlation_key,
+                ts(s.occurred_at),
+                ts(s.received_at),
+                s.ended_at.map(ts),
+                data
+            ],
+        )?;
+    }
+    Ok(!existed)
+}
+
+/// Records why nothing claimed the signal (cleared when something does).
+pub fn set_unassigned(conn: &Connection, id: &str, reason: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE signals SET unassigned_reason = ?2 WHERE id = ?1",
+        params![id, reason],
+    )?;
+    Ok(())
+}
+
+const SELECT: &str = "SELECT s.data, s.notifications, s.last_seen_at, s.unassigned_reason FROM signals s";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, String, Option<String>)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn decode(rows: Vec<(String, i64, String, Option<String>)>) -> Result<Vec<StoredSignal>> {
+    rows.into_iter()
+        .map(|(data, notifications, last_seen_at, unassigned_reason)| {
+            Ok(StoredSignal {
+                signal: serde_json::from_str(&data)?,
+                notifications,
+                last_seen_at,
+                unassigned_reason,
+            })
+        })
+        .collect()
+}
+
+/// Signals newest first; only those in no incident when `unassigned_only`.
+pub fn list(conn: &Connection, unassigned_only: bool, limit: i64) -> Result<Vec<StoredSignal>> {
+    let filter = if unassigned_only {
+        " WHERE NOT EXISTS (SELECT 1 FROM incident_signals l WHERE l.signal_id = s.id)"
+    } else {
+        ""
+    };
+    let mut st = conn.prepare(&format!(
+        "{SELECT}{filter} ORDER BY s.received_at DESC, s.id LIMIT ?1"
+    ))?;
+    let rows = st.query_map([limit], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    decode(rows)
+}
+
+/// The signals of one incident, oldest first.
+pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<StoredSignal>> {
+    let mut st = conn.prepare(&format!(
+        "{SELECT} JOIN incident_signals l ON l.signal_id = s.id WHERE l.incident_id = ?1
+         ORDER BY s.occurred_at, s.id"
+    ))?;
+    let rows = st.query_map([incident_id], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    decode(rows)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM signals", [], |r| r.get(0))?)
+}
