@@ -1,1 +1,86 @@
-fn main() {}
+//! The desktop shell: a window on the same UI, one `rpc` command forwarding to
+//! `causeway-app`, change events forwarded to the window, and the webhook
+//! server running in-process. Everything else lives in the crates.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use causeway_app::{ApiError, App};
+use std::net::SocketAddr;
+use tauri::Emitter;
+
+/// The UI's one entry point: a `Command` in, its JSON answer or `{code, message}` out.
+#[tauri::command]
+async fn rpc(
+    app: tauri::State<'_, App>,
+    request: serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
+    causeway_app::dispatch(&app, causeway_app::commands::parse(request)?).await
+}
+
+/// Where webhooks reach the app: the usual port, or any free one when taken
+/// (by a `causeway serve` on the same machine, say).
+const WEBHOOK_ADDR: &str = "127.0.0.1:8787";
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CAUSEWAY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let data_dir = causeway_app::default_data_dir();
+    let app = match App::open(&data_dir) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!(
+                "causeway: cannot open {}: {}",
+                data_dir.display(),
+                e.message
+            );
+            std::process::exit(1);
+        }
+    };
+    let background = app.clone();
+    let result = tauri::Builder::default()
+        .manage(app)
+        .invoke_handler(tauri::generate_handler![rpc])
+        .setup(move |handle| {
+            let handle = handle.handle().clone();
+            tauri::async_runtime::spawn(run_background(background, handle));
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("causeway: the window could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Processing, the first-run demo, the webhook server, and change events.
+async fn run_background(app: App, handle: tauri::AppHandle) {
+    app.start();
+    if let Err(e) = app.load_demo_if_empty().await {
+        tracing::error!(error = %e, "could not load the demo");
+    }
+    let mut events = app.subscribe();
+    tauri::async_runtime::spawn(async move {
+        while let Ok(e) = events.recv().await {
+            let _ = handle.emit("causeway://change", e);
+        }
+    });
+    let preferred: SocketAddr = WEBHOOK_ADDR.parse().expect("a valid address");
+    let started =
+        match causeway_server::start(app.clone(), preferred, None, std::future::pending()).await {
+            Ok(r) => Ok(r),
+            Err(_) => {
+                let any: SocketAddr = "127.0.0.1:0".parse().expect("a valid address");
+                causeway_server::start(app, any, None, std::future::pending()).await
+            }
+        };
+    match started {
+        Ok(r) => {
+            tracing::info!(addr = %r.addr, "webhooks: POST http://{}/webhooks/alertmanager/default", r.addr)
+        }
+        Err(e) => tracing::error!(error = %e, "the webhook server could not start"),
+    }
+}

@@ -31,7 +31,15 @@ impl App {
                     let at = causeway_store::ts(causeway_store::parse_ts(at)?);
                     let body = serde_json::to_vec(&v["body"])?;
                     let headers = v["headers"].to_string();
-                    inbox::insert(&tx, &inst.id, "alertmanager", "default", &at, &headers, &body)?;
+                    inbox::insert(
+                        &tx,
+                        &inst.id,
+                        "alertmanager",
+                        "default",
+                        &at,
+                        &headers,
+                        &body,
+                    )?;
                 }
                 tx.commit()?;
                 Ok(true)

@@ -42,7 +42,10 @@ impl App {
         let saved = store.read_blocking(causeway_store::engine_state::load)?;
         let engine = match saved {
             Some(json) => serde_json::from_str(&json).map_err(|e| {
-                ApiError::new("storage", format!("the saved correlation state is unreadable: {e}"))
+                ApiError::new(
+                    "storage",
+                    format!("the saved correlation state is unreadable: {e}"),
+                )
             })?,
             None => Engine::default(),
         };
@@ -101,11 +104,17 @@ pub fn default_data_dir() -> PathBuf {
 }
 
 fn platform_data_dir() -> PathBuf {
-    let home = || std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = || {
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default()
+    };
     if cfg!(target_os = "macos") {
         home().join("Library/Application Support")
     } else if cfg!(windows) {
-        std::env::var_os("APPDATA").map(PathBuf::from).unwrap_or_else(home)
+        std::env::var_os("APPDATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(home)
     } else {
         std::env::var_os("XDG_DATA_HOME")
             .filter(|d| !d.is_empty())

@@ -11,12 +11,30 @@ pub struct Metrics {
 
 /// (name, help) of every counter we expose.
 const HELP: &[(&str, &str)] = &[
-    ("causeway_events_received_total", "Payloads committed to the inbox, per connector."),
-    ("causeway_events_normalized_total", "Payloads normalized into signals, per connector."),
-    ("causeway_events_dead_lettered_total", "Payloads kept in dead letters, per connector."),
-    ("causeway_signals_total", "Signals produced by normalization, per connector."),
-    ("causeway_correlation_decisions_total", "Correlation decisions, per strategy (unassigned included)."),
-    ("causeway_incidents_created_total", "Incidents opened by the engine."),
+    (
+        "causeway_events_received_total",
+        "Payloads committed to the inbox, per connector.",
+    ),
+    (
+        "causeway_events_normalized_total",
+        "Payloads normalized into signals, per connector.",
+    ),
+    (
+        "causeway_events_dead_lettered_total",
+        "Payloads kept in dead letters, per connector.",
+    ),
+    (
+        "causeway_signals_total",
+        "Signals produced by normalization, per connector.",
+    ),
+    (
+        "causeway_correlation_decisions_total",
+        "Correlation decisions, per strategy (unassigned included).",
+    ),
+    (
+        "causeway_incidents_created_total",
+        "Incidents opened by the engine.",
+    ),
 ];
 
 impl Metrics {
@@ -55,6 +73,9 @@ impl Metrics {
 
 /// `key="value"` with the value escaped for the text format.
 pub fn label(key: &str, value: &str) -> String {
-    let v = value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    let v = value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
     format!("{key}=\"{v}\"")
 }

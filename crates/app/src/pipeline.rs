@@ -37,7 +37,10 @@ pub enum WebhookRejection {
     NotJson { error: String, dead_letter: i64 },
     /// The sender declared a media type that is not JSON; the bytes are kept
     /// in dead letter `dead_letter` all the same (415).
-    NotJsonMediaType { content_type: String, dead_letter: i64 },
+    NotJsonMediaType {
+        content_type: String,
+        dead_letter: i64,
+    },
     /// The store failed (500).
     Storage(String),
 }
@@ -86,11 +89,17 @@ impl App {
                 .dead_letter_raw(&instance, &now, &error, headers, body)
                 .await
                 .map_err(storage)?;
-            self.metrics
-                .add("causeway_events_dead_lettered_total", &label("connector", connector), 1);
+            self.metrics.add(
+                "causeway_events_dead_lettered_total",
+                &label("connector", connector),
+                1,
+            );
             self.emit(ChangeEvent::DeadLettersChanged);
             return Err(match declared {
-                Some(content_type) => WebhookRejection::NotJsonMediaType { content_type, dead_letter },
+                Some(content_type) => WebhookRejection::NotJsonMediaType {
+                    content_type,
+                    dead_letter,
+                },
                 None => WebhookRejection::NotJson { error, dead_letter },
             });
         }
@@ -112,8 +121,11 @@ impl App {
             })
             .await
             .map_err(storage)?;
-        self.metrics
-            .add("causeway_events_received_total", &label("connector", connector), 1);
+        self.metrics.add(
+            "causeway_events_received_total",
+            &label("connector", connector),
+            1,
+        );
         self.wake.notify_one();
         Ok(Accepted { accepted, inbox_id })
     }

@@ -28,10 +28,7 @@ pub(crate) fn summary(r: incidents::IncidentRow) -> IncidentSummary {
 }
 
 pub(crate) async fn list_incidents(app: &App) -> Result<IncidentList, ApiError> {
-    let rows = app
-        .store()
-        .read(|c| incidents::list(c, LIST_LIMIT))
-        .await?;
+    let rows = app.store().read(|c| incidents::list(c, LIST_LIMIT)).await?;
     Ok(IncidentList {
         incidents: rows.into_iter().map(summary).collect(),
     })
@@ -51,8 +48,10 @@ pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail
         .await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
     let analysis = analyse(&members.iter().map(|s| s.signal.clone()).collect::<Vec<_>>());
-    let mut by_signal: BTreeMap<String, _> =
-        links.into_iter().map(|l| (l.signal_id.clone(), l)).collect();
+    let mut by_signal: BTreeMap<String, _> = links
+        .into_iter()
+        .map(|l| (l.signal_id.clone(), l))
+        .collect();
     let timeline = timeline(&row, &members);
     let signals = members
         .into_iter()

@@ -93,7 +93,11 @@ pub fn replay(events: &str, config: CorrelationConfig) -> Report {
         .into_iter()
         .map(|id| {
             let state = engine.incident(&id).expect("opened incidents exist");
-            let signals: Vec<Signal> = members.remove(&id).unwrap_or_default().into_values().collect();
+            let signals: Vec<Signal> = members
+                .remove(&id)
+                .unwrap_or_default()
+                .into_values()
+                .collect();
             let analysis = analyse(&signals);
             ReportIncident {
                 title: state.title.clone(),
@@ -133,8 +137,8 @@ fn signals_of(n: usize, line: &str) -> Result<Vec<Signal>, String> {
         .and_then(Value::as_str)
         .ok_or("missing 'source' (a built-in connector id)")?;
     let body = v.get("body").ok_or("missing 'body'")?;
-    let norm = normalizer(source)
-        .ok_or_else(|| format!("no normalizer for source '{source}' yet"))?;
+    let norm =
+        normalizer(source).ok_or_else(|| format!("no normalizer for source '{source}' yet"))?;
     let raw_ref = format!("line:{n}");
     let ctx = Context {
         project: "default",

@@ -4,7 +4,10 @@ use super::*;
 use crate::views::{IncidentDetail, IncidentList, SignalList};
 use causeway_core::{IncidentStatus, LinkStrategy, SignalStatus};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/webhooks/alertmanager");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/webhooks/alertmanager"
+);
 
 async fn app() -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
@@ -50,7 +53,11 @@ async fn every_fixture_is_accepted_and_shows_up() {
     let all: SignalList = call(&app, Command::ListSignals { unassigned: false }).await;
     // The bot's firing and resolved notifications are one alert: one signal.
     assert_eq!(all.signals.len(), total - 1);
-    let fire = all.signals.iter().find(|s| s.signal.title == "Fire").unwrap();
+    let fire = all
+        .signals
+        .iter()
+        .find(|s| s.signal.title == "Fire")
+        .unwrap();
     assert_eq!(fire.signal.status, SignalStatus::Resolved);
     assert_eq!(fire.notifications, 2);
     let list: IncidentList = call(&app, Command::ListIncidents).await;
@@ -58,16 +65,55 @@ async fn every_fixture_is_accepted_and_shows_up() {
     // The info-level msteams alerts match nothing and wait unassigned, with a reason.
     let un: SignalList = call(&app, Command::ListSignals { unassigned: true }).await;
     assert_eq!(un.signals.len(), 3);
-    assert!(un.signals.iter().all(|s| s.unassigned_reason.as_deref().unwrap().contains("below")));
-    assert_eq!(app.metrics().get("causeway_events_received_total", "connector=\"alertmanager\""), 7);
+    assert!(un
+        .signals
+        .iter()
+        .all(|s| s.unassigned_reason.as_deref().unwrap().contains("below")));
+    assert_eq!(
+        app.metrics().get(
+            "causeway_events_received_total",
+            "connector=\"alertmanager\""
+        ),
+        7
+    );
 }
 
 #[tokio::test]
 async fn one_deployment_storm_becomes_one_incident_with_reasons() {
     let (_d, app) = app().await;
-    post(&app, &am(&alert("f1", "cart-7d9f8b6c5-x2b4k", "warning", "firing", "2026-11-20T03:00:00Z"))).await;
-    post(&app, &am(&alert("f2", "cart-7d9f8b6c5-q9zz2", "critical", "firing", "2026-11-20T03:02:00Z"))).await;
-    post(&app, &am(&alert("f1", "cart-7d9f8b6c5-x2b4k", "warning", "firing", "2026-11-20T03:00:00Z"))).await;
+    post(
+        &app,
+        &am(&alert(
+            "f1",
+            "cart-7d9f8b6c5-x2b4k",
+            "warning",
+            "firing",
+            "2026-11-20T03:00:00Z",
+        )),
+    )
+    .await;
+    post(
+        &app,
+        &am(&alert(
+            "f2",
+            "cart-7d9f8b6c5-q9zz2",
+            "critical",
+            "firing",
+            "2026-11-20T03:02:00Z",
+        )),
+    )
+    .await;
+    post(
+        &app,
+        &am(&alert(
+            "f1",
+            "cart-7d9f8b6c5-x2b4k",
+            "warning",
+            "firing",
+            "2026-11-20T03:00:00Z",
+        )),
+    )
+    .await;
     let list: IncidentList = call(&app, Command::ListIncidents).await;
     assert_eq!(list.incidents.len(), 1);
     let inc = &list.incidents[0];
@@ -77,21 +123,57 @@ async fn one_deployment_storm_becomes_one_incident_with_reasons() {
     let reasons: Vec<_> = d.signals.iter().map(|s| s.link.clone().unwrap()).collect();
     assert_eq!(reasons[0].strategy, LinkStrategy::Rule);
     assert_eq!(reasons[1].strategy, LinkStrategy::Resource);
-    assert!(reasons[1].explanation.contains("Deployment shop/cart via Pod cart-7d9f8b6c5-q9zz2"));
+    assert!(reasons[1]
+        .explanation
+        .contains("Deployment shop/cart via Pod cart-7d9f8b6c5-q9zz2"));
     let root = d.summary.root_cause.unwrap();
     assert_eq!(root.entity.to_string(), "deployment/shop/cart");
-    assert!(root.explanation.starts_with("all 2 alerting entities belong to Deployment shop/cart"));
-    assert!(d.impacted.is_empty(), "the pods are the deployment's own: {:?}", d.impacted);
-    assert!(d.graph.nodes.iter().any(|n| n.id.to_string() == "deployment/shop/cart" && n.inferred));
-    assert_eq!(d.insight.unwrap(), "Root cause: Deployment shop/cart — alert f1");
-    assert!(d.graph.nodes.iter().any(|n| n.root && n.id.to_string() == "deployment/shop/cart"));
+    assert!(root
+        .explanation
+        .starts_with("all 2 alerting entities belong to Deployment shop/cart"));
+    assert!(
+        d.impacted.is_empty(),
+        "the pods are the deployment's own: {:?}",
+        d.impacted
+    );
+    assert!(d
+        .graph
+        .nodes
+        .iter()
+        .any(|n| n.id.to_string() == "deployment/shop/cart" && n.inferred));
+    assert_eq!(
+        d.insight.unwrap(),
+        "Root cause: Deployment shop/cart — alert f1"
+    );
+    assert!(d
+        .graph
+        .nodes
+        .iter()
+        .any(|n| n.root && n.id.to_string() == "deployment/shop/cart"));
     assert_eq!(d.timeline[0].kind, "opened");
 
     // Resolving both resolves the incident.
-    post(&app, &am(&[
-        alert("f1", "cart-7d9f8b6c5-x2b4k", "warning", "resolved", "2026-11-20T03:00:00Z"),
-        alert("f2", "cart-7d9f8b6c5-q9zz2", "critical", "resolved", "2026-11-20T03:02:00Z"),
-    ].join(","))).await;
+    post(
+        &app,
+        &am(&[
+            alert(
+                "f1",
+                "cart-7d9f8b6c5-x2b4k",
+                "warning",
+                "resolved",
+                "2026-11-20T03:00:00Z",
+            ),
+            alert(
+                "f2",
+                "cart-7d9f8b6c5-q9zz2",
+                "critical",
+                "resolved",
+                "2026-11-20T03:02:00Z",
+            ),
+        ]
+        .join(",")),
+    )
+    .await;
     let list: IncidentList = call(&app, Command::ListIncidents).await;
     assert_eq!(list.incidents[0].status, IncidentStatus::Resolved);
     assert_eq!(list.incidents[0].signal_count, 2);
@@ -121,11 +203,21 @@ async fn not_json_is_refused_and_its_exact_bytes_kept_and_replayable() {
     assert_eq!(dl.dead_letters.len(), 2);
     assert!(dl.dead_letters[0].error.contains("no 'alerts' array"));
     // Re-play puts it back through the pipeline (it fails again the same way).
-    let r: views::Replayed = call(&app, Command::ReplayDeadLetter { id: dl.dead_letters[0].id }).await;
+    let r: views::Replayed = call(
+        &app,
+        Command::ReplayDeadLetter {
+            id: dl.dead_letters[0].id,
+        },
+    )
+    .await;
     assert!(r.inbox_id > 0);
     app.drain().await;
     let dl2: views::DeadLetterList = call(&app, Command::ListDeadLetters).await;
-    assert_eq!(dl2.dead_letters.len(), 2, "the re-played one failed again and is back");
+    assert_eq!(
+        dl2.dead_letters.len(),
+        2,
+        "the re-played one failed again and is back"
+    );
     assert_ne!(dl2.dead_letters[0].id, dl.dead_letters[0].id);
 
     let unknown = app
@@ -133,7 +225,9 @@ async fn not_json_is_refused_and_its_exact_bytes_kept_and_replayable() {
         .await
         .unwrap_err();
     assert!(matches!(unknown, WebhookRejection::NoInstance { .. }));
-    let e = dispatch(&app, Command::GetIncident { id: "inc-x".into() }).await.unwrap_err();
+    let e = dispatch(&app, Command::GetIncident { id: "inc-x".into() })
+        .await
+        .unwrap_err();
     assert_eq!(e.code, "not_found");
 }
 
@@ -142,23 +236,51 @@ async fn state_survives_a_restart_and_pending_rows_are_processed() {
     let dir = tempfile::tempdir().unwrap();
     {
         let app = App::open(dir.path()).unwrap();
-        post(&app, &am(&alert("f1", "cart-7d9f8b6c5-x2b4k", "critical", "firing", "2026-11-20T03:00:00Z"))).await;
+        post(
+            &app,
+            &am(&alert(
+                "f1",
+                "cart-7d9f8b6c5-x2b4k",
+                "critical",
+                "firing",
+                "2026-11-20T03:00:00Z",
+            )),
+        )
+        .await;
         // Accepted but never processed: as if killed right after the 202.
-        app.accept_webhook("alertmanager", "default", Default::default(),
-            am(&alert("f2", "cart-7d9f8b6c5-q9zz2", "critical", "firing", "2026-11-20T03:01:00Z")))
-            .await
-            .unwrap();
+        app.accept_webhook(
+            "alertmanager",
+            "default",
+            Default::default(),
+            am(&alert(
+                "f2",
+                "cart-7d9f8b6c5-q9zz2",
+                "critical",
+                "firing",
+                "2026-11-20T03:01:00Z",
+            )),
+        )
+        .await
+        .unwrap();
     }
     let app = App::open(dir.path()).unwrap();
     app.drain().await;
     let list: IncidentList = call(&app, Command::ListIncidents).await;
-    assert_eq!(list.incidents.len(), 1, "the restored engine still groups by deployment");
+    assert_eq!(
+        list.incidents.len(),
+        1,
+        "the restored engine still groups by deployment"
+    );
     assert_eq!(list.incidents[0].signal_count, 2);
     // A person's status sticks.
-    let s: views::IncidentSummary = call(&app, Command::SetIncidentStatus {
-        id: list.incidents[0].id.clone(),
-        status: IncidentStatus::Acknowledged,
-    }).await;
+    let s: views::IncidentSummary = call(
+        &app,
+        Command::SetIncidentStatus {
+            id: list.incidents[0].id.clone(),
+            status: IncidentStatus::Acknowledged,
+        },
+    )
+    .await;
     assert_eq!(s.status, IncidentStatus::Acknowledged);
 }
 
@@ -167,7 +289,10 @@ async fn the_demo_shows_a_correlated_incident_once() {
     let (_d, app) = app().await;
     assert!(app.load_demo_if_empty().await.unwrap());
     app.drain().await;
-    assert!(!app.load_demo_if_empty().await.unwrap(), "never loads twice");
+    assert!(
+        !app.load_demo_if_empty().await.unwrap(),
+        "never loads twice"
+    );
     let list: IncidentList = call(&app, Command::ListIncidents).await;
     let redis = list
         .incidents
@@ -176,9 +301,21 @@ async fn the_demo_shows_a_correlated_incident_once() {
         .expect("the redis-cart incident");
     assert!(redis.signal_count >= 4, "{redis:?}");
     assert_eq!(redis.severity, causeway_core::Severity::Critical);
-    let d: IncidentDetail = call(&app, Command::GetIncident { id: redis.id.clone() }).await;
+    let d: IncidentDetail = call(
+        &app,
+        Command::GetIncident {
+            id: redis.id.clone(),
+        },
+    )
+    .await;
     assert!(d.signals.iter().all(|s| s.link.is_some()));
-    assert!(d.signals.iter().filter(|s| s.link.as_ref().unwrap().strategy == LinkStrategy::Resource).count() >= 3);
+    assert!(
+        d.signals
+            .iter()
+            .filter(|s| s.link.as_ref().unwrap().strategy == LinkStrategy::Resource)
+            .count()
+            >= 3
+    );
 }
 
 #[test]
@@ -192,9 +329,20 @@ fn replay_follows_the_contract_and_is_byte_identical() {
     let b = replay::to_json(&replay::replay(&events, Default::default()));
     assert_eq!(a, b);
     let v: serde_json::Value = serde_json::from_str(&a).unwrap();
-    let mut refs: Vec<String> = v["unassigned"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect();
+    let mut refs: Vec<String> = v["unassigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
     for inc in v["incidents"].as_array().unwrap() {
-        refs.extend(inc["signals"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()));
+        refs.extend(
+            inc["signals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap().to_string()),
+        );
     }
     let n = refs.len();
     refs.sort();
@@ -202,8 +350,13 @@ fn replay_follows_the_contract_and_is_byte_identical() {
     assert_eq!(refs.len(), n, "every ref exactly once");
     assert_eq!(n as u64, v["stats"]["signals"].as_u64().unwrap());
     let rejected = v["rejected"].as_array().unwrap();
-    assert!(rejected.iter().any(|r| r["error"].as_str().unwrap().contains("no normalizer for source 'grafana'")));
-    assert!(rejected.iter().any(|r| r["error"].as_str().unwrap().contains("not JSON")));
+    assert!(rejected.iter().any(|r| r["error"]
+        .as_str()
+        .unwrap()
+        .contains("no normalizer for source 'grafana'")));
+    assert!(rejected
+        .iter()
+        .any(|r| r["error"].as_str().unwrap().contains("not JSON")));
     // Lines that yield signals are never rejected.
     for r in rejected {
         let line = r["line"].as_u64().unwrap();

@@ -106,7 +106,9 @@ pub struct Replayed {
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum ChangeEvent {
     #[serde(rename_all = "camelCase")]
-    IncidentsChanged { ids: Vec<String> },
+    IncidentsChanged {
+        ids: Vec<String>,
+    },
     SignalsChanged,
     DeadLettersChanged,
 }

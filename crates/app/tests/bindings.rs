@@ -42,9 +42,16 @@ fn read_tree(dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn ui_bindings_match_the_rust_types() {
-    let committed: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "..", "ui", "src", "bindings"]
-        .iter()
-        .collect();
+    let committed: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "..",
+        "ui",
+        "src",
+        "bindings",
+    ]
+    .iter()
+    .collect();
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         let _ = std::fs::remove_dir_all(&committed);
         export_all(&committed);
@@ -54,7 +61,11 @@ fn ui_bindings_match_the_rust_types() {
     export_all(scratch.path());
     let want = read_tree(scratch.path());
     let have = read_tree(&committed);
-    assert!(want.len() > 10, "expected many generated types, got {}", want.len());
+    assert!(
+        want.len() > 10,
+        "expected many generated types, got {}",
+        want.len()
+    );
     let stale: Vec<_> = want
         .iter()
         .filter(|(k, v)| have.get(*k) != Some(*v))

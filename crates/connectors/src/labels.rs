@@ -49,8 +49,7 @@ pub fn entity_from_labels(labels: &BTreeMap<String, String>) -> Option<Entity> {
 fn valid(v: &str) -> bool {
     !v.is_empty()
         && v.len() <= 253
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
 }
 
@@ -66,19 +65,36 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn most_specific_label_wins() {
-        let l = labels(&[("namespace", "shop"), ("pod", "cart-7d9f8b6c5-x2b4k"), ("deployment", "cart"), ("node", "n1")]);
-        assert_eq!(entity_from_labels(&l).unwrap().to_string(), "pod/shop/cart-7d9f8b6c5-x2b4k");
+        let l = labels(&[
+            ("namespace", "shop"),
+            ("pod", "cart-7d9f8b6c5-x2b4k"),
+            ("deployment", "cart"),
+            ("node", "n1"),
+        ]);
+        assert_eq!(
+            entity_from_labels(&l).unwrap().to_string(),
+            "pod/shop/cart-7d9f8b6c5-x2b4k"
+        );
         let l = labels(&[("namespace", "shop"), ("deployment", "cart")]);
-        assert_eq!(entity_from_labels(&l).unwrap().to_string(), "deployment/shop/cart");
+        assert_eq!(
+            entity_from_labels(&l).unwrap().to_string(),
+            "deployment/shop/cart"
+        );
         let l = labels(&[("node", "node-3"), ("instance", "10.0.0.1:9100")]);
         assert_eq!(entity_from_labels(&l).unwrap().to_string(), "node/node-3");
         let l = labels(&[("instance", "db-1.example:9100")]);
-        assert_eq!(entity_from_labels(&l).unwrap().to_string(), "host/db-1.example");
+        assert_eq!(
+            entity_from_labels(&l).unwrap().to_string(),
+            "host/db-1.example"
+        );
         // A namespace that is not a Kubernetes name yields nothing, not a broken entity.
         let l = labels(&[("namespace", "whatever/promstack"), ("pod", "x")]);
         assert_eq!(entity_from_labels(&l), None);
@@ -91,6 +107,9 @@ mod tests {
         b.insert("b".to_string(), "2".to_string());
         b.insert("a".to_string(), "1".to_string());
         assert_eq!(label_fingerprint(&a), label_fingerprint(&b));
-        assert_ne!(label_fingerprint(&a), label_fingerprint(&labels(&[("a", "1")])));
+        assert_ne!(
+            label_fingerprint(&a),
+            label_fingerprint(&labels(&[("a", "1")]))
+        );
     }
 }

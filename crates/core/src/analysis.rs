@@ -231,7 +231,10 @@ mod tests {
         let r = a.root_cause.unwrap();
         assert_eq!(r.entity.to_string(), "deployment/shop/cart");
         assert!(a.impacted.is_empty());
-        assert_eq!(a.insight.as_deref(), Some("Root cause: Deployment shop/cart — OOM"));
+        assert_eq!(
+            a.insight.as_deref(),
+            Some("Root cause: Deployment shop/cart — OOM")
+        );
         let root: Vec<_> = a.graph.nodes.iter().filter(|n| n.root).collect();
         assert_eq!(root.len(), 1);
         assert_eq!(a.graph.edges.len(), 1);

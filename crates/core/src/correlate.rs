@@ -71,7 +71,8 @@ pub enum Decision {
     Attach {
         link: CorrelationLink,
         opened: bool,
-        incident: IncidentState,
+        /// The incident as it stands after this signal.
+        incident: Box<IncidentState>,
     },
     /// Nothing claimed it; `reason` says why.
     Unassigned { reason: String },
@@ -114,7 +115,7 @@ impl Engine {
             return Decision::Attach {
                 link: link(&incident_id, signal, strategy, score, explanation, at),
                 opened: false,
-                incident,
+                incident: Box::new(incident),
             };
         }
         self.open_stage(signal, at)
@@ -133,7 +134,10 @@ impl Engine {
         }
         let since = inc.resolved_at.map(|r| (at - r).num_seconds()).unwrap_or(0);
         (since <= self.config.reopen_window_secs).then(|| {
-            let why = format!("{same} fired again {} after the incident resolved", human_secs(since));
+            let why = format!(
+                "{same} fired again {} after the incident resolved",
+                human_secs(since)
+            );
             (id.clone(), LinkStrategy::Key, 0.95, why)
         })
     }
@@ -178,7 +182,7 @@ impl Engine {
         if signal.severity < self.config.open_min_severity {
             return Decision::Unassigned {
                 reason: format!(
-                    "{} severity is below the {} needed to open an incident, and no open incident matches",
+                    "severity {} is below the minimum ({}) to open an incident, and no open incident matches",
                     signal.severity.as_str(),
                     self.config.open_min_severity.as_str()
                 ),
@@ -221,7 +225,7 @@ impl Engine {
         Decision::Attach {
             link: link(&id, signal, LinkStrategy::Rule, 1.0, why, at),
             opened: true,
-            incident,
+            incident: Box::new(incident),
         }
     }
 

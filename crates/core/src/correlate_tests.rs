@@ -45,7 +45,7 @@ fn attach(d: Decision) -> (CorrelationLink, bool, IncidentState) {
             link,
             opened,
             incident,
-        } => (link, opened, incident),
+        } => (link, opened, *incident),
         Decision::Unassigned { reason } => panic!("expected attach, got unassigned: {reason}"),
     }
 }
@@ -55,24 +55,45 @@ use SignalStatus::{Firing, Resolved};
 #[test]
 fn pods_of_one_deployment_group_within_the_window() {
     let mut e = Engine::default();
-    let a = e.observe(&sig("a", Some("pod/shop/cart-7d9f8b6c5-x2b4k"), Severity::High, Firing, 0));
+    let a = e.observe(&sig(
+        "a",
+        Some("pod/shop/cart-7d9f8b6c5-x2b4k"),
+        Severity::High,
+        Firing,
+        0,
+    ));
     let (l, opened, inc) = attach(a);
     assert!(opened);
     assert_eq!(l.strategy, LinkStrategy::Rule);
     assert_eq!(inc.status, IncidentStatus::Building);
     let id = inc.id.clone();
 
-    let b = e.observe(&sig("b", Some("deployment/shop/cart"), Severity::Critical, Firing, 3));
+    let b = e.observe(&sig(
+        "b",
+        Some("deployment/shop/cart"),
+        Severity::Critical,
+        Firing,
+        3,
+    ));
     let (l, opened, inc) = attach(b);
     assert!(!opened);
     assert_eq!(inc.id, id);
     assert_eq!(l.strategy, LinkStrategy::Resource);
-    assert_eq!(l.explanation, "same Deployment shop/cart, 3 min after the incident's last signal");
+    assert_eq!(
+        l.explanation,
+        "same Deployment shop/cart, 3 min after the incident's last signal"
+    );
     // Joining raises severity and confirms the incident.
     assert_eq!(inc.severity, Severity::Critical);
     assert_eq!(inc.status, IncidentStatus::Active);
 
-    let c = e.observe(&sig("c", Some("pod/shop/cart-7d9f8b6c5-q9zz2"), Severity::Medium, Firing, 10));
+    let c = e.observe(&sig(
+        "c",
+        Some("pod/shop/cart-7d9f8b6c5-q9zz2"),
+        Severity::Medium,
+        Firing,
+        10,
+    ));
     let (l, _, _) = attach(c);
     assert_eq!(
         l.explanation,
@@ -83,23 +104,53 @@ fn pods_of_one_deployment_group_within_the_window() {
 #[test]
 fn outside_the_window_or_other_workload_opens_a_new_incident() {
     let mut e = Engine::default();
-    let first = attach(e.observe(&sig("a", Some("deployment/shop/cart"), Severity::High, Firing, 0))).2.id.clone();
-    let late = e.observe(&sig("b", Some("deployment/shop/cart"), Severity::High, Firing, 31));
+    let first = attach(e.observe(&sig(
+        "a",
+        Some("deployment/shop/cart"),
+        Severity::High,
+        Firing,
+        0,
+    )))
+    .2
+    .id
+    .clone();
+    let late = e.observe(&sig(
+        "b",
+        Some("deployment/shop/cart"),
+        Severity::High,
+        Firing,
+        31,
+    ));
     let (_, opened, inc) = attach(late);
-    assert!(opened, "31 min after the last signal is past the 30 min window");
+    assert!(
+        opened,
+        "31 min after the last signal is past the 30 min window"
+    );
     assert_ne!(inc.id, first);
-    let other = e.observe(&sig("c", Some("deployment/shop/payment"), Severity::High, Firing, 32));
+    let other = e.observe(&sig(
+        "c",
+        Some("deployment/shop/payment"),
+        Severity::High,
+        Firing,
+        32,
+    ));
     assert!(attach(other).1);
 }
 
 #[test]
 fn repeats_and_resolves_follow_the_first_firing_and_resolve_the_incident() {
     let mut e = Engine::default();
-    let id = attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 0))).2.id.clone();
+    let id = attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 0)))
+        .2
+        .id
+        .clone();
     attach(e.observe(&sig("b", Some("node/n1"), Severity::High, Firing, 1)));
     let rep = e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 2));
     let (l, _, inc) = attach(rep);
-    assert_eq!((l.strategy, inc.id.as_str()), (LinkStrategy::Key, id.as_str()));
+    assert_eq!(
+        (l.strategy, inc.id.as_str()),
+        (LinkStrategy::Key, id.as_str())
+    );
 
     let (_, _, inc) = attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Resolved, 5)));
     assert_eq!(inc.status, IncidentStatus::Active, "b still fires");
@@ -111,11 +162,16 @@ fn repeats_and_resolves_follow_the_first_firing_and_resolve_the_incident() {
     let (_, opened, _) = attach(e.observe(&sig("z", Some("node/n1"), Severity::High, Firing, 7)));
     assert!(opened);
     // ...but the same alert firing again soon re-opens it.
-    let (l, opened, inc) = attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 10)));
+    let (l, opened, inc) =
+        attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 10)));
     assert!(!opened);
     assert_eq!(inc.id, id);
     assert_eq!(inc.status, IncidentStatus::Active);
-    assert!(l.explanation.contains("fired again 4 min after"), "{}", l.explanation);
+    assert!(
+        l.explanation.contains("fired again 4 min after"),
+        "{}",
+        l.explanation
+    );
 }
 
 #[test]
@@ -130,8 +186,20 @@ fn mild_or_orphan_signals_wait_unassigned() {
         d => panic!("{d:?}"),
     }
     // An info signal on a workload with an open incident does join it.
-    attach(e.observe(&sig("a", Some("deployment/x/web"), Severity::High, Firing, 1)));
-    let (l, opened, _) = attach(e.observe(&sig("i2", Some("pod/x/web-7d9f8b6c5-x2b4k"), Severity::Info, Firing, 2)));
+    attach(e.observe(&sig(
+        "a",
+        Some("deployment/x/web"),
+        Severity::High,
+        Firing,
+        1,
+    )));
+    let (l, opened, _) = attach(e.observe(&sig(
+        "i2",
+        Some("pod/x/web-7d9f8b6c5-x2b4k"),
+        Severity::Info,
+        Firing,
+        2,
+    )));
     assert!(!opened);
     assert_eq!(l.strategy, LinkStrategy::Resource);
 }
@@ -139,9 +207,21 @@ fn mild_or_orphan_signals_wait_unassigned() {
 #[test]
 fn state_survives_serialization_and_decides_the_same() {
     let mut a = Engine::default();
-    attach(a.observe(&sig("a", Some("deployment/shop/cart"), Severity::High, Firing, 0)));
+    attach(a.observe(&sig(
+        "a",
+        Some("deployment/shop/cart"),
+        Severity::High,
+        Firing,
+        0,
+    )));
     let mut b: Engine = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
-    let next = sig("b", Some("pod/shop/cart-7d9f8b6c5-x2b4k"), Severity::High, Firing, 4);
+    let next = sig(
+        "b",
+        Some("pod/shop/cart-7d9f8b6c5-x2b4k"),
+        Severity::High,
+        Firing,
+        4,
+    );
     assert_eq!(a.observe(&next), b.observe(&next));
 }
 

@@ -142,14 +142,21 @@ mod tests {
 
     #[test]
     fn notation_round_trips() {
-        for s in ["pod/shop/cart-7d9f8b6c5-x2b4k", "node/node-3", "service/shop/cart"] {
+        for s in [
+            "pod/shop/cart-7d9f8b6c5-x2b4k",
+            "node/node-3",
+            "service/shop/cart",
+        ] {
             assert_eq!(Entity::parse(s).unwrap().to_string(), s);
         }
         assert!(Entity::parse("pod//x").is_err());
         assert!(Entity::parse("a/b/c/d").is_err());
         assert!(Entity::parse("justname").is_err());
         // A node never carries a namespace, even when a label offers one.
-        assert_eq!(Entity::of("node", Some("shop"), "n1").to_string(), "node/n1");
+        assert_eq!(
+            Entity::of("node", Some("shop"), "n1").to_string(),
+            "node/n1"
+        );
     }
 
     #[test]

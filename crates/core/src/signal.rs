@@ -53,9 +53,15 @@ impl Severity {
     }
 
     pub fn parse(s: &str) -> Option<Severity> {
-        [Self::Info, Self::Low, Self::Medium, Self::High, Self::Critical]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            Self::Info,
+            Self::Low,
+            Self::Medium,
+            Self::High,
+            Self::Critical,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }
 

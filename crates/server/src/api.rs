@@ -18,14 +18,20 @@ use tokio_stream::StreamExt;
 
 pub fn routes(ctx: Ctx) -> Router<Ctx> {
     Router::new()
-        .route("/incidents", get(|s: State<Ctx>| run(s, Command::ListIncidents)))
+        .route(
+            "/incidents",
+            get(|s: State<Ctx>| run(s, Command::ListIncidents)),
+        )
         .route(
             "/incidents/{id}",
             get(|s: State<Ctx>, Path(id): Path<String>| run(s, Command::GetIncident { id })),
         )
         .route("/incidents/{id}/status", post(set_status))
         .route("/signals", get(signals))
-        .route("/dead-letters", get(|s: State<Ctx>| run(s, Command::ListDeadLetters)))
+        .route(
+            "/dead-letters",
+            get(|s: State<Ctx>| run(s, Command::ListDeadLetters)),
+        )
         .route(
             "/dead-letters/{id}/replay",
             post(|s: State<Ctx>, Path(id): Path<i64>| run(s, Command::ReplayDeadLetter { id })),
@@ -40,7 +46,8 @@ pub struct ApiResponse(pub ApiError);
 
 impl IntoResponse for ApiResponse {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(self.0)).into_response()
     }
 }
@@ -59,7 +66,13 @@ struct SignalsQuery {
 }
 
 async fn signals(s: State<Ctx>, Query(q): Query<SignalsQuery>) -> Response {
-    run(s, Command::ListSignals { unassigned: q.unassigned }).await
+    run(
+        s,
+        Command::ListSignals {
+            unassigned: q.unassigned,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -69,8 +82,20 @@ struct StatusBody {
 
 async fn set_status(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
     match serde_json::from_slice::<StatusBody>(&body) {
-        Ok(b) => run(s, Command::SetIncidentStatus { id, status: b.status }).await,
-        Err(e) => ApiResponse(ApiError::bad_request(format!("body must be {{\"status\": …}}: {e}"))).into_response(),
+        Ok(b) => {
+            run(
+                s,
+                Command::SetIncidentStatus {
+                    id,
+                    status: b.status,
+                },
+            )
+            .await
+        }
+        Err(e) => ApiResponse(ApiError::bad_request(format!(
+            "body must be {{\"status\": …}}: {e}"
+        )))
+        .into_response(),
     }
 }
 
@@ -133,8 +158,14 @@ async fn require_session(State(ctx): State<Ctx>, req: Request, next: Next) -> Re
         .await;
     match scope {
         Ok(Some(s)) if s == "admin" => next.run(req).await,
-        Ok(Some(_)) => ApiResponse(ApiError::new("forbidden", "this token's scope is not admin")).into_response(),
-        Ok(None) => ApiResponse(ApiError::new("unauthorized", "unknown or revoked token")).into_response(),
+        Ok(Some(_)) => ApiResponse(ApiError::new(
+            "forbidden",
+            "this token's scope is not admin",
+        ))
+        .into_response(),
+        Ok(None) => {
+            ApiResponse(ApiError::new("unauthorized", "unknown or revoked token")).into_response()
+        }
         Err(e) => ApiResponse(e.into()).into_response(),
     }
 }

@@ -74,7 +74,13 @@ pub fn issue(store: &causeway_store::Store, scope: &str) -> Result<String, Strin
     let id = format!("tok-{}", &hash[..12]);
     store
         .write_blocking(move |c| {
-            causeway_store::tokens::insert(c, &id, &scope, &hash, &causeway_store::ts(chrono::Utc::now()))
+            causeway_store::tokens::insert(
+                c,
+                &id,
+                &scope,
+                &hash,
+                &causeway_store::ts(chrono::Utc::now()),
+            )
         })
         .map_err(|e| e.to_string())?;
     Ok(token)
@@ -91,7 +97,10 @@ mod tests {
         assert!(s.is_login(&t));
         assert!(!s.is_login("cw_0"));
         assert_ne!(new_token(), new_token());
-        assert_eq!(cookie("a=1; causeway_session=xyz; b=2", COOKIE), Some("xyz"));
+        assert_eq!(
+            cookie("a=1; causeway_session=xyz; b=2", COOKIE),
+            Some("xyz")
+        );
         assert_eq!(cookie("a=1", COOKIE), None);
     }
 }

@@ -29,7 +29,10 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 /// The whole HTTP surface.
 pub fn router(ctx: Ctx) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
         .route("/metrics", get(api::metrics))
         .route(
             "/webhooks/{connector}/{project}",

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "causeway", version, about = "Causeway: a local-first incident workbench")]
+#[command(
+    name = "causeway",
+    version,
+    about = "Causeway: a local-first incident workbench"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -99,7 +103,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(data_dir: Option<PathBuf>, listen: SocketAddr, demo: bool, ui_dir: Option<PathBuf>) -> Result<(), String> {
+fn serve(
+    data_dir: Option<PathBuf>,
+    listen: SocketAddr,
+    demo: bool,
+    ui_dir: Option<PathBuf>,
+) -> Result<(), String> {
     let data_dir = data_dir.unwrap_or_else(causeway_app::default_data_dir);
     let ui_dir = ui_dir.or_else(causeway_server::default_ui_dir);
     if ui_dir.is_none() {
@@ -131,7 +140,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -140,7 +150,12 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-fn replay(events: PathBuf, topology: Option<PathBuf>, rules: Option<PathBuf>, out: PathBuf) -> Result<(), String> {
+fn replay(
+    events: PathBuf,
+    topology: Option<PathBuf>,
+    rules: Option<PathBuf>,
+    out: PathBuf,
+) -> Result<(), String> {
     let text = std::fs::read_to_string(&events)
         .map_err(|e| format!("cannot read --events {}: {e}", events.display()))?;
     let mut config = causeway_core::CorrelationConfig::default();

@@ -25,7 +25,10 @@ pub async fn serve(State(ctx): State<Ctx>, uri: Uri, Query(login): Query<Login>)
         let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
         return (
             StatusCode::SEE_OTHER,
-            [(header::SET_COOKIE, cookie), (header::LOCATION, "/".to_string())],
+            [
+                (header::SET_COOKIE, cookie),
+                (header::LOCATION, "/".to_string()),
+            ],
         )
             .into_response();
     }
@@ -41,14 +44,21 @@ pub async fn serve(State(ctx): State<Ctx>, uri: Uri, Query(login): Query<Login>)
     let safe = path
         .split('/')
         .all(|p| !p.is_empty() && !p.starts_with('.') && !p.contains('\\'));
-    let file = if path.is_empty() || !safe { "index.html" } else { path };
+    let file = if path.is_empty() || !safe {
+        "index.html"
+    } else {
+        path
+    };
     let bytes = match tokio::fs::read(dir.join(file)).await {
         Ok(b) => b,
         // Unknown paths are the single-page app's routes.
         Err(_) => match tokio::fs::read(dir.join("index.html")).await {
             Ok(b) => return html(b),
             Err(e) => {
-                return (StatusCode::NOT_FOUND, format!("UI not found in {}: {e}", dir.display()))
+                return (
+                    StatusCode::NOT_FOUND,
+                    format!("UI not found in {}: {e}", dir.display()),
+                )
                     .into_response()
             }
         },

@@ -23,7 +23,13 @@ pub async fn receive(
         .await
     {
         Ok(a) => {
-            tracing::debug!(connector, project, accepted = a.accepted, inbox_id = a.inbox_id, "webhook accepted");
+            tracing::debug!(
+                connector,
+                project,
+                accepted = a.accepted,
+                inbox_id = a.inbox_id,
+                "webhook accepted"
+            );
             (StatusCode::ACCEPTED, Json(json!({"accepted": a.accepted}))).into_response()
         }
         Err(r) => rejection(r),

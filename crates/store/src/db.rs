@@ -8,7 +8,8 @@ use std::path::Path;
 pub const DB_FILE: &str = "causeway.db";
 
 /// Migrations, applied in order; each runs once, in its own transaction.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 /// Opens (creating if needed) the database in `data_dir` with the house pragmas.
 pub fn open_connection(data_dir: &Path) -> Result<Connection> {
@@ -60,9 +61,13 @@ mod tests {
         let mut c = open_connection(dir.path()).unwrap();
         migrate(&mut c).unwrap();
         migrate(&mut c).unwrap();
-        let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = c
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let fk: i64 = c
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(fk, 1);
         let n: i64 = c
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))

@@ -6,7 +6,9 @@ use rusqlite::{Connection, OptionalExtension};
 
 pub fn load(conn: &Connection) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT state FROM engine_state WHERE id = 1", [], |r| r.get(0))
+        .query_row("SELECT state FROM engine_state WHERE id = 1", [], |r| {
+            r.get(0)
+        })
         .optional()?)
 }
 

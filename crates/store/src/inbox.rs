@@ -28,7 +28,14 @@ pub fn insert(
     conn.execute(
         "INSERT INTO inbox (instance_id, connector_id, project_id, received_at, headers, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![instance_id, connector_id, project_id, received_at, headers, body],
+        params![
+            instance_id,
+            connector_id,
+            project_id,
+            received_at,
+            headers,
+            body
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }

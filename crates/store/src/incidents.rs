@@ -24,7 +24,11 @@ pub struct IncidentRow {
 
 /// Inserts or updates the incident; `opened_at` and `title` keep their first value.
 pub fn upsert(conn: &Connection, i: &IncidentRow) -> Result<()> {
-    let root = i.root_cause.as_ref().map(serde_json::to_string).transpose()?;
+    let root = i
+        .root_cause
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
     conn.execute(
         "INSERT INTO incidents (id, project_id, title, severity, status, pattern, group_key, root_cause,
            signal_count, opened_at, updated_at, resolved_at)
@@ -51,7 +55,8 @@ pub fn upsert(conn: &Connection, i: &IncidentRow) -> Result<()> {
     Ok(())
 }
 
-const SELECT: &str = "SELECT id, project_id, title, severity, status, pattern, group_key, root_cause,
+const SELECT: &str =
+    "SELECT id, project_id, title, severity, status, pattern, group_key, root_cause,
   signal_count, opened_at, updated_at, resolved_at FROM incidents";
 
 type Raw = (
@@ -107,7 +112,9 @@ fn decode(r: Raw) -> Result<IncidentRow> {
 /// Incidents, most recently active first.
 pub fn list(conn: &Connection, limit: i64) -> Result<Vec<IncidentRow>> {
     let mut st = conn.prepare(&format!("{SELECT} ORDER BY updated_at DESC, id LIMIT ?1"))?;
-    let rows = st.query_map([limit], raw)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = st
+        .query_map([limit], raw)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(decode).collect()
 }
 

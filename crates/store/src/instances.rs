@@ -25,7 +25,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Instance> {
 }
 
 /// The enabled instance of `descriptor_id` in `project_id` that takes webhooks.
-pub fn enabled_for(conn: &Connection, descriptor_id: &str, project_id: &str) -> Result<Option<Instance>> {
+pub fn enabled_for(
+    conn: &Connection,
+    descriptor_id: &str,
+    project_id: &str,
+) -> Result<Option<Instance>> {
     Ok(conn
         .query_row(
             "SELECT id, descriptor_id, project_id, name, enabled, config FROM connector_instances

@@ -50,18 +50,21 @@ pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<Correlat
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
-        .map(|(incident_id, signal_id, strategy, score, explanation, at)| {
-            Ok(CorrelationLink {
-                incident_id,
-                signal_id,
-                strategy: LinkStrategy::parse(&strategy)
-                    .ok_or_else(|| StoreError::Invalid(format!("unknown strategy '{strategy}'")))?,
-                confidence: Confidence::from_score(score),
-                score,
-                explanation,
-                decided_at: parse_ts(&at)?,
-            })
-        })
+        .map(
+            |(incident_id, signal_id, strategy, score, explanation, at)| {
+                Ok(CorrelationLink {
+                    incident_id,
+                    signal_id,
+                    strategy: LinkStrategy::parse(&strategy).ok_or_else(|| {
+                        StoreError::Invalid(format!("unknown strategy '{strategy}'"))
+                    })?,
+                    confidence: Confidence::from_score(score),
+                    score,
+                    explanation,
+                    decided_at: parse_ts(&at)?,
+                })
+            },
+        )
         .collect()
 }
 

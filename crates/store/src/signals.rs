@@ -74,7 +74,8 @@ pub fn set_unassigned(conn: &Connection, id: &str, reason: Option<&str>) -> Resu
     Ok(())
 }
 
-const SELECT: &str = "SELECT s.data, s.notifications, s.last_seen_at, s.unassigned_reason FROM signals s";
+const SELECT: &str =
+    "SELECT s.data, s.notifications, s.last_seen_at, s.unassigned_reason FROM signals s";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, String, Option<String>)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -103,7 +104,9 @@ pub fn list(conn: &Connection, unassigned_only: bool, limit: i64) -> Result<Vec<
     let mut st = conn.prepare(&format!(
         "{SELECT}{filter} ORDER BY s.received_at DESC, s.id LIMIT ?1"
     ))?;
-    let rows = st.query_map([limit], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = st
+        .query_map([limit], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     decode(rows)
 }
 
@@ -113,7 +116,9 @@ pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<StoredSi
         "{SELECT} JOIN incident_signals l ON l.signal_id = s.id WHERE l.incident_id = ?1
          ORDER BY s.occurred_at, s.id"
     ))?;
-    let rows = st.query_map([incident_id], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = st
+        .query_map([incident_id], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     decode(rows)
 }
 

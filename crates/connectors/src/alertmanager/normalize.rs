@@ -12,7 +12,13 @@ use std::collections::BTreeMap;
 pub struct Alertmanager;
 
 /// Kinds whose name is the service's name (through the owner chain).
-const WORKLOAD_KINDS: &[&str] = &["pod", "deployment", "statefulset", "daemonset", "replicaset"];
+const WORKLOAD_KINDS: &[&str] = &[
+    "pod",
+    "deployment",
+    "statefulset",
+    "daemonset",
+    "replicaset",
+];
 
 impl Normalizer for Alertmanager {
     fn id(&self) -> &'static str {
@@ -20,7 +26,9 @@ impl Normalizer for Alertmanager {
     }
 
     fn item_count(&self, body: &Value) -> usize {
-        body.get("alerts").and_then(Value::as_array).map_or(0, Vec::len)
+        body.get("alerts")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len)
     }
 
     fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError> {
@@ -43,7 +51,14 @@ impl Normalizer for Alertmanager {
                 let alert = alert.as_object().ok_or_else(|| {
                     NormalizeError::Shape(format!("alerts[{i}] is not an object"))
                 })?;
-                Ok(one(alert, i, group_key.as_deref(), group_status, external, ctx))
+                Ok(one(
+                    alert,
+                    i,
+                    group_key.as_deref(),
+                    group_status,
+                    external,
+                    ctx,
+                ))
             })
             .collect()
     }
@@ -89,8 +104,15 @@ fn one(
         .filter(|e| WORKLOAD_KINDS.contains(&e.kind.as_str()))
         .map(|e| e.workload().name);
     let first = |keys: &[&str]| keys.iter().find_map(|k| labels.get(*k).cloned());
-    let service = workload_name
-        .or_else(|| first(&["app_kubernetes_io_name", "app", "service_name", "service", "job"]));
+    let service = workload_name.or_else(|| {
+        first(&[
+            "app_kubernetes_io_name",
+            "app",
+            "service_name",
+            "service",
+            "job",
+        ])
+    });
     let starts = occurred_at.to_rfc3339();
     Signal {
         id: format!(
@@ -151,6 +173,8 @@ fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
 
 /// RFC 3339 time, or `None` for Alertmanager's zero time (`0001-01-01…`).
 fn time(v: Option<&Value>) -> Option<DateTime<Utc>> {
-    let t = DateTime::parse_from_rfc3339(v?.as_str()?).ok()?.with_timezone(&Utc);
+    let t = DateTime::parse_from_rfc3339(v?.as_str()?)
+        .ok()?
+        .with_timezone(&Utc);
     (t.timestamp() > 0).then_some(t)
 }

@@ -1,0 +1,320 @@
+//! `causeway serve` as a user and Alertmanager meet it: a real process, real
+//! HTTP, a real SQLite file.
+
+mod common;
+use common::*;
+
+#[tokio::test]
+async fn serve_prints_the_login_url_writes_its_address_and_guards_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let addr = std::fs::read_to_string(dir.path().join("serve.addr")).unwrap();
+    assert_eq!(format!("http://{addr}"), s.base);
+    assert_eq!(s.token.len(), 67);
+
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let h: serde_json::Value = c
+        .get(s.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h, serde_json::json!({"status": "ok"}));
+
+    // The login link is traded for an HttpOnly cookie.
+    let r = c
+        .get(s.url(&format!("/?token={}", s.token)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with(&s.cookie()) && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    assert_eq!(
+        c.get(s.url("/?token=cw_wrong"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    // No session: 401 with {code, message}.
+    let r = c.get(s.url("/api/incidents")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["code"], "unauthorized");
+    assert!(e["message"].as_str().unwrap().len() > 10);
+
+    // Bearer tokens: admin passes, ingest is forbidden here.
+    let issue = |scope: &str| {
+        let out = std::process::Command::new(BIN)
+            .args(["token", "issue", "--scope", scope, "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let admin = issue("admin");
+    let r = c
+        .get(s.url("/api/incidents"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert!(v["incidents"].is_array());
+    let r = c
+        .get(s.url("/api/incidents"))
+        .bearer_auth(issue("ingest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The token itself is stored nowhere, only its hash.
+    let db = std::fs::read(dir.path().join("causeway.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("causeway.db-wal")).unwrap_or_default();
+    for bytes in [&db, &wal] {
+        assert!(!bytes.windows(admin.len()).any(|w| w == admin.as_bytes()));
+    }
+    let bad = std::process::Command::new(BIN)
+        .args(["token", "issue", "--scope", "root", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'ingest' or 'admin'"));
+}
+
+#[tokio::test]
+async fn every_alertmanager_fixture_is_accepted_and_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let mut alerts = 0;
+    for (name, body, n) in alertmanager_fixtures() {
+        let (status, v) = s.post_webhook(body).await;
+        assert_eq!(status, 202, "{name}");
+        assert_eq!(v, serde_json::json!({"accepted": n}), "{name}");
+        alerts += n;
+    }
+    // Killed right after the last 202: whatever was accepted is on disk.
+    s.kill9();
+    let s = Server::start(dir.path(), &[]);
+    // The alertmanager-bot firing + resolved pair is one signal.
+    let want = alerts - 1;
+    let v = s
+        .wait_for("/api/signals", |v| {
+            v["signals"].as_array().unwrap().len() == want
+        })
+        .await;
+    let titles: Vec<&str> = v["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert!(titles.contains(&"High CPU core temperature"));
+    assert!(titles.contains(&"Connect fail"));
+    let inc = s
+        .wait_for("/api/incidents", |v| {
+            !v["incidents"].as_array().unwrap().is_empty()
+        })
+        .await;
+    let first = &inc["incidents"][0];
+    for key in [
+        "id",
+        "title",
+        "severity",
+        "status",
+        "pattern",
+        "rootCause",
+        "signalCount",
+        "openedAt",
+        "updatedAt",
+    ] {
+        assert!(
+            first.get(key).is_some(),
+            "incident list item lacks {key}: {first}"
+        );
+    }
+    let detail = s
+        .get_json(&format!("/api/incidents/{}", first["id"].as_str().unwrap()))
+        .await;
+    for key in [
+        "signals",
+        "timeline",
+        "graph",
+        "rootCause",
+        "impacted",
+        "insight",
+    ] {
+        assert!(detail.get(key).is_some(), "incident detail lacks {key}");
+    }
+    let link = &detail["signals"][0]["link"];
+    assert!(
+        link["strategy"].is_string()
+            && link["confidence"].is_string()
+            && link["explanation"].is_string(),
+        "{link}"
+    );
+    let un = s.get_json("/api/signals?unassigned=true").await;
+    assert_eq!(
+        un["signals"].as_array().unwrap().len(),
+        3,
+        "the three info alerts"
+    );
+    let metrics = reqwest::get(s.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("causeway_incidents_created_total"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn bad_bodies_get_clear_statuses_and_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let raw = b"{\"alerts\": [ this is not json \xff".to_vec();
+    let (status, e) = s.post_webhook(raw.clone()).await;
+    assert_eq!(status, 400);
+    assert_eq!(e["code"], "bad_request");
+    let dl = s.get_json("/api/dead-letters").await;
+    let first = &dl["deadLetters"][0];
+    assert_eq!(first["connectorId"], "alertmanager");
+    use base64_check::decode;
+    assert_eq!(
+        decode(first["rawBase64"].as_str().unwrap()),
+        raw,
+        "the exact bytes"
+    );
+    assert!(first["error"].as_str().unwrap().contains("not JSON"));
+    for key in ["id", "receivedAt"] {
+        assert!(first.get(key).is_some());
+    }
+
+    let c = reqwest::Client::new();
+    let r = c
+        .post(s.url("/webhooks/alertmanager/default"))
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let r = c
+        .post(s.url("/webhooks/nosuch/default"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = c
+        .post(s.url("/webhooks/alertmanager/otherproject"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let big = vec![b' '; 300 * 1024];
+    let r = c
+        .post(s.url("/webhooks/alertmanager/default"))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let dl = s.get_json("/api/dead-letters").await;
+    assert_eq!(
+        dl["deadLetters"].as_array().unwrap().len(),
+        2,
+        "the 400 and the 415"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_and_live_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &["--demo"]);
+    // Done when the storm's last line (the memory alert's resolve) is in.
+    let v = s
+        .wait_for("/api/incidents", |v| {
+            v["incidents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["updatedAt"] == "2026-11-20T03:11:30.000Z")
+        })
+        .await;
+    assert_eq!(v["incidents"].as_array().unwrap().len(), 3);
+    let top = &v["incidents"][0];
+    assert!(
+        top["title"].as_str().unwrap().contains("redis-cart"),
+        "{top}"
+    );
+    assert_eq!(top["rootCause"]["entity"], "deployment/boutique/redis-cart");
+
+    // The event stream tells the UI when something changes.
+    let mut events = reqwest::Client::new()
+        .get(s.url("/api/events"))
+        .header("cookie", s.cookie())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    let body = br#"{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"KubePodCrashLooping","namespace":"e2e","pod":"web-7d9f8b6c5-x2b4k","severity":"critical"},"annotations":{"summary":"Pod e2e/web is crash looping"},"startsAt":"2026-11-20T04:00:00Z","fingerprint":"e2e0000000000001"}]}"#;
+    let (status, _) = s.post_webhook(body.to_vec()).await;
+    assert_eq!(status, 202);
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !seen.contains("incidentsChanged") {
+        let chunk = tokio::time::timeout_at(deadline, events.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(
+        seen.contains("data: {\"type\":\"incidentsChanged\""),
+        "{seen}"
+    );
+    // Restarting with --demo on a non-empty store does not load it twice.
+    drop(events);
+    s.kill9();
+    let s = Server::start(dir.path(), &["--demo"]);
+    let v = s.get_json("/api/incidents").await;
+    assert_eq!(v["incidents"].as_array().unwrap().len(), 4);
+}
+
+/// Minimal standard base64 decoding, so the test checks the bytes itself.
+mod base64_check {
+    pub fn decode(s: &str) -> Vec<u8> {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = Vec::new();
+        let (mut buf, mut bits) = (0u32, 0);
+        for c in s.bytes().filter(|c| *c != b'=') {
+            buf = (buf << 6) | A.iter().position(|a| *a == c).unwrap() as u32;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((buf >> bits) as u8);
+            }
+        }
+        out
+    }
+}

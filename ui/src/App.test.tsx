@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { App, REFRESH_DEBOUNCE_MS } from "./App";
+import type { Platform } from "./platform/api";
+import { ApiError, SESSION_EXPIRED } from "./platform/errors";
+import type { ChangeEvent, Command, IncidentSummary } from "./wire";
+import { sampleDetail, sampleSummary } from "./test/sample";
+
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+/** A platform that answers from memory and lets the test push change events. */
+function fakePlatform(incidents: IncidentSummary[]) {
+  const state = { incidents };
+  let push: ((e: ChangeEvent) => void) | undefined;
+  const calls: Command[] = [];
+  const platform: Platform = {
+    kind: "web",
+    async call<T>(command: Command): Promise<T> {
+      calls.push(command);
+      switch (command.command) {
+        case "listIncidents":
+          return { incidents: state.incidents } as T;
+        case "getIncident": {
+          const s = state.incidents.find((i) => i.id === command.args.id);
+          if (!s) throw new ApiError("not_found", `no incident ${command.args.id}`);
+          return { ...sampleDetail, ...s } as T;
+        }
+        case "listSignals":
+          return { signals: [] } as T;
+        case "listDeadLetters":
+          return {
+            deadLetters: [
+              {
+                id: 3,
+                connectorId: "alertmanager/default",
+                projectId: "default",
+                receivedAt: "2026-01-01T10:00:00Z",
+                error: "expected value at line 1 column 1",
+                rawBase64: "bm90IGpzb24=",
+                preview: "not json",
+              },
+            ],
+          } as T;
+        case "replayDeadLetter":
+          return { inboxId: 41 } as T;
+        case "setIncidentStatus":
+          return state.incidents[0] as T;
+      }
+    },
+    subscribe(onChange) {
+      push = onChange;
+      return () => {
+        push = undefined;
+      };
+    },
+  };
+  return { platform, state, calls, push: (e: ChangeEvent) => push?.(e) };
+}
+
+describe("App", () => {
+  it("lists incidents and opens the first one", async () => {
+    const second = { ...sampleSummary, id: "inc-0", title: "older one", severity: "low" as const };
+    const { platform } = fakePlatform([sampleSummary, second]);
+    render(<App platform={platform} />);
+    const rows = await screen.findAllByTestId("incident-row");
+    expect(rows).toHaveLength(2);
+    expect(rows[0].textContent).toContain(sampleSummary.title);
+    expect(rows[0].textContent).toContain("pod/shop/cart-7d9f8b6c5-x2b4k");
+    expect(rows[0].getAttribute("aria-selected")).toBe("true");
+    const detail = await screen.findByTestId("incident-detail");
+    expect(detail.getAttribute("data-incident-id")).toBe("inc-1");
+    fireEvent.click(rows[1]);
+    await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-0"));
+    expect(screen.getByTestId("dead-letters").textContent).toContain("not json");
+  });
+
+  it("shows the empty state with the webhook address", async () => {
+    const { platform } = fakePlatform([]);
+    render(<App platform={platform} />);
+    const list = screen.getByTestId("incident-list");
+    await waitFor(() => expect(list.textContent).toContain("No incidents yet"));
+    expect(list.textContent).toContain("/webhooks/alertmanager/default");
+  });
+
+  it("refetches once, debounced, after a burst of change events", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    await screen.findByTestId("incident-detail");
+    vi.useFakeTimers();
+    const before = fake.calls.filter((c) => c.command === "listIncidents").length;
+    fake.state.incidents = [{ ...sampleSummary, id: "inc-2", title: "Pod e2e/web is crash looping" }, sampleSummary];
+    act(() => {
+      fake.push({ type: "incidentsChanged", ids: ["inc-2"] });
+      fake.push({ type: "signalsChanged" });
+      fake.push({ type: "incidentsChanged", ids: ["inc-2"] });
+    });
+    act(() => {
+      vi.advanceTimersByTime(REFRESH_DEBOUNCE_MS - 10);
+    });
+    expect(fake.calls.filter((c) => c.command === "listIncidents").length).toBe(before);
+    await act(async () => {
+      vi.advanceTimersByTime(20);
+    });
+    vi.useRealTimers();
+    expect(fake.calls.filter((c) => c.command === "listIncidents").length).toBe(before + 1);
+    await waitFor(() => expect(screen.getAllByTestId("incident-row")).toHaveLength(2));
+    expect(screen.getAllByTestId("incident-row")[0].textContent).toContain("crash looping");
+    // The open incident stays open; it was refetched too.
+    expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-1");
+  });
+
+  it("shows a readable session-expired message", async () => {
+    const platform: Platform = {
+      kind: "web",
+      call: () => Promise.reject(new ApiError("unauthorized", SESSION_EXPIRED, 401)),
+      subscribe: () => () => {},
+    };
+    render(<App platform={platform} />);
+    const banner = await screen.findByTestId("session-banner");
+    expect(banner.textContent).toContain("Session expired — open the link that `causeway serve` printed");
+    // Said once, not in every section.
+    expect(document.body.textContent!.split("Session expired").length - 1).toBe(1);
+    expect(document.body.textContent).not.toContain("[object Object]");
+    expect(screen.queryByRole("status")).toBeNull(); // no spinner waiting forever
+  });
+
+  it("re-plays a dead letter", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    fireEvent.click(await screen.findByRole("button", { name: "Re-play" }));
+    expect(await screen.findByText(/inbox \(#41\)/)).toBeTruthy();
+    expect(fake.calls).toContainEqual({ command: "replayDeadLetter", args: { id: 3 } });
+  });
+});

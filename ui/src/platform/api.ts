@@ -1,0 +1,66 @@
+import type {
+  ChangeEvent,
+  Command,
+  DeadLetterList,
+  IncidentDetail,
+  IncidentList,
+  IncidentStatus,
+  IncidentSummary,
+  Replayed,
+  SignalList,
+} from "../wire";
+import { TauriPlatform } from "./tauri";
+import { WebPlatform } from "./web";
+
+export { ApiError, errorText, SESSION_EXPIRED, toApiError } from "./errors";
+
+/** State of the live-update channel, for a small indicator. */
+export type LiveStatus = "connecting" | "live" | "reconnecting" | "closed";
+
+/**
+ * One API, two transports: the Tauri shell (`invoke('rpc')` + Tauri events)
+ * and the browser against `causeway serve` (`POST /api/rpc` + SSE).
+ */
+export interface Platform {
+  readonly kind: "tauri" | "web";
+  /** Runs one command; rejects with an ApiError. */
+  call<T>(command: Command): Promise<T>;
+  /**
+   * Calls `onChange` for every change the backend announces. When the channel
+   * reconnects after a drop (events may have been missed) it calls `onChange`
+   * with `{type: "incidentsChanged", ids: []}` so the caller refetches.
+   * Returns the unsubscribe function.
+   */
+  subscribe(onChange: (e: ChangeEvent) => void, onStatus?: (s: LiveStatus) => void): () => void;
+}
+
+/** Typed helpers over a platform, one per command. */
+export function createApi(platform: Platform) {
+  return {
+    listIncidents: () => platform.call<IncidentList>({ command: "listIncidents" }),
+    getIncident: (id: string) => platform.call<IncidentDetail>({ command: "getIncident", args: { id } }),
+    listSignals: (unassigned: boolean) =>
+      platform.call<SignalList>({ command: "listSignals", args: { unassigned } }),
+    listDeadLetters: () => platform.call<DeadLetterList>({ command: "listDeadLetters" }),
+    replayDeadLetter: (id: number) =>
+      platform.call<Replayed>({ command: "replayDeadLetter", args: { id } }),
+    setIncidentStatus: (id: string, status: IncidentStatus) =>
+      platform.call<IncidentSummary>({ command: "setIncidentStatus", args: { id, status } }),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+declare global {
+  interface Window {
+    __TAURI_INTERNALS__?: unknown;
+  }
+}
+
+/** The Tauri transport inside the desktop app, the web one anywhere else. */
+export function pickPlatform(win: Window = window): Platform {
+  if (win.__TAURI_INTERNALS__ !== undefined && win.__TAURI_INTERNALS__ !== null) {
+    return new TauriPlatform();
+  }
+  return new WebPlatform();
+}
