@@ -9,6 +9,7 @@ pub mod correlate;
 pub mod entity;
 pub mod hash;
 pub mod incident;
+pub mod sensitive;
 pub mod signal;
 
 pub use correlate::{CorrelationConfig, Decision, Engine};
@@ -16,4 +17,5 @@ pub use entity::Entity;
 pub use incident::{
     Confidence, CorrelationLink, Incident, IncidentStatus, LinkStrategy, RootCause,
 };
+pub use sensitive::Sensitive;
 pub use signal::{Severity, Signal, SignalKind, SignalStatus};
