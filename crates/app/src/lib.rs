@@ -7,8 +7,11 @@
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod ingest;
+pub mod limits;
 pub mod metrics;
 mod pipeline;
+mod process;
 mod queries;
 pub mod replay;
 pub mod views;
@@ -32,6 +35,7 @@ pub struct App {
     events: broadcast::Sender<ChangeEvent>,
     wake: Arc<Notify>,
     metrics: Arc<metrics::Metrics>,
+    limits: Arc<limits::RateLimiter>,
 }
 
 impl App {
@@ -56,6 +60,7 @@ impl App {
             events,
             wake: Arc::new(Notify::new()),
             metrics: Arc::new(metrics::Metrics::default()),
+            limits: Arc::new(limits::RateLimiter::default()),
         })
     }
 
@@ -81,6 +86,11 @@ impl App {
 
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.metrics
+    }
+
+    /// The rate limits shared by the hosts (webhooks, ingest API).
+    pub fn limits(&self) -> &limits::RateLimiter {
+        &self.limits
     }
 
     /// Change notifications for the UI.

@@ -24,6 +24,10 @@ const HELP: &[(&str, &str)] = &[
         "Payloads kept in dead letters, per connector.",
     ),
     (
+        "causeway_events_rejected_total",
+        "Requests refused (rate limit, signature), per connector.",
+    ),
+    (
         "causeway_signals_total",
         "Signals produced by normalization, per connector.",
     ),

@@ -8,18 +8,14 @@
 
 use crate::error::ApiError;
 use crate::metrics::label;
+use crate::process::{poisoned, process_next};
 use crate::views::{ChangeEvent, IncidentSummary, Replayed};
 use crate::App;
-use causeway_connectors::{normalize_bytes, normalizer, parse_json, Context};
-use causeway_core::analysis::analyse;
-use causeway_core::{Decision, Engine, IncidentStatus};
-use causeway_store::{
-    dead_letters, engine_state, inbox, incidents, instances, links, parse_ts, signals, ts,
-    Connection,
-};
+use causeway_connectors::{normalizer, parse_json};
+use causeway_core::IncidentStatus;
+use causeway_store::{dead_letters, engine_state, inbox, incidents, instances, ts};
 use chrono::Utc;
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
 
 /// A webhook body taken in: how many items it carries, and where it is.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,14 +37,10 @@ pub enum WebhookRejection {
         content_type: String,
         dead_letter: i64,
     },
+    /// Over the instance's rate limit: retry after this many seconds (429).
+    RateLimited { retry_after_secs: u64 },
     /// The store failed (500).
     Storage(String),
-}
-
-/// What one processed inbox row changed, for the change events.
-struct Processed {
-    incidents: BTreeSet<String>,
-    dead_lettered: bool,
 }
 
 impl App {
@@ -73,6 +65,20 @@ impl App {
                 connector: connector.into(),
                 project: project.into(),
             })?;
+        let per_minute = serde_json::from_str::<serde_json::Value>(&instance.config)
+            .ok()
+            .and_then(|c| c["rateLimitPerMinute"].as_u64())
+            .map_or(crate::limits::DEFAULT_WEBHOOKS_PER_MINUTE, |n| {
+                n.min(u64::from(u32::MAX)) as u32
+            });
+        if let Err(retry_after_secs) = self.limits.check(&instance.id, per_minute) {
+            self.metrics.add(
+                "causeway_events_rejected_total",
+                &label("connector", connector),
+                1,
+            );
+            return Err(WebhookRejection::RateLimited { retry_after_secs });
+        }
         let now = ts(Utc::now());
         let declared = headers
             .get("content-type")
@@ -263,136 +269,4 @@ impl App {
         self.emit(ChangeEvent::IncidentsChanged { ids: vec![id] });
         Ok(crate::queries::summary(found))
     }
-}
-
-fn poisoned() -> causeway_store::StoreError {
-    causeway_store::StoreError::Invalid("the correlation engine lock is poisoned".into())
-}
-
-/// Normalizes and correlates the oldest pending inbox row, in one transaction.
-fn process_next(
-    conn: &mut Connection,
-    engine: &Arc<Mutex<Engine>>,
-    metrics: &crate::metrics::Metrics,
-) -> causeway_store::Result<Option<Processed>> {
-    let tx = conn.transaction()?;
-    // Links are written as decisions are made, their incident rows once per
-    // payload at the end; foreign keys are checked at commit.
-    tx.pragma_update(None, "defer_foreign_keys", "ON")?;
-    let Some(item) = inbox::next_pending(&tx)? else {
-        return Ok(None);
-    };
-    let now = ts(Utc::now());
-    let connector = label("connector", &item.connector_id);
-    let raw_ref = format!("inbox:{}", item.id);
-    let ctx = Context {
-        project: &item.project_id,
-        instance: &item.instance_id,
-        received_at: parse_ts(&item.received_at)?,
-        raw_ref: &raw_ref,
-    };
-    let mut guard = engine.lock().map_err(|_| poisoned())?;
-    let mut next = guard.clone();
-    let mut touched = BTreeSet::new();
-    let dead_lettered = match normalize_bytes(&item.connector_id, &item.body, &ctx) {
-        Err(e) => {
-            dead_letters::insert(
-                &tx,
-                &dead_letters::NewDeadLetter {
-                    instance_id: Some(&item.instance_id),
-                    connector_id: &item.connector_id,
-                    project_id: &item.project_id,
-                    received_at: &item.received_at,
-                    error: &e.to_string(),
-                    headers: &item.headers,
-                    raw: &item.body,
-                    inbox_id: Some(item.id),
-                },
-            )?;
-            inbox::mark_processed(&tx, item.id, &now, "dead_letter")?;
-            instances::count_item(&tx, &item.instance_id, true, &now)?;
-            metrics.add("causeway_events_dead_lettered_total", &connector, 1);
-            tracing::warn!(inbox_id = item.id, connector = %item.connector_id, error = %e, "payload dead-lettered");
-            true
-        }
-        Ok(batch) => {
-            for s in &batch {
-                signals::upsert(&tx, s)?;
-                match next.observe(s) {
-                    Decision::Attach { link, opened, .. } => {
-                        links::insert_if_absent(&tx, &link)?;
-                        signals::set_unassigned(&tx, &s.id, None)?;
-                        metrics.add(
-                            "causeway_correlation_decisions_total",
-                            &label("strategy", link.strategy.as_str()),
-                            1,
-                        );
-                        if opened {
-                            metrics.add("causeway_incidents_created_total", "", 1);
-                        }
-                        touched.insert(link.incident_id);
-                    }
-                    Decision::Unassigned { reason } => {
-                        if !links::is_linked(&tx, &s.id)? {
-                            signals::set_unassigned(&tx, &s.id, Some(&reason))?;
-                        }
-                        metrics.add(
-                            "causeway_correlation_decisions_total",
-                            &label("strategy", "unassigned"),
-                            1,
-                        );
-                    }
-                }
-            }
-            for id in &touched {
-                write_incident(&tx, &next, id, &item.project_id)?;
-            }
-            inbox::mark_processed(&tx, item.id, &now, "normalized")?;
-            instances::count_item(&tx, &item.instance_id, false, &now)?;
-            metrics.add("causeway_events_normalized_total", &connector, 1);
-            metrics.add("causeway_signals_total", &connector, batch.len() as u64);
-            false
-        }
-    };
-    engine_state::save(&tx, &serde_json::to_string(&next)?)?;
-    tx.commit()?;
-    *guard = next;
-    Ok(Some(Processed {
-        incidents: touched,
-        dead_lettered,
-    }))
-}
-
-/// Writes an incident from the engine's state plus the analysis of its signals.
-fn write_incident(
-    conn: &Connection,
-    engine: &Engine,
-    id: &str,
-    project: &str,
-) -> causeway_store::Result<()> {
-    let Some(state) = engine.incident(id) else {
-        return Ok(());
-    };
-    let members: Vec<_> = signals::for_incident(conn, id)?
-        .into_iter()
-        .map(|s| s.signal)
-        .collect();
-    let analysis = analyse(&members);
-    incidents::upsert(
-        conn,
-        &incidents::IncidentRow {
-            id: id.to_string(),
-            project_id: project.to_string(),
-            title: state.title.clone(),
-            severity: state.severity,
-            status: state.status,
-            pattern: None,
-            group_key: state.group_key.clone(),
-            root_cause: analysis.root_cause,
-            signal_count: members.len() as i64,
-            opened_at: state.opened_at,
-            updated_at: state.last_at,
-            resolved_at: state.resolved_at,
-        },
-    )
 }

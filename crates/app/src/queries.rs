@@ -7,7 +7,8 @@ use base64::Engine as _;
 use causeway_core::analysis::analyse;
 use causeway_core::correlate::describe;
 use causeway_core::SignalStatus;
-use causeway_store::{dead_letters, incidents, links, signals, ts};
+use causeway_store::{dead_letters, incidents, ingest_requests, links, signals, ts};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 const LIST_LIMIT: i64 = 500;
@@ -36,13 +37,14 @@ pub(crate) async fn list_incidents(app: &App) -> Result<IncidentList, ApiError> 
 
 pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail, ApiError> {
     let key = id.clone();
-    let (row, members, links) = app
+    let (row, members, links, ingested) = app
         .store()
         .read(move |c| {
             Ok((
                 incidents::get(c, &key)?,
                 signals::for_incident(c, &key)?,
                 links::for_incident(c, &key)?,
+                ingest_requests::for_incident(c, &key)?,
             ))
         })
         .await?;
@@ -52,7 +54,11 @@ pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail
         .into_iter()
         .map(|l| (l.signal_id.clone(), l))
         .collect();
-    let timeline = timeline(&row, &members);
+    let mut timeline = timeline(&row, &members);
+    for r in &ingested {
+        timeline.extend(evidence_entries(r));
+    }
+    timeline.sort_by(|a, b| a.at.cmp(&b.at));
     let signals = members
         .into_iter()
         .map(|s| SignalView {
@@ -115,6 +121,66 @@ fn timeline(row: &incidents::IncidentRow, members: &[signals::StoredSignal]) -> 
     }
     // Stable: by time, then in the order written above.
     out.sort_by(|a, b| a.at.cmp(&b.at));
+    out
+}
+
+/// The evidence an ingest request carried, as timeline entries.
+fn evidence_entries(r: &ingest_requests::IngestRecord) -> Vec<TimelineEntry> {
+    let Some(ev) = r
+        .evidence
+        .as_deref()
+        .and_then(|e| serde_json::from_str::<Value>(e).ok())
+    else {
+        return Vec::new();
+    };
+    let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let mut out = Vec::new();
+    let mut push = |item: &Value, line: String| {
+        let at = text(item, "timestamp");
+        out.push(TimelineEntry {
+            // The same shape as every other entry, so text order is time order.
+            at: causeway_store::parse_ts(&at).map(ts).unwrap_or(at),
+            kind: "evidence".into(),
+            signal_id: Some(r.signal_id.clone()),
+            entity: None,
+            text: line,
+        })
+    };
+    for m in ev["metrics"].as_array().into_iter().flatten() {
+        push(m, format!("metric {} = {}", text(m, "name"), m["value"]));
+    }
+    for l in ev["logs"].as_array().into_iter().flatten() {
+        let level = l["level"]
+            .as_str()
+            .map(|v| format!("[{v}] "))
+            .unwrap_or_default();
+        let svc = l["service"]
+            .as_str()
+            .map(|v| format!("{v}: "))
+            .unwrap_or_default();
+        push(l, format!("log {level}{svc}{}", text(l, "message")));
+    }
+    for t in ev["traces"].as_array().into_iter().flatten() {
+        let dur = t["duration"]
+            .as_f64()
+            .map(|d| format!(" {d} ms"))
+            .unwrap_or_default();
+        push(
+            t,
+            format!(
+                "trace {} {}{dur} (trace {})",
+                text(t, "service"),
+                text(t, "operation"),
+                text(t, "traceId")
+            ),
+        );
+    }
+    for e in ev["events"].as_array().into_iter().flatten() {
+        push(
+            e,
+            format!("event {}: {}", text(e, "type"), text(e, "description")),
+        );
+    }
     out
 }
 

@@ -59,8 +59,8 @@ pub fn replay(events: &str, config: CorrelationConfig) -> Report {
     let mut n_lines = 0;
     for (n, line) in lines.enumerate() {
         n_lines += 1;
-        let signals = match signals_of(n, line) {
-            Ok(s) if s.is_empty() => {
+        let (signals, declared) = match signals_of(n, line) {
+            Ok((s, _)) if s.is_empty() => {
                 rejected.push(Rejected {
                     line: n,
                     error: "the payload holds no items".into(),
@@ -76,7 +76,12 @@ pub fn replay(events: &str, config: CorrelationConfig) -> Report {
         for (i, s) in signals.into_iter().enumerate() {
             signal_count += 1;
             let r = format!("{n}:{i}");
-            match engine.observe(&s) {
+            let decision = if declared {
+                engine.observe_declared(&s)
+            } else {
+                engine.observe(&s)
+            };
+            match decision {
                 Decision::Attach { link, opened, .. } => {
                     let id = link.incident_id;
                     if opened {
@@ -122,8 +127,9 @@ pub fn replay(events: &str, config: CorrelationConfig) -> Report {
     }
 }
 
-/// The signals one line yields, or why it yields none.
-fn signals_of(n: usize, line: &str) -> Result<Vec<Signal>, String> {
+/// The signals one line yields (and whether they declare incidents), or why
+/// it yields none.
+fn signals_of(n: usize, line: &str) -> Result<(Vec<Signal>, bool), String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("line is not JSON: {e}"))?;
     let at = v
         .get("at")
@@ -146,7 +152,8 @@ fn signals_of(n: usize, line: &str) -> Result<Vec<Signal>, String> {
         received_at: at,
         raw_ref: &raw_ref,
     };
-    norm.normalize(body, &ctx).map_err(|e| e.to_string())
+    let signals = norm.normalize(body, &ctx).map_err(|e| e.to_string())?;
+    Ok((signals, norm.declares_incidents()))
 }
 
 /// The report as written to disk: pretty JSON and a final newline.

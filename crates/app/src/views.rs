@@ -54,7 +54,7 @@ pub struct SignalView {
 #[serde(rename_all = "camelCase")]
 pub struct TimelineEntry {
     pub at: String,
-    /// `opened`, `fired`, `resolved`.
+    /// `opened`, `fired`, `resolved`, `evidence`.
     pub kind: String,
     pub signal_id: Option<String>,
     pub entity: Option<Entity>,

@@ -6,6 +6,7 @@
 //! so nothing accepted is lost. Normalizers never panic on input.
 
 pub mod alertmanager;
+pub mod causeway;
 mod labels;
 
 use causeway_core::Signal;
@@ -42,6 +43,11 @@ pub trait Normalizer: Send + Sync {
     fn id(&self) -> &'static str;
     /// How many items the payload carries (the webhook's `{"accepted": N}`).
     fn item_count(&self, body: &Value) -> usize;
+    /// Whether each payload is an incident in its own right (the ingest API):
+    /// its signal opens an incident when nothing else claims it.
+    fn declares_incidents(&self) -> bool {
+        false
+    }
     /// One signal per item, in payload order.
     fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError>;
 }
@@ -50,6 +56,7 @@ pub trait Normalizer: Send + Sync {
 pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
     match id {
         "alertmanager" => Some(&alertmanager::Alertmanager),
+        "causeway" => Some(&causeway::Causeway),
         _ => None,
     }
 }

@@ -118,7 +118,17 @@ impl Engine {
                 incident: Box::new(incident),
             };
         }
-        self.open_stage(signal, at)
+        self.open_stage(signal, at, false)
+    }
+
+    /// Like [`Engine::observe`], for a signal that someone declared to be an
+    /// incident (the ingest API): when nothing claims it, it opens one whatever
+    /// its severity or status.
+    pub fn observe_declared(&mut self, signal: &Signal) -> Decision {
+        match self.observe(signal) {
+            Decision::Unassigned { .. } => self.open_stage(signal, signal.event_time(), true),
+            claimed => claimed,
+        }
     }
 
     fn by_fingerprint_stage(
@@ -170,8 +180,8 @@ impl Engine {
         Some((id.clone(), LinkStrategy::Resource, 0.8, why))
     }
 
-    fn open_stage(&mut self, signal: &Signal, at: DateTime<Utc>) -> Decision {
-        if signal.status != SignalStatus::Firing {
+    fn open_stage(&mut self, signal: &Signal, at: DateTime<Utc>, declared: bool) -> Decision {
+        if !declared && signal.status != SignalStatus::Firing {
             return Decision::Unassigned {
                 reason: format!(
                     "a {} notification for an alert not seen firing",
@@ -179,7 +189,7 @@ impl Engine {
                 ),
             };
         }
-        if signal.severity < self.config.open_min_severity {
+        if !declared && signal.severity < self.config.open_min_severity {
             return Decision::Unassigned {
                 reason: format!(
                     "severity {} is below the minimum ({}) to open an incident, and no open incident matches",
@@ -218,10 +228,14 @@ impl Engine {
         let on = group
             .map(|g| format!(" on {}", describe(&g)))
             .unwrap_or_default();
-        let why = format!(
-            "opened the incident: first {} alert{on}",
-            signal.severity.as_str()
-        );
+        let why = if declared {
+            format!("declared as an incident by {}{on}", signal.source_type)
+        } else {
+            format!(
+                "opened the incident: first {} alert{on}",
+                signal.severity.as_str()
+            )
+        };
         Decision::Attach {
             link: link(&id, signal, LinkStrategy::Rule, 1.0, why, at),
             opened: true,

@@ -232,3 +232,36 @@ fn human_durations() {
     assert_eq!(human_secs(7200), "2 h");
     assert_eq!(human_secs(3700), "1 h 1 min");
 }
+
+#[test]
+fn a_declared_incident_opens_even_when_mild_or_resolved() {
+    let mut e = Engine::default();
+    let (l, opened, inc) = attach(e.observe_declared(&sig("d", None, Severity::Info, Resolved, 0)));
+    assert!(opened);
+    assert_eq!(l.strategy, LinkStrategy::Rule);
+    assert!(
+        l.explanation.starts_with("declared as an incident"),
+        "{}",
+        l.explanation
+    );
+    assert_eq!(inc.status, IncidentStatus::Resolved);
+    // A declared signal that matches an open incident joins it instead.
+    let id = attach(e.observe(&sig(
+        "a",
+        Some("deployment/x/web"),
+        Severity::High,
+        Firing,
+        1,
+    )))
+    .2
+    .id;
+    let (_, opened, inc) = attach(e.observe_declared(&sig(
+        "d2",
+        Some("deployment/x/web"),
+        Severity::Info,
+        Firing,
+        2,
+    )));
+    assert!(!opened);
+    assert_eq!(inc.id, id);
+}

@@ -5,6 +5,7 @@
 
 mod api;
 pub mod auth;
+mod ingest;
 mod static_ui;
 mod webhooks;
 
@@ -37,6 +38,10 @@ pub fn router(ctx: Ctx) -> Router {
         .route(
             "/webhooks/{connector}/{project}",
             post(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .route(
+            "/v1/incidents/ingest",
+            post(ingest::ingest).layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
         )
         .nest("/api", api::routes(ctx.clone()))
         .fallback(get(static_ui::serve))

@@ -53,6 +53,9 @@ fn rejection(r: WebhookRejection) -> Response {
             "unsupported_media_type",
             format!("content type '{content_type}' is not JSON; the body is kept as dead letter {dead_letter}"),
         ),
+        WebhookRejection::RateLimited { retry_after_secs } => {
+            return too_many(retry_after_secs, "this connector instance's rate limit");
+        }
         WebhookRejection::Storage(m) => (StatusCode::INTERNAL_SERVER_ERROR, "storage", m),
     };
     tracing::warn!(status = status.as_u16(), code, %message, "webhook refused");
@@ -71,4 +74,19 @@ fn kept_headers(h: &HeaderMap) -> BTreeMap<String, String> {
         })
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect()
+}
+
+/// 429 with `Retry-After` and a `{code, message}` body.
+pub fn too_many(retry_after_secs: u64, what: &str) -> Response {
+    let message = format!("over {what}; retry in {retry_after_secs} s");
+    tracing::warn!(retry_after_secs, %message, "rate limited");
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(
+            axum::http::header::RETRY_AFTER,
+            retry_after_secs.to_string(),
+        )],
+        Json(json!({"code": "rate_limited", "message": message})),
+    )
+        .into_response()
 }

@@ -8,8 +8,10 @@ use std::path::Path;
 pub const DB_FILE: &str = "causeway.db";
 
 /// Migrations, applied in order; each runs once, in its own transaction.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "ingest", include_str!("../migrations/0002_ingest.sql")),
+];
 
 /// Opens (creating if needed) the database in `data_dir` with the house pragmas.
 pub fn open_connection(data_dir: &Path) -> Result<Connection> {

@@ -10,6 +10,7 @@ pub mod dead_letters;
 pub mod engine_state;
 pub mod inbox;
 pub mod incidents;
+pub mod ingest_requests;
 pub mod instances;
 pub mod links;
 pub mod signals;

@@ -6,6 +6,6 @@ import type { Entity } from "./Entity";
  */
 export type TimelineEntry = { at: string, 
 /**
- * `opened`, `fired`, `resolved`.
+ * `opened`, `fired`, `resolved`, `evidence`.
  */
 kind: string, signalId: string | null, entity: Entity | null, text: string, };

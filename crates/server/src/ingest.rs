@@ -1,0 +1,77 @@
+//! `POST /v1/incidents/ingest`: Bearer token with scope `ingest` or `admin`.
+
+use crate::auth::token_hash;
+use crate::webhooks::too_many;
+use crate::Ctx;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use causeway_app::ingest::IngestRejection;
+use causeway_app::limits::INGEST_PER_MINUTE;
+use serde_json::json;
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({"code": code, "message": message}))).into_response()
+}
+
+pub async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(hash) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| token_hash(t.trim()))
+    else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send `Authorization: Bearer <token>`; issue one with `causeway token issue --scope ingest`",
+        );
+    };
+    let key = hash.clone();
+    let scope = ctx
+        .app
+        .store()
+        .read(move |c| causeway_store::tokens::scope_of(c, &key))
+        .await;
+    match scope {
+        Ok(Some(s)) if s == "ingest" || s == "admin" => {}
+        Ok(Some(_)) => {
+            return error(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "this token's scope may not ingest",
+            )
+        }
+        Ok(None) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "unknown or revoked token",
+            )
+        }
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "storage", &e.to_string()),
+    }
+    if let Err(wait) = ctx
+        .app
+        .limits()
+        .check(&format!("ingest:{hash}"), INGEST_PER_MINUTE)
+    {
+        return too_many(wait, "this token's ingest rate limit");
+    }
+    match ctx.app.ingest(body.to_vec()).await {
+        Ok(a) => {
+            let status = if a.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            (status, Json(a)).into_response()
+        }
+        Err(IngestRejection::Invalid(errors)) => {
+            (StatusCode::BAD_REQUEST, Json(json!({"errors": errors}))).into_response()
+        }
+        Err(IngestRejection::Storage(m)) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", &m),
+    }
+}
