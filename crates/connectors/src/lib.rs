@@ -7,6 +7,7 @@
 
 pub mod alertmanager;
 mod labels;
+pub mod verify;
 
 use causeway_core::Signal;
 use chrono::{DateTime, Utc};
