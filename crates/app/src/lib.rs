@@ -7,6 +7,7 @@
 pub mod commands;
 pub mod demo;
 pub mod error;
+mod gateway;
 pub mod ingest;
 pub mod limits;
 pub mod metrics;
@@ -18,7 +19,7 @@ pub mod views;
 
 pub use commands::{dispatch, Command};
 pub use error::ApiError;
-pub use pipeline::{Accepted, WebhookRejection};
+pub use gateway::{kept_headers, Accepted, WebhookRejection, SECRET_FIELDS};
 pub use views::ChangeEvent;
 
 use causeway_core::Engine;

@@ -16,12 +16,20 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let kept = kept_headers(&headers);
+    let all: BTreeMap<String, String> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
     match ctx
         .app
-        .accept_webhook(&connector, &project, kept, body.to_vec())
+        .accept_webhook(&connector, &project, all, body.to_vec())
         .await
     {
+        Ok(a) if a.duplicate => (
+            StatusCode::OK,
+            Json(json!({"accepted": 0, "duplicate": true})),
+        )
+            .into_response(),
         Ok(a) => {
             tracing::debug!(
                 connector,
@@ -53,6 +61,7 @@ fn rejection(r: WebhookRejection) -> Response {
             "unsupported_media_type",
             format!("content type '{content_type}' is not JSON; the body is kept as dead letter {dead_letter}"),
         ),
+        WebhookRejection::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
         WebhookRejection::RateLimited { retry_after_secs } => {
             return too_many(retry_after_secs, "this connector instance's rate limit");
         }
@@ -60,20 +69,6 @@ fn rejection(r: WebhookRejection) -> Response {
     };
     tracing::warn!(status = status.as_u16(), code, %message, "webhook refused");
     (status, Json(json!({"code": code, "message": message}))).into_response()
-}
-
-/// Headers worth keeping with the raw body: content type, user agent and the
-/// provider's event/delivery ids. Never credentials or signatures.
-fn kept_headers(h: &HeaderMap) -> BTreeMap<String, String> {
-    const SECRET_HINTS: &[&str] = &["auth", "signature", "token", "secret", "key", "cookie"];
-    h.iter()
-        .filter(|(k, _)| {
-            let k = k.as_str();
-            (k == "content-type" || k == "user-agent" || k.starts_with("x-"))
-                && !SECRET_HINTS.iter().any(|s| k.contains(s))
-        })
-        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-        .collect()
 }
 
 /// 429 with `Retry-After` and a `{code, message}` body.

@@ -15,6 +15,7 @@ pub mod instances;
 pub mod links;
 pub mod signals;
 pub mod tokens;
+pub mod webhook_deliveries;
 mod writer;
 
 pub use db::{open_connection, DB_FILE};
