@@ -7,6 +7,7 @@
 
 pub mod alertmanager;
 mod labels;
+pub mod secrets;
 
 use causeway_core::Signal;
 use chrono::{DateTime, Utc};
