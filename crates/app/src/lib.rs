@@ -22,6 +22,7 @@ pub use error::ApiError;
 pub use gateway::{kept_headers, Accepted, WebhookRejection, SECRET_FIELDS};
 pub use views::ChangeEvent;
 
+use causeway_connectors::secrets::Keychain;
 use causeway_core::Engine;
 use causeway_store::Store;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ pub struct App {
     wake: Arc<Notify>,
     metrics: Arc<metrics::Metrics>,
     limits: Arc<limits::RateLimiter>,
+    keychain: Keychain,
 }
 
 impl App {
@@ -62,6 +64,7 @@ impl App {
             wake: Arc::new(Notify::new()),
             metrics: Arc::new(metrics::Metrics::default()),
             limits: Arc::new(limits::RateLimiter::default()),
+            keychain: Keychain::new(&keychain_service()),
         })
     }
 
@@ -103,6 +106,15 @@ impl App {
         // No subscriber is fine: nobody is looking.
         let _ = self.events.send(e);
     }
+}
+
+/// The keychain service secrets are filed under: `causeway`, or
+/// `CAUSEWAY_KEYCHAIN_SERVICE` (tests use their own, never a user's entries).
+pub fn keychain_service() -> String {
+    std::env::var("CAUSEWAY_KEYCHAIN_SERVICE")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| Keychain::DEFAULT_SERVICE.to_string())
 }
 
 /// The platform's app-data folder for Causeway (`~/.local/share/causeway` on

@@ -8,6 +8,7 @@
 pub mod alertmanager;
 pub mod causeway;
 mod labels;
+pub mod secrets;
 pub mod verify;
 
 use causeway_core::Signal;
