@@ -48,6 +48,8 @@ function fakePlatform(incidents: IncidentSummary[]) {
           return { inboxId: 41 } as T;
         case "setIncidentStatus":
           return state.incidents[0] as T;
+        default:
+          throw new ApiError("not_found", `the fake platform has no ${command.command}`);
       }
     },
     subscribe(onChange) {

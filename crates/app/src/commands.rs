@@ -4,6 +4,7 @@
 //! map onto the same functions.
 
 use crate::error::ApiError;
+use crate::instances::NewInstance;
 use crate::{queries, App};
 use causeway_core::IncidentStatus;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,14 @@ pub enum Command {
     ReplayDeadLetter { id: i64 },
     /// → `IncidentSummary`: a person acknowledges, investigates or resolves.
     SetIncidentStatus { id: String, status: IncidentStatus },
+    /// → `InstanceList`
+    ListInstances,
+    /// → `InstanceView`; secrets go to the OS keychain and are never returned.
+    CreateInstance(NewInstance),
+    /// → `InstanceView`
+    SetInstanceEnabled { id: String, enabled: bool },
+    /// → `null`; the instance's keychain secrets are deleted with it.
+    DeleteInstance { id: String },
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -44,6 +53,12 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::SetIncidentStatus { id, status } => {
             json(app.set_incident_status(id, status).await?)
         }
+        Command::ListInstances => json(app.list_instances().await?),
+        Command::CreateInstance(new) => json(app.create_instance(new).await?),
+        Command::SetInstanceEnabled { id, enabled } => {
+            json(app.set_instance_enabled(id, enabled).await?)
+        }
+        Command::DeleteInstance { id } => json(app.delete_instance(id).await?),
     }
 }
 

@@ -33,7 +33,10 @@ pub enum WebhookRejection {
     NotJson { error: String, dead_letter: i64 },
     /// The sender declared a media type that is not JSON; the bytes are kept
     /// in dead letter `dead_letter` all the same (415).
-    NotJsonMediaType { content_type: String, dead_letter: i64 },
+    NotJsonMediaType {
+        content_type: String,
+        dead_letter: i64,
+    },
     /// Over the instance's rate limit: retry after this many seconds (429).
     RateLimited { retry_after_secs: u64 },
     /// The store or the keychain failed (500).
@@ -56,8 +59,11 @@ impl App {
     ) -> Result<Accepted, WebhookRejection> {
         let storage = |e: causeway_store::StoreError| WebhookRejection::Storage(e.to_string());
         let rejected = |app: &App| {
-            app.metrics
-                .add("causeway_events_rejected_total", &label("connector", connector), 1)
+            app.metrics.add(
+                "causeway_events_rejected_total",
+                &label("connector", connector),
+                1,
+            )
         };
         let (c, p) = (connector.to_string(), project.to_string());
         let instance = self
@@ -83,7 +89,10 @@ impl App {
         let scheme: Scheme = match config.get("verify") {
             None | Some(serde_json::Value::Null) => Scheme::None,
             Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
-                WebhookRejection::Storage(format!("instance {} has an unusable 'verify' setting: {e}", instance.id))
+                WebhookRejection::Storage(format!(
+                    "instance {} has an unusable 'verify' setting: {e}",
+                    instance.id
+                ))
             })?,
         };
         let delivery = if scheme == Scheme::None {
@@ -117,11 +126,17 @@ impl App {
                 .dead_letter_raw(&instance, &now, &error, kept, body)
                 .await
                 .map_err(storage)?;
-            self.metrics
-                .add("causeway_events_dead_lettered_total", &label("connector", connector), 1);
+            self.metrics.add(
+                "causeway_events_dead_lettered_total",
+                &label("connector", connector),
+                1,
+            );
             self.emit(ChangeEvent::DeadLettersChanged);
             return Err(match declared {
-                Some(content_type) => WebhookRejection::NotJsonMediaType { content_type, dead_letter },
+                Some(content_type) => WebhookRejection::NotJsonMediaType {
+                    content_type,
+                    dead_letter,
+                },
                 None => WebhookRejection::NotJson { error, dead_letter },
             });
         }
@@ -155,16 +170,30 @@ impl App {
             .map_err(storage)?;
         if duplicate {
             tracing::info!(connector, inbox_id, "re-sent delivery ignored");
-            return Ok(Accepted { accepted: 0, inbox_id, duplicate });
+            return Ok(Accepted {
+                accepted: 0,
+                inbox_id,
+                duplicate,
+            });
         }
-        self.metrics
-            .add("causeway_events_received_total", &label("connector", connector), 1);
+        self.metrics.add(
+            "causeway_events_received_total",
+            &label("connector", connector),
+            1,
+        );
         self.wake.notify_one();
-        Ok(Accepted { accepted, inbox_id, duplicate })
+        Ok(Accepted {
+            accepted,
+            inbox_id,
+            duplicate,
+        })
     }
 
     /// The instance's active webhook secrets from the OS keychain.
-    async fn webhook_secrets(&self, instance_id: &str) -> Result<Vec<Sensitive<String>>, WebhookRejection> {
+    async fn webhook_secrets(
+        &self,
+        instance_id: &str,
+    ) -> Result<Vec<Sensitive<String>>, WebhookRejection> {
         let keychain = self.keychain.clone();
         let id = instance_id.to_string();
         tokio::task::spawn_blocking(move || {
@@ -220,7 +249,10 @@ pub fn kept_headers(h: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     const SECRET_HINTS: &[&str] = &["auth", "signature", "token", "secret", "key", "cookie"];
     h.iter()
         .filter(|(k, _)| {
-            (k.as_str() == "content-type" || k.as_str() == "user-agent" || k.starts_with("x-") || k.starts_with("webhook-id"))
+            (k.as_str() == "content-type"
+                || k.as_str() == "user-agent"
+                || k.starts_with("x-")
+                || k.starts_with("webhook-id"))
                 && !SECRET_HINTS.iter().any(|s| k.contains(s))
         })
         .map(|(k, v)| (k.clone(), v.clone()))

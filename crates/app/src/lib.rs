@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 mod gateway;
 pub mod ingest;
+pub mod instances;
 pub mod limits;
 pub mod metrics;
 mod pipeline;
@@ -39,6 +40,7 @@ pub struct App {
     metrics: Arc<metrics::Metrics>,
     limits: Arc<limits::RateLimiter>,
     keychain: Keychain,
+    base_url: Arc<std::sync::RwLock<Option<String>>>,
 }
 
 impl App {
@@ -65,6 +67,7 @@ impl App {
             metrics: Arc::new(metrics::Metrics::default()),
             limits: Arc::new(limits::RateLimiter::default()),
             keychain: Keychain::new(&keychain_service()),
+            base_url: Arc::default(),
         })
     }
 

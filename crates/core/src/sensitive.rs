@@ -5,7 +5,7 @@
 //! wrapped in this type so that `Debug`, `Display` and `Serialize` print `***`
 //! and a stray `tracing` field or error message cannot leak it.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -47,6 +47,13 @@ impl<T> fmt::Display for Sensitive<T> {
 impl<T> Serialize for Sensitive<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str("***")
+    }
+}
+
+/// Secrets arrive once (a setup form's field) on their way to the keychain.
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sensitive<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Sensitive)
     }
 }
 

@@ -36,6 +36,16 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
             "/dead-letters/{id}/replay",
             post(|s: State<Ctx>, Path(id): Path<i64>| run(s, Command::ReplayDeadLetter { id })),
         )
+        .route(
+            "/connectors/instances",
+            get(|s: State<Ctx>| run(s, Command::ListInstances)).post(create_instance),
+        )
+        .route(
+            "/connectors/instances/{id}",
+            axum::routing::delete(|s: State<Ctx>, Path(id): Path<String>| {
+                run(s, Command::DeleteInstance { id })
+            }),
+        )
         .route("/rpc", post(rpc))
         .route("/events", get(events))
         .layer(middleware::from_fn_with_state(ctx, require_session))
@@ -97,6 +107,28 @@ async fn set_status(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Byt
         )))
         .into_response(),
     }
+}
+
+/// `POST /api/connectors/instances`: 201 with the instance (no secrets).
+async fn create_instance(s: State<Ctx>, body: axum::body::Bytes) -> Response {
+    let new = match serde_json::from_slice(&body) {
+        Ok(n) => n,
+        Err(e) => {
+            // Not echoing serde's text: it can quote a submitted value, and a
+            // secret must never come back out.
+            let msg = format!(
+                "not an instance (descriptorId, projectId, name, config, secrets) at line {} column {}",
+                e.line(),
+                e.column()
+            );
+            return ApiResponse(ApiError::bad_request(msg)).into_response();
+        }
+    };
+    let mut r = run(s, Command::CreateInstance(new)).await;
+    if r.status() == StatusCode::OK {
+        *r.status_mut() = StatusCode::CREATED;
+    }
+    r
 }
 
 /// `POST /api/rpc`: the desktop IPC's command list over HTTP.

@@ -73,6 +73,7 @@ pub async fn start(
 ) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
+    app.set_base_url(format!("http://{addr}"));
     std::fs::write(app.data_dir().join("serve.addr"), addr.to_string())?;
     let (sessions, login_token) = auth::Sessions::new();
     let ctx = Ctx {

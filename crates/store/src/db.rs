@@ -11,7 +11,11 @@ pub const DB_FILE: &str = "causeway.db";
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "ingest", include_str!("../migrations/0002_ingest.sql")),
-    (3, "deliveries", include_str!("../migrations/0003_deliveries.sql")),
+    (
+        3,
+        "deliveries",
+        include_str!("../migrations/0003_deliveries.sql"),
+    ),
 ];
 
 /// Opens (creating if needed) the database in `data_dir` with the house pragmas.

@@ -63,3 +63,75 @@ pub fn count_item(conn: &Connection, instance_id: &str, dead: bool, at: &str) ->
     }
     Ok(())
 }
+
+pub fn get(conn: &Connection, id: &str) -> Result<Option<Instance>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, descriptor_id, project_id, name, enabled, config FROM connector_instances WHERE id = ?1",
+            [id],
+            row,
+        )
+        .optional()?)
+}
+
+/// Adds an instance and its (empty) state row.
+pub fn insert(conn: &Connection, i: &Instance, at: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO connector_instances (id, descriptor_id, project_id, name, enabled, config, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![i.id, i.descriptor_id, i.project_id, i.name, i.enabled, i.config, at],
+    )?;
+    conn.execute(
+        "INSERT INTO connector_state (instance_id) VALUES (?1)",
+        [&i.id],
+    )?;
+    Ok(())
+}
+
+pub fn set_enabled(conn: &Connection, id: &str, enabled: bool) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE connector_instances SET enabled = ?2 WHERE id = ?1",
+        params![id, enabled],
+    )? > 0)
+}
+
+/// Deletes the instance; its state, inbox rows and deliveries go with it.
+pub fn delete(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn.execute("DELETE FROM connector_instances WHERE id = ?1", [id])? > 0)
+}
+
+/// Counters the health view shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i64,
+    pub items_received: i64,
+    pub items_dead_lettered: i64,
+}
+
+pub fn state(conn: &Connection, id: &str) -> Result<State> {
+    Ok(conn
+        .query_row(
+            "SELECT last_success_at, last_error, consecutive_failures, items_received, items_dead_lettered
+             FROM connector_state WHERE instance_id = ?1",
+            [id],
+            |r| {
+                Ok(State {
+                    last_success_at: r.get(0)?,
+                    last_error: r.get(1)?,
+                    consecutive_failures: r.get(2)?,
+                    items_received: r.get(3)?,
+                    items_dead_lettered: r.get(4)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+pub fn project_exists(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM projects WHERE id = ?1")?
+        .exists([id])?)
+}

@@ -4,7 +4,11 @@ use crate::Result;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// The inbox row of an earlier delivery with this id, if there was one.
-pub fn seen(conn: &Connection, instance_id: &str, delivery_id: &str) -> Result<Option<Option<i64>>> {
+pub fn seen(
+    conn: &Connection,
+    instance_id: &str,
+    delivery_id: &str,
+) -> Result<Option<Option<i64>>> {
     Ok(conn
         .query_row(
             "SELECT inbox_id FROM webhook_deliveries WHERE instance_id = ?1 AND delivery_id = ?2",
@@ -14,7 +18,13 @@ pub fn seen(conn: &Connection, instance_id: &str, delivery_id: &str) -> Result<O
         .optional()?)
 }
 
-pub fn insert(conn: &Connection, instance_id: &str, delivery_id: &str, inbox_id: i64, at: &str) -> Result<()> {
+pub fn insert(
+    conn: &Connection,
+    instance_id: &str,
+    delivery_id: &str,
+    inbox_id: i64,
+    at: &str,
+) -> Result<()> {
     conn.execute(
         "INSERT OR IGNORE INTO webhook_deliveries (instance_id, delivery_id, inbox_id, received_at) VALUES (?1, ?2, ?3, ?4)",
         params![instance_id, delivery_id, inbox_id, at],

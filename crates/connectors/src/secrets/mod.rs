@@ -23,8 +23,10 @@ use causeway_core::Sensitive;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[cfg(all(test, target_os = "linux"))]
-mod test_keyring;
+/// The private gnome-keyring the tests run against; other crates' tests
+/// reach it through the `test-keyring` feature.
+#[cfg(all(any(test, feature = "test-keyring"), target_os = "linux"))]
+pub mod test_keyring;
 #[cfg(test)]
 mod tests;
 

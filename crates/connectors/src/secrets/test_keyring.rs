@@ -60,7 +60,7 @@ static STARTED: OnceLock<Result<String, String>> = OnceLock::new();
 /// Makes sure the private Secret Service is up and `DBUS_SESSION_BUS_ADDRESS`
 /// points at it; panics with the reason (and how to fix it) if it cannot be.
 /// Returns the bus address.
-pub(crate) fn ensure() -> &'static str {
+pub fn ensure() -> &'static str {
     let started = STARTED.get_or_init(|| {
         let result = start();
         if result.is_err() {
@@ -80,7 +80,7 @@ pub(crate) fn ensure() -> &'static str {
 
 /// An item as gnome-keyring itself reports it.
 #[derive(Debug)]
-pub(crate) struct StoredItem {
+pub struct StoredItem {
     pub attributes: std::collections::HashMap<String, String>,
     pub secret: Vec<u8>,
 }
@@ -88,7 +88,7 @@ pub(crate) struct StoredItem {
 /// Every item whose `service` attribute is `service`, read straight from the
 /// private gnome-keyring over D-Bus (not through the `keyring` crate): what
 /// the tests use to see that a value really is in the Secret Service.
-pub(crate) fn stored_items(service: &str) -> Vec<StoredItem> {
+pub fn stored_items(service: &str) -> Vec<StoredItem> {
     use dbus::arg::{RefArg, Variant};
     use dbus::blocking::stdintf::org_freedesktop_dbus::Properties;
     use std::collections::HashMap;

@@ -1,0 +1,288 @@
+//! Connector instances: a configured connection in a project. Non-secret
+//! settings live in SQLite; every secret goes straight to the OS keychain and
+//! only its field name is kept, so nothing here can leak one.
+
+use crate::error::ApiError;
+use crate::App;
+use causeway_connectors::secrets::{handle_for, SecretError};
+use causeway_core::Sensitive;
+use causeway_store::instances::{self, Instance};
+use causeway_store::ts;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// An instance as the UI and `GET /api/connectors/instances` show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceView {
+    pub id: String,
+    pub descriptor_id: String,
+    pub project_id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub health: InstanceHealth,
+    /// Where the tool should send its webhooks, when the server is listening.
+    pub webhook_url: Option<String>,
+    /// Non-secret settings.
+    #[ts(type = "Record<string, unknown>")]
+    pub config: serde_json::Value,
+    /// Names of the secrets kept in the keychain for it (never their values).
+    pub secret_fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceHealth {
+    /// `waiting` (nothing received yet), `healthy`, `degraded` (some payloads
+    /// dead-lettered), `error`.
+    pub state: String,
+    pub items_received: i64,
+    pub items_dead_lettered: i64,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceList {
+    pub instances: Vec<InstanceView>,
+}
+
+/// `POST /api/connectors/instances`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NewInstance {
+    pub descriptor_id: String,
+    #[serde(default = "default_project")]
+    pub project_id: String,
+    pub name: String,
+    #[serde(default)]
+    #[ts(type = "Record<string, unknown>")]
+    pub config: serde_json::Value,
+    /// Field → value, straight to the keychain.
+    #[serde(default)]
+    #[ts(type = "Record<string, string>")]
+    pub secrets: BTreeMap<String, Sensitive<String>>,
+}
+
+fn default_project() -> String {
+    "default".into()
+}
+
+fn secret_fields(config: &serde_json::Value) -> Vec<String> {
+    config["secretFields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn keychain_error(e: SecretError) -> ApiError {
+    match e {
+        SecretError::Unavailable(m) => ApiError::new("keychain_unavailable", m),
+        other => ApiError::new("keychain", other.to_string()),
+    }
+}
+
+impl App {
+    /// Where the server listens (`http://127.0.0.1:8787`), for webhook URLs.
+    pub fn set_base_url(&self, url: String) {
+        if let Ok(mut b) = self.base_url.write() {
+            *b = Some(url);
+        }
+    }
+
+    fn view(&self, i: Instance, state: instances::State) -> InstanceView {
+        let config: serde_json::Value = serde_json::from_str(&i.config).unwrap_or_default();
+        let health_state = if state.last_error.is_some() && state.consecutive_failures > 0 {
+            "error"
+        } else if state.items_received == 0 && state.items_dead_lettered == 0 {
+            "waiting"
+        } else if state.items_dead_lettered > 0 {
+            "degraded"
+        } else {
+            "healthy"
+        };
+        let base = self.base_url.read().ok().and_then(|b| b.clone());
+        InstanceView {
+            webhook_url: base.map(|b| format!("{b}/webhooks/{}/{}", i.descriptor_id, i.project_id)),
+            secret_fields: secret_fields(&config),
+            health: InstanceHealth {
+                state: health_state.into(),
+                items_received: state.items_received,
+                items_dead_lettered: state.items_dead_lettered,
+                last_success_at: state.last_success_at,
+                last_error: state.last_error,
+                consecutive_failures: state.consecutive_failures,
+            },
+            config,
+            id: i.id,
+            descriptor_id: i.descriptor_id,
+            project_id: i.project_id,
+            name: i.name,
+            enabled: i.enabled,
+        }
+    }
+
+    pub async fn list_instances(&self) -> Result<InstanceList, ApiError> {
+        let rows = self
+            .store()
+            .read(|c| {
+                instances::list(c)?
+                    .into_iter()
+                    .map(|i| {
+                        let st = instances::state(c, &i.id)?;
+                        Ok((i, st))
+                    })
+                    .collect::<causeway_store::Result<Vec<_>>>()
+            })
+            .await?;
+        Ok(InstanceList {
+            instances: rows.into_iter().map(|(i, s)| self.view(i, s)).collect(),
+        })
+    }
+
+    /// Creates an instance: secrets to the keychain first (a keychain that is
+    /// not there fails the whole request, never falls back to plaintext),
+    /// then the row.
+    pub async fn create_instance(&self, new: NewInstance) -> Result<InstanceView, ApiError> {
+        if self.descriptor_known(&new.descriptor_id).is_none() {
+            return Err(ApiError::bad_request(format!(
+                "no connector '{}'",
+                new.descriptor_id
+            )));
+        }
+        if new.name.trim().is_empty() || new.name.len() > 200 {
+            return Err(ApiError::bad_request("name must be 1 to 200 characters"));
+        }
+        let mut config = match new.config {
+            serde_json::Value::Object(m) => m,
+            serde_json::Value::Null => Default::default(),
+            _ => return Err(ApiError::bad_request("config must be an object")),
+        };
+        if let Some(v) = config.get("verify") {
+            serde_json::from_value::<causeway_connectors::verify::Scheme>(v.clone()).map_err(
+                |e| ApiError::bad_request(format!("config.verify is not a known scheme: {e}")),
+            )?;
+        }
+        if let Some(field) = new.secrets.keys().find(|k| k.is_empty() || k.contains('/')) {
+            return Err(ApiError::bad_request(format!(
+                "secret field '{field}' is not a plain name"
+            )));
+        }
+        let fields: Vec<String> = new.secrets.keys().cloned().collect();
+        config.insert("secretFields".into(), serde_json::json!(fields));
+        let project = new.project_id.clone();
+        let base = slug(&format!("{}-{}", new.descriptor_id, new.name));
+        let id = self
+            .store()
+            .read(move |c| {
+                if !instances::project_exists(c, &project)? {
+                    return Ok(None);
+                }
+                let mut id = base.clone();
+                let mut n = 2;
+                while instances::get(c, &id)?.is_some() {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                Ok(Some(id))
+            })
+            .await?
+            .ok_or_else(|| ApiError::bad_request(format!("no project '{}'", new.project_id)))?;
+        let keychain = self.keychain.clone();
+        let (kid, secrets) = (id.clone(), new.secrets);
+        tokio::task::spawn_blocking(move || {
+            for (field, value) in &secrets {
+                keychain.put(&handle_for(&kid, field), value)?;
+            }
+            Ok::<_, SecretError>(())
+        })
+        .await
+        .map_err(|e| ApiError::new("internal", e.to_string()))?
+        .map_err(keychain_error)?;
+        let instance = Instance {
+            id: id.clone(),
+            descriptor_id: new.descriptor_id,
+            project_id: new.project_id,
+            name: new.name,
+            enabled: true,
+            config: serde_json::Value::Object(config).to_string(),
+        };
+        let row = instance.clone();
+        self.store()
+            .write(move |c| instances::insert(c, &row, &ts(Utc::now())))
+            .await?;
+        tracing::info!(instance = %id, descriptor = %instance.descriptor_id, secrets = fields.len(), "connector instance created");
+        Ok(self.view(instance, instances::State::default()))
+    }
+
+    /// Deletes an instance and its keychain secrets.
+    pub async fn delete_instance(&self, id: String) -> Result<(), ApiError> {
+        let key = id.clone();
+        let Some(inst) = self.store().read(move |c| instances::get(c, &key)).await? else {
+            return Err(ApiError::not_found(format!("no connector instance {id}")));
+        };
+        let config: serde_json::Value = serde_json::from_str(&inst.config).unwrap_or_default();
+        let mut fields = secret_fields(&config);
+        fields.extend(crate::SECRET_FIELDS.iter().map(|f| f.to_string()));
+        let keychain = self.keychain.clone();
+        let kid = id.clone();
+        tokio::task::spawn_blocking(move || {
+            let names: Vec<&str> = fields.iter().map(String::as_str).collect();
+            keychain.delete_instance(&kid, &names)
+        })
+        .await
+        .map_err(|e| ApiError::new("internal", e.to_string()))?
+        .map_err(keychain_error)?;
+        self.store()
+            .write(move |c| instances::delete(c, &id))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_instance_enabled(
+        &self,
+        id: String,
+        enabled: bool,
+    ) -> Result<InstanceView, ApiError> {
+        let key = id.clone();
+        let found = self
+            .store()
+            .write(move |c| {
+                if !instances::set_enabled(c, &key, enabled)? {
+                    return Ok(None);
+                }
+                Ok(Some((instances::get(c, &key)?, instances::state(c, &key)?)))
+            })
+            .await?;
+        match found {
+            Some((Some(i), st)) => Ok(self.view(i, st)),
+            _ => Err(ApiError::not_found(format!("no connector instance {id}"))),
+        }
+    }
+
+    /// Whether a connector with this id exists.
+    fn descriptor_known(&self, id: &str) -> Option<()> {
+        causeway_connectors::normalizer(id).map(|_| ())
+    }
+}
+
+/// `Grafana Prod!` → `grafana-prod`.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').chars().take(60).collect()
+}
