@@ -318,3 +318,48 @@ mod base64_check {
         out
     }
 }
+
+#[tokio::test]
+async fn hostile_bodies_get_4xx_or_202_and_the_server_stays_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let fixture = alertmanager_fixtures().remove(0).1;
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    // Truncations of a real payload, garbage bytes, deep nesting, wrong types.
+    for cut in (0..fixture.len()).step_by(fixture.len() / 30 + 1) {
+        bodies.push(fixture[..cut].to_vec());
+    }
+    bodies.push(vec![0xff, 0x00, 0xfe]);
+    bodies.push(format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes());
+    bodies.push(br#"{"alerts": "nope"}"#.to_vec());
+    bodies.push(br#"{"alerts": [null, 1, "x", {"labels": 7}]}"#.to_vec());
+    bodies.push(
+        br#"{"alerts": [{"labels": {"alertname": {"deep": [1,2]}}, "startsAt": 12}]}"#.to_vec(),
+    );
+    let mut refused = 0;
+    for b in &bodies {
+        let (status, _) = s.post_webhook(b.clone()).await;
+        assert!(
+            [202, 400].contains(&status),
+            "status {status} for {:?}",
+            String::from_utf8_lossy(&b[..b.len().min(80)])
+        );
+        refused += usize::from(status == 400);
+    }
+    assert!(refused > 20);
+    // Everything refused is kept; so are the two accepted bodies whose shape
+    // is wrong ("alerts" not an array, an alert not an object). Odd label
+    // values are dropped, not fatal, so that payload yields a signal.
+    let dl = s
+        .wait_for("/api/dead-letters", |v| {
+            v["deadLetters"].as_array().unwrap().len() == refused + 2
+        })
+        .await;
+    assert!(dl["deadLetters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| !d["error"].as_str().unwrap().is_empty()));
+    let h = reqwest::get(s.url("/healthz")).await.unwrap();
+    assert_eq!(h.status(), 200);
+}
