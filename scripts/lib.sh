@@ -28,7 +28,9 @@ ensure_apt() {
 DESKTOP_BUILD_PKGS=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev)
 # What running it headless and driving it needs.
-DESKTOP_TEST_PKGS=(xvfb xauth dbus dbus-x11 webkit2gtk-driver)
+DESKTOP_TEST_PKGS=(xvfb xauth dbus dbus-daemon dbus-x11 webkit2gtk-driver)
+# The real OS keychain for the secrets tests: gnome-keyring on a private bus.
+KEYCHAIN_TEST_PKGS=(gnome-keyring dbus-daemon)
 
 ensure_rust() {
   command -v cargo >/dev/null || { echo "Rust is required: https://rustup.rs" >&2; exit 1; }

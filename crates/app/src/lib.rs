@@ -72,13 +72,18 @@ impl App {
     }
 
     /// Starts the inbox processor: it drains what a previous run left
-    /// unprocessed (a crash after the 202), then waits for new payloads.
+    /// unprocessed (a crash after the 202), then waits for new payloads. It
+    /// also looks every few seconds, for rows another process put there
+    /// (`causeway dead-letters replay` while the app runs).
     pub fn start(&self) {
         let app = self.clone();
         tokio::spawn(async move {
             loop {
                 app.drain().await;
-                app.wake.notified().await;
+                tokio::select! {
+                    _ = app.wake.notified() => {}
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                }
             }
         });
     }

@@ -49,10 +49,34 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Payloads that could not be taken in: list them, re-play one after a fix.
+    DeadLetters {
+        #[command(subcommand)]
+        command: DeadLetterCmd,
+    },
     /// API tokens for the ingest API and scripts.
     Token {
         #[command(subcommand)]
         command: TokenCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeadLetterCmd {
+    /// List dead letters not yet re-played, newest first.
+    List {
+        /// Data folder (default: the platform's app-data folder, or CAUSEWAY_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Put a dead letter's exact bytes back into the inbox; the running app
+    /// (or the next `causeway serve`) processes it again.
+    Replay {
+        /// The dead letter's id, from `list`.
+        id: i64,
+        /// Data folder (default: the platform's app-data folder, or CAUSEWAY_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -93,6 +117,7 @@ fn main() -> ExitCode {
         Cmd::Token {
             command: TokenCmd::Issue { scope, data_dir },
         } => token_issue(&scope, data_dir),
+        Cmd::DeadLetters { command } => dead_letters(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -189,4 +214,41 @@ fn token_issue(scope: &str, data_dir: Option<PathBuf>) -> Result<(), String> {
     let token = causeway_server::auth::issue(&store, scope)?;
     println!("{token}");
     Ok(())
+}
+
+fn dead_letters(command: DeadLetterCmd) -> Result<(), String> {
+    let (data_dir, replay) = match command {
+        DeadLetterCmd::List { data_dir } => (data_dir, None),
+        DeadLetterCmd::Replay { id, data_dir } => (data_dir, Some(id)),
+    };
+    let data_dir = data_dir.unwrap_or_else(causeway_app::default_data_dir);
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        // Not started: this process only reads or queues; the app that runs
+        // processes (one engine per data dir).
+        let app = App::open(&data_dir).map_err(|e| e.message)?;
+        if let Some(id) = replay {
+            let r = app.replay_dead_letter(id).await.map_err(|e| e.message)?;
+            println!("dead letter {id} is back in the inbox as row {}; the running app processes it within seconds (or the next `causeway serve`)", r.inbox_id);
+            return Ok(());
+        }
+        let v = causeway_app::dispatch(&app, causeway_app::Command::ListDeadLetters)
+            .await
+            .map_err(|e| e.message)?;
+        let list = v["deadLetters"].as_array().cloned().unwrap_or_default();
+        if list.is_empty() {
+            println!("no dead letters");
+        }
+        for d in list {
+            let error: String = d["error"].as_str().unwrap_or_default().chars().take(100).collect();
+            println!(
+                "{:>6}  {:<14} {}  {}",
+                d["id"],
+                d["connectorId"].as_str().unwrap_or_default(),
+                d["receivedAt"].as_str().unwrap_or_default(),
+                error
+            );
+        }
+        Ok(())
+    })
 }

@@ -16,6 +16,9 @@ fn every_subcommand_has_help() {
         (&["replay", "--help"][..], "--events"),
         (&["token", "--help"][..], "issue"),
         (&["token", "issue", "--help"][..], "--scope"),
+        (&["dead-letters", "--help"][..], "replay"),
+        (&["dead-letters", "list", "--help"][..], "--data-dir"),
+        (&["dead-letters", "replay", "--help"][..], "<ID>"),
     ] {
         let out = run(args);
         assert!(out.status.success(), "{args:?}");

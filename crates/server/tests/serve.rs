@@ -363,3 +363,52 @@ async fn hostile_bodies_get_4xx_or_202_and_the_server_stays_up() {
     let h = reqwest::get(s.url("/healthz")).await.unwrap();
     assert_eq!(h.status(), 200);
 }
+
+#[tokio::test]
+async fn a_dead_letter_is_replayed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[]);
+    // JSON, but not Alertmanager's shape: accepted, then dead-lettered.
+    let (status, _) = s
+        .post_webhook(br#"{"receiver":"x","alerts":{"oops":1}}"#.to_vec())
+        .await;
+    assert_eq!(status, 202);
+    s.wait_for("/api/dead-letters", |v| {
+        v["deadLetters"].as_array().unwrap().len() == 1
+    })
+    .await;
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(BIN)
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let list = cli(&["dead-letters", "list"]);
+    assert!(
+        list.contains("alertmanager") && list.contains("no 'alerts' array"),
+        "{list}"
+    );
+    let id = list.split_whitespace().next().unwrap().to_string();
+    let out = cli(&["dead-letters", "replay", &id]);
+    assert!(out.contains("back in the inbox"), "{out}");
+    // The running server picks it up by itself, and it fails again the same
+    // way: a new dead letter, the old one marked re-played.
+    let v = s
+        .wait_for("/api/dead-letters", |v| {
+            let d = v["deadLetters"].as_array().unwrap();
+            d.len() == 1 && d[0]["id"].to_string() != id
+        })
+        .await;
+    assert!(v["deadLetters"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("no 'alerts' array"));
+}
