@@ -404,7 +404,7 @@ async fn a_dead_letter_is_replayed_from_the_command_line() {
     let v = s
         .wait_for("/api/dead-letters", |v| {
             let d = v["deadLetters"].as_array().unwrap();
-            d.len() == 1 && d[0]["id"].to_string() != id
+            d.len() == 1 && d[0]["id"].as_i64().map(|n| n.to_string()) != Some(id.clone())
         })
         .await;
     assert!(v["deadLetters"][0]["error"]
