@@ -160,12 +160,7 @@ async fn secrets_live_in_the_keychain_and_signatures_are_checked() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(signed("wrong", "d-3", &body).await.unwrap().status(), 401);
-    let metrics = reqwest::get(s.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("causeway_events_rejected_total{connector=\"alertmanager\"} 4"),
         "{metrics}"

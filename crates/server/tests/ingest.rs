@@ -163,12 +163,7 @@ async fn a_webhook_flood_gets_429_with_retry_after() {
     assert!((1..=60).contains(&wait));
     let e: serde_json::Value = r.json().await.unwrap();
     assert_eq!(e["code"], "rate_limited");
-    let metrics = reqwest::get(s.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("causeway_events_rejected_total{connector=\"alertmanager\"} 1"),
         "{metrics}"

@@ -173,12 +173,7 @@ async fn every_alertmanager_fixture_is_accepted_and_survives_kill_9() {
         3,
         "the three info alerts"
     );
-    let metrics = reqwest::get(s.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("causeway_incidents_created_total"),
         "{metrics}"

@@ -97,6 +97,16 @@ impl Server {
         }
     }
 
+    /// The `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(self.url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// SIGKILL: no shutdown hook runs.
     pub fn kill9(mut self) {
         self.child.kill().unwrap();
