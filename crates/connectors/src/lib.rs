@@ -6,12 +6,15 @@
 //! so nothing accepted is lost. Normalizers never panic on input.
 
 pub mod alertmanager;
+pub mod descriptor;
 mod labels;
 
 use causeway_core::Signal;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
+pub use descriptor::{catalogue, load_user_descriptors, DescriptorError, DescriptorSummary};
 pub use labels::{entity_from_labels, label_fingerprint};
 
 /// Where and when a payload arrived; everything a normalizer may not invent.
@@ -23,6 +26,21 @@ pub struct Context<'a> {
     pub received_at: DateTime<Utc>,
     /// Reference to the raw payload (`inbox:42`, `line:7`); `#i` is appended per item.
     pub raw_ref: &'a str,
+    /// Request headers, names lower-cased (some sources put the event type
+    /// in a header, e.g. `x-github-event`). Empty when unknown.
+    pub headers: &'a BTreeMap<String, String>,
+}
+
+/// Headers as stored with a payload (a JSON object) → the lower-cased map a
+/// [`Context`] carries. Non-string values and other shapes are skipped.
+pub fn headers_from_json(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Why a payload could not be normalized. Safe to show: it names fields, not values.
@@ -39,18 +57,19 @@ pub enum NormalizeError {
 /// Turns one provider's payloads into signals.
 pub trait Normalizer: Send + Sync {
     /// The connector id used in webhook routes and replay lines.
-    fn id(&self) -> &'static str;
+    fn id(&self) -> &str;
     /// How many items the payload carries (the webhook's `{"accepted": N}`).
     fn item_count(&self, body: &Value) -> usize;
     /// One signal per item, in payload order.
     fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError>;
 }
 
-/// The normalizer for a connector id, when one exists.
+/// The normalizer for a connector id, when one exists: native code for
+/// Alertmanager, else the descriptor-driven one (built-in or user).
 pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
     match id {
         "alertmanager" => Some(&alertmanager::Alertmanager),
-        _ => None,
+        _ => descriptor::normalizer(id).map(|n| n as &'static dyn Normalizer),
     }
 }
 

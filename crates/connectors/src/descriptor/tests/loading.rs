@@ -1,0 +1,1 @@
+//! Descriptors load, validate, and are refused with the file and path at fault.
