@@ -293,8 +293,8 @@ fn bad_payloads_are_clear_errors_not_panics() {
         assert!(err.to_string().contains(want), "{err}");
     }
     assert_eq!(
-        normalize_bytes("grafana", b"{}", &ctx).unwrap_err(),
-        NormalizeError::UnknownSource("grafana".into())
+        normalize_bytes("nosuch", b"{}", &ctx).unwrap_err(),
+        NormalizeError::UnknownSource("nosuch".into())
     );
     // Odd but valid: labels with non-string values, no times at all.
     let s = &normalize_bytes(

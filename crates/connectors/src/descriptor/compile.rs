@@ -92,6 +92,7 @@ pub fn compile(file: &str, d: &ConnectorDescriptor) -> Result<Compiled, Descript
         env: Environment::new(),
     };
     c.env.set_undefined_behavior(UndefinedBehavior::Strict);
+    c.env.add_filter("regex_replace", regex_replace);
     let (event_header, event_path, event_types) = c.ingestion(&d.ingestion)?;
     let mut base = mapping.clone();
     let variants = base.remove("variants");
@@ -344,4 +345,13 @@ impl Compiler<'_> {
     fn kind(&self, at: &str, k: &str) -> Result<SignalKind, DescriptorError> {
         SignalKind::parse(k).ok_or_else(|| self.err(at, format!("'{k}' is not a signal kind")))
     }
+}
+
+/// `{{ title | regex_replace('^\\[[^]]*\\]\\s*', '') }}`: providers decorate
+/// titles (`[Triggered] …`) and the decoration must not split one alert in two.
+fn regex_replace(value: &str, pattern: &str, replacement: &str) -> Result<String, minijinja::Error> {
+    let re = Regex::new(pattern).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("invalid regex: {e}"))
+    })?;
+    Ok(re.replace_all(value, replacement).into_owned())
 }

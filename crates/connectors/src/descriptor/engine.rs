@@ -101,13 +101,19 @@ impl Compiled {
             if let Value::Object(m) = &mut scope {
                 m.insert("item".into(), item);
             }
+            // Labels and parsed tags join the scope so later fields can read
+            // them (`$.tags.service`, `{{ tags.env }}`), whatever their spelling.
+            let tags = item_tags(plan, &scope);
+            if let Value::Object(m) = &mut scope {
+                m.insert("tags".into(), json!(tags));
+            }
             let run = Run {
                 c: self,
                 id,
                 scope: &scope,
                 tv: Tv::from_serialize(&scope),
             };
-            out.push(run.signal(plan, i, ctx)?);
+            out.push(run.signal(plan, i, tags, ctx)?);
         }
         Ok(out)
     }
@@ -172,7 +178,13 @@ impl Run<'_> {
         Ok(found.or(c.default).unwrap_or(fallback))
     }
 
-    fn signal(&self, plan: &Plan, index: usize, ctx: &Context<'_>) -> Result<Signal, NormalizeError> {
+    fn signal(
+        &self,
+        plan: &Plan,
+        index: usize,
+        mut tags: BTreeMap<String, String>,
+        ctx: &Context<'_>,
+    ) -> Result<Signal, NormalizeError> {
         let status = self.classify(plan.status.as_ref(), SignalStatus::parse, SignalStatus::Firing)?;
         let severity = self.classify(plan.severity.as_ref(), severity_word, Severity::Medium)?;
         let kind = plan
@@ -196,15 +208,6 @@ impl Run<'_> {
             },
         };
 
-        let mut tags = BTreeMap::new();
-        if let Some(v) = first_value(&plan.labels, self.scope) {
-            string_map(v, &mut tags);
-        }
-        for (p, format) in &plan.tags {
-            for v in p.query(self.scope).all() {
-                parse_tags(v, *format, &mut tags);
-            }
-        }
         let entity = self
             .text(plan.entity.as_ref())?
             .and_then(|e| Entity::parse(&e).ok())
@@ -293,6 +296,20 @@ impl Run<'_> {
             raw_ref: Some(format!("{}#{index}", ctx.raw_ref)),
         })
     }
+}
+
+/// An item's labels (`labelsPath`) and tags (`tags`), as one string map.
+fn item_tags(plan: &Plan, scope: &Value) -> BTreeMap<String, String> {
+    let mut tags = BTreeMap::new();
+    if let Some(v) = first_value(&plan.labels, scope) {
+        string_map(v, &mut tags);
+    }
+    for (p, format) in &plan.tags {
+        for v in p.query(scope).all() {
+            parse_tags(v, *format, &mut tags);
+        }
+    }
+    tags
 }
 
 /// Canonical severity, else the words sources commonly use.

@@ -13,6 +13,8 @@ use std::sync::OnceLock;
 pub(super) const BUILTIN: &[(&str, &str)] = &[
     ("alertmanager.json", include_str!("../../descriptors/alertmanager.json")),
     ("grafana.json", include_str!("../../descriptors/grafana.json")),
+    ("pagerduty.json", include_str!("../../descriptors/pagerduty.json")),
+    ("datadog.json", include_str!("../../descriptors/datadog.json")),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

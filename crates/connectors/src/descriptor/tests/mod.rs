@@ -1,8 +1,10 @@
 //! Descriptor tests: loading and refusal here, one file per built-in source
 //! with a table over every fixture in `tests/fixtures/webhooks/<source>/`.
 
-mod loading;
 mod grafana;
+mod loading;
+mod datadog;
+mod pagerduty;
 
 use crate::{normalizer, Context};
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
@@ -32,7 +34,9 @@ pub fn run(source: &str, body: &[u8], headers: &[(&str, &str)]) -> Vec<Signal> {
         raw_ref: "inbox:1",
         headers: &headers,
     };
-    let n = normalizer(source).unwrap_or_else(|| panic!("no normalizer for {source}"));
+    let n = normalizer(source).unwrap_or_else(|| {
+        panic!("no normalizer for {source}: {:?}", crate::descriptor::builtin_errors())
+    });
     let body: serde_json::Value = serde_json::from_slice(body).unwrap();
     n.normalize(&body, &ctx)
         .unwrap_or_else(|e| panic!("{source}: {e}"))
