@@ -13,14 +13,8 @@ use minijinja::Value as Tv;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// Entity kinds whose owning workload's name is the service's name.
-const WORKLOAD_KINDS: &[&str] = &[
-    "pod",
-    "deployment",
-    "statefulset",
-    "daemonset",
-    "replicaset",
-];
+/// Workload kinds whose name is the service's name.
+const WORKLOAD_KINDS: &[&str] = &["deployment", "statefulset", "daemonset"];
 
 impl Compiled {
     /// The scope every path and template reads: root (decoded), headers, event type.
@@ -250,10 +244,13 @@ impl Run<'_> {
             }
             None => short_hex(&[&plan.source_type, &title, &entity_text, &label_fingerprint(&tags)]),
         };
-        let workload = entity
-            .as_ref()
-            .filter(|e| WORKLOAD_KINDS.contains(&e.kind.as_str()))
-            .map(|e| e.workload().name);
+        // A Pod's or ReplicaSet's name is only a service name through its
+        // owner; a Pod whose owner the name does not tell gives none.
+        let workload = entity.as_ref().and_then(|e| match e.kind.as_str() {
+            "pod" | "replicaset" => e.inferred_owner().map(|o| o.name),
+            k if WORKLOAD_KINDS.contains(&k) => Some(e.name.clone()),
+            _ => None,
+        });
         // The workload an entity names wins over service-ish labels, which are
         // often the scraper's (`service: kube-state-metrics`), as for Alertmanager.
         let service = match workload {

@@ -15,6 +15,9 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
     ("grafana.json", include_str!("../../descriptors/grafana.json")),
     ("pagerduty.json", include_str!("../../descriptors/pagerduty.json")),
     ("datadog.json", include_str!("../../descriptors/datadog.json")),
+    ("sentry.json", include_str!("../../descriptors/sentry.json")),
+    ("github.json", include_str!("../../descriptors/github.json")),
+    ("kubernetes-events.json", include_str!("../../descriptors/kubernetes-events.json")),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

@@ -160,6 +160,14 @@ pub fn parse_tags(v: &Value, format: TagFormat, out: &mut BTreeMap<String, Strin
             for item in items {
                 match item {
                     Value::String(s) => kv(s, out),
+                    // Sentry's `[["browser", "Chrome"], …]`
+                    Value::Array(pair) => {
+                        if let [k, v] = pair.as_slice() {
+                            if let Some(k) = as_text(k) {
+                                out.insert(k, as_text(v).unwrap_or_default());
+                            }
+                        }
+                    }
                     Value::Object(o) => {
                         let k = o.get("key").or_else(|| o.get("name")).and_then(as_text);
                         let val = o.get("value").and_then(as_text).unwrap_or_default();

@@ -1,10 +1,13 @@
 //! Descriptor tests: loading and refusal here, one file per built-in source
 //! with a table over every fixture in `tests/fixtures/webhooks/<source>/`.
 
+mod github;
 mod grafana;
+mod kubernetes_events;
 mod loading;
 mod datadog;
 mod pagerduty;
+mod sentry;
 
 use crate::{normalizer, Context};
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
@@ -128,12 +131,18 @@ fn dump() {
         .into_iter()
         .collect();
     for file in files {
-        let hs: Vec<(&str, &str)> = headers.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        // `name=@file`: the header's value is the file name up to its first dot.
+        let stem = file.split('.').next().unwrap_or_default().to_string();
+        let hs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(a, b)| (a.as_str(), if b == "@file" { stem.as_str() } else { b.as_str() }))
+            .collect();
+        let hs_text: String = hs.iter().map(|(a, b)| format!("({a:?}, {b:?})")).collect::<Vec<_>>().join(", ");
         let signals = run(&source, &fixture(&source, &file), &hs);
         for (i, s) in signals.iter().enumerate() {
             let o = |v: &Option<String>| v.as_ref().map_or("None".to_string(), |v| format!("Some({v:?})"));
             println!(
-                "    Expect {{ file: {file:?}, headers: &[], count: {}, index: {i}, title: {:?}, severity: Severity::{:?}, status: SignalStatus::{:?}, kind: SignalKind::{:?}, service: {}, entity: {}, fingerprint: {:?}, correlation: {:?}, occurred: {:?}, ended: {}, url: {} }},",
+                "    Expect {{ file: {file:?}, headers: &[{hs_text}], count: {}, index: {i}, title: {:?}, severity: Severity::{:?}, status: SignalStatus::{:?}, kind: SignalKind::{:?}, service: {}, entity: {}, fingerprint: {:?}, correlation: {:?}, occurred: {:?}, ended: {}, url: {} }},",
                 signals.len(),
                 s.title,
                 s.severity,
