@@ -18,6 +18,12 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
     ("sentry.json", include_str!("../../descriptors/sentry.json")),
     ("github.json", include_str!("../../descriptors/github.json")),
     ("kubernetes-events.json", include_str!("../../descriptors/kubernetes-events.json")),
+    ("opsgenie.json", include_str!("../../descriptors/opsgenie.json")),
+    ("newrelic.json", include_str!("../../descriptors/newrelic.json")),
+    ("cloudwatch.json", include_str!("../../descriptors/cloudwatch.json")),
+    ("stackdriver.json", include_str!("../../descriptors/stackdriver.json")),
+    ("pingdom.json", include_str!("../../descriptors/pingdom.json")),
+    ("graylog.json", include_str!("../../descriptors/graylog.json")),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

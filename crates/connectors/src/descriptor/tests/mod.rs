@@ -1,13 +1,19 @@
 //! Descriptor tests: loading and refusal here, one file per built-in source
 //! with a table over every fixture in `tests/fixtures/webhooks/<source>/`.
 
+mod cloudwatch;
+mod datadog;
 mod github;
 mod grafana;
+mod graylog;
 mod kubernetes_events;
 mod loading;
-mod datadog;
+mod newrelic;
+mod opsgenie;
 mod pagerduty;
+mod pingdom;
 mod sentry;
+mod stackdriver;
 
 use crate::{normalizer, Context};
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
