@@ -19,7 +19,8 @@ const WORKLOAD_KINDS: &[&str] = &["deployment", "statefulset", "daemonset"];
 impl Compiled {
     /// The scope every path and template reads: root (decoded), headers, event type.
     fn scope(&self, body: &Value, headers: &BTreeMap<String, String>) -> Value {
-        let mut scope = json!({ "root": body, "headers": headers, "event_type": null });
+        // `event_type` is only present when known, so `default(...)` applies.
+        let mut scope = json!({ "root": body, "headers": headers });
         if let Some(p) = &self.decode {
             let pointers: Vec<String> = p
                 .query_located(&scope)

@@ -79,11 +79,11 @@ pub fn parse_descriptor(file: &str, text: &str) -> Result<ConnectorDescriptor, D
     }
     let d: ConnectorDescriptor =
         serde_json::from_value(json).map_err(|e| DescriptorError::new(file, "", e.to_string()))?;
-    if jsonschema::meta::validate(&d.config_schema).is_err() {
+    if let Err(e) = jsonschema::meta::validate(&d.config_schema) {
         return Err(DescriptorError::new(
             file,
-            "/configSchema",
-            "is not a valid JSON Schema".into(),
+            &format!("/configSchema{}", e.instance_path),
+            format!("not a valid JSON Schema: {e}"),
         ));
     }
     if d.kind == DescriptorKind::Generic && d.mapping.is_none() {
