@@ -371,7 +371,10 @@ fn replay_follows_the_contract_and_is_byte_identical() {
             refs.iter().any(|r| r == &format!("{n}:0")),
             "{source} (line {n}) yields a signal: {rejected:?}"
         );
-        assert!(!rejected.iter().any(|r| r["line"] == n), "{source} rejected");
+        assert!(
+            !rejected.iter().any(|r| r["line"] == n),
+            "{source} rejected"
+        );
     }
     assert!(rejected
         .iter()

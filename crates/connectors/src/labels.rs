@@ -118,9 +118,15 @@ mod tests {
             "deployment/shop/cart"
         );
         let l = labels(&[("k8s.namespace.name", "shop"), ("k8s.pod.name", "cart-0")]);
-        assert_eq!(entity_from_labels(&l).unwrap().to_string(), "pod/shop/cart-0");
+        assert_eq!(
+            entity_from_labels(&l).unwrap().to_string(),
+            "pod/shop/cart-0"
+        );
         let l = labels(&[("kube_namespace", "shop"), ("kube_service", "cart")]);
-        assert_eq!(entity_from_labels(&l).unwrap().to_string(), "service/shop/cart");
+        assert_eq!(
+            entity_from_labels(&l).unwrap().to_string(),
+            "service/shop/cart"
+        );
         let l = labels(&[("instance", "db-1.example:9100")]);
         assert_eq!(
             entity_from_labels(&l).unwrap().to_string(),

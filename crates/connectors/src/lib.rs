@@ -88,3 +88,17 @@ pub fn normalize_bytes(
         .ok_or_else(|| NormalizeError::UnknownSource(connector_id.to_string()))?;
     n.normalize(&parse_json(body)?, ctx)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::headers_from_json;
+    use serde_json::json;
+
+    #[test]
+    fn stored_headers_become_lower_cased_strings() {
+        let h = headers_from_json(&json!({"X-GitHub-Event": "push", "Content-Length": 12}));
+        assert_eq!(h.get("x-github-event").map(String::as_str), Some("push"));
+        assert_eq!(h.len(), 1, "non-string values are skipped");
+        assert!(headers_from_json(&json!("nope")).is_empty());
+    }
+}

@@ -85,7 +85,10 @@ pub struct Cond {
 pub fn compile(file: &str, d: &ConnectorDescriptor) -> Result<Compiled, DescriptorError> {
     let err = |path: &str, message: String| DescriptorError::new(file, path, message);
     let Some(Value::Object(mapping)) = &d.mapping else {
-        return Err(err("/mapping", "a generic connector needs a mapping object".into()));
+        return Err(err(
+            "/mapping",
+            "a generic connector needs a mapping object".into(),
+        ));
     };
     let mut c = Compiler {
         file,
@@ -171,7 +174,11 @@ impl Compiler<'_> {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let at = if many { format!("{at}/{i}") } else { at.to_string() };
+                let at = if many {
+                    format!("{at}/{i}")
+                } else {
+                    at.to_string()
+                };
                 self.path(&at, s)
             })
             .collect()
@@ -220,17 +227,28 @@ impl Compiler<'_> {
         };
         let mut map = Vec::new();
         for (k, v) in &c.map {
-            let t = parse(v)
-                .ok_or_else(|| self.err(&format!("{at}/map/{k}"), format!("'{v}' is not a canonical value")))?;
+            let t = parse(v).ok_or_else(|| {
+                self.err(
+                    &format!("{at}/map/{k}"),
+                    format!("'{v}' is not a canonical value"),
+                )
+            })?;
             map.push((k.to_ascii_lowercase(), t));
         }
         let default = match &c.default {
             Some(v) => Some(parse(v).ok_or_else(|| {
-                self.err(&format!("{at}/default"), format!("'{v}' is not a canonical value"))
+                self.err(
+                    &format!("{at}/default"),
+                    format!("'{v}' is not a canonical value"),
+                )
             })?),
             None => None,
         };
-        Ok(Some(CClassifier { value, map, default }))
+        Ok(Some(CClassifier {
+            value,
+            map,
+            default,
+        }))
     }
 
     fn when(&self, at: &str, w: &When) -> Result<Vec<Cond>, DescriptorError> {
@@ -239,7 +257,11 @@ impl Compiler<'_> {
             .into_iter()
             .enumerate()
             .map(|(i, c)| {
-                let at = if many { format!("{at}/{i}") } else { at.to_string() };
+                let at = if many {
+                    format!("{at}/{i}")
+                } else {
+                    at.to_string()
+                };
                 self.cond(&at, c)
             })
             .collect()
@@ -252,10 +274,9 @@ impl Compiler<'_> {
             contains: c.contains.clone(),
             exists: c.exists,
             matches: match &c.matches {
-                Some(re) => Some(
-                    Regex::new(re)
-                        .map_err(|e| self.err(&format!("{at}/matches"), format!("invalid regex: {e}")))?,
-                ),
+                Some(re) => Some(Regex::new(re).map_err(|e| {
+                    self.err(&format!("{at}/matches"), format!("invalid regex: {e}"))
+                })?),
                 None => None,
             },
         })
@@ -287,7 +308,10 @@ impl Compiler<'_> {
                 related.push((name.clone(), f));
             }
         }
-        let prefix = spec.raw_fields_prefix.clone().unwrap_or_else(|| "raw.".into());
+        let prefix = spec
+            .raw_fields_prefix
+            .clone()
+            .unwrap_or_else(|| "raw.".into());
         let mut raw_fields = Vec::new();
         for (name, paths) in &spec.raw_fields {
             let ps = self.paths(&p(&format!("rawFields/{name}")), Some(paths))?;
@@ -295,7 +319,10 @@ impl Compiler<'_> {
         }
         let mut tags = Vec::new();
         for (i, t) in spec.tags.iter().enumerate() {
-            tags.push((self.path(&format!("{at}/tags/{i}/path"), &t.path)?, t.format));
+            tags.push((
+                self.path(&format!("{at}/tags/{i}/path"), &t.path)?,
+                t.format,
+            ));
         }
         let summary = match &spec.summary_template {
             Some(t) => Some(self.template(&p("summaryTemplate"), t)?),
@@ -349,9 +376,16 @@ impl Compiler<'_> {
 
 /// `{{ title | regex_replace('^\\[[^]]*\\]\\s*', '') }}`: providers decorate
 /// titles (`[Triggered] …`) and the decoration must not split one alert in two.
-fn regex_replace(value: &str, pattern: &str, replacement: &str) -> Result<String, minijinja::Error> {
+fn regex_replace(
+    value: &str,
+    pattern: &str,
+    replacement: &str,
+) -> Result<String, minijinja::Error> {
     let re = Regex::new(pattern).map_err(|e| {
-        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("invalid regex: {e}"))
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("invalid regex: {e}"),
+        )
     })?;
     Ok(re.replace_all(value, replacement).into_owned())
 }

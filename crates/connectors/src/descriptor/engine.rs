@@ -180,7 +180,11 @@ impl Run<'_> {
         mut tags: BTreeMap<String, String>,
         ctx: &Context<'_>,
     ) -> Result<Signal, NormalizeError> {
-        let status = self.classify(plan.status.as_ref(), SignalStatus::parse, SignalStatus::Firing)?;
+        let status = self.classify(
+            plan.status.as_ref(),
+            SignalStatus::parse,
+            SignalStatus::Firing,
+        )?;
         let severity = self.classify(plan.severity.as_ref(), severity_word, Severity::Medium)?;
         let kind = plan
             .kind
@@ -243,7 +247,12 @@ impl Run<'_> {
                 let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
                 short_hex(&refs)
             }
-            None => short_hex(&[&plan.source_type, &title, &entity_text, &label_fingerprint(&tags)]),
+            None => short_hex(&[
+                &plan.source_type,
+                &title,
+                &entity_text,
+                &label_fingerprint(&tags),
+            ]),
         };
         // A Pod's or ReplicaSet's name is only a service name through its
         // owner; a Pod whose owner the name does not tell gives none.

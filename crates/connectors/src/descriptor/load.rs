@@ -11,19 +11,52 @@ use std::sync::OnceLock;
 
 /// The built-in descriptors, by file name.
 pub(super) const BUILTIN: &[(&str, &str)] = &[
-    ("alertmanager.json", include_str!("../../descriptors/alertmanager.json")),
-    ("grafana.json", include_str!("../../descriptors/grafana.json")),
-    ("pagerduty.json", include_str!("../../descriptors/pagerduty.json")),
-    ("datadog.json", include_str!("../../descriptors/datadog.json")),
+    (
+        "alertmanager.json",
+        include_str!("../../descriptors/alertmanager.json"),
+    ),
+    (
+        "grafana.json",
+        include_str!("../../descriptors/grafana.json"),
+    ),
+    (
+        "pagerduty.json",
+        include_str!("../../descriptors/pagerduty.json"),
+    ),
+    (
+        "datadog.json",
+        include_str!("../../descriptors/datadog.json"),
+    ),
     ("sentry.json", include_str!("../../descriptors/sentry.json")),
     ("github.json", include_str!("../../descriptors/github.json")),
-    ("kubernetes-events.json", include_str!("../../descriptors/kubernetes-events.json")),
-    ("opsgenie.json", include_str!("../../descriptors/opsgenie.json")),
-    ("newrelic.json", include_str!("../../descriptors/newrelic.json")),
-    ("cloudwatch.json", include_str!("../../descriptors/cloudwatch.json")),
-    ("stackdriver.json", include_str!("../../descriptors/stackdriver.json")),
-    ("pingdom.json", include_str!("../../descriptors/pingdom.json")),
-    ("graylog.json", include_str!("../../descriptors/graylog.json")),
+    (
+        "kubernetes-events.json",
+        include_str!("../../descriptors/kubernetes-events.json"),
+    ),
+    (
+        "opsgenie.json",
+        include_str!("../../descriptors/opsgenie.json"),
+    ),
+    (
+        "newrelic.json",
+        include_str!("../../descriptors/newrelic.json"),
+    ),
+    (
+        "cloudwatch.json",
+        include_str!("../../descriptors/cloudwatch.json"),
+    ),
+    (
+        "stackdriver.json",
+        include_str!("../../descriptors/stackdriver.json"),
+    ),
+    (
+        "pingdom.json",
+        include_str!("../../descriptors/pingdom.json"),
+    ),
+    (
+        "graylog.json",
+        include_str!("../../descriptors/graylog.json"),
+    ),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

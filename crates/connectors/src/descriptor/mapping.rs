@@ -223,7 +223,7 @@ pub enum TagFormat {
     /// `{"k": "v"}`
     #[default]
     Object,
-    /// `["k:v", "k2:v2"]`, or `[{"key": k, "value": v}]`
+    /// `["k:v", "k2:v2"]`, `[["k", "v"]]` (Sentry) or `[{"name": k, "value": v}]`
     ListKv,
     /// `"k:v,k2:v2"` (Datadog's `$TAGS`)
     CsvKv,

@@ -63,10 +63,12 @@ pub fn parse_time(v: &Value, format: TimeFormat) -> Option<DateTime<Utc>> {
             let n = n.as_f64()?;
             epoch(n, n.abs() >= MS_THRESHOLD)
         }
-        (TimeFormat::Auto, Value::String(s)) => rfc3339(s).or_else(|| {
-            let n: f64 = s.trim().parse().ok()?;
-            epoch(n, n.abs() >= MS_THRESHOLD)
-        }).or_else(|| loose(s)),
+        (TimeFormat::Auto, Value::String(s)) => rfc3339(s)
+            .or_else(|| {
+                let n: f64 = s.trim().parse().ok()?;
+                epoch(n, n.abs() >= MS_THRESHOLD)
+            })
+            .or_else(|| loose(s)),
         _ => None,
     }?;
     (t.timestamp() > 0).then_some(t)

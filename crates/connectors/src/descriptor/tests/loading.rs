@@ -35,13 +35,20 @@ fn every_descriptor_file_is_built_in_valid_and_maps_a_fixture() {
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     let all = files();
     assert_eq!(all.len(), 13, "descriptor files");
-    assert_eq!(builtin_descriptors().count(), all.len(), "each file is embedded");
+    assert_eq!(
+        builtin_descriptors().count(),
+        all.len(),
+        "each file is embedded"
+    );
     for (name, text) in &all {
         let v: Value = serde_json::from_str(text).unwrap();
         assert!(validator.is_valid(&v), "{name} fails schema.json");
         let d = parse_descriptor(name, text).unwrap();
         assert_eq!(format!("{}.json", d.id), *name, "file named after its id");
-        assert!(builtin_descriptors().any(|b| *b == d), "{name} is not built in");
+        assert!(
+            builtin_descriptors().any(|b| *b == d),
+            "{name} is not built in"
+        );
         // At least one fixture of the source maps to a signal through the
         // registry (Alertmanager's own code included).
         let dir = format!("{FIXTURES}/{}", d.id);
@@ -62,7 +69,11 @@ fn every_descriptor_file_is_built_in_valid_and_maps_a_fixture() {
         assert!(!signals.is_empty(), "{name}: {first} yields no signal");
         let n = normalizer(&d.id).unwrap();
         assert_eq!(n.id(), d.id);
-        assert_eq!(d.kind == DescriptorKind::Native, d.mapping.is_none(), "{name}");
+        assert_eq!(
+            d.kind == DescriptorKind::Native,
+            d.mapping.is_none(),
+            "{name}"
+        );
     }
 }
 
@@ -71,7 +82,13 @@ fn catalogue_lists_every_connector_with_its_form() {
     let c = catalogue();
     let ids: Vec<&str> = c.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids[0], "alertmanager");
-    for id in ["grafana", "pagerduty", "github", "kubernetes-events", "cloudwatch"] {
+    for id in [
+        "grafana",
+        "pagerduty",
+        "github",
+        "kubernetes-events",
+        "cloudwatch",
+    ] {
         assert!(ids.contains(&id), "{id} missing from the catalogue");
     }
     let gh = c.iter().find(|s| s.id == "github").unwrap();
@@ -128,7 +145,8 @@ fn a_broken_descriptor_is_refused_naming_file_and_path() {
     v["mapping"]["title"] = json!("{{ root.name ");
     assert_eq!(refused("tpl.json", &v).0, "/mapping/title");
     let mut v = minimal();
-    v["mapping"]["kind"] = json!([{"when": {"path": "$.root.a", "matches": "("}, "then": "change"}]);
+    v["mapping"]["kind"] =
+        json!([{"when": {"path": "$.root.a", "matches": "("}, "then": "change"}]);
     assert_eq!(refused("re.json", &v).0, "/mapping/kind/0/when/matches");
     let mut v = minimal();
     v["mapping"]["status"] = json!({"path": "$.root.s", "map": {"up": "fine"}});
@@ -144,7 +162,10 @@ fn a_broken_descriptor_is_refused_naming_file_and_path() {
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("causeway-descriptors-{}-{name}", std::process::id()));
+    let d = std::env::temp_dir().join(format!(
+        "causeway-descriptors-{}-{name}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -162,7 +183,10 @@ fn user_descriptors_are_added_but_never_shadow() {
     assert!(catalogue().iter().any(|c| c.id == "acme-user"));
     // Loading it again would silently replace it: refused.
     let e = load_user_descriptors(&dir).unwrap_err();
-    assert!(e.to_string().contains("acme.json") && e.path == "/id", "{e}");
+    assert!(
+        e.to_string().contains("acme.json") && e.path == "/id",
+        "{e}"
+    );
 
     let dir = temp_dir("shadow");
     let mut v = minimal();
@@ -186,7 +210,10 @@ fn event_types_steer_and_unknown_ones_are_refused() {
     assert_eq!(s[0].kind, SignalKind::Change);
     // No header: still one signal, a plain event.
     let s = run("github", &body, &[]);
-    assert_eq!((s[0].kind, s[0].status), (SignalKind::Event, SignalStatus::Info));
+    assert_eq!(
+        (s[0].kind, s[0].status),
+        (SignalKind::Event, SignalStatus::Info)
+    );
     assert_eq!(s[0].title, "GitHub event in Codertocat/Hello-World");
     let headers: BTreeMap<String, String> =
         [("x-github-event".to_string(), "star".to_string())].into();
@@ -210,10 +237,27 @@ fn bad_payloads_are_clear_errors_not_panics() {
         raw_ref: "x",
         headers: &BTreeMap::new(),
     };
-    for id in ["grafana", "pagerduty", "datadog", "sentry", "github", "kubernetes-events",
-        "opsgenie", "newrelic", "cloudwatch", "stackdriver", "pingdom", "graylog"]
-    {
-        for body in [&b"[]"[..], b"{}", b"null", b"{\"alerts\": [1, null]}", b"{\"Message\": \"{\"}"] {
+    for id in [
+        "grafana",
+        "pagerduty",
+        "datadog",
+        "sentry",
+        "github",
+        "kubernetes-events",
+        "opsgenie",
+        "newrelic",
+        "cloudwatch",
+        "stackdriver",
+        "pingdom",
+        "graylog",
+    ] {
+        for body in [
+            &b"[]"[..],
+            b"{}",
+            b"null",
+            b"{\"alerts\": [1, null]}",
+            b"{\"Message\": \"{\"}",
+        ] {
             // Any outcome but a panic; an error names no payload value.
             if let Err(e) = normalize_bytes(id, body, &ctx) {
                 assert!(!e.to_string().is_empty());
@@ -223,6 +267,32 @@ fn bad_payloads_are_clear_errors_not_panics() {
             normalize_bytes(id, b"not json", &ctx),
             Err(NormalizeError::NotJson(_))
         ));
+    }
+    // Sparse but plausible payloads still map (no strict-template trap).
+    let sparse: &[(&str, Value)] = &[
+        ("grafana", json!({"title": "x", "state": "alerting"})),
+        (
+            "pagerduty",
+            json!({"event": {"event_type": "incident.triggered"}}),
+        ),
+        (
+            "sentry",
+            json!({"action": "created", "data": {"issue": {"id": "1"}}}),
+        ),
+        (
+            "kubernetes-events",
+            json!({"involvedObject": {"kind": "Node", "name": "n1"}}),
+        ),
+        (
+            "cloudwatch",
+            json!({"Type": "Notification", "Message": "{\"AlarmName\": \"a\"}"}),
+        ),
+        ("graylog", json!({"event": {"message": "m"}})),
+    ];
+    for (id, body) in sparse {
+        let s = normalize_bytes(id, body.to_string().as_bytes(), &ctx)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(s.len(), 1, "{id}");
     }
     // A strict template meeting a missing field is an error naming the field.
     let mut v = minimal();
@@ -234,7 +304,11 @@ fn bad_payloads_are_clear_errors_not_panics() {
     // The `default` filter is the way out.
     let mut v = minimal();
     v["mapping"]["title"] = json!("{{ root.title | default('untitled') }}");
-    let n = DescriptorNormalizer::new("t.json", parse_descriptor("t.json", &v.to_string()).unwrap()).unwrap();
+    let n = DescriptorNormalizer::new(
+        "t.json",
+        parse_descriptor("t.json", &v.to_string()).unwrap(),
+    )
+    .unwrap();
     let s = crate::Normalizer::normalize(&n, &json!({}), &ctx).unwrap();
     assert_eq!(s[0].title, "untitled");
     assert_eq!(s[0].occurred_at, received());
@@ -245,18 +319,42 @@ fn bad_payloads_are_clear_errors_not_panics() {
 #[test]
 fn resolve_and_firing_notifications_share_identity() {
     // Grafana: the same alert firing then resolved keeps its id.
-    let dd_fire = &run("datadog", &fixture("datadog", "causeway-rich-template-triggered.json"), &[])[0];
-    let dd_ok = &run("datadog", &fixture("datadog", "causeway-rich-template-recovered.json"), &[])[0];
+    let dd_fire = &run(
+        "datadog",
+        &fixture("datadog", "causeway-rich-template-triggered.json"),
+        &[],
+    )[0];
+    let dd_ok = &run(
+        "datadog",
+        &fixture("datadog", "causeway-rich-template-recovered.json"),
+        &[],
+    )[0];
     assert_eq!(dd_fire.fingerprint, dd_ok.fingerprint);
     assert_eq!(dd_fire.correlation_key, dd_ok.correlation_key);
-    let pd_fire = &run("pagerduty", &fixture("pagerduty", "causeway-events-v2-trigger.json"), &[])[0];
-    let pd_ok = &run("pagerduty", &fixture("pagerduty", "causeway-events-v2-resolve.json"), &[])[0];
+    let pd_fire = &run(
+        "pagerduty",
+        &fixture("pagerduty", "causeway-events-v2-trigger.json"),
+        &[],
+    )[0];
+    let pd_ok = &run(
+        "pagerduty",
+        &fixture("pagerduty", "causeway-events-v2-resolve.json"),
+        &[],
+    )[0];
     assert_eq!(pd_fire.fingerprint, pd_ok.fingerprint);
     let up = &run("pingdom", &fixture("pingdom", "alerta-up.json"), &[])[0];
     let down = &run("pingdom", &fixture("pingdom", "alerta-down.json"), &[])[0];
     assert_eq!(up.correlation_key, down.correlation_key);
     // The SNS subscription is not fetched: its URL is only offered.
-    let confirm = &run("cloudwatch", &fixture("cloudwatch", "alerta-sns-subscription-confirmation.json"), &[])[0];
-    assert!(confirm.external_url.as_deref().unwrap().contains("Action=ConfirmSubscription"));
+    let confirm = &run(
+        "cloudwatch",
+        &fixture("cloudwatch", "alerta-sns-subscription-confirmation.json"),
+        &[],
+    )[0];
+    assert!(confirm
+        .external_url
+        .as_deref()
+        .unwrap()
+        .contains("Action=ConfirmSubscription"));
     assert_eq!(confirm.kind, SignalKind::Event);
 }

@@ -44,7 +44,10 @@ pub fn run(source: &str, body: &[u8], headers: &[(&str, &str)]) -> Vec<Signal> {
         headers: &headers,
     };
     let n = normalizer(source).unwrap_or_else(|| {
-        panic!("no normalizer for {source}: {:?}", crate::descriptor::builtin_errors())
+        panic!(
+            "no normalizer for {source}: {:?}",
+            crate::descriptor::builtin_errors()
+        )
     });
     let body: serde_json::Value = serde_json::from_slice(body).unwrap();
     n.normalize(&body, &ctx)
@@ -102,11 +105,13 @@ pub fn check(source: &str, source_type: &str, expected: &[Expect]) {
         assert_eq!(s.ended_at, e.ended.map(at), "{ctx}");
         assert_eq!(s.external_url.as_deref(), e.url, "{ctx}");
         assert_eq!(s.received_at, received(), "{ctx}");
-        assert_eq!(s.raw_ref.as_deref(), Some(format!("inbox:1#{}", e.index).as_str()));
+        assert_eq!(
+            s.raw_ref.as_deref(),
+            Some(format!("inbox:1#{}", e.index).as_str())
+        );
         let n = normalizer(source).unwrap();
         if e.headers.is_empty() {
-            let body: serde_json::Value =
-                serde_json::from_slice(&fixture(source, e.file)).unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&fixture(source, e.file)).unwrap();
             assert_eq!(n.item_count(&body), e.count, "{ctx}: item_count");
         }
     }
@@ -125,7 +130,9 @@ pub fn check(source: &str, source_type: &str, expected: &[Expect]) {
 #[test]
 #[ignore]
 fn dump() {
-    let Ok(source) = std::env::var("DUMP") else { return };
+    let Ok(source) = std::env::var("DUMP") else {
+        return;
+    };
     let mut files: Vec<String> = std::fs::read_dir(format!("{FIXTURES}/{source}"))
         .unwrap()
         .map(|f| f.unwrap().file_name().into_string().unwrap())
@@ -133,7 +140,10 @@ fn dump() {
     files.sort();
     let headers: Vec<(String, String)> = std::env::var("DUMP_HEADERS")
         .ok()
-        .and_then(|h| h.split_once('=').map(|(a, b)| (a.to_string(), b.to_string())))
+        .and_then(|h| {
+            h.split_once('=')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
         .into_iter()
         .collect();
     for file in files {
@@ -141,12 +151,28 @@ fn dump() {
         let stem = file.split('.').next().unwrap_or_default().to_string();
         let hs: Vec<(&str, &str)> = headers
             .iter()
-            .map(|(a, b)| (a.as_str(), if b == "@file" { stem.as_str() } else { b.as_str() }))
+            .map(|(a, b)| {
+                (
+                    a.as_str(),
+                    if b == "@file" {
+                        stem.as_str()
+                    } else {
+                        b.as_str()
+                    },
+                )
+            })
             .collect();
-        let hs_text: String = hs.iter().map(|(a, b)| format!("({a:?}, {b:?})")).collect::<Vec<_>>().join(", ");
+        let hs_text: String = hs
+            .iter()
+            .map(|(a, b)| format!("({a:?}, {b:?})"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let signals = run(&source, &fixture(&source, &file), &hs);
         for (i, s) in signals.iter().enumerate() {
-            let o = |v: &Option<String>| v.as_ref().map_or("None".to_string(), |v| format!("Some({v:?})"));
+            let o = |v: &Option<String>| {
+                v.as_ref()
+                    .map_or("None".to_string(), |v| format!("Some({v:?})"))
+            };
             println!(
                 "    Expect {{ file: {file:?}, headers: &[{hs_text}], count: {}, index: {i}, title: {:?}, severity: Severity::{:?}, status: SignalStatus::{:?}, kind: SignalKind::{:?}, service: {}, entity: {}, fingerprint: {:?}, correlation: {:?}, occurred: {:?}, ended: {}, url: {} }},",
                 signals.len(),
@@ -162,7 +188,14 @@ fn dump() {
                 o(&s.ended_at.map(|t| t.to_rfc3339())),
                 o(&s.external_url),
             );
-            println!("      // desc={:?} env={:?} tags={:?}", s.description.as_deref().map(|d| d.chars().take(60).collect::<String>()), s.environment, s.tags);
+            println!(
+                "      // desc={:?} env={:?} tags={:?}",
+                s.description
+                    .as_deref()
+                    .map(|d| d.chars().take(60).collect::<String>()),
+                s.environment,
+                s.tags
+            );
         }
     }
 }
