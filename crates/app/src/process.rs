@@ -67,11 +67,15 @@ pub(crate) fn process_item(
     let now = ts(Utc::now());
     let connector = label("connector", &item.connector_id);
     let raw_ref = format!("inbox:{}", item.id);
+    let headers = serde_json::from_str(&item.headers)
+        .map(|v| causeway_connectors::headers_from_json(&v))
+        .unwrap_or_default();
     let ctx = Context {
         project: &item.project_id,
         instance: &item.instance_id,
         received_at: parse_ts(&item.received_at)?,
         raw_ref: &raw_ref,
+        headers: &headers,
     };
     let mut out = Processed {
         incidents: BTreeSet::new(),

@@ -146,11 +146,16 @@ fn signals_of(n: usize, line: &str) -> Result<(Vec<Signal>, bool), String> {
     let norm =
         normalizer(source).ok_or_else(|| format!("no normalizer for source '{source}' yet"))?;
     let raw_ref = format!("line:{n}");
+    let headers = v
+        .get("headers")
+        .map(causeway_connectors::headers_from_json)
+        .unwrap_or_default();
     let ctx = Context {
         project: "default",
         instance: source,
         received_at: at,
         raw_ref: &raw_ref,
+        headers: &headers,
     };
     let signals = norm.normalize(body, &ctx).map_err(|e| e.to_string())?;
     Ok((signals, norm.declares_incidents()))

@@ -350,10 +350,32 @@ fn replay_follows_the_contract_and_is_byte_identical() {
     assert_eq!(refs.len(), n, "every ref exactly once");
     assert_eq!(n as u64, v["stats"]["signals"].as_u64().unwrap());
     let rejected = v["rejected"].as_array().unwrap();
+    // Every built-in source normalizes; only a source that does not exist is refused.
     assert!(rejected.iter().any(|r| r["error"]
         .as_str()
         .unwrap()
-        .contains("no normalizer for source 'grafana'")));
+        .contains("no normalizer for source 'nosuch'")));
+    let lines: Vec<&str> = events.lines().filter(|l| !l.trim().is_empty()).collect();
+    for source in [
+        "grafana",
+        "pagerduty",
+        "github",
+        "kubernetes-events",
+        "datadog",
+    ] {
+        let n = lines
+            .iter()
+            .position(|l| l.contains(&format!("\"source\":\"{source}\"")))
+            .unwrap();
+        assert!(
+            refs.iter().any(|r| r == &format!("{n}:0")),
+            "{source} (line {n}) yields a signal: {rejected:?}"
+        );
+        assert!(
+            !rejected.iter().any(|r| r["line"] == n),
+            "{source} rejected"
+        );
+    }
     assert!(rejected
         .iter()
         .any(|r| r["error"].as_str().unwrap().contains("not JSON")));

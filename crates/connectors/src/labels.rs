@@ -6,17 +6,34 @@ use std::collections::BTreeMap;
 
 /// Workload kinds in the order the most specific wins: an alert that names a
 /// Pod is about that Pod even if it also names its Deployment.
+/// Datadog (`kube_*`, `pod_name`) and OpenTelemetry (`k8s.*`) spellings sit
+/// beside kube-state-metrics' so every source reads the same way.
 const NAMESPACED: &[(&str, &str)] = &[
     ("pod", "pod"),
     ("pod_name", "pod"),
+    ("k8s.pod.name", "pod"),
     ("deployment", "deployment"),
+    ("kube_deployment", "deployment"),
+    ("k8s.deployment.name", "deployment"),
     ("statefulset", "statefulset"),
+    ("kube_stateful_set", "statefulset"),
+    ("k8s.statefulset.name", "statefulset"),
     ("daemonset", "daemonset"),
+    ("kube_daemon_set", "daemonset"),
+    ("k8s.daemonset.name", "daemonset"),
     ("replicaset", "replicaset"),
+    ("kube_replica_set", "replicaset"),
     ("job_name", "job"),
+    ("kube_job", "job"),
     ("cronjob", "cronjob"),
+    ("kube_cronjob", "cronjob"),
     ("persistentvolumeclaim", "persistentvolumeclaim"),
+    ("kube_service", "service"),
 ];
+
+/// Where the namespace is spelled, in the same three conventions.
+const NAMESPACE: &[&str] = &["namespace", "kube_namespace", "k8s.namespace.name"];
+const NODE: &[&str] = &["node", "kube_node", "k8s.node.name"];
 
 /// Reads the entity an alert is about from kube-state-metrics /
 /// kube-prometheus conventions: `namespace` + `pod` | `deployment` | ... ,
@@ -25,14 +42,14 @@ const NAMESPACED: &[(&str, &str)] = &[
 /// ignored rather than producing an entity that does not parse.
 pub fn entity_from_labels(labels: &BTreeMap<String, String>) -> Option<Entity> {
     let get = |k: &str| labels.get(k).map(String::as_str).filter(|v| valid(v));
-    if let Some(ns) = get("namespace") {
+    if let Some(ns) = NAMESPACE.iter().find_map(|k| get(k)) {
         for (label, kind) in NAMESPACED {
             if let Some(name) = get(label) {
                 return Some(Entity::namespaced(kind, ns, name));
             }
         }
     }
-    if let Some(node) = get("node") {
+    if let Some(node) = NODE.iter().find_map(|k| get(k)) {
         return Some(Entity::cluster("node", node));
     }
     if let Some(host) = get("host").or_else(|| get("hostname")) {
@@ -90,6 +107,26 @@ mod tests {
         );
         let l = labels(&[("node", "node-3"), ("instance", "10.0.0.1:9100")]);
         assert_eq!(entity_from_labels(&l).unwrap().to_string(), "node/node-3");
+        // Datadog and OpenTelemetry spellings.
+        let l = labels(&[
+            ("kube_namespace", "shop"),
+            ("kube_deployment", "cart"),
+            ("host", "i-0abc"),
+        ]);
+        assert_eq!(
+            entity_from_labels(&l).unwrap().to_string(),
+            "deployment/shop/cart"
+        );
+        let l = labels(&[("k8s.namespace.name", "shop"), ("k8s.pod.name", "cart-0")]);
+        assert_eq!(
+            entity_from_labels(&l).unwrap().to_string(),
+            "pod/shop/cart-0"
+        );
+        let l = labels(&[("kube_namespace", "shop"), ("kube_service", "cart")]);
+        assert_eq!(
+            entity_from_labels(&l).unwrap().to_string(),
+            "service/shop/cart"
+        );
         let l = labels(&[("instance", "db-1.example:9100")]);
         assert_eq!(
             entity_from_labels(&l).unwrap().to_string(),

@@ -7,6 +7,7 @@
 
 pub mod alertmanager;
 pub mod causeway;
+pub mod descriptor;
 mod labels;
 pub mod secrets;
 pub mod verify;
@@ -14,7 +15,9 @@ pub mod verify;
 use causeway_core::Signal;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
+pub use descriptor::{catalogue, load_user_descriptors, DescriptorError, DescriptorSummary};
 pub use labels::{entity_from_labels, label_fingerprint};
 
 /// Where and when a payload arrived; everything a normalizer may not invent.
@@ -26,6 +29,21 @@ pub struct Context<'a> {
     pub received_at: DateTime<Utc>,
     /// Reference to the raw payload (`inbox:42`, `line:7`); `#i` is appended per item.
     pub raw_ref: &'a str,
+    /// Request headers, names lower-cased (some sources put the event type
+    /// in a header, e.g. `x-github-event`). Empty when unknown.
+    pub headers: &'a BTreeMap<String, String>,
+}
+
+/// Headers as stored with a payload (a JSON object) → the lower-cased map a
+/// [`Context`] carries. Non-string values and other shapes are skipped.
+pub fn headers_from_json(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Why a payload could not be normalized. Safe to show: it names fields, not values.
@@ -42,7 +60,7 @@ pub enum NormalizeError {
 /// Turns one provider's payloads into signals.
 pub trait Normalizer: Send + Sync {
     /// The connector id used in webhook routes and replay lines.
-    fn id(&self) -> &'static str;
+    fn id(&self) -> &str;
     /// How many items the payload carries (the webhook's `{"accepted": N}`).
     fn item_count(&self, body: &Value) -> usize;
     /// Whether each payload is an incident in its own right (the ingest API):
@@ -54,12 +72,13 @@ pub trait Normalizer: Send + Sync {
     fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError>;
 }
 
-/// The normalizer for a connector id, when one exists.
+/// The normalizer for a connector id, when one exists: native code for
+/// Alertmanager, else the descriptor-driven one (built-in or user).
 pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
     match id {
         "alertmanager" => Some(&alertmanager::Alertmanager),
         "causeway" => Some(&causeway::Causeway),
-        _ => None,
+        _ => descriptor::normalizer(id).map(|n| n as &'static dyn Normalizer),
     }
 }
 
@@ -77,4 +96,18 @@ pub fn normalize_bytes(
     let n = normalizer(connector_id)
         .ok_or_else(|| NormalizeError::UnknownSource(connector_id.to_string()))?;
     n.normalize(&parse_json(body)?, ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::headers_from_json;
+    use serde_json::json;
+
+    #[test]
+    fn stored_headers_become_lower_cased_strings() {
+        let h = headers_from_json(&json!({"X-GitHub-Event": "push", "Content-Length": 12}));
+        assert_eq!(h.get("x-github-event").map(String::as_str), Some("push"));
+        assert_eq!(h.len(), 1, "non-string values are skipped");
+        assert!(headers_from_json(&json!("nope")).is_empty());
+    }
 }

@@ -21,7 +21,7 @@ const WORKLOAD_KINDS: &[&str] = &[
 ];
 
 impl Normalizer for Alertmanager {
-    fn id(&self) -> &'static str {
+    fn id(&self) -> &str {
         "alertmanager"
     }
 

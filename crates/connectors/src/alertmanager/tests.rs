@@ -22,6 +22,7 @@ fn load(file: &str) -> Vec<Signal> {
         instance: "default-alertmanager",
         received_at: received(),
         raw_ref: "inbox:1",
+        headers: &std::collections::BTreeMap::new(),
     };
     normalize_bytes("alertmanager", &body, &ctx).unwrap()
 }
@@ -255,6 +256,7 @@ fn kubernetes_labels_give_entity_and_service() {
         instance: "i",
         received_at: received(),
         raw_ref: "line:0",
+        headers: &std::collections::BTreeMap::new(),
     };
     let s = &normalize_bytes("alertmanager", body, &ctx).unwrap()[0];
     assert_eq!(
@@ -278,6 +280,7 @@ fn bad_payloads_are_clear_errors_not_panics() {
         instance: "i",
         received_at: received(),
         raw_ref: "x",
+        headers: &std::collections::BTreeMap::new(),
     };
     let cases: &[(&[u8], &str)] = &[
         (b"not json", "not JSON"),
@@ -290,8 +293,8 @@ fn bad_payloads_are_clear_errors_not_panics() {
         assert!(err.to_string().contains(want), "{err}");
     }
     assert_eq!(
-        normalize_bytes("grafana", b"{}", &ctx).unwrap_err(),
-        NormalizeError::UnknownSource("grafana".into())
+        normalize_bytes("nosuch", b"{}", &ctx).unwrap_err(),
+        NormalizeError::UnknownSource("nosuch".into())
     );
     // Odd but valid: labels with non-string values, no times at all.
     let s = &normalize_bytes(

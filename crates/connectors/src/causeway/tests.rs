@@ -6,12 +6,15 @@ use causeway_core::{Severity, SignalStatus};
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 
+static NO_HEADERS: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+
 fn ctx() -> Context<'static> {
     Context {
         project: "default",
         instance: "default-causeway",
         received_at: Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap(),
         raw_ref: "inbox:9",
+        headers: &NO_HEADERS,
     }
 }
 

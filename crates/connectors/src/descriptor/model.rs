@@ -1,0 +1,154 @@
+//! The connector descriptor: everything Causeway knows about a provider, as data.
+//!
+//! The same file drives the catalogue (name, category, icon), the setup form
+//! (`configSchema`), the webhook gateway (`auth.scheme`, `ingestion`) and, for
+//! generic connectors, the payload → signal mapping. Keeping it data means a
+//! new source is a reviewed JSON file, not a release.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One connector, as read from `descriptors/*.json` or a user folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectorDescriptor {
+    /// Route and replay id (`grafana`, `kubernetes-events`).
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub category: Category,
+    pub icon: String,
+    pub kind: DescriptorKind,
+    pub version: String,
+    pub auth: Auth,
+    pub ingestion: Ingestion,
+    /// Payload → signal rules; absent for native connectors, whose code maps.
+    /// Kept as JSON here because variants are merged over the base before the
+    /// typed form ([`super::mapping::MappingSpec`]) is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<Value>,
+    /// How to check the connection; free-form until polling lands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<Value>,
+    /// JSON Schema of the instance settings; secret fields carry `"x-secret": true`.
+    pub config_schema: Value,
+}
+
+/// Where the catalogue files a connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Category {
+    #[serde(rename = "Project Management")]
+    ProjectManagement,
+    Communication,
+    #[serde(rename = "Code & DevOps")]
+    CodeDevOps,
+    Observability,
+    Documents,
+    Custom,
+}
+
+/// Native connectors are Rust code; generic ones run on the mapping engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DescriptorKind {
+    Native,
+    Generic,
+}
+
+/// How a connector proves who it is (or how we prove it to the provider).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Auth {
+    #[serde(rename = "type")]
+    pub kind: AuthType,
+    /// For `webhook_secret`: the signature scheme, interpreted by the webhook
+    /// gateway (`connectors::verify`), e.g. `{"type": "github_sha256"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<Value>,
+    /// Scheme-specific settings (header names, token placement...).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthType {
+    Oauth2,
+    ApiKey,
+    Pat,
+    Basic,
+    WebhookSecret,
+    None,
+}
+
+impl AuthType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthType::Oauth2 => "oauth2",
+            AuthType::ApiKey => "api_key",
+            AuthType::Pat => "pat",
+            AuthType::Basic => "basic",
+            AuthType::WebhookSecret => "webhook_secret",
+            AuthType::None => "none",
+        }
+    }
+}
+
+/// How payloads arrive and how their event type is told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ingestion {
+    pub mode: IngestionMode,
+    /// JSONPath over the scope (`$.root.event.event_type`) giving the event type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type_path: Option<String>,
+    /// Request header carrying the event type (`x-github-event`); wins over the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type_header: Option<String>,
+    /// The event types the mapping understands; others are refused with a
+    /// clear error rather than turned into meaningless signals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_types: Vec<String>,
+    #[serde(default = "json_only")]
+    pub content_types: Vec<String>,
+}
+
+fn json_only() -> Vec<String> {
+    vec!["application/json".into()]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestionMode {
+    Polling,
+    Webhook,
+    Both,
+}
+
+/// What the UI's catalogue needs to list a connector and draw its setup form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DescriptorSummary {
+    pub id: String,
+    pub name: String,
+    pub category: Category,
+    pub kind: DescriptorKind,
+    pub auth_type: AuthType,
+    pub ingestion: Ingestion,
+    pub config_schema: Value,
+}
+
+impl From<&ConnectorDescriptor> for DescriptorSummary {
+    fn from(d: &ConnectorDescriptor) -> Self {
+        DescriptorSummary {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            category: d.category,
+            kind: d.kind,
+            auth_type: d.auth.kind,
+            ingestion: d.ingestion.clone(),
+            config_schema: d.config_schema.clone(),
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Descriptors load, validate, and are refused with the file and path at fault;
+//! the engine's own rules (event types, strict templates, bad input) hold.
+
+use super::{fixture, received, run, FIXTURES};
+use crate::descriptor::{
+    builtin_descriptors, builtin_errors, catalogue, load_user_descriptors, parse_descriptor,
+    DescriptorKind, DescriptorNormalizer, SCHEMA,
+};
+use crate::{normalize_bytes, normalizer, Context, NormalizeError};
+use causeway_core::{SignalKind, SignalStatus};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../descriptors");
+
+fn files() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(DIR)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "schema.json")
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_descriptor_file_is_built_in_valid_and_maps_a_fixture() {
+    assert!(builtin_errors().is_empty(), "{:?}", builtin_errors());
+    let schema: Value = serde_json::from_str(SCHEMA).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let all = files();
+    assert_eq!(all.len(), 13, "descriptor files");
+    assert_eq!(
+        builtin_descriptors().count(),
+        all.len(),
+        "each file is embedded"
+    );
+    for (name, text) in &all {
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert!(validator.is_valid(&v), "{name} fails schema.json");
+        let d = parse_descriptor(name, text).unwrap();
+        assert_eq!(format!("{}.json", d.id), *name, "file named after its id");
+        assert!(
+            builtin_descriptors().any(|b| *b == d),
+            "{name} is not built in"
+        );
+        // At least one fixture of the source maps to a signal through the
+        // registry (Alertmanager's own code included).
+        let dir = format!("{FIXTURES}/{}", d.id);
+        let first = std::fs::read_dir(&dir)
+            .unwrap_or_else(|_| panic!("{name}: no fixtures in {dir}"))
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .min()
+            .unwrap();
+        let ctx = Context {
+            project: "p",
+            instance: "i",
+            received_at: received(),
+            raw_ref: "x",
+            headers: &BTreeMap::new(),
+        };
+        let signals = normalize_bytes(&d.id, &fixture(&d.id, &first), &ctx)
+            .unwrap_or_else(|e| panic!("{name}: {first}: {e}"));
+        assert!(!signals.is_empty(), "{name}: {first} yields no signal");
+        let n = normalizer(&d.id).unwrap();
+        assert_eq!(n.id(), d.id);
+        assert_eq!(
+            d.kind == DescriptorKind::Native,
+            d.mapping.is_none(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn catalogue_lists_every_connector_with_its_form() {
+    let c = catalogue();
+    let ids: Vec<&str> = c.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids[0], "alertmanager");
+    for id in [
+        "grafana",
+        "pagerduty",
+        "github",
+        "kubernetes-events",
+        "cloudwatch",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from the catalogue");
+    }
+    let gh = c.iter().find(|s| s.id == "github").unwrap();
+    let v = serde_json::to_value(gh).unwrap();
+    assert_eq!(v["category"], "Code & DevOps");
+    assert_eq!(v["authType"], "webhook_secret");
+    assert_eq!(v["ingestion"]["eventTypeHeader"], "x-github-event");
+    assert_eq!(v["configSchema"]["properties"]["secret"]["x-secret"], true);
+    let am = c.iter().find(|s| s.id == "alertmanager").unwrap();
+    assert_eq!(serde_json::to_value(am).unwrap()["kind"], "native");
+}
+
+fn minimal() -> Value {
+    json!({
+        "id": "acme", "name": "Acme", "description": "Acme alerts", "category": "Custom",
+        "icon": "acme", "kind": "generic", "version": "1.0.0",
+        "auth": {"type": "none"}, "ingestion": {"mode": "webhook"},
+        "mapping": {"sourceType": "ACME", "title": "{{ root.name }}"},
+        "configSchema": {"type": "object"}
+    })
+}
+
+fn refused(name: &str, v: &Value) -> (String, String) {
+    let e = parse_descriptor(name, &v.to_string())
+        .and_then(|d| DescriptorNormalizer::new(name, d).map(|_| ()))
+        .unwrap_err();
+    assert_eq!(e.file, name);
+    assert!(e.to_string().contains(name), "{e}");
+    (e.path, e.message)
+}
+
+#[test]
+fn a_broken_descriptor_is_refused_naming_file_and_path() {
+    parse_descriptor("ok.json", &minimal().to_string()).unwrap();
+    let mut v = minimal();
+    v["category"] = json!("Toys");
+    assert_eq!(refused("cat.json", &v).0, "/category");
+    let mut v = minimal();
+    v["mapping"]["severity"] = json!({"path": "level", "default": "medium"});
+    assert_eq!(refused("sev.json", &v).0, "/mapping/severity/path");
+    let mut v = minimal();
+    v["mapping"]["titel"] = json!("typo");
+    let (path, msg) = refused("typo.json", &v);
+    assert_eq!(path, "/mapping");
+    assert!(msg.contains("titel"), "{msg}");
+    let mut v = minimal();
+    v["mapping"]["variants"] = json!([{"when": {"path": "$.root.x"}, "kind": "alarm"}]);
+    assert_eq!(refused("kind.json", &v).0, "/mapping/variants/0/kind");
+    // Checks beyond the schema, at compile: JSONPath, templates, regexes, words.
+    let mut v = minimal();
+    v["mapping"]["idPath"] = json!("$.root[");
+    assert_eq!(refused("path.json", &v).0, "/mapping/idPath");
+    let mut v = minimal();
+    v["mapping"]["title"] = json!("{{ root.name ");
+    assert_eq!(refused("tpl.json", &v).0, "/mapping/title");
+    let mut v = minimal();
+    v["mapping"]["kind"] =
+        json!([{"when": {"path": "$.root.a", "matches": "("}, "then": "change"}]);
+    assert_eq!(refused("re.json", &v).0, "/mapping/kind/0/when/matches");
+    let mut v = minimal();
+    v["mapping"]["status"] = json!({"path": "$.root.s", "map": {"up": "fine"}});
+    assert_eq!(refused("map.json", &v).0, "/mapping/status/map/up");
+    let mut v = minimal();
+    v["configSchema"] = json!({"type": "object", "properties": {"a": {"type": "nonsense"}}});
+    assert_eq!(refused("cfg.json", &v).0, "/configSchema/properties/a/type");
+    let mut v = minimal();
+    v.as_object_mut().unwrap().remove("mapping");
+    assert_eq!(refused("nomap.json", &v).0, "/mapping");
+    let e = parse_descriptor("junk.json", "{not json").unwrap_err();
+    assert!(e.to_string().starts_with("descriptor junk.json"), "{e}");
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "causeway-descriptors-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn user_descriptors_are_added_but_never_shadow() {
+    let dir = temp_dir("ok");
+    let mut v = minimal();
+    v["id"] = json!("acme-user");
+    std::fs::write(dir.join("acme.json"), v.to_string()).unwrap();
+    assert_eq!(load_user_descriptors(&dir).unwrap(), vec!["acme-user"]);
+    let s = run("acme-user", br#"{"name": "disk full"}"#, &[]);
+    assert_eq!(s[0].title, "disk full");
+    assert!(catalogue().iter().any(|c| c.id == "acme-user"));
+    // Loading it again would silently replace it: refused.
+    let e = load_user_descriptors(&dir).unwrap_err();
+    assert!(
+        e.to_string().contains("acme.json") && e.path == "/id",
+        "{e}"
+    );
+
+    let dir = temp_dir("shadow");
+    let mut v = minimal();
+    v["id"] = json!("grafana");
+    std::fs::write(dir.join("mine.json"), v.to_string()).unwrap();
+    let e = load_user_descriptors(&dir).unwrap_err();
+    assert!(e.file.ends_with("mine.json"), "{e}");
+    assert!(e.message.contains("built-in"), "{e}");
+    assert_eq!(normalizer("grafana").unwrap().id(), "grafana");
+
+    let dir = temp_dir("broken");
+    std::fs::write(dir.join("bad.json"), "{\"id\": 3}").unwrap();
+    let e = load_user_descriptors(&dir).unwrap_err();
+    assert!(e.file.ends_with("bad.json"), "{e}");
+}
+
+#[test]
+fn event_types_steer_and_unknown_ones_are_refused() {
+    let body = fixture("github", "push.payload.json");
+    let s = run("github", &body, &[("x-github-event", "push")]);
+    assert_eq!(s[0].kind, SignalKind::Change);
+    // No header: still one signal, a plain event.
+    let s = run("github", &body, &[]);
+    assert_eq!(
+        (s[0].kind, s[0].status),
+        (SignalKind::Event, SignalStatus::Info)
+    );
+    assert_eq!(s[0].title, "GitHub event in Codertocat/Hello-World");
+    let headers: BTreeMap<String, String> =
+        [("x-github-event".to_string(), "star".to_string())].into();
+    let ctx = Context {
+        project: "p",
+        instance: "i",
+        received_at: received(),
+        raw_ref: "x",
+        headers: &headers,
+    };
+    let e = normalize_bytes("github", &body, &ctx).unwrap_err();
+    assert!(e.to_string().contains("event type 'star'"), "{e}");
+}
+
+#[test]
+fn bad_payloads_are_clear_errors_not_panics() {
+    let ctx = Context {
+        project: "p",
+        instance: "i",
+        received_at: received(),
+        raw_ref: "x",
+        headers: &BTreeMap::new(),
+    };
+    for id in [
+        "grafana",
+        "pagerduty",
+        "datadog",
+        "sentry",
+        "github",
+        "kubernetes-events",
+        "opsgenie",
+        "newrelic",
+        "cloudwatch",
+        "stackdriver",
+        "pingdom",
+        "graylog",
+    ] {
+        for body in [
+            &b"[]"[..],
+            b"{}",
+            b"null",
+            b"{\"alerts\": [1, null]}",
+            b"{\"Message\": \"{\"}",
+        ] {
+            // Any outcome but a panic; an error names no payload value.
+            if let Err(e) = normalize_bytes(id, body, &ctx) {
+                assert!(!e.to_string().is_empty());
+            }
+        }
+        assert!(matches!(
+            normalize_bytes(id, b"not json", &ctx),
+            Err(NormalizeError::NotJson(_))
+        ));
+    }
+    // Sparse but plausible payloads still map (no strict-template trap).
+    let sparse: &[(&str, Value)] = &[
+        ("grafana", json!({"title": "x", "state": "alerting"})),
+        (
+            "pagerduty",
+            json!({"event": {"event_type": "incident.triggered"}}),
+        ),
+        (
+            "sentry",
+            json!({"action": "created", "data": {"issue": {"id": "1"}}}),
+        ),
+        (
+            "kubernetes-events",
+            json!({"involvedObject": {"kind": "Node", "name": "n1"}}),
+        ),
+        (
+            "cloudwatch",
+            json!({"Type": "Notification", "Message": "{\"AlarmName\": \"a\"}"}),
+        ),
+        ("graylog", json!({"event": {"message": "m"}})),
+    ];
+    for (id, body) in sparse {
+        let s = normalize_bytes(id, body.to_string().as_bytes(), &ctx)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(s.len(), 1, "{id}");
+    }
+    // A strict template meeting a missing field is an error naming the field.
+    let mut v = minimal();
+    v["mapping"]["title"] = json!("{{ root.secret.token }}");
+    let d = parse_descriptor("t.json", &v.to_string()).unwrap();
+    let n = DescriptorNormalizer::new("t.json", d).unwrap();
+    let e = crate::Normalizer::normalize(&n, &json!({"name": "x"}), &ctx).unwrap_err();
+    assert!(e.to_string().contains("/mapping/title"), "{e}");
+    // The `default` filter is the way out.
+    let mut v = minimal();
+    v["mapping"]["title"] = json!("{{ root.title | default('untitled') }}");
+    let n = DescriptorNormalizer::new(
+        "t.json",
+        parse_descriptor("t.json", &v.to_string()).unwrap(),
+    )
+    .unwrap();
+    let s = crate::Normalizer::normalize(&n, &json!({}), &ctx).unwrap();
+    assert_eq!(s[0].title, "untitled");
+    assert_eq!(s[0].occurred_at, received());
+    assert_eq!(s[0].fingerprint.len(), 16, "derived fingerprint");
+    assert_eq!(s[0].correlation_key, s[0].fingerprint);
+}
+
+#[test]
+fn resolve_and_firing_notifications_share_identity() {
+    // Grafana: the same alert firing then resolved keeps its id.
+    let dd_fire = &run(
+        "datadog",
+        &fixture("datadog", "causeway-rich-template-triggered.json"),
+        &[],
+    )[0];
+    let dd_ok = &run(
+        "datadog",
+        &fixture("datadog", "causeway-rich-template-recovered.json"),
+        &[],
+    )[0];
+    assert_eq!(dd_fire.fingerprint, dd_ok.fingerprint);
+    assert_eq!(dd_fire.correlation_key, dd_ok.correlation_key);
+    let pd_fire = &run(
+        "pagerduty",
+        &fixture("pagerduty", "causeway-events-v2-trigger.json"),
+        &[],
+    )[0];
+    let pd_ok = &run(
+        "pagerduty",
+        &fixture("pagerduty", "causeway-events-v2-resolve.json"),
+        &[],
+    )[0];
+    assert_eq!(pd_fire.fingerprint, pd_ok.fingerprint);
+    let up = &run("pingdom", &fixture("pingdom", "alerta-up.json"), &[])[0];
+    let down = &run("pingdom", &fixture("pingdom", "alerta-down.json"), &[])[0];
+    assert_eq!(up.correlation_key, down.correlation_key);
+    // The SNS subscription is not fetched: its URL is only offered.
+    let confirm = &run(
+        "cloudwatch",
+        &fixture("cloudwatch", "alerta-sns-subscription-confirmation.json"),
+        &[],
+    )[0];
+    assert!(confirm
+        .external_url
+        .as_deref()
+        .unwrap()
+        .contains("Action=ConfirmSubscription"));
+    assert_eq!(confirm.kind, SignalKind::Event);
+}

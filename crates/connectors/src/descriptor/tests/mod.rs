@@ -1,0 +1,201 @@
+//! Descriptor tests: loading and refusal here, one file per built-in source
+//! with a table over every fixture in `tests/fixtures/webhooks/<source>/`.
+
+mod cloudwatch;
+mod datadog;
+mod github;
+mod grafana;
+mod graylog;
+mod kubernetes_events;
+mod loading;
+mod newrelic;
+mod opsgenie;
+mod pagerduty;
+mod pingdom;
+mod sentry;
+mod stackdriver;
+
+use crate::{normalizer, Context};
+use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
+use chrono::{DateTime, TimeZone, Utc};
+use std::collections::BTreeMap;
+
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/webhooks");
+
+pub fn received() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap()
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// Normalizes a payload with the source's registered normalizer.
+pub fn run(source: &str, body: &[u8], headers: &[(&str, &str)]) -> Vec<Signal> {
+    let headers: BTreeMap<String, String> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let ctx = Context {
+        project: "default",
+        instance: source,
+        received_at: received(),
+        raw_ref: "inbox:1",
+        headers: &headers,
+    };
+    let n = normalizer(source).unwrap_or_else(|| {
+        panic!(
+            "no normalizer for {source}: {:?}",
+            crate::descriptor::builtin_errors()
+        )
+    });
+    let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+    n.normalize(&body, &ctx)
+        .unwrap_or_else(|e| panic!("{source}: {e}"))
+}
+
+pub fn fixture(source: &str, file: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}/{source}/{file}")).unwrap()
+}
+
+/// What one signal of one fixture must look like. `ended`/`url`/`service`/
+/// `entity` `None` mean the signal must have none.
+pub struct Expect {
+    pub file: &'static str,
+    /// Request headers the provider sends with it (`x-github-event`).
+    pub headers: &'static [(&'static str, &'static str)],
+    /// Signals the payload yields.
+    pub count: usize,
+    pub index: usize,
+    pub title: &'static str,
+    pub severity: Severity,
+    pub status: SignalStatus,
+    pub kind: SignalKind,
+    pub service: Option<&'static str>,
+    pub entity: Option<&'static str>,
+    pub fingerprint: &'static str,
+    pub correlation: &'static str,
+    pub occurred: &'static str,
+    pub ended: Option<&'static str>,
+    pub url: Option<&'static str>,
+}
+
+/// Checks every expectation, and that every file of the source's fixture
+/// folder has at least one.
+pub fn check(source: &str, source_type: &str, expected: &[Expect]) {
+    for e in expected {
+        let signals = run(source, &fixture(source, e.file), e.headers);
+        let ctx = format!("{source}/{}[{}]", e.file, e.index);
+        assert_eq!(signals.len(), e.count, "{ctx}: item count");
+        let s = &signals[e.index];
+        assert_eq!(s.title, e.title, "{ctx}");
+        assert_eq!(s.severity, e.severity, "{ctx}");
+        assert_eq!(s.status, e.status, "{ctx}");
+        assert_eq!(s.kind, e.kind, "{ctx}");
+        assert_eq!(s.source_type, source_type, "{ctx}");
+        assert_eq!(s.service.as_deref(), e.service, "{ctx}");
+        assert_eq!(
+            s.entity.as_ref().map(ToString::to_string).as_deref(),
+            e.entity,
+            "{ctx}"
+        );
+        assert_eq!(s.fingerprint, e.fingerprint, "{ctx}");
+        assert_eq!(s.correlation_key, e.correlation, "{ctx}");
+        assert_eq!(s.occurred_at, at(e.occurred), "{ctx}");
+        assert_eq!(s.ended_at, e.ended.map(at), "{ctx}");
+        assert_eq!(s.external_url.as_deref(), e.url, "{ctx}");
+        assert_eq!(s.received_at, received(), "{ctx}");
+        assert_eq!(
+            s.raw_ref.as_deref(),
+            Some(format!("inbox:1#{}", e.index).as_str())
+        );
+        let n = normalizer(source).unwrap();
+        if e.headers.is_empty() {
+            let body: serde_json::Value = serde_json::from_slice(&fixture(source, e.file)).unwrap();
+            assert_eq!(n.item_count(&body), e.count, "{ctx}: item_count");
+        }
+    }
+    let dir = format!("{FIXTURES}/{source}");
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let name = f.unwrap().file_name().into_string().unwrap();
+        assert!(
+            expected.iter().any(|e| e.file == name),
+            "{source}/{name} has no expectation"
+        );
+    }
+}
+
+/// Prints expectation rows for a source's fixtures, to review by eye when
+/// adding fixtures: `DUMP=grafana cargo test -p causeway-connectors dump -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn dump() {
+    let Ok(source) = std::env::var("DUMP") else {
+        return;
+    };
+    let mut files: Vec<String> = std::fs::read_dir(format!("{FIXTURES}/{source}"))
+        .unwrap()
+        .map(|f| f.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let headers: Vec<(String, String)> = std::env::var("DUMP_HEADERS")
+        .ok()
+        .and_then(|h| {
+            h.split_once('=')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+        .into_iter()
+        .collect();
+    for file in files {
+        // `name=@file`: the header's value is the file name up to its first dot.
+        let stem = file.split('.').next().unwrap_or_default().to_string();
+        let hs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(a, b)| {
+                (
+                    a.as_str(),
+                    if b == "@file" {
+                        stem.as_str()
+                    } else {
+                        b.as_str()
+                    },
+                )
+            })
+            .collect();
+        let hs_text: String = hs
+            .iter()
+            .map(|(a, b)| format!("({a:?}, {b:?})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let signals = run(&source, &fixture(&source, &file), &hs);
+        for (i, s) in signals.iter().enumerate() {
+            let o = |v: &Option<String>| {
+                v.as_ref()
+                    .map_or("None".to_string(), |v| format!("Some({v:?})"))
+            };
+            println!(
+                "    Expect {{ file: {file:?}, headers: &[{hs_text}], count: {}, index: {i}, title: {:?}, severity: Severity::{:?}, status: SignalStatus::{:?}, kind: SignalKind::{:?}, service: {}, entity: {}, fingerprint: {:?}, correlation: {:?}, occurred: {:?}, ended: {}, url: {} }},",
+                signals.len(),
+                s.title,
+                s.severity,
+                s.status,
+                s.kind,
+                o(&s.service),
+                o(&s.entity.as_ref().map(ToString::to_string)),
+                s.fingerprint,
+                s.correlation_key,
+                s.occurred_at.to_rfc3339(),
+                o(&s.ended_at.map(|t| t.to_rfc3339())),
+                o(&s.external_url),
+            );
+            println!(
+                "      // desc={:?} env={:?} tags={:?}",
+                s.description
+                    .as_deref()
+                    .map(|d| d.chars().take(60).collect::<String>()),
+                s.environment,
+                s.tags
+            );
+        }
+    }
+}
