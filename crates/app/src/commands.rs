@@ -29,6 +29,8 @@ pub enum Command {
     ReplayDeadLetter { id: i64 },
     /// → `IncidentSummary`: a person acknowledges, investigates or resolves.
     SetIncidentStatus { id: String, status: IncidentStatus },
+    /// → `Catalogue`
+    ListCatalogue,
     /// → `InstanceList`
     ListInstances,
     /// → `InstanceView`; secrets go to the OS keychain and are never returned.
@@ -53,6 +55,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::SetIncidentStatus { id, status } => {
             json(app.set_incident_status(id, status).await?)
         }
+        Command::ListCatalogue => json(app.catalogue().await?),
         Command::ListInstances => json(app.list_instances().await?),
         Command::CreateInstance(new) => json(app.create_instance(new).await?),
         Command::SetInstanceEnabled { id, enabled } => {

@@ -5,6 +5,7 @@
 use crate::error::ApiError;
 use crate::App;
 use causeway_connectors::secrets::{handle_for, SecretError};
+use causeway_connectors::verify::Scheme;
 use causeway_core::Sensitive;
 use causeway_store::instances::{self, Instance};
 use causeway_store::ts;
@@ -49,6 +50,36 @@ pub struct InstanceHealth {
 #[serde(rename_all = "camelCase")]
 pub struct InstanceList {
     pub instances: Vec<InstanceView>,
+}
+
+/// One connector of `GET /api/connectors/catalogue`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogueEntry {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub icon: String,
+    /// "Project Management", "Communication", "Code & DevOps", "Observability", "Documents", "Custom".
+    pub category: String,
+    /// `native` or `generic`.
+    pub kind: String,
+    #[ts(type = "{ type: string, scheme?: { type: string, [k: string]: unknown } }")]
+    pub auth: serde_json::Value,
+    #[ts(type = "{ mode: string, [k: string]: unknown }")]
+    pub ingestion: serde_json::Value,
+    /// JSON Schema of the settings; secret properties carry `"x-secret": true`.
+    #[ts(type = "Record<string, unknown>")]
+    pub config_schema: serde_json::Value,
+    /// Configured instances of it, and how many of those are unhealthy.
+    pub instances: usize,
+    pub unhealthy: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Catalogue {
+    pub connectors: Vec<CatalogueEntry>,
 }
 
 /// `POST /api/connectors/instances`.
@@ -152,12 +183,15 @@ impl App {
     /// not there fails the whole request, never falls back to plaintext),
     /// then the row.
     pub async fn create_instance(&self, new: NewInstance) -> Result<InstanceView, ApiError> {
-        if self.descriptor_known(&new.descriptor_id).is_none() {
+        let Some(descriptor) = causeway_connectors::catalogue()
+            .into_iter()
+            .find(|d| d.id == new.descriptor_id)
+        else {
             return Err(ApiError::bad_request(format!(
                 "no connector '{}'",
                 new.descriptor_id
             )));
-        }
+        };
         if new.name.trim().is_empty() || new.name.len() > 200 {
             return Err(ApiError::bad_request("name must be 1 to 200 characters"));
         }
@@ -166,11 +200,22 @@ impl App {
             serde_json::Value::Null => Default::default(),
             _ => return Err(ApiError::bad_request("config must be an object")),
         };
-        if let Some(v) = config.get("verify") {
-            serde_json::from_value::<causeway_connectors::verify::Scheme>(v.clone()).map_err(
-                |e| ApiError::bad_request(format!("config.verify is not a known scheme: {e}")),
-            )?;
+        // Verification: as the instance says, else as its descriptor says.
+        let scheme = match config.get("verify") {
+            Some(v) => serde_json::from_value::<Scheme>(v.clone()).map_err(|e| {
+                ApiError::bad_request(format!("config.verify is not a known scheme: {e}"))
+            })?,
+            None => descriptor.auth.scheme.clone().unwrap_or(Scheme::None),
+        };
+        let scheme_json = serde_json::to_value(&scheme).unwrap_or_default();
+        if scheme != Scheme::None && !new.secrets.contains_key("webhookSecret") {
+            return Err(ApiError::bad_request(format!(
+                "{} verifies each webhook ({}); give its shared secret as secrets.webhookSecret",
+                descriptor.name,
+                scheme_json["type"].as_str().unwrap_or_default()
+            )));
         }
+        config.insert("verify".into(), scheme_json);
         if let Some(field) = new.secrets.keys().find(|k| k.is_empty() || k.contains('/')) {
             return Err(ApiError::bad_request(format!(
                 "secret field '{field}' is not a plain name"
@@ -268,9 +313,35 @@ impl App {
         }
     }
 
-    /// Whether a connector with this id exists.
-    fn descriptor_known(&self, id: &str) -> Option<()> {
-        causeway_connectors::normalizer(id).map(|_| ())
+    /// The connector catalogue: every descriptor, and how many instances each has.
+    pub async fn catalogue(&self) -> Result<Catalogue, ApiError> {
+        let instances = self.list_instances().await?.instances;
+        let connectors = causeway_connectors::catalogue()
+            .into_iter()
+            .map(|d| {
+                let v = serde_json::to_value(&d).unwrap_or_default();
+                CatalogueEntry {
+                    instances: instances.iter().filter(|i| i.descriptor_id == d.id).count(),
+                    unhealthy: instances
+                        .iter()
+                        .filter(|i| {
+                            i.descriptor_id == d.id
+                                && matches!(i.health.state.as_str(), "error" | "degraded")
+                        })
+                        .count(),
+                    id: d.id,
+                    name: d.name,
+                    description: d.description,
+                    icon: d.icon,
+                    category: v["category"].as_str().unwrap_or_default().to_string(),
+                    kind: v["kind"].as_str().unwrap_or_default().to_string(),
+                    auth: v["auth"].clone(),
+                    ingestion: v["ingestion"].clone(),
+                    config_schema: d.config_schema,
+                }
+            })
+            .collect();
+        Ok(Catalogue { connectors })
     }
 }
 

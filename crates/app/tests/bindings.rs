@@ -5,7 +5,7 @@
 
 use causeway_app::commands::Command;
 use causeway_app::error::ApiError;
-use causeway_app::instances::InstanceList;
+use causeway_app::instances::{Catalogue, InstanceList};
 use causeway_app::views::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +26,7 @@ fn export_all(dir: &Path) {
         DeadLetterList,
         Replayed,
         InstanceList,
+        Catalogue,
     );
 }
 

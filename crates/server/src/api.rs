@@ -37,6 +37,10 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
             post(|s: State<Ctx>, Path(id): Path<i64>| run(s, Command::ReplayDeadLetter { id })),
         )
         .route(
+            "/connectors/catalogue",
+            get(|s: State<Ctx>| run(s, Command::ListCatalogue)),
+        )
+        .route(
             "/connectors/instances",
             get(|s: State<Ctx>| run(s, Command::ListInstances)).post(create_instance),
         )

@@ -166,6 +166,38 @@ async fn secrets_live_in_the_keychain_and_signatures_are_checked() {
         "{metrics}"
     );
 
+    // The catalogue lists every connector with what its setup form needs,
+    // and knows which ones are configured.
+    let cat = s.get_json("/api/connectors/catalogue").await;
+    let list = cat["connectors"].as_array().unwrap();
+    assert!(list.len() >= 13, "{}", list.len());
+    let gh = list.iter().find(|c| c["id"] == "github").unwrap();
+    assert_eq!(gh["category"], "Code & DevOps");
+    assert_eq!(gh["auth"]["scheme"]["type"], "github_sha256");
+    assert!(gh["configSchema"].is_object());
+    let am = list.iter().find(|c| c["id"] == "alertmanager").unwrap();
+    assert_eq!(
+        am["instances"], 2,
+        "the disabled default and the signed one"
+    );
+    // A connector that signs its webhooks needs its secret.
+    let r = c
+        .post(s.url("/api/connectors/instances"))
+        .header("cookie", s.cookie())
+        .json(&json!({"descriptorId": "github", "name": "gh"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("secrets.webhookSecret"),
+        "{e}"
+    );
+
     // Bad requests are refused without echoing what was sent.
     let r = c
         .post(s.url("/api/connectors/instances"))

@@ -62,10 +62,11 @@ pub enum DescriptorKind {
 pub struct Auth {
     #[serde(rename = "type")]
     pub kind: AuthType,
-    /// For `webhook_secret`: the signature scheme, interpreted by the webhook
-    /// gateway (`connectors::verify`), e.g. `{"type": "github_sha256"}`.
+    /// How the webhook gateway verifies a delivery (`connectors::verify`),
+    /// e.g. `{"type": "github_sha256"}`; typed, so a descriptor naming an
+    /// unknown scheme is refused when it loads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheme: Option<Value>,
+    pub scheme: Option<crate::verify::Scheme>,
     /// Scheme-specific settings (header names, token placement...).
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
@@ -132,9 +133,11 @@ pub enum IngestionMode {
 pub struct DescriptorSummary {
     pub id: String,
     pub name: String,
+    pub description: String,
+    pub icon: String,
     pub category: Category,
     pub kind: DescriptorKind,
-    pub auth_type: AuthType,
+    pub auth: Auth,
     pub ingestion: Ingestion,
     pub config_schema: Value,
 }
@@ -144,9 +147,11 @@ impl From<&ConnectorDescriptor> for DescriptorSummary {
         DescriptorSummary {
             id: d.id.clone(),
             name: d.name.clone(),
+            description: d.description.clone(),
+            icon: d.icon.clone(),
             category: d.category,
             kind: d.kind,
-            auth_type: d.auth.kind,
+            auth: d.auth.clone(),
             ingestion: d.ingestion.clone(),
             config_schema: d.config_schema.clone(),
         }

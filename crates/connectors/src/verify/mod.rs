@@ -55,6 +55,7 @@ pub enum Scheme {
     GithubSha1,
     /// PagerDuty v3: `X-PagerDuty-Signature: v1=<hex>,v1=<hex>`; PagerDuty
     /// lists one signature per active secret, any of them may match.
+    #[serde(rename = "pagerduty_v3")]
     PagerDutyV3,
     /// Sentry integrations: `Sentry-Hook-Signature: <hex HMAC-SHA256(client secret, body)>`.
     Sentry,

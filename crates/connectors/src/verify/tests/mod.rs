@@ -101,7 +101,7 @@ fn scheme_serializes_with_a_type_tag() {
         (Scheme::None, r#"{"type":"none"}"#),
         (Scheme::GithubSha256, r#"{"type":"github_sha256"}"#),
         (Scheme::GithubSha1, r#"{"type":"github_sha1"}"#),
-        (Scheme::PagerDutyV3, r#"{"type":"pager_duty_v3"}"#),
+        (Scheme::PagerDutyV3, r#"{"type":"pagerduty_v3"}"#),
         (Scheme::Sentry, r#"{"type":"sentry"}"#),
         (Scheme::Grafana, r#"{"type":"grafana"}"#),
         (Scheme::SlackV0, r#"{"type":"slack_v0"}"#),
