@@ -42,10 +42,11 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 8, "only {checked} fixtures found");
-        for line in sources
-            .lines()
-            .filter(|l| l.starts_with("| `webhooks/") || l.starts_with("| `replay/"))
-        {
+        for line in sources.lines().filter(|l| {
+            ["| `webhooks/", "| `replay/", "| `topologies/"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        }) {
             let name = line.split('`').nth(1).unwrap();
             assert!(
                 root.join(name).exists(),

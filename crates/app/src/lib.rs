@@ -16,6 +16,7 @@ mod pipeline;
 mod process;
 mod queries;
 pub mod replay;
+pub mod topology;
 pub mod views;
 
 pub use commands::{dispatch, Command};

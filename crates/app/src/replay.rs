@@ -5,7 +5,7 @@
 
 use causeway_connectors::{normalizer, Context};
 use causeway_core::analysis::analyse;
-use causeway_core::{CorrelationConfig, Decision, Engine, RootCause, Severity, Signal};
+use causeway_core::{CorrelationConfig, Decision, Engine, RootCause, Severity, Signal, Topology};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -47,7 +47,11 @@ pub struct Stats {
 
 /// Replays `events` (NDJSON text). Never fails on a bad line: it is rejected
 /// with its reason and the rest goes on.
-pub fn replay(events: &str, config: CorrelationConfig) -> Report {
+///
+/// With a `topology`, an incident's `impacted` is the downstream closure of
+/// its root cause in that graph (nearest first), when the graph knows the
+/// root; grouping is unchanged either way.
+pub fn replay(events: &str, config: CorrelationConfig, topology: Option<&Topology>) -> Report {
     let mut engine = Engine::new(config);
     let mut order: Vec<String> = Vec::new();
     let mut refs: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -104,13 +108,19 @@ pub fn replay(events: &str, config: CorrelationConfig) -> Report {
                 .into_values()
                 .collect();
             let analysis = analyse(&signals);
+            let impacted = match (topology, &analysis.root_cause) {
+                (Some(t), Some(root)) if t.resolve(&root.entity).is_some() => {
+                    t.impact(&root.entity).impacted
+                }
+                _ => analysis.impacted,
+            };
             ReportIncident {
                 title: state.title.clone(),
                 severity: state.severity,
                 signals: refs.remove(&id).unwrap_or_default(),
                 root_cause: analysis.root_cause,
                 pattern: None,
-                impacted: analysis.impacted.iter().map(ToString::to_string).collect(),
+                impacted: impacted.iter().map(ToString::to_string).collect(),
                 id,
             }
         })

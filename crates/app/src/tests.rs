@@ -325,8 +325,8 @@ fn replay_follows_the_contract_and_is_byte_identical() {
         "/../../tests/fixtures/replay/mixed.ndjson"
     ))
     .unwrap();
-    let a = replay::to_json(&replay::replay(&events, Default::default()));
-    let b = replay::to_json(&replay::replay(&events, Default::default()));
+    let a = replay::to_json(&replay::replay(&events, Default::default(), None));
+    let b = replay::to_json(&replay::replay(&events, Default::default(), None));
     assert_eq!(a, b);
     let v: serde_json::Value = serde_json::from_str(&a).unwrap();
     let mut refs: Vec<String> = v["unassigned"]

@@ -1,5 +1,5 @@
 //! Causeway's core: the canonical model every source is normalized into, the
-//! entity notation of the topology, and the correlation engine.
+//! entity notation and graph of the topology, and the correlation engine.
 //!
 //! This crate does no I/O and never reads the wall clock: time arrives with the
 //! events, so a replay of the same input gives the same output, byte for byte.
@@ -11,6 +11,7 @@ pub mod hash;
 pub mod incident;
 pub mod sensitive;
 pub mod signal;
+pub mod topology;
 
 pub use correlate::{CorrelationConfig, Decision, Engine};
 pub use entity::Entity;
@@ -19,3 +20,4 @@ pub use incident::{
 };
 pub use sensitive::Sensitive;
 pub use signal::{Severity, Signal, SignalKind, SignalStatus};
+pub use topology::{Impact, Relation, Topology, TopologyBuilder};

@@ -194,18 +194,41 @@ fn replay(
                 .map_err(|e| format!("--rules {}: bad 'correlation': {e}", rules.display()))?;
         }
     }
-    if let Some(dir) = topology {
-        let n = std::fs::read_dir(&dir)
-            .map_err(|e| format!("cannot read --topology {}: {e}", dir.display()))?
-            .count();
+    let topology = topology.map(|dir| load_topology(&dir)).transpose()?;
+    let report = causeway_app::replay::replay(&text, config, topology.as_ref());
+    std::fs::write(&out, causeway_app::replay::to_json(&report))
+        .map_err(|e| format!("cannot write --out {}: {e}", out.display()))
+}
+
+/// Reads every `*.yaml`, `*.yml` and `*.json` file directly in `dir` (not
+/// recursive) into a topology; what cannot be used is a warning, not an error.
+fn load_topology(dir: &std::path::Path) -> Result<causeway_core::Topology, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read --topology {}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read --topology {}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if !path.is_file() || !causeway_app::topology::is_topology_file(&name) {
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(text) => files.push((name, text)),
+            Err(e) => eprintln!("warning: --topology {}: skipped: {e}", path.display()),
+        }
+    }
+    if files.is_empty() {
         eprintln!(
-            "warning: --topology {} ({n} entries) is not used yet: this engine groups by owner chain only",
+            "warning: --topology {} holds no *.yaml, *.yml or *.json file",
             dir.display()
         );
     }
-    let report = causeway_app::replay::replay(&text, config);
-    std::fs::write(&out, causeway_app::replay::to_json(&report))
-        .map_err(|e| format!("cannot write --out {}: {e}", out.display()))
+    let loaded = causeway_app::topology::load(&files);
+    for w in &loaded.warnings {
+        eprintln!("warning: --topology {}/{w}", dir.display());
+    }
+    Ok(loaded.topology)
 }
 
 fn token_issue(scope: &str, data_dir: Option<PathBuf>) -> Result<(), String> {

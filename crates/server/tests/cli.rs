@@ -138,6 +138,86 @@ fn replay_meets_the_report_contract_and_is_byte_identical() {
     assert_eq!(redis["severity"], "critical");
 }
 
+/// `--topology DIR`: every YAML/JSON file in it, warnings for what is not
+/// usable, and the redis-cart incident's impact taken from the graph.
+#[test]
+fn replay_reads_a_topology_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let topo = dir.path().join("topology");
+    std::fs::create_dir(&topo).unwrap();
+    // Online Boutique's wiring in the namespace the recorded storm uses.
+    let mut manifests = String::new();
+    for (name, env) in [
+        ("frontend", "CART_SERVICE_ADDR: cartservice:7070"),
+        ("cartservice", "REDIS_ADDR: redis-cart:6379"),
+        ("redis-cart", "PORT: \"6379\""),
+        ("adservice", "PORT: \"9555\""),
+    ] {
+        let (var, value) = env.split_once(": ").unwrap();
+        manifests.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: boutique}}\n\
+             spec:\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers:\n\
+             \x20     - name: server\n        env: [{{name: {var}, value: {value}}}]\n\
+             ---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: boutique}}\nspec: {{selector: {{app: {name}}}}}\n"
+        ));
+    }
+    manifests.push_str("---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}\n");
+    std::fs::write(topo.join("boutique.yaml"), manifests).unwrap();
+    std::fs::write(
+        topo.join("graph.json"),
+        r#"{"apiVersion": "causeway/v1", "kind": "ServiceGraph",
+            "calls": [{"from": "checkoutservice", "to": "cartservice", "namespace": "boutique"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(topo.join("broken.yml"), "kind: [").unwrap();
+    std::fs::write(topo.join("README.txt"), "not read").unwrap();
+    std::fs::create_dir(topo.join("nested")).unwrap();
+    std::fs::write(topo.join("nested/more.yaml"), "kind: [").unwrap();
+
+    let events = format!("{FIXTURES}/replay/mixed.ndjson");
+    let out = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    let topo = topo.to_string_lossy().into_owned();
+    let mut reports = Vec::new();
+    for name in ["a.json", "b.json"] {
+        let o = run(&[
+            "replay",
+            "--events",
+            &events,
+            "--topology",
+            &topo,
+            "--out",
+            &out(name),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(stderr.contains("broken.yml: skipped: not YAML"), "{stderr}");
+        assert!(
+            stderr.contains("boutique.yaml: skipped 1 ServiceAccount"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("not used yet"), "{stderr}");
+        assert!(!stderr.contains("more.yaml"), "not recursive: {stderr}");
+        reports.push(std::fs::read(out(name)).unwrap());
+    }
+    assert_eq!(reports[0], reports[1], "two runs, same bytes");
+    let r: serde_json::Value = serde_json::from_slice(&reports[0]).unwrap();
+    let redis = r["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["rootCause"]["entity"] == "deployment/boutique/redis-cart")
+        .unwrap();
+    assert_eq!(
+        redis["impacted"],
+        serde_json::json!([
+            "service/boutique/redis-cart",
+            "service/boutique/cartservice",
+            "service/boutique/checkoutservice",
+            "service/boutique/frontend"
+        ])
+    );
+}
+
 #[test]
 fn replay_refuses_unusable_arguments_clearly() {
     let dir = tempfile::tempdir().unwrap();
@@ -153,4 +233,16 @@ fn replay_refuses_unusable_arguments_clearly() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read --events"));
     let o = run(&["replay", "--out", out.to_str().unwrap()]);
     assert!(!o.status.success());
+    let events = format!("{FIXTURES}/replay/mixed.ndjson");
+    let o = run(&[
+        "replay",
+        "--events",
+        &events,
+        "--topology",
+        "/nonexistent/topology",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read --topology"));
 }

@@ -94,9 +94,12 @@ fn catalogue_lists_every_connector_with_its_form() {
     let gh = c.iter().find(|s| s.id == "github").unwrap();
     let v = serde_json::to_value(gh).unwrap();
     assert_eq!(v["category"], "Code & DevOps");
-    assert_eq!(v["authType"], "webhook_secret");
+    assert_eq!(v["auth"]["type"], "webhook_secret");
     assert_eq!(v["ingestion"]["eventTypeHeader"], "x-github-event");
-    assert_eq!(v["configSchema"]["properties"]["secret"]["x-secret"], true);
+    assert_eq!(
+        v["configSchema"]["properties"]["webhookSecret"]["x-secret"],
+        true
+    );
     let am = c.iter().find(|s| s.id == "alertmanager").unwrap();
     assert_eq!(serde_json::to_value(am).unwrap()["kind"], "native");
 }
@@ -357,4 +360,36 @@ fn resolve_and_firing_notifications_share_identity() {
         .unwrap()
         .contains("Action=ConfirmSubscription"));
     assert_eq!(confirm.kind, SignalKind::Event);
+}
+
+/// The setup form and the webhook gateway agree on where a verifying
+/// connector's secret lives: `webhookSecret`, marked secret.
+#[test]
+fn every_verifying_descriptor_asks_for_webhook_secret() {
+    for d in crate::descriptor::catalogue() {
+        let verifies = d
+            .auth
+            .scheme
+            .as_ref()
+            .is_some_and(|s| *s != crate::verify::Scheme::None);
+        let field = &d.config_schema["properties"]["webhookSecret"];
+        if verifies {
+            assert_eq!(
+                field["x-secret"], true,
+                "{} verifies webhooks but its form has no secret webhookSecret",
+                d.id
+            );
+            assert!(
+                field["description"].as_str().is_some_and(|s| s.len() > 10),
+                "{}: say where the secret comes from",
+                d.id
+            );
+        } else {
+            assert!(
+                field.is_null(),
+                "{} asks for a secret it never checks",
+                d.id
+            );
+        }
+    }
 }
