@@ -181,7 +181,8 @@ export function GraphView({ graph, highlighted = null, selectedEntity = null, on
       </div>
     );
   }
-  const height = Math.min(560, Math.max(260, quick.height + 40));
+  const span = positions ? Math.max(0, ...Object.values(positions).map((p) => p.y)) + NODE_H + 28 : quick.height;
+  const height = Math.min(560, Math.max(220, span + 48));
   return (
     <div
       data-testid="graph"
@@ -192,6 +193,7 @@ export function GraphView({ graph, highlighted = null, selectedEntity = null, on
       aria-label={`Graph of ${graph.nodes.length} entities`}
     >
       <ReactFlow
+        key={positions ? "elk" : "quick"}
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
