@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { App, REFRESH_DEBOUNCE_MS } from "./App";
 import type { Platform } from "./platform/api";
 import { ApiError, SESSION_EXPIRED } from "./platform/errors";
@@ -8,6 +8,7 @@ import { sampleDetail, sampleSummary } from "./test/sample";
 
 afterEach(() => {
   cleanup();
+  window.location.hash = "";
   vi.useRealTimers();
 });
 
@@ -76,7 +77,7 @@ describe("App", () => {
     expect(detail.getAttribute("data-incident-id")).toBe("inc-1");
     fireEvent.click(rows[1]);
     await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-0"));
-    expect(screen.getByTestId("dead-letters").textContent).toContain("not json");
+    expect(window.location.hash).toBe("#/incidents/inc-0");
   });
 
   it("shows the empty state with the webhook address", async () => {
@@ -130,10 +131,67 @@ describe("App", () => {
   });
 
   it("re-plays a dead letter", async () => {
+    window.location.hash = "#/dead-letters";
     const fake = fakePlatform([sampleSummary]);
     render(<App platform={fake.platform} />);
+    expect((await screen.findByTestId("dead-letters")).textContent).toContain("not json");
     fireEvent.click(await screen.findByRole("button", { name: "Re-play" }));
     expect(await screen.findByText(/inbox \(#41\)/)).toBeTruthy();
     expect(fake.calls).toContainEqual({ command: "replayDeadLetter", args: { id: 3 } });
+  });
+
+  it("deep-links to a screen and moves between screens from the rail", async () => {
+    window.location.hash = "#/signals";
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    expect(await screen.findByTestId("unassigned")).toBeTruthy();
+    expect(screen.queryByTestId("incident-list")).toBeNull();
+    expect(screen.getByTestId("nav-signals").getAttribute("aria-current")).toBe("page");
+    act(() => {
+      window.location.hash = "#/incidents/inc-1";
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    });
+    expect((await screen.findByTestId("incident-detail")).getAttribute("data-incident-id")).toBe("inc-1");
+    expect(screen.getByTestId("nav-incidents").getAttribute("aria-current")).toBe("page");
+  });
+
+  it("walks the incident list with j and k", async () => {
+    const second = { ...sampleSummary, id: "inc-0", title: "older one" };
+    const { platform } = fakePlatform([sampleSummary, second]);
+    render(<App platform={platform} />);
+    await screen.findByTestId("incident-detail");
+    fireEvent.keyDown(window, { key: "j" });
+    await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-0"));
+    expect(window.location.hash).toBe("#/incidents/inc-0");
+    fireEvent.keyDown(window, { key: "k" });
+    await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-1"));
+  });
+
+  it("jumps to a screen or an incident from the Ctrl+K palette", async () => {
+    const second = { ...sampleSummary, id: "inc-0", title: "disk full on node-3" };
+    const { platform } = fakePlatform([sampleSummary, second]);
+    render(<App platform={platform} />);
+    await screen.findByTestId("incident-detail");
+    fireEvent.keyDown(window, { key: "k", ctrlKey: true });
+    const input = within(screen.getByTestId("palette")).getByRole("textbox", { name: "Jump to" });
+    fireEvent.change(input, { target: { value: "disk" } });
+    expect(within(screen.getByTestId("palette")).getAllByRole("option")).toHaveLength(1);
+    fireEvent.keyDown(input, { key: "Enter" });
+    expect(screen.queryByTestId("palette")).toBeNull();
+    await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-0"));
+    fireEvent.keyDown(window, { key: "k", metaKey: true });
+    fireEvent.change(screen.getByRole("textbox", { name: "Jump to" }), { target: { value: "dead" } });
+    fireEvent.keyDown(screen.getByRole("textbox", { name: "Jump to" }), { key: "Enter" });
+    expect(await screen.findByTestId("dead-letters")).toBeTruthy();
+    expect(window.location.hash).toBe("#/dead-letters");
+  });
+
+  it("says clearly when the server has no connector catalogue", async () => {
+    window.location.hash = "#/connectors";
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    const catalogue = await screen.findByTestId("catalogue");
+    await waitFor(() => expect(catalogue.textContent).toContain("Could not load the connector catalogue"));
+    expect(document.body.textContent).not.toContain("[object Object]");
   });
 });

@@ -44,7 +44,7 @@ export function DeadLetters({ deadLetters, error, now, onReplay, stalled }: Prop
           {deadLetters.map((d) => {
             const o = outcome[String(d.id)];
             return (
-              <li key={d.id} className="dead-letter" data-testid="dead-letter">
+              <li key={d.id} className="dead-letter" data-testid="dead-letter" data-dead-letter-id={d.id}>
                 <div className="dl-head">
                   <span className="dl-error">{d.error}</span>
                   <button

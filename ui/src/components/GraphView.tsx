@@ -1,6 +1,21 @@
-import { useMemo } from "react";
-import type { Graph } from "../wire";
+import { memo, useEffect, useMemo, useState } from "react";
+import {
+  BaseEdge,
+  EdgeLabelRenderer,
+  getBezierPath,
+  Handle,
+  MarkerType,
+  Position,
+  ReactFlow,
+  type Edge,
+  type EdgeProps,
+  type Node,
+  type NodeProps,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import type { Graph, GraphNode } from "../wire";
 import { layoutGraph, NODE_H, NODE_W } from "../graphLayout";
+import { layoutInWorker, type Positions } from "../elkLayout";
 import { Empty } from "./States";
 
 const MAX_LABEL = 23;
@@ -12,12 +27,153 @@ export function clipMiddle(text: string, max: number): string {
   return `${text.slice(0, max - 1 - tail)}…${text.slice(text.length - tail)}`;
 }
 
+type EntityData = GraphNode & { highlighted: boolean; dimmed: boolean; selected: boolean };
+type EntityNodeType = Node<EntityData, "entity">;
+type RelationEdgeType = Edge<{ relation: string; inferred: boolean }, "relation">;
+
+const EntityNode = memo(function EntityNode({ data, positionAbsoluteX, positionAbsoluteY }: NodeProps<EntityNodeType>) {
+  const n = data;
+  const cls = [
+    "graph-node",
+    n.root ? "root" : "",
+    n.inferred ? "inferred" : "",
+    n.firing > 0 ? "firing" : "",
+    n.highlighted ? "highlighted" : "",
+    n.dimmed ? "dimmed" : "",
+    n.selected ? "selected" : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  return (
+    <div
+      className={cls}
+      data-testid="graph-node"
+      data-entity={n.id}
+      data-root={n.root ? "true" : "false"}
+      data-highlighted={n.highlighted ? "true" : "false"}
+      data-x={Math.round(positionAbsoluteX)}
+      data-y={Math.round(positionAbsoluteY)}
+      title={`${n.id}\n${n.signalCount} signal(s), ${n.firing} firing${n.root ? "\nmost likely root cause" : ""}${
+        n.inferred ? "\ninferred from a signal's entity" : ""
+      }`}
+      style={{ width: NODE_W, height: NODE_H }}
+    >
+      <Handle type="target" position={Position.Top} isConnectable={false} className="graph-handle" />
+      <div className="graph-kind">{n.kind}</div>
+      <div className="graph-label">{clipMiddle(n.label, MAX_LABEL)}</div>
+      {n.root ? <span className="graph-root-tag">root cause</span> : null}
+      {n.signalCount > 0 ? (
+        <span className="graph-count" data-testid="graph-count" title={`${n.signalCount} signal(s)`}>
+          {n.signalCount}
+        </span>
+      ) : null}
+      <Handle type="source" position={Position.Bottom} isConnectable={false} className="graph-handle" />
+    </div>
+  );
+});
+
+function RelationEdge(props: EdgeProps<RelationEdgeType>) {
+  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd } = props;
+  const [path, lx, ly] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const inferred = data?.inferred ?? false;
+  return (
+    <>
+      <BaseEdge
+        id={id}
+        path={path}
+        markerEnd={markerEnd}
+        style={{ strokeDasharray: inferred ? "6 4" : undefined, strokeWidth: 1.5 }}
+      />
+      <EdgeLabelRenderer>
+        <div
+          className={`edge-label${inferred ? " inferred" : ""}`}
+          data-testid="edge-label"
+          data-inferred={inferred ? "true" : "false"}
+          style={{ transform: `translate(-50%, -50%) translate(${lx}px, ${ly}px)` }}
+        >
+          {data?.relation}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+}
+
+const nodeTypes = { entity: EntityNode };
+const edgeTypes = { relation: RelationEdge };
+
+type Props = {
+  graph: Graph;
+  /** Entities to highlight (from the timeline brush or a picked entity); null: no selection. */
+  highlighted?: ReadonlySet<string> | null;
+  selectedEntity?: string | null;
+  onSelectEntity?: (entity: string | null) => void;
+};
+
 /**
- * The incident's entities and how they relate, as plain SVG boxes and
- * arrows. The root-cause node is highlighted; inferred nodes are dashed.
+ * The incident's entities and how they relate. A quick layered layout draws
+ * at once; ELK's, computed in a Web Worker, replaces it when ready. The root
+ * cause is highlighted; inferred nodes and edges are dashed.
  */
-export function GraphView({ graph }: { graph: Graph }) {
-  const layout = useMemo(() => layoutGraph(graph), [graph]);
+export function GraphView({ graph, highlighted = null, selectedEntity = null, onSelectEntity }: Props) {
+  const quick = useMemo(() => layoutGraph(graph), [graph]);
+  const [elk, setElk] = useState<{ graph: Graph; positions: Positions } | null>(null);
+
+  useEffect(() => {
+    if (graph.nodes.length === 0) return;
+    let cancelled = false;
+    layoutInWorker(graph).then(
+      (positions) => !cancelled && setElk({ graph, positions }),
+      () => {}, // keep the quick layout
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [graph]);
+
+  const positions = elk && elk.graph === graph ? elk.positions : null;
+
+  const nodes = useMemo<EntityNodeType[]>(
+    () =>
+      quick.nodes.map((n) => {
+        const p = positions?.[n.id] ?? { x: n.x, y: n.y };
+        const hl = highlighted?.has(n.id) ?? false;
+        return {
+          id: n.id,
+          type: "entity",
+          position: p,
+          width: NODE_W,
+          height: NODE_H,
+          draggable: false,
+          connectable: false,
+          handles: [
+            { type: "target", position: Position.Top, x: NODE_W / 2, y: 0, width: 1, height: 1 },
+            { type: "source", position: Position.Bottom, x: NODE_W / 2, y: NODE_H, width: 1, height: 1 },
+          ],
+          data: {
+            ...n,
+            highlighted: hl,
+            dimmed: highlighted !== null && !hl,
+            selected: selectedEntity === n.id,
+          },
+        };
+      }),
+    [quick, positions, highlighted, selectedEntity],
+  );
+
+  const edges = useMemo<RelationEdgeType[]>(
+    () =>
+      quick.edges.map((e, i) => ({
+        id: `${e.from}->${e.to}:${e.relation}:${i}`,
+        source: e.from,
+        target: e.to,
+        type: "relation",
+        className: e.inferred ? "inferred" : undefined,
+        markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+        data: { relation: e.relation, inferred: e.inferred },
+      })),
+    [quick],
+  );
+
   if (graph.nodes.length === 0) {
     return (
       <div data-testid="graph" className="graph">
@@ -25,69 +181,33 @@ export function GraphView({ graph }: { graph: Graph }) {
       </div>
     );
   }
+  const span = positions ? Math.max(0, ...Object.values(positions).map((p) => p.y)) + NODE_H + 28 : quick.height;
+  const height = Math.min(560, Math.max(220, span + 48));
   return (
-    <div data-testid="graph" className="graph">
-      <svg
-        role="img"
-        aria-label={`Graph of ${graph.nodes.length} entities`}
-        viewBox={`0 0 ${layout.width} ${layout.height}`}
-        width={layout.width}
-        style={{ maxWidth: "100%", height: "auto" }}
-      >
-        <defs>
-          <marker id="cw-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-            <path d="M 0 0 L 10 5 L 0 10 z" className="graph-arrow" />
-          </marker>
-        </defs>
-        {layout.edges.map((e) => (
-          <g key={`${e.from}->${e.to}:${e.relation}`} className={`graph-edge${e.inferred ? " inferred" : ""}`}>
-            <line x1={e.x1} y1={e.y1} x2={e.x2} y2={e.y2} markerEnd="url(#cw-arrow)" />
-            <text x={(e.x1 + e.x2) / 2 + 6} y={(e.y1 + e.y2) / 2 + 4} className="graph-edge-label">
-              {e.relation}
-            </text>
-            <title>{`${e.from} ${e.relation} ${e.to}${e.inferred ? " (inferred)" : ""}`}</title>
-          </g>
-        ))}
-        {layout.nodes.map((n) => (
-          <g
-            key={n.id}
-            className={`graph-node${n.root ? " root" : ""}${n.inferred ? " inferred" : ""}${n.firing > 0 ? " firing" : ""}`}
-            data-testid="graph-node"
-            data-entity={n.id}
-            data-root={n.root ? "true" : "false"}
-            transform={`translate(${n.x} ${n.y})`}
-          >
-            <title>
-              {`${n.id}\n${n.signalCount} signal(s), ${n.firing} firing${n.root ? "\nmost likely root cause" : ""}${
-                n.inferred ? "\ninferred from a signal's entity" : ""
-              }`}
-            </title>
-            <rect width={NODE_W} height={NODE_H} rx={8} ry={8} className="graph-box" />
-            <text x={12} y={22} className="graph-kind">
-              {n.kind}
-            </text>
-            <text x={12} y={42} className="graph-label">
-              {clipMiddle(n.label, MAX_LABEL)}
-            </text>
-            {n.root ? (
-              <g transform="translate(12 -9)" className="graph-root-tag">
-                <rect width={90} height={17} rx={8.5} ry={8.5} />
-                <text x={45} y={12.5} textAnchor="middle">
-                  root cause
-                </text>
-              </g>
-            ) : null}
-            {n.signalCount > 0 ? (
-              <g transform={`translate(${NODE_W - 14} 14)`} className="graph-count">
-                <circle r={11} />
-                <text textAnchor="middle" dy="0.35em">
-                  {n.signalCount}
-                </text>
-              </g>
-            ) : null}
-          </g>
-        ))}
-      </svg>
+    <div
+      data-testid="graph"
+      className="graph"
+      data-layout={positions ? "elk" : "quick"}
+      style={{ height }}
+      role="img"
+      aria-label={`Graph of ${graph.nodes.length} entities`}
+    >
+      <ReactFlow
+        key={positions ? "elk" : "quick"}
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        fitView
+        fitViewOptions={{ padding: 0.1 }}
+        minZoom={0.05}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={false}
+        proOptions={{ hideAttribution: true }}
+        onNodeClick={(_, node) => onSelectEntity?.(selectedEntity === node.id ? null : node.id)}
+        onPaneClick={() => selectedEntity && onSelectEntity?.(null)}
+      />
     </div>
   );
 }

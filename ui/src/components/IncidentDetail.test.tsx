@@ -33,12 +33,7 @@ describe("IncidentDetail", () => {
     expect(roots[0].getAttribute("class")).toContain("root");
     expect(roots[0].textContent).toContain("cart-7d9f8b6c5-x2b4k");
     // The owner sits above what it owns.
-    const y = (id: string) =>
-      Number(
-        /translate\([\d.]+ ([\d.]+)\)/.exec(
-          graph.querySelector(`[data-entity="${id}"]`)!.getAttribute("transform")!,
-        )![1],
-      );
+    const y = (id: string) => Number(graph.querySelector(`[data-entity="${id}"]`)!.getAttribute("data-y"));
     expect(y("deployment/shop/cart")).toBeLessThan(y("pod/shop/cart-7d9f8b6c5-x2b4k"));
   });
 

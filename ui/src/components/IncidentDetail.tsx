@@ -1,11 +1,12 @@
-import { useState } from "react";
-import type { IncidentDetail as Detail, IncidentStatus } from "../wire";
+import { useMemo, useState } from "react";
+import type { IncidentDetail as Detail, IncidentStatus, SignalView } from "../wire";
 import { formatAge, formatClock, formatDuration, formatPercent } from "../format";
 import { errorText } from "../platform/errors";
 import { SeverityBadge, StatusBadge } from "./Badges";
 import { GraphView } from "./GraphView";
 import { SignalsTable } from "./SignalsTable";
 import { Empty } from "./States";
+import { Swimlanes, type TimeRange } from "./Swimlanes";
 import { EntityText } from "./EntityText";
 
 type Props = {
@@ -21,7 +22,37 @@ const ACTIONS: { status: IncidentStatus; label: string }[] = [
   { status: "resolved", label: "Resolve" },
 ];
 
+/** What the user picked in the graph or the timeline; both narrow the signals list. */
+export type Selection = { entity: string | null; range: TimeRange | null };
+
+const TIMELINE_TEXT_MAX = 100;
+
+export function inRange(s: SignalView, range: TimeRange): boolean {
+  const a = Date.parse(s.occurredAt);
+  const b = s.endedAt ? Date.parse(s.endedAt) : a;
+  return (a >= range[0] && a <= range[1]) || (b >= range[0] && b <= range[1]);
+}
+
+/** The signals a selection keeps, and the entities to highlight for it (null: nothing picked). */
+export function applySelection(signals: SignalView[], sel: Selection): { signals: SignalView[]; entities: Set<string> | null } {
+  if (!sel.entity && !sel.range) return { signals, entities: null };
+  const kept = signals.filter((s) => (!sel.entity || s.entity === sel.entity) && (!sel.range || inRange(s, sel.range)));
+  const entities = new Set<string>();
+  if (sel.entity) entities.add(sel.entity);
+  for (const s of kept) if (s.entity) entities.add(s.entity);
+  return { signals: kept, entities };
+}
+
 export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) {
+  const [selection, setSelection] = useState<Selection>({ entity: null, range: null });
+  const picked = useMemo(() => applySelection(detail.signals, selection), [detail.signals, selection]);
+  const pickEntity = (entity: string | null) => setSelection((s) => ({ ...s, entity }));
+  const brush = (range: TimeRange | null) => setSelection((s) => ({ ...s, range }));
+  const timelineText = useMemo(() => {
+    const keep = picked.entities === null ? null : new Set(picked.signals.map((s) => s.id));
+    const rows = keep === null ? detail.timeline : detail.timeline.filter((t) => t.signalId === null || keep.has(t.signalId));
+    return { rows: rows.slice(0, TIMELINE_TEXT_MAX), more: Math.max(0, rows.length - TIMELINE_TEXT_MAX) };
+  }, [detail.timeline, picked]);
   const [busy, setBusy] = useState<IncidentStatus | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
@@ -122,25 +153,68 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
         </section>
       </div>
 
+      {picked.entities !== null ? (
+        <div className="selection-bar" data-testid="selection-bar" role="status">
+          Showing {picked.signals.length} of {detail.signals.length} signals
+          {selection.entity ? (
+            <>
+              {" · entity "}
+              <EntityText entity={selection.entity} />
+            </>
+          ) : null}
+          {selection.range ? (
+            <>
+              {" · "}
+              {formatClock(new Date(selection.range[0]).toISOString(), now)}–
+              {formatClock(new Date(selection.range[1]).toISOString(), now)}
+            </>
+          ) : null}
+          <button type="button" className="btn btn-quiet" onClick={() => setSelection({ entity: null, range: null })}>
+            Clear
+          </button>
+        </div>
+      ) : null}
+
       <section className="block" aria-label="Graph">
         <h3>Graph</h3>
-        <GraphView graph={detail.graph} />
+        <GraphView
+          graph={detail.graph}
+          highlighted={picked.entities}
+          selectedEntity={selection.entity}
+          onSelectEntity={pickEntity}
+        />
       </section>
 
       <section className="block" aria-label="Timeline">
         <h3>Timeline</h3>
         {detail.timeline.length ? (
-          <ol className="timeline">
-            {detail.timeline.map((t, i) => (
-              <li key={`${t.at}-${i}`} className={`tl tl-${t.kind}`}>
-                <time dateTime={t.at} title={t.at}>
-                  {formatClock(t.at, now)}
-                </time>
-                <span className="tl-dot" aria-hidden="true" />
-                <span className="tl-text">{t.text}</span>
-              </li>
-            ))}
-          </ol>
+          <>
+            <Swimlanes
+              timeline={detail.timeline}
+              signals={detail.signals}
+              now={now}
+              range={selection.range}
+              selectedEntity={selection.entity}
+              highlighted={picked.entities}
+              onBrush={brush}
+              onSelectEntity={pickEntity}
+            />
+            <details className="timeline-log">
+              <summary>Event log</summary>
+              <ol className="timeline">
+                {timelineText.rows.map((t, i) => (
+                  <li key={`${t.at}-${i}`} className={`tl tl-${t.kind}`}>
+                    <time dateTime={t.at} title={t.at}>
+                      {formatClock(t.at, now)}
+                    </time>
+                    <span className="tl-dot" aria-hidden="true" />
+                    <span className="tl-text">{t.text}</span>
+                  </li>
+                ))}
+              </ol>
+              {timelineText.more ? <p className="muted small">…and {timelineText.more} more.</p> : null}
+            </details>
+          </>
         ) : (
           <Empty>Nothing has happened yet.</Empty>
         )}
@@ -148,10 +222,12 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
 
       <section className="block" aria-label="Signals">
         <h3>
-          Signals <span className="count">{detail.signals.length}</span>
+          Signals <span className="count" data-testid="signal-count">{picked.entities === null ? detail.signals.length : `${picked.signals.length} / ${detail.signals.length}`}</span>
         </h3>
-        {detail.signals.length ? (
-          <SignalsTable signals={detail.signals} now={now} />
+        {picked.signals.length ? (
+          <SignalsTable signals={picked.signals} now={now} />
+        ) : detail.signals.length ? (
+          <Empty>No signal matches the selection.</Empty>
         ) : (
           <Empty>No signals in this incident.</Empty>
         )}

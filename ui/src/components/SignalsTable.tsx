@@ -1,3 +1,5 @@
+import { useCallback, useRef, type CSSProperties, type ReactNode } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
 import type { SignalView } from "../wire";
 import { formatAge, formatScore } from "../format";
 import { ConfidenceBadge, SeverityBadge, StatusBadge } from "./Badges";
@@ -34,56 +36,111 @@ function sourceName(sourceType: string): string {
   return sourceType.toLowerCase().replace(/_/g, " ");
 }
 
-type Props = { signals: SignalView[]; now: number; showReason?: "link" | "unassigned" };
+type Props = {
+  signals: SignalView[];
+  now: number;
+  showReason?: "link" | "unassigned";
+  /** More rows than this are virtualized: only what is on screen is in the DOM. */
+  virtualizeAbove?: number;
+};
 
-export function SignalsTable({ signals, now, showReason = "link" }: Props) {
+export const VIRTUALIZE_ABOVE = 80;
+
+function SignalRow({ s, now, style, index, measure }: { s: SignalView; now: number; style?: CSSProperties; index?: number; measure?: (el: Element | null) => void }) {
   return (
-    <div className="table-wrap">
-      <table className="signals">
-        <thead>
-          <tr>
-            <th scope="col">Severity</th>
-            <th scope="col">Status</th>
-            <th scope="col">Signal</th>
-            <th scope="col">Entity</th>
-            <th scope="col">{showReason === "link" ? "Why it is here" : "Why it is unassigned"}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {signals.map((s) => (
-            <tr key={s.id} data-testid="signal-row" data-signal-id={s.id}>
-              <td>
-                <SeverityBadge severity={s.severity} />
-              </td>
-              <td>
-                <StatusBadge status={s.status} />
-              </td>
-              <td>
-                <div className="signal-title">{s.title}</div>
-                <div className="muted small">
-                  {sourceName(s.sourceType)} · {s.kind} ·{" "}
-                  <time dateTime={s.occurredAt} title={s.occurredAt}>
-                    {formatAge(s.occurredAt, now)}
-                  </time>
-                  {s.notifications > 1 ? ` · ${s.notifications} notifications` : ""}
-                  {s.externalUrl ? (
-                    <>
-                      {" · "}
-                      <a className="source-link" href={s.externalUrl} target="_blank" rel="noreferrer noopener">
-                        source ↗
-                      </a>
-                    </>
-                  ) : null}
-                </div>
-              </td>
-              <td className="entity-cell">{s.entity ? <EntityText entity={s.entity} /> : <span className="muted">—</span>}</td>
-              <td>
-                <LinkReason signal={s} />
-              </td>
-            </tr>
+    <div
+      role="row"
+      className="signal-row"
+      data-testid="signal-row"
+      data-signal-id={s.id}
+      data-index={index}
+      ref={measure}
+      style={style}
+    >
+      <div role="cell" className="c-sev">
+        <SeverityBadge severity={s.severity} />
+      </div>
+      <div role="cell" className="c-status">
+        <StatusBadge status={s.status} />
+      </div>
+      <div role="cell" className="c-signal">
+        <div className="signal-title">{s.title}</div>
+        <div className="muted small">
+          {sourceName(s.sourceType)} · {s.kind} ·{" "}
+          <time dateTime={s.occurredAt} title={s.occurredAt}>
+            {formatAge(s.occurredAt, now)}
+          </time>
+          {s.notifications > 1 ? ` · ${s.notifications} notifications` : ""}
+          {s.externalUrl ? (
+            <>
+              {" · "}
+              <a className="source-link" href={s.externalUrl} target="_blank" rel="noreferrer noopener">
+                source ↗
+              </a>
+            </>
+          ) : null}
+        </div>
+      </div>
+      <div role="cell" className="entity-cell">
+        {s.entity ? <EntityText entity={s.entity} /> : <span className="muted">—</span>}
+      </div>
+      <div role="cell" className="c-reason">
+        <LinkReason signal={s} />
+      </div>
+    </div>
+  );
+}
+
+export function SignalsTable({ signals, now, showReason = "link", virtualizeAbove = VIRTUALIZE_ABOVE }: Props) {
+  const head = (
+    <div role="row" className="signals-head">
+      <div role="columnheader">Severity</div>
+      <div role="columnheader">Status</div>
+      <div role="columnheader">Signal</div>
+      <div role="columnheader">Entity</div>
+      <div role="columnheader">{showReason === "link" ? "Why it is here" : "Why it is unassigned"}</div>
+    </div>
+  );
+  if (signals.length <= virtualizeAbove) {
+    return (
+      <div className="signals" role="table" aria-rowcount={signals.length}>
+        {head}
+        {signals.map((s) => (
+          <SignalRow key={s.id} s={s} now={now} />
+        ))}
+      </div>
+    );
+  }
+  return <VirtualSignals signals={signals} now={now} head={head} />;
+}
+
+function VirtualSignals({ signals, now, head }: { signals: SignalView[]; now: number; head: ReactNode }) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({
+    count: signals.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 66,
+    overscan: 8,
+    initialRect: { width: 1000, height: 640 },
+    getItemKey: useCallback((i: number) => signals[i].id, [signals]),
+  });
+  return (
+    <div className="signals virtual" role="table" aria-rowcount={signals.length} data-virtual="true">
+      {head}
+      <div ref={scrollRef} className="signals-scroll" data-testid="signals-scroll">
+        <div style={{ height: v.getTotalSize(), position: "relative" }}>
+          {v.getVirtualItems().map((item) => (
+            <SignalRow
+              key={item.key}
+              s={signals[item.index]}
+              now={now}
+              index={item.index}
+              measure={v.measureElement}
+              style={{ position: "absolute", top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}
+            />
           ))}
-        </tbody>
-      </table>
+        </div>
+      </div>
     </div>
   );
 }

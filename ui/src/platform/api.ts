@@ -6,9 +6,13 @@ import type {
   IncidentList,
   IncidentStatus,
   IncidentSummary,
+  InstanceList,
+  InstanceView,
+  NewInstance,
   Replayed,
   SignalList,
 } from "../wire";
+import type { Catalogue } from "../catalogueTypes";
 import { TauriPlatform } from "./tauri";
 import { WebPlatform } from "./web";
 
@@ -46,6 +50,13 @@ export function createApi(platform: Platform) {
       platform.call<Replayed>({ command: "replayDeadLetter", args: { id } }),
     setIncidentStatus: (id: string, status: IncidentStatus) =>
       platform.call<IncidentSummary>({ command: "setIncidentStatus", args: { id, status } }),
+    // Not in the generated Command union yet: the server may answer bad_request.
+    listCatalogue: () => platform.call<Catalogue>({ command: "listCatalogue" } as unknown as Command),
+    listInstances: () => platform.call<InstanceList>({ command: "listInstances" }),
+    createInstance: (args: NewInstance) => platform.call<InstanceView>({ command: "createInstance", args }),
+    setInstanceEnabled: (id: string, enabled: boolean) =>
+      platform.call<InstanceView>({ command: "setInstanceEnabled", args: { id, enabled } }),
+    deleteInstance: (id: string) => platform.call<unknown>({ command: "deleteInstance", args: { id } }),
   };
 }
 

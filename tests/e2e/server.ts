@@ -1,0 +1,90 @@
+// Starts the real `causeway serve` for a spec. With `keyring: true` it runs
+// inside scripts/with-keyring (a private D-Bus session with a throwaway,
+// unlocked gnome-keyring) under a keychain service of its own, so connector
+// secrets really go to a keychain and never touch the user's.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, "../..");
+export const uiDist = path.join(repo, "ui", "dist");
+export const artifacts = path.join(repo, "tests", "artifacts", "playwright");
+const LOGIN_LINE = /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/;
+const START_TIMEOUT_MS = 30_000;
+
+export type Server = { child: ChildProcess; loginUrl: string; base: string; dataDir: string; stderr: () => string };
+
+export async function startServer({ keyring = false, demo = true } = {}): Promise<Server> {
+  const bin = process.env.CAUSEWAY_BIN;
+  if (!bin) throw new Error("CAUSEWAY_BIN is not set: point it at the built causeway binary");
+  if (!existsSync(bin)) throw new Error(`CAUSEWAY_BIN=${bin} does not exist: build it with cargo first`);
+  if (!existsSync(path.join(uiDist, "index.html"))) {
+    throw new Error(`${uiDist}/index.html is missing: run \`npm ci && npm run build\` in ui/ first`);
+  }
+  const dataDir = mkdtempSync(path.join(tmpdir(), "causeway-e2e-"));
+  const serveArgs = ["serve", ...(demo ? ["--demo"] : []), "--data-dir", dataDir, "--listen", "127.0.0.1:0"];
+  const [cmd, args] = keyring
+    ? [path.join(repo, "scripts", "with-keyring"), [bin, ...serveArgs]]
+    : [bin, serveArgs];
+  const child = spawn(cmd, args, {
+    env: {
+      ...process.env,
+      CAUSEWAY_UI_DIR: uiDist,
+      ...(keyring ? { CAUSEWAY_KEYCHAIN_SERVICE: `causeway-e2e-${process.pid}-${Date.now()}` } : {}),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: stopping it stops the keyring and D-Bus too.
+    detached: true,
+  });
+  let stderr = "";
+  let stdout = "";
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (chunk: string) => {
+    stderr = (stderr + chunk).slice(-20_000);
+  });
+  const loginUrl = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      lines.close();
+      reject(new Error(`${why}\n--- command ---\n${cmd} ${args.join(" ")}\n--- stdout ---\n${stdout || "(nothing)"}\n--- stderr ---\n${stderr || "(nothing)"}`));
+    };
+    const timer = setTimeout(() => fail(`causeway serve printed no login URL within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+    lines.on("line", (line) => {
+      stdout += `${line}\n`;
+      if (LOGIN_LINE.test(line.trim())) {
+        clearTimeout(timer);
+        resolve(line.trim());
+      }
+    });
+    child.on("error", (e) => fail(`could not start ${cmd}: ${e.message}`));
+    child.on("exit", (code, signal) => fail(`causeway serve exited early (code ${code}, signal ${signal})`));
+  });
+  child.stdout!.resume();
+  return { child, loginUrl, base: new URL(loginUrl).origin, dataDir, stderr: () => stderr };
+}
+
+export async function stopServer(s: Server) {
+  const { child } = s;
+  if (child.exitCode === null && child.signalCode === null && child.pid) {
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    const group = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        /* already gone */
+      }
+    };
+    group("SIGTERM");
+    const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 5_000));
+    if ((await Promise.race([exited, timeout])) === "timeout") {
+      group("SIGKILL");
+      await exited;
+    }
+  }
+  rmSync(s.dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,274 @@
+// The workbench against the real `causeway serve --demo`, run inside a
+// throwaway keychain session: navigation, the incident graph and timeline,
+// dead-letter re-play, the connector catalogue, wizard and monitoring, and
+// the detail view's figures at scale (10k signals, 500 entities).
+import { expect, test, type Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { artifacts, startServer, stopServer, type Server } from "./server";
+import { stormDetail } from "../../ui/src/test/storm";
+
+let server: Server | undefined;
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer({ keyring: true });
+});
+
+test.afterAll(async () => {
+  if (server) await stopServer(server);
+  server = undefined;
+});
+
+async function login(page: Page) {
+  await page.goto(server!.loginUrl);
+  await expect(page).toHaveURL(`${server!.base}/`);
+}
+
+function alertmanagerBody(fingerprint: string) {
+  const labels = { alertname: "KubePodCrashLooping", namespace: "wizard", pod: "api-5b8c-k7x2p", severity: "critical" };
+  const annotations = { summary: "Pod wizard/api is crash looping" };
+  return {
+    version: "4",
+    groupKey: '{}:{alertname="KubePodCrashLooping"}',
+    truncatedAlerts: 0,
+    status: "firing",
+    receiver: "causeway",
+    groupLabels: { alertname: "KubePodCrashLooping" },
+    commonLabels: labels,
+    commonAnnotations: annotations,
+    externalURL: "http://alertmanager.e2e:9093",
+    alerts: [
+      { status: "firing", labels, annotations, startsAt: new Date().toISOString(), endsAt: "0001-01-01T00:00:00Z", fingerprint },
+    ],
+  };
+}
+
+test("the incident graph: root highlighted, edges labelled, lanes linked to the list", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page);
+  const first = page.getByTestId("incident-row").first();
+  await expect(first).toBeVisible({ timeout: 20_000 });
+  const id = await first.getAttribute("data-incident-id");
+  // Deep link, as the desktop app and bookmarks do.
+  await page.goto(`${server!.base}/#/incidents/${encodeURIComponent(id!)}`);
+  const detail = page.getByTestId("incident-detail");
+  await expect(detail).toHaveAttribute("data-incident-id", id!);
+  const graph = detail.getByTestId("graph");
+  await expect(graph).toHaveAttribute("data-layout", "elk", { timeout: 15_000 });
+  const root = graph.locator('[data-testid="graph-node"][data-root="true"]');
+  await expect(root).toHaveCount(1);
+  await expect(root).toBeVisible();
+  await expect(root).toHaveClass(/\broot\b/);
+  const labels = graph.getByTestId("edge-label");
+  expect(await labels.count(), "the demo graph has edges").toBeGreaterThan(0);
+  await expect(labels.first()).toBeVisible();
+  for (const text of await labels.allInnerTexts()) expect(text.trim()).toMatch(/^(owns|runs-on|selects|calls|uses-config)$/);
+  await graph.screenshot({ path: path.join(artifacts, "incident-graph.png") });
+
+  // Clicking a node narrows the signals to that entity and highlights it.
+  const all = await detail.getByTestId("signal-row").count();
+  const entity = await root.getAttribute("data-entity");
+  await root.click();
+  await expect(detail.getByTestId("selection-bar")).toContainText(`of ${all} signals`);
+  await expect(root).toHaveAttribute("data-highlighted", "true");
+  const kept = detail.getByTestId("signal-row");
+  expect(await kept.count()).toBeLessThanOrEqual(all);
+  for (const row of await kept.all()) await expect(row.locator(".entity")).toHaveAttribute("title", entity!);
+  await detail.getByTestId("selection-bar").getByRole("button", { name: "Clear" }).click();
+  await expect(detail.getByTestId("signal-row")).toHaveCount(all);
+
+  // The swimlanes: brush across the second half of the incident.
+  const lanes = detail.getByTestId("swimlanes");
+  await expect(lanes.getByTestId("lane").first()).toBeVisible();
+  const plot = lanes.getByTestId("lanes-plot");
+  await plot.scrollIntoViewIfNeeded();
+  const box = (await plot.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.02, box.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height - 5, { steps: 5 });
+  await page.mouse.up();
+  await expect(lanes.getByTestId("brush")).toBeVisible();
+  await expect(detail.getByTestId("selection-bar")).toBeVisible();
+  await lanes.screenshot({ path: path.join(artifacts, "timeline.png") });
+  expect(errors).toEqual([]);
+});
+
+test("a dead letter is re-played: it leaves, and comes back as a new one when it fails again", async ({ page, request }) => {
+  const s = server!;
+  await login(page);
+  const res = await request.post(`${s.base}/webhooks/alertmanager/default`, {
+    data: "this is not json {",
+    headers: { "content-type": "application/json" },
+  });
+  // Accepted (kept raw, dead-lettered by the processor) or refused with the dead letter's id.
+  expect([202, 400], await res.text()).toContain(res.status());
+  await page.goto(`${s.base}/#/dead-letters`);
+  const letters = page.getByTestId("dead-letter");
+  const mine = letters.filter({ hasText: "this is not json {" });
+  await expect(mine.first()).toBeVisible({ timeout: 15_000 });
+  const before = new Set(await letters.evaluateAll((els) => els.map((e) => e.getAttribute("data-dead-letter-id"))));
+  const oldId = await mine.first().getAttribute("data-dead-letter-id");
+  await mine.first().getByRole("button", { name: "Re-play" }).click();
+  await expect(page.locator(`[data-dead-letter-id="${oldId}"]`)).toHaveCount(0, { timeout: 20_000 });
+  await expect
+    .poll(
+      async () =>
+        (await letters.evaluateAll((els) => els.map((e) => [e.getAttribute("data-dead-letter-id"), e.textContent ?? ""]))).some(
+          ([id, text]) => !before.has(id) && text.includes("this is not json {"),
+        ),
+      { timeout: 20_000, message: "the re-played payload fails again and comes back as a new dead letter" },
+    )
+    .toBe(true);
+});
+
+test("the connector catalogue searches by name", async ({ page }) => {
+  const s = server!;
+  await login(page);
+  const probe = await page.request.post(`${s.base}/api/rpc`, { data: { command: "listCatalogue" } });
+  test.fixme(probe.status() === 400, "this causeway binary has no `listCatalogue` command yet (enable after merging it)");
+  await page.goto(`${s.base}/#/connectors`);
+  const catalogue = page.getByTestId("catalogue");
+  await expect(catalogue.getByTestId("connector-card").first()).toBeVisible();
+  await catalogue.getByTestId("catalogue-search").fill("graf");
+  await expect(catalogue.locator('[data-connector-id="grafana"]')).toBeVisible();
+  await expect(catalogue.getByTestId("connector-card").filter({ hasText: "Jira" })).toHaveCount(0);
+  await catalogue.getByTestId("catalogue-search").fill("");
+  await page.screenshot({ path: path.join(artifacts, "catalogue.png"), fullPage: true });
+});
+
+test("connect Alertmanager with a bearer secret, receive, then disconnect", async ({ page, request }) => {
+  const s = server!;
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page);
+  const secret = `e2e-${Date.now()}-bearer`;
+  const name = `Wizard AM ${Date.now() % 100000}`;
+
+  await page.goto(`${s.base}/#/connectors/new/alertmanager`);
+  const wizard = page.getByTestId("wizard");
+  await expect(wizard).toBeVisible();
+  await wizard.getByTestId("instance-name").fill(name);
+  await wizard.getByTestId("verify-scheme").selectOption("bearer");
+  const secretInput = wizard.getByTestId("webhook-secret");
+  await secretInput.fill(secret);
+  await expect(secretInput).toHaveAttribute("type", "password");
+  await page.screenshot({ path: path.join(artifacts, "wizard.png"), fullPage: true });
+  await wizard.getByRole("button", { name: "Next" }).click();
+  await expect(wizard.getByTestId("step-configuration")).toBeVisible();
+  await wizard.getByRole("button", { name: "Next" }).click();
+  await expect(wizard.getByTestId("step-confirm")).not.toContainText(secret);
+  await wizard.getByRole("button", { name: "Connect" }).click();
+  const done = wizard.getByTestId("wizard-done");
+  await expect(done).toBeVisible();
+  await expect(done.getByTestId("webhook-url")).toHaveValue(/\/webhooks\/alertmanager\/default$/);
+  await expect(done.getByTestId("push-instruction")).toContainText("alertmanager.yml");
+  await done.getByRole("button", { name: "Go to monitoring" }).click();
+
+  const monitoring = page.getByTestId("monitoring");
+  const mine = monitoring.getByTestId("instance").filter({ hasText: name });
+  await expect(mine).toHaveAttribute("data-state", "waiting");
+  await expect(mine.getByTestId("health-state")).toHaveText("Waiting for data");
+
+  // The built-in loopback instance takes alertmanager/default first: switch it off.
+  const builtIn = monitoring.locator('[data-instance-id="default-alertmanager"]');
+  await builtIn.getByRole("switch").click(); // controlled: it flips once the server says so
+  await expect(builtIn.getByRole("switch")).not.toBeChecked();
+
+  const url = `${s.base}/webhooks/alertmanager/default`;
+  const refused = await request.post(url, { data: alertmanagerBody("wizard000000001") });
+  expect(refused.status(), "no bearer: refused").toBe(401);
+  const ok = await request.post(url, {
+    data: alertmanagerBody("wizard000000002"),
+    headers: { authorization: `Bearer ${secret}` },
+  });
+  expect(ok.status(), await ok.text()).toBe(202);
+
+  await expect
+    .poll(
+      async () => {
+        await page.getByRole("button", { name: "Refresh" }).click();
+        return mine.getAttribute("data-state");
+      },
+      { timeout: 20_000, message: "the instance turns healthy after a verified delivery" },
+    )
+    .toBe("healthy");
+  await expect(mine.getByTestId("items-received")).not.toHaveText("0");
+
+  await mine.getByRole("button", { name: "Disconnect" }).click();
+  await expect(mine.getByRole("group", { name: "Confirm disconnect" })).toBeVisible();
+  await mine.getByRole("button", { name: "Yes, disconnect" }).click();
+  await expect(monitoring.getByTestId("instance").filter({ hasText: name })).toHaveCount(0);
+
+  await builtIn.getByRole("switch").click();
+  await expect(builtIn.getByRole("switch")).toBeChecked();
+  expect(errors).toEqual([]);
+});
+
+test("scale: 10k signals over 500 entities stay responsive", async ({ page }) => {
+  const s = server!;
+  const storm = stormDetail({ signals: 10_000, nodes: 500 });
+  const { signals: _s, timeline: _t, graph: _g, impacted: _i, insight: _n, ...summary } = storm;
+  const body = JSON.stringify(storm);
+  await login(page);
+  await page.route(`${s.base}/api/rpc`, async (route) => {
+    const cmd = JSON.parse(route.request().postData() ?? "{}");
+    if (cmd.command === "listIncidents") return route.fulfill({ json: { incidents: [summary] } });
+    if (cmd.command === "getIncident") return route.fulfill({ body, contentType: "application/json" });
+    return route.continue();
+  });
+  await page.goto(`${s.base}/#/signals`);
+  await expect(page.getByTestId("unassigned")).toBeVisible();
+
+  const t0 = Date.now();
+  await page.evaluate(() => {
+    location.hash = "#/incidents/storm";
+  });
+  const detail = page.getByTestId("incident-detail");
+  await expect(detail.getByTestId("signal-row").first()).toBeVisible({ timeout: 30_000 });
+  await expect(detail.getByTestId("graph-node")).toHaveCount(500, { timeout: 30_000 });
+  const firstRender = Date.now() - t0;
+  await expect(detail.getByTestId("graph")).toHaveAttribute("data-layout", "elk", { timeout: 60_000 });
+  const elkDone = Date.now() - t0;
+  const rowsInDom = await detail.getByTestId("signal-row").count();
+
+  // Click a node → the list is filtered: timed inside the page, to the next frame.
+  const latencies: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const ms = await page.evaluate(async (n) => {
+      const nodes = document.querySelectorAll<HTMLElement>('[data-testid="graph-node"]');
+      const target = nodes[(n * 97) % nodes.length].closest<HTMLElement>(".react-flow__node")!;
+      const before = document.querySelector('[data-testid="signal-count"]')?.textContent;
+      const start = performance.now();
+      target.click();
+      await new Promise<void>((resolve) => {
+        const check = () =>
+          document.querySelector('[data-testid="signal-count"]')?.textContent !== before ? resolve() : requestAnimationFrame(check);
+        check();
+      });
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+      return performance.now() - start;
+    }, i);
+    latencies.push(ms);
+    await detail.getByTestId("selection-bar").getByRole("button", { name: "Clear" }).click();
+  }
+  latencies.sort((a, b) => a - b);
+  const median = latencies[Math.floor(latencies.length / 2)];
+  const figures = {
+    signals: storm.signals.length,
+    graphNodes: storm.graph.nodes.length,
+    graphEdges: storm.graph.edges.length,
+    firstRenderMs: firstRender,
+    elkLayoutReadyMs: elkDone,
+    signalRowsInDom: rowsInDom,
+    clickNodeToFilteredMs: { median: Math.round(median), max: Math.round(latencies[latencies.length - 1]) },
+  };
+  console.log(`SCALE ${JSON.stringify(figures)}`);
+  await page.screenshot({ path: path.join(artifacts, "storm.png") });
+  expect(rowsInDom, "the signal list is virtualized").toBeLessThan(200);
+  expect(firstRender).toBeLessThan(15_000);
+  expect(median).toBeLessThan(1_000);
+});

@@ -1,0 +1,77 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { Route } from "../router";
+
+export type PaletteItem = { id: string; label: string; hint?: string; route: Route };
+
+/** Ctrl/Cmd+K: type to filter screens and incidents, arrows to move, Enter to go. */
+export function CommandPalette({ items, onGo, onClose }: { items: PaletteItem[]; onGo: (r: Route) => void; onClose: () => void }) {
+  const [query, setQuery] = useState("");
+  const [active, setActive] = useState(0);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => input.current?.focus(), []);
+  const matches = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const all = q ? items.filter((i) => `${i.label} ${i.hint ?? ""}`.toLowerCase().includes(q)) : items;
+    return all.slice(0, 50);
+  }, [items, query]);
+  const go = (i: PaletteItem | undefined) => {
+    if (!i) return;
+    onGo(i.route);
+    onClose();
+  };
+  return (
+    <div className="palette-backdrop" onMouseDown={onClose}>
+      <div
+        className="palette"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Jump to"
+        data-testid="palette"
+        onMouseDown={(e) => e.stopPropagation()}
+      >
+        <input
+          ref={input}
+          className="palette-input"
+          placeholder="Jump to a screen or an incident…"
+          aria-label="Jump to"
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            setActive(0);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "ArrowDown") {
+              e.preventDefault();
+              setActive((a) => Math.min(matches.length - 1, a + 1));
+            } else if (e.key === "ArrowUp") {
+              e.preventDefault();
+              setActive((a) => Math.max(0, a - 1));
+            } else if (e.key === "Enter") {
+              e.preventDefault();
+              go(matches[active]);
+            } else if (e.key === "Escape") {
+              e.preventDefault();
+              onClose();
+            }
+          }}
+        />
+        <ul className="palette-list" role="listbox" aria-label="Matches">
+          {matches.length === 0 ? <li className="muted palette-empty">Nothing matches.</li> : null}
+          {matches.map((m, i) => (
+            <li
+              key={m.id}
+              role="option"
+              aria-selected={i === active}
+              className={`palette-item${i === active ? " active" : ""}`}
+              onMouseEnter={() => setActive(i)}
+              onClick={() => go(m)}
+            >
+              <span>{m.label}</span>
+              {m.hint ? <span className="muted small">{m.hint}</span> : null}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </div>
+  );
+}

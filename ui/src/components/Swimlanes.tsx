@@ -1,0 +1,188 @@
+import { useMemo, useRef, useState } from "react";
+import type { SignalView, TimelineEntry } from "../wire";
+import { formatClock } from "../format";
+import { clipMiddle } from "./GraphView";
+
+export const LANE_H = 22;
+const VIEW_W = 1000;
+const NO_ENTITY = "(incident)";
+
+export type TimeRange = [number, number];
+
+export type Lane = { entity: string; marks: { t: number; kind: string; signalId: string | null }[] };
+
+/** One lane per entity, in order of first activity; a mark per fired / resolved / evidence entry. */
+export function buildLanes(timeline: TimelineEntry[], signals: SignalView[]): { lanes: Lane[]; t0: number; t1: number } {
+  const entityOf = new Map<string, string | null>();
+  for (const s of signals) entityOf.set(s.id, s.entity);
+  const byEntity = new Map<string, Lane>();
+  let t0 = Number.POSITIVE_INFINITY;
+  let t1 = Number.NEGATIVE_INFINITY;
+  for (const e of timeline) {
+    const t = Date.parse(e.at);
+    if (Number.isNaN(t)) continue;
+    t0 = Math.min(t0, t);
+    t1 = Math.max(t1, t);
+    if (e.kind === "opened") continue;
+    const entity = e.entity ?? (e.signalId ? entityOf.get(e.signalId) : null) ?? NO_ENTITY;
+    let lane = byEntity.get(entity);
+    if (!lane) {
+      lane = { entity, marks: [] };
+      byEntity.set(entity, lane);
+    }
+    lane.marks.push({ t, kind: e.kind, signalId: e.signalId });
+  }
+  if (!Number.isFinite(t0)) {
+    t0 = 0;
+    t1 = 1;
+  }
+  if (t1 - t0 < 1000) t1 = t0 + 1000;
+  return { lanes: [...byEntity.values()], t0, t1 };
+}
+
+/** Pixel offsets within a width → a time range over [t0, t1], ordered and clamped. */
+export function rangeFromPixels(a: number, b: number, width: number, t0: number, t1: number): TimeRange {
+  const f = (x: number) => Math.min(1, Math.max(0, width > 0 ? x / width : 0));
+  const [lo, hi] = a <= b ? [a, b] : [b, a];
+  return [t0 + f(lo) * (t1 - t0), t0 + f(hi) * (t1 - t0)];
+}
+
+type Props = {
+  timeline: TimelineEntry[];
+  signals: SignalView[];
+  now: number;
+  range: TimeRange | null;
+  selectedEntity: string | null;
+  highlighted: ReadonlySet<string> | null;
+  onBrush: (range: TimeRange | null) => void;
+  onSelectEntity: (entity: string | null) => void;
+};
+
+/**
+ * The timeline as swimlanes: a row per entity, time across. Drag across the
+ * marks to pick a time range; click an entity's name to pick it.
+ */
+export function Swimlanes({ timeline, signals, now, range, selectedEntity, highlighted, onBrush, onSelectEntity }: Props) {
+  const { lanes, t0, t1 } = useMemo(() => buildLanes(timeline, signals), [timeline, signals]);
+  const svgRef = useRef<SVGSVGElement>(null);
+  const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
+  const x = (t: number) => ((t - t0) / (t1 - t0)) * VIEW_W;
+  const height = Math.max(1, lanes.length) * LANE_H;
+
+  const paths = useMemo(
+    () =>
+      lanes.map((lane, i) => {
+        const y = i * LANE_H;
+        const by: Record<string, string[]> = {};
+        for (const m of lane.marks) {
+          const k = m.kind === "fired" || m.kind === "resolved" ? m.kind : "evidence";
+          (by[k] ??= []).push(`M${x(m.t).toFixed(1)} ${y + 4}v${LANE_H - 8}`);
+        }
+        return by;
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [lanes, t0, t1],
+  );
+
+  const px = (clientX: number) => {
+    const r = svgRef.current!.getBoundingClientRect();
+    return { off: clientX - r.left, width: r.width };
+  };
+  const finish = (clientX: number) => {
+    if (!drag) return;
+    const { off, width } = px(clientX);
+    setDrag(null);
+    if (Math.abs(off - drag.from) < 3) {
+      onBrush(null); // a click clears the range
+      return;
+    }
+    onBrush(rangeFromPixels(drag.from, off, width, t0, t1));
+  };
+
+  if (lanes.length === 0) return null;
+  const shown = drag
+    ? { a: Math.min(drag.from, drag.to), b: Math.max(drag.from, drag.to), px: true }
+    : range
+      ? { a: x(range[0]), b: x(range[1]), px: false }
+      : null;
+
+  return (
+    <div className="swimlanes" data-testid="swimlanes">
+      <div className="lanes-axis muted small">
+        <span>{formatClock(new Date(t0).toISOString(), now)}</span>
+        <span>drag across the lanes to pick a time range · click an entity to pick it</span>
+        <span>{formatClock(new Date(t1).toISOString(), now)}</span>
+      </div>
+      <div className="lanes-scroll">
+        <div className="lanes-body" style={{ height }}>
+          <ul className="lane-labels">
+            {lanes.map((lane) => {
+              const hl = highlighted?.has(lane.entity) ?? false;
+              return (
+                <li
+                  key={lane.entity}
+                  data-testid="lane"
+                  data-entity={lane.entity}
+                  data-marks={lane.marks.length}
+                  className={`lane-label${selectedEntity === lane.entity ? " selected" : ""}${hl ? " highlighted" : ""}`}
+                  style={{ height: LANE_H }}
+                >
+                  <button
+                    type="button"
+                    className="lane-button"
+                    title={`${lane.entity}: ${lane.marks.length} event(s)`}
+                    aria-pressed={selectedEntity === lane.entity}
+                    onClick={() => onSelectEntity(selectedEntity === lane.entity ? null : lane.entity)}
+                  >
+                    {clipMiddle(lane.entity, 38)}
+                  </button>
+                  <span className="lane-count">{lane.marks.length}</span>
+                </li>
+              );
+            })}
+          </ul>
+          <svg
+            ref={svgRef}
+            className="lanes-plot"
+            data-testid="lanes-plot"
+            viewBox={`0 0 ${VIEW_W} ${height}`}
+            preserveAspectRatio="none"
+            style={{ height }}
+            onPointerDown={(e) => {
+              const { off } = px(e.clientX);
+              (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
+              setDrag({ from: off, to: off });
+            }}
+            onPointerMove={(e) => drag && setDrag({ ...drag, to: px(e.clientX).off })}
+            onPointerUp={(e) => finish(e.clientX)}
+          >
+            {lanes.map((lane, i) => (
+              <rect
+                key={lane.entity}
+                x={0}
+                y={i * LANE_H}
+                width={VIEW_W}
+                height={LANE_H}
+                className={`lane-bg${i % 2 ? " odd" : ""}${selectedEntity === lane.entity ? " selected" : ""}`}
+              />
+            ))}
+            {paths.map((by, i) =>
+              Object.entries(by).map(([kind, segs]) => (
+                <path key={`${i}-${kind}`} d={segs.join("")} className={`mark mark-${kind}`} vectorEffect="non-scaling-stroke" />
+              )),
+            )}
+            {shown ? (
+              <BrushRect a={shown.px ? (shown.a / (svgRef.current?.getBoundingClientRect().width || 1)) * VIEW_W : shown.a}
+                b={shown.px ? (shown.b / (svgRef.current?.getBoundingClientRect().width || 1)) * VIEW_W : shown.b}
+                height={height} />
+            ) : null}
+          </svg>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function BrushRect({ a, b, height }: { a: number; b: number; height: number }) {
+  return <rect data-testid="brush" className="brush" x={a} y={0} width={Math.max(1, b - a)} height={height} />;
+}

@@ -1,0 +1,419 @@
+import { useMemo, useState } from "react";
+import type { InstanceView, NewInstance } from "../wire";
+import type { Catalogue, DescriptorSummary, SchemaProperty } from "../catalogueTypes";
+import { errorText } from "../platform/errors";
+import { ErrorBox, Loading } from "../components/States";
+import { catalogueErrorTitle, ConnectorIcon, type Loaded } from "./Connectors";
+
+/** The keychain field the webhook gateway checks deliveries against. */
+export const WEBHOOK_SECRET_FIELD = "webhookSecret";
+
+/** Verification schemes the gateway knows (`config.verify.type`). */
+export const VERIFY_SCHEMES: { type: string; label: string }[] = [
+  { type: "none", label: "None (loopback only)" },
+  { type: "bearer", label: "Authorization: Bearer <secret>" },
+  { type: "basic", label: "Authorization: Basic (user:password)" },
+  { type: "shared_token", label: "A fixed token in a header" },
+  { type: "github_sha256", label: "GitHub HMAC-SHA256" },
+  { type: "grafana", label: "Grafana HMAC-SHA256" },
+  { type: "pager_duty_v3", label: "PagerDuty v3 signature" },
+  { type: "sentry", label: "Sentry signature" },
+  { type: "slack_v0", label: "Slack v0 signature" },
+  { type: "standard_webhooks", label: "Standard Webhooks" },
+  { type: "stripe", label: "Stripe signature" },
+];
+
+/** A descriptor's scheme name → the gateway's. */
+export function gatewayScheme(descriptorScheme: string | undefined): string {
+  switch (descriptorScheme) {
+    case undefined:
+      return "none";
+    case "bearer_token":
+      return "bearer";
+    case "grafana_hmac_sha256":
+      return "grafana";
+    case "pagerduty_v3":
+      return "pager_duty_v3";
+    default:
+      return VERIFY_SCHEMES.some((s) => s.type === descriptorScheme) ? descriptorScheme : "none";
+  }
+}
+
+/** One line per tool on where to paste the URL. */
+export const PUSH_INSTRUCTIONS: Record<string, string> = {
+  alertmanager:
+    "In alertmanager.yml add a receiver with webhook_configs: [{url: <URL>}] and http_config.authorization.credentials set to the secret.",
+  grafana: "Alerting → Contact points → New contact point → Webhook: paste the URL and set the HMAC secret.",
+  github: "Repository Settings → Webhooks → Add webhook: Payload URL = the URL, content type application/json, and the secret.",
+  pagerduty: "Integrations → Generic Webhooks (v3) → New webhook: paste the URL; copy PagerDuty's signing secret here.",
+  sentry: "Settings → Developer Settings → Internal integration: set the Webhook URL and use its client secret here.",
+  datadog: "Integrations → Webhooks → New: paste the URL, add the header with the secret, and mention @webhook-<name> in monitors.",
+  opsgenie: "Settings → Integrations → Webhook: paste the URL and add the secret as a custom header.",
+  newrelic: "Alerts → Destinations → Webhook: paste the URL as the endpoint and set the secret as a header.",
+  cloudwatch: "SNS → Topic → Create subscription: protocol HTTPS, endpoint = the URL.",
+  stackdriver: "Monitoring → Alerting → Notification channels → Webhooks: paste the URL.",
+  pingdom: "Integrations → Add integration → Webhook: paste the URL.",
+  graylog: "Alerts → Notifications → HTTP Notification: paste the URL.",
+  "kubernetes-events": "Run an event exporter with a webhook sink pointing at the URL.",
+  causeway: "POST incidents to the URL with your ingest token.",
+};
+
+function fallbackDescriptor(id: string): DescriptorSummary {
+  return {
+    id,
+    name: id,
+    description: "",
+    category: "Custom",
+    icon: id,
+    kind: "generic",
+    auth: { type: "webhook_secret" },
+    ingestion: { mode: "webhook" },
+    configSchema: { type: "object", properties: {} },
+  };
+}
+
+type Field = { name: string; prop: SchemaProperty; required: boolean };
+
+function propType(p: SchemaProperty): string {
+  return Array.isArray(p.type) ? (p.type.find((t) => t !== "null") ?? "string") : (p.type ?? "string");
+}
+
+function SecretInput({ id, label, help, value, onChange, testId }: { id: string; label: string; help?: string; value: string; onChange: (v: string) => void; testId?: string }) {
+  const [show, setShow] = useState(false);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="secret-row">
+        <input
+          id={id}
+          type={show ? "text" : "password"}
+          autoComplete="off"
+          spellCheck={false}
+          value={value}
+          data-testid={testId}
+          onChange={(e) => onChange(e.target.value)}
+        />
+        <button type="button" className="btn btn-quiet" aria-pressed={show} onClick={() => setShow((s) => !s)}>
+          {show ? "Hide" : "Show"}
+        </button>
+      </div>
+      {help ? <p className="help small muted">{help}</p> : null}
+      <p className="help small muted">Stored in the OS keychain; Causeway never shows it again.</p>
+    </div>
+  );
+}
+
+type Props = {
+  descriptorId: string;
+  catalogue: Loaded<Catalogue>;
+  onCreate: (n: NewInstance) => Promise<InstanceView>;
+  onCancel: () => void;
+  onDone: () => void;
+  origin: string | null;
+};
+
+const STEPS = ["Credentials", "Configuration", "Confirm"] as const;
+
+/** The guided setup, generated from the descriptor's `configSchema`. */
+export function ConnectorWizard({ descriptorId, catalogue, onCreate, onCancel, onDone, origin }: Props) {
+  const found = catalogue.data?.connectors.find((c) => c.id === descriptorId) ?? null;
+  const descriptor = found ?? (catalogue.error || catalogue.data ? fallbackDescriptor(descriptorId) : null);
+  const [step, setStep] = useState(0);
+  const [name, setName] = useState("");
+  const [project, setProject] = useState("default");
+  const [values, setValues] = useState<Record<string, unknown>>({});
+  const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const [scheme, setScheme] = useState<string | null>(null);
+  const [tokenHeader, setTokenHeader] = useState("X-Causeway-Token");
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [created, setCreated] = useState<InstanceView | null>(null);
+  const [copied, setCopied] = useState(false);
+
+  const fields = useMemo(() => {
+    const props = descriptor?.configSchema?.properties ?? {};
+    const req = new Set(descriptor?.configSchema?.required ?? []);
+    const all: Field[] = Object.entries(props).map(([n, p]) => ({ name: n, prop: p, required: req.has(n) }));
+    return { secret: all.filter((f) => f.prop["x-secret"]), plain: all.filter((f) => !f.prop["x-secret"]) };
+  }, [descriptor]);
+
+  if (!descriptor) return <Loading what="the connector" />;
+  const push = descriptor.ingestion.mode !== "polling";
+  const webhookAuth = push && (descriptor.auth.type === "webhook_secret" || descriptor.auth.type === "none");
+  const chosenScheme = scheme ?? gatewayScheme(descriptor.auth.scheme?.type as string | undefined);
+  // The descriptor's webhook secret field, or one of our own when it names none.
+  const webhookField: Field | null = webhookAuth
+    ? descriptor.auth.type === "webhook_secret" && fields.secret.length
+      ? fields.secret[0]
+      : { name: WEBHOOK_SECRET_FIELD, prop: { type: "string", title: "Webhook secret", "x-secret": true }, required: false }
+    : null;
+  const otherSecrets = fields.secret.filter((f) => f !== webhookField);
+  const needsWebhookSecret = webhookField !== null && chosenScheme !== "none";
+
+  const stepError = (s: number): string | null => {
+    if (s === 0) {
+      if (!name.trim()) return "Give the connection a name.";
+      if (needsWebhookSecret && !(secrets[webhookField!.name] ?? "").trim()) return "Enter the webhook secret.";
+      const missing = otherSecrets.find((f) => f.required && !(secrets[f.name] ?? "").trim());
+      if (missing) return `Enter ${missing.prop.title ?? missing.name}.`;
+    }
+    if (s === 1) {
+      if (!project.trim()) return "Name the project.";
+      const missing = fields.plain.find((f) => f.required && (values[f.name] === undefined || values[f.name] === ""));
+      if (missing) return `Fill in ${missing.prop.title ?? missing.name}.`;
+    }
+    return null;
+  };
+
+  const request = (): NewInstance => {
+    const config: Record<string, unknown> = {};
+    for (const f of fields.plain) {
+      const v = values[f.name] ?? f.prop.default;
+      if (v !== undefined && v !== "") config[f.name] = v;
+    }
+    const out: Record<string, string> = {};
+    for (const f of otherSecrets) if (secrets[f.name]) out[f.name] = secrets[f.name];
+    if (webhookField) {
+      if (chosenScheme !== "none") {
+        config.verify = chosenScheme === "shared_token" ? { type: chosenScheme, header: tokenHeader } : { type: chosenScheme };
+        out[WEBHOOK_SECRET_FIELD] = secrets[webhookField.name] ?? "";
+      }
+    }
+    return { descriptorId: descriptor.id, projectId: project.trim(), name: name.trim(), config, secrets: out };
+  };
+
+  const next = () => {
+    const e = stepError(step);
+    setError(e);
+    if (!e) setStep((s) => s + 1);
+  };
+
+  const submit = async () => {
+    setSubmitting(true);
+    setError(null);
+    try {
+      setCreated(await onCreate(request()));
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const header = (
+    <div className="wizard-head">
+      <ConnectorIcon d={descriptor} />
+      <div>
+        <h2 className="section-title">Connect {descriptor.name}</h2>
+        {descriptor.description ? <p className="muted small">{descriptor.description}</p> : null}
+      </div>
+    </div>
+  );
+
+  if (created) {
+    const url = created.webhookUrl ?? (origin ? `${origin}/webhooks/${created.descriptorId}/${created.projectId}` : null);
+    return (
+      <section className="panel wizard" data-testid="wizard" aria-label="Connector setup">
+        {header}
+        <div className="wizard-done" data-testid="wizard-done">
+          <p>
+            <strong>{created.name}</strong> is connected and waiting for its first delivery.
+          </p>
+          {push && url ? (
+            <>
+              <label htmlFor="webhook-url">Webhook URL</label>
+              <div className="secret-row">
+                <input id="webhook-url" readOnly value={url} data-testid="webhook-url" onFocus={(e) => e.target.select()} />
+                <button
+                  type="button"
+                  className="btn"
+                  onClick={() => {
+                    void navigator.clipboard?.writeText(url).then(() => setCopied(true), () => setCopied(false));
+                  }}
+                >
+                  {copied ? "Copied" : "Copy"}
+                </button>
+              </div>
+              <p className="help small" data-testid="push-instruction">
+                {PUSH_INSTRUCTIONS[descriptor.id] ?? `Point ${descriptor.name}'s webhook at this URL.`}
+              </p>
+            </>
+          ) : null}
+          <button type="button" className="btn btn-primary" onClick={onDone}>
+            Go to monitoring
+          </button>
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <section className="panel wizard" data-testid="wizard" aria-label="Connector setup">
+      {header}
+      {catalogue.error ? (
+        <ErrorBox
+          error={catalogue.error}
+          title={`${catalogueErrorTitle(catalogue.error)} Using the generic webhook form.`}
+        />
+      ) : null}
+      <ol className="steps" aria-label="Steps">
+        {STEPS.map((s, i) => (
+          <li key={s} className={i === step ? "current" : i < step ? "done" : ""} aria-current={i === step ? "step" : undefined}>
+            {i + 1}. {s}
+          </li>
+        ))}
+      </ol>
+
+      {step === 0 ? (
+        <div className="step" data-testid="step-credentials">
+          <div className="field">
+            <label htmlFor="wz-name">Name</label>
+            <input id="wz-name" data-testid="instance-name" value={name} placeholder={`${descriptor.name} prod`} onChange={(e) => setName(e.target.value)} />
+          </div>
+          {webhookField ? (
+            <div className="field">
+              <label htmlFor="wz-scheme">Verify deliveries with</label>
+              <select id="wz-scheme" data-testid="verify-scheme" value={chosenScheme} onChange={(e) => setScheme(e.target.value)}>
+                {VERIFY_SCHEMES.map((s) => (
+                  <option key={s.type} value={s.type}>
+                    {s.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ) : null}
+          {chosenScheme === "shared_token" && webhookField ? (
+            <div className="field">
+              <label htmlFor="wz-header">Header carrying the token</label>
+              <input id="wz-header" value={tokenHeader} onChange={(e) => setTokenHeader(e.target.value)} />
+            </div>
+          ) : null}
+          {needsWebhookSecret ? (
+            <SecretInput
+              id="wz-webhook-secret"
+              testId="webhook-secret"
+              label={webhookField!.prop.title ?? "Webhook secret"}
+              help={webhookField!.prop.description}
+              value={secrets[webhookField!.name] ?? ""}
+              onChange={(v) => setSecrets((s) => ({ ...s, [webhookField!.name]: v }))}
+            />
+          ) : null}
+          {otherSecrets.map((f) => (
+            <SecretInput
+              key={f.name}
+              id={`wz-secret-${f.name}`}
+              testId={`secret-${f.name}`}
+              label={`${f.prop.title ?? f.name}${f.required ? "" : " (optional)"}`}
+              help={f.prop.description}
+              value={secrets[f.name] ?? ""}
+              onChange={(v) => setSecrets((s) => ({ ...s, [f.name]: v }))}
+            />
+          ))}
+        </div>
+      ) : null}
+
+      {step === 1 ? (
+        <div className="step" data-testid="step-configuration">
+          <div className="field">
+            <label htmlFor="wz-project">Project</label>
+            <input id="wz-project" value={project} onChange={(e) => setProject(e.target.value)} />
+          </div>
+          {fields.plain.length === 0 ? <p className="muted small">Nothing else to configure.</p> : null}
+          {fields.plain.map((f) => {
+            const id = `wz-f-${f.name}`;
+            const t = propType(f.prop);
+            const v = values[f.name] ?? f.prop.default;
+            const set = (x: unknown) => setValues((s) => ({ ...s, [f.name]: x }));
+            const label = `${f.prop.title ?? f.name}${f.required ? "" : " (optional)"}`;
+            return (
+              <div className="field" key={f.name}>
+                {t === "boolean" ? (
+                  <label className="check">
+                    <input id={id} type="checkbox" checked={Boolean(v)} onChange={(e) => set(e.target.checked)} /> {label}
+                  </label>
+                ) : (
+                  <>
+                    <label htmlFor={id}>{label}</label>
+                    {f.prop.enum ? (
+                      <select id={id} value={String(v ?? "")} onChange={(e) => set(e.target.value)}>
+                        <option value="">—</option>
+                        {f.prop.enum.map((o) => (
+                          <option key={String(o)} value={String(o)}>
+                            {String(o)}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      <input
+                        id={id}
+                        type={t === "number" || t === "integer" ? "number" : f.prop.format === "uri" ? "url" : "text"}
+                        value={v === undefined || v === null ? "" : String(v)}
+                        onChange={(e) =>
+                          set(t === "number" || t === "integer" ? (e.target.value === "" ? "" : Number(e.target.value)) : e.target.value)
+                        }
+                      />
+                    )}
+                  </>
+                )}
+                {f.prop.description ? <p className="help small muted">{f.prop.description}</p> : null}
+              </div>
+            );
+          })}
+        </div>
+      ) : null}
+
+      {step === 2 ? (
+        <div className="step" data-testid="step-confirm">
+          <dl className="summary">
+            <dt>Connector</dt>
+            <dd>{descriptor.name}</dd>
+            <dt>Name</dt>
+            <dd>{name}</dd>
+            <dt>Project</dt>
+            <dd>{project}</dd>
+            {webhookField ? (
+              <>
+                <dt>Verification</dt>
+                <dd>{VERIFY_SCHEMES.find((s) => s.type === chosenScheme)?.label ?? chosenScheme}</dd>
+              </>
+            ) : null}
+            {Object.entries(request().secrets).map(([k]) => (
+              <div key={k} className="contents">
+                <dt>{k}</dt>
+                <dd>•••••••• (to the keychain)</dd>
+              </div>
+            ))}
+            {Object.entries(request().config)
+              .filter(([k]) => k !== "verify")
+              .map(([k, v]) => (
+                <div key={k} className="contents">
+                  <dt>{k}</dt>
+                  <dd>{JSON.stringify(v)}</dd>
+                </div>
+              ))}
+          </dl>
+        </div>
+      ) : null}
+
+      {error ? (
+        <div className="inline-error" role="alert">
+          {error}
+        </div>
+      ) : null}
+      <div className="wizard-actions">
+        <button type="button" className="btn btn-quiet" onClick={step === 0 ? onCancel : () => setStep((s) => s - 1)}>
+          {step === 0 ? "Cancel" : "Back"}
+        </button>
+        {step < 2 ? (
+          <button type="button" className="btn btn-primary" onClick={next}>
+            Next
+          </button>
+        ) : (
+          <button type="button" className="btn btn-primary" disabled={submitting} onClick={() => void submit()}>
+            {submitting ? "Connecting…" : "Connect"}
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
