@@ -1,6 +1,6 @@
-// The connector catalogue as `listCatalogue` answers it. Written by hand
-// against the agreed shape until the Rust side generates a binding: then this
-// file becomes `export type { ... } from "./bindings/..."`.
+// The connector catalogue as `listCatalogue` answers it: the generated
+// binding, with the JSON-Schema of the setup form spelled out for the wizard.
+import type { CatalogueEntry } from "./bindings/CatalogueEntry";
 
 export type ConnectorCategory =
   | "Project Management"
@@ -30,15 +30,8 @@ export type ConfigSchema = {
   required?: string[];
 };
 
-export type DescriptorSummary = {
-  id: string;
-  name: string;
-  description: string;
-  category: ConnectorCategory | string;
-  icon: string;
-  kind: "native" | "generic";
-  auth: { type: AuthType | string; scheme?: { type: string; [k: string]: unknown } };
-  ingestion: { mode: "webhook" | "polling" | "both"; [k: string]: unknown };
+/** A catalogue entry as the server generates it, with its form schema typed. */
+export type DescriptorSummary = Omit<CatalogueEntry, "configSchema"> & {
   configSchema: ConfigSchema;
 };
 

@@ -65,6 +65,14 @@ impl App {
                 1,
             )
         };
+        // The ingest API's payloads come in only through its own route,
+        // which checks their token; never through an open webhook.
+        if connector == "causeway" {
+            return Err(WebhookRejection::NoInstance {
+                connector: "causeway (use POST /v1/incidents/ingest with a token)".into(),
+                project: project.into(),
+            });
+        }
         let (c, p) = (connector.to_string(), project.to_string());
         let instance = self
             .store

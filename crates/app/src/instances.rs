@@ -142,7 +142,11 @@ impl App {
         };
         let base = self.base_url.read().ok().and_then(|b| b.clone());
         InstanceView {
-            webhook_url: base.map(|b| format!("{b}/webhooks/{}/{}", i.descriptor_id, i.project_id)),
+            webhook_url: base.map(|b| match i.descriptor_id.as_str() {
+                // The ingest API has its own route, behind its tokens.
+                "causeway" => format!("{b}/v1/incidents/ingest"),
+                _ => format!("{b}/webhooks/{}/{}", i.descriptor_id, i.project_id),
+            }),
             secret_fields: secret_fields(&config),
             health: InstanceHealth {
                 state: health_state.into(),

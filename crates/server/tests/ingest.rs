@@ -44,6 +44,14 @@ async fn ingest_creates_once_lists_bad_fields_and_checks_tokens() {
     };
 
     assert_eq!(post(None, &request("a")).await.unwrap().status(), 401);
+    // No way around the token through the webhook gateway.
+    let r = c
+        .post(s.url("/webhooks/causeway/default"))
+        .json(&request("a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     assert_eq!(
         post(Some("cw_nope"), &request("a")).await.unwrap().status(),
         401

@@ -68,6 +68,8 @@ function fallbackDescriptor(id: string): DescriptorSummary {
     kind: "generic",
     auth: { type: "webhook_secret" },
     ingestion: { mode: "webhook" },
+    instances: 0,
+    unhealthy: 0,
     configSchema: { type: "object", properties: {} },
   };
 }

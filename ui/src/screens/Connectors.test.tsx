@@ -14,6 +14,8 @@ function d(id: string, name: string, category: string, extra: Partial<Descriptor
     id,
     name,
     description: `${name} alerts`,
+    instances: 0,
+    unhealthy: 0,
     category,
     icon: id,
     kind: "generic",
