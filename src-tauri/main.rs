@@ -58,6 +58,9 @@ fn main() {
 
 /// Processing, the first-run demo, the webhook server, and change events.
 async fn run_background(app: App, handle: tauri::AppHandle) {
+    if let Err(e) = app.load_user_descriptors() {
+        tracing::error!(error = %e.message, "user descriptors refused");
+    }
     app.start();
     if let Err(e) = app.load_demo_if_empty().await {
         tracing::error!(error = %e, "could not load the demo");

@@ -89,6 +89,19 @@ impl App {
         });
     }
 
+    /// Adds the user's own connector descriptors from `DATA_DIR/descriptors`
+    /// (a folder of `*.json`, validated like the built-in ones). All or
+    /// nothing: the error names the file and the JSON path at fault.
+    /// Returns the ids added (none when the folder does not exist).
+    pub fn load_user_descriptors(&self) -> Result<Vec<String>, ApiError> {
+        let dir = self.data_dir().join("descriptors");
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        causeway_connectors::load_user_descriptors(&dir)
+            .map_err(|e| ApiError::bad_request(format!("user descriptors refused: {e}")))
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.store.data_dir().to_path_buf()
     }

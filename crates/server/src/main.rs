@@ -142,6 +142,12 @@ fn serve(
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let app = App::open(&data_dir).map_err(|e| e.message)?;
+        match app.load_user_descriptors() {
+            Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "user descriptors loaded"),
+            Ok(_) => {}
+            // The app still runs with the built-in connectors; say why clearly.
+            Err(e) => eprintln!("causeway: {}", e.message),
+        }
         app.start();
         if demo && app.load_demo_if_empty().await.map_err(|e| e.message)? {
             tracing::info!("demo storm loaded");

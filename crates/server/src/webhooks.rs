@@ -2,6 +2,7 @@
 
 use crate::Ctx;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,8 +15,29 @@ pub async fn receive(
     State(ctx): State<Ctx>,
     Path((connector, project)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let label = causeway_app::metrics::label("connector", &connector);
+            ctx.app
+                .metrics()
+                .add("causeway_events_rejected_total", &label, 1);
+            let status = e.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("the body is over the {} KB limit", crate::BODY_LIMIT / 1024)
+            } else {
+                e.body_text()
+            };
+            tracing::warn!(connector, status = status.as_u16(), %message, "webhook refused");
+            return (
+                status,
+                Json(json!({"code": "body_rejected", "message": message})),
+            )
+                .into_response();
+        }
+    };
     let all: BTreeMap<String, String> = headers
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))

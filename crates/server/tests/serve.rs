@@ -233,6 +233,12 @@ async fn bad_bodies_get_clear_statuses_and_lose_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert!(e["message"].as_str().unwrap().contains("256 KB"), "{e}");
+    assert!(s
+        .metrics()
+        .await
+        .contains("causeway_events_rejected_total{connector=\"alertmanager\"} 1"));
     let dl = s.get_json("/api/dead-letters").await;
     assert_eq!(
         dl["deadLetters"].as_array().unwrap().len(),
@@ -406,4 +412,49 @@ async fn a_dead_letter_is_replayed_from_the_command_line() {
         .as_str()
         .unwrap()
         .contains("no 'alerts' array"));
+}
+
+#[tokio::test]
+async fn a_user_descriptor_in_the_data_dir_adds_a_source() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("descriptors")).unwrap();
+    let acme = serde_json::json!({
+        "id": "acme-monitor", "name": "Acme Monitor", "description": "Acme's uptime checks",
+        "category": "Custom", "icon": "acme", "kind": "generic", "version": "1.0.0",
+        "auth": {"type": "none"}, "ingestion": {"mode": "webhook"},
+        "mapping": {"sourceType": "ACME", "title": "{{ root.check }} is {{ root.state }}",
+                    "status": {"path": "$.root.state", "map": {"down": "firing", "up": "resolved"}},
+                    "severity": {"path": "$.root.level", "default": "high"}},
+        "configSchema": {"type": "object"}
+    });
+    std::fs::write(dir.path().join("descriptors/acme.json"), acme.to_string()).unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let cat = s.get_json("/api/connectors/catalogue").await;
+    assert!(cat["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == "acme-monitor"));
+    let r = reqwest::Client::new()
+        .post(s.url("/api/connectors/instances"))
+        .header("cookie", s.cookie())
+        .json(&serde_json::json!({"descriptorId": "acme-monitor", "name": "Acme"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = reqwest::Client::new()
+        .post(s.url("/webhooks/acme-monitor/default"))
+        .json(&serde_json::json!({"check": "checkout page", "state": "down"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let v = s
+        .wait_for("/api/signals", |v| {
+            !v["signals"].as_array().unwrap().is_empty()
+        })
+        .await;
+    assert_eq!(v["signals"][0]["title"], "checkout page is down");
+    assert_eq!(v["signals"][0]["sourceType"], "ACME");
 }
