@@ -3,7 +3,6 @@
 
 use crate::metrics::{label, Metrics};
 use causeway_connectors::{normalize_bytes, normalizer, Context};
-use causeway_core::analysis::analyse;
 use causeway_core::{Decision, Engine};
 use causeway_store::inbox::InboxItem;
 use causeway_store::{
@@ -169,7 +168,7 @@ fn write_incident(
         .into_iter()
         .map(|s| s.signal)
         .collect();
-    let analysis = analyse(&members);
+    let analysis = engine.analyse(&members);
     incidents::upsert(
         conn,
         &incidents::IncidentRow {
@@ -178,7 +177,7 @@ fn write_incident(
             title: state.title.clone(),
             severity: state.severity,
             status: state.status,
-            pattern: None,
+            pattern: analysis.pattern,
             group_key: state.group_key.clone(),
             root_cause: analysis.root_cause,
             signal_count: members.len() as i64,

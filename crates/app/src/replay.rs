@@ -4,7 +4,6 @@
 //! ordered maps only.
 
 use causeway_connectors::{normalizer, Context};
-use causeway_core::analysis::analyse;
 use causeway_core::{CorrelationConfig, Decision, Engine, RootCause, Severity, Signal, Topology};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -48,11 +47,12 @@ pub struct Stats {
 /// Replays `events` (NDJSON text). Never fails on a bad line: it is rejected
 /// with its reason and the rest goes on.
 ///
-/// With a `topology`, an incident's `impacted` is the downstream closure of
-/// its root cause in that graph (nearest first), when the graph knows the
-/// root; grouping is unchanged either way.
+/// With a `topology`, the engine also correlates over it (trace, topology and
+/// temporal stages), and the analysis ranks the root cause over the graph: an
+/// incident's `impacted` is then the downstream closure of its root cause.
 pub fn replay(events: &str, config: CorrelationConfig, topology: Option<&Topology>) -> Report {
     let mut engine = Engine::new(config);
+    engine.set_topology(topology.map(|t| std::sync::Arc::new(t.clone())));
     let mut order: Vec<String> = Vec::new();
     let mut refs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut members: BTreeMap<String, BTreeMap<String, Signal>> = BTreeMap::new();
@@ -107,19 +107,14 @@ pub fn replay(events: &str, config: CorrelationConfig, topology: Option<&Topolog
                 .unwrap_or_default()
                 .into_values()
                 .collect();
-            let analysis = analyse(&signals);
-            let impacted = match (topology, &analysis.root_cause) {
-                (Some(t), Some(root)) if t.resolve(&root.entity).is_some() => {
-                    t.impact(&root.entity).impacted
-                }
-                _ => analysis.impacted,
-            };
+            let analysis = engine.analyse(&signals);
+            let impacted = analysis.impacted;
             ReportIncident {
                 title: state.title.clone(),
                 severity: state.severity,
                 signals: refs.remove(&id).unwrap_or_default(),
                 root_cause: analysis.root_cause,
-                pattern: None,
+                pattern: analysis.pattern,
                 impacted: impacted.iter().map(ToString::to_string).collect(),
                 id,
             }

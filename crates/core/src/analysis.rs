@@ -4,10 +4,11 @@
 //! This first ranking uses the owner chain and earliest onset; the topology
 //! and the pattern library refine it later, behind the same `Analysis` shape.
 
-use crate::correlate::describe;
+use crate::correlate::{describe, ChangeNote, Recurrence};
 use crate::entity::Entity;
 use crate::incident::RootCause;
 use crate::signal::{Signal, SignalStatus};
+use crate::topology::Topology;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -52,10 +53,63 @@ pub struct Analysis {
     pub impacted: Vec<Entity>,
     pub insight: Option<String>,
     pub graph: Graph,
+    /// A pattern name from the library (`cascading_failure`...), when one fits.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// What to try first ("roll back deploy cartservice v1.4.2"), when known.
+    #[serde(default)]
+    pub action: Option<String>,
 }
 
-/// Analyses the signals of one incident (any order; the result is ordered).
+/// What is known around an incident's signals: the topology, recent changes
+/// (wherever their signals went), and whether its alert keeps recurring.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub topology: Option<&'a Topology>,
+    pub changes: Vec<ChangeNote>,
+    /// A change up to this long before the onset is a suspect.
+    pub change_window_secs: i64,
+    pub recurrence: Option<Recurrence>,
+}
+
+impl Default for Context<'_> {
+    fn default() -> Self {
+        Context {
+            topology: None,
+            changes: Vec::new(),
+            change_window_secs: 30 * 60,
+            recurrence: None,
+        }
+    }
+}
+
+/// Analyses the signals of one incident (any order; the result is ordered),
+/// without a topology or engine memory.
 pub fn analyse(signals: &[Signal]) -> Analysis {
+    analyse_with(signals, &Context::default())
+}
+
+/// Analyses the signals of one incident with what is known around them.
+/// With a topology that knows the incident's entities, the root is ranked
+/// over the graph ([`crate::rank`]); otherwise by owner chain and onset.
+pub fn analyse_with(signals: &[Signal], ctx: &Context<'_>) -> Analysis {
+    if let Some(a) = ctx
+        .topology
+        .and_then(|t| crate::rank::analyse_over(signals, t, ctx))
+    {
+        return a;
+    }
+    let mut a = analyse_plain(signals);
+    if let Some(root) = &a.root_cause {
+        let facts = crate::rank::Facts::of(signals, ctx, None);
+        a.pattern = facts.pattern(&root.entity, 0, false);
+        a.action = facts.action(&root.entity);
+    }
+    a
+}
+
+/// Owner chain and earliest onset only.
+fn analyse_plain(signals: &[Signal]) -> Analysis {
     // Earliest onset per entity.
     let mut onset: BTreeMap<Entity, (DateTime<Utc>, &Signal)> = BTreeMap::new();
     let mut counts: BTreeMap<Entity, (u32, u32)> = BTreeMap::new();
@@ -130,6 +184,8 @@ pub fn analyse(signals: &[Signal]) -> Analysis {
             nodes: nodes.into_values().collect(),
             edges,
         },
+        pattern: None,
+        action: None,
     }
 }
 
@@ -171,7 +227,7 @@ fn rank_root(order: &[(&Entity, &(DateTime<Utc>, &Signal))]) -> Option<RootCause
     })
 }
 
-fn node(e: &Entity, signal_count: u32, firing: u32, inferred: bool) -> GraphNode {
+pub(crate) fn node(e: &Entity, signal_count: u32, firing: u32, inferred: bool) -> GraphNode {
     GraphNode {
         id: e.clone(),
         kind: e.kind.clone(),

@@ -6,8 +6,20 @@
 //!    firing went;
 //! 2. **resource** — a signal on the same workload (owner chain inferred from
 //!    the entity) as an open incident, within the window, joins it;
-//! 3. **open** — a firing signal severe enough opens a new incident;
-//! 4. otherwise the signal waits unassigned for review.
+//! 3. **trace** — a signal carrying the trace id of an open incident's signal
+//!    joins it;
+//! 4. **topology** — a signal within a few hops of an open incident's entity
+//!    in the topology graph (calls, runs-on, selects, owns), within the
+//!    topology window, joins the nearest such incident;
+//! 5. **temporal** — a signal of the same service or namespace, shortly after
+//!    and with a similar title, joins with low confidence;
+//! 6. **open** — a firing signal severe enough opens a new incident;
+//! 7. otherwise the signal waits unassigned for review.
+//!
+//! Every stage finds its candidates through an index (fingerprint, workload,
+//! trace id, topology entity, service/namespace), never by scanning all
+//! incidents. The topology is optional and not part of the serialized state:
+//! set it again with [`Engine::set_topology`] after loading.
 //!
 //! All time comes from the signals (`Signal::event_time`), never the clock, and
 //! all state is in ordered maps, so two replays of the same input decide the
@@ -18,9 +30,16 @@ use crate::entity::Entity;
 use crate::hash::short_hex;
 use crate::incident::{Confidence, CorrelationLink, IncidentStatus, LinkStrategy};
 use crate::signal::{Severity, Signal, SignalStatus};
+use crate::topology::Topology;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+#[path = "correlate_stages.rs"]
+mod stages;
+pub(crate) use stages::words as words_of_title;
+pub use stages::{ChangeNote, Recurrence};
 
 /// Every knob of the engine, with defaults an on-call engineer would pick.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +54,29 @@ pub struct CorrelationConfig {
     /// Firing signals at least this severe open an incident on their own;
     /// milder ones wait unassigned unless something claims them.
     pub open_min_severity: Severity,
+    /// The topology stage links a signal to an open incident whose entity is
+    /// within this many hops in the graph (counting `calls`, `runs-on`,
+    /// `selects` and `owns` edges; a workload, its Pods and the Services
+    /// selecting it are one place).
+    pub topology_max_hops: usize,
+    /// ...and only when the signal comes within this many seconds of that
+    /// incident's last signal.
+    pub topology_window_secs: i64,
+    /// The temporal stage links a signal of the same service or namespace
+    /// with a similar title when it comes within this many seconds of an open
+    /// incident's last signal.
+    pub temporal_window_secs: i64,
+    /// Minimal similarity (Jaccard index over lowercase title words, 0..=1)
+    /// between the signal's title and one of the incident's for the temporal
+    /// stage.
+    pub temporal_min_similarity: f64,
+    /// A change (deploy, rollout, config) on the root cause up to this many
+    /// seconds before an incident's onset is a suspect, and rolling it back
+    /// the suggested action.
+    pub change_window_secs: i64,
+    /// The same alert firing again after resolving at least this many times,
+    /// at a regular period, makes its incidents a `recurring_failure`.
+    pub recurring_min_repeats: usize,
 }
 
 impl Default for CorrelationConfig {
@@ -43,6 +85,12 @@ impl Default for CorrelationConfig {
             group_window_secs: 30 * 60,
             reopen_window_secs: 15 * 60,
             open_min_severity: Severity::Low,
+            topology_max_hops: 2,
+            topology_window_secs: 10 * 60,
+            temporal_window_secs: 3 * 60,
+            temporal_min_similarity: 0.5,
+            change_window_secs: 30 * 60,
+            recurring_min_repeats: 3,
         }
     }
 }
@@ -86,6 +134,27 @@ pub struct Engine {
     incidents: BTreeMap<String, IncidentState>,
     by_fingerprint: BTreeMap<String, String>,
     by_group: BTreeMap<String, String>,
+    /// Trace id → the incident and the title of the signal that carried it.
+    #[serde(default)]
+    by_trace: BTreeMap<String, (String, String)>,
+    /// Topology entity (a signal's anchors) → incidents with a signal there.
+    #[serde(default)]
+    by_entity: BTreeMap<Entity, BTreeSet<String>>,
+    /// `service:NAME` / `namespace:NS` → the latest incidents there, newest last.
+    #[serde(default)]
+    by_scope: BTreeMap<String, Vec<String>>,
+    /// Incident → distinct titles of its signals (the first few).
+    #[serde(default)]
+    titles: BTreeMap<String, Vec<String>>,
+    /// Fingerprint → onsets of its firing episodes, for recurring failures.
+    #[serde(default)]
+    episodes: BTreeMap<String, stages::Episodes>,
+    /// Entity or `service:NAME` → recent changes (deploys, config) there.
+    #[serde(default)]
+    changes: BTreeMap<String, Vec<ChangeNote>>,
+    /// The graph the topology stage walks; not state: set again after load.
+    #[serde(skip)]
+    topology: Option<Arc<Topology>>,
 }
 
 impl Engine {
@@ -94,6 +163,22 @@ impl Engine {
             config,
             ..Default::default()
         }
+    }
+
+    /// An engine that also correlates over `topology`.
+    pub fn with_topology(config: CorrelationConfig, topology: Arc<Topology>) -> Self {
+        let mut e = Engine::new(config);
+        e.set_topology(Some(topology));
+        e
+    }
+
+    /// Sets (or clears) the topology, for example after loading saved state.
+    pub fn set_topology(&mut self, topology: Option<Arc<Topology>>) {
+        self.topology = topology;
+    }
+
+    pub fn topology(&self) -> Option<&Topology> {
+        self.topology.as_deref()
     }
 
     pub fn config(&self) -> &CorrelationConfig {
@@ -107,9 +192,13 @@ impl Engine {
     /// Decides where `signal` goes and updates the state accordingly.
     pub fn observe(&mut self, signal: &Signal) -> Decision {
         let at = signal.event_time();
+        self.note(signal, at);
         let claimed = self
             .by_fingerprint_stage(signal, at)
-            .or_else(|| self.resource_stage(signal, at));
+            .or_else(|| self.resource_stage(signal, at))
+            .or_else(|| self.trace_stage(signal))
+            .or_else(|| self.topology_stage(signal, at))
+            .or_else(|| self.temporal_stage(signal, at));
         if let Some((incident_id, strategy, score, explanation)) = claimed {
             let incident = self.apply(&incident_id, signal, at);
             return Decision::Attach {
@@ -247,6 +336,7 @@ impl Engine {
     fn apply(&mut self, id: &str, signal: &Signal, at: DateTime<Utc>) -> IncidentState {
         self.by_fingerprint
             .insert(signal.fingerprint.clone(), id.to_string());
+        self.index(id, signal, at);
         let inc = self.incidents.get_mut(id).expect("claimed incident exists");
         if let Some(g) = &inc.group_key {
             self.by_group.insert(g.clone(), id.to_string());
@@ -346,3 +436,7 @@ pub fn human_secs(s: i64) -> String {
 #[cfg(test)]
 #[path = "correlate_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "correlate_topology_tests.rs"]
+mod topology_tests;

@@ -9,6 +9,7 @@ pub mod correlate;
 pub mod entity;
 pub mod hash;
 pub mod incident;
+mod rank;
 pub mod sensitive;
 pub mod signal;
 pub mod topology;

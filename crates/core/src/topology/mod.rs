@@ -52,6 +52,16 @@ pub enum Relation {
 }
 
 impl Relation {
+    /// The relations a failure travels along, for correlation: a call, a
+    /// Pod's Node, a Service's Pods, an owner's Pods. Not `uses-config`: many
+    /// workloads share a ConfigMap without sharing a fault.
+    pub const FAILURE: &'static [Relation] = &[
+        Relation::Calls,
+        Relation::RunsOn,
+        Relation::Selects,
+        Relation::Owns,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Relation::Owns => "owns",

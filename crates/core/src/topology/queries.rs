@@ -90,7 +90,7 @@ impl Topology {
         }
         loop {
             let owner = self
-                .adjacent(i, &[Direction::Incoming])
+                .adjacent(i, &[Direction::Incoming], None)
                 .into_iter()
                 .find(|(n, hop)| {
                     hop.relation == Relation::Owns && !chain.contains(&self.graph[*n])
@@ -109,7 +109,7 @@ impl Topology {
             return Vec::new();
         };
         let both = [Direction::Outgoing, Direction::Incoming];
-        self.reach(start, hops, &both, None)
+        self.reach(&[start], hops, &both, None, None)
             .into_values()
             .skip(1)
             .map(|r| self.graph[r.node].clone())
@@ -123,7 +123,7 @@ impl Topology {
     pub fn path(&self, a: &Entity, b: &Entity, max_hops: usize) -> Option<Vec<Hop>> {
         let (start, goal) = (self.resolve(a)?, self.resolve(b)?);
         let both = [Direction::Outgoing, Direction::Incoming];
-        let reached = self.reach(start, max_hops, &both, Some(goal));
+        let reached = self.reach(&[start], max_hops, &both, Some(goal), None);
         let mut hops = hops_back(&reached, goal)?;
         hops.reverse();
         Some(hops)
@@ -156,7 +156,7 @@ impl Topology {
             impact.impacted.push(hop.from.clone());
             impact.paths.push(vec![hop.clone()]);
         }
-        let reached = self.reach(root, usize::MAX, &[Direction::Incoming], None);
+        let reached = self.reach(&[root], usize::MAX, &[Direction::Incoming], None, None);
         for r in reached.values().skip(1) {
             let mut hops = hops_back(&reached, r.node).unwrap_or_default();
             hops.extend(owner_hop.clone());
@@ -166,12 +166,75 @@ impl Topology {
         impact
     }
 
-    /// Neighbours of `i` along the given directions, with the hop to each,
-    /// in entity then relation order.
-    fn adjacent(&self, i: NodeIndex, dirs: &[Direction]) -> Vec<(NodeIndex, Hop)> {
+    /// The places alerts about `e` stand for, `e`'s resolution first: the
+    /// node it resolves to, its owners (a Pod's ReplicaSet and Deployment),
+    /// and the Services selecting any of them. Correlation treats them as one
+    /// place, so "cartservice's Pod" and "the cartservice Service" are 0 hops
+    /// apart. Empty when the graph does not know `e`.
+    pub fn anchors(&self, e: &Entity) -> Vec<Entity> {
+        let Some(start) = self.resolve(e) else {
+            return Vec::new();
+        };
+        let mut chain = self.owner_chain(&self.graph[start].clone());
+        let mut selecting = Vec::new();
+        for owned in &chain {
+            let Some(&i) = self.index.get(owned) else {
+                continue;
+            };
+            for (n, hop) in self.adjacent(i, &[Direction::Incoming], None) {
+                if hop.relation == Relation::Selects && !chain.contains(&self.graph[n]) {
+                    selecting.push(self.graph[n].clone());
+                }
+            }
+        }
+        selecting.sort();
+        selecting.dedup();
+        chain.extend(selecting);
+        chain
+    }
+
+    /// Everything within `hops` edges of any of `starts` (either direction,
+    /// only along `relations`), each with the hops from the nearest start to
+    /// it, in walking order: the starts themselves first (no hops), then
+    /// nearest first, then in entity order. Unknown starts are ignored.
+    pub fn near(
+        &self,
+        starts: &[Entity],
+        hops: usize,
+        relations: &[Relation],
+    ) -> Vec<(Entity, Vec<Hop>)> {
+        let mut idx: Vec<NodeIndex> = starts.iter().filter_map(|e| self.resolve(e)).collect();
+        idx.dedup();
+        let mut seen = std::collections::BTreeSet::new();
+        idx.retain(|i| seen.insert(*i));
+        if idx.is_empty() {
+            return Vec::new();
+        }
+        let both = [Direction::Outgoing, Direction::Incoming];
+        let walk = self.reach(&idx, hops, &both, None, Some(relations));
+        walk.values()
+            .map(|r| {
+                let mut path = hops_back(&walk, r.node).unwrap_or_default();
+                path.reverse();
+                (self.graph[r.node].clone(), path)
+            })
+            .collect()
+    }
+
+    /// Neighbours of `i` along the given directions (and relations, when
+    /// given), with the hop to each, in entity then relation order.
+    fn adjacent(
+        &self,
+        i: NodeIndex,
+        dirs: &[Direction],
+        only: Option<&[Relation]>,
+    ) -> Vec<(NodeIndex, Hop)> {
         let mut out = Vec::new();
         for &dir in dirs {
             for r in self.graph.edges_directed(i, dir) {
+                if only.is_some_and(|o| !o.contains(&r.weight().relation)) {
+                    continue;
+                }
                 let other = if dir == Direction::Outgoing {
                     r.target()
                 } else {
@@ -190,23 +253,26 @@ impl Topology {
         out
     }
 
-    /// Breadth-first from `start` (first in the walk), at most `max` hops,
-    /// layer by layer in entity order; stops early once `goal` is reached.
+    /// Breadth-first from `starts` (first in the walk), at most `max` hops,
+    /// layer by layer in entity order, along `only` relations when given;
+    /// stops early once `goal` is reached.
     fn reach(
         &self,
-        start: NodeIndex,
+        starts: &[NodeIndex],
         max: usize,
         dirs: &[Direction],
         goal: Option<NodeIndex>,
+        only: Option<&[Relation]>,
     ) -> Walk {
         let mut walk = Walk {
-            order: vec![Reached {
-                node: start,
-                via: None,
-            }],
-            at: BTreeMap::from([(start, 0)]),
+            order: Vec::new(),
+            at: BTreeMap::new(),
         };
-        let mut frontier = vec![start];
+        for &s in starts {
+            walk.at.insert(s, walk.order.len());
+            walk.order.push(Reached { node: s, via: None });
+        }
+        let mut frontier = starts.to_vec();
         let mut depth = 0;
         while depth < max && !frontier.is_empty() && goal.is_none_or(|g| !walk.at.contains_key(&g))
         {
@@ -215,7 +281,7 @@ impl Topology {
             // the first (smallest) predecessor that found it.
             let mut layer: BTreeMap<&Entity, (NodeIndex, NodeIndex, Hop)> = BTreeMap::new();
             for &n in &frontier {
-                for (m, hop) in self.adjacent(n, dirs) {
+                for (m, hop) in self.adjacent(n, dirs, only) {
                     if !walk.at.contains_key(&m) {
                         layer.entry(&self.graph[m]).or_insert((m, n, hop));
                     }
