@@ -49,7 +49,13 @@ pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail
         })
         .await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
-    let analysis = analyse(&members.iter().map(|s| s.signal.clone()).collect::<Vec<_>>());
+    let sigs: Vec<_> = members.iter().map(|s| s.signal.clone()).collect();
+    // The engine knows more than the rows: its topology, recent changes and
+    // recurrences.
+    let analysis = match app.engine.lock() {
+        Ok(engine) => engine.analyse(&sigs),
+        Err(_) => analyse(&sigs),
+    };
     let mut by_signal: BTreeMap<String, _> = links
         .into_iter()
         .map(|l| (l.signal_id.clone(), l))
@@ -76,6 +82,7 @@ pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail
         graph: analysis.graph,
         impacted: analysis.impacted,
         insight: analysis.insight,
+        suggested_action: analysis.action,
     })
 }
 

@@ -34,6 +34,9 @@ pub struct IncidentDetail {
     pub graph: Graph,
     pub impacted: Vec<Entity>,
     pub insight: Option<String>,
+    /// What to try first ("roll back deploy cartservice v1.4.2"), when a
+    /// change on the root cause preceded the incident.
+    pub suggested_action: Option<String>,
 }
 
 /// A signal with its correlation link (or why it has none).

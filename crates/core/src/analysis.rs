@@ -1,8 +1,9 @@
 //! What an incident's signals say together: the causal graph, a first root
 //! cause ranking, the impacted entities and a one-line insight.
 //!
-//! This first ranking uses the owner chain and earliest onset; the topology
-//! and the pattern library refine it later, behind the same `Analysis` shape.
+//! Without a topology the ranking uses the owner chain and earliest onset;
+//! with one, [`crate::rank`] ranks over the graph. Both name a pattern from
+//! the library and, after a change on the root, suggest rolling it back.
 
 use crate::correlate::{describe, ChangeNote, Recurrence};
 use crate::entity::Entity;
@@ -102,7 +103,7 @@ pub fn analyse_with(signals: &[Signal], ctx: &Context<'_>) -> Analysis {
     let mut a = analyse_plain(signals);
     if let Some(root) = &a.root_cause {
         let facts = crate::rank::Facts::of(signals, ctx, None);
-        a.pattern = facts.pattern(&root.entity, 0, false);
+        a.pattern = facts.pattern(&root.entity, 0);
         a.action = facts.action(&root.entity);
     }
     a

@@ -402,7 +402,7 @@ fn an_alert_coming_back_regularly_is_a_recurring_failure() {
             "disk almost full",
             start,
         );
-        let (d, members) = run(&mut e, &[fire.clone()]);
+        let (d, members) = run(&mut e, std::slice::from_ref(&fire));
         let id = d[0].clone().unwrap().0;
         assert!(!last.contains_key(&id), "a new incident each hour");
         patterns.push(e.analyse(&members[&id]).pattern);
@@ -443,4 +443,73 @@ fn decisions_are_deterministic_and_survive_a_save_and_load() {
     assert_eq!(da, dc);
     let id = da[0].clone().unwrap().0;
     assert_eq!(a.analyse(&ma[&id]), loaded.analyse(&ma[&id]));
+}
+
+#[test]
+fn a_silent_service_between_two_alerting_ones_is_inferred_not_dropped() {
+    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let (d, members) = run(
+        &mut e,
+        &[
+            sig(
+                "redis-oom",
+                Some("deployment/shop/redis-cart"),
+                "OOMKilled",
+                0,
+            ),
+            sig(
+                "fe-err",
+                Some("deployment/shop/frontend"),
+                "frontend 5xx",
+                30,
+            ),
+        ],
+    );
+    let id = d[0].clone().unwrap().0;
+    let fe = d[1].clone().unwrap();
+    assert_eq!(fe.0, id);
+    assert_eq!(
+        fe.3,
+        "frontend calls cartservice, cartservice calls redis-cart, 30 s apart"
+    );
+    assert_eq!(fe.2, Confidence::Medium);
+    let a = e.analyse(&members[&id]);
+    assert_eq!(
+        a.root_cause.unwrap().entity.to_string(),
+        "deployment/shop/redis-cart"
+    );
+    let cart = a
+        .graph
+        .nodes
+        .iter()
+        .find(|n| n.id.to_string() == "service/shop/cartservice")
+        .expect("the silent cartservice is in the graph");
+    assert!(cart.inferred && cart.signal_count == 0);
+}
+
+#[test]
+fn connection_failures_across_services_without_an_upstream_are_a_partition() {
+    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let (d, members) = run(
+        &mut e,
+        &[
+            sig(
+                "c",
+                Some("deployment/shop/cartservice"),
+                "cartservice connection refused",
+                0,
+            ),
+            sig(
+                "p",
+                Some("deployment/shop/paymentservice"),
+                "paymentservice connection refused",
+                20,
+            ),
+        ],
+    );
+    let (first, second) = (d[0].clone().unwrap(), d[1].clone().unwrap());
+    assert_eq!(second.0, first.0);
+    assert_eq!(second.1, LinkStrategy::Temporal);
+    let a = e.analyse(&members[&first.0]);
+    assert_eq!(a.pattern.as_deref(), Some("network_partition"));
 }

@@ -170,7 +170,7 @@ impl<'a> Facts<'a> {
 
     /// The pattern that fits, strongest first. `covered` is how many other
     /// alerting places the root's impact covers.
-    pub(crate) fn pattern(&self, root: &Entity, covered: usize, ranked: bool) -> Option<String> {
+    pub(crate) fn pattern(&self, root: &Entity, covered: usize) -> Option<String> {
         let name = if self.recurrence.is_some() {
             "recurring_failure"
         } else if self.change_on(root).is_some() {
@@ -186,7 +186,7 @@ impl<'a> Facts<'a> {
             .any(|(s, e)| cause_of(s, e).is_some_and(|c| c.2 == CauseClass::Resource))
         {
             "resource_exhaustion"
-        } else if covered == 0 && self.network_places(ranked) >= 2 {
+        } else if covered == 0 && self.network_places() >= 2 {
             "network_partition"
         } else {
             return None;
@@ -195,7 +195,7 @@ impl<'a> Facts<'a> {
     }
 
     /// How many distinct places report connection failures or timeouts.
-    fn network_places(&self, _ranked: bool) -> usize {
+    fn network_places(&self) -> usize {
         let places: BTreeSet<Entity> = self
             .signals
             .iter()
@@ -469,7 +469,7 @@ pub(crate) fn analyse_over(
     };
 
     let graph = graph(topo, &counts, &units, &silent, &path_hops, &root);
-    let pattern = facts.pattern(&root, win.covered.len(), true);
+    let pattern = facts.pattern(&root, win.covered.len());
     let action = facts.action(&root);
     Some(Analysis {
         root_cause: Some(RootCause {

@@ -11,4 +11,9 @@ import type { TimelineEntry } from "./TimelineEntry";
  * `GET /api/incidents/{id}`: the incident, its signals with the reason each
  * joined, a timeline, the causal graph and what the engine makes of it.
  */
-export type IncidentDetail = { signals: Array<SignalView>, timeline: Array<TimelineEntry>, graph: Graph, impacted: Array<Entity>, insight: string | null, id: string, title: string, severity: Severity, status: IncidentStatus, pattern: string | null, rootCause: RootCause | null, signalCount: number, openedAt: string, updatedAt: string, resolvedAt: string | null, };
+export type IncidentDetail = { signals: Array<SignalView>, timeline: Array<TimelineEntry>, graph: Graph, impacted: Array<Entity>, insight: string | null, 
+/**
+ * What to try first ("roll back deploy cartservice v1.4.2"), when a
+ * change on the root cause preceded the incident.
+ */
+suggestedAction: string | null, id: string, title: string, severity: Severity, status: IncidentStatus, pattern: string | null, rootCause: RootCause | null, signalCount: number, openedAt: string, updatedAt: string, resolvedAt: string | null, };

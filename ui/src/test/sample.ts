@@ -132,4 +132,5 @@ export const sampleDetail: IncidentDetail = {
   },
   impacted: ["deployment/shop/cart", "service/shop/cart"],
   insight: "Root cause: pod shop/cart-7d9f8b6c5-x2b4k — KubePodCrashLooping, affecting 2 other entities",
+  suggestedAction: null,
 };

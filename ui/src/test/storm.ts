@@ -131,5 +131,6 @@ export function stormDetail({ signals = 10_000, nodes = 500, seed = 7 } = {}): I
     graph: { nodes: graphNodes, edges },
     impacted: graphNodes.slice(0, 20).map((n) => n.id),
     insight: `Root cause: ${root.id} (synthetic storm)`,
+    suggestedAction: null,
   };
 }

@@ -438,3 +438,38 @@ fn documents_that_are_not_objects_are_reported() {
         ["pod/default/p"]
     );
 }
+
+#[test]
+fn anchors_are_one_place_and_near_follows_only_failure_relations() {
+    let (t, _) = build(&shop());
+    let pod = e("pod/shop/cart-7d9f8b6c5-x2b4k");
+    assert_eq!(
+        names(&t.anchors(&pod)),
+        [
+            "pod/shop/cart-7d9f8b6c5-x2b4k",
+            "replicaset/shop/cart-7d9f8b6c5",
+            "deployment/shop/cart",
+            "service/shop/cart",
+        ]
+    );
+    assert!(t.anchors(&e("deployment/shop/unknown")).is_empty());
+    let near = t.near(&t.anchors(&e("deployment/shop/cart")), 1, Relation::FAILURE);
+    let found: Vec<String> = near.iter().map(|(x, _)| x.to_string()).collect();
+    // The starts first, with no hops; then one hop away, in entity order.
+    assert_eq!(found[..2], ["deployment/shop/cart", "service/shop/cart"]);
+    assert!(near[0].1.is_empty());
+    let redis = near
+        .iter()
+        .find(|(x, _)| x.to_string() == "service/shop/redis")
+        .unwrap();
+    assert_eq!(redis.1.len(), 1);
+    assert_eq!(
+        redis.1[0].to_string(),
+        "service/shop/cart calls service/shop/redis"
+    );
+    // Only the named relations are walked.
+    let owns_only = t.near(&[e("deployment/shop/cart")], 3, &[Relation::Owns]);
+    assert!(owns_only
+        .iter()
+        .all(|(x, _)| x.kind != "service" && x.kind != "node"));
+}
