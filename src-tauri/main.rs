@@ -58,6 +58,18 @@ fn main() {
 
 /// Processing, the first-run demo, the webhook server, and change events.
 async fn run_background(app: App, handle: tauri::AppHandle) {
+    // The user's manifests when there are some, else the demo's cluster.
+    let dir = app.data_dir().join("topology");
+    if dir.is_dir() {
+        match app.load_topology_dir(&dir) {
+            Ok(warnings) => warnings
+                .iter()
+                .for_each(|w| tracing::warn!(warning = %w, "topology")),
+            Err(e) => tracing::error!(error = %e.message, "topology refused"),
+        }
+    } else {
+        app.set_topology(causeway_app::demo_topology());
+    }
     if let Err(e) = app.load_user_descriptors() {
         tracing::error!(error = %e.message, "user descriptors refused");
     }

@@ -29,6 +29,8 @@ pub enum Command {
     ReplayDeadLetter { id: i64 },
     /// → `IncidentSummary`: a person acknowledges, investigates or resolves.
     SetIncidentStatus { id: String, status: IncidentStatus },
+    /// → `ImpactView`: what fails when `entity` fails.
+    TopologyImpact { entity: String },
     /// → `Catalogue`
     ListCatalogue,
     /// → `InstanceList`
@@ -55,6 +57,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::SetIncidentStatus { id, status } => {
             json(app.set_incident_status(id, status).await?)
         }
+        Command::TopologyImpact { entity } => json(app.topology_impact(&entity)?),
         Command::ListCatalogue => json(app.catalogue().await?),
         Command::ListInstances => json(app.list_instances().await?),
         Command::CreateInstance(new) => json(app.create_instance(new).await?),

@@ -17,11 +17,13 @@ mod process;
 mod queries;
 pub mod replay;
 pub mod topology;
+mod topology_live;
 pub mod views;
 
 pub use commands::{dispatch, Command};
 pub use error::ApiError;
 pub use gateway::{kept_headers, Accepted, WebhookRejection, SECRET_FIELDS};
+pub use topology_live::{demo_topology, ImpactView};
 pub use views::ChangeEvent;
 
 use causeway_connectors::secrets::Keychain;
@@ -42,6 +44,7 @@ pub struct App {
     limits: Arc<limits::RateLimiter>,
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
+    topology: Arc<std::sync::RwLock<Option<Arc<causeway_core::Topology>>>>,
 }
 
 impl App {
@@ -69,6 +72,7 @@ impl App {
             limits: Arc::new(limits::RateLimiter::default()),
             keychain: Keychain::new(&keychain_service()),
             base_url: Arc::default(),
+            topology: Arc::default(),
         })
     }
 

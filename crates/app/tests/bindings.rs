@@ -27,6 +27,7 @@ fn export_all(dir: &Path) {
         Replayed,
         InstanceList,
         Catalogue,
+        causeway_app::ImpactView,
     );
 }
 

@@ -50,6 +50,7 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
                 run(s, Command::DeleteInstance { id })
             }),
         )
+        .route("/topology/impact", get(impact))
         .route("/rpc", post(rpc))
         .route("/events", get(events))
         .layer(middleware::from_fn_with_state(ctx, require_session))
@@ -87,6 +88,15 @@ async fn signals(s: State<Ctx>, Query(q): Query<SignalsQuery>) -> Response {
         },
     )
     .await
+}
+
+#[derive(Deserialize)]
+struct ImpactQuery {
+    entity: String,
+}
+
+async fn impact(s: State<Ctx>, Query(q): Query<ImpactQuery>) -> Response {
+    run(s, Command::TopologyImpact { entity: q.entity }).await
 }
 
 #[derive(Deserialize)]

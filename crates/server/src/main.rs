@@ -33,6 +33,10 @@ enum Cmd {
         /// The built web UI (default: CAUSEWAY_UI_DIR, else ui/dist of the source tree).
         #[arg(long)]
         ui_dir: Option<PathBuf>,
+        /// Kubernetes manifests / ServiceGraph files to correlate over
+        /// (default: DATA_DIR/topology when it exists; with --demo, Online Boutique).
+        #[arg(long)]
+        topology: Option<PathBuf>,
     },
     /// Run normalize → correlate over a recorded NDJSON stream and write the report.
     Replay {
@@ -107,7 +111,8 @@ fn main() -> ExitCode {
             listen,
             demo,
             ui_dir,
-        } => serve(data_dir, listen, demo, ui_dir),
+            topology,
+        } => serve(data_dir, listen, demo, ui_dir, topology),
         Cmd::Replay {
             events,
             topology,
@@ -133,6 +138,7 @@ fn serve(
     listen: SocketAddr,
     demo: bool,
     ui_dir: Option<PathBuf>,
+    topology: Option<PathBuf>,
 ) -> Result<(), String> {
     let data_dir = data_dir.unwrap_or_else(causeway_app::default_data_dir);
     let ui_dir = ui_dir.or_else(causeway_server::default_ui_dir);
@@ -147,6 +153,16 @@ fn serve(
             Ok(_) => {}
             // The app still runs with the built-in connectors; say why clearly.
             Err(e) => eprintln!("causeway: {}", e.message),
+        }
+        let topology = topology.or_else(|| Some(data_dir.join("topology")).filter(|d| d.is_dir()));
+        match topology {
+            Some(dir) => {
+                for w in app.load_topology_dir(&dir).map_err(|e| e.message)? {
+                    eprintln!("warning: topology: {w}");
+                }
+            }
+            None if demo => app.set_topology(causeway_app::demo_topology()),
+            None => {}
         }
         app.start();
         if demo && app.load_demo_if_empty().await.map_err(|e| e.message)? {
