@@ -4,7 +4,7 @@
 //! webhook; (sourceType, sourceRef) makes it idempotent.
 
 use crate::metrics::label;
-use crate::process::{begin, poisoned, process_item};
+use crate::process::{begin, finish, poisoned, process_item};
 use crate::views::ChangeEvent;
 use crate::App;
 use causeway_connectors::causeway::{validate, FieldError};
@@ -114,6 +114,7 @@ impl App {
                 let mut guard = engine.lock().map_err(|_| poisoned())?;
                 let mut next = guard.clone();
                 let processed = process_item(&tx, &item, &mut next, &metrics)?;
+                finish(&tx, &next, &processed.incidents)?;
                 let (signal_id, incident_id) = match processed.placed.into_iter().next() {
                     Some((s, Some(i))) => (s, i),
                     _ => {

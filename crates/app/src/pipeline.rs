@@ -31,7 +31,7 @@ impl App {
                     }
                     if !p.incidents.is_empty() {
                         self.emit(ChangeEvent::IncidentsChanged {
-                            ids: p.incidents.into_iter().collect(),
+                            ids: p.incidents.into_keys().collect(),
                         });
                     }
                     self.emit(ChangeEvent::SignalsChanged);

@@ -10,12 +10,14 @@ use causeway_store::{
     Connection, StoreError, Transaction,
 };
 use chrono::Utc;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// What one processed inbox row changed.
+/// What processed inbox rows changed.
+#[derive(Default)]
 pub(crate) struct Processed {
-    pub incidents: BTreeSet<String>,
+    /// Incident → its project.
+    pub incidents: BTreeMap<String, String>,
     pub dead_lettered: bool,
     /// Each signal with the incident it went to, in payload order.
     pub placed: Vec<(String, Option<String>)>,
@@ -27,22 +29,49 @@ pub(crate) fn poisoned() -> StoreError {
     StoreError::Invalid("the correlation engine lock is poisoned".into())
 }
 
-/// Normalizes and correlates the oldest pending inbox row, in one transaction.
+/// Pending inbox rows taken per transaction: enough to amortize the commit
+/// and the engine-state write over a storm, small enough that the UI hears
+/// about new incidents within a fraction of a second.
+const BATCH: i64 = 256;
+
+/// Normalizes and correlates up to [`BATCH`] pending inbox rows, oldest
+/// first, in one transaction together with the engine's state.
 pub(crate) fn process_next(
     conn: &mut Connection,
     engine: &Arc<Mutex<Engine>>,
     metrics: &Metrics,
 ) -> causeway_store::Result<Option<Processed>> {
     let tx = begin(conn)?;
-    let Some(item) = inbox::next_pending(&tx)? else {
+    let items = inbox::pending(&tx, BATCH)?;
+    if items.is_empty() {
         return Ok(None);
-    };
+    }
     let mut guard = engine.lock().map_err(|_| poisoned())?;
     let mut next = guard.clone();
-    let processed = process_item(&tx, &item, &mut next, metrics)?;
+    let mut all = Processed::default();
+    for item in &items {
+        let p = process_item(&tx, item, &mut next, metrics)?;
+        all.incidents.extend(p.incidents);
+        all.dead_lettered |= p.dead_lettered;
+        all.placed.extend(p.placed);
+    }
+    finish(&tx, &next, &all.incidents)?;
     tx.commit()?;
     *guard = next;
-    Ok(Some(processed))
+    Ok(Some(all))
+}
+
+/// Writes the incidents a batch touched (once each, however many of its
+/// signals joined) and the engine's state, inside the batch's transaction.
+pub(crate) fn finish(
+    tx: &Transaction<'_>,
+    next: &Engine,
+    touched: &BTreeMap<String, String>,
+) -> causeway_store::Result<()> {
+    for (id, project) in touched {
+        write_incident(tx, next, id, project)?;
+    }
+    engine_state::save(tx, &serde_json::to_string(next)?)
 }
 
 /// A write transaction for processing: links are written as decisions are
@@ -54,7 +83,8 @@ pub(crate) fn begin(conn: &mut Connection) -> causeway_store::Result<Transaction
     Ok(tx)
 }
 
-/// Processes `item` inside `tx` with the engine `next`, and saves `next`.
+/// Processes `item` inside `tx` with the engine `next`; the caller then
+/// writes the touched incidents and the engine's state ([`finish`]).
 pub(crate) fn process_item(
     tx: &Transaction<'_>,
     item: &InboxItem,
@@ -76,12 +106,7 @@ pub(crate) fn process_item(
         raw_ref: &raw_ref,
         headers: &headers,
     };
-    let mut out = Processed {
-        incidents: BTreeSet::new(),
-        dead_lettered: false,
-        placed: Vec::new(),
-        error: None,
-    };
+    let mut out = Processed::default();
     match normalize_bytes(&item.connector_id, &item.body, &ctx) {
         Err(e) => {
             dead_letters::insert(
@@ -126,7 +151,8 @@ pub(crate) fn process_item(
                         }
                         out.placed
                             .push((s.id.clone(), Some(link.incident_id.clone())));
-                        out.incidents.insert(link.incident_id);
+                        out.incidents
+                            .insert(link.incident_id, item.project_id.clone());
                     }
                     Decision::Unassigned { reason } => {
                         if !links::is_linked(tx, &s.id)? {
@@ -141,16 +167,12 @@ pub(crate) fn process_item(
                     }
                 }
             }
-            for id in &out.incidents {
-                write_incident(tx, next, id, &item.project_id)?;
-            }
             inbox::mark_processed(tx, item.id, &now, "normalized")?;
             instances::count_item(tx, &item.instance_id, false, &now)?;
             metrics.add("causeway_events_normalized_total", &connector, 1);
             metrics.add("causeway_signals_total", &connector, batch.len() as u64);
         }
     }
-    engine_state::save(tx, &serde_json::to_string(next)?)?;
     Ok(out)
 }
 

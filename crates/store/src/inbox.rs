@@ -62,6 +62,26 @@ pub fn next_pending(conn: &Connection) -> Result<Option<InboxItem>> {
         .optional()?)
 }
 
+/// Up to `limit` payloads not yet processed, oldest first.
+pub fn pending(conn: &Connection, limit: i64) -> Result<Vec<InboxItem>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, instance_id, connector_id, project_id, received_at, headers, body
+         FROM inbox WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
+    )?;
+    let rows = st.query_map([limit], |r| {
+        Ok(InboxItem {
+            id: r.get(0)?,
+            instance_id: r.get(1)?,
+            connector_id: r.get(2)?,
+            project_id: r.get(3)?,
+            received_at: r.get(4)?,
+            headers: r.get(5)?,
+            body: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Marks a payload processed with its outcome (`normalized`, `dead_letter`).
 pub fn mark_processed(conn: &Connection, id: i64, at: &str, outcome: &str) -> Result<()> {
     conn.execute(
