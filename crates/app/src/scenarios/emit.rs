@@ -44,8 +44,17 @@ pub struct Line {
 pub fn render(name: &str, world: &World, sc: &Scenario, rng: &mut Rng) -> (String, Truth) {
     let mut lines = Vec::new();
     let ns = world.namespace.as_str();
-    let am: Vec<&Alert> = sc.alerts.iter().filter(|a| a.via == Via::Alertmanager).collect();
-    let by_ns = |a: &Alert| am_labels(a, ns).get("namespace").cloned().unwrap_or_default();
+    let am: Vec<&Alert> = sc
+        .alerts
+        .iter()
+        .filter(|a| a.via == Via::Alertmanager)
+        .collect();
+    let by_ns = |a: &Alert| {
+        am_labels(a, ns)
+            .get("namespace")
+            .cloned()
+            .unwrap_or_default()
+    };
     for (at, items) in grouped(&am, by_ns) {
         lines.push(group_payload(false, world, at, &items, ns));
     }
@@ -64,7 +73,8 @@ pub fn render(name: &str, world: &World, sc: &Scenario, rng: &mut Rng) -> (Strin
         for k in 0..e.repeats {
             let at = e.at + 60 * i64::from(k);
             let uid = short_hex(&[&e.name, &e.reason, &e.at.to_string()]);
-            let mut involved = json!({"kind": e.kind, "name": e.name, "uid": short_hex(&[&e.name])});
+            let mut involved =
+                json!({"kind": e.kind, "name": e.name, "uid": short_hex(&[&e.name])});
             if let Some(n) = &e.namespace {
                 involved["namespace"] = json!(n);
                 involved["apiVersion"] = json!(if e.kind == "Pod" { "v1" } else { "apps/v1" });
@@ -75,7 +85,13 @@ pub fn render(name: &str, world: &World, sc: &Scenario, rng: &mut Rng) -> (Strin
                 "source": {"component": if e.kind == "Node" { "node-controller" } else if e.kind == "Deployment" { "deployment-controller" } else { "kubelet" }},
                 "firstTimestamp": time(e.at), "lastTimestamp": time(at), "count": k + 1,
                 "type": if e.warning { "Warning" } else { "Normal" }});
-            lines.push(Line { at, source: "kubernetes-events", headers: None, body, clusters: vec![e.cluster.clone()] });
+            lines.push(Line {
+                at,
+                source: "kubernetes-events",
+                headers: None,
+                body,
+                clusters: vec![e.cluster.clone()],
+            });
         }
     }
     for d in &sc.deploys {
@@ -87,7 +103,13 @@ pub fn render(name: &str, world: &World, sc: &Scenario, rng: &mut Rng) -> (Strin
             "deployment": {"id": id, "sha": sha, "ref": "main", "task": "deploy", "environment": "production", "created_at": time(d.at - 240)},
             "repository": {"name": d.service, "full_name": format!("acme/{}", d.service), "html_url": format!("https://github.com/acme/{}", d.service)},
             "sender": {"login": "release-bot"}});
-        lines.push(Line { at: d.at, source: "github", headers: Some(json!({"X-GitHub-Event": "deployment_status"})), body, clusters: vec![d.cluster.clone()] });
+        lines.push(Line {
+            at: d.at,
+            source: "github",
+            headers: Some(json!({"X-GitHub-Event": "deployment_status"})),
+            body,
+            clusters: vec![d.cluster.clone()],
+        });
     }
     // Stable: ties keep generation order.
     lines.sort_by_key(|l| l.at);
@@ -128,7 +150,12 @@ fn grouped<'a>(
     let mut out = Vec::new();
     for members in groups.into_values() {
         let mut prev = i64::MIN;
-        let Some(mut t) = members.iter().map(|a| a.starts).min().map(|s| s + GROUP_WAIT) else {
+        let Some(mut t) = members
+            .iter()
+            .map(|a| a.starts)
+            .min()
+            .map(|s| s + GROUP_WAIT)
+        else {
             continue;
         };
         loop {
@@ -187,7 +214,13 @@ fn am_labels(a: &Alert, ns: &str) -> BTreeMap<String, String> {
     l
 }
 
-fn group_payload(grafana: bool, world: &World, at: i64, items: &[(&Alert, bool)], ns: &str) -> Line {
+fn group_payload(
+    grafana: bool,
+    world: &World,
+    at: i64,
+    items: &[(&Alert, bool)],
+    ns: &str,
+) -> Line {
     let mut alerts = Vec::new();
     let mut clusters = Vec::new();
     let mut common: Option<BTreeMap<String, String>> = None;
@@ -201,9 +234,16 @@ fn group_payload(grafana: bool, world: &World, at: i64, items: &[(&Alert, bool)]
         let fingerprint = short_hex(&parts);
         common = Some(match common {
             None => labels.clone(),
-            Some(c) => c.into_iter().filter(|(k, v)| labels.get(k) == Some(v)).collect(),
+            Some(c) => c
+                .into_iter()
+                .filter(|(k, v)| labels.get(k) == Some(v))
+                .collect(),
         });
-        let ends = if *resolved { time(a.ends) } else { "0001-01-01T00:00:00Z".into() };
+        let ends = if *resolved {
+            time(a.ends)
+        } else {
+            "0001-01-01T00:00:00Z".into()
+        };
         let mut alert = json!({"status": if *resolved { "resolved" } else { "firing" },
             "labels": labels, "annotations": {"summary": a.summary, "runbook_url": format!("https://runbooks.prometheus-operator.dev/runbooks/{}", a.name.to_lowercase())},
             "startsAt": time(a.starts), "endsAt": ends,
@@ -212,7 +252,10 @@ fn group_payload(grafana: bool, world: &World, at: i64, items: &[(&Alert, bool)]
             alert["silenceURL"] = json!(format!("https://grafana.example.com/alerting/silence/new?alertmanager=grafana&matcher=alertname%3D{}", a.name));
             alert["dashboardURL"] = json!("");
             alert["panelURL"] = json!("");
-            alert["generatorURL"] = json!(format!("https://grafana.example.com/alerting/grafana/{}/view", &fingerprint[..9]));
+            alert["generatorURL"] = json!(format!(
+                "https://grafana.example.com/alerting/grafana/{}/view",
+                &fingerprint[..9]
+            ));
         }
         alerts.push(alert);
         clusters.push(a.cluster.clone());
@@ -225,7 +268,10 @@ fn group_payload(grafana: bool, world: &World, at: i64, items: &[(&Alert, bool)]
         (json!({"alertname": name, "grafana_folder": world.name}), format!("{{}}/{{__grafana_autogenerated__=\"true\"}}/{{__grafana_receiver__=\"causeway\"}}:{{alertname=\"{name}\", grafana_folder=\"{}\"}}", world.name))
     } else {
         let n = common.get("namespace").cloned().unwrap_or_default();
-        (json!({"namespace": n}), format!("{{}}:{{namespace=\"{n}\"}}"))
+        (
+            json!({"namespace": n}),
+            format!("{{}}:{{namespace=\"{n}\"}}"),
+        )
     };
     let mut body = json!({"receiver": "causeway", "status": status, "alerts": alerts, "groupLabels": group_labels,
         "commonLabels": common, "commonAnnotations": {}, "externalURL": if grafana { "https://grafana.example.com/" } else { "http://alertmanager.monitoring:9093" },
@@ -233,10 +279,20 @@ fn group_payload(grafana: bool, world: &World, at: i64, items: &[(&Alert, bool)]
     if grafana {
         body["orgId"] = json!(1);
         body["state"] = json!(if firing { "alerting" } else { "ok" });
-        body["title"] = json!(format!("[{}] {}", status.to_uppercase(), group_labels["alertname"].as_str().unwrap_or_default()));
+        body["title"] = json!(format!(
+            "[{}] {}",
+            status.to_uppercase(),
+            group_labels["alertname"].as_str().unwrap_or_default()
+        ));
         body["message"] = json!("");
     }
-    Line { at, source: if grafana { "grafana" } else { "alertmanager" }, headers: None, body, clusters }
+    Line {
+        at,
+        source: if grafana { "grafana" } else { "alertmanager" },
+        headers: None,
+        body,
+        clusters,
+    }
 }
 
 fn datadog(a: &Alert, ns: &str, rng: &mut Rng) -> Vec<Line> {
@@ -257,17 +313,29 @@ fn datadog(a: &Alert, ns: &str, rng: &mut Rng) -> Vec<Line> {
         "warning" => "P3",
         _ => "P5",
     };
-    let kind = if a.severity == "critical" { "error" } else { "warning" };
+    let kind = if a.severity == "critical" {
+        "error"
+    } else {
+        "warning"
+    };
     let mut out = Vec::new();
     for (at, transition) in [(a.starts, "Triggered"), (a.ends, "Recovered")] {
-        let ms = (epoch() + Duration::seconds(at)).timestamp_millis().to_string();
+        let ms = (epoch() + Duration::seconds(at))
+            .timestamp_millis()
+            .to_string();
         let body = json!({"body": format!("%%%\n{}\n%%%", a.summary), "last_updated": ms, "event_type": "query_alert_monitor",
             "title": format!("[{priority}] [{transition} on {{{scopes}}}] {}", a.name), "severity": priority,
             "alert_type": if transition == "Recovered" { "success" } else { kind },
             "alert_transition": transition, "date": ms, "scopes": scopes, "org": {"id": "123456", "name": "Acme"},
             "url": format!("https://app.datadoghq.com/monitors/{monitor}"), "tags": format!("{tags},monitor"),
             "id": (rng.next_u64() % 9_000_000_000_000_000_000).to_string(), "monitor_id": monitor.to_string()});
-        out.push(Line { at, source: "datadog", headers: None, body, clusters: vec![a.cluster.clone()] });
+        out.push(Line {
+            at,
+            source: "datadog",
+            headers: None,
+            body,
+            clusters: vec![a.cluster.clone()],
+        });
     }
     out
 }
@@ -275,8 +343,16 @@ fn datadog(a: &Alert, ns: &str, rng: &mut Rng) -> Vec<Line> {
 fn pagerduty(a: &Alert, ns: &str) -> Vec<Line> {
     let (source, component, details) = match &a.on {
         On::Pod(w, p) => (p.clone(), w.clone(), json!({"namespace": ns, "pod": p})),
-        On::Workload(w) => (w.clone(), w.clone(), json!({"namespace": ns, "deployment": w})),
-        On::Service(s) => (s.clone(), s.clone(), json!({"namespace": ns, "kube_service": s})),
+        On::Workload(w) => (
+            w.clone(),
+            w.clone(),
+            json!({"namespace": ns, "deployment": w}),
+        ),
+        On::Service(s) => (
+            s.clone(),
+            s.clone(),
+            json!({"namespace": ns, "kube_service": s}),
+        ),
         On::Node(n) => (n.clone(), n.clone(), json!({"node": n})),
         On::Nothing => ("monitor".into(), "monitor".into(), json!({})),
     };
@@ -294,6 +370,12 @@ fn pagerduty(a: &Alert, ns: &str) -> Vec<Line> {
     let resolve = json!({"routing_key": routing, "event_action": "resolve", "dedup_key": dedup});
     [(a.starts, trigger), (a.ends, resolve)]
         .into_iter()
-        .map(|(at, body)| Line { at, source: "pagerduty", headers: None, body, clusters: vec![a.cluster.clone()] })
+        .map(|(at, body)| Line {
+            at,
+            source: "pagerduty",
+            headers: None,
+            body,
+            clusters: vec![a.cluster.clone()],
+        })
         .collect()
 }

@@ -6,7 +6,8 @@
 //!
 //! - [`world`]: a real manifest set plus a generated cluster state (Nodes,
 //!   ReplicaSets, Pods placed on Nodes) and the topology built from both;
-//! - [`faults`]: the fault families and noise, as source-agnostic items;
+//! - [`faults`] and [`plan`]: the fault families, when and where they
+//!   strike, and the noise, as source-agnostic [`items`];
 //! - [`emit`]: the items as the payloads real tools send (Alertmanager with
 //!   real grouping, Grafana, Datadog, PagerDuty, Kubernetes Events, GitHub),
 //!   as replay NDJSON lines plus the truth of every ref;
@@ -15,6 +16,8 @@
 
 pub mod emit;
 pub mod faults;
+pub mod items;
+pub mod plan;
 pub mod score;
 pub mod world;
 
@@ -115,7 +118,7 @@ pub fn suites(seed: u64, worlds: &[world::World]) -> Vec<Suite> {
         {
             let mut rng = Rng::new(seed.wrapping_mul(1000).wrapping_add((w * 100 + f) as u64));
             let name = format!("{family}-{}", world.name);
-            let scenario = faults::scenario(world, family, &mut rng);
+            let scenario = plan::scenario(world, family, &mut rng);
             let (events, truth) = emit::render(&name, world, &scenario, &mut rng);
             out.push(Suite {
                 name,

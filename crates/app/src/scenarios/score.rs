@@ -24,7 +24,10 @@ pub fn observe(events: &str) -> Vec<Obs> {
     for (n, line) in events.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         if let Ok((signals, _)) = signals_of(n, line) {
             for (i, signal) in signals.into_iter().enumerate() {
-                out.push(Obs { r: format!("{n}:{i}"), signal });
+                out.push(Obs {
+                    r: format!("{n}:{i}"),
+                    signal,
+                });
             }
         }
     }
@@ -243,7 +246,11 @@ pub fn baseline(name: &str, obs: &[Obs]) -> Vec<Group> {
             }
             let at = s.received_at.timestamp();
             let key = match name {
-                "alertname" => s.tags.get("alertname").cloned().unwrap_or_else(|| s.title.clone()),
+                "alertname" => s
+                    .tags
+                    .get("alertname")
+                    .cloned()
+                    .unwrap_or_else(|| s.title.clone()),
                 "window-5m" => String::new(),
                 _ => s
                     .service

@@ -18,31 +18,66 @@ fn am_line(at: &str, alerts: &[(&str, &str, &str)]) -> String {
 
 fn truth(refs: &[(&str, &str)], clusters: &[(&str, &str)]) -> Truth {
     Truth {
-        refs: refs.iter().map(|(r, c)| (r.to_string(), c.to_string())).collect(),
+        refs: refs
+            .iter()
+            .map(|(r, c)| (r.to_string(), c.to_string()))
+            .collect(),
         clusters: clusters
             .iter()
-            .map(|(c, root)| (c.to_string(), Cluster { family: "t".into(), root: root.to_string() }))
+            .map(|(c, root)| {
+                (
+                    c.to_string(),
+                    Cluster {
+                        family: "t".into(),
+                        root: root.to_string(),
+                    },
+                )
+            })
             .collect(),
         ..Truth::default()
     }
 }
 
 fn group(refs: &[&str], root: &str) -> Group {
-    Group { refs: refs.iter().map(|r| r.to_string()).collect(), root: Some(root.into()) }
+    Group {
+        refs: refs.iter().map(|r| r.to_string()).collect(),
+        root: Some(root.into()),
+    }
 }
 
 /// Two clusters of two alerts each; alert A is re-sent on line 2.
 fn tiny() -> (Vec<Obs>, Truth) {
     let t = "2026-03-02T09:00:00Z";
     let events = [
-        am_line(t, &[("A", "cartservice-7d9f8b6c5-x2b4k", t), ("B", "cartservice-7d9f8b6c5-x2b4k", t)]),
-        am_line(t, &[("C", "adservice-6f4d8c7b9-qwz4p", t), ("D", "adservice-6f4d8c7b9-qwz4p", t)]),
+        am_line(
+            t,
+            &[
+                ("A", "cartservice-7d9f8b6c5-x2b4k", t),
+                ("B", "cartservice-7d9f8b6c5-x2b4k", t),
+            ],
+        ),
+        am_line(
+            t,
+            &[
+                ("C", "adservice-6f4d8c7b9-qwz4p", t),
+                ("D", "adservice-6f4d8c7b9-qwz4p", t),
+            ],
+        ),
         am_line(t, &[("A", "cartservice-7d9f8b6c5-x2b4k", t)]),
     ]
     .join("\n");
     let truth = truth(
-        &[("0:0", "c1"), ("0:1", "c1"), ("1:0", "c2"), ("1:1", "c2"), ("2:0", "c1")],
-        &[("c1", "deployment/default/cartservice"), ("c2", "deployment/default/adservice")],
+        &[
+            ("0:0", "c1"),
+            ("0:1", "c1"),
+            ("1:0", "c2"),
+            ("1:1", "c2"),
+            ("2:0", "c1"),
+        ],
+        &[
+            ("c1", "deployment/default/cartservice"),
+            ("c2", "deployment/default/adservice"),
+        ],
     );
     (observe(&events), truth)
 }
@@ -55,7 +90,10 @@ fn boutique() -> World {
 fn perfect_clustering_scores_one() {
     let (obs, truth) = tiny();
     let w = boutique();
-    let groups = [group(&["0:0", "0:1", "2:0"], "deployment/default/cartservice"), group(&["1:0", "1:1"], "deployment/default/adservice")];
+    let groups = [
+        group(&["0:0", "0:1", "2:0"], "deployment/default/cartservice"),
+        group(&["1:0", "1:1"], "deployment/default/adservice"),
+    ];
     let s = score(&obs, &truth, &groups, &w.topology);
     assert_eq!((s.f1(), s.root_cause_accuracy()), (1.0, 1.0));
     // 4 identities (A's re-send counts once), 2 incidents.
@@ -67,10 +105,16 @@ fn perfect_clustering_scores_one() {
 fn one_big_incident_loses_precision_not_recall() {
     let (obs, truth) = tiny();
     let w = boutique();
-    let groups = [group(&["0:0", "0:1", "1:0", "1:1", "2:0"], "deployment/default/cartservice")];
+    let groups = [group(
+        &["0:0", "0:1", "1:0", "1:1", "2:0"],
+        "deployment/default/cartservice",
+    )];
     let s = score(&obs, &truth, &groups, &w.topology);
     // 6 predicted pairs among 4 identities, 2 true.
-    assert_eq!((s.predicted_pairs, s.true_pairs, s.true_positive_pairs), (6, 2, 2));
+    assert_eq!(
+        (s.predicted_pairs, s.true_pairs, s.true_positive_pairs),
+        (6, 2, 2)
+    );
     assert!((s.precision() - 1.0 / 3.0).abs() < 1e-9);
     assert_eq!(s.recall(), 1.0);
     assert_eq!(s.roots_right, 1);
@@ -81,7 +125,10 @@ fn a_resent_alert_counts_once_where_it_first_went() {
     let (obs, truth) = tiny();
     let w = boutique();
     // The re-send landed elsewhere: still scored where its first ref went.
-    let groups = [group(&["0:0", "0:1"], "deployment/default/cartservice"), group(&["1:0", "1:1", "2:0"], "deployment/default/adservice")];
+    let groups = [
+        group(&["0:0", "0:1"], "deployment/default/cartservice"),
+        group(&["1:0", "1:1", "2:0"], "deployment/default/adservice"),
+    ];
     let s = score(&obs, &truth, &groups, &w.topology);
     assert_eq!(s.f1(), 1.0);
 }
@@ -91,11 +138,23 @@ fn a_pod_or_service_of_the_root_workload_counts_as_the_root() {
     let w = boutique();
     let m = RootMatcher::new(&w.topology);
     let pod = &w.workloads["cartservice"].pods[0].name;
-    assert!(m.same(&format!("pod/default/{pod}"), "deployment/default/cartservice"));
-    assert!(m.same("pod/default/cartservice-7d9f8b6c5-x2b4k", "deployment/default/cartservice"));
-    assert!(m.same("service/default/cartservice", "deployment/default/cartservice"));
+    assert!(m.same(
+        &format!("pod/default/{pod}"),
+        "deployment/default/cartservice"
+    ));
+    assert!(m.same(
+        "pod/default/cartservice-7d9f8b6c5-x2b4k",
+        "deployment/default/cartservice"
+    ));
+    assert!(m.same(
+        "service/default/cartservice",
+        "deployment/default/cartservice"
+    ));
     assert!(!m.same("service/default/frontend", "deployment/default/cartservice"));
-    assert!(!m.same("node/online-boutique-node-1", "deployment/default/cartservice"));
+    assert!(!m.same(
+        "node/online-boutique-node-1",
+        "deployment/default/cartservice"
+    ));
 }
 
 #[test]
@@ -113,7 +172,10 @@ fn baselines_on_a_hand_made_case() {
     // By service: exactly the truth.
     let by_svc = baseline("service-10m", &obs);
     assert_eq!(by_svc.len(), 2);
-    assert_eq!(by_svc[0].root.as_deref(), Some("pod/default/cartservice-7d9f8b6c5-x2b4k"));
+    assert_eq!(
+        by_svc[0].root.as_deref(),
+        Some("pod/default/cartservice-7d9f8b6c5-x2b4k")
+    );
     let s = score(&obs, &truth, &by_svc, &w.topology);
     assert_eq!((s.f1(), s.root_cause_accuracy()), (1.0, 1.0));
 }
@@ -135,9 +197,23 @@ fn the_generator_is_deterministic() {
 fn truth_covers_every_ref_the_replay_reports() {
     let worlds = World::all(1);
     for s in suites(1, &worlds) {
-        let report = replay(&s.events, CorrelationConfig::default(), Some(&worlds[s.world].topology));
-        assert!(report.rejected.is_empty(), "{}: {:?}", s.name, report.rejected.first());
-        let mut reported: Vec<&String> = report.incidents.iter().flat_map(|i| &i.signals).chain(&report.unassigned).collect();
+        let report = replay(
+            &s.events,
+            CorrelationConfig::default(),
+            Some(&worlds[s.world].topology),
+        );
+        assert!(
+            report.rejected.is_empty(),
+            "{}: {:?}",
+            s.name,
+            report.rejected.first()
+        );
+        let mut reported: Vec<&String> = report
+            .incidents
+            .iter()
+            .flat_map(|i| &i.signals)
+            .chain(&report.unassigned)
+            .collect();
         reported.sort();
         let truth: Vec<&String> = s.truth.refs.keys().collect();
         assert_eq!(reported, truth, "{}", s.name);
@@ -145,7 +221,11 @@ fn truth_covers_every_ref_the_replay_reports() {
         for (id, c) in &s.truth.clusters {
             assert!(s.truth.refs.values().any(|v| v == id), "{}: {id}", s.name);
             let root = causeway_core::Entity::parse(&c.root).unwrap();
-            assert!(worlds[s.world].topology.resolve(&root).is_some(), "{}", c.root);
+            assert!(
+                worlds[s.world].topology.resolve(&root).is_some(),
+                "{}",
+                c.root
+            );
         }
     }
 }

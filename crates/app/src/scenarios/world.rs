@@ -6,7 +6,7 @@
 use super::Rng;
 use crate::topology::{documents, load};
 use causeway_core::{Entity, Relation, Topology};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 const BOUTIQUE: &str =
@@ -90,7 +90,10 @@ impl World {
         let mut all_workloads = BTreeMap::new();
         let mut namespace = "default".to_string();
         for d in &specs {
-            let wname = d["metadata"]["name"].as_str().unwrap_or_default().to_string();
+            let wname = d["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let ns = d["metadata"]["namespace"].as_str().unwrap_or("default");
             namespace = ns.to_string();
             let labels = d["spec"]["template"]["metadata"]["labels"].clone();
@@ -105,7 +108,11 @@ impl World {
             let mut pods = Vec::new();
             for i in 0..replicas {
                 let (pod, owner_kind, owner) = if kind == "Deployment" {
-                    (format!("{rs}-{}", rng.k8s_suffix(5)), "ReplicaSet", rs.clone())
+                    (
+                        format!("{rs}-{}", rng.k8s_suffix(5)),
+                        "ReplicaSet",
+                        rs.clone(),
+                    )
                 } else {
                     (format!("{wname}-{i}"), "StatefulSet", wname.clone())
                 };
@@ -141,9 +148,17 @@ impl World {
                         workloads.insert(e.to.name.clone(), w.clone());
                     }
                 }
-                Relation::Calls if same_ns && e.from.kind == "service" && e.to.kind == "service" => {
-                    calls.entry(e.from.name.clone()).or_default().push(e.to.name.clone());
-                    callers.entry(e.to.name.clone()).or_default().push(e.from.name.clone());
+                Relation::Calls
+                    if same_ns && e.from.kind == "service" && e.to.kind == "service" =>
+                {
+                    calls
+                        .entry(e.from.name.clone())
+                        .or_default()
+                        .push(e.to.name.clone());
+                    callers
+                        .entry(e.to.name.clone())
+                        .or_default()
+                        .push(e.from.name.clone());
                 }
                 _ => {}
             }
@@ -170,7 +185,10 @@ impl World {
 
     /// The workload entity behind service `svc` (`deployment/ns/name`).
     pub fn workload_entity(&self, svc: &str) -> Entity {
-        let kind = self.workloads.get(svc).map_or("deployment", |w| w.kind.as_str());
+        let kind = self
+            .workloads
+            .get(svc)
+            .map_or("deployment", |w| w.kind.as_str());
         Entity::namespaced(kind, &self.namespace, svc)
     }
 
@@ -228,14 +246,4 @@ impl World {
         v.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         v
     }
-}
-
-/// A Kubernetes object's JSON, for tests and tools.
-pub fn object_names(v: &Value) -> Vec<String> {
-    v["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
-        .collect()
 }
