@@ -16,6 +16,7 @@ mod pipeline;
 mod process;
 mod queries;
 pub mod replay;
+pub mod scenarios;
 pub mod topology;
 mod topology_live;
 pub mod views;

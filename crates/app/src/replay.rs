@@ -134,7 +134,7 @@ pub fn replay(events: &str, config: CorrelationConfig, topology: Option<&Topolog
 
 /// The signals one line yields (and whether they declare incidents), or why
 /// it yields none.
-fn signals_of(n: usize, line: &str) -> Result<(Vec<Signal>, bool), String> {
+pub fn signals_of(n: usize, line: &str) -> Result<(Vec<Signal>, bool), String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("line is not JSON: {e}"))?;
     let at = v
         .get("at")

@@ -1,0 +1,198 @@
+//! A suite's plan: which faults, where and when (overlapping ones in
+//! different parts of the graph, a recurrence hours later), and the noise.
+
+use super::faults::{inject, Alert, Fault, On, Scenario, Via, HORIZON};
+use super::world::World;
+use super::{Rng, NOISE};
+
+/// Candidate targets of a family, free for `[from, to)`.
+fn targets(world: &World, family: &str, sc: &Scenario, from: i64, to: i64) -> Vec<String> {
+    let all: Vec<String> = match family {
+        "db_oom" => world.databases(),
+        "node_failure" => world.nodes.clone(),
+        "dependency_outage" => {
+            let dbs = world.databases();
+            let apis: Vec<String> = world
+                .leaves()
+                .into_iter()
+                .filter(|l| !dbs.contains(l))
+                .collect();
+            if apis.is_empty() {
+                world.leaves()
+            } else {
+                apis
+            }
+        }
+        _ => world
+            .workloads
+            .keys()
+            .filter(|s| world.callers.contains_key(*s) || world.calls.contains_key(*s))
+            .cloned()
+            .collect(),
+    };
+    all.into_iter()
+        .filter(|t| {
+            if family == "node_failure" {
+                sc.free(&format!("node:{t}"), from, to, "")
+                    && world
+                        .pods_on(t)
+                        .iter()
+                        .all(|(w, _)| sc.free(&format!("svc:{w}"), from, to, ""))
+            } else {
+                let mut involved = vec![t.clone()];
+                involved.extend(world.upstream(t, 2).into_iter().map(|(s, _)| s));
+                involved
+                    .iter()
+                    .all(|s| sc.free(&format!("svc:{s}"), from, to, ""))
+            }
+        })
+        .collect()
+}
+
+/// Noise: the Watchdog, unrelated mild alerts and routine Kubernetes events.
+fn noise(world: &World, sc: &mut Scenario, rng: &mut Rng) {
+    let watchdog = Alert {
+        via: Via::Alertmanager,
+        name: "Watchdog".into(),
+        severity: "none",
+        on: On::Nothing,
+        summary: "An alert that should always be firing to certify that Alertmanager is working properly.".into(),
+        starts: 0,
+        ends: HORIZON + 3600,
+        cluster: NOISE.into(),
+    };
+    sc.alerts.push(watchdog);
+    let services: Vec<String> = world.workloads.keys().cloned().collect();
+    for i in 0..14 {
+        let at = rng.range(0, HORIZON - 1800);
+        let svc = rng.pick(&services).clone();
+        let node = rng.pick(&world.nodes).clone();
+        let pod = rng.pick(&world.workloads[&svc].pods).name.clone();
+        let (key, on) = match i % 7 {
+            0 | 5 => (format!("node:{node}"), On::Node(node.clone())),
+            1 | 4 => (format!("svc:{svc}"), On::Workload(svc.clone())),
+            _ => (format!("svc:{svc}"), On::Pod(svc.clone(), pod.clone())),
+        };
+        if !sc.free(&key, at - 600, at + 2400, NOISE) {
+            continue;
+        }
+        let f = Fault {
+            world,
+            cluster: NOISE.into(),
+            t0: at,
+            end: at + rng.range(5, 25) * 60,
+        };
+        match i % 7 {
+            0 => f.alert(
+                sc,
+                rng,
+                None,
+                "NodeClockSkewDetected",
+                "warning",
+                on,
+                format!("Clock on {node} is out of sync"),
+                at,
+            ),
+            1 => f.alert(
+                sc,
+                rng,
+                None,
+                "KubeHpaMaxedOut",
+                "warning",
+                on,
+                format!("HPA {svc} has been at max replicas"),
+                at,
+            ),
+            2 => f.alert(
+                sc,
+                rng,
+                None,
+                "KubeContainerWaiting",
+                "info",
+                on,
+                format!("{pod} container waiting longer than 1 hour"),
+                at,
+            ),
+            3 => f.event(
+                sc,
+                &on,
+                "Pulled",
+                "Container image already present on machine".into(),
+                at,
+            ),
+            4 => f.alert(
+                sc,
+                rng,
+                Some(Via::Grafana),
+                "DashboardQueryErrors",
+                "info",
+                on,
+                format!("{svc} dashboard query errors"),
+                at,
+            ),
+            5 => f.alert(
+                sc,
+                rng,
+                Some(Via::Datadog),
+                "Disk usage above 80%",
+                "warning",
+                on,
+                format!("{node} disk usage above 80%"),
+                at,
+            ),
+            _ => f.event(
+                sc,
+                &on,
+                "Scheduled",
+                format!("Successfully assigned {}/{pod} to {node}", world.namespace),
+                at,
+            ),
+        }
+    }
+}
+
+/// One suite's scenario: two overlapping faults in different parts of the
+/// graph, the first recurring hours later, noise throughout. `mixed` runs
+/// every family, two of them overlapping, and a recurrence.
+pub fn scenario(world: &World, family: &str, rng: &mut Rng) -> Scenario {
+    let mut sc = Scenario::default();
+    let plan: Vec<(&str, i64, Option<usize>)> = if family == "mixed" {
+        vec![
+            ("db_oom", 600, None),
+            ("node_failure", 1800, None),
+            ("bad_deploy", 1800 + rng.range(60, 240), None),
+            ("cpu_saturation", 4200, None),
+            ("dependency_outage", 6000, None),
+            ("db_oom", 600 + 3 * 3600 + rng.range(0, 600), Some(0)),
+        ]
+    } else {
+        vec![
+            (family, 600, None),
+            (family, 600 + rng.range(60, 240), None),
+            (family, 600 + 3 * 3600 + rng.range(0, 600), Some(0)),
+        ]
+    };
+    let mut chosen: Vec<String> = Vec::new();
+    for (fam, t0, again) in plan {
+        let target = match again {
+            Some(i) => chosen[i].clone(),
+            None => {
+                let free = targets(world, fam, &sc, t0 - 600, t0 + 3600);
+                let fresh: Vec<String> = free
+                    .iter()
+                    .filter(|t| !chosen.contains(t))
+                    .cloned()
+                    .collect();
+                match (fresh.is_empty(), free.is_empty()) {
+                    (false, _) => rng.pick(&fresh).clone(),
+                    (true, false) => rng.pick(&free).clone(),
+                    _ => continue,
+                }
+            }
+        };
+        chosen.push(target.clone());
+        inject(world, fam, &target, t0, &mut sc, rng);
+    }
+    noise(world, &mut sc, rng);
+    sc
+}
