@@ -1,5 +1,7 @@
 //! `causeway`: the headless app and its tools.
 
+mod bench;
+
 use causeway_app::App;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -49,6 +51,11 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Benchmarks against peers, on this machine (loopback only).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCmd,
+    },
     /// API tokens for the ingest API and scripts.
     Token {
         #[command(subcommand)]
@@ -70,14 +77,20 @@ enum TokenCmd {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A benchmark prints its own progress; the store's notes would be noise.
+    let level = match cli.command {
+        Cmd::Bench { .. } => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CAUSEWAY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
         )
         .with_writer(std::io::stderr)
         .init();
-    let result = match Cli::parse().command {
+    let result = match cli.command {
         Cmd::Serve {
             data_dir,
             listen,
@@ -90,6 +103,7 @@ fn main() -> ExitCode {
             rules,
             out,
         } => replay(events, topology, rules, out),
+        Cmd::Bench { command } => bench::run(command),
         Cmd::Token {
             command: TokenCmd::Issue { scope, data_dir },
         } => token_issue(&scope, data_dir),
