@@ -92,6 +92,8 @@ struct Row {
     /// At the end of the run (for Causeway, after its inbox was processed).
     peak_rss_kib: u64,
     server_cpu_secs_during_load: f64,
+    /// This process: the load generator's own share of the 2 cores.
+    client_cpu_secs_during_load: f64,
     loadavg_before: f64,
     normalization: Option<Normalization>,
 }
@@ -218,10 +220,14 @@ async fn measure(
         server.pid
     );
     let loadavg_before = peers::loadavg();
-    let cpu0 = peers::cpu_secs(server.pid);
+    let (cpu0, client0) = (
+        peers::cpu_secs(server.pid),
+        peers::cpu_secs(std::process::id()),
+    );
     let first_request = Utc::now();
     let out = load::run(server.addr, requests, args.connections).await?;
     let cpu = peers::cpu_secs(server.pid) - cpu0;
+    let client_cpu = peers::cpu_secs(std::process::id()) - client0;
     let memory_after_load = peers::memory(server.pid);
     let normalization = match peer {
         Peer::Causeway => Some(normalized(&server, first_request, args.drain_timeout).await?),
@@ -250,6 +256,7 @@ async fn measure(
         memory_after_load,
         peak_rss_kib,
         server_cpu_secs_during_load: cpu,
+        client_cpu_secs_during_load: client_cpu,
         loadavg_before,
         normalization,
     })
@@ -307,12 +314,12 @@ fn find<'a>(rows: &'a [Row], peer: &str, shape: usize) -> Option<&'a Row> {
 /// The Markdown report: the table, Causeway's normalization, the ratios.
 fn render(rows: &[Row]) -> String {
     let mut s = String::from(
-        "| peer | alerts/request | requests | accepted alerts/s | p50 ms | p99 ms | errors | RSS after load MiB | peak RSS MiB | server CPU s | load avg before |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| peer | alerts/request | requests | accepted alerts/s | p50 ms | p99 ms | errors | RSS after load MiB | peak RSS MiB | server CPU s | client CPU s | load avg before |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         s += &format!(
-            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.1} | {:.1} | {:.1} | {:.2} |\n",
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} |\n",
             r.peer,
             r.alerts_per_request,
             r.requests,
@@ -323,6 +330,7 @@ fn render(rows: &[Row]) -> String {
             mib(r.memory_after_load.rss_kib),
             mib(r.peak_rss_kib),
             r.server_cpu_secs_during_load,
+            r.client_cpu_secs_during_load,
             r.loadavg_before
         );
     }
