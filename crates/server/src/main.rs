@@ -1,5 +1,6 @@
 //! `causeway`: the headless app and its tools.
 
+mod bench;
 mod bench_correlation;
 
 use causeway_app::App;
@@ -55,7 +56,7 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Benchmarks: labelled scenarios scored against baselines.
+    /// Benchmarks: ingest against Alertmanager, correlation against baselines.
     Bench {
         #[command(subcommand)]
         command: BenchCmd,
@@ -74,6 +75,9 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum BenchCmd {
+    /// Alerts/s, latency and memory of Causeway's webhook intake against
+    /// Alertmanager's (`apt-get install prometheus-alertmanager`).
+    Ingest(bench::IngestArgs),
     /// Generate labelled fault scenarios over online-boutique and sock-shop,
     /// replay them, and print Causeway's F1 / root-cause accuracy / noise
     /// reduction beside the baselines', plus throughput and latency.
@@ -121,14 +125,20 @@ enum TokenCmd {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A benchmark prints its own progress; the store's notes would be noise.
+    let level = match cli.command {
+        Cmd::Bench { .. } => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CAUSEWAY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
         )
         .with_writer(std::io::stderr)
         .init();
-    let result = match Cli::parse().command {
+    let result = match cli.command {
         Cmd::Serve {
             data_dir,
             listen,
@@ -142,6 +152,9 @@ fn main() -> ExitCode {
             rules,
             out,
         } => replay(events, topology, rules, out),
+        Cmd::Bench {
+            command: BenchCmd::Ingest(args),
+        } => bench::run(args),
         Cmd::Token {
             command: TokenCmd::Issue { scope, data_dir },
         } => token_issue(&scope, data_dir),
