@@ -1,92 +1,11 @@
 // End to end: the real `causeway serve --demo`, the built web UI, Debian's
 // Chromium. Run with CAUSEWAY_BIN=<path to the causeway binary>.
 import { expect, request as playwrightRequest, test } from "@playwright/test";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "../..");
-const uiDist = path.join(repo, "ui", "dist");
-const artifacts = path.join(repo, "tests", "artifacts", "playwright");
-const LOGIN_LINE = /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/;
-const START_TIMEOUT_MS = 30_000;
-
-type Server = { child: ChildProcess; loginUrl: string; base: string; dataDir: string; stderr: () => string };
+import { artifacts, startServer, stopServer, type Server } from "./server";
 
 let server: Server | undefined;
-
-/** Starts `CAUSEWAY_BIN serve --demo` and waits for the login URL on stdout. */
-async function startServer(): Promise<Server> {
-  const bin = process.env.CAUSEWAY_BIN;
-  if (!bin) {
-    throw new Error(
-      "CAUSEWAY_BIN is not set: point it at the built binary, e.g.\n" +
-        "  CAUSEWAY_BIN=$CARGO_TARGET_DIR/debug/causeway npx playwright test",
-    );
-  }
-  if (!existsSync(bin)) throw new Error(`CAUSEWAY_BIN=${bin} does not exist: build it with cargo first`);
-  if (!existsSync(path.join(uiDist, "index.html"))) {
-    throw new Error(`${uiDist}/index.html is missing: run \`npm ci && npm run build\` in ui/ first`);
-  }
-  const dataDir = mkdtempSync(path.join(tmpdir(), "causeway-e2e-"));
-  const child = spawn(bin, ["serve", "--demo", "--data-dir", dataDir, "--listen", "127.0.0.1:0"], {
-    env: { ...process.env, CAUSEWAY_UI_DIR: uiDist },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  let stdout = "";
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (chunk: string) => {
-    stderr = (stderr + chunk).slice(-20_000);
-  });
-  const loginUrl = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      lines.close();
-      reject(
-        new Error(
-          `${why}\n--- command ---\n${bin} serve --demo --data-dir ${dataDir} --listen 127.0.0.1:0` +
-            `\n--- stdout ---\n${stdout || "(nothing)"}\n--- stderr ---\n${stderr || "(nothing)"}`,
-        ),
-      );
-    };
-    const timer = setTimeout(
-      () => fail(`causeway serve printed no login URL within ${START_TIMEOUT_MS / 1000} s`),
-      START_TIMEOUT_MS,
-    );
-    lines.on("line", (line) => {
-      stdout += `${line}\n`;
-      if (LOGIN_LINE.test(line.trim())) {
-        clearTimeout(timer);
-        resolve(line.trim());
-      }
-    });
-    child.on("error", (e) => fail(`could not start ${bin}: ${e.message}`));
-    child.on("exit", (code, signal) => fail(`causeway serve exited early (code ${code}, signal ${signal})`));
-  });
-  // Keep draining stdout so the server never blocks on a full pipe.
-  child.stdout!.resume();
-  return { child, loginUrl, base: new URL(loginUrl).origin, dataDir, stderr: () => stderr };
-}
-
-async function stopServer(s: Server) {
-  const { child } = s;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    child.kill("SIGTERM");
-    const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 5_000));
-    if ((await Promise.race([exited, timeout])) === "timeout") {
-      child.kill("SIGKILL");
-      await exited;
-    }
-  }
-  rmSync(s.dataDir, { recursive: true, force: true });
-}
 
 /** One firing Alertmanager alert, as Alertmanager's webhook sends it. */
 function crashLoopWebhook() {

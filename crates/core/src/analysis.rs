@@ -243,40 +243,16 @@ pub(crate) fn node(e: &Entity, signal_count: u32, firing: u32, inferred: bool) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signal::{Severity, SignalKind};
     use chrono::TimeZone;
 
     fn sig(entity: &str, min: i64, title: &str) -> Signal {
-        Signal {
-            id: format!("s-{entity}-{min}"),
-            project: "p".into(),
-            connector_instance: "i".into(),
-            source_type: "ALERTMANAGER".into(),
-            external_id: None,
-            source_ref: None,
-            kind: SignalKind::Alert,
-            status: SignalStatus::Firing,
-            severity: Severity::High,
-            title: title.into(),
-            description: None,
-            service: None,
-            environment: None,
-            region: None,
-            team: None,
-            entity: Some(Entity::parse(entity).unwrap()),
-            correlation_key: "k".into(),
-            fingerprint: format!("f-{entity}"),
-            trace_id: None,
-            span_id: None,
-            request_id: None,
-            tags: Default::default(),
-            occurred_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
-                + chrono::Duration::minutes(min),
-            received_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            ended_at: None,
-            external_url: None,
-            raw_ref: None,
-        }
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let fp = format!("f-{entity}");
+        let at = start + chrono::Duration::minutes(min);
+        let mut s =
+            crate::signal::test_alert(format!("s-{entity}-{min}"), &fp, Some(entity), title, at);
+        s.received_at = start;
+        s
     }
 
     #[test]

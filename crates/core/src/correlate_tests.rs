@@ -8,35 +8,12 @@ fn t(min: i64) -> DateTime<Utc> {
 }
 
 fn sig(fp: &str, entity: Option<&str>, sev: Severity, status: SignalStatus, min: i64) -> Signal {
-    Signal {
-        id: format!("sig-{fp}-{min}"),
-        project: "default".into(),
-        connector_instance: "alertmanager".into(),
-        source_type: "ALERTMANAGER".into(),
-        external_id: None,
-        source_ref: None,
-        kind: crate::SignalKind::Alert,
-        status,
-        severity: sev,
-        title: format!("alert {fp}"),
-        description: None,
-        service: None,
-        environment: None,
-        region: None,
-        team: None,
-        entity: entity.map(|e| Entity::parse(e).unwrap()),
-        correlation_key: fp.into(),
-        fingerprint: fp.into(),
-        trace_id: None,
-        span_id: None,
-        request_id: None,
-        tags: Default::default(),
-        occurred_at: t(min),
-        received_at: t(min),
-        ended_at: (status == SignalStatus::Resolved).then(|| t(min)),
-        external_url: None,
-        raw_ref: None,
-    }
+    let title = format!("alert {fp}");
+    let mut s = crate::signal::test_alert(format!("sig-{fp}-{min}"), fp, entity, &title, t(min));
+    s.severity = sev;
+    s.status = status;
+    s.ended_at = (status == SignalStatus::Resolved).then(|| t(min));
+    s
 }
 
 fn attach(d: Decision) -> (CorrelationLink, bool, IncidentState) {

@@ -12,35 +12,7 @@ fn t(secs: i64) -> DateTime<Utc> {
 }
 
 fn sig(fp: &str, entity: Option<&str>, title: &str, secs: i64) -> Signal {
-    Signal {
-        id: format!("sig-{fp}-{secs}"),
-        project: "default".into(),
-        connector_instance: "alertmanager".into(),
-        source_type: "ALERTMANAGER".into(),
-        external_id: None,
-        source_ref: None,
-        kind: SignalKind::Alert,
-        status: SignalStatus::Firing,
-        severity: Severity::High,
-        title: title.into(),
-        description: None,
-        service: None,
-        environment: None,
-        region: None,
-        team: None,
-        entity: entity.map(|e| Entity::parse(e).unwrap()),
-        correlation_key: fp.into(),
-        fingerprint: fp.into(),
-        trace_id: None,
-        span_id: None,
-        request_id: None,
-        tags: Default::default(),
-        occurred_at: t(secs),
-        received_at: t(secs),
-        ended_at: None,
-        external_url: None,
-        raw_ref: None,
-    }
+    crate::signal::test_alert(format!("sig-{fp}-{secs}"), fp, entity, title, t(secs))
 }
 
 fn resolved(mut s: Signal, secs: i64) -> Signal {

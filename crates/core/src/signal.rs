@@ -187,3 +187,44 @@ impl Signal {
         }
     }
 }
+
+/// A firing high-severity Alertmanager alert for the engine's tests, so each
+/// test sets only the fields its scenario is about.
+#[cfg(test)]
+pub(crate) fn test_alert(
+    id: String,
+    fingerprint: &str,
+    entity: Option<&str>,
+    title: &str,
+    at: DateTime<Utc>,
+) -> Signal {
+    Signal {
+        id,
+        project: "default".into(),
+        connector_instance: "alertmanager".into(),
+        source_type: "ALERTMANAGER".into(),
+        external_id: None,
+        source_ref: None,
+        kind: SignalKind::Alert,
+        status: SignalStatus::Firing,
+        severity: Severity::High,
+        title: title.into(),
+        description: None,
+        service: None,
+        environment: None,
+        region: None,
+        team: None,
+        entity: entity.map(|e| Entity::parse(e).expect("a test entity parses")),
+        correlation_key: fingerprint.into(),
+        fingerprint: fingerprint.into(),
+        trace_id: None,
+        span_id: None,
+        request_id: None,
+        tags: Default::default(),
+        occurred_at: at,
+        received_at: at,
+        ended_at: None,
+        external_url: None,
+        raw_ref: None,
+    }
+}
