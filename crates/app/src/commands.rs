@@ -41,6 +41,13 @@ pub enum Command {
     SetInstanceEnabled { id: String, enabled: bool },
     /// → `null`; the instance's keychain secrets are deleted with it.
     DeleteInstance { id: String },
+    /// → `KubeContexts`: the contexts of a kubeconfig (default `$KUBECONFIG`,
+    /// else `~/.kube/config`), for the Kubernetes connector's context picker.
+    #[serde(rename_all = "camelCase")]
+    ListKubeContexts {
+        #[serde(default)]
+        kubeconfig: Option<String>,
+    },
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -65,6 +72,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
             json(app.set_instance_enabled(id, enabled).await?)
         }
         Command::DeleteInstance { id } => json(app.delete_instance(id).await?),
+        Command::ListKubeContexts { kubeconfig } => json(app.kube_contexts(kubeconfig).await?),
     }
 }
 

@@ -31,6 +31,11 @@ pub struct InstanceView {
     pub config: serde_json::Value,
     /// Names of the secrets kept in the keychain for it (never their values).
     pub secret_fields: Vec<String>,
+    /// For a connector that holds a connection (Kubernetes): how that
+    /// connection is doing; absent otherwise or when it does not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stream: Option<crate::kubernetes::StreamHealth>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -141,19 +146,37 @@ impl App {
             "healthy"
         };
         let base = self.base_url.read().ok().and_then(|b| b.clone());
+        let stream = self.stream_health(&i.id);
+        // A watched cluster's health is its connection's.
+        let (health_state, last_error) = match &stream {
+            Some(s) => {
+                let state = match s.state.as_str() {
+                    "connected" => "healthy",
+                    "reconnecting" => "degraded",
+                    "error" => "error",
+                    _ => "waiting",
+                };
+                (state, s.message.clone())
+            }
+            None => (health_state, state.last_error.clone()),
+        };
+        let takes_webhooks = causeway_connectors::descriptor::takes_webhooks(&i.descriptor_id);
         InstanceView {
-            webhook_url: base.map(|b| match i.descriptor_id.as_str() {
-                // The ingest API has its own route, behind its tokens.
-                "causeway" => format!("{b}/v1/incidents/ingest"),
-                _ => format!("{b}/webhooks/{}/{}", i.descriptor_id, i.project_id),
-            }),
+            webhook_url: base
+                .filter(|_| takes_webhooks)
+                .map(|b| match i.descriptor_id.as_str() {
+                    // The ingest API has its own route, behind its tokens.
+                    "causeway" => format!("{b}/v1/incidents/ingest"),
+                    _ => format!("{b}/webhooks/{}/{}", i.descriptor_id, i.project_id),
+                }),
+            stream,
             secret_fields: secret_fields(&config),
             health: InstanceHealth {
                 state: health_state.into(),
                 items_received: state.items_received,
                 items_dead_lettered: state.items_dead_lettered,
                 last_success_at: state.last_success_at,
-                last_error: state.last_error,
+                last_error,
                 consecutive_failures: state.consecutive_failures,
             },
             config,
@@ -220,6 +243,9 @@ impl App {
             )));
         }
         config.insert("verify".into(), scheme_json);
+        if descriptor.id == causeway_connectors::kubernetes::CONNECTOR_ID {
+            crate::kubernetes::check_config(&serde_json::Value::Object(config.clone()))?;
+        }
         if let Some(field) = new.secrets.keys().find(|k| k.is_empty() || k.contains('/')) {
             return Err(ApiError::bad_request(format!(
                 "secret field '{field}' is not a plain name"
@@ -269,6 +295,7 @@ impl App {
             .write(move |c| instances::insert(c, &row, &ts(Utc::now())))
             .await?;
         tracing::info!(instance = %id, descriptor = %instance.descriptor_id, secrets = fields.len(), "connector instance created");
+        self.start_stream(instance.clone()).await;
         Ok(self.view(instance, instances::State::default()))
     }
 
@@ -290,6 +317,7 @@ impl App {
         .await
         .map_err(|e| ApiError::new("internal", e.to_string()))?
         .map_err(keychain_error)?;
+        self.stop_stream(&id).await;
         self.store()
             .write(move |c| instances::delete(c, &id))
             .await?;
@@ -312,7 +340,11 @@ impl App {
             })
             .await?;
         match found {
-            Some((Some(i), st)) => Ok(self.view(i, st)),
+            Some((Some(i), st)) => {
+                // Starts a Kubernetes watch when enabled, stops it when not.
+                self.start_stream(i.clone()).await;
+                Ok(self.view(i, st))
+            }
             _ => Err(ApiError::not_found(format!("no connector instance {id}"))),
         }
     }

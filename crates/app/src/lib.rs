@@ -10,6 +10,7 @@ pub mod error;
 mod gateway;
 pub mod ingest;
 pub mod instances;
+pub mod kubernetes;
 pub mod limits;
 pub mod metrics;
 mod pipeline;
@@ -24,7 +25,7 @@ pub mod views;
 pub use commands::{dispatch, Command};
 pub use error::ApiError;
 pub use gateway::{kept_headers, Accepted, WebhookRejection, SECRET_FIELDS};
-pub use topology_live::{demo_topology, ImpactView};
+pub use topology_live::{demo_documents, demo_topology, ImpactView};
 pub use views::ChangeEvent;
 
 use causeway_connectors::secrets::Keychain;
@@ -46,6 +47,9 @@ pub struct App {
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
     topology: Arc<std::sync::RwLock<Option<Arc<causeway_core::Topology>>>>,
+    topology_inputs: Arc<topology_live::TopologyInputs>,
+    /// Running native streaming connectors (Kubernetes), by instance id.
+    streams: Arc<kubernetes::Streams>,
 }
 
 impl App {
@@ -74,14 +78,18 @@ impl App {
             keychain: Keychain::new(&keychain_service()),
             base_url: Arc::default(),
             topology: Arc::default(),
+            topology_inputs: Arc::default(),
+            streams: Arc::default(),
         })
     }
 
     /// Starts the inbox processor: it drains what a previous run left
     /// unprocessed (a crash after the 202), then waits for new payloads. It
     /// also looks every few seconds, for rows another process put there
-    /// (`causeway dead-letters replay` while the app runs).
+    /// (`causeway dead-letters replay` while the app runs). Enabled
+    /// Kubernetes connectors start watching too.
     pub fn start(&self) {
+        self.start_streams();
         let app = self.clone();
         tokio::spawn(async move {
             loop {

@@ -28,6 +28,7 @@ fn export_all(dir: &Path) {
         InstanceList,
         Catalogue,
         causeway_app::ImpactView,
+        causeway_app::kubernetes::KubeContexts,
     );
 }
 

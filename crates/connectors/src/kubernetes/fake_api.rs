@@ -530,6 +530,8 @@ fn watch(
         loop {
             tokio::select! {
                 _ = &mut deadline => break,
+                // The client hung up.
+                _ = tx.closed() => break,
                 msg = live.recv() => match msg {
                     Ok(Control::Change) | Err(broadcast::error::RecvError::Lagged(_)) => {
                         let new: Vec<Change> = task_shared
