@@ -165,16 +165,18 @@ impl App {
             };
             s.clone()
         };
-        match tokio::task::spawn_blocking(move || build(&sources)).await {
-            Ok(t) => {
-                tracing::debug!(
-                    instance,
-                    nodes = t.node_count(),
-                    edges = t.edge_count(),
-                    "topology rebuilt"
-                );
-                self.set_topology(t);
-            }
+        // Building and installing both block (the engine's lock is held
+        // while a batch is processed): off the async threads.
+        let app = self.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            let t = build(&sources);
+            let size = (t.node_count(), t.edge_count());
+            app.set_topology(t);
+            size
+        })
+        .await;
+        match built {
+            Ok((nodes, edges)) => tracing::debug!(instance, nodes, edges, "topology rebuilt"),
             Err(e) => tracing::error!(error = %e, "topology rebuild failed"),
         }
     }
