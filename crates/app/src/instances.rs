@@ -294,6 +294,7 @@ impl App {
         self.store()
             .write(move |c| instances::insert(c, &row, &ts(Utc::now())))
             .await?;
+        self.forget_receivers();
         tracing::info!(instance = %id, descriptor = %instance.descriptor_id, secrets = fields.len(), "connector instance created");
         self.start_stream(instance.clone()).await;
         Ok(self.view(instance, instances::State::default()))
@@ -321,6 +322,7 @@ impl App {
         self.store()
             .write(move |c| instances::delete(c, &id))
             .await?;
+        self.forget_receivers();
         Ok(())
     }
 
@@ -339,6 +341,7 @@ impl App {
                 Ok(Some((instances::get(c, &key)?, instances::state(c, &key)?)))
             })
             .await?;
+        self.forget_receivers();
         match found {
             Some((Some(i), st)) => {
                 // Starts a Kubernetes watch when enabled, stops it when not.
