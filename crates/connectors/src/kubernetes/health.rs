@@ -274,12 +274,21 @@ pub(crate) fn describe_client(e: &kube::Error, what: &str, server: &str, context
         },
         other => {
             let cause = chain(other);
-            let tls = ["certificate", "tls", "handshake", "UnknownIssuer"]
-                .iter()
-                .any(|w| cause.to_ascii_lowercase().contains(&w.to_ascii_lowercase()));
+            // rustls's errors, as they read through hyper's.
+            let tls = [
+                "certificate",
+                "tls",
+                "handshake",
+                "unknownissuer",
+                "corrupt message",
+                "invalidcontenttype",
+                "alertreceived",
+            ]
+            .iter()
+            .any(|w| cause.to_ascii_lowercase().contains(w));
             if tls {
                 Problem {
-                    message: format!("TLS with the API server at {server} failed: {cause}. Check the cluster's certificate-authority in your kubeconfig"),
+                    message: format!("TLS with the API server at {server} failed: {cause}. Check the server URL and the cluster's certificate-authority in your kubeconfig"),
                     fatal: true,
                     reload: false,
                 }

@@ -533,3 +533,26 @@ async fn events_that_cannot_be_stored_are_retried_not_lost() {
     assert_eq!(r.health.report().events, 1);
     r.stop().await;
 }
+
+#[tokio::test]
+async fn a_tls_failure_is_named_and_the_tls_stack_starts() {
+    // The fake speaks plain HTTP; a kubeconfig that says https makes rustls
+    // (with ring) build its client and then fail the handshake.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeApi::start(Vec::new(), TOKEN).await;
+    let config = fake.write_kubeconfig(dir.path(), TOKEN);
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("http://", "https://");
+    std::fs::write(&config, text).unwrap();
+    let r = start(settings(&config), Collect::default());
+    wait_for("the TLS error", || r.health.report().state == State::Error).await;
+    let m = r.health.report().message.unwrap();
+    let url = fake.url().replace("http://", "https://");
+    assert!(
+        m.starts_with(&format!("TLS with the API server at {url} failed: ")),
+        "{m}"
+    );
+    assert!(m.contains("certificate-authority"), "{m}");
+    r.stop().await;
+}
