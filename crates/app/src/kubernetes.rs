@@ -128,11 +128,10 @@ struct AppSink {
 }
 
 impl Sink for AppSink {
-    async fn commit(&self, items: Vec<StreamItem>) -> Result<(), String> {
+    async fn commit(&self, items: Vec<StreamItem>) -> Result<usize, String> {
         self.app
             .commit_stream_items(&self.instance, items)
             .await
-            .map(|_| ())
             .map_err(|e| e.to_string())
     }
 

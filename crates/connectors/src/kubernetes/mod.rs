@@ -157,9 +157,10 @@ pub struct StreamItem {
 
 /// Where the connector's output goes (the app: its inbox and its topology).
 pub trait Sink: Send + Sync + 'static {
-    /// Commits Events durably. On `Err` (a message) the connector reports it
-    /// in its health and retries the same items, so none is lost.
-    fn commit(&self, items: Vec<StreamItem>) -> impl Future<Output = Result<(), String>> + Send;
+    /// Commits Events durably; returns how many were new (a delivery id
+    /// already taken is skipped). On `Err` (a message) the connector reports
+    /// it in its health and retries the same items, so none is lost.
+    fn commit(&self, items: Vec<StreamItem>) -> impl Future<Output = Result<usize, String>> + Send;
 
     /// Every topology object the cluster has now (pruned to what the graph
     /// reads), after a change. Sent whole: the receiver replaces what it had

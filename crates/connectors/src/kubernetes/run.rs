@@ -208,9 +208,11 @@ async fn commit<S: Sink, F: Future<Output = ()>>(
     let mut wait = tuning.backoff_min;
     loop {
         match sink.commit(batch.clone()).await {
-            Ok(()) => {
+            Ok(new) => {
                 health.setup_ok();
-                health.events_taken(batch.len(), Utc::now());
+                if new > 0 {
+                    health.events_taken(new, Utc::now());
+                }
                 return true;
             }
             Err(e) => {

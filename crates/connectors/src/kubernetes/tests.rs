@@ -33,7 +33,7 @@ struct Collect {
 }
 
 impl Sink for Collect {
-    async fn commit(&self, items: Vec<StreamItem>) -> Result<(), String> {
+    async fn commit(&self, items: Vec<StreamItem>) -> Result<usize, String> {
         if self
             .fail
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -41,8 +41,9 @@ impl Sink for Collect {
         {
             return Err("disk I/O error".into());
         }
+        let n = items.len();
         self.items.lock().unwrap().extend(items);
-        Ok(())
+        Ok(n)
     }
 
     async fn topology(&self, objects: Vec<Arc<serde_json::Value>>) {
