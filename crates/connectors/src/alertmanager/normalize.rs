@@ -31,6 +31,23 @@ impl Normalizer for Alertmanager {
             .map_or(0, Vec::len)
     }
 
+    /// Counts `alerts` while skipping over everything else, without
+    /// building the document: this runs for every webhook before the 202.
+    /// Any other shape takes the general path.
+    fn count_items(&self, body: &[u8]) -> Result<usize, NormalizeError> {
+        #[derive(serde::Deserialize)]
+        struct Alerts {
+            alerts: Vec<serde::de::IgnoredAny>,
+        }
+        // serde would also read a struct from an array; only an object
+        // takes the fast path.
+        let object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        match serde_json::from_slice::<Alerts>(body) {
+            Ok(a) if object => Ok(a.alerts.len()),
+            _ => Ok(self.item_count(&crate::parse_json(body)?)),
+        }
+    }
+
     fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError> {
         let obj = body.as_object().ok_or_else(|| {
             NormalizeError::Shape("Alertmanager payload must be a JSON object".into())
