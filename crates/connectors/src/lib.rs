@@ -9,6 +9,7 @@ pub mod alertmanager;
 pub mod causeway;
 pub mod descriptor;
 mod labels;
+pub mod runtime;
 pub mod secrets;
 pub mod verify;
 
