@@ -5,9 +5,13 @@
 //! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
 pub mod commands;
+pub mod config_file;
+pub mod connector_ops;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 mod gateway;
+pub mod health;
 pub mod ingest;
 pub mod instances;
 pub mod limits;
@@ -16,6 +20,7 @@ mod pipeline;
 mod process;
 mod queries;
 pub mod replay;
+mod sources;
 pub mod scenarios;
 pub mod topology;
 mod topology_live;
@@ -46,6 +51,7 @@ pub struct App {
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
     topology: Arc<std::sync::RwLock<Option<Arc<causeway_core::Topology>>>>,
+    sources: Arc<sources::Sources>,
 }
 
 impl App {
@@ -74,6 +80,7 @@ impl App {
             keychain: Keychain::new(&keychain_service()),
             base_url: Arc::default(),
             topology: Arc::default(),
+            sources: Arc::default(),
         })
     }
 
@@ -82,6 +89,7 @@ impl App {
     /// also looks every few seconds, for rows another process put there
     /// (`causeway dead-letters replay` while the app runs).
     pub fn start(&self) {
+        self.start_sources();
         let app = self.clone();
         tokio::spawn(async move {
             loop {

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "deliveries",
         include_str!("../migrations/0003_deliveries.sql"),
     ),
+    (4, "polling", include_str!("../migrations/0004_polling.sql")),
 ];
 
 /// Opens (creating if needed) the database in `data_dir` with the house pragmas.

@@ -3,7 +3,7 @@
 //! Built-ins are embedded in the binary so a release cannot ship without them;
 //! user descriptors come from a folder and pass exactly the same checks.
 
-use super::model::{ConnectorDescriptor, DescriptorKind};
+use super::model::{ConnectorDescriptor, DescriptorKind, IngestionMode};
 use super::DescriptorNormalizer;
 use serde_json::Value;
 use std::path::Path;
@@ -62,6 +62,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
     (
         "graylog.json",
         include_str!("../../../../descriptors/graylog.json"),
+    ),
+    (
+        "prometheus.json",
+        include_str!("../../../../descriptors/prometheus.json"),
     ),
 ];
 
@@ -125,11 +129,19 @@ pub fn parse_descriptor(file: &str, text: &str) -> Result<ConnectorDescriptor, D
             format!("not a valid JSON Schema: {e}"),
         ));
     }
-    if d.kind == DescriptorKind::Generic && d.mapping.is_none() {
+    let takes_webhooks = d.ingestion.mode != IngestionMode::Polling;
+    if d.kind == DescriptorKind::Generic && d.mapping.is_none() && takes_webhooks {
         return Err(DescriptorError::new(
             file,
             "/mapping",
-            "a generic connector needs a mapping".into(),
+            "a generic connector that takes webhooks needs a mapping".into(),
+        ));
+    }
+    if d.kind == DescriptorKind::Generic && d.ingestion.mode != IngestionMode::Webhook && d.polling.is_none() {
+        return Err(DescriptorError::new(
+            file,
+            "/polling",
+            "a generic connector that polls needs a polling section".into(),
         ));
     }
     Ok(d)

@@ -18,13 +18,34 @@ use std::sync::Arc;
 /// The source that runs an instance of `descriptor_id` with `config`, or
 /// `None` when the instance only receives (a webhook-only connector, or an
 /// Alertmanager instance with no `baseUrl` to pull from).
-///
-/// Native sources are listed here by id; every generic descriptor with a
-/// `polling` section runs on the descriptor poller.
 pub fn source_for(descriptor_id: &str, config: &Value) -> Option<Arc<dyn Source>> {
-    // Native sources: one arm each (`"kubernetes" => …`).
-    let _ = (descriptor_id, config);
-    None
+    // Native streaming sources are matched here first, one line each
+    // (`if descriptor_id == "kubernetes" { return Some(…) }`); the rest poll.
+    poller_for(descriptor_id, config)
+        .map(|p| Arc::new(crate::poll::PollingSource::new(p)) as Arc<dyn Source>)
+}
+
+/// The poller of an instance, for polling sources (and their dry runs).
+/// Native pollers are listed by id; every generic descriptor with a
+/// `polling` section runs on the descriptor poller.
+pub fn poller_for(descriptor_id: &str, config: &Value) -> Option<Arc<dyn crate::poll::Poller>> {
+    match descriptor_id {
+        crate::prometheus::ID => Some(Arc::new(crate::prometheus::PrometheusPoller)),
+        // Alertmanager takes webhooks; it also pulls when given its address.
+        "alertmanager" => config
+            .get("baseUrl")
+            .and_then(Value::as_str)
+            .filter(|b| !b.trim().is_empty())
+            .map(|_| Arc::new(crate::alertmanager::pull::AlertmanagerPoller) as Arc<dyn crate::poll::Poller>),
+        id => {
+            let d = crate::descriptor::builtin_or_user(id)?;
+            let spec = d.polling.clone()?;
+            Some(Arc::new(crate::poll::generic::DescriptorPoller {
+                descriptor_id: d.id.clone(),
+                spec,
+            }))
+        }
+    }
 }
 
 /// The HTTP client pollers share: rustls with the ring provider and the OS's

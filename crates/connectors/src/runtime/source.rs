@@ -217,11 +217,17 @@ pub struct SourceContext {
     pub stop: Stop,
     /// Shared HTTP client (connection pools, rustls with ring, no per-request setup).
     pub http: reqwest::Client,
+    /// Secrets held in memory instead of the keychain: a connection test
+    /// before the instance exists. Writes (a refreshed token) stay here too.
+    pub overrides: Option<Arc<std::sync::Mutex<BTreeMap<String, Sensitive<String>>>>>,
 }
 
 impl SourceContext {
     /// One of the instance's secrets from the keychain (off the async threads).
     pub async fn secret(&self, field: &str) -> Result<Option<Sensitive<String>>, SecretError> {
+        if let Some(o) = &self.overrides {
+            return Ok(o.lock().ok().and_then(|m| m.get(field).cloned()));
+        }
         let (k, h) = (self.keychain.clone(), handle_for(&self.instance.id, field));
         match tokio::task::spawn_blocking(move || k.get(&h)).await {
             Ok(Ok(v)) => Ok(Some(v)),
