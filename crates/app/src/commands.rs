@@ -3,8 +3,8 @@
 //! speaks the same language to either host; the REST routes of the HTTP spec
 //! map onto the same functions.
 
-use crate::error::ApiError;
 use crate::connector_ops::InstanceUpdate;
+use crate::error::ApiError;
 use crate::instances::NewInstance;
 use crate::{queries, App};
 use causeway_core::IncidentStatus;

@@ -25,10 +25,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The instance-level keys of the framework's format kept in the instance config.
-const RUN_KEYS: &[&str] = &["pollIntervalMs", "requestTimeoutMs", "maxRetries", "retryConfig"];
+const RUN_KEYS: &[&str] = &[
+    "pollIntervalMs",
+    "requestTimeoutMs",
+    "maxRetries",
+    "retryConfig",
+];
 
 /// `${NAME}` → the variable's value, everywhere in `v`.
-pub fn substitute(v: &Value, env: &dyn Fn(&str) -> Option<String>, at: &str) -> Result<Value, String> {
+pub fn substitute(
+    v: &Value,
+    env: &dyn Fn(&str) -> Option<String>,
+    at: &str,
+) -> Result<Value, String> {
     Ok(match v {
         Value::String(s) => Value::String(substitute_str(s, env, at)?),
         Value::Array(a) => Value::Array(
@@ -46,7 +55,11 @@ pub fn substitute(v: &Value, env: &dyn Fn(&str) -> Option<String>, at: &str) -> 
     })
 }
 
-fn substitute_str(s: &str, env: &dyn Fn(&str) -> Option<String>, at: &str) -> Result<String, String> {
+fn substitute_str(
+    s: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    at: &str,
+) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = s;
     while let Some(i) = rest.find("${") {
@@ -101,8 +114,13 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Dec
     for (i, c) in list.iter().enumerate() {
         let at = format!("connectors[{i}]");
         let c = substitute(c, env, &at)?;
-        let name = c["name"].as_str().filter(|n| !n.trim().is_empty()).ok_or(format!("{at}.name is required"))?;
-        let kind = c["type"].as_str().ok_or(format!("{at}.type is required (a connector id such as prometheus)"))?;
+        let name = c["name"]
+            .as_str()
+            .filter(|n| !n.trim().is_empty())
+            .ok_or(format!("{at}.name is required"))?;
+        let kind = c["type"].as_str().ok_or(format!(
+            "{at}.type is required (a connector id such as prometheus)"
+        ))?;
         let d = causeway_connectors::descriptor::builtin_or_user(kind)
             .ok_or(format!("{at}.type: no connector '{kind}'"))?;
         if names.contains(&(kind.to_string(), name.to_string())) {
@@ -125,7 +143,9 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Dec
             Value::Object(m) => {
                 for (k, v) in m {
                     if secret_keys.contains(k) {
-                        let s = v.as_str().ok_or(format!("{at}.providerConfig.{k} must be a string"))?;
+                        let s = v
+                            .as_str()
+                            .ok_or(format!("{at}.providerConfig.{k} must be a string"))?;
                         secrets.insert(k.clone(), Sensitive::new(s.to_string()));
                     } else {
                         config.insert(k.clone(), v.clone());
@@ -174,7 +194,9 @@ impl App {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| ApiError::new("storage", format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| {
+                ApiError::new("storage", format!("cannot open {}: {e}", path.display()))
+            })?;
         match file.try_lock() {
             Ok(()) => {
                 use std::io::{Seek, Write};
@@ -208,7 +230,12 @@ impl App {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(ApiError::bad_request(format!("cannot read {}: {e}", path.display()))),
+            Err(e) => {
+                return Err(ApiError::bad_request(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )))
+            }
         };
         let declared = parse(&text, &|k| std::env::var(k).ok())
             .map_err(|e| ApiError::bad_request(format!("{}: {e}", path.display())))?;
@@ -216,20 +243,27 @@ impl App {
         let mut owned = Vec::new();
         for i in &existing {
             let id = i.id.clone();
-            if self.store().read(move |c| instances::managed_by(c, &id)).await?.as_deref() == Some("file") {
+            if self
+                .store()
+                .read(move |c| instances::managed_by(c, &id))
+                .await?
+                .as_deref()
+                == Some("file")
+            {
                 owned.push(i.id.clone());
             }
         }
         let mut keep = Vec::new();
         for d in &declared {
-            let found = existing
-                .iter()
-                .find(|i| i.descriptor_id == d.descriptor_id && i.name == d.name && i.project_id == "default");
+            let found = existing.iter().find(|i| {
+                i.descriptor_id == d.descriptor_id && i.name == d.name && i.project_id == "default"
+            });
             let id = match found {
                 Some(i) => {
                     let mut config = d.config.clone();
                     // Keys that are gone from the file are removed.
-                    let old: Map<String, Value> = serde_json::from_str(&i.config).unwrap_or_default();
+                    let old: Map<String, Value> =
+                        serde_json::from_str(&i.config).unwrap_or_default();
                     for k in old.keys() {
                         if !config.contains_key(k) && k != "secretFields" && k != "verify" {
                             config.insert(k.clone(), Value::Null);
@@ -277,10 +311,19 @@ impl App {
     /// Reloads connectors.json when it changes on disk (checked every
     /// `every`) or when `hup` fires (SIGHUP). A broken file is reported and
     /// the running connectors are left as they are.
-    pub fn watch_connectors_file(&self, path: PathBuf, every: std::time::Duration, mut hup: tokio::sync::mpsc::Receiver<()>) {
+    pub fn watch_connectors_file(
+        &self,
+        path: PathBuf,
+        every: std::time::Duration,
+        mut hup: tokio::sync::mpsc::Receiver<()>,
+    ) {
         let app = self.clone();
         tokio::spawn(async move {
-            let stamp = |p: &Path| std::fs::read(p).ok().map(|b| causeway_core::hash::short_hex(&[&String::from_utf8_lossy(&b)]));
+            let stamp = |p: &Path| {
+                std::fs::read(p)
+                    .ok()
+                    .map(|b| causeway_core::hash::short_hex(&[&String::from_utf8_lossy(&b)]))
+            };
             let mut last = stamp(&path);
             loop {
                 let forced = tokio::select! {
@@ -293,8 +336,12 @@ impl App {
                 }
                 last = now;
                 match app.apply_connectors_file(&path).await {
-                    Ok(n) => tracing::info!(path = %path.display(), connectors = n, "connectors.json reloaded"),
-                    Err(e) => tracing::error!(error = %e.message, "connectors.json not applied; the running connectors are unchanged"),
+                    Ok(n) => {
+                        tracing::info!(path = %path.display(), connectors = n, "connectors.json reloaded")
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e.message, "connectors.json not applied; the running connectors are unchanged")
+                    }
                 }
             }
         });
@@ -305,7 +352,8 @@ impl App {
         let list = self.store().read(instances::list).await?;
         let mut out = Vec::new();
         for i in list.into_iter().filter(|i| i.descriptor_id != "causeway") {
-            let mut config: Map<String, Value> = serde_json::from_str(&i.config).unwrap_or_default();
+            let mut config: Map<String, Value> =
+                serde_json::from_str(&i.config).unwrap_or_default();
             let fields = crate::instances::secret_fields(&Value::Object(config.clone()));
             config.remove("secretFields");
             config.remove("verify");
@@ -318,7 +366,13 @@ impl App {
             for f in fields {
                 let var: String = format!("{}_{}", i.id, f)
                     .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() {
+                            c.to_ascii_uppercase()
+                        } else {
+                            '_'
+                        }
+                    })
                     .collect();
                 config.insert(f, json!(format!("${{{var}}}")));
             }
@@ -342,7 +396,10 @@ mod tests {
             "http://127.0.0.1:9090/x"
         );
         let e = substitute(&json!({"token": "${NOPE}"}), &env, "connectors[0]").unwrap_err();
-        assert!(e.contains("NOPE") && e.contains("connectors[0].token"), "{e}");
+        assert!(
+            e.contains("NOPE") && e.contains("connectors[0].token"),
+            "{e}"
+        );
         assert!(substitute(&json!("${bad-name}"), &env, "x").is_err());
     }
 
@@ -358,6 +415,8 @@ mod tests {
         assert_eq!(d[0].secrets["token"].expose(), "s3cret");
         assert!(!d[0].config.contains_key("token"));
         assert_eq!(d[0].config["pollIntervalMs"], 5000);
-        assert!(parse(r#"[{"name": "p", "type": "nope"}]"#, &env).unwrap_err().contains("no connector 'nope'"));
+        assert!(parse(r#"[{"name": "p", "type": "nope"}]"#, &env)
+            .unwrap_err()
+            .contains("no connector 'nope'"));
     }
 }

@@ -27,7 +27,9 @@ pub struct TestResult {
     /// The signals a first poll would bring (nothing is stored).
     pub sample: Vec<Signal>,
     /// The requests sent and what came back, secrets scrubbed.
-    #[ts(type = "Array<{ method: string, url: string, headers: Record<string, string>, body?: string, status: number | null, latencyMs: number, response: string }>")]
+    #[ts(
+        type = "Array<{ method: string, url: string, headers: Record<string, string>, body?: string, status: number | null, latencyMs: number, response: string }>"
+    )]
     pub requests: Vec<serde_json::Value>,
     /// `retry`, `fail`, `needs_reauth` when it failed.
     pub error_class: Option<String>,
@@ -66,7 +68,11 @@ impl App {
     /// Changes an instance's name, settings, secrets or enabled flag; a
     /// running source restarts with the new settings once its poll in
     /// flight is done.
-    pub async fn update_instance(&self, id: String, u: InstanceUpdate) -> Result<InstanceView, ApiError> {
+    pub async fn update_instance(
+        &self,
+        id: String,
+        u: InstanceUpdate,
+    ) -> Result<InstanceView, ApiError> {
         let key = id.clone();
         let mut inst = self
             .store()
@@ -101,9 +107,12 @@ impl App {
             Some(_) => return Err(ApiError::bad_request("config must be an object")),
         }
         if let Some(field) = u.secrets.keys().find(|k| k.is_empty() || k.contains('/')) {
-            return Err(ApiError::bad_request(format!("secret field '{field}' is not a plain name")));
+            return Err(ApiError::bad_request(format!(
+                "secret field '{field}' is not a plain name"
+            )));
         }
-        let mut fields = crate::instances::secret_fields(&serde_json::Value::Object(config.clone()));
+        let mut fields =
+            crate::instances::secret_fields(&serde_json::Value::Object(config.clone()));
         for f in u.secrets.keys() {
             if !fields.contains(f) {
                 fields.push(f.clone());
@@ -124,7 +133,9 @@ impl App {
         .map_err(crate::instances::keychain_error)?;
         inst.config = serde_json::Value::Object(config).to_string();
         let row = inst.clone();
-        self.store().write(move |c| instances::update(c, &row).map(|_| ())).await?;
+        self.store()
+            .write(move |c| instances::update(c, &row).map(|_| ()))
+            .await?;
         if had_secrets {
             // New credentials: do not wait out a re-auth pause.
             self.restart_source(&id);
@@ -155,7 +166,10 @@ impl App {
     /// Tests settings and secrets before an instance exists (the setup form).
     pub async fn test_connection(&self, new: NewInstance) -> Result<TestResult, ApiError> {
         if causeway_connectors::descriptor::builtin_or_user(&new.descriptor_id).is_none() {
-            return Err(ApiError::bad_request(format!("no connector '{}'", new.descriptor_id)));
+            return Err(ApiError::bad_request(format!(
+                "no connector '{}'",
+                new.descriptor_id
+            )));
         }
         let config = match new.config {
             serde_json::Value::Null => serde_json::json!({}),
@@ -192,7 +206,9 @@ impl App {
         };
         // Never stopped: a test runs to its end (its requests have timeouts).
         let (_keep, stop) = stop_pair();
-        let ctx = self.source_context(info.clone(), stop, secrets).map_err(internal)?;
+        let ctx = self
+            .source_context(info.clone(), stop, secrets)
+            .map_err(internal)?;
         let run = dry_run(poller.as_ref(), ctx).await;
         let requests: Vec<serde_json::Value> = run
             .exchanges
@@ -230,7 +246,10 @@ impl App {
                         sample.len()
                     )
                 } else {
-                    format!("Connected, but the answer does not map: {}", unreadable.join("; "))
+                    format!(
+                        "Connected, but the answer does not map: {}",
+                        unreadable.join("; ")
+                    )
                 },
                 sample,
                 requests,
@@ -255,7 +274,11 @@ impl App {
     /// Starts the OAuth sign-in for an instance: the browser opens the
     /// provider's page (or the caller shows the returned link); the tokens
     /// land in the keychain when the provider redirects back to loopback.
-    pub async fn authorize_instance(&self, id: String, open: bool) -> Result<Authorization, ApiError> {
+    pub async fn authorize_instance(
+        &self,
+        id: String,
+        open: bool,
+    ) -> Result<Authorization, ApiError> {
         use causeway_connectors::poll::auth::{authorize, open_browser, AuthSpec};
         let key = id.clone();
         let inst = self
@@ -274,7 +297,9 @@ impl App {
                     _ => None,
                 })
             })
-            .ok_or_else(|| ApiError::bad_request(format!("{} does not sign in with OAuth", d.name)))?;
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("{} does not sign in with OAuth", d.name))
+            })?;
         let config: serde_json::Value = serde_json::from_str(&inst.config).unwrap_or_default();
         let info = InstanceInfo {
             id: inst.id.clone(),
@@ -299,9 +324,15 @@ impl App {
         let template = std::sync::Arc::new(move |t: &str| {
             causeway_connectors::poll::generic::render(t, &serde_json::json!({ "config": config }))
         });
-        let a = authorize(ctx, fetcher, spec, template, std::time::Duration::from_secs(600))
-            .await
-            .map_err(|e| ApiError::bad_request(e.message))?;
+        let a = authorize(
+            ctx,
+            fetcher,
+            spec,
+            template,
+            std::time::Duration::from_secs(600),
+        )
+        .await
+        .map_err(|e| ApiError::bad_request(e.message))?;
         let app = self.clone();
         let iid = inst.id;
         tokio::spawn(async move {
@@ -312,7 +343,9 @@ impl App {
                     app.restart_source(&iid);
                     app.sync_sources().await;
                 }
-                Err(e) => tracing::warn!(instance = %iid, error = %e.message, "OAuth sign-in did not complete"),
+                Err(e) => {
+                    tracing::warn!(instance = %iid, error = %e.message, "OAuth sign-in did not complete")
+                }
             }
         });
         if open {

@@ -47,9 +47,11 @@ impl App {
             })
             .await?;
         let row = row.ok_or_else(|| ApiError::not_found(format!("no incident {incident_id}")))?;
-        let start = row.opened_at - Duration::minutes(before_minutes.unwrap_or(30).clamp(0, 24 * 60));
-        let end = (row.resolved_at.unwrap_or(row.updated_at) + Duration::minutes(after_minutes.unwrap_or(10).clamp(0, 24 * 60)))
-            .min(Utc::now());
+        let start =
+            row.opened_at - Duration::minutes(before_minutes.unwrap_or(30).clamp(0, 24 * 60));
+        let end = (row.resolved_at.unwrap_or(row.updated_at)
+            + Duration::minutes(after_minutes.unwrap_or(10).clamp(0, 24 * 60)))
+        .min(Utc::now());
         let mut alertnames: Vec<String> = members
             .iter()
             .filter_map(|s| s.signal.tags.get("alertname").cloned())
@@ -68,7 +70,12 @@ impl App {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|q| Some((q["name"].as_str()?.to_string(), q["query"].as_str()?.to_string())))
+                .filter_map(|q| {
+                    Some((
+                        q["name"].as_str()?.to_string(),
+                        q["query"].as_str()?.to_string(),
+                    ))
+                })
                 .collect();
             let info = InstanceInfo {
                 id: inst.id.clone(),
@@ -94,7 +101,15 @@ impl App {
                 dry: true,
                 dry_payloads: Vec::new(),
             };
-            match causeway_connectors::prometheus::collect_evidence(&mut run, &alertnames, &extra, start, end).await {
+            match causeway_connectors::prometheus::collect_evidence(
+                &mut run,
+                &alertnames,
+                &extra,
+                start,
+                end,
+            )
+            .await
+            {
                 Err(e) => out.errors.push(format!("{}: {}", inst.name, e.message)),
                 Ok(found) => {
                     let n = found.len();

@@ -63,7 +63,10 @@ pub fn usual_gap(times: &[DateTime<Utc>]) -> Option<i64> {
     if times.len() < QUIET_MIN_SIGNALS {
         return None;
     }
-    let mut gaps: Vec<i64> = times.windows(2).map(|w| (w[1] - w[0]).num_seconds()).collect();
+    let mut gaps: Vec<i64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_seconds())
+        .collect();
     gaps.sort_unstable();
     Some(gaps[gaps.len() / 2].max(1))
 }
@@ -142,7 +145,10 @@ mod tests {
     use super::*;
 
     fn at(min: i64) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z").unwrap().with_timezone(&Utc) + CDuration::minutes(min)
+        DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+            + CDuration::minutes(min)
     }
 
     #[test]
@@ -151,10 +157,16 @@ mod tests {
         let times: Vec<_> = (0..7).map(|i| at(i * 10)).collect();
         assert_eq!(usual_gap(&times), Some(600));
         assert!(is_quiet(&times, at(60 + 14)).is_none(), "within the floor");
-        assert!(is_quiet(&times, at(60 + 39)).is_none(), "under 4 gaps... and the floor");
+        assert!(
+            is_quiet(&times, at(60 + 39)).is_none(),
+            "under 4 gaps... and the floor"
+        );
         let (gap, last) = is_quiet(&times, at(60 + 41)).unwrap();
         assert_eq!((gap, last), (600, at(60)));
-        assert!(is_quiet(&times[..3], at(600)).is_none(), "too few signals to know");
+        assert!(
+            is_quiet(&times[..3], at(600)).is_none(),
+            "too few signals to know"
+        );
     }
 
     #[test]
@@ -180,7 +192,13 @@ mod tests {
         assert_eq!(state_of(true, &q, 0), "quiet");
         q.quiet_since = None;
         assert_eq!(state_of(true, &q, 2), "degraded", "recent dead letters");
-        let (hours, day, week) = series(&[ts(Utc::now() - CDuration::minutes(30)), ts(Utc::now() - CDuration::days(3))], Utc::now());
+        let (hours, day, week) = series(
+            &[
+                ts(Utc::now() - CDuration::minutes(30)),
+                ts(Utc::now() - CDuration::days(3)),
+            ],
+            Utc::now(),
+        );
         assert_eq!((hours[23], day, week), (1, 1, 2));
     }
 }

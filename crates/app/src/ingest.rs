@@ -146,9 +146,15 @@ impl App {
         let (incident_id, evidence_bundle_id, created) = answer;
         // collectionContext: evidence for the incident's window, in the
         // background (the caller is owed an answer now, not a query's time).
-        let window = value.get("collectionContext").filter(|c| c.is_object()).map(|c| {
-            (c["windowMinutesBefore"].as_i64(), c["windowMinutesAfter"].as_i64())
-        });
+        let window = value
+            .get("collectionContext")
+            .filter(|c| c.is_object())
+            .map(|c| {
+                (
+                    c["windowMinutesBefore"].as_i64(),
+                    c["windowMinutesAfter"].as_i64(),
+                )
+            });
         if let Some((before, after)) = window {
             let (app, id) = (self.clone(), incident_id.clone());
             tokio::spawn(async move {

@@ -220,7 +220,10 @@ impl App {
             })
             .await?;
         Ok(InstanceList {
-            instances: rows.into_iter().map(|(i, s, e)| self.view(i, s, e)).collect(),
+            instances: rows
+                .into_iter()
+                .map(|(i, s, e)| self.view(i, s, e))
+                .collect(),
         })
     }
 
@@ -234,7 +237,8 @@ impl App {
                 None => Ok(None),
             })
             .await?;
-        let (i, s, e) = found.ok_or_else(|| ApiError::not_found(format!("no connector instance {id}")))?;
+        let (i, s, e) =
+            found.ok_or_else(|| ApiError::not_found(format!("no connector instance {id}")))?;
         Ok(self.view(i, s, e))
     }
 
@@ -374,7 +378,11 @@ impl App {
                 if !instances::set_enabled(c, &key, enabled)? {
                     return Ok(None);
                 }
-                Ok(Some((instances::get(c, &key)?, instances::state(c, &key)?, extra(c, &key)?)))
+                Ok(Some((
+                    instances::get(c, &key)?,
+                    instances::state(c, &key)?,
+                    extra(c, &key)?,
+                )))
             })
             .await?;
         self.sync_sources().await;

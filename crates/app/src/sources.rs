@@ -13,8 +13,8 @@
 use crate::metrics::label;
 use crate::App;
 use causeway_connectors::runtime::{
-    source_for, stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report,
-    SourceContext, StopHandle,
+    source_for, stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, SourceContext,
+    StopHandle,
 };
 use causeway_store::{inbox, instances, poll_items, ts};
 use chrono::Utc;
@@ -61,7 +61,15 @@ impl Host for AppHost {
                     for p in &c.payloads {
                         let headers = serde_json::to_string(&p.headers)?;
                         let connector = p.connector_id.as_deref().unwrap_or(&inst.descriptor_id);
-                        inbox::insert(&tx, &inst.id, connector, &inst.project_id, &now, &headers, &p.body)?;
+                        inbox::insert(
+                            &tx,
+                            &inst.id,
+                            connector,
+                            &inst.project_id,
+                            &now,
+                            &headers,
+                            &p.body,
+                        )?;
                     }
                     for v in &c.versions {
                         poll_items::put(&tx, &inst.id, &v.stream, &v.key, &v.hash, &now)?;
@@ -127,7 +135,11 @@ impl Host for AppHost {
 impl App {
     /// The HTTP client every source shares.
     pub(crate) fn http_client(&self) -> Result<reqwest::Client, String> {
-        let mut g = self.sources.http.lock().map_err(|_| "poisoned".to_string())?;
+        let mut g = self
+            .sources
+            .http
+            .lock()
+            .map_err(|_| "poisoned".to_string())?;
         if let Some(c) = g.as_ref() {
             return Ok(c.clone());
         }
@@ -157,7 +169,9 @@ impl App {
     /// Starts the supervisor: applies health reports in order, and
     /// reconciles the running sources every few seconds.
     pub(crate) fn start_sources(&self) {
-        self.sources.started.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.sources
+            .started
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let (tx, mut rx) = mpsc::unbounded_channel::<(String, Report)>();
         if let Ok(mut g) = self.sources.reports.lock() {
             *g = Some(tx);
@@ -187,7 +201,11 @@ impl App {
     /// Starts, restarts and stops sources so that exactly the enabled
     /// instances with a source run, each with its current settings.
     pub async fn sync_sources(&self) {
-        if !self.sources.started.load(std::sync::atomic::Ordering::SeqCst) {
+        if !self
+            .sources
+            .started
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
             return;
         }
         let rows = match self.store().read(instances::list).await {
@@ -258,7 +276,14 @@ impl App {
                 }
                 source.run(ctx).await;
             });
-            running.insert(id, Running { key, stop: handle, task });
+            running.insert(
+                id,
+                Running {
+                    key,
+                    stop: handle,
+                    task,
+                },
+            );
         }
     }
 
@@ -318,20 +343,54 @@ impl App {
         for (i, st, ex) in &rows {
             let l = label("instance", &i.id);
             let state = crate::health::state_of(i.enabled, st, ex.recent_dead);
-            for s in ["healthy", "degraded", "error", "needs_reauth", "quiet", "waiting", "disabled"] {
-                health.push((format!("{l},{}", label("state", s)), if s == state { 1.0 } else { 0.0 }));
+            for s in [
+                "healthy",
+                "degraded",
+                "error",
+                "needs_reauth",
+                "quiet",
+                "waiting",
+                "disabled",
+            ] {
+                health.push((
+                    format!("{l},{}", label("state", s)),
+                    if s == state { 1.0 } else { 0.0 },
+                ));
             }
             failures.push((l.clone(), st.consecutive_failures as f64));
-            if let Some(t) = st.last_success_at.as_deref().and_then(|t| causeway_store::parse_ts(t).ok()) {
+            if let Some(t) = st
+                .last_success_at
+                .as_deref()
+                .and_then(|t| causeway_store::parse_ts(t).ok())
+            {
                 success.push((l.clone(), t.timestamp() as f64));
             }
-            day.push((l, crate::health::series(&ex.signal_times, Utc::now()).1 as f64));
+            day.push((
+                l,
+                crate::health::series(&ex.signal_times, Utc::now()).1 as f64,
+            ));
         }
         self.metrics().render_with(&[
-            ("causeway_connector_health", "1 for the state each connector instance is in.", health),
-            ("causeway_connector_consecutive_failures", "Failed polls in a row, per instance.", failures),
-            ("causeway_connector_last_success_timestamp_seconds", "When the instance last polled (or received) successfully.", success),
-            ("causeway_connector_signals_24h", "Signals from the instance in the last 24 hours.", day),
+            (
+                "causeway_connector_health",
+                "1 for the state each connector instance is in.",
+                health,
+            ),
+            (
+                "causeway_connector_consecutive_failures",
+                "Failed polls in a row, per instance.",
+                failures,
+            ),
+            (
+                "causeway_connector_last_success_timestamp_seconds",
+                "When the instance last polled (or received) successfully.",
+                success,
+            ),
+            (
+                "causeway_connector_signals_24h",
+                "Signals from the instance in the last 24 hours.",
+                day,
+            ),
         ])
     }
 
@@ -341,17 +400,42 @@ impl App {
         let inst = label("instance", &id);
         match &r {
             Report::Started => {}
-            Report::Succeeded { latency, fetched, published, skipped } => {
+            Report::Succeeded {
+                latency,
+                fetched,
+                published,
+                skipped,
+            } => {
                 let m = self.metrics();
-                m.add("causeway_polls_total", &format!("{inst},{}", label("outcome", "ok")), 1);
-                m.add("causeway_poll_items_total", &format!("{inst},{}", label("what", "fetched")), *fetched);
-                m.add("causeway_poll_items_total", &format!("{inst},{}", label("what", "published")), *published);
-                m.add("causeway_poll_items_total", &format!("{inst},{}", label("what", "skipped")), *skipped);
+                m.add(
+                    "causeway_polls_total",
+                    &format!("{inst},{}", label("outcome", "ok")),
+                    1,
+                );
+                m.add(
+                    "causeway_poll_items_total",
+                    &format!("{inst},{}", label("what", "fetched")),
+                    *fetched,
+                );
+                m.add(
+                    "causeway_poll_items_total",
+                    &format!("{inst},{}", label("what", "published")),
+                    *published,
+                );
+                m.add(
+                    "causeway_poll_items_total",
+                    &format!("{inst},{}", label("what", "skipped")),
+                    *skipped,
+                );
                 m.observe_latency(&inst, latency.as_secs_f64());
             }
             Report::Failed { class, latency, .. } => {
                 let m = self.metrics();
-                m.add("causeway_polls_total", &format!("{inst},{}", label("outcome", class.as_str())), 1);
+                m.add(
+                    "causeway_polls_total",
+                    &format!("{inst},{}", label("outcome", class.as_str())),
+                    1,
+                );
                 if let Some(l) = latency {
                     m.observe_latency(&inst, l.as_secs_f64());
                 }
@@ -361,7 +445,12 @@ impl App {
             .store()
             .write(move |c| match r {
                 Report::Started => instances::poll_started(c, &id, &at),
-                Report::Succeeded { latency, fetched, published, skipped } => instances::poll_succeeded(
+                Report::Succeeded {
+                    latency,
+                    fetched,
+                    published,
+                    skipped,
+                } => instances::poll_succeeded(
                     c,
                     &id,
                     &at,
@@ -369,8 +458,14 @@ impl App {
                     (fetched as i64, published as i64, skipped as i64),
                     None,
                 ),
-                Report::Failed { class, message, latency, retry_in } => {
-                    let next = retry_in.map(|d| ts(now + chrono::Duration::milliseconds(d.as_millis() as i64)));
+                Report::Failed {
+                    class,
+                    message,
+                    latency,
+                    retry_in,
+                } => {
+                    let next = retry_in
+                        .map(|d| ts(now + chrono::Duration::milliseconds(d.as_millis() as i64)));
                     instances::poll_failed(
                         c,
                         &id,

@@ -33,7 +33,8 @@ impl Normalizer for Health {
 
     fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError> {
         let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-        let instance = s("instance").ok_or_else(|| NormalizeError::Shape("health: no instance".into()))?;
+        let instance =
+            s("instance").ok_or_else(|| NormalizeError::Shape("health: no instance".into()))?;
         let name = s("name").unwrap_or_else(|| instance.clone());
         let time = |k: &str| {
             s(k).and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
@@ -126,7 +127,13 @@ mod tests {
         assert_eq!(q[0].id, r[0].id);
         assert_eq!(q[0].status, SignalStatus::Firing);
         assert_eq!(r[0].status, SignalStatus::Resolved);
-        assert!(q[0].description.as_deref().unwrap().contains("every 10 min"));
-        assert!(Health.normalize(&json!({"instance": "x", "state": "odd"}), &ctx).is_err());
+        assert!(q[0]
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("every 10 min"));
+        assert!(Health
+            .normalize(&json!({"instance": "x", "state": "odd"}), &ctx)
+            .is_err());
     }
 }

@@ -59,7 +59,13 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
         .route(
             "/connectors/instances/{id}/authorize",
             post(|s: State<Ctx>, Path(id): Path<String>| {
-                run(s, Command::AuthorizeInstance { id, open_browser: false })
+                run(
+                    s,
+                    Command::AuthorizeInstance {
+                        id,
+                        open_browser: false,
+                    },
+                )
             }),
         )
         .route("/connectors/test", post(test_connection))
@@ -164,7 +170,11 @@ async fn create_instance(s: State<Ctx>, body: axum::body::Bytes) -> Response {
 }
 
 /// `PATCH /api/connectors/instances/{id}`.
-async fn update_instance(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+async fn update_instance(
+    s: State<Ctx>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
     match serde_json::from_slice(&body) {
         Ok(update) => run(s, Command::UpdateInstance { id, update }).await,
         Err(e) => ApiResponse(ApiError::bad_request(format!(
@@ -199,7 +209,11 @@ struct EvidenceBody {
 }
 
 /// `POST /api/incidents/{id}/evidence`: Prometheus range queries over its window.
-async fn collect_evidence(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+async fn collect_evidence(
+    s: State<Ctx>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
     let b: EvidenceBody = if body.is_empty() {
         EvidenceBody::default()
     } else {

@@ -58,13 +58,17 @@ pub enum ConnectorsCmd {
     },
 }
 
-fn secrets(env: &[String], stdin: &[String]) -> Result<BTreeMap<String, Sensitive<String>>, String> {
+fn secrets(
+    env: &[String],
+    stdin: &[String],
+) -> Result<BTreeMap<String, Sensitive<String>>, String> {
     let mut out = BTreeMap::new();
     for pair in env {
         let (field, var) = pair
             .split_once('=')
             .ok_or(format!("--secret-env {pair}: expected FIELD=VARIABLE"))?;
-        let v = std::env::var(var).map_err(|_| format!("--secret-env {field}: the variable {var} is not set"))?;
+        let v = std::env::var(var)
+            .map_err(|_| format!("--secret-env {field}: the variable {var} is not set"))?;
         out.insert(field.to_string(), Sensitive::new(v));
     }
     for field in stdin {
@@ -72,7 +76,10 @@ fn secrets(env: &[String], stdin: &[String]) -> Result<BTreeMap<String, Sensitiv
         std::io::stdin()
             .read_line(&mut line)
             .map_err(|e| format!("--secret-stdin {field}: {e}"))?;
-        out.insert(field.to_string(), Sensitive::new(line.trim_end_matches(['\r', '\n']).to_string()));
+        out.insert(
+            field.to_string(),
+            Sensitive::new(line.trim_end_matches(['\r', '\n']).to_string()),
+        );
     }
     Ok(out)
 }
@@ -106,15 +113,28 @@ pub fn run(cmd: ConnectorsCmd) -> Result<(), String> {
                         "{:<32} {:<18} {:<8} {:<12} {}",
                         i["id"].as_str().unwrap_or_default(),
                         i["descriptorId"].as_str().unwrap_or_default(),
-                        if i["enabled"] == true { "enabled" } else { "disabled" },
+                        if i["enabled"] == true {
+                            "enabled"
+                        } else {
+                            "disabled"
+                        },
                         h["state"].as_str().unwrap_or_default(),
                         h["lastError"].as_str().unwrap_or_default()
                     );
                 }
             }
-            ConnectorsCmd::Add { kind, name, project, config, secret_env, secret_stdin, .. } => {
+            ConnectorsCmd::Add {
+                kind,
+                name,
+                project,
+                config,
+                secret_env,
+                secret_stdin,
+                ..
+            } => {
                 let config = match config {
-                    Some(c) => serde_json::from_str(&c).map_err(|e| format!("--config is not JSON: {e}"))?,
+                    Some(c) => serde_json::from_str(&c)
+                        .map_err(|e| format!("--config is not JSON: {e}"))?,
                     None => serde_json::json!({}),
                 };
                 let new = NewInstance {
@@ -131,10 +151,20 @@ pub fn run(cmd: ConnectorsCmd) -> Result<(), String> {
                 let v = call(Command::TestInstance { id }).await?;
                 let t: TestResult = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
                 for r in &t.requests {
-                    println!("{} {} → {}", r["method"].as_str().unwrap_or_default(), r["url"].as_str().unwrap_or_default(), r["status"]);
+                    println!(
+                        "{} {} → {}",
+                        r["method"].as_str().unwrap_or_default(),
+                        r["url"].as_str().unwrap_or_default(),
+                        r["status"]
+                    );
                 }
                 for s in &t.sample {
-                    println!("  would signal: [{}] {} ({})", s.status.as_str(), s.title, s.severity.as_str());
+                    println!(
+                        "  would signal: [{}] {} ({})",
+                        s.status.as_str(),
+                        s.title,
+                        s.severity.as_str()
+                    );
                 }
                 println!("{}: {}", if t.ok { "ok" } else { "failed" }, t.message);
                 if !t.ok {

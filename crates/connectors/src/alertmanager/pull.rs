@@ -45,7 +45,11 @@ pub fn model_fingerprint(labels: &Map<String, Value>) -> String {
 /// Credentials for an instance pointing at a Prometheus-style API: a
 /// bearer token (secret `token`) or basic auth (`username` + secret `password`).
 pub fn api_auth(config: &Value) -> Vec<AuthSpec> {
-    if config.get("username").and_then(Value::as_str).is_some_and(|u| !u.is_empty()) {
+    if config
+        .get("username")
+        .and_then(Value::as_str)
+        .is_some_and(|u| !u.is_empty())
+    {
         return vec![AuthSpec::Basic {
             username_config: "username".into(),
             secret: "password".into(),
@@ -61,8 +65,14 @@ pub fn api_auth(config: &Value) -> Vec<AuthSpec> {
 }
 
 /// Sends an authenticated GET and parses its JSON.
-pub async fn get_json(run: &mut PollRun, auth: &Authorizer, url: String) -> Result<Value, FetchError> {
-    let req = auth.apply(&run.ctx, &run.fetcher, Request::get(url)).await?;
+pub async fn get_json(
+    run: &mut PollRun,
+    auth: &Authorizer,
+    url: String,
+) -> Result<Value, FetchError> {
+    let req = auth
+        .apply(&run.ctx, &run.fetcher, Request::get(url))
+        .await?;
     let mut stop = run.ctx.stop.clone();
     let r = run.fetcher.fetch(&req, &mut stop).await?;
     serde_json::from_slice(&r.body).map_err(|e| FetchError {
@@ -76,10 +86,15 @@ pub async fn get_json(run: &mut PollRun, auth: &Authorizer, url: String) -> Resu
 
 pub fn base_url(run: &PollRun) -> Result<String, FetchError> {
     let b = run.ctx.instance.text("baseUrl").ok_or_else(|| {
-        FetchError::new(ErrorClass::Fail, "no baseUrl: set the server's address (http://host:port)")
+        FetchError::new(
+            ErrorClass::Fail,
+            "no baseUrl: set the server's address (http://host:port)",
+        )
     })?;
     let b = b.trim_end_matches('/').to_string();
-    reqwest::Url::parse(&b).map_err(|e| FetchError::new(ErrorClass::Fail, format!("baseUrl '{b}' is not a URL: {e}")))?;
+    reqwest::Url::parse(&b).map_err(|e| {
+        FetchError::new(ErrorClass::Fail, format!("baseUrl '{b}' is not a URL: {e}"))
+    })?;
     Ok(b)
 }
 
@@ -109,7 +124,11 @@ pub async fn publish_diff(
     let mut changed = Vec::new();
     for a in current {
         let fp = a["fingerprint"].as_str().unwrap_or_default().to_string();
-        let version = short_hex(&[&a["labels"].to_string(), &a["annotations"].to_string(), a["startsAt"].as_str().unwrap_or_default()]);
+        let version = short_hex(&[
+            &a["labels"].to_string(),
+            &a["annotations"].to_string(),
+            a["startsAt"].as_str().unwrap_or_default(),
+        ]);
         if prev_active.get(&fp).and_then(|p| p["version"].as_str()) == Some(version.as_str()) {
             out.skipped += 1;
         } else {
@@ -168,7 +187,12 @@ impl Poller for AlertmanagerPoller {
         Box::pin(async move {
             let base = base_url(run)?;
             let auth = authorizer(run);
-            let v = get_json(run, &auth, format!("{base}/api/v2/alerts?active=true&silenced=false&inhibited=false")).await?;
+            let v = get_json(
+                run,
+                &auth,
+                format!("{base}/api/v2/alerts?active=true&silenced=false&inhibited=false"),
+            )
+            .await?;
             let list = v.as_array().ok_or_else(|| {
                 FetchError::new(ErrorClass::Fail, format!("GET {base}/api/v2/alerts: expected a list of alerts (is this an Alertmanager?)"))
             })?;
@@ -177,7 +201,9 @@ impl Poller for AlertmanagerPoller {
                 .filter(|a| a["status"]["state"] != "suppressed")
                 .map(|a| {
                     let labels = a["labels"].as_object().cloned().unwrap_or_default();
-                    let fp = a["fingerprint"].as_str().map_or_else(|| model_fingerprint(&labels), str::to_string);
+                    let fp = a["fingerprint"]
+                        .as_str()
+                        .map_or_else(|| model_fingerprint(&labels), str::to_string);
                     json!({
                         "status": "firing",
                         "labels": labels,

@@ -137,7 +137,10 @@ pub fn parse_descriptor(file: &str, text: &str) -> Result<ConnectorDescriptor, D
             "a generic connector that takes webhooks needs a mapping".into(),
         ));
     }
-    if d.kind == DescriptorKind::Generic && d.ingestion.mode != IngestionMode::Webhook && d.polling.is_none() {
+    if d.kind == DescriptorKind::Generic
+        && d.ingestion.mode != IngestionMode::Webhook
+        && d.polling.is_none()
+    {
         return Err(DescriptorError::new(
             file,
             "/polling",

@@ -70,17 +70,28 @@ impl DescriptorNormalizer {
     }
 
     /// The mapping for a payload: its stream's when it was polled.
-    fn pick(&self, headers: &std::collections::BTreeMap<String, String>) -> Result<&compile::Compiled, NormalizeError> {
+    fn pick(
+        &self,
+        headers: &std::collections::BTreeMap<String, String>,
+    ) -> Result<&compile::Compiled, NormalizeError> {
         if let Some(name) = headers.get(crate::poll::generic::STREAM_HEADER) {
             return self
                 .streams
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, c)| c)
-                .ok_or_else(|| NormalizeError::Shape(format!("{}: no polled stream '{name}'", self.descriptor.id)));
+                .ok_or_else(|| {
+                    NormalizeError::Shape(format!(
+                        "{}: no polled stream '{name}'",
+                        self.descriptor.id
+                    ))
+                });
         }
         self.compiled.as_ref().ok_or_else(|| {
-            NormalizeError::Shape(format!("{}: this connector takes no webhooks", self.descriptor.id))
+            NormalizeError::Shape(format!(
+                "{}: this connector takes no webhooks",
+                self.descriptor.id
+            ))
         })
     }
 
@@ -99,7 +110,8 @@ impl Normalizer for DescriptorNormalizer {
     }
 
     fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError> {
-        self.pick(ctx.headers)?.normalize(&self.descriptor.id, body, ctx)
+        self.pick(ctx.headers)?
+            .normalize(&self.descriptor.id, body, ctx)
     }
 }
 

@@ -37,7 +37,10 @@ pub enum AuthSpec {
         prefix: Option<String>,
     },
     /// A query parameter (`?key=…&token=…`).
-    Query { name: String, secret: String },
+    Query {
+        name: String,
+        secret: String,
+    },
     /// Basic auth: the user from a config field, the password from a secret.
     Basic {
         #[serde(rename = "usernameConfig")]
@@ -89,7 +92,9 @@ pub struct Authorizer {
 fn missing(field: &str) -> FetchError {
     FetchError::new(
         ErrorClass::NeedsReauth,
-        format!("the secret '{field}' is not in the keychain: add it again in the connector's settings"),
+        format!(
+            "the secret '{field}' is not in the keychain: add it again in the connector's settings"
+        ),
     )
 }
 
@@ -125,8 +130,15 @@ impl Authorizer {
             .collect()
     }
 
-    async fn need(&self, ctx: &SourceContext, field: &str) -> Result<Sensitive<String>, FetchError> {
-        ctx.secret(field).await.map_err(keychain)?.ok_or_else(|| missing(field))
+    async fn need(
+        &self,
+        ctx: &SourceContext,
+        field: &str,
+    ) -> Result<Sensitive<String>, FetchError> {
+        ctx.secret(field)
+            .await
+            .map_err(keychain)?
+            .ok_or_else(|| missing(field))
     }
 
     /// Puts the credentials on `req`.
@@ -142,13 +154,19 @@ impl Authorizer {
                 AuthSpec::Bearer { secret, prefix } => {
                     let v = self.need(ctx, secret).await?;
                     let p = prefix.as_deref().unwrap_or("Bearer ");
-                    req.headers.push(("authorization".into(), format!("{p}{}", v.expose())));
+                    req.headers
+                        .push(("authorization".into(), format!("{p}{}", v.expose())));
                     req.secrets.push(v.expose().clone());
                 }
-                AuthSpec::Header { name, secret, prefix } => {
+                AuthSpec::Header {
+                    name,
+                    secret,
+                    prefix,
+                } => {
                     let v = self.need(ctx, secret).await?;
                     let p = prefix.as_deref().unwrap_or("");
-                    req.headers.push((name.clone(), format!("{p}{}", v.expose())));
+                    req.headers
+                        .push((name.clone(), format!("{p}{}", v.expose())));
                     req.secrets.push(v.expose().clone());
                 }
                 AuthSpec::Query { name, secret } => {
@@ -160,18 +178,27 @@ impl Authorizer {
                     req.url = url.to_string();
                     req.secrets.push(v.expose().clone());
                 }
-                AuthSpec::Basic { username_config, secret } => {
-                    let user = ctx.instance.text(username_config).unwrap_or_default().to_string();
+                AuthSpec::Basic {
+                    username_config,
+                    secret,
+                } => {
+                    let user = ctx
+                        .instance
+                        .text(username_config)
+                        .unwrap_or_default()
+                        .to_string();
                     let v = self.need(ctx, secret).await?;
                     let raw = format!("{user}:{}", v.expose());
                     let enc = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
-                    req.headers.push(("authorization".into(), format!("Basic {enc}")));
+                    req.headers
+                        .push(("authorization".into(), format!("Basic {enc}")));
                     req.secrets.push(v.expose().clone());
                     req.secrets.push(enc);
                 }
                 AuthSpec::Oauth2(o) => {
                     let token = self.access_token(ctx, fetcher, o).await?;
-                    req.headers.push(("authorization".into(), format!("Bearer {}", token.expose())));
+                    req.headers
+                        .push(("authorization".into(), format!("Bearer {}", token.expose())));
                     req.secrets.push(token.expose().clone());
                 }
             }
@@ -197,7 +224,11 @@ impl Authorizer {
         }
         let token_url = (self.template)(&o.token_url)
             .map_err(|e| FetchError::new(ErrorClass::Fail, format!("oauth2 tokenUrl: {e}")))?;
-        let client_id = ctx.instance.text(&o.client_id_config).unwrap_or_default().to_string();
+        let client_id = ctx
+            .instance
+            .text(&o.client_id_config)
+            .unwrap_or_default()
+            .to_string();
         let client_secret = ctx.secret(&o.client_secret).await.map_err(keychain)?;
         let mut form: Vec<(&str, String)> = vec![("client_id", client_id)];
         let mut secrets = Vec::new();
@@ -211,12 +242,16 @@ impl Authorizer {
                 form.push(("scope", o.scopes.join(" ")));
             }
         } else {
-            let refresh = ctx.secret(REFRESH_TOKEN).await.map_err(keychain)?.ok_or_else(|| {
-                FetchError::new(
-                    ErrorClass::NeedsReauth,
-                    "not signed in yet (no OAuth refresh token): authorise the connector",
-                )
-            })?;
+            let refresh = ctx
+                .secret(REFRESH_TOKEN)
+                .await
+                .map_err(keychain)?
+                .ok_or_else(|| {
+                    FetchError::new(
+                        ErrorClass::NeedsReauth,
+                        "not signed in yet (no OAuth refresh token): authorise the connector",
+                    )
+                })?;
             form.push(("grant_type", "refresh_token".into()));
             form.push(("refresh_token", refresh.expose().clone()));
             secrets.push(refresh.expose().clone());
@@ -263,7 +298,10 @@ async fn token_request(
         method: "POST".into(),
         url: url.to_string(),
         headers: vec![
-            ("content-type".into(), "application/x-www-form-urlencoded".into()),
+            (
+                "content-type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
             ("accept".into(), "application/json".into()),
         ],
         body: Some(body.into_bytes()),
@@ -279,7 +317,10 @@ async fn token_request(
                 .as_deref()
                 .and_then(|b| serde_json::from_slice::<Value>(b).ok())
                 .and_then(|v| v["error"].as_str().map(str::to_string));
-            if matches!(said.as_deref(), Some("invalid_grant" | "invalid_client" | "unauthorized_client")) {
+            if matches!(
+                said.as_deref(),
+                Some("invalid_grant" | "invalid_client" | "unauthorized_client")
+            ) {
                 e.class = ErrorClass::NeedsReauth;
                 e.message = format!(
                     "the OAuth provider refused the grant ({}): authorise the connector again",
@@ -290,23 +331,38 @@ async fn token_request(
         }
     };
     let v: Value = serde_json::from_slice(&r.body).map_err(|e| {
-        FetchError::new(ErrorClass::Retry, format!("the OAuth token endpoint answered with something that is not JSON: {e}"))
+        FetchError::new(
+            ErrorClass::Retry,
+            format!("the OAuth token endpoint answered with something that is not JSON: {e}"),
+        )
     })?;
-    let access = v["access_token"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| {
-        FetchError::new(ErrorClass::Fail, "the OAuth token endpoint gave no access_token")
-    })?;
+    let access = v["access_token"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            FetchError::new(
+                ErrorClass::Fail,
+                "the OAuth token endpoint gave no access_token",
+            )
+        })?;
     Ok(Tokens {
         access_token: Sensitive::new(access.to_string()),
-        refresh_token: v["refresh_token"].as_str().map(|s| Sensitive::new(s.to_string())),
+        refresh_token: v["refresh_token"]
+            .as_str()
+            .map(|s| Sensitive::new(s.to_string())),
         expires_in: v["expires_in"].as_i64(),
     })
 }
 
 /// Writes the tokens back; a rotated refresh token replaces the old one.
 async fn store_tokens(ctx: &SourceContext, t: &Tokens) -> Result<(), FetchError> {
-    ctx.put_secret(ACCESS_TOKEN, t.access_token.clone()).await.map_err(keychain)?;
+    ctx.put_secret(ACCESS_TOKEN, t.access_token.clone())
+        .await
+        .map_err(keychain)?;
     if let Some(r) = &t.refresh_token {
-        ctx.put_secret(REFRESH_TOKEN, r.clone()).await.map_err(keychain)?;
+        ctx.put_secret(REFRESH_TOKEN, r.clone())
+            .await
+            .map_err(keychain)?;
     }
     let exp = t
         .expires_in
@@ -334,8 +390,8 @@ pub fn pkce_pair() -> (String, String) {
     let mut b = [0u8; 32];
     let _ = getrandom::fill(&mut b);
     let verifier = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    let challenge =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Sha256::digest(verifier.as_bytes()));
     (verifier, challenge)
 }
 
@@ -365,16 +421,23 @@ pub async fn authorize(
     let token_url = template(&o.token_url).map_err(|e| FetchError::new(ErrorClass::Fail, e))?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await
-        .map_err(|e| FetchError::new(ErrorClass::Fail, format!("cannot listen on loopback: {e}")))?;
+        .map_err(|e| {
+            FetchError::new(ErrorClass::Fail, format!("cannot listen on loopback: {e}"))
+        })?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     let redirect = format!("http://127.0.0.1:{port}/callback");
     let (verifier, challenge) = pkce_pair();
     let mut sb = [0u8; 16];
     let _ = getrandom::fill(&mut sb);
     let state = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sb);
-    let client_id = ctx.instance.text(&o.client_id_config).unwrap_or_default().to_string();
-    let mut url = reqwest::Url::parse(&authorize)
-        .map_err(|e| FetchError::new(ErrorClass::Fail, format!("authorizeUrl is not a URL: {e}")))?;
+    let client_id = ctx
+        .instance
+        .text(&o.client_id_config)
+        .unwrap_or_default()
+        .to_string();
+    let mut url = reqwest::Url::parse(&authorize).map_err(|e| {
+        FetchError::new(ErrorClass::Fail, format!("authorizeUrl is not a URL: {e}"))
+    })?;
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &client_id)
@@ -383,12 +446,18 @@ pub async fn authorize(
         .append_pair("code_challenge_method", "S256")
         .append_pair("state", &state);
     if !o.scopes.is_empty() {
-        url.query_pairs_mut().append_pair("scope", &o.scopes.join(" "));
+        url.query_pairs_mut()
+            .append_pair("scope", &o.scopes.join(" "));
     }
     let finish = Box::pin(async move {
         let code = tokio::time::timeout(wait, callback(&listener, &state))
             .await
-            .map_err(|_| FetchError::new(ErrorClass::NeedsReauth, "nobody finished signing in in time"))??;
+            .map_err(|_| {
+                FetchError::new(
+                    ErrorClass::NeedsReauth,
+                    "nobody finished signing in in time",
+                )
+            })??;
         let mut form: Vec<(&str, String)> = vec![
             ("grant_type", "authorization_code".into()),
             ("code", code.clone()),
@@ -425,13 +494,18 @@ async fn callback(listener: &tokio::net::TcpListener, state: &str) -> Result<Str
         let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
         let query = reqwest::Url::parse(&format!("http://127.0.0.1{target}")).ok();
         let get = |k: &str| {
-            query
-                .as_ref()
-                .and_then(|u| u.query_pairs().find(|(a, _)| a == k).map(|(_, v)| v.into_owned()))
+            query.as_ref().and_then(|u| {
+                u.query_pairs()
+                    .find(|(a, _)| a == k)
+                    .map(|(_, v)| v.into_owned())
+            })
         };
         let (ok, text) = match (get("code"), get("state"), get("error")) {
             (_, _, Some(err)) => (Err(err), "Sign-in was refused. You can close this tab."),
-            (Some(code), Some(s), _) if s == state => (Ok(code), "Signed in. You can close this tab and return to Causeway."),
+            (Some(code), Some(s), _) if s == state => (
+                Ok(code),
+                "Signed in. You can close this tab and return to Causeway.",
+            ),
             _ => {
                 let _ = sock
                     .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
@@ -445,7 +519,10 @@ async fn callback(listener: &tokio::net::TcpListener, state: &str) -> Result<Str
         );
         let _ = sock.write_all(resp.as_bytes()).await;
         return ok.map_err(|e| {
-            FetchError::new(ErrorClass::NeedsReauth, format!("the provider refused the sign-in: {e}"))
+            FetchError::new(
+                ErrorClass::NeedsReauth,
+                format!("the provider refused the sign-in: {e}"),
+            )
         });
     }
 }

@@ -121,7 +121,9 @@ impl DescriptorPoller {
                     .as_str()
                     .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
                     .map(|t| t.with_timezone(&Utc) - chrono::Duration::seconds(*look_back_seconds))
-                    .unwrap_or_else(|| Utc::now() - chrono::Duration::seconds(*initial_look_back_seconds));
+                    .unwrap_or_else(|| {
+                        Utc::now() - chrono::Duration::seconds(*initial_look_back_seconds)
+                    });
                 since = Value::String(format_since(base, *format));
             }
             Some(Delta::SinceId { .. }) => since_id = prev["sinceId"].clone(),
@@ -142,7 +144,13 @@ impl DescriptorPoller {
         })
     }
 
-    fn request(&self, run: &PollRun, stream: &StreamSpec, vars: &Value, link: Option<&str>) -> Result<Request, FetchError> {
+    fn request(
+        &self,
+        run: &PollRun,
+        stream: &StreamSpec,
+        vars: &Value,
+        link: Option<&str>,
+    ) -> Result<Request, FetchError> {
         let r = |t: &str| render(t, vars).map_err(fail);
         let url = match link {
             Some(l) => l.to_string(),
@@ -152,8 +160,9 @@ impl DescriptorPoller {
                 if base.is_empty() {
                     return Err(fail("no base URL: set the connector's baseUrl"));
                 }
-                let mut url = reqwest::Url::parse(&format!("{base}{}", r(&stream.request.path)?))
-                    .map_err(|e| fail(format!("the URL is not usable ({e}): check baseUrl")))?;
+                let mut url =
+                    reqwest::Url::parse(&format!("{base}{}", r(&stream.request.path)?))
+                        .map_err(|e| fail(format!("the URL is not usable ({e}): check baseUrl")))?;
                 for (k, t) in &stream.request.query {
                     let v = r(t)?;
                     if !v.is_empty() {
@@ -185,14 +194,23 @@ impl DescriptorPoller {
     }
 
     /// One stream of one poll: every page, then the stream's next checkpoint.
-    async fn stream(&self, run: &mut PollRun, stream: &StreamSpec, prev: &Value) -> Result<(PollOutcome, Value), FetchError> {
+    async fn stream(
+        &self,
+        run: &mut PollRun,
+        stream: &StreamSpec,
+        prev: &Value,
+    ) -> Result<(PollOutcome, Value), FetchError> {
         let config = run.ctx.instance.config.clone();
         let template: Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync> =
             Arc::new(move |t: &str| render(t, &json!({ "config": config })));
         let auth = Authorizer::new(self.spec.auth.list(), template);
         let items_path = path(&stream.items_path)?;
         let key_path = path(&stream.item_key)?;
-        let version_paths: Vec<JsonPath> = stream.version_fields.iter().map(|p| path(p)).collect::<Result<_, _>>()?;
+        let version_paths: Vec<JsonPath> = stream
+            .version_fields
+            .iter()
+            .map(|p| path(p))
+            .collect::<Result<_, _>>()?;
         let mut vars = self.vars(run, prev, stream);
         let mut out = PollOutcome::default();
         let mut progress = Progress::default();
@@ -209,7 +227,9 @@ impl DescriptorPoller {
         }
         let max_pages = run.fetcher.settings.max_pages;
         for n in 0..max_pages {
-            if let Some(Pagination::Offset { limit, .. } | Pagination::Page { limit, .. }) = &stream.pagination {
+            if let Some(Pagination::Offset { limit, .. } | Pagination::Page { limit, .. }) =
+                &stream.pagination
+            {
                 vars["limit"] = json!(limit);
             }
             vars["offset"] = json!(offset);
@@ -263,7 +283,16 @@ impl DescriptorPoller {
                 )));
             }
             out.fetched += items.len() as u64;
-            self.publish(run, stream, &key_path, &version_paths, &items, &mut progress, &mut out).await?;
+            self.publish(
+                run,
+                stream,
+                &key_path,
+                &version_paths,
+                &items,
+                &mut progress,
+                &mut out,
+            )
+            .await?;
             if run.dry {
                 break;
             }
@@ -287,10 +316,17 @@ impl DescriptorPoller {
                     page += 1;
                     items.len() as u64 >= *limit
                 }
-                Some(Pagination::Cursor { cursor_path, has_more_path }) => {
+                Some(Pagination::Cursor {
+                    cursor_path,
+                    has_more_path,
+                }) => {
                     let token = path(cursor_path)?.query(&body).first().and_then(text);
                     let more = match has_more_path {
-                        Some(p) => path(p)?.query(&body).first().and_then(Value::as_bool).unwrap_or(false),
+                        Some(p) => path(p)?
+                            .query(&body)
+                            .first()
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
                         None => true,
                     };
                     match token {
@@ -358,13 +394,22 @@ impl DescriptorPoller {
     ) -> Result<(), FetchError> {
         let mut keyed = Vec::new();
         for item in items {
-            let key = key_path.query(item).first().and_then(text).unwrap_or_else(|| short_hex(&[&item.to_string()]));
+            let key = key_path
+                .query(item)
+                .first()
+                .and_then(text)
+                .unwrap_or_else(|| short_hex(&[&item.to_string()]));
             let version = if version_paths.is_empty() {
                 short_hex(&[&item.to_string()])
             } else {
                 let parts: Vec<String> = version_paths
                     .iter()
-                    .map(|p| p.query(item).first().map(|v| v.to_string()).unwrap_or_default())
+                    .map(|p| {
+                        p.query(item)
+                            .first()
+                            .map(|v| v.to_string())
+                            .unwrap_or_default()
+                    })
                     .collect();
                 let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
                 short_hex(&refs)
@@ -376,7 +421,11 @@ impl DescriptorPoller {
                     }
                 }
                 Some(Delta::SinceId { item_path }) => {
-                    if let Some(id) = path(item_path)?.query(item).first().and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())) {
+                    if let Some(id) = path(item_path)?
+                        .query(item)
+                        .first()
+                        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+                    {
                         progress.largest_id = Some(progress.largest_id.map_or(id, |p| p.max(id)));
                     }
                 }
@@ -389,9 +438,18 @@ impl DescriptorPoller {
         } else {
             run.ctx
                 .host
-                .versions(&run.ctx.instance.id, &stream.name, keyed.iter().map(|k| k.0.clone()).collect())
+                .versions(
+                    &run.ctx.instance.id,
+                    &stream.name,
+                    keyed.iter().map(|k| k.0.clone()).collect(),
+                )
                 .await
-                .map_err(|e| FetchError::new(ErrorClass::Retry, format!("could not read item versions: {e}")))?
+                .map_err(|e| {
+                    FetchError::new(
+                        ErrorClass::Retry,
+                        format!("could not read item versions: {e}"),
+                    )
+                })?
         };
         let mut fresh = Vec::new();
         let mut versions = Vec::new();
@@ -430,7 +488,11 @@ impl DescriptorPoller {
 fn items_path_may_be_empty(body: &Value) -> bool {
     match body {
         Value::Array(_) => true,
-        Value::Object(m) => m.values().any(|v| v.as_array().is_some_and(Vec::is_empty)) || m.values().any(|v| v.is_object() && items_path_may_be_empty(v)),
+        Value::Object(m) => {
+            m.values().any(|v| v.as_array().is_some_and(Vec::is_empty))
+                || m.values()
+                    .any(|v| v.is_object() && items_path_may_be_empty(v))
+        }
         _ => false,
     }
 }
@@ -458,7 +520,12 @@ pub fn next_link(r: &Response) -> Option<String> {
                 let p = p.trim().replace(' ', "");
                 p == "rel=\"next\"" || p == "rel=next"
             })
-            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
     })
 }
 
@@ -517,13 +584,21 @@ mod tests {
             body: vec![],
             latency: Duration::ZERO,
         };
-        assert_eq!(next_link(&r).as_deref(), Some("https://api.github.com/repositories/1/issues?page=2"));
+        assert_eq!(
+            next_link(&r).as_deref(),
+            Some("https://api.github.com/repositories/1/issues?page=2")
+        );
     }
 
     #[test]
     fn since_is_written_in_each_format() {
-        let t = DateTime::parse_from_rfc3339("2026-11-20T03:04:05Z").unwrap().with_timezone(&Utc);
-        assert_eq!(format_since(t, SinceFormat::Rfc3339), "2026-11-20T03:04:05Z");
+        let t = DateTime::parse_from_rfc3339("2026-11-20T03:04:05Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            format_since(t, SinceFormat::Rfc3339),
+            "2026-11-20T03:04:05Z"
+        );
         assert_eq!(format_since(t, SinceFormat::Jql), "2026/11/20 03:04");
         assert_eq!(format_since(t, SinceFormat::EpochS), "1795057445");
     }

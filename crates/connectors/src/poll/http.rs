@@ -216,7 +216,10 @@ impl Fetcher {
     async fn once(&self, req: &Request) -> Result<Response, FetchError> {
         let started = Instant::now();
         let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| {
-            FetchError::new(ErrorClass::Fail, format!("'{}' is not an HTTP method", req.method))
+            FetchError::new(
+                ErrorClass::Fail,
+                format!("'{}' is not an HTTP method", req.method),
+            )
         })?;
         let mut b = self
             .client
@@ -236,7 +239,9 @@ impl Fetcher {
                 let headers: BTreeMap<String, String> = r
                     .headers()
                     .iter()
-                    .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                    .filter_map(|(k, v)| {
+                        Some((k.as_str().to_string(), v.to_str().ok()?.to_string()))
+                    })
                     .collect();
                 match r.bytes().await {
                     Err(e) => Err(self.transport_error(req, &e)),
@@ -284,11 +289,17 @@ impl Fetcher {
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");
         let what = match class {
-            ErrorClass::NeedsReauth => "the credentials were refused (expired or revoked?): authorise the connector again",
-            ErrorClass::Retry if status == 429 => "rate limited by the upstream; waiting as it asks",
+            ErrorClass::NeedsReauth => {
+                "the credentials were refused (expired or revoked?): authorise the connector again"
+            }
+            ErrorClass::Retry if status == 429 => {
+                "rate limited by the upstream; waiting as it asks"
+            }
             ErrorClass::Retry => "the upstream is failing; retrying with backoff",
             _ if status == 403 => "forbidden: the credentials lack a permission this needs",
-            _ if status == 404 => "not found: check the base URL and the settings that go into the path",
+            _ if status == 404 => {
+                "not found: check the base URL and the settings that go into the path"
+            }
             _ => "the upstream refused the request",
         };
         Err(FetchError {
@@ -310,7 +321,10 @@ impl Fetcher {
         let chain = req.redact(&error_chain(e));
         let host = reqwest::Url::parse(&req.url)
             .ok()
-            .and_then(|u| u.host_str().map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0))))
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0)))
+            })
             .unwrap_or_else(|| req.shown_url());
         let lower = chain.to_ascii_lowercase();
         let (class, text) = if e.is_timeout() {
@@ -321,12 +335,20 @@ impl Fetcher {
                     self.settings.request_timeout.as_millis()
                 ),
             )
-        } else if lower.contains("dns error") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+        } else if lower.contains("dns error")
+            || lower.contains("failed to lookup")
+            || lower.contains("name or service not known")
+        {
             (
                 ErrorClass::Retry,
                 format!("cannot resolve the host name of {host} (DNS): check the URL; retrying in case the network is down ({chain})"),
             )
-        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") || lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
+        } else if lower.contains("certificate")
+            || lower.contains("tls")
+            || lower.contains("handshake")
+            || lower.contains("corrupt message")
+            || lower.contains("invalidcontenttype")
+        {
             (
                 ErrorClass::Fail,
                 format!("TLS with {host} failed: check that the URL's scheme (https/http) matches the server and that its certificate is valid for that name ({chain})"),
@@ -337,7 +359,10 @@ impl Fetcher {
                 format!("{host} refused the connection: is the service running and the port right? Retrying with backoff"),
             )
         } else if e.is_builder() || e.is_request() && reqwest::Url::parse(&req.url).is_err() {
-            (ErrorClass::Fail, format!("the URL {} is not usable ({chain})", req.shown_url()))
+            (
+                ErrorClass::Fail,
+                format!("the URL {} is not usable ({chain})", req.shown_url()),
+            )
         } else {
             (
                 ErrorClass::Retry,
@@ -394,10 +419,20 @@ fn upstream_hint(req: &Request, body: &[u8]) -> String {
         return String::new();
     };
     let pick = |v: &serde_json::Value| -> Option<String> {
-        for k in ["error_description", "message", "error", "errorMessages", "errors", "detail", "title"] {
+        for k in [
+            "error_description",
+            "message",
+            "error",
+            "errorMessages",
+            "errors",
+            "detail",
+            "title",
+        ] {
             match v.get(k) {
                 Some(serde_json::Value::String(s)) if !s.is_empty() => return Some(s.clone()),
-                Some(serde_json::Value::Array(a)) if !a.is_empty() => return Some(a[0].to_string()),
+                Some(serde_json::Value::Array(a)) if !a.is_empty() => {
+                    return Some(a[0].to_string())
+                }
                 Some(serde_json::Value::Object(o)) => {
                     if let Some(serde_json::Value::String(s)) = o.get("message") {
                         return Some(s.clone());
@@ -483,17 +518,39 @@ mod tests {
     #[test]
     fn rate_limit_headers_are_read() {
         let h = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
         };
-        assert_eq!(retry_after(&h(&[("retry-after", "7")])), Some(Duration::from_secs(7)));
         assert_eq!(
-            quota_reset(&h(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "30")])),
+            retry_after(&h(&[("retry-after", "7")])),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            quota_reset(&h(&[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "30")
+            ])),
             Some(Duration::from_secs(30))
         );
         let soon = (chrono::Utc::now().timestamp() + 20).to_string();
-        let d = quota_reset(&h(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &soon)])).unwrap();
-        assert!(d <= Duration::from_secs(20) && d >= Duration::from_secs(18), "{d:?}");
-        assert_eq!(quota_reset(&h(&[("x-ratelimit-remaining", "5"), ("x-ratelimit-reset", "30")])), None);
+        let d = quota_reset(&h(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &soon),
+        ]))
+        .unwrap();
+        assert!(
+            d <= Duration::from_secs(20) && d >= Duration::from_secs(18),
+            "{d:?}"
+        );
+        assert_eq!(
+            quota_reset(&h(&[
+                ("x-ratelimit-remaining", "5"),
+                ("x-ratelimit-reset", "30")
+            ])),
+            None
+        );
     }
 
     #[test]

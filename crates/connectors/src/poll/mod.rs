@@ -51,7 +51,12 @@ impl PollRun {
             .host
             .commit(&self.ctx.instance, c)
             .await
-            .map_err(|e| FetchError::new(ErrorClass::Retry, format!("could not store what was fetched: {e}")))
+            .map_err(|e| {
+                FetchError::new(
+                    ErrorClass::Retry,
+                    format!("could not store what was fetched: {e}"),
+                )
+            })
     }
 
     pub async fn checkpoint(&self) -> Result<Option<serde_json::Value>, FetchError> {
@@ -63,7 +68,12 @@ impl PollRun {
             .host
             .checkpoint(&self.ctx.instance.id)
             .await
-            .map_err(|e| FetchError::new(ErrorClass::Retry, format!("could not read the checkpoint: {e}")))
+            .map_err(|e| {
+                FetchError::new(
+                    ErrorClass::Retry,
+                    format!("could not read the checkpoint: {e}"),
+                )
+            })
     }
 }
 

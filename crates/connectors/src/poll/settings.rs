@@ -97,8 +97,9 @@ impl RunSettings {
                 max_delay_ms: retry.max_delay_ms.clamp(10, 3_600_000),
                 jitter_ratio: retry.jitter_ratio.clamp(0.0, 1.0),
             },
-            requests_per_minute: ms("requestsPerMinute").unwrap_or(u64::from(default_rpm)).min(100_000)
-                as u32,
+            requests_per_minute: ms("requestsPerMinute")
+                .unwrap_or(u64::from(default_rpm))
+                .min(100_000) as u32,
             max_pages: ms("maxPages").unwrap_or(50).clamp(1, 10_000) as u32,
         }
     }
@@ -110,11 +111,16 @@ impl RunSettings {
             return jitter(self.poll_interval, self.retry.jitter_ratio.min(0.1));
         }
         let backoff = RetryConfig {
-            max_delay_ms: self.retry.max_delay_ms.max(self.poll_interval.as_millis() as u64).min(3_600_000),
+            max_delay_ms: self
+                .retry
+                .max_delay_ms
+                .max(self.poll_interval.as_millis() as u64)
+                .min(3_600_000),
             ..self.retry
         }
         .delay(failures);
-        backoff.max(jitter(self.poll_interval, 0.1).min(Duration::from_secs(3600)))
+        backoff
+            .max(jitter(self.poll_interval, 0.1).min(Duration::from_secs(3600)))
             .min(Duration::from_secs(3600))
     }
 }
@@ -159,7 +165,11 @@ mod tests {
         assert_eq!(s.retry.base_delay_ms, 50);
         assert_eq!(s.requests_per_minute, 30);
         let d = RunSettings::from_config(&json!({"pollIntervalMs": 0}), Duration::from_secs(60), 0);
-        assert_eq!(d.poll_interval, Duration::from_secs(1), "never below a second");
+        assert_eq!(
+            d.poll_interval,
+            Duration::from_secs(1),
+            "never below a second"
+        );
         assert_eq!(d.max_retries, 3);
         // After failures the next poll backs off past the interval.
         assert!(s.next_delay(6) > s.next_delay(0));

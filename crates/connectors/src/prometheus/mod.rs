@@ -7,8 +7,8 @@
 //! [`crate::alertmanager::pull`]), so one normalizer reads both, with
 //! source type `PROMETHEUS`.
 
-use crate::alertmanager::pull::{authorizer, base_url, get_json, model_fingerprint, publish_diff};
 use crate::alertmanager::normalize_as;
+use crate::alertmanager::pull::{authorizer, base_url, get_json, model_fingerprint, publish_diff};
 use crate::poll::http::FetchError;
 use crate::poll::{PollOutcome, PollRun, Poller};
 use crate::runtime::{BoxFuture, ErrorClass};
@@ -97,11 +97,18 @@ fn data<'v>(v: &'v Value, key: &str, base: &str) -> Result<&'v Vec<Value>, Fetch
     if v["status"] != "success" {
         return Err(FetchError::new(
             ErrorClass::Fail,
-            format!("{base}: Prometheus answered status {} ({})", v["status"], v["error"].as_str().unwrap_or("no error text")),
+            format!(
+                "{base}: Prometheus answered status {} ({})",
+                v["status"],
+                v["error"].as_str().unwrap_or("no error text")
+            ),
         ));
     }
     v["data"][key].as_array().ok_or_else(|| {
-        FetchError::new(ErrorClass::Fail, format!("{base}: no data.{key} in the answer (is this a Prometheus?)"))
+        FetchError::new(
+            ErrorClass::Fail,
+            format!("{base}: no data.{key} in the answer (is this a Prometheus?)"),
+        )
     })
 }
 
@@ -175,7 +182,10 @@ pub async fn collect_evidence(
                     .filter_map(|p| {
                         let t = p[0].as_f64()?;
                         let v: f64 = p[1].as_str()?.parse().ok()?;
-                        Some(json!([t as i64, if v.is_finite() { json!(v) } else { Value::Null }]))
+                        Some(json!([
+                            t as i64,
+                            if v.is_finite() { json!(v) } else { Value::Null }
+                        ]))
                     })
                     .collect();
                 json!({"labels": s["metric"], "points": points})
@@ -207,7 +217,10 @@ mod tests {
         .unwrap();
         let a = &body["alerts"][0];
         let labels = a["labels"].as_object().unwrap();
-        assert_eq!(model_fingerprint(labels), a["fingerprint"].as_str().unwrap());
+        assert_eq!(
+            model_fingerprint(labels),
+            a["fingerprint"].as_str().unwrap()
+        );
         assert_eq!(model_fingerprint(&Map::new()), "cbf29ce484222325");
     }
 }

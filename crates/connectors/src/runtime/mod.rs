@@ -36,7 +36,10 @@ pub fn poller_for(descriptor_id: &str, config: &Value) -> Option<Arc<dyn crate::
             .get("baseUrl")
             .and_then(Value::as_str)
             .filter(|b| !b.trim().is_empty())
-            .map(|_| Arc::new(crate::alertmanager::pull::AlertmanagerPoller) as Arc<dyn crate::poll::Poller>),
+            .map(|_| {
+                Arc::new(crate::alertmanager::pull::AlertmanagerPoller)
+                    as Arc<dyn crate::poll::Poller>
+            }),
         id => {
             let d = crate::descriptor::builtin_or_user(id)?;
             let spec = d.polling.clone()?;
