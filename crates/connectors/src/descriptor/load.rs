@@ -67,6 +67,14 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "prometheus.json",
         include_str!("../../../../descriptors/prometheus.json"),
     ),
+    (
+        "jira.json",
+        include_str!("../../../../descriptors/jira.json"),
+    ),
+    (
+        "github-issues.json",
+        include_str!("../../../../descriptors/github-issues.json"),
+    ),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

@@ -310,7 +310,13 @@ impl DescriptorPoller {
                         Some(p) => path(p)?.query(&body).first().and_then(Value::as_u64),
                         None => None,
                     };
-                    items.len() as u64 >= *limit && total.is_none_or(|t| offset < t)
+                    // A server may cap the page below what was asked: with
+                    // a total, page until it is reached; without, until a short page.
+                    !items.is_empty()
+                        && match total {
+                            Some(t) => offset < t,
+                            None => items.len() as u64 >= *limit,
+                        }
                 }
                 Some(Pagination::Page { limit, .. }) => {
                     page += 1;
@@ -474,8 +480,19 @@ impl DescriptorPoller {
             (STREAM_HEADER.to_string(), stream.name.clone()),
             ("content-type".to_string(), "application/json".to_string()),
         ]);
+        // The instance's (non-secret) settings travel with the page, so a
+        // mapping can name them (`{{ root.config.baseUrl }}`) and a replay
+        // of the row needs nothing else.
+        let mut config = run.ctx.instance.config.clone();
+        if let Some(m) = config.as_object_mut() {
+            m.remove("secretFields");
+            m.remove("verify");
+        }
         run.commit(Commit {
-            payloads: vec![Payload::json(headers, &json!({ "items": fresh }))],
+            payloads: vec![Payload::json(
+                headers,
+                &json!({ "items": fresh, "config": config }),
+            )],
             versions,
             checkpoint: None,
         })
