@@ -171,11 +171,12 @@ impl App {
                 new.descriptor_id
             )));
         }
-        let config = match new.config {
+        let mut config = match new.config {
             serde_json::Value::Null => serde_json::json!({}),
             c @ serde_json::Value::Object(_) => c,
             _ => return Err(ApiError::bad_request("config must be an object")),
         };
+        config["secretFields"] = serde_json::json!(new.secrets.keys().collect::<Vec<_>>());
         let info = InstanceInfo {
             id: format!("test-{}", new.descriptor_id),
             descriptor_id: new.descriptor_id,

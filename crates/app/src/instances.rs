@@ -273,9 +273,14 @@ impl App {
         let scheme_json = serde_json::to_value(&scheme).unwrap_or_default();
         // An instance that pulls needs no webhook secret; deliveries to it
         // are refused until one is set, since its scheme still applies.
+        let mut probe = config.clone();
+        probe.insert(
+            "secretFields".into(),
+            serde_json::json!(new.secrets.keys().collect::<Vec<_>>()),
+        );
         let pulls = causeway_connectors::runtime::poller_for(
             &new.descriptor_id,
-            &serde_json::Value::Object(config.clone()),
+            &serde_json::Value::Object(probe),
         )
         .is_some();
         if scheme != Scheme::None && !pulls && !new.secrets.contains_key("webhookSecret") {

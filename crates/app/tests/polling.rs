@@ -162,7 +162,7 @@ fn base_time() -> chrono::DateTime<chrono::Utc> {
 
 async fn start_fake() -> (String, Fake) {
     let fixture: Value =
-        serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/jira/search.json")).unwrap())
+        serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/jira/issues.json")).unwrap())
             .unwrap();
     // The recorded issues, as seven issues updated 20 hours apart over the
     // last six days (inside the first poll's look-back of a week).

@@ -24,7 +24,11 @@ async fn instances(s: &Server) -> serde_json::Value {
     s.get_json("/api/connectors/instances").await
 }
 
-async fn until(s: &Server, what: &str, f: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+async fn until(
+    s: &Server,
+    what: &str,
+    f: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let v = instances(s).await;
@@ -37,7 +41,10 @@ async fn until(s: &Server, what: &str, f: impl Fn(&serde_json::Value) -> bool) -
 }
 
 fn find<'a>(v: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
-    v["instances"].as_array()?.iter().find(|i| i["name"] == name)
+    v["instances"]
+        .as_array()?
+        .iter()
+        .find(|i| i["name"] == name)
 }
 
 #[tokio::test]
@@ -63,7 +70,10 @@ async fn connectors_json_loads_with_env_and_hot_reloads() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("CW_TEST_TOKEN") && err.contains("not set"), "{err}");
+    assert!(
+        err.contains("CW_TEST_TOKEN") && err.contains("not set"),
+        "{err}"
+    );
 
     std::env::set_var("CONNECTORS_CONFIG_PATH", &cfg);
     std::env::set_var("CW_TEST_TOKEN", "cfg-token-5e6f7a8b9c");
@@ -73,9 +83,15 @@ async fn connectors_json_loads_with_env_and_hot_reloads() {
     let id = prod["id"].as_str().unwrap().to_string();
     assert_eq!(prod["config"]["baseUrl"], prom);
     assert_eq!(prod["config"]["pollIntervalMs"], 60000);
-    assert!(prod["config"].get("token").is_none(), "secrets are not settings");
+    assert!(
+        prod["config"].get("token").is_none(),
+        "secrets are not settings"
+    );
     assert_eq!(
-        Keychain::new(&service).get(&handle_for(&id, "token")).unwrap().expose(),
+        Keychain::new(&service)
+            .get(&handle_for(&id, "token"))
+            .unwrap()
+            .expose(),
         "cfg-token-5e6f7a8b9c"
     );
 
@@ -87,24 +103,38 @@ async fn connectors_json_loads_with_env_and_hot_reloads() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("another Causeway"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("another Causeway"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Edited on disk: the change is picked up, and a new connector appears.
     let second = r#",
   {"name": "am", "type": "alertmanager", "providerConfig": {"baseUrl": "http://127.0.0.1:9"}}"#;
     std::fs::write(&cfg, file(prom, 5000, true, second)).unwrap();
     let v = until(&s, "reloaded", |v| {
-        find(v, "prod").is_some_and(|p| p["config"]["pollIntervalMs"] == 5000) && find(v, "am").is_some()
+        find(v, "prod").is_some_and(|p| p["config"]["pollIntervalMs"] == 5000)
+            && find(v, "am").is_some()
     })
     .await;
-    assert_eq!(find(&v, "prod").unwrap()["id"], id.as_str(), "the same instance, updated");
+    assert_eq!(
+        find(&v, "prod").unwrap()["id"],
+        id.as_str(),
+        "the same instance, updated"
+    );
 
     // SIGHUP reloads at once; disabled stops the connector; a dropped one is removed.
     std::fs::write(&cfg, file(prom, 5000, false, "")).unwrap();
     let pid = s.child.id().to_string();
-    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
     let v = until(&s, "disabled and removed", |v| {
-        find(v, "prod").is_some_and(|p| p["enabled"] == false && p["health"]["running"] == false) && find(v, "am").is_none()
+        find(v, "prod").is_some_and(|p| p["enabled"] == false && p["health"]["running"] == false)
+            && find(v, "am").is_none()
     })
     .await;
     assert_eq!(find(&v, "prod").unwrap()["health"]["state"], "disabled");
@@ -112,7 +142,10 @@ async fn connectors_json_loads_with_env_and_hot_reloads() {
     // Export gives the file back with secrets as variables.
     let e = s.get_json("/api/connectors/export").await;
     let text = e.to_string();
-    assert!(text.contains("\"type\":\"prometheus\"") && text.contains("${"), "{text}");
+    assert!(
+        text.contains("\"type\":\"prometheus\"") && text.contains("${"),
+        "{text}"
+    );
     assert!(!text.contains("cfg-token-5e6f7a8b9c"));
 
     // A broken edit leaves what runs alone.

@@ -75,6 +75,42 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "github-issues.json",
         include_str!("../../../../descriptors/github-issues.json"),
     ),
+    (
+        "github-pulls.json",
+        include_str!("../../../../descriptors/github-pulls.json"),
+    ),
+    (
+        "linear.json",
+        include_str!("../../../../descriptors/linear.json"),
+    ),
+    (
+        "trello.json",
+        include_str!("../../../../descriptors/trello.json"),
+    ),
+    (
+        "slack.json",
+        include_str!("../../../../descriptors/slack.json"),
+    ),
+    (
+        "notion.json",
+        include_str!("../../../../descriptors/notion.json"),
+    ),
+    (
+        "confluence.json",
+        include_str!("../../../../descriptors/confluence.json"),
+    ),
+    (
+        "statuspage.json",
+        include_str!("../../../../descriptors/statuspage.json"),
+    ),
+    (
+        "gitlab-issues.json",
+        include_str!("../../../../descriptors/gitlab-issues.json"),
+    ),
+    (
+        "healthchecks.json",
+        include_str!("../../../../descriptors/healthchecks.json"),
+    ),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

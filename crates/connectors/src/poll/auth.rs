@@ -76,6 +76,20 @@ fn client_secret() -> String {
     "clientSecret".into()
 }
 
+impl AuthSpec {
+    /// The keychain fields this spec reads (an OAuth client's secret is
+    /// optional, so OAuth needs none up front).
+    pub fn secret_fields(&self) -> Vec<String> {
+        match self {
+            AuthSpec::None | AuthSpec::Oauth2(_) => vec![],
+            AuthSpec::Bearer { secret, .. }
+            | AuthSpec::Header { secret, .. }
+            | AuthSpec::Query { secret, .. }
+            | AuthSpec::Basic { secret, .. } => vec![secret.clone()],
+        }
+    }
+}
+
 /// Keychain fields the OAuth tokens live in.
 pub const ACCESS_TOKEN: &str = "accessToken";
 pub const REFRESH_TOKEN: &str = "refreshToken";
@@ -113,21 +127,6 @@ impl Authorizer {
             refresh: Arc::default(),
             template,
         }
-    }
-
-    /// The secret fields these specs read (for the setup form's checks).
-    pub fn secret_fields(&self) -> Vec<String> {
-        self.specs
-            .iter()
-            .flat_map(|s| match s {
-                AuthSpec::None => vec![],
-                AuthSpec::Bearer { secret, .. }
-                | AuthSpec::Header { secret, .. }
-                | AuthSpec::Query { secret, .. }
-                | AuthSpec::Basic { secret, .. } => vec![secret.clone()],
-                AuthSpec::Oauth2(o) => vec![o.client_secret.clone()],
-            })
-            .collect()
     }
 
     async fn need(

@@ -617,6 +617,6 @@ mod tests {
             "2026-11-20T03:04:05Z"
         );
         assert_eq!(format_since(t, SinceFormat::Jql), "2026/11/20 03:04");
-        assert_eq!(format_since(t, SinceFormat::EpochS), "1795057445");
+        assert_eq!(format_since(t, SinceFormat::EpochS), "1795143845");
     }
 }

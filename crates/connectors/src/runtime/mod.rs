@@ -43,6 +43,27 @@ pub fn poller_for(descriptor_id: &str, config: &Value) -> Option<Arc<dyn crate::
         id => {
             let d = crate::descriptor::builtin_or_user(id)?;
             let spec = d.polling.clone()?;
+            // A connector that also takes webhooks polls only when the
+            // instance was given what polling needs (or says `poll: true`),
+            // so a webhook-only instance does not fail polls for lack of a key.
+            if d.ingestion.mode == crate::descriptor::IngestionMode::Both
+                && config.get("poll").and_then(Value::as_bool) != Some(true)
+            {
+                let have: Vec<&str> = config
+                    .get("secretFields")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let needs: Vec<String> = spec
+                    .auth
+                    .list()
+                    .iter()
+                    .flat_map(crate::poll::auth::AuthSpec::secret_fields)
+                    .collect();
+                if needs.is_empty() || !needs.iter().all(|n| have.contains(&n.as_str())) {
+                    return None;
+                }
+            }
             Some(Arc::new(crate::poll::generic::DescriptorPoller {
                 descriptor_id: d.id.clone(),
                 spec,
