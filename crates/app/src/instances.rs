@@ -49,34 +49,47 @@ pub struct InstanceHealth {
     pub consecutive_failures: i64,
     /// `retry`, `fail`, `needs_reauth` for the last error.
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error_class: Option<String>,
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_poll_at: Option<String>,
     /// When the next attempt after a failure is due (the retry plan).
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_attempt_at: Option<String>,
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<i64>,
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polls: Option<i64>,
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items_fetched: Option<i64>,
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items_published: Option<i64>,
     /// Polled items not published again because they had not changed.
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items_skipped: Option<i64>,
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signals24h: Option<i64>,
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signals7d: Option<i64>,
     /// Signals per hour over the last 24 hours, oldest first (a sparkline).
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hourly: Option<Vec<i64>>,
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quiet_since: Option<String>,
     /// A source (poller or stream) runs for it in this process.
     #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
 }
 

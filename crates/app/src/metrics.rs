@@ -78,7 +78,7 @@ impl Metrics {
 
     /// The Prometheus text exposition; `gauges` are rendered after the
     /// counters (name, help, [(labels, value)]).
-    pub fn render_with(&self, gauges: &[(&str, &str, Vec<(String, f64)>)]) -> String {
+    pub fn render_with(&self, gauges: &[Gauge<'_>]) -> String {
         let mut out = self.render();
         let latency = self.latency.lock().map(|l| l.clone()).unwrap_or_default();
         out.push_str("# HELP causeway_poll_latency_seconds Time a poll took, per connector instance.\n# TYPE causeway_poll_latency_seconds summary\n");
@@ -111,6 +111,9 @@ impl Metrics {
         out
     }
 }
+
+/// A gauge family: name, help, and `(labels, value)` per series.
+pub type Gauge<'a> = (&'a str, &'a str, Vec<(String, f64)>);
 
 /// `key="value"` with the value escaped for the text format.
 pub fn label(key: &str, value: &str) -> String {

@@ -90,6 +90,9 @@ impl AuthSpec {
     }
 }
 
+/// Renders a template over the instance's settings (token and authorize URLs).
+pub type Template = Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
+
 /// Keychain fields the OAuth tokens live in.
 pub const ACCESS_TOKEN: &str = "accessToken";
 pub const REFRESH_TOKEN: &str = "refreshToken";
@@ -100,7 +103,7 @@ pub struct Authorizer {
     specs: Vec<AuthSpec>,
     /// One refresh at a time per instance.
     refresh: Arc<tokio::sync::Mutex<()>>,
-    template: Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>,
+    template: Template,
 }
 
 fn missing(field: &str) -> FetchError {
@@ -118,10 +121,7 @@ fn keychain(e: crate::secrets::SecretError) -> FetchError {
 
 impl Authorizer {
     /// `template` renders a string over the instance's config (for token URLs).
-    pub fn new(
-        specs: Vec<AuthSpec>,
-        template: Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>,
-    ) -> Authorizer {
+    pub fn new(specs: Vec<AuthSpec>, template: Template) -> Authorizer {
         Authorizer {
             specs,
             refresh: Arc::default(),
@@ -409,7 +409,7 @@ pub async fn authorize(
     ctx: SourceContext,
     fetcher: Fetcher,
     o: OAuth2Spec,
-    template: Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>,
+    template: Template,
     wait: Duration,
 ) -> Result<Authorization, FetchError> {
     let authorize = o

@@ -201,7 +201,7 @@ impl DescriptorPoller {
         prev: &Value,
     ) -> Result<(PollOutcome, Value), FetchError> {
         let config = run.ctx.instance.config.clone();
-        let template: Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync> =
+        let template: super::auth::Template =
             Arc::new(move |t: &str| render(t, &json!({ "config": config })));
         let auth = Authorizer::new(self.spec.auth.list(), template);
         let items_path = path(&stream.items_path)?;
@@ -422,7 +422,7 @@ impl DescriptorPoller {
             };
             match &stream.delta {
                 Some(Delta::Timestamp { item_path, .. }) => {
-                    if let Some(t) = path(item_path)?.query(item).first().and_then(|v| time(v)) {
+                    if let Some(t) = path(item_path)?.query(item).first().and_then(time) {
                         progress.newest_time = Some(progress.newest_time.map_or(t, |p| p.max(t)));
                     }
                 }

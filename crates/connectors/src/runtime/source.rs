@@ -208,6 +208,9 @@ impl Stop {
     }
 }
 
+/// Secrets held in memory for a test before the instance exists.
+pub type SecretOverrides = Arc<std::sync::Mutex<BTreeMap<String, Sensitive<String>>>>;
+
 /// Everything a running source gets.
 #[derive(Clone)]
 pub struct SourceContext {
@@ -219,7 +222,7 @@ pub struct SourceContext {
     pub http: reqwest::Client,
     /// Secrets held in memory instead of the keychain: a connection test
     /// before the instance exists. Writes (a refreshed token) stay here too.
-    pub overrides: Option<Arc<std::sync::Mutex<BTreeMap<String, Sensitive<String>>>>>,
+    pub overrides: Option<SecretOverrides>,
 }
 
 impl SourceContext {
