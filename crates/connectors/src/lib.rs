@@ -8,7 +8,11 @@
 pub mod alertmanager;
 pub mod causeway;
 pub mod descriptor;
+pub mod health;
 mod labels;
+pub mod poll;
+pub mod prometheus;
+pub mod runtime;
 pub mod secrets;
 pub mod verify;
 
@@ -84,6 +88,8 @@ pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
     match id {
         "alertmanager" => Some(&alertmanager::Alertmanager),
         "causeway" => Some(&causeway::Causeway),
+        health::ID => Some(&health::Health),
+        prometheus::ID => Some(&prometheus::Prometheus),
         _ => descriptor::normalizer(id).map(|n| n as &'static dyn Normalizer),
     }
 }
