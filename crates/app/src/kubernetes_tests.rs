@@ -3,6 +3,7 @@
 //! with an alert on the same workload, merging with file topology, lifecycle.
 
 use super::*;
+use crate::connector_ops::TestResult;
 use crate::instances::{InstanceList, NewInstance};
 use crate::views::{IncidentDetail, IncidentList, SignalList};
 use crate::{dispatch, Command, WebhookRejection};
@@ -294,10 +295,13 @@ async fn the_live_cluster_merges_with_the_file_topology_and_leaves_it_when_disab
         .unwrap(),
     )
     .unwrap();
-    assert!(view.stream.is_none());
-    let impact = app.topology_impact("node/minikube").unwrap();
-    assert!(!impact.known, "the Node came only from the cluster");
+    assert!(!view.enabled);
+    wait_for("the cluster's objects to leave the graph", || async {
+        app.topology_impact("node/minikube").is_ok_and(|i| !i.known)
+    })
+    .await;
     assert!(app.topology_impact("service/icx/billing").unwrap().known);
+    assert!(app.stream_health(&w.instance).is_none(), "not running");
     wait_for("every watch closed", || async {
         w.fake.open_watches() == 0
     })
@@ -320,62 +324,64 @@ async fn the_live_cluster_merges_with_the_file_topology_and_leaves_it_when_disab
 }
 
 #[tokio::test]
-async fn events_are_taken_once_per_version_across_restarts_and_webhooks_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+async fn an_event_version_is_taken_once_across_restarts_and_webhooks_are_refused() {
+    let w = world(Vec::new()).await;
+    w.fake.apply(change("event-icx-db-backoff.json"));
+    let pod = e("pod/icx/icx-db-7d4b578979-5x8vw");
+    wait_for("the event's signal", || async {
+        signals(&w.app)
+            .await
+            .signals
+            .iter()
+            .any(|s| s.signal.entity.as_ref() == Some(&pod))
+    })
+    .await;
+    // Causeway restarts: the new watch lists the same Event again.
+    w.app.stop_sources().await;
+    let data = w.app.data_dir();
+    drop(w.app);
     let app = App::open(&data).unwrap();
-    let config = json!({"kubeconfig": dir.path().join("none"), "namespaces": ["icx"]});
-    let view = app
-        .create_instance(NewInstance {
-            descriptor_id: "kubernetes".into(),
-            project_id: "default".into(),
-            name: "prod".into(),
-            config,
-            secrets: Default::default(),
-        })
-        .await
+    app.set_stream_tuning(fast());
+    let lists = w.fake.requests().iter().filter(|r| !r.is_watch()).count();
+    app.start();
+    // A new Event after the restart comes after the re-listed one, from the
+    // same watch: once it is in, the old one has been seen and skipped.
+    let mut next = change("event-icx-db-backoff.json");
+    wait_for("the re-list", || async {
+        w.fake.requests().iter().filter(|r| !r.is_watch()).count() >= lists + 10
+    })
+    .await;
+    next["metadata"]["uid"] = "e7c1a9d2-a6bd-11e9-990f-42010a800218".into();
+    next["metadata"]["name"] = "icx-db-7d4b578979-5x8vw.15b1a2c3d4e5f6ff".into();
+    next["reason"] = "Unhealthy".into();
+    next["message"] = "Readiness probe failed: connection refused".into();
+    w.fake.apply(next);
+    wait_for("the new event's signal", || async {
+        signals(&app).await.signals.len() == 2
+    })
+    .await;
+    let list = signals(&app).await;
+    let old = list
+        .signals
+        .iter()
+        .find(|s| s.signal.title.starts_with("BackOff"))
         .unwrap();
-    let instance = app
-        .store()
-        .read({
-            let id = view.id.clone();
-            move |c| instances::get(c, &id)
-        })
-        .await
-        .unwrap()
+    assert_eq!(
+        old.notifications, 1,
+        "the re-listed Event was not taken again"
+    );
+    let instances: InstanceList =
+        serde_json::from_value(dispatch(&app, Command::ListInstances).await.unwrap()).unwrap();
+    let k = instances
+        .instances
+        .iter()
+        .find(|i| i.id == w.instance)
         .unwrap();
-    let body = serde_json::to_vec(&change("event-icx-db-backoff.json")).unwrap();
-    let item = StreamItem {
-        delivery_id: "k8s-event:d2b4f6a8:37120345".into(),
-        body,
-    };
-    assert_eq!(
-        app.commit_stream_items(&instance, vec![item.clone(), item.clone()])
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        app.commit_stream_items(&instance, vec![item.clone()])
-            .await
-            .unwrap(),
-        0
-    );
-    drop(app);
-    let again = App::open(&data).unwrap();
-    assert_eq!(
-        again
-            .commit_stream_items(&instance, vec![item])
-            .await
-            .unwrap(),
-        0,
-        "after a restart too"
-    );
-    again.drain().await;
-    assert_eq!(signals(&again).await.signals.len(), 1);
+    assert_eq!(k.health.items_received, 2);
+    assert_eq!(k.stream.as_ref().unwrap().events, 1, "only the new one");
 
     // Nobody can post into a watched cluster's pipeline.
-    let refused = again
+    let refused = app
         .accept_webhook("kubernetes", "default", Default::default(), b"{}".to_vec())
         .await
         .unwrap_err();
@@ -383,24 +389,13 @@ async fn events_are_taken_once_per_version_across_restarts_and_webhooks_are_refu
         matches!(refused, WebhookRejection::NoInstance { .. }),
         "{refused:?}"
     );
-    // Its health says why it does not run here: no such kubeconfig.
-    again.start();
-    wait_for("the kubeconfig error", || async {
-        again.stream_health(&view.id).is_some_and(|h| {
-            h.state == "error"
-                && h.message
-                    .as_deref()
-                    .is_some_and(|m| m.starts_with("cannot use the kubeconfig"))
-        })
-    })
-    .await;
 }
 
 #[tokio::test]
 async fn bad_settings_are_refused_and_contexts_are_listed() {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(&dir.path().join("data")).unwrap();
-    let e = app
+    let refused = app
         .create_instance(NewInstance {
             descriptor_id: "kubernetes".into(),
             project_id: "default".into(),
@@ -410,11 +405,11 @@ async fn bad_settings_are_refused_and_contexts_are_listed() {
         })
         .await
         .unwrap_err();
-    assert_eq!(e.code, "bad_request");
+    assert_eq!(refused.code, "bad_request");
     assert!(
-        e.message.contains("is not a namespace name"),
+        refused.message.contains("is not a namespace name"),
         "{}",
-        e.message
+        refused.message
     );
 
     let fake = FakeApi::start(Vec::new(), TOKEN).await;
@@ -445,4 +440,57 @@ async fn bad_settings_are_refused_and_contexts_are_listed() {
     .await
     .unwrap_err();
     assert_eq!(missing.code, "kubeconfig");
+
+    // "Test connection" before creating: the server answers, the recent
+    // Warning would be a signal, the routine Normal event would not.
+    let fake = FakeApi::start(load_dir(&k8s("cluster")), TOKEN).await;
+    fake.apply(change("event-icx-db-backoff.json"));
+    let path = fake.write_kubeconfig(dir.path(), TOKEN);
+    let test = |namespaces: Value| NewInstance {
+        descriptor_id: "kubernetes".into(),
+        project_id: "default".into(),
+        name: "prod".into(),
+        config: json!({"kubeconfig": path, "namespaces": namespaces}),
+        secrets: Default::default(),
+    };
+    let r: TestResult = serde_json::from_value(
+        dispatch(&app, Command::TestConnection(test(json!([]))))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(r.ok, "{}", r.message);
+    assert!(
+        r.message
+            .contains("(Kubernetes v1.33.0) with context 'fake'"),
+        "{}",
+        r.message
+    );
+    assert!(
+        r.message
+            .ends_with("1 of the 2 recent events would become signals."),
+        "{}",
+        r.message
+    );
+    assert_eq!(r.sample.len(), 1);
+    assert_eq!(
+        r.sample[0].entity,
+        Some(e("pod/icx/icx-db-7d4b578979-5x8vw"))
+    );
+    fake.forbid_namespace("vault");
+    let r: TestResult = serde_json::from_value(
+        dispatch(&app, Command::TestConnection(test(json!(["icx", "vault"]))))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(!r.ok);
+    assert!(
+        r.message.starts_with(
+            "not allowed to list and watch deployments in namespace vault (403 Forbidden)"
+        ),
+        "{}",
+        r.message
+    );
+    assert_eq!(r.error_class.as_deref(), Some("fail"));
 }

@@ -5,9 +5,13 @@
 //! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
 pub mod commands;
+pub mod config_file;
+pub mod connector_ops;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 mod gateway;
+pub mod health;
 pub mod ingest;
 pub mod instances;
 mod keeper;
@@ -20,6 +24,7 @@ mod queries;
 mod receivers;
 pub mod replay;
 pub mod scenarios;
+mod sources;
 pub mod topology;
 mod topology_live;
 pub mod views;
@@ -51,9 +56,10 @@ pub struct App {
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
     topology: Arc<std::sync::RwLock<Option<Arc<causeway_core::Topology>>>>,
+    sources: Arc<sources::Sources>,
     topology_inputs: Arc<topology_live::TopologyInputs>,
-    /// Running native streaming connectors (Kubernetes), by instance id.
-    streams: Arc<kubernetes::Streams>,
+    /// The connection health of running Kubernetes watches.
+    connections: Arc<kubernetes::Connections>,
 }
 
 impl App {
@@ -87,8 +93,9 @@ impl App {
             keychain: Keychain::new(&keychain_service()),
             base_url: Arc::default(),
             topology: Arc::default(),
+            sources: Arc::default(),
             topology_inputs: Arc::default(),
-            streams: Arc::default(),
+            connections: Arc::default(),
         })
     }
 
@@ -96,9 +103,9 @@ impl App {
     /// unprocessed (a crash after the 202), then waits for new payloads. It
     /// also looks every few seconds, for rows another process put there
     /// (`causeway dead-letters replay` while the app runs). Enabled
-    /// Kubernetes connectors start watching too.
+    /// connectors that pull or watch start too.
     pub fn start(&self) {
-        self.start_streams();
+        self.start_sources();
         let app = self.clone();
         tokio::spawn(async move {
             loop {

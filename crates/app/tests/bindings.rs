@@ -28,6 +28,9 @@ fn export_all(dir: &Path) {
         InstanceList,
         Catalogue,
         causeway_app::ImpactView,
+        causeway_app::connector_ops::TestResult,
+        causeway_app::connector_ops::Authorization,
+        causeway_app::evidence::EvidenceCollected,
         causeway_app::kubernetes::KubeContexts,
     );
 }

@@ -2,4 +2,12 @@
 import type { IncidentStatus } from "./IncidentStatus";
 import type { NewInstance } from "./NewInstance";
 
-export type Command = { "command": "listIncidents" } | { "command": "getIncident", "args": { id: string, } } | { "command": "listSignals", "args": { unassigned: boolean, } } | { "command": "listDeadLetters" } | { "command": "replayDeadLetter", "args": { id: number, } } | { "command": "setIncidentStatus", "args": { id: string, status: IncidentStatus, } } | { "command": "topologyImpact", "args": { entity: string, } } | { "command": "listCatalogue" } | { "command": "listInstances" } | { "command": "createInstance", "args": NewInstance } | { "command": "setInstanceEnabled", "args": { id: string, enabled: boolean, } } | { "command": "deleteInstance", "args": { id: string, } } | { "command": "listKubeContexts", "args": { kubeconfig: string | null, } };
+export type Command = { "command": "listIncidents" } | { "command": "getIncident", "args": { id: string, } } | { "command": "listSignals", "args": { unassigned: boolean, } } | { "command": "listDeadLetters" } | { "command": "replayDeadLetter", "args": { id: number, } } | { "command": "setIncidentStatus", "args": { id: string, status: IncidentStatus, } } | { "command": "topologyImpact", "args": { entity: string, } } | { "command": "listCatalogue" } | { "command": "listInstances" } | { "command": "createInstance", "args": NewInstance } | { "command": "setInstanceEnabled", "args": { id: string, enabled: boolean, } } | { "command": "deleteInstance", "args": { id: string, } } | { "command": "getInstance", "args": { id: string, } } | { "command": "updateInstance", "args": { id: string, name: string | null, enabled: boolean | null, 
+/**
+ * Merged over the current settings (`null` removes a key).
+ */
+config: Record<string, unknown> | null, 
+/**
+ * Field → new value, straight to the keychain.
+ */
+secrets: Record<string, string>, } } | { "command": "testInstance", "args": { id: string, } } | { "command": "testConnection", "args": NewInstance } | { "command": "authorizeInstance", "args": { id: string, openBrowser: boolean, } } | { "command": "collectEvidence", "args": { incidentId: string, windowMinutesBefore: number | null, windowMinutesAfter: number | null, } } | { "command": "exportConnectors" } | { "command": "listKubeContexts", "args": { kubeconfig: string | null, } };

@@ -56,16 +56,14 @@ pub enum EventFilter {
     All,
 }
 
-/// The id an Event is taken in under: the same object at the same
-/// resourceVersion is one delivery, so a re-list or a restart never brings
-/// it in twice, while an update (its `count` going up) is a new one.
-pub(crate) fn delivery_id(v: &Value) -> String {
+/// The key and version an Event is taken in under.
+pub(crate) fn identity(v: &Value) -> (String, String) {
     let text = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or("");
-    let id = match text("/metadata/uid") {
+    let key = match text("/metadata/uid") {
         "" => format!("{}/{}", text("/metadata/namespace"), text("/metadata/name")),
         uid => uid.to_string(),
     };
-    format!("k8s-event:{id}:{}", text("/metadata/resourceVersion"))
+    (key, text("/metadata/resourceVersion").to_string())
 }
 
 /// The inbox body for an Event, or `None` when the filter leaves it out.
@@ -73,8 +71,10 @@ pub(crate) fn to_item(v: &Value, filter: EventFilter) -> Option<StreamItem> {
     if filter == EventFilter::AlertsAndChanges && !worth_a_signal(v) {
         return None;
     }
+    let (key, version) = identity(v);
     Some(StreamItem {
-        delivery_id: delivery_id(v),
+        key,
+        version,
         body: serde_json::to_vec(v).ok()?,
     })
 }
@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn an_event_is_one_delivery_per_resource_version() {
         let item = to_item(&event("Warning", "BackOff"), EventFilter::All).unwrap();
-        assert_eq!(item.delivery_id, "k8s-event:u-1:42");
+        assert_eq!((item.key.as_str(), item.version.as_str()), ("u-1", "42"));
         let back: Value = serde_json::from_slice(&item.body).unwrap();
         assert_eq!(back, event("Warning", "BackOff"));
     }

@@ -80,6 +80,8 @@ struct Inner {
     scopes: BTreeMap<String, ScopeState>,
     ever_connected: bool,
     report: HealthReport,
+    /// The state and message, for whoever follows changes.
+    changes: tokio::sync::watch::Sender<(State, Option<String>)>,
 }
 
 /// A shared handle: the connector writes, the app reads.
@@ -92,6 +94,7 @@ impl Default for Health {
             setup: None,
             scopes: BTreeMap::new(),
             ever_connected: false,
+            changes: tokio::sync::watch::channel((State::Connecting, None)).0,
             report: HealthReport {
                 state: State::Connecting,
                 message: None,
@@ -109,6 +112,11 @@ impl Default for Health {
 impl Health {
     pub fn report(&self) -> HealthReport {
         self.with(|i| i.report.clone())
+    }
+
+    /// The state and its message, as they change.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<(State, Option<String>)> {
+        self.with(|i| i.changes.subscribe())
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
@@ -230,7 +238,12 @@ impl Inner {
             self.report.since = Utc::now();
         }
         self.report.state = state;
-        self.report.message = message;
+        self.report.message = message.clone();
+        self.changes.send_if_modified(|now| {
+            let changed = now.0 != state || now.1 != message;
+            *now = (state, message);
+            changed
+        });
     }
 }
 

@@ -24,7 +24,9 @@ pub mod fake_api;
 mod health;
 mod kinds;
 mod kubeconfig;
+mod probe;
 mod run;
+mod source;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -32,7 +34,9 @@ mod tests;
 pub use events::{EventFilter, EventNormalizer};
 pub use health::{Health, HealthReport, State};
 pub use kubeconfig::{list_contexts, ContextInfo, ContextList};
+pub use probe::{probe, Probe};
 pub use run::run;
+pub use source::{set_tuning, KubernetesSource};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -149,17 +153,21 @@ impl Default for Tuning {
 /// One Kubernetes Event for the inbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamItem {
-    /// Unique per Event and resourceVersion: the inbox takes each once.
-    pub delivery_id: String,
+    /// The Event's uid (namespace/name when it has none).
+    pub key: String,
+    /// Its resourceVersion: the same key at the same version is one
+    /// delivery, taken once however often a re-list brings it again, while
+    /// an update (its `count` going up) is a new one.
+    pub version: String,
     /// The Event object as JSON.
     pub body: Vec<u8>,
 }
 
 /// Where the connector's output goes (the app: its inbox and its topology).
 pub trait Sink: Send + Sync + 'static {
-    /// Commits Events durably; returns how many were new (a delivery id
-    /// already taken is skipped). On `Err` (a message) the connector reports
-    /// it in its health and retries the same items, so none is lost.
+    /// Commits Events durably; returns how many were new (a key already
+    /// taken at that version is skipped). On `Err` (a message) the connector
+    /// reports it in its health and retries the same items, so none is lost.
     fn commit(&self, items: Vec<StreamItem>) -> impl Future<Output = Result<usize, String>> + Send;
 
     /// Every topology object the cluster has now (pruned to what the graph

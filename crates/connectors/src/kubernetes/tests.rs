@@ -302,13 +302,8 @@ async fn a_warning_event_goes_to_the_sink_once_per_version() {
     assert_eq!(body["kind"], "Event");
     assert_eq!(body["apiVersion"], "v1");
     assert_eq!(body["involvedObject"]["name"], "icx-db-7d4b578979-5x8vw");
-    assert_eq!(
-        item.delivery_id,
-        format!(
-            "k8s-event:d2b4f6a8-a6bd-11e9-990f-42010a800218:{}",
-            fake.resource_version()
-        )
-    );
+    assert_eq!(item.key, "d2b4f6a8-a6bd-11e9-990f-42010a800218");
+    assert_eq!(item.version, fake.resource_version().to_string());
     // It maps, with the webhook path's descriptor, to a signal on the Pod.
     let signals = crate::normalize_bytes(
         CONNECTOR_ID,
@@ -348,7 +343,8 @@ async fn a_warning_event_goes_to_the_sink_once_per_version() {
     ev["count"] = 5.into();
     fake.apply(ev);
     wait_for("the repeat", || sink.items().len() == 2).await;
-    assert_ne!(sink.items()[0].delivery_id, sink.items()[1].delivery_id);
+    assert_eq!(sink.items()[0].key, sink.items()[1].key);
+    assert_ne!(sink.items()[0].version, sink.items()[1].version);
     running.stop().await;
 }
 
