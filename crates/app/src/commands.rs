@@ -73,6 +73,13 @@ pub enum Command {
     },
     /// → `{"connectors": [...]}` in connectors.json's format, secrets as `${VARIABLES}`.
     ExportConnectors,
+    /// → `KubeContexts`: the contexts of a kubeconfig (default `$KUBECONFIG`,
+    /// else `~/.kube/config`), for the Kubernetes connector's context picker.
+    #[serde(rename_all = "camelCase")]
+    ListKubeContexts {
+        #[serde(default)]
+        kubeconfig: Option<String>,
+    },
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -113,6 +120,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
                 .await?,
         ),
         Command::ExportConnectors => json(app.export_connectors().await?),
+        Command::ListKubeContexts { kubeconfig } => json(app.kube_contexts(kubeconfig).await?),
     }
 }
 

@@ -10,4 +10,4 @@ config: Record<string, unknown> | null,
 /**
  * Field → new value, straight to the keychain.
  */
-secrets: Record<string, string>, } } | { "command": "testInstance", "args": { id: string, } } | { "command": "testConnection", "args": NewInstance } | { "command": "authorizeInstance", "args": { id: string, openBrowser: boolean, } } | { "command": "collectEvidence", "args": { incidentId: string, windowMinutesBefore: number | null, windowMinutesAfter: number | null, } } | { "command": "exportConnectors" };
+secrets: Record<string, string>, } } | { "command": "testInstance", "args": { id: string, } } | { "command": "testConnection", "args": NewInstance } | { "command": "authorizeInstance", "args": { id: string, openBrowser: boolean, } } | { "command": "collectEvidence", "args": { incidentId: string, windowMinutesBefore: number | null, windowMinutesAfter: number | null, } } | { "command": "exportConnectors" } | { "command": "listKubeContexts", "args": { kubeconfig: string | null, } };
