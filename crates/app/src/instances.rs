@@ -393,6 +393,11 @@ impl App {
         let config: serde_json::Value = serde_json::from_str(&inst.config).unwrap_or_default();
         let mut fields = secret_fields(&config);
         fields.extend(crate::SECRET_FIELDS.iter().map(|f| f.to_string()));
+        // What an OAuth sign-in or refresh wrote, never listed in the config.
+        {
+            use causeway_connectors::poll::auth::{ACCESS_TOKEN, EXPIRES_AT, REFRESH_TOKEN};
+            fields.extend([ACCESS_TOKEN, REFRESH_TOKEN, EXPIRES_AT].map(String::from));
+        }
         let keychain = self.keychain.clone();
         let kid = id.clone();
         tokio::task::spawn_blocking(move || {

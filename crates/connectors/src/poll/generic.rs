@@ -284,6 +284,12 @@ impl DescriptorPoller {
                     body: Some(resp.body.clone()),
                 })?
             };
+            if let Some(e) = self.answer_error(&body, &req, resp.status)? {
+                if e.class == ErrorClass::Ignore {
+                    return Ok((out, prev.clone()));
+                }
+                return Err(e);
+            }
             let items: Vec<Value> = items_path.query(&body).all().into_iter().cloned().collect();
             if !body.is_null() && items.is_empty() && n == 0 && !items_path_may_be_empty(&body) {
                 return Err(fail(format!(
@@ -402,6 +408,42 @@ impl DescriptorPoller {
             next["token"] = json!(t);
         }
         Ok((out, next))
+    }
+
+    /// The error a 2xx answer carries in its body, if the descriptor says
+    /// where to look and there is one.
+    fn answer_error(
+        &self,
+        body: &Value,
+        req: &Request,
+        status: u16,
+    ) -> Result<Option<FetchError>, FetchError> {
+        let Some(spec) = &self.spec.answer_error else {
+            return Ok(None);
+        };
+        let Some(code) = path(&spec.path)?.query(body).first().and_then(text) else {
+            return Ok(None);
+        };
+        let class = spec.classes.get(&code).copied().unwrap_or(ErrorClass::Fail);
+        let what = match class {
+            ErrorClass::NeedsReauth => {
+                "the credentials were refused (expired or revoked?): authorise the connector again"
+            }
+            ErrorClass::Retry => "the upstream is failing; retrying with backoff",
+            _ => "check the connector's settings (an id, a permission)",
+        };
+        Ok(Some(FetchError {
+            class,
+            message: format!(
+                "{} {}: the upstream answered '{}' — {what}",
+                req.method,
+                req.shown_url(),
+                req.redact(&code)
+            ),
+            status: Some(status),
+            retry_after: None,
+            body: None,
+        }))
     }
 
     /// Commits the items of one page whose version changed.
