@@ -210,6 +210,7 @@ impl App {
                 app.check_quiet().await;
             }
         });
+        tokio::spawn(crate::evidence::auto_collect(self.clone()));
     }
 
     /// Starts, restarts and stops sources so that exactly the enabled
