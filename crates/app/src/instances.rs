@@ -191,6 +191,8 @@ impl App {
         let (health_state, last_error) = match &stream {
             Some(s) => {
                 let state = match s.state.as_str() {
+                    // Connected, but its watches went silent.
+                    "connected" if state.quiet_since.is_some() => "quiet",
                     "connected" => "healthy",
                     "reconnecting" => "degraded",
                     "error" => "error",

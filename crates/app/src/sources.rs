@@ -123,6 +123,25 @@ impl Host for AppHost {
         })
     }
 
+    fn prune_versions(
+        &self,
+        instance_id: &str,
+        stream: &str,
+        older_than: std::time::Duration,
+    ) -> BoxFuture<'_, Result<u64, HostError>> {
+        let (id, stream) = (instance_id.to_string(), stream.to_string());
+        // A century at most: the subtraction cannot overflow.
+        let keep = older_than.min(std::time::Duration::from_secs(100 * 365 * 86_400));
+        let before = ts(Utc::now() - chrono::Duration::from_std(keep).unwrap_or_default());
+        Box::pin(async move {
+            self.app
+                .store()
+                .write(move |c| poll_items::prune(c, &id, &stream, &before))
+                .await
+                .map_err(|e| HostError(e.to_string()))
+        })
+    }
+
     fn report(&self, instance_id: &str, report: Report) {
         if let Ok(g) = self.app.sources.reports.lock() {
             if let Some(tx) = g.as_ref() {
