@@ -52,12 +52,8 @@ pub(crate) async fn auto_collect(app: App) {
             _ = tokio::time::sleep(SWEEP) => {}
         }
         tokio::time::sleep(SETTLE).await;
-        loop {
-            match rx.try_recv() {
-                Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
-                Err(_) => break,
-            }
-        }
+        // What came meanwhile is covered by this look.
+        while let Ok(_) | Err(TryRecvError::Lagged(_)) = rx.try_recv() {}
         app.collect_due_evidence(&mut tried).await;
     }
 }

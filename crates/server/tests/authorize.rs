@@ -28,14 +28,17 @@ const CLIENT_ID: &str = "3336676.569200954261";
 const CLIENT_SECRET: &str = "slack-client-secret-5d1f0b6e";
 const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 
+/// One `conversations.history` request: its query and Authorization header.
+type HistoryHit = (HashMap<String, String>, String);
+
 #[derive(Clone, Default)]
 struct Slack {
     /// code → (PKCE challenge, redirect_uri)
     codes: Arc<Mutex<HashMap<String, (String, String)>>>,
     /// The bot token that works now (none once revoked).
     valid: Arc<Mutex<Option<String>>>,
-    /// Every `conversations.history` request: its query and Authorization.
-    history: Arc<Mutex<Vec<(HashMap<String, String>, String)>>>,
+    /// Every `conversations.history` request.
+    history: Arc<Mutex<Vec<HistoryHit>>>,
     /// Messages, newest first, with their `ts`.
     messages: Arc<Vec<Value>>,
 }
