@@ -15,435 +15,19 @@
 //!   settings change lets the poll in flight finish and commit.
 //!
 //! The three delta-mode connectors are user descriptors (the way a user
-//! adds a source without code); the others are the built-in ones.
+//! adds a source without code); the others are the built-in ones. The
+//! fake upstream is in `upstream.rs`.
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+mod upstream;
+
 use causeway_app::connector_ops::InstanceUpdate;
 use causeway_app::instances::{InstanceView, NewInstance};
 use causeway_app::App;
 use causeway_connectors::secrets::test_keyring;
 use causeway_core::Sensitive;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api");
-
-/// One request as the fake saw it.
-#[derive(Debug, Clone)]
-struct Hit {
-    at: Instant,
-    route: String,
-    query: HashMap<String, String>,
-    headers: HashMap<String, String>,
-    body: String,
-    /// The status the fake answered with.
-    status: u16,
-}
-
-/// What the fake serves; tests change it between polls.
-#[derive(Default)]
-struct Data {
-    gh_issue: Value,
-    gh_etag: String,
-    status_page: Value,
-    last_modified: String,
-    /// Mastodon notifications, oldest first.
-    notifications: Vec<Value>,
-    /// Google Calendar: every change as (sequence, event), oldest first.
-    calendar: Vec<(usize, Value)>,
-    /// Dropbox: the folder's change log, oldest first.
-    dropbox: Vec<Value>,
-    /// Feeds of the pacing tests: name → item count.
-    feeds: HashMap<String, usize>,
-    /// Per feed: requests being answered now, and the most at once.
-    in_flight: HashMap<String, (usize, usize)>,
-}
-
-#[derive(Clone, Default)]
-struct Fake {
-    log: Arc<Mutex<Vec<Hit>>>,
-    data: Arc<Mutex<Data>>,
-}
-
-impl Fake {
-    fn hits(&self, route: &str) -> Vec<Hit> {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|h| h.route == route)
-            .cloned()
-            .collect()
-    }
-
-    fn record(
-        &self,
-        route: &str,
-        query: HashMap<String, String>,
-        headers: &HeaderMap,
-        body: &[u8],
-        status: u16,
-    ) -> Instant {
-        let at = Instant::now();
-        self.log.lock().unwrap().push(Hit {
-            at,
-            route: route.to_string(),
-            query,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
-                .collect(),
-            body: String::from_utf8_lossy(body).into_owned(),
-            status,
-        });
-        at
-    }
-
-    async fn wait_hits(&self, route: &str, n: usize) -> Vec<Hit> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let h = self.hits(route);
-            if h.len() >= n {
-                return h;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {n} requests to {route}: {h:#?}"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-}
-
-fn json_response(status: StatusCode, headers: &[(&'static str, String)], body: &Value) -> Response {
-    let mut r = (status, Json(body.clone())).into_response();
-    for (k, v) in headers {
-        r.headers_mut().insert(*k, v.parse().expect("header value"));
-    }
-    r
-}
-
-/// GitHub's `GET /repos/{o}/{r}/issues`: a strong validator on the list,
-/// 304 with no body when `If-None-Match` names the current one.
-async fn github_issues(
-    State(f): State<Fake>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let (issue, etag) = {
-        let d = f.data.lock().unwrap();
-        (d.gh_issue.clone(), d.gh_etag.clone())
-    };
-    let matches = headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(&etag);
-    let status = if matches { 304 } else { 200 };
-    f.record("github", q, &headers, b"", status);
-    if matches {
-        let mut r = StatusCode::NOT_MODIFIED.into_response();
-        r.headers_mut().insert("etag", etag.parse().unwrap());
-        return r;
-    }
-    json_response(StatusCode::OK, &[("etag", etag)], &json!([issue]))
-}
-
-/// A status page's `GET /api/v2/incidents.json`, served with
-/// `Last-Modified`, 304 when `If-Modified-Since` is that date.
-async fn statuspage(State(f): State<Fake>, headers: HeaderMap) -> Response {
-    let (page, lm) = {
-        let d = f.data.lock().unwrap();
-        (d.status_page.clone(), d.last_modified.clone())
-    };
-    let matches = headers
-        .get("if-modified-since")
-        .and_then(|v| v.to_str().ok())
-        == Some(&lm);
-    let status = if matches { 304 } else { 200 };
-    f.record("statuspage", HashMap::new(), &headers, b"", status);
-    if matches {
-        return StatusCode::NOT_MODIFIED.into_response();
-    }
-    json_response(StatusCode::OK, &[("last-modified", lm)], &page)
-}
-
-/// Mastodon's `GET /api/v1/notifications`: newest first, only those with
-/// an id above `since_id`.
-async fn mastodon(
-    State(f): State<Fake>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    f.record("mastodon", q.clone(), &headers, b"", 200);
-    let since: u64 = q.get("since_id").map_or(0, |s| s.parse().unwrap());
-    let mut out: Vec<Value> = f
-        .data
-        .lock()
-        .unwrap()
-        .notifications
-        .iter()
-        .filter(|n| n["id"].as_str().unwrap().parse::<u64>().unwrap() > since)
-        .cloned()
-        .collect();
-    out.reverse();
-    Json(out).into_response()
-}
-
-/// Google Calendar's `GET /calendar/v3/calendars/primary/events`: without
-/// a `syncToken` the full list (pages of `maxResults`, `nextPageToken`);
-/// with one, only what changed since; the last page carries `nextSyncToken`.
-async fn calendar(
-    State(f): State<Fake>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    f.record("calendar", q.clone(), &headers, b"", 200);
-    let log = f.data.lock().unwrap().calendar.clone();
-    let head = log.last().map_or(0, |c| c.0);
-    let after: usize = q
-        .get("syncToken")
-        .map_or(0, |t| t.trim_start_matches("sync-").parse().unwrap());
-    // The latest version of each event changed after `after`.
-    let mut latest: BTreeMap<String, Value> = BTreeMap::new();
-    for (seq, ev) in &log {
-        if *seq > after {
-            latest.insert(ev["id"].as_str().unwrap().to_string(), ev.clone());
-        } else {
-            latest.remove(ev["id"].as_str().unwrap());
-        }
-    }
-    let items: Vec<Value> = latest.into_values().collect();
-    let per: usize = q["maxResults"].parse().unwrap();
-    let start: usize = q
-        .get("pageToken")
-        .map_or(0, |t| t.trim_start_matches("page-").parse().unwrap());
-    let page: Vec<Value> = items.iter().skip(start).take(per).cloned().collect();
-    let mut body = json!({"kind": "calendar#events", "summary": "On call", "items": page});
-    if start + per < items.len() {
-        body["nextPageToken"] = json!(format!("page-{}", start + per));
-    } else {
-        body["nextSyncToken"] = json!(format!("sync-{head}"));
-    }
-    Json(body).into_response()
-}
-
-/// Dropbox's `POST /2/files/list_folder` and `/list_folder/continue`: the
-/// folder's entries in pages of 2, a cursor after each, `has_more`.
-async fn dropbox(
-    State(f): State<Fake>,
-    Path(op): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    f.record(
-        &format!("dropbox/{op}"),
-        HashMap::new(),
-        &headers,
-        &body,
-        200,
-    );
-    let req: Value = serde_json::from_slice(&body).unwrap();
-    let from: usize = match op.as_str() {
-        "list_folder" => {
-            assert_eq!(req["path"], "", "{req}");
-            0
-        }
-        _ => req["cursor"]
-            .as_str()
-            .expect("a cursor")
-            .trim_start_matches("cur-")
-            .parse()
-            .unwrap(),
-    };
-    let log = f.data.lock().unwrap().dropbox.clone();
-    let page: Vec<Value> = log.iter().skip(from).take(2).cloned().collect();
-    let next = from + page.len();
-    Json(json!({"entries": page, "cursor": format!("cur-{next}"), "has_more": next < log.len()}))
-        .into_response()
-}
-
-/// `GET /feed/{name}?page=N&per_page=1`: the pacing tests' upstream. Its
-/// behaviour is chosen by the feed's name.
-async fn feed(
-    State(f): State<Fake>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let route = format!("feed/{name}");
-    let n_before = f.hits(&route).len();
-    let page: usize = q["page"].parse().unwrap();
-    let total = f
-        .data
-        .lock()
-        .unwrap()
-        .feeds
-        .get(&name)
-        .copied()
-        .unwrap_or(0);
-    let items: Vec<Value> = if page <= total {
-        vec![
-            json!({"id": format!("{name}-{page}"), "title": format!("{name} item {page}"), "state": "open"}),
-        ]
-    } else {
-        vec![]
-    };
-    let ok = json!({"items": items});
-    match name.as_str() {
-        "quota" if page == 1 => {
-            f.record(&route, q, &headers, b"", 200);
-            json_response(
-                StatusCode::OK,
-                &[
-                    ("x-ratelimit-remaining", "0".into()),
-                    ("x-ratelimit-reset", "2".into()),
-                ],
-                &ok,
-            )
-        }
-        "retry-after" if n_before == 0 => {
-            f.record(&route, q, &headers, b"", 429);
-            json_response(
-                StatusCode::TOO_MANY_REQUESTS,
-                &[("retry-after", "2".into())],
-                &json!({"message": "API rate limit exceeded"}),
-            )
-        }
-        "retry-later" => {
-            f.record(&route, q, &headers, b"", 503);
-            json_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &[("retry-after", "600".into())],
-                &json!({"message": "down for maintenance"}),
-            )
-        }
-        "hang" | "slow" => {
-            f.record(&route, q, &headers, b"", 200);
-            {
-                let mut d = f.data.lock().unwrap();
-                let e = d.in_flight.entry(name.clone()).or_default();
-                e.0 += 1;
-                e.1 = e.1.max(e.0);
-            }
-            let wait = if name == "hang" {
-                Duration::from_secs(3600)
-            } else if n_before == 0 {
-                Duration::from_millis(1500)
-            } else {
-                Duration::ZERO
-            };
-            tokio::time::sleep(wait).await;
-            f.data.lock().unwrap().in_flight.get_mut(&name).unwrap().0 -= 1;
-            Json(ok).into_response()
-        }
-        _ => {
-            f.record(&route, q, &headers, b"", 200);
-            Json(ok).into_response()
-        }
-    }
-}
-
-async fn start_fake() -> (String, Fake) {
-    let fake = Fake::default();
-    let app = Router::new()
-        .route("/repos/o/r/issues", get(github_issues))
-        .route("/api/v2/incidents.json", get(statuspage))
-        .route("/api/v1/notifications", get(mastodon))
-        .route("/calendar/v3/calendars/primary/events", get(calendar))
-        .route("/2/files/{op}", post(dropbox))
-        .route("/2/files/list_folder/continue", post(dropbox_continue))
-        .route("/feed/{name}", get(feed))
-        .with_state(fake.clone());
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-    (format!("http://{addr}"), fake)
-}
-
-async fn dropbox_continue(State(f): State<Fake>, headers: HeaderMap, body: Bytes) -> Response {
-    dropbox(State(f), Path("continue".into()), headers, body).await
-}
-
-/// The user descriptors of this file, loaded once per process (the
-/// registry is process-wide, as in the app).
-fn load_descriptors() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let common = |id: &str, name: &str, polling: Value| {
-            json!({
-                "id": id, "name": name, "description": format!("{name}, polled (a test descriptor)"),
-                "category": "Custom", "icon": id, "kind": "generic", "version": "1.0.0",
-                "auth": {"type": "api_key"}, "ingestion": {"mode": "polling"},
-                "polling": polling, "configSchema": {"type": "object"}
-            })
-        };
-        let event_mapping = |source: &str, title: &str| {
-            json!({"sourceType": source, "idPath": "$.item.id", "title": title,
-                   "status": {"default": "info"}, "severity": {"default": "info"}, "kind": "event"})
-        };
-        let files = [
-            common(
-                "test-mastodon",
-                "Mastodon notifications",
-                json!({"baseUrl": "{{ config.baseUrl }}", "intervalSeconds": 60,
-                       "auth": {"type": "bearer", "secret": "token"},
-                       "streams": [{"name": "notifications",
-                         "request": {"path": "/api/v1/notifications", "query": {"limit": "40", "since_id": "{{ sinceId }}"}},
-                         "itemsPath": "$[*]", "itemKey": "$.id",
-                         "delta": {"type": "since_id", "itemPath": "$.id"},
-                         "mapping": event_mapping("MASTODON", "{{ item.type }} from {{ item.account.acct }}")}]}),
-            ),
-            common(
-                "test-gcal",
-                "Google Calendar events",
-                json!({"baseUrl": "{{ config.baseUrl }}", "intervalSeconds": 60,
-                       "streams": [{"name": "events",
-                         "request": {"path": "/calendar/v3/calendars/primary/events",
-                                     "query": {"maxResults": "2", "pageToken": "{{ pageToken }}", "syncToken": "{{ deltaToken }}"}},
-                         "itemsPath": "$.items[*]", "itemKey": "$.id", "versionFields": ["$.etag"],
-                         "pagination": {"type": "cursor", "cursorPath": "$.nextPageToken"},
-                         "delta": {"type": "token", "path": "$.nextSyncToken"},
-                         "mapping": event_mapping("GCAL", "{{ item.summary }} ({{ item.status }})")}]}),
-            ),
-            common(
-                "test-dropbox",
-                "Dropbox folder",
-                json!({"baseUrl": "{{ config.baseUrl }}", "intervalSeconds": 60,
-                       "streams": [{"name": "files",
-                         "request": {"method": "POST",
-                                     "path": "/2/files/list_folder{% if pageToken %}/continue{% endif %}",
-                                     "body": "{% if pageToken %}{\"cursor\": {{ pageToken | tojson }}}{% else %}{\"path\": \"\", \"recursive\": true, \"limit\": 2}{% endif %}"},
-                         "itemsPath": "$.entries[*]", "itemKey": "$.path_lower", "versionFields": ["$.rev", "$['.tag']"],
-                         "pagination": {"type": "cursor", "cursorPath": "$.cursor", "hasMorePath": "$.has_more"},
-                         "delta": {"type": "cursor"},
-                         "mapping": event_mapping("DROPBOX", "{{ item.name }} ({{ item['.tag'] }})")}]}),
-            ),
-            common(
-                "test-feed",
-                "Paged feed",
-                json!({"baseUrl": "{{ config.baseUrl }}", "intervalSeconds": 60,
-                       "streams": [{"name": "items",
-                         "request": {"path": "/feed/{{ config.feed }}", "query": {"page": "{{ page }}", "per_page": "{{ limit }}"}},
-                         "itemsPath": "$.items[*]", "itemKey": "$.id",
-                         "pagination": {"type": "page", "limit": 1},
-                         "mapping": event_mapping("FEED", "{{ item.title }}")}]}),
-            ),
-        ];
-        for d in files {
-            std::fs::write(
-                dir.path().join(format!("{}.json", d["id"].as_str().unwrap())),
-                d.to_string(),
-            )
-            .unwrap();
-        }
-        causeway_connectors::load_user_descriptors(dir.path()).expect("test descriptors load");
-    });
-}
+use upstream::{load_descriptors, start_fake, FIXTURES};
 
 async fn started_app() -> (tempfile::TempDir, App) {
     test_keyring::ensure();
@@ -1023,4 +607,97 @@ async fn a_hanging_upstream_never_delays_another_instance() {
         1,
         "one at a time"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_short_poll_keeps_its_pages_but_not_its_checkpoint() {
+    let (_d, app) = started_app().await;
+    let (base, fake) = start_fake().await;
+    {
+        let mut d = fake.data.lock().unwrap();
+        d.dropbox = ["db.md", "cache.md", "dns.md"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                json!({".tag": "file", "name": n, "id": format!("id:{n}"), "path_lower": format!("/runbooks/{n}"),
+                       "rev": format!("015f9a{i}"), "size": 1024})
+            })
+            .collect();
+        // The second page fails once.
+        d.dropbox_failures = 1;
+    }
+    let dbx = add(&app, "test-dropbox", "Box", fast(&base), &[]).await;
+    let v = wait(&app, &dbx, "the failed poll", |v| {
+        v.health.consecutive_failures >= 1
+    })
+    .await;
+    assert!(
+        v.health.last_error.as_deref().unwrap().contains("HTTP 500"),
+        "{:?}",
+        v.health
+    );
+    // The first page is kept (committed with its versions); the cursor is not.
+    assert_eq!(checkpoint(&app, &dbx).await, Value::Null);
+    let v = wait(&app, &dbx, "the next poll", |v| {
+        v.health.consecutive_failures == 0 && v.health.items_published.is_some()
+    })
+    .await;
+    // It starts again from the last checkpoint (none: the listing), and
+    // the page it had already taken is not published twice.
+    assert_eq!(fake.hits("dropbox/list_folder").len(), 2);
+    assert_eq!(v.health.items_published, Some(1), "{:?}", v.health);
+    assert_eq!(v.health.items_skipped, Some(2), "{:?}", v.health);
+    assert_eq!(
+        checkpoint(&app, &dbx).await["streams"]["files"]["cursor"],
+        "cur-3"
+    );
+    app.drain().await;
+    let signals = causeway_app::dispatch(
+        &app,
+        causeway_app::Command::ListSignals { unassigned: false },
+    )
+    .await
+    .unwrap();
+    let files: Vec<&Value> = signals["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["sourceType"] == "DROPBOX")
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(files.iter().all(|s| s["notifications"] == 1), "{files:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ignored_status_is_an_empty_page_and_the_page_cap_holds() {
+    let (_d, app) = started_app().await;
+    let (base, fake) = start_fake().await;
+    {
+        let mut d = fake.data.lock().unwrap();
+        d.feeds.insert("steady".into(), 1);
+        d.feeds.insert("capped".into(), 4);
+    }
+    // `{"404": "ignore"}`: an optional endpoint that is not there is no error.
+    let opt = add(&app, "test-optional", "Optional", fast(&base), &[]).await;
+    let v = wait(&app, &opt, "two polls", |v| v.health.polls >= Some(3)).await;
+    assert_eq!(v.health.state, "healthy", "{:?}", v.health);
+    assert_eq!(v.health.items_published, Some(1));
+    assert!(fake.hits("feed/missing").iter().all(|h| h.status == 404));
+    assert!(fake.hits("feed/missing").len() >= 2);
+
+    // At most `maxPages` pages per poll: two of the four here, then the
+    // next poll.
+    let capped = add(
+        &app,
+        "test-feed",
+        "Capped",
+        with(fast(&base), json!({"feed": "capped", "maxPages": 2})),
+        &[],
+    )
+    .await;
+    let hits = fake.wait_hits("feed/capped", 4).await;
+    let pages: Vec<&str> = hits.iter().map(|h| h.query["page"].as_str()).collect();
+    assert_eq!(pages, ["1", "2", "1", "2"]);
+    let v = wait(&app, &capped, "capped polls", |v| v.health.polls >= Some(2)).await;
+    assert_eq!(v.health.consecutive_failures, 0);
 }
