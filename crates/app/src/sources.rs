@@ -377,6 +377,8 @@ impl App {
         let mut failures = Vec::new();
         let mut success = Vec::new();
         let mut day = Vec::new();
+        let mut week = Vec::new();
+        let mut polled = Vec::new();
         for (i, st, ex) in &rows {
             let l = label("instance", &i.id);
             let state = crate::health::state_of(i.enabled, st, ex.recent_dead);
@@ -402,10 +404,16 @@ impl App {
             {
                 success.push((l.clone(), t.timestamp() as f64));
             }
-            day.push((
-                l,
-                crate::health::series(&ex.signal_times, Utc::now()).1 as f64,
-            ));
+            let (_, d, w) = crate::health::series(&ex.signal_times, Utc::now());
+            day.push((l.clone(), d as f64));
+            week.push((l.clone(), w as f64));
+            if let Some(t) = st
+                .last_poll_at
+                .as_deref()
+                .and_then(|t| causeway_store::parse_ts(t).ok())
+            {
+                polled.push((l, t.timestamp() as f64));
+            }
         }
         self.metrics().render_with(&[
             (
@@ -427,6 +435,16 @@ impl App {
                 "causeway_connector_signals_24h",
                 "Signals from the instance in the last 24 hours.",
                 day,
+            ),
+            (
+                "causeway_connector_signals_7d",
+                "Signals from the instance in the last 7 days.",
+                week,
+            ),
+            (
+                "causeway_connector_last_poll_timestamp_seconds",
+                "When the instance last started a poll (or a stream connected).",
+                polled,
             ),
         ])
     }

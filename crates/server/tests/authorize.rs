@@ -3,7 +3,9 @@
 //! /api/connectors/instances/{id}/authorize`, open the link it returns (the
 //! test is the browser), and the provider redirects to Causeway's loopback
 //! listener; the code is exchanged with the PKCE verifier, the tokens go to
-//! the keychain (and nowhere else), and the connector polls with them.
+//! the keychain (and nowhere else), and the connector polls with them,
+//! refreshing the access token when it expires and writing the rotated
+//! refresh token back to the keychain.
 //!
 //! Slack cannot run here, so a local fake plays it, answering as Slack's
 //! API reference documents (`oauth.v2.access`, `conversations.history` with
@@ -26,7 +28,13 @@ use std::time::{Duration, Instant};
 
 const CLIENT_ID: &str = "3336676.569200954261";
 const CLIENT_SECRET: &str = "slack-client-secret-5d1f0b6e";
-const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
+/// What the sign-in gives (with token rotation on, as Slack documents it:
+/// short-lived access tokens and a refresh token that rotates).
+const BOT_TOKEN: &str = "xoxe.xoxb-1-MS0yLTE3NjUzNjcyNDgxLTE5ODc0Njk4MzIz";
+const REFRESH_1: &str = "xoxe-1-My0xLTE3NjUzNjcyNDgxLTE5ODc0Njk4MzIz";
+/// What the refresh gives.
+const ROTATED: &str = "xoxe.xoxb-1-MS0yLTE3NjUzNjcyNDgxLTI5ODc0Njk4MzI0";
+const REFRESH_2: &str = "xoxe-1-My0xLTE3NjUzNjcyNDgxLTI5ODc0Njk4MzI0";
 
 /// One `conversations.history` request: its query and Authorization header.
 type HistoryHit = (HashMap<String, String>, String);
@@ -37,6 +45,9 @@ struct Slack {
     codes: Arc<Mutex<HashMap<String, (String, String)>>>,
     /// The bot token that works now (none once revoked).
     valid: Arc<Mutex<Option<String>>>,
+    /// The refresh token that works now, and how many refreshes were made.
+    refresh: Arc<Mutex<String>>,
+    refreshes: Arc<Mutex<u32>>,
     /// Every `conversations.history` request.
     history: Arc<Mutex<Vec<HistoryHit>>>,
     /// Messages, newest first, with their `ts`.
@@ -67,6 +78,19 @@ async fn access(State(s): State<Slack>, Form(f): Form<HashMap<String, String>>) 
     if f.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET) {
         return refuse("invalid_client_secret");
     }
+    if f["grant_type"] == "refresh_token" {
+        if f["refresh_token"] != *s.refresh.lock().unwrap() {
+            return refuse("invalid_refresh_token");
+        }
+        *s.refreshes.lock().unwrap() += 1;
+        *s.valid.lock().unwrap() = Some(ROTATED.into());
+        *s.refresh.lock().unwrap() = REFRESH_2.into();
+        return Json(
+            json!({"ok": true, "access_token": ROTATED, "token_type": "bot",
+                           "expires_in": 43200, "refresh_token": REFRESH_2}),
+        )
+        .into_response();
+    }
     let Some((challenge, redirect)) = s.codes.lock().unwrap().remove(&f["code"]) else {
         return refuse("invalid_code");
     };
@@ -79,8 +103,12 @@ async fn access(State(s): State<Slack>, Form(f): Form<HashMap<String, String>>) 
         return refuse("invalid_code");
     }
     *s.valid.lock().unwrap() = Some(BOT_TOKEN.into());
+    *s.refresh.lock().unwrap() = REFRESH_1.into();
+    // Expiring within the runtime's minute of margin: the first poll
+    // refreshes it.
     Json(json!({
         "ok": true, "access_token": BOT_TOKEN, "token_type": "bot",
+        "expires_in": 30, "refresh_token": REFRESH_1,
         "scope": "channels:history,groups:history", "bot_user_id": "U0KRQLJ9H",
         "app_id": "A0KRD7HC3", "team": {"name": "Slack Softball Team", "id": "T9TK3CUKW"},
         "enterprise": null, "authed_user": {"id": "U1234", "scope": "", "token_type": "user"}
@@ -263,7 +291,8 @@ async fn slack_signs_in_through_the_authorize_route_then_polls_with_its_token() 
     let page = reqwest::get(&link).await.unwrap().text().await.unwrap();
     assert!(page.contains("Signed in"), "{page}");
 
-    // The connector restarts with the token and pages through the channel.
+    // The connector restarts with the token — refreshed once first, the
+    // rotated refresh token written back — and pages through the channel.
     let v = until(&s, &path, "polling with the token", |v| {
         v["health"]["itemsPublished"].as_i64() == Some(3) && v["health"]["state"] == "healthy"
     })
@@ -271,9 +300,11 @@ async fn slack_signs_in_through_the_authorize_route_then_polls_with_its_token() 
     assert_eq!(v["health"]["lastError"], Value::Null, "{v}");
     let seen = slack.history.lock().unwrap().clone();
     assert!(seen.len() >= 2, "{seen:?}");
-    assert!(seen
-        .iter()
-        .all(|(_, auth)| auth == &format!("Bearer {BOT_TOKEN}")));
+    assert!(
+        seen.iter()
+            .all(|(_, auth)| auth == &format!("Bearer {ROTATED}")),
+        "{seen:?}"
+    );
     assert!(!seen[0].0.contains_key("cursor"), "{:?}", seen[0].0);
     assert_eq!(
         seen[1].0.get("cursor").map(String::as_str),
@@ -306,21 +337,28 @@ async fn slack_signs_in_through_the_authorize_route_then_polls_with_its_token() 
     }
     let next = slack.history.lock().unwrap()[n].0.clone();
     assert_eq!(next["oldest"], (newest - 60).to_string(), "{next:?}");
+    assert_eq!(
+        *slack.refreshes.lock().unwrap(),
+        1,
+        "one refresh, then the new token lasts"
+    );
 
     // The token is in the keychain, and in no file of the data dir nor any
     // API answer.
     let kc = Keychain::new(&service);
     assert_eq!(
         kc.get(&handle_for(&id, "accessToken")).unwrap().expose(),
-        BOT_TOKEN
+        ROTATED
     );
-    assert_eq!(files_holding(data.path(), BOT_TOKEN), Vec::<String>::new());
     assert_eq!(
-        files_holding(data.path(), CLIENT_SECRET),
-        Vec::<String>::new()
+        kc.get(&handle_for(&id, "refreshToken")).unwrap().expose(),
+        REFRESH_2
     );
     let (_, all) = api(&s, "GET", "/api/connectors/instances", None).await;
-    assert!(!all.to_string().contains(BOT_TOKEN));
+    for secret in [BOT_TOKEN, REFRESH_1, ROTATED, REFRESH_2, CLIENT_SECRET] {
+        assert_eq!(files_holding(data.path(), secret), Vec::<String>::new());
+        assert!(!all.to_string().contains(secret));
+    }
 
     // Slack revokes the token (answering 200 with an error): needs re-auth,
     // in words, not retried.
@@ -335,12 +373,17 @@ async fn slack_signs_in_through_the_authorize_route_then_polls_with_its_token() 
         "{msg}"
     );
     assert_eq!(v["health"]["nextAttemptAt"], Value::Null, "{v}");
-    assert!(!msg.contains(BOT_TOKEN));
+    assert!(!msg.contains(ROTATED));
 
     // Removing the connector removes what the sign-in stored, too.
     let (st, _) = api(&s, "DELETE", &path, None).await;
     assert_eq!(st, 200);
-    for field in ["accessToken", "accessTokenExpiresAt", "clientSecret"] {
+    for field in [
+        "accessToken",
+        "refreshToken",
+        "accessTokenExpiresAt",
+        "clientSecret",
+    ] {
         assert!(
             kc.get(&handle_for(&id, field)).is_err(),
             "{field} is still in the keychain"

@@ -407,6 +407,15 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
         )),
         "{m}"
     );
+    // Its signal counts and its last poll are there too.
+    for metric in [
+        format!("causeway_connector_signals_24h{{instance=\"{id}\"}} 1"),
+        format!("causeway_connector_signals_7d{{instance=\"{id}\"}} 1"),
+        format!("causeway_connector_last_poll_timestamp_seconds{{instance=\"{id}\"}} "),
+        format!("causeway_poll_items_total{{instance=\"{id}\",what=\"published\"}} "),
+    ] {
+        assert!(m.contains(&metric), "{metric} in {m}");
+    }
 
     // Removing the instance removes its secret.
     let (st, _) = api(
