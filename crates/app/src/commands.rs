@@ -5,6 +5,7 @@
 
 use crate::error::ApiError;
 use crate::instances::NewInstance;
+use crate::settings::SettingsUpdate;
 use crate::{queries, App};
 use causeway_core::IncidentStatus;
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,18 @@ pub enum Command {
     SetInstanceEnabled { id: String, enabled: bool },
     /// → `null`; the instance's keychain secrets are deleted with it.
     DeleteInstance { id: String },
+    /// → `TopologyView`: every entity and edge, with the open incidents' marks.
+    GetTopology,
+    /// → `TokenList`
+    ListTokens,
+    /// → `IssuedToken`: the token is in this answer and nowhere else, ever.
+    IssueToken { scope: String },
+    /// → `TokenView`
+    RevokeToken { id: String },
+    /// → `SettingsView`
+    GetSettings,
+    /// → `SettingsView`; applied at the next start.
+    SaveSettings(SettingsUpdate),
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -65,6 +78,12 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
             json(app.set_instance_enabled(id, enabled).await?)
         }
         Command::DeleteInstance { id } => json(app.delete_instance(id).await?),
+        Command::GetTopology => json(app.topology_view().await?),
+        Command::ListTokens => json(app.list_tokens().await?),
+        Command::IssueToken { scope } => json(app.issue_token(scope).await?),
+        Command::RevokeToken { id } => json(app.revoke_token(id).await?),
+        Command::GetSettings => json(app.settings()),
+        Command::SaveSettings(update) => json(app.save_settings(update)?),
     }
 }
 

@@ -28,6 +28,10 @@ fn export_all(dir: &Path) {
         InstanceList,
         Catalogue,
         causeway_app::ImpactView,
+        causeway_app::topology_view::TopologyView,
+        causeway_app::tokens::TokenList,
+        causeway_app::tokens::IssuedToken,
+        causeway_app::settings::SettingsView,
     );
 }
 
