@@ -175,17 +175,20 @@ impl App {
             .into_iter()
             .collect();
         let data_dir = self.data_dir();
-        let next_dir = match (&saved.data_dir, overridden_by.is_empty()) {
-            (Some(d), true) => d.clone(),
-            _ => crate::default_data_dir(),
-        };
+        // Only what was saved can be pending: a folder or port given on the
+        // command line is this run's business.
+        let dir_pending =
+            overridden_by.is_empty() && saved.data_dir.as_ref().is_some_and(|d| *d != data_dir);
+        let port_pending = saved
+            .webhook_port
+            .is_some_and(|p| port_now.is_some_and(|now| now != p));
         SettingsView {
             data_dir: data_dir.display().to_string(),
             saved_data_dir: saved.data_dir.as_ref().map(|d| d.display().to_string()),
             listening_on,
             webhook_port,
             settings_file: path.display().to_string(),
-            restart_needed: next_dir != data_dir || port_now.is_some_and(|p| p != webhook_port),
+            restart_needed: dir_pending || port_pending,
             overridden_by,
         }
     }

@@ -1,4 +1,4 @@
-import { useCallback, useRef, type CSSProperties, type ReactNode } from "react";
+import { memo, useCallback, useRef, type CSSProperties, type ReactNode } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { SignalView } from "../wire";
 import { formatAge, formatScore } from "../format";
@@ -26,7 +26,9 @@ export function LinkReason({ signal }: { signal: SignalView }) {
           {formatScore(link.score)}
         </span>
       </div>
-      <div className="link-explanation">{link.explanation}</div>
+      <div className="link-explanation" title={link.explanation}>
+        {link.explanation}
+      </div>
     </div>
   );
 }
@@ -45,8 +47,10 @@ type Props = {
 };
 
 export const VIRTUALIZE_ABOVE = 80;
+/** A virtualized row's fixed height (CSS `.signals.virtual .signal-row`): no measuring, no forced layout. */
+export const ROW_H = 76;
 
-function SignalRow({ s, now, style, index, measure }: { s: SignalView; now: number; style?: CSSProperties; index?: number; measure?: (el: Element | null) => void }) {
+const SignalRow = memo(function SignalRow({ s, now, style, index }: { s: SignalView; now: number; style?: CSSProperties; index?: number }) {
   return (
     <div
       role="row"
@@ -54,7 +58,6 @@ function SignalRow({ s, now, style, index, measure }: { s: SignalView; now: numb
       data-testid="signal-row"
       data-signal-id={s.id}
       data-index={index}
-      ref={measure}
       style={style}
     >
       <div role="cell" className="c-sev">
@@ -89,7 +92,7 @@ function SignalRow({ s, now, style, index, measure }: { s: SignalView; now: numb
       </div>
     </div>
   );
-}
+});
 
 export function SignalsTable({ signals, now, showReason = "link", virtualizeAbove = VIRTUALIZE_ABOVE }: Props) {
   const head = (
@@ -119,8 +122,8 @@ function VirtualSignals({ signals, now, head }: { signals: SignalView[]; now: nu
   const v = useVirtualizer({
     count: signals.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => 66,
-    overscan: 8,
+    estimateSize: () => ROW_H,
+    overscan: 6,
     initialRect: { width: 1000, height: 640 },
     getItemKey: useCallback((i: number) => signals[i].id, [signals]),
   });
@@ -135,8 +138,7 @@ function VirtualSignals({ signals, now, head }: { signals: SignalView[]; now: nu
               s={signals[item.index]}
               now={now}
               index={item.index}
-              measure={v.measureElement}
-              style={{ position: "absolute", top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}
+              style={{ position: "absolute", top: 0, left: 0, right: 0, height: ROW_H, transform: `translateY(${item.start}px)` }}
             />
           ))}
         </div>

@@ -6,7 +6,14 @@ import type {
   IncidentList,
   IncidentStatus,
   IncidentSummary,
+  ImpactView,
   InstanceList,
+  IssuedToken,
+  SettingsUpdate,
+  SettingsView,
+  TokenList,
+  TokenView,
+  TopologyView,
   InstanceView,
   NewInstance,
   Replayed,
@@ -50,13 +57,19 @@ export function createApi(platform: Platform) {
       platform.call<Replayed>({ command: "replayDeadLetter", args: { id } }),
     setIncidentStatus: (id: string, status: IncidentStatus) =>
       platform.call<IncidentSummary>({ command: "setIncidentStatus", args: { id, status } }),
-    // Not in the generated Command union yet: the server may answer bad_request.
-    listCatalogue: () => platform.call<Catalogue>({ command: "listCatalogue" } as unknown as Command),
+    listCatalogue: () => platform.call<Catalogue>({ command: "listCatalogue" }),
     listInstances: () => platform.call<InstanceList>({ command: "listInstances" }),
     createInstance: (args: NewInstance) => platform.call<InstanceView>({ command: "createInstance", args }),
     setInstanceEnabled: (id: string, enabled: boolean) =>
       platform.call<InstanceView>({ command: "setInstanceEnabled", args: { id, enabled } }),
     deleteInstance: (id: string) => platform.call<unknown>({ command: "deleteInstance", args: { id } }),
+    getTopology: () => platform.call<TopologyView>({ command: "getTopology" }),
+    topologyImpact: (entity: string) => platform.call<ImpactView>({ command: "topologyImpact", args: { entity } }),
+    listTokens: () => platform.call<TokenList>({ command: "listTokens" }),
+    issueToken: (scope: "ingest" | "admin") => platform.call<IssuedToken>({ command: "issueToken", args: { scope } }),
+    revokeToken: (id: string) => platform.call<TokenView>({ command: "revokeToken", args: { id } }),
+    getSettings: () => platform.call<SettingsView>({ command: "getSettings" }),
+    saveSettings: (args: SettingsUpdate) => platform.call<SettingsView>({ command: "saveSettings", args }),
   };
 }
 

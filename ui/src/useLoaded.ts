@@ -1,0 +1,27 @@
+import { useEffect, useState } from "react";
+
+/** Something fetched: the last good answer, and the last error (both may be set while stale). */
+export type Loaded<T> = { data: T | null; error: unknown };
+
+/**
+ * Fetches with `load` whenever `deps` change (the app's refresh tick among
+ * them), keeping the last answer on screen while the next one comes, and
+ * ignoring answers that arrive after the deps moved on. `load` null: idle.
+ */
+export function useLoaded<T>(load: (() => Promise<T>) | null, deps: readonly unknown[]): Loaded<T> {
+  const [state, setState] = useState<Loaded<T>>({ data: null, error: null });
+  useEffect(() => {
+    if (!load) return;
+    let cancelled = false;
+    load().then(
+      (data) => !cancelled && setState({ data, error: null }),
+      (error) => !cancelled && setState((prev) => ({ data: prev.data, error })),
+    );
+    return () => {
+      cancelled = true;
+    };
+    // The caller names what the fetch depends on.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return state;
+}
