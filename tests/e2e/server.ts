@@ -34,6 +34,8 @@ export async function startServer({ keyring = false, demo = true } = {}): Promis
     env: {
       ...process.env,
       CAUSEWAY_UI_DIR: uiDist,
+      // Settings saved from the UI go to the test's own folder, never the user's.
+      CAUSEWAY_CONFIG_DIR: path.join(dataDir, "config"),
       ...(keyring ? { CAUSEWAY_KEYCHAIN_SERVICE: `causeway-e2e-${process.pid}-${Date.now()}` } : {}),
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -171,7 +171,7 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
 
   const fit = useMemo(() => {
     const focus = big ? focusOf(latest.current) : [];
-    return focus.length ? { ...FIT, nodes: focus } : FIT;
+    return focus.length ? { ...FIT, nodes: focus, maxZoom: 1 } : FIT;
   }, [shape, big]);
 
   const cache = useRef(new Map<string, { key: string; node: EntityNodeType }>());
@@ -285,22 +285,16 @@ export function shapeOf(graph: Graph): string {
 }
 
 /**
- * Where a big graph opens: the root causes and their neighbours, readable,
- * rather than 500 specks; "fit view" in the controls shows it all.
+ * Where a big graph opens: its root causes at a readable zoom, rather than
+ * 500 specks; "fit view" in the controls shows it all. (Their neighbours can
+ * sit a layer-width away in a wide layout, so they are not fitted too.)
  */
 export function focusOf(graph: Graph): { id: string }[] {
-  const roots = new Set(graph.nodes.filter((n) => n.root).map((n) => n.id));
-  if (roots.size === 0) return [];
-  const near = new Set(roots);
-  for (const e of graph.edges) {
-    if (roots.has(e.from)) near.add(e.to);
-    if (roots.has(e.to)) near.add(e.from);
-  }
-  return [...near].map((id) => ({ id }));
+  return graph.nodes.filter((n) => n.root).map((n) => ({ id: n.id }));
 }
 
 /** Fits the view once the nodes are in, and again when a new layout moves them (quick → ELK). */
-function FitOnRelayout({ token, options }: { token: unknown; options: typeof FIT & { nodes?: { id: string }[] } }) {
+function FitOnRelayout({ token, options }: { token: unknown; options: typeof FIT & { nodes?: { id: string }[]; maxZoom?: number } }) {
   const rf = useReactFlow();
   const ready = useNodesInitialized();
   useEffect(() => {

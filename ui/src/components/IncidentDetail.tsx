@@ -26,6 +26,8 @@ const ACTIONS: { status: IncidentStatus; label: string }[] = [
 export type Selection = { entity: string | null; range: TimeRange | null };
 
 const TIMELINE_TEXT_MAX = 100;
+/** Impacted entities listed before "and N more". */
+const IMPACTED_SHOWN = 8;
 
 export function inRange(s: SignalView, range: TimeRange): boolean {
   const a = Date.parse(s.occurredAt);
@@ -54,6 +56,7 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
     return { rows: rows.slice(0, TIMELINE_TEXT_MAX), more: Math.max(0, rows.length - TIMELINE_TEXT_MAX) };
   }, [detail.timeline, picked]);
   const [busy, setBusy] = useState<IncidentStatus | null>(null);
+  const [allImpacted, setAllImpacted] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
 
   const act = async (status: IncidentStatus) => {
@@ -141,11 +144,18 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
           <h3>Impacted</h3>
           {detail.impacted.length ? (
             <ul className="impacted">
-              {detail.impacted.map((e) => (
+              {detail.impacted.slice(0, allImpacted ? undefined : IMPACTED_SHOWN).map((e) => (
                 <li key={e}>
                   <EntityText entity={e} />
                 </li>
               ))}
+              {!allImpacted && detail.impacted.length > IMPACTED_SHOWN ? (
+                <li className="more">
+                  <button type="button" className="link-button" onClick={() => setAllImpacted(true)}>
+                    and {detail.impacted.length - IMPACTED_SHOWN} more
+                  </button>
+                </li>
+              ) : null}
             </ul>
           ) : (
             <p className="muted">Nothing beyond the root cause.</p>
