@@ -206,6 +206,69 @@ test("connect Alertmanager with a bearer secret, receive, then disconnect", asyn
   expect(errors).toEqual([]);
 });
 
+test("topology: pick the failing entity, ask what if it fails, see the impact on the map", async ({ page }) => {
+  const s = server!;
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await login(page);
+  await page.goto(`${s.base}/#/topology`);
+  const screen = page.getByTestId("topology");
+  await expect(screen.getByTestId("graph")).toHaveAttribute("data-layout", "elk", { timeout: 20_000 });
+  // The demo incident's root is marked on the map and listed as failing now.
+  await expect(screen.getByTestId("topology-roots")).toContainText("redis-cart");
+  await screen.getByTestId("entity-search").fill("deployment/boutique/redis-cart");
+  await screen.locator('[data-testid="entity-pick"][data-entity="deployment/boutique/redis-cart"]').click();
+  await expect(page).toHaveURL(/#\/topology\/deployment%2Fboutique%2Fredis-cart$/);
+  await screen.getByTestId("what-if").click();
+  const impact = screen.getByTestId("impact");
+  await expect(impact.locator('[data-testid="impacted-entity"][data-entity="service/boutique/cartservice"]')).toBeVisible();
+  await expect(impact.locator('[data-testid="impacted-entity"][data-entity="service/boutique/frontend"]')).toBeVisible();
+  const graph = screen.getByTestId("graph");
+  await expect(graph.locator('[data-entity="deployment/boutique/redis-cart"]')).toHaveClass(/impact-source/);
+  await expect(graph.locator('[data-entity="service/boutique/cartservice"]')).toHaveClass(/\bimpacted\b/);
+  await page.screenshot({ path: path.join(artifacts, "topology-what-if.png") });
+  expect(errors).toEqual([]);
+});
+
+test("settings: issue an ingest token that the ingest API takes, revoke it, and it stops working", async ({ page, request }) => {
+  const s = server!;
+  await login(page);
+  await page.goto(`${s.base}/#/settings`);
+  const tokens = page.getByTestId("tokens");
+  await tokens.getByTestId("token-scope").selectOption("ingest");
+  await tokens.getByRole("button", { name: "Issue a token" }).click();
+  const token = await tokens.getByTestId("issued-token-value").inputValue();
+  expect(token).toMatch(/^cw_[0-9a-f]{64}$/);
+  const ingest = (ref: string) =>
+    request.post(`${s.base}/v1/incidents/ingest`, {
+      headers: { authorization: `Bearer ${token}` },
+      data: {
+        sourceType: "CUSTOM",
+        sourceRef: ref,
+        title: "Checkout errors from the settings test",
+        severity: "high",
+        timeline: { start: new Date().toISOString() },
+      },
+    });
+  const ok = await ingest(`settings-${Date.now()}`);
+  expect(ok.status(), await ok.text()).toBe(201);
+  await tokens.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByText(token)).toHaveCount(0);
+  const row = tokens.getByTestId("token-row").first();
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await row.getByRole("button", { name: "Yes, revoke" }).click();
+  await expect(row).toHaveAttribute("data-revoked", "true");
+  const refused = await ingest(`settings-${Date.now()}-2`);
+  expect(refused.status()).toBe(401);
+
+  // The data folder in use is the one `causeway serve` was started with.
+  await expect(page.getByTestId("data-dir-in-use")).toHaveText(s.dataDir);
+  await page.getByTestId("webhook-port").fill("80");
+  await page.getByTestId("webhook-port").press("Enter");
+  await expect(page.getByTestId("settings-outcome")).toContainText("1024 to 65535");
+  await page.screenshot({ path: path.join(artifacts, "settings.png"), fullPage: true });
+});
+
 test("scale: 10k signals over 500 entities stay responsive", async ({ page }) => {
   const s = server!;
   const storm = stormDetail({ signals: 10_000, nodes: 500 });

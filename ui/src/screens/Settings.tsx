@@ -216,8 +216,6 @@ function Storage({ settings, api, onChanged, stalled }: Omit<Props, "tokens" | "
               <input
                 id="webhook-port"
                 type="number"
-                min={1024}
-                max={65535}
                 className="mono"
                 data-testid="webhook-port"
                 value={port ?? String(s.webhookPort)}
