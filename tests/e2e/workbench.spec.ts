@@ -66,7 +66,7 @@ test("the incident graph: root highlighted, edges labelled, lanes linked to the 
   const labels = graph.getByTestId("edge-label");
   expect(await labels.count(), "the demo graph has edges").toBeGreaterThan(0);
   await expect(labels.first()).toBeVisible();
-  for (const text of await labels.allInnerTexts()) expect(text.trim()).toMatch(/^(owns|runs-on|selects|calls|uses-config)$/);
+  for (const text of await labels.allTextContents()) expect(text.trim()).toMatch(/^(owns|runs-on|selects|calls|uses-config)$/);
   await graph.screenshot({ path: path.join(artifacts, "incident-graph.png") });
 
   // Clicking a node narrows the signals to that entity and highlights it.

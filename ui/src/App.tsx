@@ -53,8 +53,8 @@ export function App({ platform }: { platform: Platform }) {
   // open when newer ones arrive.
   const [defaultId, setDefaultId] = useState<string | null>(null);
   const routeId = route.screen === "incidents" ? route.id : null;
-  const selectedId = routeId ?? defaultId;
-  const { ticks, live, refresh } = useLiveTicks(platform, route.screen === "incidents" ? selectedId : null);
+  const openId = useRef<string | null>(null);
+  const { ticks, live, refresh } = useLiveTicks(platform, route.screen === "incidents" ? openId : null);
 
   useEffect(prewarmLayout, []);
 
@@ -78,12 +78,17 @@ export function App({ platform }: { platform: Platform }) {
   const incidents = list.data;
   const shownIncidents = useMemo(() => (incidents ? filterIncidents(incidents, filter) : null), [incidents, filter]);
 
-  // The first incident the filter keeps is opened by default; a default that
-  // vanished falls back to the new first one.
-  useEffect(() => {
-    if (!shownIncidents) return;
-    setDefaultId((current) => (current !== null && shownIncidents.some((i) => i.id === current) ? current : (shownIncidents[0]?.id ?? null)));
-  }, [shownIncidents]);
+  // The first incident the filter keeps is opened by default, and stays open
+  // when newer ones arrive; a default that vanished falls back to the new first.
+  const fallbackId =
+    shownIncidents === null
+      ? defaultId
+      : defaultId !== null && shownIncidents.some((i) => i.id === defaultId)
+        ? defaultId
+        : (shownIncidents[0]?.id ?? null);
+  useEffect(() => setDefaultId(fallbackId), [fallbackId]);
+  const selectedId = routeId ?? fallbackId;
+  openId.current = selectedId;
 
   const [detail, setDetail] = useState<{ id: string | null; data: Detail | null; error: unknown; loading: boolean }>({
     id: null,

@@ -36,8 +36,10 @@ export function staleAfter(e: ChangeEvent, openIncident: string | null): Resourc
 /**
  * Live updates: change events from the platform, debounced and merged into
  * per-resource counters. `refresh()` with no argument makes everything stale.
+ * `openIncident` holds the incident on screen (null: none is), read when an
+ * event arrives.
  */
-export function useLiveTicks(platform: Platform, openIncident: string | null) {
+export function useLiveTicks(platform: Platform, openIncident: { readonly current: string | null } | null) {
   const [ticks, setTicks] = useState<Ticks>(ZERO);
   const [live, setLive] = useState<LiveStatus>("connecting");
   const open = useRef(openIncident);
@@ -55,7 +57,7 @@ export function useLiveTicks(platform: Platform, openIncident: string | null) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const pending = new Set<Resource>();
     const unsubscribe = platform.subscribe((e) => {
-      for (const r of staleAfter(e, open.current)) pending.add(r);
+      for (const r of staleAfter(e, open.current?.current ?? null)) pending.add(r);
       clearTimeout(timer);
       timer = setTimeout(() => {
         const which = [...pending];

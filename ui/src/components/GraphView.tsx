@@ -29,7 +29,7 @@ export function clipMiddle(text: string, max: number): string {
   return `${text.slice(0, max - 1 - tail)}…${text.slice(text.length - tail)}`;
 }
 
-type EntityData = GraphNode & { highlighted: boolean; dimmed: boolean; selected: boolean; mark: string };
+type EntityData = GraphNode & { highlighted: boolean; selected: boolean; mark: string };
 type EntityNodeType = Node<EntityData, "entity">;
 type RelationEdgeType = Edge<{ relation: string; inferred: boolean }, "relation">;
 
@@ -41,7 +41,6 @@ const EntityNode = memo(function EntityNode({ data, positionAbsoluteX, positionA
     n.inferred ? "inferred" : "",
     n.firing > 0 ? "firing" : "",
     n.highlighted ? "highlighted" : "",
-    n.dimmed ? "dimmed" : "",
     n.selected ? "selected" : "",
     n.mark,
   ]
@@ -182,10 +181,9 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
       const n = current.get(placed.id) ?? placed;
       const p = positions?.[n.id] ?? { x: placed.x, y: placed.y };
       const hl = highlighted?.has(n.id) ?? false;
-      const dimmed = highlighted !== null && !hl;
       const selected = selectedEntity === n.id;
       const mark = marks?.get(n.id) ?? "";
-      const key = `${p.x},${p.y},${hl},${dimmed},${selected},${mark},${n.signalCount},${n.firing},${n.root}`;
+      const key = `${p.x},${p.y},${hl},${selected},${mark},${n.signalCount},${n.firing},${n.root}`;
       const old = cache.current.get(n.id);
       if (old && old.key === key) {
         next.set(n.id, old);
@@ -200,7 +198,7 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
         draggable: false,
         connectable: false,
         handles: HANDLES,
-        data: { ...n, highlighted: hl, dimmed, selected, mark },
+        data: { ...n, highlighted: hl, selected, mark },
       };
       next.set(n.id, { key, node });
       return node;
@@ -235,7 +233,9 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
   return (
     <div
       data-testid="graph"
-      className={`graph${tall ? " tall" : ""}`}
+      // Dimming what is not picked is one class here, not a change to every
+      // node: a click re-renders the nodes it picks, not all 500.
+      className={`graph${tall ? " tall" : ""}${highlighted !== null ? " picking" : ""}`}
       data-layout={layout}
       style={{ height }}
       role="img"
@@ -259,6 +259,7 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
           nodesConnectable={false}
           elementsSelectable={false}
           proOptions={{ hideAttribution: true }}
+          colorMode="system"
           onNodeClick={(_, node) => onSelectEntity?.(selectedEntity === node.id ? null : node.id)}
           onPaneClick={() => selectedEntity && onSelectEntity?.(null)}
         >

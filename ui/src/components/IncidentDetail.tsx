@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import type { IncidentDetail as Detail, IncidentStatus, SignalView } from "../wire";
 import { formatAge, formatClock, formatDuration, formatPercent } from "../format";
 import { errorText } from "../platform/errors";
@@ -48,8 +48,8 @@ export function applySelection(signals: SignalView[], sel: Selection): { signals
 export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) {
   const [selection, setSelection] = useState<Selection>({ entity: null, range: null });
   const picked = useMemo(() => applySelection(detail.signals, selection), [detail.signals, selection]);
-  const pickEntity = (entity: string | null) => setSelection((s) => ({ ...s, entity }));
-  const brush = (range: TimeRange | null) => setSelection((s) => ({ ...s, range }));
+  const pickEntity = useCallback((entity: string | null) => setSelection((s) => ({ ...s, entity })), []);
+  const brush = useCallback((range: TimeRange | null) => setSelection((s) => ({ ...s, range })), []);
   const timelineText = useMemo(() => {
     const keep = picked.entities === null ? null : new Set(picked.signals.map((s) => s.id));
     const rows = keep === null ? detail.timeline : detail.timeline.filter((t) => t.signalId === null || keep.has(t.signalId));

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from "react";
+import { memo, useMemo, useRef, useState } from "react";
 import type { SignalView, TimelineEntry } from "../wire";
 import { formatClock } from "../format";
 import { clipMiddle } from "./GraphView";
@@ -116,30 +116,16 @@ export function Swimlanes({ timeline, signals, now, range, selectedEntity, highl
       <div className="lanes-scroll">
         <div className="lanes-body" style={{ height }}>
           <ul className="lane-labels">
-            {lanes.map((lane) => {
-              const hl = highlighted?.has(lane.entity) ?? false;
-              return (
-                <li
-                  key={lane.entity}
-                  data-testid="lane"
-                  data-entity={lane.entity}
-                  data-marks={lane.marks.length}
-                  className={`lane-label${selectedEntity === lane.entity ? " selected" : ""}${hl ? " highlighted" : ""}`}
-                  style={{ height: LANE_H }}
-                >
-                  <button
-                    type="button"
-                    className="lane-button"
-                    title={`${lane.entity}: ${lane.marks.length} event(s)`}
-                    aria-pressed={selectedEntity === lane.entity}
-                    onClick={() => onSelectEntity(selectedEntity === lane.entity ? null : lane.entity)}
-                  >
-                    {clipMiddle(lane.entity, 38)}
-                  </button>
-                  <span className="lane-count">{lane.marks.length}</span>
-                </li>
-              );
-            })}
+            {lanes.map((lane) => (
+              <LaneLabel
+                key={lane.entity}
+                entity={lane.entity}
+                marks={lane.marks.length}
+                selected={selectedEntity === lane.entity}
+                highlighted={highlighted?.has(lane.entity) ?? false}
+                onSelectEntity={onSelectEntity}
+              />
+            ))}
           </ul>
           <svg
             ref={svgRef}
@@ -182,6 +168,42 @@ export function Swimlanes({ timeline, signals, now, range, selectedEntity, highl
     </div>
   );
 }
+
+/** One lane's name: memoized, so a pick re-renders the lanes it changes. */
+const LaneLabel = memo(function LaneLabel({
+  entity,
+  marks,
+  selected,
+  highlighted,
+  onSelectEntity,
+}: {
+  entity: string;
+  marks: number;
+  selected: boolean;
+  highlighted: boolean;
+  onSelectEntity: (entity: string | null) => void;
+}) {
+  return (
+    <li
+      data-testid="lane"
+      data-entity={entity}
+      data-marks={marks}
+      className={`lane-label${selected ? " selected" : ""}${highlighted ? " highlighted" : ""}`}
+      style={{ height: LANE_H }}
+    >
+      <button
+        type="button"
+        className="lane-button"
+        title={`${entity}: ${marks} event(s)`}
+        aria-pressed={selected}
+        onClick={() => onSelectEntity(selected ? null : entity)}
+      >
+        {clipMiddle(entity, 38)}
+      </button>
+      <span className="lane-count">{marks}</span>
+    </li>
+  );
+});
 
 function BrushRect({ a, b, height }: { a: number; b: number; height: number }) {
   return <rect data-testid="brush" className="brush" x={a} y={0} width={Math.max(1, b - a)} height={height} />;
