@@ -1,4 +1,4 @@
-import { memo, useEffect, useMemo, useRef, useState } from "react";
+import { memo, startTransition, useEffect, useMemo, useRef, useState } from "react";
 import {
   BaseEdge,
   Controls,
@@ -151,7 +151,8 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
     let cancelled = false;
     const giveUp = setTimeout(() => !cancelled && setElk({ shape, positions: null }), ELK_PATIENCE_MS);
     layoutInWorker(g).then(
-      (positions) => !cancelled && setElk({ shape, positions }),
+      // A transition: drawing 500 nodes yields to clicks and scrolls.
+      (positions) => !cancelled && startTransition(() => setElk({ shape, positions })),
       () => !cancelled && setElk({ shape, positions: null }), // keep the quick layout
     );
     return () => {
@@ -248,6 +249,9 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
         </div>
       ) : (
         <ReactFlow
+          // A small graph moves from the quick layout to ELK's: a new mount
+          // fits the view to it (cheap below BIG_GRAPH); a big one mounts once.
+          key={layout}
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
@@ -263,7 +267,7 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
           onNodeClick={(_, node) => onSelectEntity?.(selectedEntity === node.id ? null : node.id)}
           onPaneClick={() => selectedEntity && onSelectEntity?.(null)}
         >
-          <FitOnRelayout token={positions} options={fit} />
+          <FitOnReady options={fit} />
           {tall || big ? <Controls showInteractive={false} fitViewOptions={FIT} /> : null}
         </ReactFlow>
       )}
@@ -294,16 +298,20 @@ export function focusOf(graph: Graph): { id: string }[] {
   return graph.nodes.filter((n) => n.root).map((n) => ({ id: n.id }));
 }
 
-/** Fits the view once the nodes are in, and again when a new layout moves them (quick → ELK). */
-function FitOnRelayout({ token, options }: { token: unknown; options: typeof FIT & { nodes?: { id: string }[]; maxZoom?: number } }) {
+/** Fits the view once the nodes are in (on the root causes, for a big graph). */
+function FitOnReady({ options }: { options: typeof FIT & { nodes?: { id: string }[]; maxZoom?: number } }) {
   const rf = useReactFlow();
   const ready = useNodesInitialized();
+  const done = useRef(false);
   useEffect(() => {
-    if (!ready) return;
-    const id = requestAnimationFrame(() => void rf.fitView(options));
+    if (!ready || done.current) return;
+    const id = requestAnimationFrame(() => {
+      done.current = true;
+      void rf.fitView(options);
+    });
     return () => cancelAnimationFrame(id);
-    // Only a new layout refits; a new options object does not.
+    // Fits once per mount: a pick or a refetch keeps the user's zoom.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ready, token, rf]);
+  }, [ready, rf]);
   return null;
 }
