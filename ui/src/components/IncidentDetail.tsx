@@ -6,7 +6,7 @@ import { SeverityBadge, StatusBadge } from "./Badges";
 import { GraphView } from "./GraphView";
 import { SignalsTable } from "./SignalsTable";
 import { Empty } from "./States";
-import { Swimlanes, type TimeRange } from "./Swimlanes";
+import { NO_SERVICE, Swimlanes, type LaneBy, type TimeRange } from "./Swimlanes";
 import { EntityText } from "./EntityText";
 
 type Props = {
@@ -23,7 +23,7 @@ const ACTIONS: { status: IncidentStatus; label: string }[] = [
 ];
 
 /** What the user picked in the graph or the timeline; both narrow the signals list. */
-export type Selection = { entity: string | null; range: TimeRange | null };
+export type Selection = { entity: string | null; service?: string | null; range: TimeRange | null };
 
 const TIMELINE_TEXT_MAX = 100;
 /** Impacted entities listed before "and N more". */
@@ -35,21 +35,39 @@ export function inRange(s: SignalView, range: TimeRange): boolean {
   return (a >= range[0] && a <= range[1]) || (b >= range[0] && b <= range[1]);
 }
 
-/** The signals a selection keeps, and the entities to highlight for it (null: nothing picked). */
-export function applySelection(signals: SignalView[], sel: Selection): { signals: SignalView[]; entities: Set<string> | null } {
-  if (!sel.entity && !sel.range) return { signals, entities: null };
-  const kept = signals.filter((s) => (!sel.entity || s.entity === sel.entity) && (!sel.range || inRange(s, sel.range)));
+/**
+ * The signals a selection keeps, and the entities and services to highlight
+ * for it (null: nothing picked).
+ */
+export function applySelection(
+  signals: SignalView[],
+  sel: Selection,
+): { signals: SignalView[]; entities: Set<string> | null; services: Set<string> | null } {
+  if (!sel.entity && !sel.service && !sel.range) return { signals, entities: null, services: null };
+  const kept = signals.filter(
+    (s) =>
+      (!sel.entity || s.entity === sel.entity) &&
+      (!sel.service || (s.service ?? NO_SERVICE) === sel.service) &&
+      (!sel.range || inRange(s, sel.range)),
+  );
   const entities = new Set<string>();
+  const services = new Set<string>();
   if (sel.entity) entities.add(sel.entity);
-  for (const s of kept) if (s.entity) entities.add(s.entity);
-  return { signals: kept, entities };
+  if (sel.service) services.add(sel.service);
+  for (const s of kept) {
+    if (s.entity) entities.add(s.entity);
+    services.add(s.service ?? NO_SERVICE);
+  }
+  return { signals: kept, entities, services };
 }
 
 export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) {
-  const [selection, setSelection] = useState<Selection>({ entity: null, range: null });
+  const [selection, setSelection] = useState<Selection>({ entity: null, service: null, range: null });
+  const [laneBy, setLaneBy] = useState<LaneBy>("entity");
   const picked = useMemo(() => applySelection(detail.signals, selection), [detail.signals, selection]);
   const pickEntity = useCallback((entity: string | null) => setSelection((s) => ({ ...s, entity })), []);
   const brush = useCallback((range: TimeRange | null) => setSelection((s) => ({ ...s, range })), []);
+  const pickService = useCallback((service: string | null) => setSelection((s) => ({ ...s, service })), []);
   const timelineText = useMemo(() => {
     const keep = picked.entities === null ? null : new Set(picked.signals.map((s) => s.id));
     const rows = keep === null ? detail.timeline : detail.timeline.filter((t) => t.signalId === null || keep.has(t.signalId));
@@ -172,6 +190,12 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
               <EntityText entity={selection.entity} />
             </>
           ) : null}
+          {selection.service ? (
+            <>
+              {" · service "}
+              <code>{selection.service}</code>
+            </>
+          ) : null}
           {selection.range ? (
             <>
               {" · "}
@@ -179,7 +203,7 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
               {formatClock(new Date(selection.range[1]).toISOString(), now)}
             </>
           ) : null}
-          <button type="button" className="btn btn-quiet" onClick={() => setSelection({ entity: null, range: null })}>
+          <button type="button" className="btn btn-quiet" onClick={() => setSelection({ entity: null, service: null, range: null })}>
             Clear
           </button>
         </div>
@@ -204,10 +228,12 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
               signals={detail.signals}
               now={now}
               range={selection.range}
-              selectedEntity={selection.entity}
-              highlighted={picked.entities}
+              selectedEntity={laneBy === "service" ? (selection.service ?? null) : selection.entity}
+              highlighted={laneBy === "service" ? picked.services : picked.entities}
               onBrush={brush}
-              onSelectEntity={pickEntity}
+              onSelectEntity={laneBy === "service" ? pickService : pickEntity}
+              by={laneBy}
+              onBy={setLaneBy}
             />
             <details className="timeline-log">
               <summary>Event log</summary>
