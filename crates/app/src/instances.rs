@@ -268,6 +268,7 @@ impl App {
         self.store()
             .write(move |c| instances::insert(c, &row, &ts(Utc::now())))
             .await?;
+        self.forget_receivers();
         tracing::info!(instance = %id, descriptor = %instance.descriptor_id, secrets = fields.len(), "connector instance created");
         Ok(self.view(instance, instances::State::default()))
     }
@@ -293,6 +294,7 @@ impl App {
         self.store()
             .write(move |c| instances::delete(c, &id))
             .await?;
+        self.forget_receivers();
         Ok(())
     }
 
@@ -311,6 +313,7 @@ impl App {
                 Ok(Some((instances::get(c, &key)?, instances::state(c, &key)?)))
             })
             .await?;
+        self.forget_receivers();
         match found {
             Some((Some(i), st)) => Ok(self.view(i, st)),
             _ => Err(ApiError::not_found(format!("no connector instance {id}"))),

@@ -10,11 +10,13 @@ pub mod error;
 mod gateway;
 pub mod ingest;
 pub mod instances;
+mod keeper;
 pub mod limits;
 pub mod metrics;
 mod pipeline;
 mod process;
 mod queries;
+mod receivers;
 pub mod replay;
 pub mod scenarios;
 pub mod settings;
@@ -42,10 +44,12 @@ use tokio::sync::{broadcast, Notify};
 pub struct App {
     store: Store,
     engine: Arc<Mutex<Engine>>,
+    keeper: Arc<Mutex<keeper::Keeper>>,
     events: broadcast::Sender<ChangeEvent>,
     wake: Arc<Notify>,
     metrics: Arc<metrics::Metrics>,
     limits: Arc<limits::RateLimiter>,
+    receivers: Arc<receivers::Receivers>,
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
     topology: Arc<std::sync::RwLock<Option<Arc<causeway_core::Topology>>>>,
@@ -57,23 +61,28 @@ impl App {
     pub fn open(data_dir: &Path) -> Result<App, ApiError> {
         let store = Store::open(data_dir)?;
         let saved = store.read_blocking(causeway_store::engine_state::load)?;
-        let engine = match saved {
-            Some(json) => serde_json::from_str(&json).map_err(|e| {
-                ApiError::new(
-                    "storage",
-                    format!("the saved correlation state is unreadable: {e}"),
-                )
-            })?,
-            None => Engine::default(),
+        let (engine, saved_seq) = match saved {
+            Some(s) => (
+                serde_json::from_str(&s.state).map_err(|e| {
+                    ApiError::new(
+                        "storage",
+                        format!("the saved correlation state is unreadable: {e}"),
+                    )
+                })?,
+                s.processed_seq,
+            ),
+            None => (Engine::default(), 0),
         };
         let (events, _) = broadcast::channel(256);
         Ok(App {
             store,
             engine: Arc::new(Mutex::new(engine)),
+            keeper: Arc::new(Mutex::new(keeper::Keeper::new(saved_seq))),
             events,
             wake: Arc::new(Notify::new()),
             metrics: Arc::new(metrics::Metrics::default()),
             limits: Arc::new(limits::RateLimiter::default()),
+            receivers: Arc::default(),
             keychain: Keychain::new(&keychain_service()),
             base_url: Arc::default(),
             topology: Arc::default(),
@@ -125,6 +134,22 @@ impl App {
     /// The rate limits shared by the hosts (webhooks, ingest API).
     pub fn limits(&self) -> &limits::RateLimiter {
         &self.limits
+    }
+
+    /// The topology the engine correlates over, if any.
+    pub fn topology(&self) -> Option<Arc<causeway_core::Topology>> {
+        self.topology.read().ok().and_then(|t| t.clone())
+    }
+
+    /// What a processing job on the writer thread needs.
+    pub(crate) fn live(&self) -> process::Live {
+        process::Live {
+            engine: self.engine.clone(),
+            keeper: self.keeper.clone(),
+            metrics: self.metrics.clone(),
+            topology: self.topology(),
+            store: self.store.clone(),
+        }
     }
 
     /// Change notifications for the UI.

@@ -20,7 +20,7 @@ mod writer;
 
 pub use db::{open_connection, DB_FILE};
 pub use rusqlite::{self, Connection, Transaction};
-pub use writer::Store;
+pub use writer::{Intake, Store};
 
 /// A store failure. Carries no payload data, so it is safe to log and show.
 #[derive(Debug, thiserror::Error)]
