@@ -239,7 +239,7 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
       className={`graph${tall ? " tall" : ""}${highlighted !== null ? " picking" : ""}`}
       data-layout={layout}
       style={{ height }}
-      role="img"
+      role="group"
       aria-label={`Graph of ${graph.nodes.length} entities`}
       aria-busy={layout === "pending"}
     >

@@ -135,6 +135,11 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
       <p className="insight" data-testid="insight">
         {detail.insight ?? <span className="muted">No insight yet: none of the signals names an entity.</span>}
       </p>
+      {detail.suggestedAction ? (
+        <p className="suggested-action" data-testid="suggested-action">
+          <strong>Try first:</strong> {detail.suggestedAction}
+        </p>
+      ) : null}
 
       <div className="cards">
         <section className="card" data-testid="root-cause" aria-label="Root cause">
