@@ -135,6 +135,8 @@ describe("App", () => {
     const fake = fakePlatform([sampleSummary]);
     render(<App platform={fake.platform} />);
     expect((await screen.findByTestId("dead-letters")).textContent).toContain("not json");
+    // The exact bytes, not the lossy preview, are there to download.
+    expect(screen.getByTestId("raw-download").getAttribute("href")).toBe("data:application/octet-stream;base64,bm90IGpzb24=");
     fireEvent.click(await screen.findByRole("button", { name: "Re-play" }));
     expect(await screen.findByText(/inbox \(#41\)/)).toBeTruthy();
     expect(fake.calls).toContainEqual({ command: "replayDeadLetter", args: { id: 3 } });
