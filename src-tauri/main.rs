@@ -40,6 +40,14 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // One Causeway per data dir (a `causeway serve` on it would poll twice).
+    let _lock = match app.lock_data_dir() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("causeway: {}", e.message);
+            std::process::exit(1);
+        }
+    };
     let background = app.clone();
     let moved = Arc::new(AtomicU64::new(0));
     let result = tauri::Builder::default()

@@ -7,7 +7,7 @@ use crate::metrics::label;
 use crate::views::ChangeEvent;
 use crate::App;
 use causeway_connectors::verify::{verify, Scheme};
-use causeway_connectors::{normalizer, parse_json};
+
 use causeway_store::inbox::NewInbox;
 use causeway_store::{dead_letters, instances, ts, Intake};
 use chrono::Utc;
@@ -109,8 +109,8 @@ impl App {
             .cloned();
         let kept = serde_json::to_string(&kept_headers(&headers)).unwrap_or_else(|_| "{}".into());
         let now = ts(Utc::now());
-        let parsed = parse_json(&body);
-        let refused = match (&declared, &parsed) {
+        let counted = causeway_connectors::count_items(connector, &body);
+        let refused = match (&declared, &counted) {
             (Some(ct), _) => Some(format!("content type '{ct}' is not JSON")),
             (None, Err(e)) => Some(e.to_string()),
             (None, Ok(_)) => None,
@@ -134,8 +134,7 @@ impl App {
                 None => WebhookRejection::NotJson { error, dead_letter },
             });
         }
-        let value = parsed.unwrap_or_default();
-        let accepted = normalizer(connector).map_or(0, |n| n.item_count(&value));
+        let accepted = counted.unwrap_or_default();
         let intake = self
             .store
             .intake(NewInbox {

@@ -150,6 +150,25 @@ impl App {
             ));
         };
         let (incident_id, evidence_bundle_id, created) = answer;
+        // collectionContext: evidence for the incident's window, in the
+        // background (the caller is owed an answer now, not a query's time).
+        let window = value
+            .get("collectionContext")
+            .filter(|c| c.is_object())
+            .map(|c| {
+                (
+                    c["windowMinutesBefore"].as_i64(),
+                    c["windowMinutesAfter"].as_i64(),
+                )
+            });
+        if let Some((before, after)) = window {
+            let (app, id) = (self.clone(), incident_id.clone());
+            tokio::spawn(async move {
+                if let Err(e) = app.collect_evidence(id, before, after).await {
+                    tracing::warn!(error = %e.message, "evidence collection failed");
+                }
+            });
+        }
         if created {
             self.metrics().add(
                 "causeway_events_received_total",

@@ -5,9 +5,13 @@
 //! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
 pub mod commands;
+pub mod config_file;
+pub mod connector_ops;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 mod gateway;
+pub mod health;
 pub mod ingest;
 pub mod instances;
 mod keeper;
@@ -20,6 +24,7 @@ mod receivers;
 pub mod replay;
 pub mod scenarios;
 pub mod settings;
+mod sources;
 pub mod tokens;
 pub mod topology;
 mod topology_live;
@@ -53,6 +58,7 @@ pub struct App {
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
     topology: Arc<std::sync::RwLock<Option<Arc<causeway_core::Topology>>>>,
+    sources: Arc<sources::Sources>,
 }
 
 impl App {
@@ -86,6 +92,7 @@ impl App {
             keychain: Keychain::new(&keychain_service()),
             base_url: Arc::default(),
             topology: Arc::default(),
+            sources: Arc::default(),
         })
     }
 
@@ -94,6 +101,7 @@ impl App {
     /// also looks every few seconds, for rows another process put there
     /// (`causeway dead-letters replay` while the app runs).
     pub fn start(&self) {
+        self.start_sources();
         let app = self.clone();
         tokio::spawn(async move {
             loop {

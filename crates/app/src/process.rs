@@ -42,7 +42,9 @@ pub(crate) fn poisoned() -> StoreError {
 /// over a storm, small enough that a webhook's commit (which the writer
 /// takes first) never waits long behind one, and that the UI hears about
 /// new incidents within a fraction of a second.
-const BATCH: i64 = 256;
+const BATCH: usize = 256;
+/// Inbox rows read at a time within a batch.
+const CHUNK: i64 = 16;
 
 /// Everything processing works with; cheap to clone into a writer job.
 #[derive(Clone)]
@@ -71,21 +73,27 @@ impl Live {
     /// saved state up to date instead.
     pub fn process_next(&self, conn: &mut Connection) -> causeway_store::Result<Step<Processed>> {
         self.run(conn, |tx, engine, keeper, metrics| {
-            let items = inbox::pending(tx, BATCH)?;
-            if items.is_empty() {
-                return Ok(None);
-            }
             let mut all = Processed::default();
-            for item in &items {
-                let p = process_item(tx, item, engine, keeper.next_seq(), metrics)?;
-                all.incidents.extend(p.incidents);
-                all.dead_lettered |= p.dead_lettered;
-                all.placed.extend(p.placed);
-                if self.store.intake_waiting() {
-                    break;
+            let (mut after, mut done) = (0, 0);
+            // Read in small chunks: when a webhook waits, the batch ends
+            // after the row at hand, and reading 256 bodies to use one
+            // would be work thrown away.
+            'batch: while done < BATCH {
+                let items = inbox::pending_after(tx, after, CHUNK)?;
+                let Some(last) = items.last() else { break };
+                after = last.id;
+                for item in &items {
+                    let p = process_item(tx, item, engine, keeper.next_seq(), metrics)?;
+                    all.incidents.extend(p.incidents);
+                    all.dead_lettered |= p.dead_lettered;
+                    all.placed.extend(p.placed);
+                    done += 1;
+                    if self.store.intake_waiting() {
+                        break 'batch;
+                    }
                 }
             }
-            Ok(Some(all))
+            Ok((done > 0).then_some(all))
         })
     }
 
@@ -171,13 +179,11 @@ impl Touches for Processed {
     }
 }
 
-/// A write transaction for processing: links are written as decisions are
-/// made and their incident rows at the end, so foreign keys are checked at
-/// commit.
+/// A write transaction for processing. (Not with deferred foreign keys:
+/// that pragma throws away every prepared statement of the connection each
+/// time it is set; a new incident's row is written as it opens instead.)
 pub(crate) fn begin(conn: &mut Connection) -> causeway_store::Result<Transaction<'_>> {
-    let tx = conn.transaction()?;
-    tx.pragma_update(None, "defer_foreign_keys", "ON")?;
-    Ok(tx)
+    Ok(conn.transaction()?)
 }
 
 /// Processes `item` inside `tx` with `engine`, as place `seq` in the
@@ -237,6 +243,9 @@ pub(crate) fn process_item(
                 };
                 match decision {
                     Decision::Attach { link, opened, .. } => {
+                        if opened {
+                            write_incident_state(tx, engine, &link.incident_id, &item.project_id)?;
+                        }
                         links::insert_if_absent(tx, &link)?;
                         signals::set_unassigned(tx, &s.id, None)?;
                         metrics.add(

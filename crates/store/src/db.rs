@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "deliveries",
         include_str!("../migrations/0003_deliveries.sql"),
     ),
+    (4, "polling", include_str!("../migrations/0004_polling.sql")),
     (
         8,
         "processing_order",

@@ -93,12 +93,12 @@ pub fn next_pending(conn: &Connection) -> Result<Option<InboxItem>> {
         .optional()?)
 }
 
-/// Up to `limit` payloads not yet processed, oldest first.
-pub fn pending(conn: &Connection, limit: i64) -> Result<Vec<InboxItem>> {
+/// Up to `limit` payloads not yet processed after row `after`, oldest first.
+pub fn pending_after(conn: &Connection, after: i64, limit: i64) -> Result<Vec<InboxItem>> {
     let mut st = conn.prepare_cached(&format!(
-        "{SELECT} WHERE processed_at IS NULL ORDER BY id LIMIT ?1"
+        "{SELECT} WHERE processed_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2"
     ))?;
-    let rows = st.query_map([limit], item)?;
+    let rows = st.query_map(params![after, limit], item)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -8,11 +8,13 @@
 mod db;
 pub mod dead_letters;
 pub mod engine_state;
+pub mod evidence;
 pub mod inbox;
 pub mod incidents;
 pub mod ingest_requests;
 pub mod instances;
 pub mod links;
+pub mod poll_items;
 pub mod signals;
 pub mod tokens;
 pub mod webhook_deliveries;

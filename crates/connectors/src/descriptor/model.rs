@@ -31,6 +31,9 @@ pub struct ConnectorDescriptor {
     /// How to check the connection; free-form until polling lands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<Value>,
+    /// How a generic connector pulls (streams, paging, deltas, per-stream mappings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polling: Option<super::polling::PollingSpec>,
     /// JSON Schema of the instance settings; secret fields carry `"x-secret": true`.
     pub config_schema: Value,
 }
