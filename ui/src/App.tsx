@@ -337,7 +337,15 @@ function Screen({ route, go, api, now, stalled, shown, data, actions, origin }: 
     case "connectors":
       return (
         <div className="connectors">
-          <Monitoring instances={instances} now={now} onSetEnabled={actions.setEnabled} onDelete={actions.deleteInstance} />
+          <Monitoring
+            instances={instances}
+            now={now}
+            onSetEnabled={actions.setEnabled}
+            onDelete={actions.deleteInstance}
+            onTest={api.testInstance}
+            onAuthorize={api.authorizeInstance}
+            isOauth={(id) => catalogue.data?.connectors.find((c) => c.id === id)?.auth.type === "oauth2"}
+          />
           <CatalogueGrid catalogue={catalogue} instances={instances.data} onSetup={(descriptorId) => go({ screen: "connector-new", descriptorId })} />
         </div>
       );
@@ -348,6 +356,8 @@ function Screen({ route, go, api, now, stalled, shown, data, actions, origin }: 
           descriptorId={route.descriptorId}
           catalogue={catalogue}
           onCreate={actions.createInstance}
+          onTest={api.testConnection}
+          onAuthorize={api.authorizeInstance}
           onCancel={() => go({ screen: "connectors" })}
           onDone={() => go({ screen: "connectors" })}
           origin={origin}

@@ -27,6 +27,8 @@ export function staleAfter(e: ChangeEvent, openIncident: string | null): Resourc
       return ["signals", "instances"];
     case "deadLettersChanged":
       return ["deadLetters", "instances"];
+    case "connectorsChanged":
+      return ["instances"];
     default:
       // An event this UI does not know yet: refetch everything rather than miss it.
       return ALL;

@@ -38,3 +38,6 @@ export type { TokenList } from "./bindings/TokenList";
 export type { IssuedToken } from "./bindings/IssuedToken";
 export type { SettingsView } from "./bindings/SettingsView";
 export type { SettingsUpdate } from "./bindings/SettingsUpdate";
+export type { TestResult } from "./bindings/TestResult";
+export type { Authorization } from "./bindings/Authorization";
+export type { Signal } from "./bindings/Signal";

@@ -18,6 +18,8 @@ import type {
   NewInstance,
   Replayed,
   SignalList,
+  TestResult,
+  Authorization,
 } from "../wire";
 import type { Catalogue } from "../catalogueTypes";
 import { TauriPlatform } from "./tauri";
@@ -63,6 +65,11 @@ export function createApi(platform: Platform) {
     setInstanceEnabled: (id: string, enabled: boolean) =>
       platform.call<InstanceView>({ command: "setInstanceEnabled", args: { id, enabled } }),
     deleteInstance: (id: string) => platform.call<unknown>({ command: "deleteInstance", args: { id } }),
+    testConnection: (args: NewInstance) => platform.call<TestResult>({ command: "testConnection", args }),
+    testInstance: (id: string) => platform.call<TestResult>({ command: "testInstance", args: { id } }),
+    /** The desktop opens the browser itself; a browser tab opens the link. */
+    authorizeInstance: (id: string) =>
+      platform.call<Authorization>({ command: "authorizeInstance", args: { id, openBrowser: platform.kind === "tauri" } }),
     getTopology: () => platform.call<TopologyView>({ command: "getTopology" }),
     topologyImpact: (entity: string) => platform.call<ImpactView>({ command: "topologyImpact", args: { entity } }),
     listTokens: () => platform.call<TokenList>({ command: "listTokens" }),
