@@ -3,9 +3,11 @@
 // dead-letter re-play, the connector catalogue, wizard and monitoring, and
 // the detail view's figures at scale (10k signals, 500 entities).
 import { expect, test, type Page } from "@playwright/test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { artifacts, startServer, stopServer, type Server } from "./server";
+import { artifacts, repo, startServer, stopServer, type Server } from "./server";
 import { stormDetail } from "../../ui/src/test/storm";
 
 let server: Server | undefined;
@@ -158,6 +160,10 @@ test("connect Alertmanager with a bearer secret, receive, then disconnect", asyn
   await wizard.getByRole("button", { name: "Next" }).click();
   await expect(wizard.getByTestId("step-configuration")).toBeVisible();
   await wizard.getByRole("button", { name: "Next" }).click();
+  await wizard.getByTestId("test-connection").click();
+  await expect(wizard.getByTestId("dry-run")).toHaveAttribute("data-ok", "true");
+  await expect(wizard.getByTestId("dry-run-message")).toContainText("receives webhooks");
+  await wizard.getByRole("button", { name: "Next" }).click();
   await expect(wizard.getByTestId("step-confirm")).not.toContainText(secret);
   await wizard.getByRole("button", { name: "Connect" }).click();
   const done = wizard.getByTestId("wizard-done");
@@ -204,6 +210,91 @@ test("connect Alertmanager with a bearer secret, receive, then disconnect", asyn
   await builtIn.getByRole("switch").click();
   await expect(builtIn.getByRole("switch")).toBeChecked();
   expect(errors).toEqual([]);
+});
+
+test("the wizard against a fake Healthchecks.io: a refused key, then a dry run, a secret in the keychain only, and health", async ({ page }) => {
+  const s = server!;
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  // The SaaS API is the one thing faked: it serves the recorded answer to the right key only.
+  const key = `hc-e2e-${Date.now()}-key`;
+  const checks = readFileSync(path.join(repo, "tests/fixtures/api/healthchecks/checks.json"));
+  const seen: { path: string; key: string | undefined }[] = [];
+  const fake = createServer((req, res) => {
+    seen.push({ path: req.url ?? "", key: req.headers["x-api-key"] as string | undefined });
+    if (req.headers["x-api-key"] !== key) {
+      res.writeHead(401, { "content-type": "application/json" }).end('{"error": "wrong api key"}');
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(checks);
+  });
+  await new Promise<void>((r) => fake.listen(0, "127.0.0.1", () => r()));
+  const fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  try {
+    await login(page);
+    await page.goto(`${s.base}/#/connectors/new/healthchecks`);
+    const wizard = page.getByTestId("wizard");
+    const name = `Healthchecks e2e ${Date.now() % 100000}`;
+    await wizard.getByTestId("instance-name").fill(name);
+    const secret = wizard.getByTestId("secret-apiKey");
+    await expect(secret).toHaveAttribute("type", "password");
+    await secret.fill("not-the-key");
+    await wizard.getByRole("button", { name: "Next" }).click();
+    await wizard.getByLabel("URL (optional)").fill(fakeUrl);
+    await wizard.getByRole("button", { name: "Next" }).click();
+
+    await wizard.getByTestId("test-connection").click();
+    const dry = wizard.getByTestId("dry-run");
+    await expect(dry).toHaveAttribute("data-ok", "false");
+    await expect(dry.getByTestId("dry-request").first()).toContainText(`GET ${fakeUrl}/api/v3/checks/`);
+    await expect(dry.getByTestId("dry-request").first()).toContainText("401");
+    await page.screenshot({ path: path.join(artifacts, "wizard-test-refused.png"), fullPage: true });
+
+    await wizard.getByRole("button", { name: "Back" }).click();
+    await wizard.getByRole("button", { name: "Back" }).click();
+    await wizard.getByTestId("secret-apiKey").fill(key);
+    await wizard.getByRole("button", { name: "Next" }).click();
+    await wizard.getByRole("button", { name: "Next" }).click();
+    await wizard.getByTestId("test-connection").click();
+    await expect(dry).toHaveAttribute("data-ok", "true");
+    await expect(dry.getByTestId("sample-signal")).toHaveCount(2);
+    await expect(dry).toContainText("Check nightly-backup is down");
+    await expect(dry).not.toContainText(key);
+    await page.screenshot({ path: path.join(artifacts, "wizard-dry-run.png"), fullPage: true });
+
+    await wizard.getByRole("button", { name: "Next" }).click();
+    await expect(wizard.getByTestId("step-confirm")).not.toContainText(key);
+    await wizard.getByRole("button", { name: "Connect" }).click();
+    await wizard.getByTestId("wizard-done").getByRole("button", { name: "Go to monitoring" }).click();
+
+    // The poller reads the key from the keychain: the fake sees it on a real poll.
+    const mine = page.getByTestId("monitoring").getByTestId("instance").filter({ hasText: name });
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole("button", { name: "Refresh" }).click();
+          return mine.getAttribute("data-state");
+        },
+        { timeout: 30_000, message: "the instance polls the fake and turns healthy" },
+      )
+      .toBe("healthy");
+    await expect(mine.getByTestId("signals-24h-7d")).not.toHaveText(/^0 /);
+    expect(seen.filter((r) => r.key === key).length, "polls carried the key from the keychain").toBeGreaterThan(1);
+    await mine.getByRole("button", { name: "Test" }).click();
+    await expect(mine.getByTestId("dry-run")).toHaveAttribute("data-ok", "true");
+    await page.screenshot({ path: path.join(artifacts, "monitoring.png"), fullPage: true });
+
+    // The key is in the keychain, not in the database.
+    for (const f of readdirSync(s.dataDir).filter((f) => f.includes(".db") || f.endsWith(".json"))) {
+      expect(readFileSync(path.join(s.dataDir, f)).includes(key), `${f} holds no secret`).toBe(false);
+    }
+    await mine.getByRole("button", { name: "Disconnect" }).click();
+    await mine.getByRole("button", { name: "Yes, disconnect" }).click();
+    await expect(page.getByTestId("monitoring").getByTestId("instance").filter({ hasText: name })).toHaveCount(0);
+    expect(errors).toEqual([]);
+  } finally {
+    fake.close();
+  }
 });
 
 test("topology: pick the failing entity, ask what if it fails, see the impact on the map", async ({ page }) => {
