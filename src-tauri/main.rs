@@ -40,14 +40,6 @@ fn main() {
             std::process::exit(1);
         }
     };
-    // One Causeway per data dir (a `causeway serve` on it would poll twice).
-    let _lock = match app.lock_data_dir() {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("causeway: {}", e.message);
-            std::process::exit(1);
-        }
-    };
     let background = app.clone();
     let moved = Arc::new(AtomicU64::new(0));
     let result = tauri::Builder::default()
@@ -65,6 +57,13 @@ fn main() {
             }
         })
         .setup(move |handle| {
+            // One Causeway per data dir (a `causeway serve` on it would poll
+            // twice). Taken here, after the single-instance plugin: a second
+            // launch of this app hands over instead of meeting the lock.
+            let lock = background
+                .lock_data_dir()
+                .map_err(|e| format!("causeway: {}", e.message))?;
+            handle.manage(lock);
             let handle = handle.handle().clone();
             let tray = desktop::tray(&handle);
             tauri::async_runtime::spawn(run_background(background, handle, tray));
