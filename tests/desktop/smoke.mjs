@@ -6,7 +6,11 @@
 //   - a new critical incident (an Alertmanager webhook to the app's port)
 //     shows in the window and raises a native notification (seen on the bus
 //     with dbus-monitor);
+//   - the setup wizard connects Alertmanager (dry-run test included; the
+//     secret goes to the keychain) and monitoring shows it waiting for data;
 //   - the window's size is saved and restored at the next start.
+// Run it inside scripts/with-keyring (a private D-Bus session with a throwaway
+// gnome-keyring) under Xvfb.
 // Leaves screenshots in tests/artifacts/desktop/.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
@@ -73,6 +77,12 @@ const texts = async (s, css) => {
   const found = await wd('POST', `${s}/elements`, { using: 'css selector', value: css });
   return Promise.all(found.map((r) => wd('GET', `${s}/element/${r[KEY]}/text`)));
 };
+const find = async (s, css) => (await wd('POST', `${s}/element`, { using: 'css selector', value: css }))[KEY];
+const byText = async (s, tag, text) =>
+  (await wd('POST', `${s}/element`, { using: 'xpath', value: `//${tag}[normalize-space()='${text}']` }))[KEY];
+const click = (s, el) => wd('POST', `${s}/element/${el}/click`, {});
+const type = (s, el, text) => wd('POST', `${s}/element/${el}/value`, { text });
+const attr = (s, el, name) => wd('GET', `${s}/element/${el}/attribute/${name}`);
 const newSession = () => wd('POST', '/session', { capabilities: { alwaysMatch: { 'tauri:options': { application: app } } } });
 
 /** A firing critical alert on a pod no demo signal names, as Alertmanager posts it. */
@@ -151,6 +161,32 @@ try {
     const open = (await texts(s, '[data-testid="open-count"]'))[0];
     writeFileSync(join(artifacts, 'new-incident.png'), Buffer.from(await wd('GET', `${s}/screenshot`), 'base64'));
     return `${row.split('\n')[0]}; notified; header says "${open}"`;
+  });
+
+  await check('the wizard connects Alertmanager and monitoring shows it', async () => {
+    await wd('POST', `${s}/execute/sync`, { script: 'location.hash = arguments[0]', args: ['#/connectors/new/alertmanager'] });
+    const name = await until('the wizard', () => find(s, '[data-testid="instance-name"]'), 20000);
+    await type(s, name, 'Desktop Alertmanager');
+    await click(s, await find(s, '[data-testid="generate-secret"]'));
+    await click(s, await byText(s, 'button', 'Next'));
+    await click(s, await byText(s, 'button', 'Next'));
+    await click(s, await find(s, '[data-testid="test-connection"]'));
+    await until('the dry run', async () => (await attr(s, await find(s, '[data-testid="dry-run"]'), 'data-ok')) === 'true', 20000);
+    await click(s, await byText(s, 'button', 'Next'));
+    await click(s, await byText(s, 'button', 'Connect'));
+    const url = await until('the webhook URL', async () => wd('GET', `${s}/element/${await find(s, '[data-testid="webhook-url"]')}/property/value`), 20000);
+    const addr = readFileSync(join(dataDir, 'serve.addr'), 'utf8').trim();
+    if (url !== `http://${addr}/webhooks/alertmanager/default`) throw new Error(`webhook URL ${url}, the app listens on ${addr}`);
+    const secret = await wd('GET', `${s}/element/${await find(s, '[data-testid="webhook-secret-copy"]')}/property/value`);
+    if (!/^[0-9a-f]{64}$/.test(secret)) throw new Error('no generated secret to copy');
+    writeFileSync(join(artifacts, 'wizard-done.png'), Buffer.from(await wd('GET', `${s}/screenshot`), 'base64'));
+    await click(s, await byText(s, 'button', 'Go to monitoring'));
+    const state = await until('the new instance in monitoring', async () => {
+      const rows = await texts(s, '[data-testid="instance"]');
+      const mine = rows.find((t) => t.includes('Desktop Alertmanager'));
+      return mine && mine.includes('Waiting for data') ? 'Waiting for data' : null;
+    }, 20000);
+    return `${url}; ${state}`;
   });
 
   await check('the window size is remembered', async () => {

@@ -108,7 +108,7 @@ function SecretInput({
           {show ? "Hide" : "Show"}
         </button>
         {generate ? (
-          <button type="button" className="btn btn-quiet" onClick={() => onChange(newSecret())}>
+          <button type="button" className="btn btn-quiet" data-testid="generate-secret" onClick={() => onChange(newSecret())}>
             Generate
           </button>
         ) : null}
