@@ -352,7 +352,6 @@ impl App {
         self.store()
             .write(move |c| instances::insert(c, &row, &ts(Utc::now())))
             .await?;
-        self.forget_receivers();
         tracing::info!(instance = %id, descriptor = %instance.descriptor_id, secrets = fields.len(), "connector instance created");
         self.sync_sources().await;
         self.emit(crate::views::ChangeEvent::ConnectorsChanged);
@@ -380,7 +379,6 @@ impl App {
         self.store()
             .write(move |c| instances::delete(c, &id))
             .await?;
-        self.forget_receivers();
         self.sync_sources().await;
         self.emit(crate::views::ChangeEvent::ConnectorsChanged);
         Ok(())
@@ -405,7 +403,6 @@ impl App {
                 )))
             })
             .await?;
-        self.forget_receivers();
         self.sync_sources().await;
         self.emit(crate::views::ChangeEvent::ConnectorsChanged);
         match found {

@@ -201,6 +201,9 @@ impl App {
     /// Starts, restarts and stops sources so that exactly the enabled
     /// instances with a source run, each with its current settings.
     pub async fn sync_sources(&self) {
+        // Every change to an instance comes through here: the webhook
+        // receivers remembered for instances go too.
+        self.forget_receivers();
         if !self
             .sources
             .started

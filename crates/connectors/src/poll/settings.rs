@@ -171,8 +171,17 @@ mod tests {
             "never below a second"
         );
         assert_eq!(d.max_retries, 3);
-        // After failures the next poll backs off past the interval.
-        assert!(s.next_delay(6) > s.next_delay(0));
+        // After failures the next poll is never sooner than the interval...
+        assert!(s.next_delay(6) >= Duration::from_millis(4500));
         assert!(s.next_delay(30) <= Duration::from_secs(3600));
+        // ...and backs off past it when the retry settings allow.
+        let t = RunSettings::from_config(
+            &json!({"pollIntervalMs": 5000,
+                    "retryConfig": {"baseDelayMs": 1000, "maxDelayMs": 60000, "jitterRatio": 0.1}}),
+            Duration::from_secs(60),
+            0,
+        );
+        assert!(t.next_delay(0) <= Duration::from_millis(5500));
+        assert!(t.next_delay(8) >= Duration::from_millis(54_000));
     }
 }
