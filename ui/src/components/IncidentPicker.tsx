@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { IncidentSummary } from "../wire";
 import { SeverityBadge, StatusBadge } from "./Badges";
+import { listKeyDown } from "../listKeys";
 
 const SHOWN = 30;
 
@@ -46,21 +47,9 @@ export function IncidentPicker({ incidents, exclude, action, onPick, onCancel }:
           setQuery(e.target.value);
           setActive(0);
         }}
-        onKeyDown={(e) => {
-          if (e.key === "ArrowDown") {
-            e.preventDefault();
-            setActive((a) => Math.min(matches.length - 1, a + 1));
-          } else if (e.key === "ArrowUp") {
-            e.preventDefault();
-            setActive((a) => Math.max(0, a - 1));
-          } else if (e.key === "Enter" && matches[active]) {
-            e.preventDefault();
-            onPick(matches[active]);
-          } else if (e.key === "Escape") {
-            e.preventDefault();
-            onCancel();
-          }
-        }}
+        onKeyDown={(e) =>
+          listKeyDown(e, matches.length, setActive, () => matches[active] && onPick(matches[active]), onCancel)
+        }
       />
       <ul className="picker-list plain" role="listbox" aria-label="Incidents">
         {matches.length === 0 ? <li className="muted small">No other incident matches.</li> : null}

@@ -2,7 +2,7 @@ import { useMemo, useState } from "react";
 import type { Authorization, InstanceView, NewInstance, TestResult } from "../wire";
 import type { Catalogue, DescriptorSummary, SchemaProperty } from "../catalogueTypes";
 import { errorText } from "../platform/errors";
-import { ErrorBox, Loading } from "../components/States";
+import { ErrorBox, Loading, InlineError } from "../components/States";
 import { catalogueErrorTitle, ConnectorIcon, type Loaded } from "./Connectors";
 import { DryRun } from "../components/DryRun";
 import { WizardDone } from "./WizardDone";
@@ -385,11 +385,7 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onA
               {test.busy ? "Testing…" : test.result ? "Test again" : "Test connection"}
             </button>
           </div>
-          {test.error ? (
-            <div className="inline-error" role="alert">
-              {test.error}
-            </div>
-          ) : null}
+          <InlineError text={test.error} />
           {test.result ? <DryRun result={test.result} /> : null}
         </div>
       ) : null}
@@ -427,11 +423,7 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onA
         </div>
       ) : null}
 
-      {error ? (
-        <div className="inline-error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <InlineError text={error} />
       <div className="wizard-actions">
         <button type="button" className="btn btn-quiet" onClick={step === 0 ? onCancel : () => setStep((s) => s - 1)}>
           {step === 0 ? "Cancel" : "Back"}

@@ -2,7 +2,7 @@ import { useState } from "react";
 import type { Authorization, InstanceView, TestResult } from "../wire";
 import { formatAge, formatClock } from "../format";
 import { errorText } from "../platform/errors";
-import { Empty, ErrorBox, Loading } from "../components/States";
+import { Empty, ErrorBox, Loading, InlineError } from "../components/States";
 import { DryRun } from "../components/DryRun";
 import type { Loaded } from "../useLoaded";
 
@@ -240,11 +240,7 @@ export function Monitoring({ instances, now, onSetEnabled, onDelete, onTest, onA
                   ) : null}
                 </dl>
                 {t?.result ? <DryRun result={t.result} /> : null}
-                {errors[i.id] ? (
-                  <div className="inline-error" role="alert">
-                    {errors[i.id]}
-                  </div>
-                ) : null}
+                <InlineError text={errors[i.id]} />
               </li>
             );
           })}

@@ -5,7 +5,7 @@ import type { Loaded } from "../useLoaded";
 import { formatAge, formatClock } from "../format";
 import { errorText } from "../platform/errors";
 import { CopyField } from "../components/CopyField";
-import { Empty, ErrorBox, Loading } from "../components/States";
+import { Empty, ErrorBox, Loading, InlineError } from "../components/States";
 
 type Props = {
   settings: Loaded<SettingsView>;
@@ -85,11 +85,7 @@ function Tokens({ tokens, api, onChanged, now, stalled }: Omit<Props, "settings"
           </p>
         </div>
       ) : null}
-      {error ? (
-        <div className="inline-error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <InlineError text={error} />
       {tokens.error ? <ErrorBox error={tokens.error} /> : null}
       {list === null ? (
         tokens.error || stalled ? null : <Loading what="tokens" />

@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { Authorization, InstanceView } from "../wire";
 import type { DescriptorSummary } from "../catalogueTypes";
 import { CopyField } from "../components/CopyField";
+import { InlineError } from "../components/States";
 import { errorText } from "../platform/errors";
 
 /** One line per tool on where to paste the URL. */
@@ -78,11 +79,7 @@ export function WizardDone({ created, descriptor, secret, origin, onAuthorize, o
               .
             </p>
           ) : null}
-          {signIn.error ? (
-            <div className="inline-error" role="alert">
-              {signIn.error}
-            </div>
-          ) : null}
+          <InlineError text={signIn.error} />
         </div>
       ) : null}
       {push && url ? (
