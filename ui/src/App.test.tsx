@@ -14,7 +14,8 @@ afterEach(() => {
 
 /** A platform that answers from memory and lets the test push change events. */
 function fakePlatform(incidents: IncidentSummary[]) {
-  const state = { incidents };
+  // `page`: how many incidents the plain list holds (the server's page).
+  const state = { incidents, page: 500 };
   let push: ((e: ChangeEvent) => void) | undefined;
   const calls: Command[] = [];
   const platform: Platform = {
@@ -23,7 +24,7 @@ function fakePlatform(incidents: IncidentSummary[]) {
       calls.push(command);
       switch (command.command) {
         case "listIncidents":
-          return { incidents: state.incidents } as T;
+          return { incidents: state.incidents.slice(0, state.page) } as T;
         case "getIncident": {
           const s = state.incidents.find((i) => i.id === command.args.id);
           if (!s) throw new ApiError("not_found", `no incident ${command.args.id}`);
@@ -31,6 +32,11 @@ function fakePlatform(incidents: IncidentSummary[]) {
         }
         case "listSignals":
           return { signals: [] } as T;
+        case "searchIncidents": {
+          // The server searches every incident, beyond the latest page the list holds.
+          const q = command.args.query ?? "";
+          return { incidents: state.incidents.filter((i) => i.title.includes(q)) } as T;
+        }
         case "listDeadLetters":
           return {
             deadLetters: [
@@ -78,6 +84,17 @@ describe("App", () => {
     fireEvent.click(rows[1]);
     await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-0"));
     expect(window.location.hash).toBe("#/incidents/inc-0");
+  });
+
+  it("searches on the server too, and shows what the list in memory does not hold", async () => {
+    const older = { ...sampleSummary, id: "inc-old", title: "an older incident beyond the list" };
+    const { platform, calls, state } = fakePlatform([sampleSummary, older]);
+    state.page = 1;
+    render(<App platform={platform} />);
+    await screen.findByTestId("incident-detail");
+    fireEvent.change(screen.getByTestId("incident-search"), { target: { value: "older" } });
+    await waitFor(() => expect(screen.getAllByTestId("incident-row").map((r) => r.dataset.incidentId)).toEqual(["inc-old"]));
+    expect(calls).toContainEqual({ command: "searchIncidents", args: { status: "open", severities: [], query: "older" } });
   });
 
   it("shows the empty state with the webhook address", async () => {

@@ -13,7 +13,7 @@ import type {
 } from "./wire";
 import type { Catalogue } from "./catalogueTypes";
 import { ApiError, createApi, type LiveStatus, type Platform } from "./platform/api";
-import { DEFAULT_FILTER, filterIncidents, IncidentList, type IncidentFilter } from "./components/IncidentList";
+import { DEFAULT_FILTER, filterIncidents, IncidentList, queryOf, type IncidentFilter } from "./components/IncidentList";
 import { IncidentDetail } from "./components/IncidentDetail";
 import { DeadLetters } from "./components/DeadLetters";
 import { Nav, NAV } from "./components/Nav";
@@ -26,7 +26,7 @@ import { Settings } from "./screens/Settings";
 import { useHashRoute, type Route } from "./router";
 import { ErrorBox, Loading } from "./components/States";
 import { useNow } from "./useNow";
-import { useLoaded, type Loaded } from "./useLoaded";
+import { useDebounced, useLoaded, type Loaded } from "./useLoaded";
 import { useLiveTicks } from "./live";
 import { prewarmLayout } from "./elkLayout";
 
@@ -38,6 +38,9 @@ const LIVE_TEXT: Record<LiveStatus, string> = {
   reconnecting: "Reconnecting…",
   closed: "Live updates off",
 };
+
+/** How long typing in the incident search pauses before the server is asked. */
+const SEARCH_DEBOUNCE_MS = 250;
 
 /** `g` then a key, within this long, goes to a screen. */
 const CHORD_MS = 1200;
@@ -76,7 +79,19 @@ export function App({ platform }: { platform: Platform }) {
   const tokens = useLoaded(onSettings ? () => api.listTokens().then((r) => r.tokens) : null, [api, ticks.settings, onSettings]);
 
   const incidents = list.data;
-  const shownIncidents = useMemo(() => (incidents ? filterIncidents(incidents, filter) : null), [incidents, filter]);
+  // The filter runs at once over the list in memory, and on the server over
+  // the whole table (once typing pauses): the server's answer for the same
+  // filter replaces the quick one, so an older incident is found too.
+  const settledFilter = useDebounced(filter, SEARCH_DEBOUNCE_MS);
+  const settledKey = JSON.stringify(settledFilter);
+  const searched = useLoaded(
+    () => api.searchIncidents(queryOf(settledFilter)).then((r) => ({ key: settledKey, incidents: r.incidents })),
+    [api, ticks.incidents, settledKey],
+  );
+  const shownIncidents = useMemo(() => {
+    if (searched.data && searched.data.key === JSON.stringify(filter)) return searched.data.incidents;
+    return incidents ? filterIncidents(incidents, filter) : null;
+  }, [incidents, filter, searched.data]);
 
   // The first incident the filter keeps is opened by default, and stays open
   // when newer ones arrive; a default that vanished falls back to the new first.
@@ -257,7 +272,8 @@ export function App({ platform }: { platform: Platform }) {
             <aside className="sidebar">
               <IncidentList
                 incidents={shownIncidents}
-                total={incidents?.length ?? 0}
+                // The server's search can reach past the latest page the list holds.
+                total={Math.max(incidents?.length ?? 0, shownIncidents?.length ?? 0)}
                 filter={filter}
                 onFilter={setFilter}
                 error={shown(list.error)}

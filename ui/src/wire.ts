@@ -41,3 +41,4 @@ export type { SettingsUpdate } from "./bindings/SettingsUpdate";
 export type { TestResult } from "./bindings/TestResult";
 export type { Authorization } from "./bindings/Authorization";
 export type { Signal } from "./bindings/Signal";
+export type { IncidentQuery } from "./bindings/IncidentQuery";

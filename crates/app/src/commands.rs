@@ -5,6 +5,7 @@
 
 use crate::connector_ops::InstanceUpdate;
 use crate::error::ApiError;
+use crate::incident_search::IncidentQuery;
 use crate::instances::NewInstance;
 use crate::settings::SettingsUpdate;
 use crate::{queries, App};
@@ -86,6 +87,8 @@ pub enum Command {
     GetSettings,
     /// → `SettingsView`; applied at the next start.
     SaveSettings(SettingsUpdate),
+    /// → `IncidentList`: the list's filter and search over every incident.
+    SearchIncidents(IncidentQuery),
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -132,6 +135,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::RevokeToken { id } => json(app.revoke_token(id).await?),
         Command::GetSettings => json(app.settings()),
         Command::SaveSettings(update) => json(app.save_settings(update)?),
+        Command::SearchIncidents(q) => json(app.search_incidents(q).await?),
     }
 }
 

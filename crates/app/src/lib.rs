@@ -12,6 +12,7 @@ pub mod error;
 pub mod evidence;
 mod gateway;
 pub mod health;
+pub mod incident_search;
 pub mod ingest;
 pub mod instances;
 mod keeper;

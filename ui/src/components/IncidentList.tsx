@@ -1,4 +1,4 @@
-import type { IncidentStatus, IncidentSummary, Severity } from "../wire";
+import type { IncidentQuery, IncidentStatus, IncidentSummary, Severity } from "../wire";
 import { formatAge } from "../format";
 import { SeverityBadge, StatusBadge } from "./Badges";
 import { Empty, ErrorBox, Loading } from "./States";
@@ -16,6 +16,11 @@ const STATUSES: { value: IncidentFilter["status"]; label: string }[] = [
   { value: "investigating", label: "Investigating" },
   { value: "resolved", label: "Resolved" },
 ];
+
+/** The same filter as the server's `searchIncidents` query. */
+export function queryOf(f: IncidentFilter): IncidentQuery {
+  return { status: f.status, severities: f.severities, query: f.query };
+}
 
 /** The incidents a filter keeps: by status ("open" is anything not resolved), severity and words. */
 export function filterIncidents(list: IncidentSummary[], f: IncidentFilter): IncidentSummary[] {

@@ -4,6 +4,7 @@ import type {
   DeadLetterList,
   IncidentDetail,
   IncidentList,
+  IncidentQuery,
   IncidentStatus,
   IncidentSummary,
   ImpactView,
@@ -51,6 +52,7 @@ export interface Platform {
 export function createApi(platform: Platform) {
   return {
     listIncidents: () => platform.call<IncidentList>({ command: "listIncidents" }),
+    searchIncidents: (args: IncidentQuery) => platform.call<IncidentList>({ command: "searchIncidents", args }),
     getIncident: (id: string) => platform.call<IncidentDetail>({ command: "getIncident", args: { id } }),
     listSignals: (unassigned: boolean) =>
       platform.call<SignalList>({ command: "listSignals", args: { unassigned } }),
