@@ -132,6 +132,31 @@ describe("App", () => {
     expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-1");
   });
 
+  it("refetches the open incident only for events that name it", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    await screen.findByTestId("incident-detail");
+    const details = () => fake.calls.filter((c) => c.command === "getIncident").length;
+    const lists = () => fake.calls.filter((c) => c.command === "listIncidents").length;
+    const [d0, l0] = [details(), lists()];
+    vi.useFakeTimers();
+    const settle = async () => {
+      await act(async () => {
+        vi.advanceTimersByTime(REFRESH_DEBOUNCE_MS + 10);
+      });
+    };
+    act(() => fake.push({ type: "signalsChanged" }));
+    await settle();
+    act(() => fake.push({ type: "incidentsChanged", ids: ["inc-elsewhere"] }));
+    await settle();
+    expect(details(), "a storm elsewhere does not reload the open incident").toBe(d0);
+    expect(lists()).toBe(l0 + 1);
+    act(() => fake.push({ type: "incidentsChanged", ids: ["inc-1"] }));
+    await settle();
+    vi.useRealTimers();
+    await waitFor(() => expect(details()).toBe(d0 + 1));
+  });
+
   it("shows a readable session-expired message", async () => {
     const platform: Platform = {
       kind: "web",
