@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type { IncidentDetail as Detail, IncidentStatus, SignalView } from "../wire";
 import { formatAge, formatClock, formatDuration, formatPercent } from "../format";
 import { errorText } from "../platform/errors";
@@ -68,6 +68,18 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
   const pickEntity = useCallback((entity: string | null) => setSelection((s) => ({ ...s, entity })), []);
   const brush = useCallback((range: TimeRange | null) => setSelection((s) => ({ ...s, range })), []);
   const pickService = useCallback((service: string | null) => setSelection((s) => ({ ...s, service })), []);
+  const picking = picked.entities !== null;
+  // Escape lets go of what is picked (outside a text field).
+  useEffect(() => {
+    if (!picking) return;
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.key !== "Escape" || (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT"))) return;
+      setSelection({ entity: null, service: null, range: null });
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [picking]);
   const timelineText = useMemo(() => {
     const keep = picked.entities === null ? null : new Set(picked.signals.map((s) => s.id));
     const rows = keep === null ? detail.timeline : detail.timeline.filter((t) => t.signalId === null || keep.has(t.signalId));

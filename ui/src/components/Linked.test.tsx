@@ -35,6 +35,12 @@ describe("swimlanes, graph and signals, linked", () => {
     expect(screen.getByTestId("lane").className).toContain("selected");
     fireEvent.click(within(screen.getByTestId("selection-bar")).getByRole("button", { name: "Clear" }));
     expect(screen.getAllByTestId("signal-row")).toHaveLength(3);
+    // Escape lets go too.
+    fireEvent.click(graph.querySelector('[data-entity="deployment/shop/cart"]')!);
+    expect(screen.getAllByTestId("signal-row")).toHaveLength(1);
+    fireEvent.keyDown(window, { key: "Escape" });
+    expect(screen.getAllByTestId("signal-row")).toHaveLength(3);
+    expect(screen.queryByTestId("selection-bar")).toBeNull();
   });
 
   it("lanes by service: a lane per service, and picking one keeps its signals", () => {
