@@ -8,6 +8,9 @@ import { SignalsTable } from "./SignalsTable";
 import { Empty } from "./States";
 import { NO_SERVICE, Swimlanes, type LaneBy, type TimeRange } from "./Swimlanes";
 import { EntityText } from "./EntityText";
+import { Ledger } from "./Ledger";
+import { MergeControl, PickedBar, useSignalPicks, type Manage } from "./ManageIncident";
+import type { LedgerEntry } from "../corrTypes";
 
 type Props = {
   detail: Detail;
@@ -15,6 +18,10 @@ type Props = {
   /** Present when the user may change the status (acknowledge, resolve). */
   onSetStatus?: (status: IncidentStatus) => Promise<unknown>;
   refreshing?: boolean;
+  /** Present when the user may move, merge and split (recorded in the ledger). */
+  manage?: Manage;
+  /** The incident's decision ledger, when the server keeps one. */
+  ledger?: LedgerEntry[];
 };
 
 const ACTIONS: { status: IncidentStatus; label: string }[] = [
@@ -61,7 +68,8 @@ export function applySelection(
   return { signals: kept, entities, services };
 }
 
-export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) {
+export function IncidentDetail({ detail, now, onSetStatus, refreshing, manage, ledger }: Props) {
+  const picks = useSignalPicks();
   const [selection, setSelection] = useState<Selection>({ entity: null, service: null, range: null });
   const [laneBy, setLaneBy] = useState<LaneBy>("entity");
   const picked = useMemo(() => applySelection(detail.signals, selection), [detail.signals, selection]);
@@ -135,6 +143,7 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
                 {busy === a.status ? `${a.label}…` : a.label}
               </button>
             ))}
+            {manage ? <MergeControl incidentId={detail.id} title={detail.title} manage={manage} /> : null}
             {actionError ? (
               <span className="inline-error" role="alert">
                 {actionError}
@@ -277,14 +286,24 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
         <h3>
           Signals <span className="count" data-testid="signal-count">{picked.entities === null ? detail.signals.length : `${picked.signals.length} / ${detail.signals.length}`}</span>
         </h3>
+        {manage ? <PickedBar incidentId={detail.id} picked={picks.picked} clear={picks.clear} manage={manage} /> : null}
         {picked.signals.length ? (
-          <SignalsTable signals={picked.signals} now={now} />
+          <SignalsTable signals={picked.signals} now={now} selection={manage ? picks.selection : undefined} />
         ) : detail.signals.length ? (
           <Empty>No signal matches the selection.</Empty>
         ) : (
           <Empty>No signals in this incident.</Empty>
         )}
       </section>
+
+      {ledger ? (
+        <section className="block" aria-label="Decisions">
+          <h3>
+            Decisions <span className="count">{ledger.length}</span>
+          </h3>
+          <Ledger entries={ledger} now={now} />
+        </section>
+      ) : null}
     </article>
   );
 }
