@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { App, REFRESH_DEBOUNCE_MS } from "./App";
+import { App, DETAIL_EVERY_MS, REFRESH_DEBOUNCE_MS } from "./App";
 import type { Platform } from "./platform/api";
 import { ApiError, SESSION_EXPIRED } from "./platform/errors";
 import type { ChangeEvent, Command, IncidentSummary } from "./wire";
@@ -155,6 +155,29 @@ describe("App", () => {
     await settle();
     vi.useRealTimers();
     await waitFor(() => expect(details()).toBe(d0 + 1));
+  });
+
+  it("reloads the open incident at most every DETAIL_EVERY_MS while a storm keeps changing it", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    await screen.findByTestId("incident-detail");
+    const details = () => fake.calls.filter((c) => c.command === "getIncident").length;
+    const d0 = details();
+    vi.useFakeTimers();
+    // Ten bursts, 300 ms apart: 3 s of storm on the open incident.
+    for (let i = 0; i < 10; i++) {
+      act(() => fake.push({ type: "incidentsChanged", ids: ["inc-1"] }));
+      await act(async () => {
+        vi.advanceTimersByTime(300);
+      });
+    }
+    await act(async () => {
+      vi.advanceTimersByTime(DETAIL_EVERY_MS);
+    });
+    vi.useRealTimers();
+    // Once at the start of the storm, once per window after: not ten times.
+    await waitFor(() => expect(details()).toBeGreaterThanOrEqual(d0 + 2));
+    expect(details() - d0).toBeLessThanOrEqual(3);
   });
 
   it("shows a readable session-expired message", async () => {

@@ -26,7 +26,7 @@ import { Settings } from "./screens/Settings";
 import { useHashRoute, type Route } from "./router";
 import { ErrorBox, Loading } from "./components/States";
 import { useNow } from "./useNow";
-import { useDebounced, useLoaded, type Loaded } from "./useLoaded";
+import { useDebounced, useLoaded, useThrottled, type Loaded } from "./useLoaded";
 import { useLiveTicks } from "./live";
 import { prewarmLayout } from "./elkLayout";
 
@@ -41,6 +41,9 @@ const LIVE_TEXT: Record<LiveStatus, string> = {
 
 /** How long typing in the incident search pauses before the server is asked. */
 const SEARCH_DEBOUNCE_MS = 250;
+
+/** The open incident (10k signals, say) is reloaded at most this often. */
+export const DETAIL_EVERY_MS = 2000;
 
 /** `g` then a key, within this long, goes to a screen. */
 const CHORD_MS = 1200;
@@ -105,6 +108,8 @@ export function App({ platform }: { platform: Platform }) {
   const selectedId = routeId ?? fallbackId;
   openId.current = selectedId;
 
+  // The open incident reloads at most every DETAIL_EVERY_MS in a storm.
+  const detailTick = useThrottled(ticks.detail, DETAIL_EVERY_MS);
   const [detail, setDetail] = useState<{ id: string | null; data: Detail | null; error: unknown; loading: boolean }>({
     id: null,
     data: null,
@@ -129,7 +134,7 @@ export function App({ platform }: { platform: Platform }) {
     return () => {
       cancelled = true;
     };
-  }, [api, selectedId, ticks.detail]);
+  }, [api, selectedId, detailTick]);
 
   // Keyboard: Ctrl/Cmd+K the palette; j/k walk the incident list; / searches;
   // g then a key goes to a screen (the rail shows which).
@@ -214,7 +219,9 @@ export function App({ platform }: { platform: Platform }) {
   const setStatus = useCallback(
     async (status: IncidentStatus) => {
       if (!selectedId) return;
-      await api.setIncidentStatus(selectedId, status);
+      const summary = await api.setIncidentStatus(selectedId, status);
+      // Shown at once; the full reload may wait for its throttle window.
+      setDetail((prev) => (prev.data && prev.id === summary.id ? { ...prev, data: { ...prev.data, ...summary } } : prev));
       refresh();
     },
     [api, selectedId, refresh],

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 /** Something fetched: the last good answer, and the last error (both may be set while stale). */
 export type Loaded<T> = { data: T | null; error: unknown };
@@ -34,4 +34,33 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return settled;
+}
+
+/**
+ * `value`, changed at most once every `ms`: the first change shows at once,
+ * later ones within the window are folded into one at its end (a storm that
+ * keeps changing the open incident reloads it every `ms`, not every event).
+ */
+export function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(Number.NEGATIVE_INFINITY);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false; // the value it starts with is no change
+      return;
+    }
+    const wait = last.current + ms - Date.now();
+    if (wait <= 0) {
+      last.current = Date.now();
+      setShown(value);
+      return;
+    }
+    const t = setTimeout(() => {
+      last.current = Date.now();
+      setShown(value);
+    }, wait);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return shown;
 }
