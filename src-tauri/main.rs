@@ -89,7 +89,7 @@ async fn run_background(app: App, handle: tauri::AppHandle, tray: Option<tauri::
             Err(e) => tracing::error!(error = %e.message, "topology refused"),
         }
     } else {
-        app.set_topology(causeway_app::demo_topology());
+        app.set_topology_documents(causeway_app::demo_documents());
     }
     if let Err(e) = app.load_user_descriptors() {
         tracing::error!(error = %e.message, "user descriptors refused");

@@ -75,6 +75,13 @@ pub enum Command {
     },
     /// → `{"connectors": [...]}` in connectors.json's format, secrets as `${VARIABLES}`.
     ExportConnectors,
+    /// → `KubeContexts`: the contexts of a kubeconfig (default `$KUBECONFIG`,
+    /// else `~/.kube/config`), for the Kubernetes connector's context picker.
+    #[serde(rename_all = "camelCase")]
+    ListKubeContexts {
+        #[serde(default)]
+        kubeconfig: Option<String>,
+    },
     /// → `TopologyView`: every entity and edge, with the open incidents' marks.
     GetTopology,
     /// → `TokenList`
@@ -129,6 +136,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
                 .await?,
         ),
         Command::ExportConnectors => json(app.export_connectors().await?),
+        Command::ListKubeContexts { kubeconfig } => json(app.kube_contexts(kubeconfig).await?),
         Command::GetTopology => json(app.topology_view().await?),
         Command::ListTokens => json(app.list_tokens().await?),
         Command::IssueToken { scope } => json(app.issue_token(scope).await?),

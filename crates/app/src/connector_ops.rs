@@ -131,6 +131,9 @@ impl App {
         .await
         .map_err(internal)?
         .map_err(crate::instances::keychain_error)?;
+        if inst.descriptor_id == causeway_connectors::kubernetes::CONNECTOR_ID {
+            crate::kubernetes::check_config(&serde_json::Value::Object(config.clone()))?;
+        }
         inst.config = serde_json::Value::Object(config).to_string();
         let row = inst.clone();
         self.store()
@@ -192,6 +195,9 @@ impl App {
         info: InstanceInfo,
         secrets: Option<BTreeMap<String, Sensitive<String>>>,
     ) -> Result<TestResult, ApiError> {
+        if info.descriptor_id == causeway_connectors::kubernetes::CONNECTOR_ID {
+            return Ok(crate::kubernetes::test(&info).await);
+        }
         let Some(poller) = poller_for(&info.descriptor_id, &info.config) else {
             return Ok(TestResult {
                 ok: true,

@@ -73,6 +73,15 @@ impl App {
                 project: project.into(),
             });
         }
+        // A connector that reads its source itself takes no webhooks.
+        if !causeway_connectors::descriptor::takes_webhooks(connector) {
+            return Err(WebhookRejection::NoInstance {
+                connector: format!(
+                    "{connector} (it reads its source itself and takes no webhooks)"
+                ),
+                project: project.into(),
+            });
+        }
         let Some(receiver) = self.receiver(connector, project).await? else {
             return Err(WebhookRejection::NoInstance {
                 connector: connector.into(),

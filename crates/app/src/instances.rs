@@ -31,6 +31,11 @@ pub struct InstanceView {
     pub config: serde_json::Value,
     /// Names of the secrets kept in the keychain for it (never their values).
     pub secret_fields: Vec<String>,
+    /// For a connector that holds a connection (Kubernetes): how that
+    /// connection is doing; absent otherwise or when it does not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stream: Option<crate::kubernetes::StreamHealth>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -181,19 +186,37 @@ impl App {
         let health_state = crate::health::state_of(i.enabled, &state, extra.recent_dead);
         let (hourly, day, week) = crate::health::series(&extra.signal_times, Utc::now());
         let base = self.base_url.read().ok().and_then(|b| b.clone());
+        let stream = self.stream_health(&i.id);
+        // A watched cluster's health is its connection's.
+        let (health_state, last_error) = match &stream {
+            Some(s) => {
+                let state = match s.state.as_str() {
+                    "connected" => "healthy",
+                    "reconnecting" => "degraded",
+                    "error" => "error",
+                    _ => "waiting",
+                };
+                (state, s.message.clone())
+            }
+            None => (health_state, state.last_error.clone()),
+        };
+        let takes_webhooks = causeway_connectors::descriptor::takes_webhooks(&i.descriptor_id);
         InstanceView {
-            webhook_url: base.map(|b| match i.descriptor_id.as_str() {
-                // The ingest API has its own route, behind its tokens.
-                "causeway" => format!("{b}/v1/incidents/ingest"),
-                _ => format!("{b}/webhooks/{}/{}", i.descriptor_id, i.project_id),
-            }),
+            webhook_url: base
+                .filter(|_| takes_webhooks)
+                .map(|b| match i.descriptor_id.as_str() {
+                    // The ingest API has its own route, behind its tokens.
+                    "causeway" => format!("{b}/v1/incidents/ingest"),
+                    _ => format!("{b}/webhooks/{}/{}", i.descriptor_id, i.project_id),
+                }),
+            stream,
             secret_fields: secret_fields(&config),
             health: InstanceHealth {
                 state: health_state.into(),
                 items_received: state.items_received,
                 items_dead_lettered: state.items_dead_lettered,
                 last_success_at: state.last_success_at,
-                last_error: state.last_error,
+                last_error,
                 consecutive_failures: state.consecutive_failures,
                 last_error_class: state.last_error_class,
                 last_poll_at: state.last_poll_at,
@@ -304,6 +327,9 @@ impl App {
             )));
         }
         config.insert("verify".into(), scheme_json);
+        if descriptor.id == causeway_connectors::kubernetes::CONNECTOR_ID {
+            crate::kubernetes::check_config(&serde_json::Value::Object(config.clone()))?;
+        }
         if let Some(field) = new.secrets.keys().find(|k| k.is_empty() || k.contains('/')) {
             return Err(ApiError::bad_request(format!(
                 "secret field '{field}' is not a plain name"

@@ -15,12 +15,12 @@
 //! transaction ([`App::with_engine`]).
 
 use crate::error::ApiError;
-use crate::process::poisoned;
+use crate::process::{normalize_item, poisoned};
 use crate::App;
-use causeway_connectors::{normalize_bytes, normalizer, Context};
+use causeway_connectors::normalizer;
 use causeway_core::{Engine, Topology};
 use causeway_store::inbox::InboxItem;
-use causeway_store::{engine_state, inbox, parse_ts, Connection, StoreError, Transaction};
+use causeway_store::{engine_state, inbox, Connection, StoreError, Transaction};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -140,20 +140,9 @@ pub(crate) fn recover(
 /// The engine's half of processing one payload, for recovery.
 fn redecide(item: &InboxItem, engine: &mut Engine) -> causeway_store::Result<()> {
     let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
-    let raw_ref = format!("inbox:{}", item.id);
-    let headers = serde_json::from_str(&item.headers)
-        .map(|v| causeway_connectors::headers_from_json(&v))
-        .unwrap_or_default();
-    let ctx = Context {
-        project: &item.project_id,
-        instance: &item.instance_id,
-        received_at: parse_ts(&item.received_at)?,
-        raw_ref: &raw_ref,
-        headers: &headers,
-    };
     // It normalized before; if it no longer does (a descriptor changed),
     // there is nothing to decide again.
-    for s in normalize_bytes(&item.connector_id, &item.body, &ctx).unwrap_or_default() {
+    for s in normalize_item(item)?.unwrap_or_default() {
         if declared {
             engine.observe_declared(&s);
         } else {

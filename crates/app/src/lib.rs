@@ -16,6 +16,7 @@ pub mod incident_search;
 pub mod ingest;
 pub mod instances;
 mod keeper;
+pub mod kubernetes;
 pub mod limits;
 pub mod metrics;
 mod pipeline;
@@ -35,7 +36,7 @@ pub mod views;
 pub use commands::{dispatch, Command};
 pub use error::ApiError;
 pub use gateway::{kept_headers, Accepted, WebhookRejection, SECRET_FIELDS};
-pub use topology_live::{demo_topology, ImpactView};
+pub use topology_live::{demo_documents, demo_topology, ImpactView};
 pub use views::ChangeEvent;
 
 use causeway_connectors::secrets::Keychain;
@@ -60,6 +61,9 @@ pub struct App {
     base_url: Arc<std::sync::RwLock<Option<String>>>,
     topology: Arc<std::sync::RwLock<Option<Arc<causeway_core::Topology>>>>,
     sources: Arc<sources::Sources>,
+    topology_inputs: Arc<topology_live::TopologyInputs>,
+    /// The connection health of running Kubernetes watches.
+    connections: Arc<kubernetes::Connections>,
 }
 
 impl App {
@@ -94,13 +98,16 @@ impl App {
             base_url: Arc::default(),
             topology: Arc::default(),
             sources: Arc::default(),
+            topology_inputs: Arc::default(),
+            connections: Arc::default(),
         })
     }
 
     /// Starts the inbox processor: it drains what a previous run left
     /// unprocessed (a crash after the 202), then waits for new payloads. It
     /// also looks every few seconds, for rows another process put there
-    /// (`causeway dead-letters replay` while the app runs).
+    /// (`causeway dead-letters replay` while the app runs). Enabled
+    /// connectors that pull or watch start too.
     pub fn start(&self) {
         self.start_sources();
         let app = self.clone();

@@ -10,8 +10,8 @@
 
 use crate::keeper::{recover, Keeper, ANALYSE_EVERY};
 use crate::metrics::{label, Metrics};
-use causeway_connectors::{normalize_bytes, normalizer, Context};
-use causeway_core::{Decision, Engine, Topology};
+use causeway_connectors::{normalize_bytes, normalizer, Context, NormalizeError};
+use causeway_core::{Decision, Engine, Signal, Topology};
 use causeway_store::inbox::InboxItem;
 use causeway_store::{
     dead_letters, inbox, incidents, instances, links, parse_ts, signals, ts, Connection, Store,
@@ -186,6 +186,26 @@ pub(crate) fn begin(conn: &mut Connection) -> causeway_store::Result<Transaction
     Ok(conn.transaction()?)
 }
 
+/// Normalizes an inbox row with its connector, in the context it arrived in.
+/// The outer error is the store's (an unreadable arrival time), the inner
+/// one the payload's.
+pub(crate) fn normalize_item(
+    item: &InboxItem,
+) -> causeway_store::Result<Result<Vec<Signal>, NormalizeError>> {
+    let raw_ref = format!("inbox:{}", item.id);
+    let headers = serde_json::from_str(&item.headers)
+        .map(|v| causeway_connectors::headers_from_json(&v))
+        .unwrap_or_default();
+    let ctx = Context {
+        project: &item.project_id,
+        instance: &item.instance_id,
+        received_at: parse_ts(&item.received_at)?,
+        raw_ref: &raw_ref,
+        headers: &headers,
+    };
+    Ok(normalize_bytes(&item.connector_id, &item.body, &ctx))
+}
+
 /// Processes `item` inside `tx` with `engine`, as place `seq` in the
 /// processing order; the caller writes the touched incidents.
 pub(crate) fn process_item(
@@ -199,19 +219,8 @@ pub(crate) fn process_item(
     let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
     let now = ts(Utc::now());
     let connector = label("connector", &item.connector_id);
-    let raw_ref = format!("inbox:{}", item.id);
-    let headers = serde_json::from_str(&item.headers)
-        .map(|v| causeway_connectors::headers_from_json(&v))
-        .unwrap_or_default();
-    let ctx = Context {
-        project: &item.project_id,
-        instance: &item.instance_id,
-        received_at: parse_ts(&item.received_at)?,
-        raw_ref: &raw_ref,
-        headers: &headers,
-    };
     let mut out = Processed::default();
-    match normalize_bytes(&item.connector_id, &item.body, &ctx) {
+    match normalize_item(item)? {
         Err(e) => {
             dead_letters::insert(
                 tx,
@@ -317,31 +326,20 @@ pub(crate) fn write_incident(
     id: &str,
     project: &str,
 ) -> causeway_store::Result<()> {
-    let Some(state) = engine.incident(id) else {
+    if engine.incident(id).is_none() {
         return Ok(());
-    };
+    }
     let members: Vec<_> = signals::for_incident(conn, id)?
         .into_iter()
         .map(|s| s.signal)
         .collect();
     let analysis = engine.analyse(&members);
-    incidents::upsert(
-        conn,
-        &incidents::IncidentRow {
-            id: id.to_string(),
-            project_id: project.to_string(),
-            title: state.title.clone(),
-            severity: state.severity,
-            status: state.status,
-            pattern: analysis.pattern,
-            group_key: state.group_key.clone(),
-            root_cause: analysis.root_cause,
-            signal_count: members.len() as i64,
-            opened_at: state.opened_at,
-            updated_at: state.last_at,
-            resolved_at: state.resolved_at,
-        },
-    )
+    let Some(mut row) = incident_row(engine, id, project, members.len() as i64) else {
+        return Ok(());
+    };
+    row.pattern = analysis.pattern;
+    row.root_cause = analysis.root_cause;
+    incidents::upsert(conn, &row)
 }
 
 /// Writes what the engine knows of an incident, keeping its stored analysis.
@@ -351,24 +349,33 @@ fn write_incident_state(
     id: &str,
     project: &str,
 ) -> causeway_store::Result<()> {
-    let Some(state) = engine.incident(id) else {
-        return Ok(());
-    };
-    incidents::upsert_state(
-        conn,
-        &incidents::IncidentRow {
-            id: id.to_string(),
-            project_id: project.to_string(),
-            title: state.title.clone(),
-            severity: state.severity,
-            status: state.status,
-            pattern: None,
-            group_key: state.group_key.clone(),
-            root_cause: None,
-            signal_count: links::count_for_incident(conn, id)?,
-            opened_at: state.opened_at,
-            updated_at: state.last_at,
-            resolved_at: state.resolved_at,
-        },
-    )
+    let count = links::count_for_incident(conn, id)?;
+    match incident_row(engine, id, project, count) {
+        Some(row) => incidents::upsert_state(conn, &row),
+        None => Ok(()),
+    }
+}
+
+/// An incident's row as the engine has it, without analysis.
+fn incident_row(
+    engine: &Engine,
+    id: &str,
+    project: &str,
+    signal_count: i64,
+) -> Option<incidents::IncidentRow> {
+    let state = engine.incident(id)?;
+    Some(incidents::IncidentRow {
+        id: id.to_string(),
+        project_id: project.to_string(),
+        title: state.title.clone(),
+        severity: state.severity,
+        status: state.status,
+        pattern: None,
+        group_key: state.group_key.clone(),
+        root_cause: None,
+        signal_count,
+        opened_at: state.opened_at,
+        updated_at: state.last_at,
+        resolved_at: state.resolved_at,
+    })
 }

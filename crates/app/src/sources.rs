@@ -130,6 +130,20 @@ impl Host for AppHost {
             }
         }
     }
+
+    fn connection(
+        &self,
+        instance_id: &str,
+        health: Option<causeway_connectors::kubernetes::Health>,
+    ) {
+        self.app.set_connection(instance_id, health);
+    }
+
+    /// A watched cluster's objects join the live topology.
+    fn topology(&self, instance_id: &str, objects: Option<Vec<Arc<Value>>>) -> BoxFuture<'_, ()> {
+        let id = instance_id.to_string();
+        Box::pin(async move { self.app.set_live_topology(&id, objects).await })
+    }
 }
 
 impl App {

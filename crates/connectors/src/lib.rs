@@ -9,6 +9,7 @@ pub mod alertmanager;
 pub mod causeway;
 pub mod descriptor;
 pub mod health;
+pub mod kubernetes;
 mod labels;
 pub mod poll;
 pub mod prometheus;
@@ -83,12 +84,15 @@ pub trait Normalizer: Send + Sync {
 }
 
 /// The normalizer for a connector id, when one exists: native code for
-/// Alertmanager, else the descriptor-driven one (built-in or user).
+/// Alertmanager, else the descriptor-driven one (built-in or user). The
+/// native Kubernetes connector's inbox bodies are core/v1 Events, mapped by
+/// the `kubernetes-events` descriptor exactly as an exporter's webhook is.
 pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
     match id {
         "alertmanager" => Some(&alertmanager::Alertmanager),
         "causeway" => Some(&causeway::Causeway),
         health::ID => Some(&health::Health),
+        kubernetes::CONNECTOR_ID => Some(&kubernetes::EventNormalizer),
         prometheus::ID => Some(&prometheus::Prometheus),
         _ => descriptor::normalizer(id).map(|n| n as &'static dyn Normalizer),
     }

@@ -213,7 +213,7 @@ fn serve(
                     eprintln!("warning: topology: {w}");
                 }
             }
-            None if demo => app.set_topology(causeway_app::demo_topology()),
+            None if demo => app.set_topology_documents(causeway_app::demo_documents()),
             None => {}
         }
         // connectors.json: a broken file (an unset ${VARIABLE}) stops the start, naming it.

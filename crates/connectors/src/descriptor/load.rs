@@ -40,6 +40,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../../descriptors/kubernetes-events.json"),
     ),
     (
+        "kubernetes.json",
+        include_str!("../../../../descriptors/kubernetes.json"),
+    ),
+    (
         "opsgenie.json",
         include_str!("../../../../descriptors/opsgenie.json"),
     ),

@@ -195,6 +195,16 @@ pub fn load_user_descriptors(dir: &Path) -> Result<Vec<String>, DescriptorError>
     Ok(ids)
 }
 
+/// Whether the webhook gateway takes bodies for this connector: not for one
+/// that reads its source itself (a Kubernetes watch). Unknown ids say yes and
+/// are refused later for having no instance.
+pub fn takes_webhooks(id: &str) -> bool {
+    catalogue()
+        .iter()
+        .find(|d| d.id == id)
+        .is_none_or(|d| d.ingestion.mode.takes_webhooks())
+}
+
 /// What the UI lists: built-ins first (file order), then user descriptors.
 pub fn catalogue() -> Vec<DescriptorSummary> {
     let mut out: Vec<DescriptorSummary> = builtin_descriptors().map(Into::into).collect();

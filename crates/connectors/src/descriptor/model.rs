@@ -128,6 +128,16 @@ pub enum IngestionMode {
     Polling,
     Webhook,
     Both,
+    /// A native connector that holds a connection open (Kubernetes watches):
+    /// it takes no webhooks and has no poll interval.
+    Streaming,
+}
+
+impl IngestionMode {
+    /// Whether the webhook gateway takes bodies for such a connector.
+    pub fn takes_webhooks(self) -> bool {
+        matches!(self, IngestionMode::Webhook | IngestionMode::Both)
+    }
 }
 
 /// What the UI's catalogue needs to list a connector and draw its setup form.

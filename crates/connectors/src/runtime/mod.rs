@@ -19,8 +19,11 @@ use std::sync::Arc;
 /// `None` when the instance only receives (a webhook-only connector, or an
 /// Alertmanager instance with no `baseUrl` to pull from).
 pub fn source_for(descriptor_id: &str, config: &Value) -> Option<Arc<dyn Source>> {
-    // Native streaming sources are matched here first, one line each
-    // (`if descriptor_id == "kubernetes" { return Some(…) }`); the rest poll.
+    // Native streaming sources are matched here first, one line each; the
+    // rest poll.
+    if descriptor_id == crate::kubernetes::CONNECTOR_ID {
+        return Some(Arc::new(crate::kubernetes::KubernetesSource));
+    }
     poller_for(descriptor_id, config)
         .map(|p| Arc::new(crate::poll::PollingSource::new(p)) as Arc<dyn Source>)
 }

@@ -163,6 +163,15 @@ pub trait Host: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<BTreeMap<String, String>, HostError>>;
     /// Health: called as things happen; must not block.
     fn report(&self, instance_id: &str, report: Report);
+    /// A source that watches a cluster hands over its topology objects,
+    /// whole, whenever they changed (debounced), and `None` when it stops.
+    /// A host that keeps no topology ignores them.
+    fn topology(&self, _instance_id: &str, _objects: Option<Vec<Arc<Value>>>) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+    /// A watching source's connection health, for the host to show while
+    /// it runs (`None`: it stopped). A host that shows none ignores it.
+    fn connection(&self, _instance_id: &str, _health: Option<crate::kubernetes::Health>) {}
 }
 
 /// Tells a source to finish: in-flight work completes, nothing new starts.
