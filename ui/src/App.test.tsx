@@ -15,13 +15,24 @@ afterEach(() => {
 /** A platform that answers from memory and lets the test push change events. */
 function fakePlatform(incidents: IncidentSummary[]) {
   // `page`: how many incidents the plain list holds (the server's page).
-  const state = { incidents, page: 500 };
+  // `corr`: whether the server has the correlation overrides and ledger.
+  const state = { incidents, page: 500, corr: false };
   let push: ((e: ChangeEvent) => void) | undefined;
   const calls: Command[] = [];
   const platform: Platform = {
     kind: "web",
     async call<T>(command: Command): Promise<T> {
       calls.push(command);
+      const c = command as unknown as { command: string; args: Record<string, unknown> };
+      if (state.corr) {
+        if (c.command === "getCorrelationSettings") return { groupWindowSecs: 1800, rules: [] } as T;
+        if (c.command === "getLedger")
+          return { incidentId: c.args.id, entries: [{ incidentId: c.args.id, at: "2026-01-01T10:00:00Z", action: "opened", signalId: null, actor: "engine", text: "opened by a critical alert" }] } as T;
+        if (c.command === "splitIncident") {
+          state.incidents = [{ ...sampleSummary, id: "inc-split", title: "split off" }, ...state.incidents];
+          return { incidents: [c.args.id, "inc-split"], incidentId: "inc-split" } as T;
+        }
+      }
       switch (command.command) {
         case "listIncidents":
           return { incidents: state.incidents.slice(0, state.page) } as T;
@@ -95,6 +106,28 @@ describe("App", () => {
     fireEvent.change(screen.getByTestId("incident-search"), { target: { value: "older" } });
     await waitFor(() => expect(screen.getAllByTestId("incident-row").map((r) => r.dataset.incidentId)).toEqual(["inc-old"]));
     expect(calls).toContainEqual({ command: "searchIncidents", args: { status: "open", severities: [], query: "older" } });
+  });
+
+  it("offers overrides and the ledger when the server has them, and opens a split's new incident", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    fake.state.corr = true;
+    render(<App platform={fake.platform} />);
+    const ledger = await screen.findByTestId("ledger");
+    expect(ledger.textContent).toContain("opened by a critical alert");
+    fireEvent.click(screen.getAllByTestId("pick-signal")[0]);
+    fireEvent.click(screen.getByRole("button", { name: "Split into a new incident" }));
+    await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-split"));
+    expect(fake.calls).toContainEqual({ command: "splitIncident", args: { id: "inc-1", signalIds: [sampleDetail.signals[0].id] } });
+    expect(window.location.hash).toBe("#/incidents/inc-split");
+  });
+
+  it("offers no overrides when the server has none", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    await screen.findByTestId("incident-detail");
+    expect(screen.queryByTestId("pick-signal")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Merge into…" })).toBeNull();
+    expect(document.body.textContent).not.toContain("not_found");
   });
 
   it("shows the empty state with the webhook address", async () => {

@@ -29,6 +29,7 @@ import { useNow } from "./useNow";
 import { useDebounced, useLoaded, useThrottled, type Loaded } from "./useLoaded";
 import { useLiveTicks } from "./live";
 import { prewarmLayout } from "./elkLayout";
+import type { Manage } from "./components/ManageIncident";
 
 export { REFRESH_DEBOUNCE_MS } from "./live";
 
@@ -135,6 +136,45 @@ export function App({ platform }: { platform: Platform }) {
       cancelled = true;
     };
   }, [api, selectedId, detailTick]);
+
+  // People's overrides (move, merge, split) and the decision ledger, offered
+  // when the server has them: the correlation settings answer says so.
+  const correlation = useLoaded(() => api.getCorrelationSettings(), [api, ticks.settings]);
+  const overrides = correlation.data !== null;
+  const ledger = useLoaded(overrides && selectedId ? () => api.getLedger(selectedId) : null, [api, overrides, selectedId, detailTick]);
+  const manage = useMemo<Manage | undefined>(() => {
+    if (!overrides || !selectedId) return undefined;
+    return {
+      incidents: incidents ?? [],
+      merge: async (into) => {
+        const r = await api.mergeIncidents(selectedId, into);
+        refresh();
+        go({ screen: "incidents", id: r.incidentId });
+      },
+      move: async (ids, to) => {
+        for (const id of ids) await api.moveSignal(id, to);
+        refresh();
+      },
+      split: async (ids) => {
+        const r = await api.splitIncident(selectedId, ids);
+        refresh();
+        go({ screen: "incidents", id: r.incidentId });
+      },
+    };
+  }, [overrides, selectedId, incidents, api, refresh, go]);
+  const assign = useMemo(
+    () =>
+      overrides
+        ? {
+            incidents: incidents ?? [],
+            move: async (ids: string[], to: string) => {
+              for (const id of ids) await api.moveSignal(id, to);
+              refresh();
+            },
+          }
+        : undefined,
+    [overrides, incidents, api, refresh],
+  );
 
   // Keyboard: Ctrl/Cmd+K the palette; j/k walk the incident list; / searches;
   // g then a key goes to a screen (the rail shows which).
@@ -294,7 +334,15 @@ export function App({ platform }: { platform: Platform }) {
             <main className="main">
               {shown(detail.error) ? <ErrorBox error={detail.error} /> : null}
               {detail.data ? (
-                <IncidentDetail key={detail.data.id} detail={detail.data} now={now} onSetStatus={setStatus} refreshing={detail.loading} />
+                <IncidentDetail
+                  key={detail.data.id}
+                  detail={detail.data}
+                  now={now}
+                  onSetStatus={setStatus}
+                  refreshing={detail.loading}
+                  manage={manage}
+                  ledger={ledger.data && ledger.data.incidentId === detail.data.id ? ledger.data.entries : undefined}
+                />
               ) : selectedId && !detail.error ? (
                 <Loading what="the incident" />
               ) : incidents && incidents.length === 0 ? (
@@ -312,6 +360,7 @@ export function App({ platform }: { platform: Platform }) {
               stalled={stalled}
               shown={shown}
               data={{ unassigned, deadLetters, instances, catalogue, topology, settings, tokens }}
+              assign={assign}
               actions={{ replay, setEnabled, deleteInstance, createInstance, refreshSettings: () => refresh(["settings"]) }}
               origin={origin}
             />
@@ -347,14 +396,15 @@ type ScreenProps = {
     refreshSettings: () => void;
   };
   origin: string | null;
+  assign?: Pick<Manage, "incidents" | "move">;
 };
 
 /** Every screen but Incidents, which has its own two-pane layout. */
-function Screen({ route, go, api, now, stalled, shown, data, actions, origin }: ScreenProps) {
+function Screen({ route, go, api, now, stalled, shown, data, actions, origin, assign }: ScreenProps) {
   const { unassigned, deadLetters, instances, catalogue, topology, settings, tokens } = data;
   switch (route.screen) {
     case "signals":
-      return <SignalsInbox signals={unassigned.data} error={shown(unassigned.error)} stalled={stalled} now={now} />;
+      return <SignalsInbox signals={unassigned.data} error={shown(unassigned.error)} stalled={stalled} now={now} assign={assign} />;
     case "dead-letters":
       return <DeadLetters deadLetters={deadLetters.data} error={shown(deadLetters.error)} stalled={stalled} now={now} onReplay={actions.replay} />;
     case "connectors":

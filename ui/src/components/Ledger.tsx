@@ -2,9 +2,9 @@ import type { LedgerEntry } from "../corrTypes";
 import { formatClock } from "../format";
 import { Empty } from "./States";
 
-/** "movedIn" → "moved in". */
+/** "moved_in" → "moved in". */
 function actionText(a: string): string {
-  return a.replace(/([A-Z])/g, " $1").toLowerCase();
+  return a.replace(/_/g, " ");
 }
 
 /**

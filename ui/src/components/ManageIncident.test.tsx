@@ -63,7 +63,7 @@ describe("moving, splitting and merging from the incident", () => {
   it("lists the decision ledger, the engine's and people's", () => {
     const ledger: LedgerEntry[] = [
       { incidentId: "inc-1", at: "2026-01-01T10:00:00Z", action: "opened", signalId: "s1", actor: "engine", text: "opened by rule critical-alone" },
-      { incidentId: "inc-1", at: "2026-01-01T10:03:00Z", action: "movedOut", signalId: "s3", actor: "person", text: "moved to inc-2" },
+      { incidentId: "inc-1", at: "2026-01-01T10:03:00Z", action: "moved_out", signalId: "s3", actor: "person", text: "moved to inc-2" },
     ];
     render(<IncidentDetail detail={sampleDetail} now={now} ledger={ledger} />);
     const entries = screen.getAllByTestId("ledger-entry");
