@@ -23,6 +23,8 @@ import { CatalogueGrid, Monitoring } from "./screens/Connectors";
 import { ConnectorWizard } from "./screens/ConnectorWizard";
 import { Topology } from "./screens/Topology";
 import { Settings } from "./screens/Settings";
+import { Rules } from "./screens/Rules";
+import type { CorrelationConfig } from "./corrTypes";
 import { useHashRoute, type Route } from "./router";
 import { ErrorBox, Loading } from "./components/States";
 import { useNow } from "./useNow";
@@ -359,9 +361,16 @@ export function App({ platform }: { platform: Platform }) {
               now={now}
               stalled={stalled}
               shown={shown}
-              data={{ unassigned, deadLetters, instances, catalogue, topology, settings, tokens }}
+              data={{ unassigned, deadLetters, instances, catalogue, topology, settings, tokens, correlation }}
               assign={assign}
-              actions={{ replay, setEnabled, deleteInstance, createInstance, refreshSettings: () => refresh(["settings"]) }}
+              actions={{
+                replay,
+                setEnabled,
+                deleteInstance,
+                createInstance,
+                refreshSettings: () => refresh(["settings"]),
+                applyCorrelation: (c) => after(() => api.applyCorrelationSettings(c))(),
+              }}
               origin={origin}
             />
           </main>
@@ -387,6 +396,7 @@ type ScreenProps = {
     topology: Loaded<TopologyView>;
     settings: Loaded<SettingsView>;
     tokens: Loaded<TokenView[]>;
+    correlation: Loaded<CorrelationConfig>;
   };
   actions: {
     replay: (id: number) => Promise<Replayed>;
@@ -394,6 +404,7 @@ type ScreenProps = {
     deleteInstance: (id: string) => Promise<unknown>;
     createInstance: (n: NewInstance) => Promise<InstanceView>;
     refreshSettings: () => void;
+    applyCorrelation: (c: CorrelationConfig) => Promise<CorrelationConfig>;
   };
   origin: string | null;
   assign?: Pick<Manage, "incidents" | "move">;
@@ -443,6 +454,15 @@ function Screen({ route, go, api, now, stalled, shown, data, actions, origin, as
           entity={route.entity}
           api={api}
           go={go}
+          stalled={stalled}
+        />
+      );
+    case "rules":
+      return (
+        <Rules
+          settings={{ data: data.correlation.data, error: shown(data.correlation.error) }}
+          backtest={api.backtest}
+          apply={actions.applyCorrelation}
           stalled={stalled}
         />
       );

@@ -8,7 +8,8 @@ export type Route =
   | { screen: "connector-new"; descriptorId: string }
   | { screen: "dead-letters" }
   | { screen: "topology"; entity: string | null }
-  | { screen: "settings" };
+  | { screen: "settings" }
+  | { screen: "rules" };
 
 export function parseHash(hash: string): Route {
   const parts = hash
@@ -34,6 +35,8 @@ export function parseHash(hash: string): Route {
       return { screen: "topology", entity: parts[1] ?? null };
     case "settings":
       return { screen: "settings" };
+    case "rules":
+      return { screen: "rules" };
     case "incidents":
       return { screen: "incidents", id: parts[1] ?? null };
     default:
@@ -57,6 +60,8 @@ export function routeHash(route: Route): string {
       return route.entity ? `#/topology/${encodeURIComponent(route.entity)}` : "#/topology";
     case "settings":
       return "#/settings";
+    case "rules":
+      return "#/rules";
   }
 }
 

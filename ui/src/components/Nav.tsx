@@ -9,6 +9,7 @@ export const NAV: { label: string; route: Route; key: string }[] = [
   { label: "Topology", route: { screen: "topology", entity: null }, key: "g t" },
   { label: "Connectors", route: { screen: "connectors" }, key: "g c" },
   { label: "Dead letters", route: { screen: "dead-letters" }, key: "g d" },
+  { label: "Rules", route: { screen: "rules" }, key: "g r" },
   { label: "Settings", route: { screen: "settings" }, key: "g ," },
 ];
 
