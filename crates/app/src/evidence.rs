@@ -3,15 +3,60 @@
 //! over the window, stored with the incident and shown on its timeline.
 //! The window is the ingest API's `collectionContext`: minutes before the
 //! incident opened and after it last changed.
+//!
+//! It is collected on request (`POST /api/incidents/{id}/evidence`), for an
+//! ingested incident that asks for it, and on its own for an incident that
+//! holds Prometheus-sourced signals: once when it becomes active, and once
+//! more when it resolves (so the window covers the recovery). Bounded: each
+//! incident at most once per phase, a few per look, one at a time.
 
 use crate::error::ApiError;
 use crate::App;
 use causeway_connectors::poll::{http::Fetcher, settings::RunSettings, PollRun};
 use causeway_connectors::runtime::{stop_pair, InstanceInfo};
-use causeway_store::{evidence, incidents, instances, signals, ts};
+use causeway_core::IncidentStatus;
+use causeway_store::{evidence, incidents, instances, parse_ts, signals, ts};
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use ts_rs::TS;
+
+/// The signals that make an incident "Prometheus-sourced": pulled from
+/// Prometheus, or its alerts delivered through Alertmanager.
+const PROMETHEUS_SOURCES: &[&str] = &["PROMETHEUS", "ALERTMANAGER"];
+/// Incidents are looked over this often even when none was announced.
+const SWEEP: std::time::Duration = std::time::Duration::from_secs(30);
+/// A burst of changes settles this long into one look.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+/// Collections per look, one after another.
+const PER_LOOK: usize = 4;
+/// The most recently changed incidents looked at.
+const LOOK_AT: i64 = 200;
+/// A resolution older than this gets no collection of its own (one that
+/// happened while Causeway was not running, long ago).
+const RESOLVED_WITHIN_HOURS: i64 = 6;
+
+/// Collects evidence on its own as incidents become active and resolve.
+pub(crate) async fn auto_collect(app: App) {
+    let mut rx = app.subscribe();
+    // Phases tried in this process: "id active", "id resolved <at>".
+    let mut tried: HashSet<String> = HashSet::new();
+    loop {
+        tokio::select! {
+            r = rx.recv() => match r {
+                Ok(crate::views::ChangeEvent::IncidentsChanged { .. }) | Err(RecvError::Lagged(_)) => {}
+                Ok(_) => continue,
+                Err(RecvError::Closed) => return,
+            },
+            _ = tokio::time::sleep(SWEEP) => {}
+        }
+        tokio::time::sleep(SETTLE).await;
+        // What came meanwhile is covered by this look.
+        while let Ok(_) | Err(TryRecvError::Lagged(_)) = rx.try_recv() {}
+        app.collect_due_evidence(&mut tried).await;
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -150,6 +195,70 @@ impl App {
     }
 }
 
+impl App {
+    /// One look: collects for the incidents whose phase has no evidence yet.
+    async fn collect_due_evidence(&self, tried: &mut HashSet<String>) {
+        let skip = tried.clone();
+        let now = Utc::now();
+        let due = self
+            .store()
+            .read(move |c| {
+                let mut out = Vec::new();
+                for i in incidents::list(c, LOOK_AT)? {
+                    let key = match (i.status, i.resolved_at) {
+                        (IncidentStatus::Building, _) => continue,
+                        (IncidentStatus::Resolved, Some(at))
+                            if now - at < Duration::hours(RESOLVED_WITHIN_HOURS) =>
+                        {
+                            format!("{} resolved {}", i.id, ts(at))
+                        }
+                        (IncidentStatus::Resolved, _) => continue,
+                        _ => format!("{} active", i.id),
+                    };
+                    if skip.contains(&key) {
+                        continue;
+                    }
+                    // Collected already for this phase (on request, by the
+                    // ingest API, or by an earlier run)?
+                    let last = evidence::last_collected(c, &i.id)?.and_then(|t| parse_ts(&t).ok());
+                    let done = match i.resolved_at {
+                        Some(at) if i.status == IncidentStatus::Resolved => {
+                            last.is_some_and(|l| l >= at)
+                        }
+                        _ => last.is_some(),
+                    };
+                    if done || !signals::incident_has_source(c, &i.id, PROMETHEUS_SOURCES)? {
+                        continue;
+                    }
+                    out.push((i.id, key));
+                }
+                Ok(out)
+            })
+            .await;
+        let due = match due {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look for incidents needing evidence");
+                return;
+            }
+        };
+        for (id, key) in due.into_iter().take(PER_LOOK) {
+            tried.insert(key.clone());
+            match self.collect_evidence(id.clone(), None, None).await {
+                Ok(c) if c.errors.is_empty() => {
+                    tracing::info!(incident = %id, phase = %key, collected = c.collected, "evidence collected")
+                }
+                Ok(c) => {
+                    tracing::warn!(incident = %id, errors = ?c.errors, "evidence collection failed")
+                }
+                Err(e) => {
+                    tracing::warn!(incident = %id, error = %e.message, "evidence collection failed")
+                }
+            }
+        }
+    }
+}
+
 /// A stored evidence row as one timeline line: what was queried and what
 /// it showed over the window.
 pub(crate) fn describe(e: &evidence::Evidence) -> String {
@@ -168,9 +277,11 @@ pub(crate) fn describe(e: &evidence::Evidence) -> String {
         _ => String::new(),
     };
     format!(
-        "evidence {}: `{}` — {} series{range} over the incident's window",
+        "evidence {}: `{}` — {} series{range} over the incident's window ({} to {})",
         e.name,
         e.query,
-        list.len()
+        list.len(),
+        e.window_start,
+        e.window_end
     )
 }

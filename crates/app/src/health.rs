@@ -79,11 +79,32 @@ pub fn is_quiet(times: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<(i64, Dat
     (silent > (gap * QUIET_FACTOR).max(QUIET_FLOOR_SECS)).then_some((gap, last))
 }
 
+/// Why an instance is quiet: since when, and the payload's details.
+struct Quiet {
+    since: DateTime<Utc>,
+    detail: serde_json::Value,
+}
+
 impl App {
     /// Raises "went quiet" for instances that stopped talking, and resolves
     /// it when they talk again; both go through the inbox like any signal.
     pub async fn check_quiet(&self) {
-        let now = Utc::now();
+        self.check_quiet_at(Utc::now()).await
+    }
+
+    /// Whether a streaming instance went quiet at `now`: its watches heard
+    /// nothing from the cluster for longer than their silence limit while
+    /// connected. `None`: it is no stream, or it does not run here (no
+    /// judgement then). A stream is never judged by the gaps between its
+    /// signals: a calm cluster sends no Warning for days, and that is good news.
+    fn stream_quiet(&self, id: &str, now: DateTime<Utc>) -> Option<Option<Quiet>> {
+        Some(self.stream_silent_since(id, now)?.map(|since| Quiet {
+            since,
+            detail: json!({"reason": "stream", "silentSeconds": (now - since).num_seconds()}),
+        }))
+    }
+
+    pub(crate) async fn check_quiet_at(&self, now: DateTime<Utc>) {
         let since = ts(now - CDuration::days(7));
         let rows = self
             .store()
@@ -99,20 +120,41 @@ impl App {
             .await;
         let Ok(rows) = rows else { return };
         for (i, st, times) in rows {
-            let times: Vec<DateTime<Utc>> = times.iter().filter_map(|t| parse_ts(t).ok()).collect();
-            let quiet = is_quiet(&times, now);
-            let payload = match (&st.quiet_since, quiet) {
-                (None, Some((gap, last))) => json!({
-                    "instance": i.id, "name": i.name, "connector": i.descriptor_id,
-                    "state": "quiet", "since": ts(last), "usualGapSeconds": gap, "at": ts(now)
-                }),
+            let streaming = causeway_connectors::descriptor::builtin_or_user(&i.descriptor_id)
+                .is_some_and(|d| {
+                    d.ingestion.mode == causeway_connectors::descriptor::IngestionMode::Streaming
+                });
+            let quiet = if streaming {
+                match self.stream_quiet(&i.id, now) {
+                    Some(q) => q,
+                    None => continue,
+                }
+            } else {
+                let times: Vec<DateTime<Utc>> =
+                    times.iter().filter_map(|t| parse_ts(t).ok()).collect();
+                is_quiet(&times, now).map(|(gap, last)| Quiet {
+                    since: last,
+                    detail: json!({"usualGapSeconds": gap}),
+                })
+            };
+            let payload = match (&st.quiet_since, &quiet) {
+                (None, Some(q)) => {
+                    let mut p = json!({
+                        "instance": i.id, "name": i.name, "connector": i.descriptor_id,
+                        "state": "quiet", "since": ts(q.since), "at": ts(now)
+                    });
+                    if let (Some(p), Some(d)) = (p.as_object_mut(), q.detail.as_object()) {
+                        p.extend(d.clone());
+                    }
+                    p
+                }
                 (Some(since), None) => json!({
                     "instance": i.id, "name": i.name, "connector": i.descriptor_id,
                     "state": "resumed", "since": since, "at": ts(now)
                 }),
                 _ => continue,
             };
-            let quiet_since = quiet.map(|(_, last)| ts(last));
+            let quiet_since = quiet.map(|q| ts(q.since));
             let id = i.id.clone();
             let (project, body) = (i.project_id.clone(), payload);
             let res = self

@@ -191,6 +191,8 @@ impl App {
         let (health_state, last_error) = match &stream {
             Some(s) => {
                 let state = match s.state.as_str() {
+                    // Connected, but its watches went silent.
+                    "connected" if state.quiet_since.is_some() => "quiet",
                     "connected" => "healthy",
                     "reconnecting" => "degraded",
                     "error" => "error",
@@ -393,6 +395,11 @@ impl App {
         let config: serde_json::Value = serde_json::from_str(&inst.config).unwrap_or_default();
         let mut fields = secret_fields(&config);
         fields.extend(crate::SECRET_FIELDS.iter().map(|f| f.to_string()));
+        // What an OAuth sign-in or refresh wrote, never listed in the config.
+        {
+            use causeway_connectors::poll::auth::{ACCESS_TOKEN, EXPIRES_AT, REFRESH_TOKEN};
+            fields.extend([ACCESS_TOKEN, REFRESH_TOKEN, EXPIRES_AT].map(String::from));
+        }
         let keychain = self.keychain.clone();
         let kid = id.clone();
         tokio::task::spawn_blocking(move || {

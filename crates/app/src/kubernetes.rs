@@ -165,6 +165,18 @@ impl App {
         map.get(id).map(|h| h.report().into())
     }
 
+    /// For a running stream, since when it has heard nothing from the
+    /// cluster at `now`, if that is past its silence limit; `None` when no
+    /// stream runs for the instance.
+    pub(crate) fn stream_silent_since(
+        &self,
+        id: &str,
+        now: chrono::DateTime<Utc>,
+    ) -> Option<Option<chrono::DateTime<Utc>>> {
+        let map = self.connections.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(id).map(|h| h.silent_since(now))
+    }
+
     /// The contexts of a kubeconfig (`None`: `$KUBECONFIG`, else
     /// `~/.kube/config`), never their credentials.
     pub async fn kube_contexts(

@@ -34,6 +34,9 @@ fn fast() -> Tuning {
         watch_timeout_secs: 60,
         probe_every: Duration::from_millis(100),
         reload_after: Duration::from_secs(2),
+        silence: Duration::from_secs(60),
+        event_retention: Duration::from_secs(3600),
+        prune_every: Duration::from_millis(200),
     }
 }
 
@@ -493,4 +496,190 @@ async fn bad_settings_are_refused_and_contexts_are_listed() {
         r.message
     );
     assert_eq!(r.error_class.as_deref(), Some("fail"));
+}
+
+/// The quiet signals (Causeway's own health signals) stored so far.
+async fn quiet_signals(app: &App) -> Vec<causeway_core::Signal> {
+    app.drain().await;
+    signals(app)
+        .await
+        .signals
+        .into_iter()
+        .map(|s| s.signal)
+        .filter(|s| s.source_type == "CAUSEWAY_HEALTH")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_calm_cluster_is_not_quiet_but_a_silent_watch_is() {
+    let w = world(Vec::new()).await;
+    let app = &w.app;
+    // The cluster used to send a Warning every ten minutes, and has sent
+    // none for two hours: by the gaps between its signals it went quiet.
+    let last = Utc::now() - chrono::Duration::hours(2);
+    for n in 0..8 {
+        let at = last - chrono::Duration::minutes(10 * (7 - n));
+        let mut ev = change("event-icx-db-backoff.json");
+        ev["metadata"]["uid"] = format!("calm-{n}").into();
+        ev["metadata"]["name"] = format!("calm-{n}.15b1a2c3d4e5f607").into();
+        ev["involvedObject"]["name"] = format!("calm-{n}").into();
+        ev["lastTimestamp"] = ts(at).into();
+        let (id, body) = (w.instance.clone(), ev.to_string().into_bytes());
+        app.store()
+            .write(move |c| {
+                causeway_store::inbox::insert(
+                    c,
+                    &id,
+                    "kubernetes",
+                    "default",
+                    &ts(at),
+                    "{}",
+                    &body,
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+    app.drain().await;
+    let (id, week) = (
+        w.instance.clone(),
+        ts(Utc::now() - chrono::Duration::days(7)),
+    );
+    let times = app
+        .store()
+        .read(move |c| causeway_store::instances::signal_times(c, &id, &week))
+        .await
+        .unwrap();
+    let times: Vec<_> = times
+        .iter()
+        .map(|t| causeway_store::parse_ts(t).unwrap())
+        .collect();
+    assert!(
+        crate::health::is_quiet(&times, Utc::now()).is_some(),
+        "by its signals alone it would be quiet: {times:?}"
+    );
+    // But its watches are connected and hear it: a calm cluster is good news.
+    app.check_quiet().await;
+    assert!(quiet_signals(app).await.is_empty());
+    let v = app.get_instance(w.instance.clone()).await.unwrap();
+    assert_ne!(v.health.state, "quiet", "{:?}", v.health);
+
+    // The watches hear nothing for longer than their limit (60 s here):
+    // that is quiet, said as what it is.
+    let later = Utc::now() + chrono::Duration::seconds(90);
+    app.check_quiet_at(later).await;
+    let q = quiet_signals(app).await;
+    assert_eq!(q.len(), 1, "{q:?}");
+    assert_eq!(q[0].status, causeway_core::SignalStatus::Firing);
+    assert_eq!(q[0].title, "Connector minikube went quiet");
+    let text = q[0].description.clone().unwrap();
+    assert!(text.contains("heard nothing from the cluster"), "{text}");
+    assert_eq!(
+        app.get_instance(w.instance.clone())
+            .await
+            .unwrap()
+            .health
+            .state,
+        "quiet"
+    );
+    app.check_quiet_at(later).await;
+    assert_eq!(quiet_signals(app).await.len(), 1, "raised once");
+
+    // The cluster speaks (a Pod changes): the watch is heard, it resumes.
+    let mut pod = change("event-icx-db-backoff.json");
+    pod["metadata"]["uid"] = "resume-1".into();
+    w.fake.apply(pod);
+    let heard_before = later - chrono::Duration::seconds(30);
+    wait_for("the watch to hear the change", || async {
+        app.stream_silent_since(&w.instance, heard_before) == Some(None)
+    })
+    .await;
+    app.check_quiet().await;
+    let q = quiet_signals(app).await;
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].status, causeway_core::SignalStatus::Resolved);
+    assert_ne!(
+        app.get_instance(w.instance.clone())
+            .await
+            .unwrap()
+            .health
+            .state,
+        "quiet"
+    );
+
+    // A connection that breaks is not "quiet": it has a state of its own.
+    w.app.stop_sources().await;
+    app.check_quiet_at(Utc::now() + chrono::Duration::hours(3))
+        .await;
+    assert_eq!(
+        quiet_signals(app).await[0].status,
+        causeway_core::SignalStatus::Resolved,
+        "a stream that does not run here is not judged"
+    );
+}
+
+#[tokio::test]
+async fn event_versions_older_than_the_retention_are_pruned() {
+    let w = world(Vec::new()).await;
+    let app = &w.app;
+    w.fake.apply(change("event-icx-db-backoff.json"));
+    let count = |stream: &'static str| {
+        let id = w.instance.clone();
+        async move {
+            app.store()
+                .read(move |c| {
+                    Ok(c.query_row(
+                        "SELECT COUNT(*) FROM poll_items WHERE instance_id = ?1 AND stream = ?2",
+                        [&id, stream],
+                        |r| r.get::<_, i64>(0),
+                    )?)
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let pod = e("pod/icx/icx-db-7d4b578979-5x8vw");
+    wait_for("the event's signal", || async {
+        signals(app)
+            .await
+            .signals
+            .iter()
+            .any(|s| s.signal.entity.as_ref() == Some(&pod))
+    })
+    .await;
+    let fresh = count("events").await;
+    assert!(fresh >= 1);
+    // Versions taken two days ago (their Events long gone from the
+    // cluster), and one of another stream, as old.
+    let (id, old) = (
+        w.instance.clone(),
+        ts(Utc::now() - chrono::Duration::days(2)),
+    );
+    app.store()
+        .write(move |c| {
+            for n in 0..50 {
+                causeway_store::poll_items::put(c, &id, "events", &format!("gone-{n}"), "1", &old)?;
+            }
+            causeway_store::poll_items::put(c, &id, "other", "keep", "1", &old)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(count("events").await, fresh + 50);
+    // The connector prunes past its retention (an hour here), now and then.
+    wait_for("the old versions to go", || async {
+        count("events").await == fresh
+    })
+    .await;
+    assert_eq!(count("other").await, 1, "only the Events stream is pruned");
+    // The Event still in the cluster keeps its version: not taken again.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let list = signals(app).await;
+    let taken = list
+        .signals
+        .iter()
+        .find(|s| s.signal.entity.as_ref() == Some(&pod))
+        .unwrap();
+    assert_eq!(taken.notifications, 1);
 }

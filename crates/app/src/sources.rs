@@ -123,6 +123,25 @@ impl Host for AppHost {
         })
     }
 
+    fn prune_versions(
+        &self,
+        instance_id: &str,
+        stream: &str,
+        older_than: std::time::Duration,
+    ) -> BoxFuture<'_, Result<u64, HostError>> {
+        let (id, stream) = (instance_id.to_string(), stream.to_string());
+        // A century at most: the subtraction cannot overflow.
+        let keep = older_than.min(std::time::Duration::from_secs(100 * 365 * 86_400));
+        let before = ts(Utc::now() - chrono::Duration::from_std(keep).unwrap_or_default());
+        Box::pin(async move {
+            self.app
+                .store()
+                .write(move |c| poll_items::prune(c, &id, &stream, &before))
+                .await
+                .map_err(|e| HostError(e.to_string()))
+        })
+    }
+
     fn report(&self, instance_id: &str, report: Report) {
         if let Ok(g) = self.app.sources.reports.lock() {
             if let Some(tx) = g.as_ref() {
@@ -210,6 +229,7 @@ impl App {
                 app.check_quiet().await;
             }
         });
+        tokio::spawn(crate::evidence::auto_collect(self.clone()));
     }
 
     /// Starts, restarts and stops sources so that exactly the enabled
@@ -357,6 +377,8 @@ impl App {
         let mut failures = Vec::new();
         let mut success = Vec::new();
         let mut day = Vec::new();
+        let mut week = Vec::new();
+        let mut polled = Vec::new();
         for (i, st, ex) in &rows {
             let l = label("instance", &i.id);
             let state = crate::health::state_of(i.enabled, st, ex.recent_dead);
@@ -382,10 +404,16 @@ impl App {
             {
                 success.push((l.clone(), t.timestamp() as f64));
             }
-            day.push((
-                l,
-                crate::health::series(&ex.signal_times, Utc::now()).1 as f64,
-            ));
+            let (_, d, w) = crate::health::series(&ex.signal_times, Utc::now());
+            day.push((l.clone(), d as f64));
+            week.push((l.clone(), w as f64));
+            if let Some(t) = st
+                .last_poll_at
+                .as_deref()
+                .and_then(|t| causeway_store::parse_ts(t).ok())
+            {
+                polled.push((l, t.timestamp() as f64));
+            }
         }
         self.metrics().render_with(&[
             (
@@ -407,6 +435,16 @@ impl App {
                 "causeway_connector_signals_24h",
                 "Signals from the instance in the last 24 hours.",
                 day,
+            ),
+            (
+                "causeway_connector_signals_7d",
+                "Signals from the instance in the last 7 days.",
+                week,
+            ),
+            (
+                "causeway_connector_last_poll_timestamp_seconds",
+                "When the instance last started a poll (or a stream connected).",
+                polled,
             ),
         ])
     }

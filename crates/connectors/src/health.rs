@@ -43,6 +43,15 @@ impl Normalizer for Health {
         let since = time("since").unwrap_or(ctx.received_at);
         let at = time("at").unwrap_or(ctx.received_at);
         let (status, ended_at, description) = match s("state").as_deref() {
+            Some("quiet") if s("reason").as_deref() == Some("stream") => (
+                SignalStatus::Firing,
+                None,
+                format!(
+                    "The watches of {name} have heard nothing from the cluster since {} ({}): no object change, no Event, no list. A healthy connection hears every Node's status every few minutes; check the API server and the network between it and Causeway.",
+                    since.to_rfc3339(),
+                    human(body.get("silentSeconds").and_then(Value::as_i64).unwrap_or(0))
+                ),
+            ),
             Some("quiet") => (
                 SignalStatus::Firing,
                 None,

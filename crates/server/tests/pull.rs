@@ -106,6 +106,40 @@ async fn api(s: &Server, method: &str, path: &str, body: Option<Value>) -> (u16,
     (status, r.json().await.unwrap_or_default())
 }
 
+/// The timeline's evidence lines of an incident detail.
+fn evidence_lines(detail: &Value) -> Vec<String> {
+    detail["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["kind"] == "evidence")
+        .filter_map(|e| e["text"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The end of the window an evidence line names ("… (START to END)").
+fn window_end(line: &str) -> Option<String> {
+    let inside = line.rsplit_once('(')?.1.strip_suffix(')')?;
+    Some(inside.split_once(" to ")?.1.to_string())
+}
+
+/// How many range queries Prometheus answered, from its own metrics.
+async fn query_ranges(prom: &str) -> u64 {
+    let text = reqwest::get(format!("{prom}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("prometheus_http_requests_total{")
+                && l.contains("handler=\"/api/v1/query_range\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
 fn signal<'a>(v: &'a Value, source: &str, alert: &str) -> Option<&'a Value> {
     v["signals"]
         .as_array()?
@@ -285,7 +319,8 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
     assert_eq!(good["health"]["state"], "healthy", "{good}");
     assert!(good["health"]["polls"].as_i64().unwrap() >= 2);
 
-    // Evidence over the incident's window: the rule's own expression.
+    // Evidence over the incident's window, collected on its own once the
+    // incident is active: the rule's own expression as a range query.
     let incidents = s
         .wait_for("/api/incidents", |v| {
             !v["incidents"].as_array().unwrap().is_empty()
@@ -295,6 +330,20 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
         .as_str()
         .unwrap()
         .to_string();
+    let detail = s
+        .wait_for(&format!("/api/incidents/{inc}"), |v| {
+            evidence_lines(v)
+                .iter()
+                .any(|l| l.contains("evidence TargetDown"))
+        })
+        .await;
+    assert_eq!(detail["status"], "active", "{detail}");
+    let auto = evidence_lines(&detail);
+    assert!(
+        auto[0].contains("up{job=\"web\"} == 0") && auto[0].contains("1 series"),
+        "{auto:?}"
+    );
+    // And on request, with a window of the caller's choosing.
     let (st, ev) = api(
         &s,
         "POST",
@@ -325,6 +374,26 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
         p["id"]
     );
 
+    // The incident resolves: the evidence is collected once more, its
+    // window now reaching past the resolution.
+    let detail = s
+        .wait_for(&format!("/api/incidents/{inc}"), |v| {
+            let Some(resolved) = v["resolvedAt"].as_str() else {
+                return false;
+            };
+            evidence_lines(v)
+                .iter()
+                .any(|l| window_end(l).is_some_and(|end| end.as_str() >= resolved))
+        })
+        .await;
+    assert_eq!(detail["status"], "resolved");
+    // Bounded: the automatic collections (active, resolved) and the one
+    // asked for are the only range queries Prometheus saw, and none follow.
+    let ranges = query_ranges(&prom_url).await;
+    assert!((2..=3).contains(&ranges), "{ranges} range queries");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(query_ranges(&prom_url).await, ranges, "no further queries");
+
     let m = s.metrics().await;
     assert!(
         m.contains(&format!(
@@ -338,6 +407,15 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
         )),
         "{m}"
     );
+    // Its signal counts and its last poll are there too.
+    for metric in [
+        format!("causeway_connector_signals_24h{{instance=\"{id}\"}} 1"),
+        format!("causeway_connector_signals_7d{{instance=\"{id}\"}} 1"),
+        format!("causeway_connector_last_poll_timestamp_seconds{{instance=\"{id}\"}} "),
+        format!("causeway_poll_items_total{{instance=\"{id}\",what=\"published\"}} "),
+    ] {
+        assert!(m.contains(&metric), "{metric} in {m}");
+    }
 
     // Removing the instance removes its secret.
     let (st, _) = api(

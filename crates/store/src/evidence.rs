@@ -47,3 +47,12 @@ pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<Evidence
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// When evidence was last collected for the incident, if ever.
+pub fn last_collected(conn: &Connection, incident_id: &str) -> Result<Option<String>> {
+    Ok(conn.query_row(
+        "SELECT MAX(collected_at) FROM incident_evidence WHERE incident_id = ?1",
+        [incident_id],
+        |r| r.get(0),
+    )?)
+}

@@ -42,6 +42,16 @@ pub fn put(
     Ok(())
 }
 
+/// Forgets the versions of `stream`'s items last published before `before`
+/// (a [`ts`](crate::ts) timestamp); returns how many.
+pub fn prune(conn: &Connection, instance_id: &str, stream: &str, before: &str) -> Result<u64> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM poll_items WHERE instance_id = ?1 AND stream = ?2 AND updated_at < ?3",
+        )?
+        .execute(params![instance_id, stream, before])? as u64)
+}
+
 /// How many items of an instance have a stored version.
 pub fn count(conn: &Connection, instance_id: &str) -> Result<i64> {
     Ok(conn.query_row(

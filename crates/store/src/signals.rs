@@ -119,6 +119,24 @@ pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<StoredSi
     decode(rows)
 }
 
+/// Whether the incident holds a signal of one of `source_types`.
+pub fn incident_has_source(
+    conn: &Connection,
+    incident_id: &str,
+    source_types: &[&str],
+) -> Result<bool> {
+    let mut st = conn.prepare_cached(
+        "SELECT 1 FROM incident_signals l JOIN signals s ON s.id = l.signal_id
+         WHERE l.incident_id = ?1 AND s.source_type = ?2 LIMIT 1",
+    )?;
+    for t in source_types {
+        if st.exists(params![incident_id, t])? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM signals", [], |r| r.get(0))?)
 }

@@ -31,7 +31,23 @@ pub struct PollingSpec {
     /// HTTP status → class, over the defaults (`{"404": "ignore"}`).
     #[serde(default)]
     pub errors: BTreeMap<String, ErrorClass>,
+    /// An answer that is an error despite its 2xx status (Slack answers
+    /// 200 with `{"ok": false, "error": "invalid_auth"}`).
+    #[serde(default)]
+    pub answer_error: Option<AnswerError>,
     pub streams: Vec<StreamSpec>,
+}
+
+/// Where a 2xx answer says it failed, and how each failure is treated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AnswerError {
+    /// JSONPath to the error code: a non-empty text there makes the answer
+    /// an error (`$.error`).
+    pub path: String,
+    /// Code → class; a code not listed is `fail`.
+    #[serde(default)]
+    pub classes: BTreeMap<String, ErrorClass>,
 }
 
 fn default_interval() -> u64 {

@@ -53,6 +53,9 @@ pub struct HealthReport {
     /// Kubernetes Events taken into the inbox since the connector started.
     pub events: u64,
     pub last_event_at: Option<DateTime<Utc>>,
+    /// When a watch last delivered anything (a list, an object change, an
+    /// Event): the stream's own sign of life.
+    pub last_heard_at: Option<DateTime<Utc>>,
     /// When `state` last changed.
     pub since: DateTime<Utc>,
 }
@@ -79,6 +82,8 @@ struct Inner {
     setup: Option<Problem>,
     scopes: BTreeMap<String, ScopeState>,
     ever_connected: bool,
+    /// How long a connected stream may hear nothing before it is silent.
+    silence: std::time::Duration,
     report: HealthReport,
     /// The state and message, for whoever follows changes.
     changes: tokio::sync::watch::Sender<(State, Option<String>)>,
@@ -90,10 +95,18 @@ pub struct Health(Arc<Mutex<Inner>>);
 
 impl Default for Health {
     fn default() -> Self {
+        Health::new(super::Tuning::default().silence)
+    }
+}
+
+impl Health {
+    /// A fresh handle; `silence` as in [`Tuning::silence`](super::Tuning).
+    pub fn new(silence: std::time::Duration) -> Self {
         Health(Arc::new(Mutex::new(Inner {
             setup: None,
             scopes: BTreeMap::new(),
             ever_connected: false,
+            silence,
             changes: tokio::sync::watch::channel((State::Connecting, None)).0,
             report: HealthReport {
                 state: State::Connecting,
@@ -103,13 +116,12 @@ impl Default for Health {
                 objects: 0,
                 events: 0,
                 last_event_at: None,
+                last_heard_at: None,
                 since: Utc::now(),
             },
         })))
     }
-}
 
-impl Health {
     pub fn report(&self) -> HealthReport {
         self.with(|i| i.report.clone())
     }
@@ -195,6 +207,26 @@ impl Health {
                 .values()
                 .any(|s| matches!(s, ScopeState::Failing(p) if !p.fatal))
         })
+    }
+
+    /// A watch delivered something. Called for every item, so it skips
+    /// the state bookkeeping: this changes no state.
+    pub(crate) fn heard(&self) {
+        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        guard.report.last_heard_at = Some(Utc::now());
+    }
+
+    /// Since when a connected stream has heard nothing, once that is longer
+    /// than its silence limit at `now`; `None` while it hears, and when it
+    /// is not connected (a failing connection has a state of its own).
+    pub fn silent_since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let i = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if i.report.state != State::Connected {
+            return None;
+        }
+        let last = i.report.last_heard_at.unwrap_or(i.report.since);
+        let silence = chrono::Duration::from_std(i.silence).unwrap_or(chrono::Duration::MAX);
+        (now - last > silence).then_some(last)
     }
 
     pub(crate) fn objects(&self, n: usize) {
@@ -403,6 +435,39 @@ mod tests {
         h.reachable();
         assert_eq!(h.report().state, State::Connected);
         assert_eq!(h.report().message, None);
+    }
+
+    #[test]
+    fn a_connected_stream_is_silent_only_after_hearing_nothing_for_its_limit() {
+        let h = Health::new(std::time::Duration::from_secs(600));
+        let now = Utc::now();
+        h.scope_listing("pods");
+        assert_eq!(
+            h.silent_since(now + chrono::Duration::hours(1)),
+            None,
+            "not connected yet"
+        );
+        h.scope_ok("pods");
+        h.heard();
+        let heard = h.report().last_heard_at.unwrap();
+        assert_eq!(h.silent_since(heard + chrono::Duration::seconds(599)), None);
+        assert_eq!(
+            h.silent_since(heard + chrono::Duration::seconds(601)),
+            Some(heard)
+        );
+        h.scope_failed(
+            "pods",
+            Problem {
+                message: "cannot reach the API server".into(),
+                fatal: false,
+                reload: false,
+            },
+        );
+        assert_eq!(
+            h.silent_since(heard + chrono::Duration::hours(2)),
+            None,
+            "a broken connection is reconnecting, not quiet"
+        );
     }
 
     #[test]

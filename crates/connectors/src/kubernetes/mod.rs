@@ -134,6 +134,17 @@ pub struct Tuning {
     /// How long rejected credentials are retried with the same client before
     /// the kubeconfig is read again (a refreshed login writes a new token).
     pub reload_after: Duration,
+    /// A connected stream that has heard nothing from the cluster for this
+    /// long — no object change, no Event, no list — went quiet: its watches
+    /// went silent. (A calm cluster is not silent: every Node reports its
+    /// status at least every five minutes.)
+    pub silence: Duration,
+    /// How long the version of a taken Event is remembered. The API server
+    /// keeps Events for an hour by default (`--event-ttl`); past this, a
+    /// version is forgotten so the table does not grow forever.
+    pub event_retention: Duration,
+    /// How often forgotten Event versions are pruned.
+    pub prune_every: Duration,
 }
 
 impl Default for Tuning {
@@ -146,6 +157,9 @@ impl Default for Tuning {
             watch_timeout_secs: 290,
             probe_every: Duration::from_secs(5),
             reload_after: Duration::from_secs(60),
+            silence: Duration::from_secs(30 * 60),
+            event_retention: Duration::from_secs(24 * 3600),
+            prune_every: Duration::from_secs(3600),
         }
     }
 }

@@ -292,6 +292,7 @@ impl Watch {
                     // other event means the API server answered.
                     if !matches!(ev, Event::Init) {
                         self.health.scope_ok(&self.what);
+                        self.health.heard();
                     }
                     match ev {
                         Event::Init => {

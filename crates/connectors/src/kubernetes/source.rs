@@ -62,11 +62,12 @@ impl Source for KubernetesSource {
                     return;
                 }
             };
-            let health = Health::default();
-            ctx.host.connection(&id, Some(health.clone()));
             let tuning = tuning();
+            let health = Health::new(tuning.silence);
+            ctx.host.connection(&id, Some(health.clone()));
             let reporter =
                 tokio::spawn(report_changes(health.clone(), ctx.clone(), tuning.clone()));
+            let pruner = tokio::spawn(prune_events(ctx.clone(), tuning.clone()));
             let sink = HostSink { ctx: ctx.clone() };
             let mut stop = ctx.stop.clone();
             run(settings, tuning, sink, health, async move {
@@ -74,6 +75,7 @@ impl Source for KubernetesSource {
             })
             .await;
             reporter.abort();
+            pruner.abort();
             ctx.host.topology(&id, None).await;
             ctx.host.connection(&id, None);
         })
@@ -108,6 +110,28 @@ async fn report_changes(health: Health, ctx: SourceContext, tuning: Tuning) {
         if changes.changed().await.is_err() {
             return;
         }
+    }
+}
+
+/// Forgets the versions of Events taken longer ago than the retention,
+/// at start and then now and then. The cluster itself dropped those Events
+/// long before (an hour by default), so a re-list will not bring them again.
+async fn prune_events(ctx: SourceContext, tuning: Tuning) {
+    loop {
+        match ctx
+            .host
+            .prune_versions(&ctx.instance.id, STREAM, tuning.event_retention)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(instance = %ctx.instance.id, forgotten = n, "old Kubernetes Event versions pruned")
+            }
+            Err(e) => {
+                tracing::warn!(instance = %ctx.instance.id, error = %e, "cannot prune Kubernetes Event versions")
+            }
+        }
+        tokio::time::sleep(tuning.prune_every).await;
     }
 }
 

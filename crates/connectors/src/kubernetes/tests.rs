@@ -97,6 +97,7 @@ fn tuning() -> Tuning {
         watch_timeout_secs: 60,
         probe_every: Duration::from_millis(100),
         reload_after: Duration::from_secs(2),
+        ..Tuning::default()
     }
 }
 

@@ -7,7 +7,7 @@
 //! Values come from the keychain through the [`SourceContext`] and go only
 //! into the request; every one is added to the request's scrub list.
 
-use super::http::{FetchError, Fetcher, Request};
+use super::http::{redact, FetchError, Fetcher, Request};
 use crate::runtime::{ErrorClass, SourceContext};
 use base64::Engine as _;
 use causeway_core::Sensitive;
@@ -86,6 +86,27 @@ impl AuthSpec {
             | AuthSpec::Header { secret, .. }
             | AuthSpec::Query { secret, .. }
             | AuthSpec::Basic { secret, .. } => vec![secret.clone()],
+        }
+    }
+}
+
+impl AuthSpec {
+    /// Whether an instance with `config` and the keychain fields `have`
+    /// was given what this needs to poll. An OAuth sign-in counts as given
+    /// once the client id is set: polling then says "authorise the
+    /// connector" until a person has signed in.
+    pub fn configured(&self, config: &Value, have: &[&str]) -> bool {
+        match self {
+            AuthSpec::None => true,
+            AuthSpec::Oauth2(o) if o.grant == "authorization_code" => config
+                .get(&o.client_id_config)
+                .and_then(Value::as_str)
+                .is_some_and(|c| !c.trim().is_empty()),
+            AuthSpec::Oauth2(o) => have.contains(&o.client_secret.as_str()),
+            other => other
+                .secret_fields()
+                .iter()
+                .all(|f| have.contains(&f.as_str())),
         }
     }
 }
@@ -335,6 +356,17 @@ async fn token_request(
             format!("the OAuth token endpoint answered with something that is not JSON: {e}"),
         )
     })?;
+    // Some providers refuse with a 200 (Slack: `{"ok": false, "error":
+    // "invalid_code"}`): the grant did not go through, a person must act.
+    if let Some(said) = v["error"].as_str().filter(|_| v["access_token"].is_null()) {
+        return Err(FetchError::new(
+            ErrorClass::NeedsReauth,
+            format!(
+                "the OAuth provider refused the grant ({}): authorise the connector again",
+                redact(said, &req.secrets)
+            ),
+        ));
+    }
     let access = v["access_token"]
         .as_str()
         .filter(|s| !s.is_empty())

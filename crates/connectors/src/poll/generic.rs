@@ -39,6 +39,17 @@ fn fail(message: impl Into<String>) -> FetchError {
 fn env() -> Environment<'static> {
     let mut e = Environment::new();
     e.set_undefined_behavior(UndefinedBehavior::Chainable);
+    // A variable with no value yet (the first poll's `sinceId`,
+    // `deltaToken`, the first page's `pageToken`) renders as nothing, so
+    // its query parameter is left out — never sent as the word "none".
+    e.set_formatter(|out, state, value| {
+        let value = if value.is_none() {
+            &minijinja::Value::UNDEFINED
+        } else {
+            value
+        };
+        minijinja::escape_formatter(out, state, value)
+    });
     e
 }
 
@@ -273,6 +284,12 @@ impl DescriptorPoller {
                     body: Some(resp.body.clone()),
                 })?
             };
+            if let Some(e) = self.answer_error(&body, &req, resp.status)? {
+                if e.class == ErrorClass::Ignore {
+                    return Ok((out, prev.clone()));
+                }
+                return Err(e);
+            }
             let items: Vec<Value> = items_path.query(&body).all().into_iter().cloned().collect();
             if !body.is_null() && items.is_empty() && n == 0 && !items_path_may_be_empty(&body) {
                 return Err(fail(format!(
@@ -342,7 +359,14 @@ impl DescriptorPoller {
                             vars["pageToken"] = json!(t);
                             true
                         }
-                        _ => false,
+                        // The last page's cursor is where a feed resumes
+                        // (Dropbox's `list_folder/continue`): kept for a
+                        // cursor delta, not followed now.
+                        Some(t) => {
+                            progress.last_cursor = Some(t);
+                            false
+                        }
+                        None => false,
                     }
                 }
                 Some(Pagination::Link) => match next_link(&resp) {
@@ -384,6 +408,42 @@ impl DescriptorPoller {
             next["token"] = json!(t);
         }
         Ok((out, next))
+    }
+
+    /// The error a 2xx answer carries in its body, if the descriptor says
+    /// where to look and there is one.
+    fn answer_error(
+        &self,
+        body: &Value,
+        req: &Request,
+        status: u16,
+    ) -> Result<Option<FetchError>, FetchError> {
+        let Some(spec) = &self.spec.answer_error else {
+            return Ok(None);
+        };
+        let Some(code) = path(&spec.path)?.query(body).first().and_then(text) else {
+            return Ok(None);
+        };
+        let class = spec.classes.get(&code).copied().unwrap_or(ErrorClass::Fail);
+        let what = match class {
+            ErrorClass::NeedsReauth => {
+                "the credentials were refused (expired or revoked?): authorise the connector again"
+            }
+            ErrorClass::Retry => "the upstream is failing; retrying with backoff",
+            _ => "check the connector's settings (an id, a permission)",
+        };
+        Ok(Some(FetchError {
+            class,
+            message: format!(
+                "{} {}: the upstream answered '{}' — {what}",
+                req.method,
+                req.shown_url(),
+                req.redact(&code)
+            ),
+            status: Some(status),
+            retry_after: None,
+            body: None,
+        }))
     }
 
     /// Commits the items of one page whose version changed.
@@ -555,16 +615,18 @@ fn text(v: &Value) -> Option<String> {
 }
 
 fn time(v: &Value) -> Option<DateTime<Utc>> {
+    let epoch = |f: f64| {
+        let secs = if f > 1e11 { f / 1000.0 } else { f };
+        DateTime::from_timestamp(secs as i64, 0)
+    };
     match v {
         Value::String(s) => DateTime::parse_from_rfc3339(s)
             .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z"))
             .ok()
-            .map(|t| t.with_timezone(&Utc)),
-        Value::Number(n) => {
-            let f = n.as_f64()?;
-            let secs = if f > 1e11 { f / 1000.0 } else { f };
-            DateTime::from_timestamp(secs as i64, 0)
-        }
+            .map(|t| t.with_timezone(&Utc))
+            // Slack's `ts` ("1512085950.000216") and other epochs as text.
+            .or_else(|| epoch(s.trim().parse::<f64>().ok().filter(|f| f.is_finite())?)),
+        Value::Number(n) => epoch(n.as_f64()?),
         _ => None,
     }
 }
@@ -605,6 +667,24 @@ mod tests {
             next_link(&r).as_deref(),
             Some("https://api.github.com/repositories/1/issues?page=2")
         );
+    }
+
+    #[test]
+    fn unset_variables_render_as_nothing_and_epoch_text_is_a_time() {
+        let vars = json!({"sinceId": null, "pageToken": "abc"});
+        assert_eq!(render("{{ sinceId }}", &vars).unwrap(), "");
+        assert_eq!(render("{{ nothing.at.all }}", &vars).unwrap(), "");
+        assert_eq!(render("{{ pageToken }}", &vars).unwrap(), "abc");
+        assert_eq!(render("{{ sinceId | tojson }}", &vars).unwrap(), "null");
+        assert_eq!(
+            time(&json!("1512085950.000216")).map(|t| t.timestamp()),
+            Some(1512085950)
+        );
+        assert_eq!(
+            time(&json!("1700000000000")).map(|t| t.timestamp()),
+            Some(1700000000)
+        );
+        assert_eq!(time(&json!("soon")), None);
     }
 
     #[test]

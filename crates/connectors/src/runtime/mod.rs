@@ -57,13 +57,11 @@ pub fn poller_for(descriptor_id: &str, config: &Value) -> Option<Arc<dyn crate::
                     .and_then(Value::as_array)
                     .map(|a| a.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
-                let needs: Vec<String> = spec
-                    .auth
-                    .list()
+                let auth = spec.auth.list();
+                let some = auth
                     .iter()
-                    .flat_map(crate::poll::auth::AuthSpec::secret_fields)
-                    .collect();
-                if needs.is_empty() || !needs.iter().all(|n| have.contains(&n.as_str())) {
+                    .any(|a| !matches!(a, crate::poll::auth::AuthSpec::None));
+                if !some || !auth.iter().all(|a| a.configured(config, &have)) {
                     return None;
                 }
             }

@@ -163,6 +163,18 @@ pub trait Host: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<BTreeMap<String, String>, HostError>>;
     /// Health: called as things happen; must not block.
     fn report(&self, instance_id: &str, report: Report);
+    /// Forgets the versions of `stream`'s items last published more than
+    /// `older_than` ago, for a source whose items expire upstream (the
+    /// cluster drops its Events after an hour), so the versions kept do not
+    /// grow forever. Returns how many were forgotten.
+    fn prune_versions(
+        &self,
+        _instance_id: &str,
+        _stream: &str,
+        _older_than: Duration,
+    ) -> BoxFuture<'_, Result<u64, HostError>> {
+        Box::pin(async { Ok(0) })
+    }
     /// A source that watches a cluster hands over its topology objects,
     /// whole, whenever they changed (debounced), and `None` when it stops.
     /// A host that keeps no topology ignores them.
