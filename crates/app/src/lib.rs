@@ -4,8 +4,10 @@
 //! they hand it webhook bodies and [`commands::Command`]s and forward its
 //! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
+mod clock;
 pub mod commands;
 pub mod demo;
+mod effects;
 pub mod error;
 mod gateway;
 pub mod ingest;
@@ -86,6 +88,9 @@ impl App {
         tokio::spawn(async move {
             loop {
                 app.drain().await;
+                if let Err(e) = app.advance_engine(chrono::Utc::now()).await {
+                    tracing::error!(error = %e.message, "advancing the correlation clock failed");
+                }
                 tokio::select! {
                     _ = app.wake.notified() => {}
                     _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}

@@ -9,6 +9,7 @@
 //! are the explanation; the confidence is the margin over the runner-up.
 
 use crate::analysis::{node, Analysis, Context, Graph, GraphEdge, GraphNode};
+use crate::classify::{classify, CauseKind};
 use crate::correlate::{human_secs, ChangeNote, Recurrence};
 use crate::entity::Entity;
 use crate::incident::RootCause;
@@ -26,79 +27,18 @@ pub(crate) enum CauseClass {
 }
 
 /// A cause-type reading of one signal: label, weight, class.
-pub(crate) fn cause_of(s: &Signal, on: &Entity) -> Option<(&'static str, f64, CauseClass)> {
-    let t = text(s);
-    let w = crate::correlate::words_of_title(&t);
-    let has = |p: &str| t.contains(p);
-    if has("oomkill") || w.contains("oom") || has("out of memory") || has("outofmemory") {
-        return Some(("out of memory", 1.5, CauseClass::Resource));
-    }
-    if has("nodenotready")
-        || has("node not ready")
-        || has("node down")
-        || has("nodedown")
-        || has("node unreachable")
-        || has("nodeunreachable")
-        || (on.kind == "node" && (has("notready") || has("not ready")))
-    {
-        return Some(("node not ready", 1.5, CauseClass::Node));
-    }
-    if has("crashloop") {
-        let db = [
-            "db",
-            "redis",
-            "mysql",
-            "postgres",
-            "mongo",
-            "cassandra",
-            "sql",
-            "kafka",
-        ]
-        .iter()
-        .any(|d| on.name.contains(d));
-        let weight = if db { 1.5 } else { 0.75 };
-        return Some(("crash-looping", weight, CauseClass::Crash));
-    }
-    if has("memory") && (has("exhaust") || has("limit") || has("pressure")) {
-        return Some(("memory exhaustion", 1.0, CauseClass::Resource));
-    }
-    if has("cputhrottl") || has("cpu throttl") {
-        return Some(("CPU throttling", 0.75, CauseClass::Resource));
-    }
-    if has("diskpressure") || (has("disk") && (has("full") || has("pressure") || has("space"))) {
-        return Some(("disk full", 1.0, CauseClass::Resource));
-    }
-    if has("connection pool") || has("connectionpool") || has("too many connections") {
-        return Some(("connection pool exhausted", 1.0, CauseClass::Resource));
-    }
-    None
-}
-
-/// Title, alert name and reason, lowercase.
-fn text(s: &Signal) -> String {
-    let mut t = s.title.to_lowercase();
-    for k in ["alertname", "reason"] {
-        if let Some(v) = s.tags.get(k) {
-            t.push(' ');
-            t.push_str(&v.to_lowercase());
-        }
-    }
-    t
+pub(crate) fn cause_of(s: &Signal, _on: &Entity) -> Option<(&'static str, f64, CauseClass)> {
+    let kind = classify(s).cause?;
+    let class = match kind {
+        CauseKind::NodeDown => CauseClass::Node,
+        CauseKind::CrashLoop => CauseClass::Crash,
+        _ => CauseClass::Resource,
+    };
+    Some((kind.label(), kind.weight(), class))
 }
 
 fn is_network(s: &Signal) -> bool {
-    let t = text(s);
-    [
-        "connection refused",
-        "connectionrefused",
-        "econnrefused",
-        "timeout",
-        "timed out",
-        "unreachable",
-        "network",
-    ]
-    .iter()
-    .any(|p| t.contains(p))
+    classify(s).network
 }
 
 /// What the pattern library and the action read, beyond the ranking.

@@ -16,6 +16,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "deliveries",
         include_str!("../migrations/0003_deliveries.sql"),
     ),
+    (
+        5,
+        "correlation",
+        include_str!("../migrations/0005_correlation.sql"),
+    ),
 ];
 
 /// Opens (creating if needed) the database in `data_dir` with the house pragmas.
