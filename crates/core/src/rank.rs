@@ -193,6 +193,18 @@ pub(crate) fn analyse_over(
     topo: &Topology,
     ctx: &Context<'_>,
 ) -> Option<Analysis> {
+    // Signals naming only a service stand for that Service.
+    let resolved: Vec<Signal> = signals
+        .iter()
+        .map(|s| match (&s.entity, topo.signal_entity(s)) {
+            (None, Some(e)) => Signal {
+                entity: Some(e),
+                ..s.clone()
+            },
+            _ => s.clone(),
+        })
+        .collect();
+    let signals = resolved.as_slice();
     let facts = Facts::of(signals, ctx, Some(topo));
     let mut units: BTreeMap<Entity, Unit> = BTreeMap::new();
     let mut any_known = false;

@@ -20,6 +20,35 @@ const SCOPE_KEEP: usize = 8;
 /// How many unassigned signals wait at most (the oldest go first).
 const PENDING_KEEP: usize = 20_000;
 
+/// The first and last onset at a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Span {
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+}
+
+impl Span {
+    pub fn at(t: DateTime<Utc>) -> Span {
+        Span { first: t, last: t }
+    }
+
+    pub fn add(&mut self, t: DateTime<Utc>) {
+        self.first = self.first.min(t);
+        self.last = self.last.max(t);
+    }
+
+    /// Seconds from the span to `t` (negative before it, 0 inside).
+    pub fn gap(&self, t: DateTime<Utc>) -> i64 {
+        if t < self.first {
+            (t - self.first).num_seconds()
+        } else if t > self.last {
+            (t - self.last).num_seconds()
+        } else {
+            0
+        }
+    }
+}
+
 /// One alert of an incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,8 +64,8 @@ pub(crate) struct Member {
 pub(crate) struct Memory {
     /// Fingerprint → the alert.
     pub members: BTreeMap<String, Member>,
-    /// Place → the earliest onset there.
-    pub places: BTreeMap<Entity, DateTime<Utc>>,
+    /// Place → the earliest and latest onset there.
+    pub places: BTreeMap<Entity, Span>,
     /// Onset of the first signal at the root place.
     pub root_onset: Option<DateTime<Utc>>,
     /// Onset of the latest new firing: windows are measured from it.
@@ -216,9 +245,10 @@ impl Engine {
         let mut new_place = false;
         if let Some(p) = &o.place {
             match mem.places.get_mut(p) {
-                Some(t) => *t = (*t).min(o.onset),
+                Some(span) if o.status == SignalStatus::Firing => span.add(o.onset),
+                Some(_) => {}
                 None => {
-                    mem.places.insert(p.clone(), o.onset);
+                    mem.places.insert(p.clone(), Span::at(o.onset));
                     new_place = true;
                 }
             }
@@ -242,9 +272,13 @@ impl Engine {
             } else if inc.root.as_ref() == Some(p) {
                 mem.root_onset = Some(mem.root_onset.map_or(o.onset, |r| r.min(o.onset)));
             }
-            if inc.root.as_ref() == Some(p)
-                && (o.class.cause.is_some() || o.class.change || changed_here)
-            {
+            // Its own cause: a change, or a resource running out, a Node
+            // down (a crash loop may itself be a consequence).
+            let own_cause = o
+                .class
+                .cause
+                .is_some_and(|c| c != crate::classify::CauseKind::CrashLoop);
+            if inc.root.as_ref() == Some(p) && (own_cause || o.class.change || changed_here) {
                 mem.root_explained = true;
             }
         }

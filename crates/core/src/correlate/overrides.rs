@@ -322,9 +322,9 @@ impl Engine {
             inc.root = mem
                 .places
                 .iter()
-                .min_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)))
+                .min_by(|a, b| (a.1.first, a.0).cmp(&(b.1.first, b.0)))
                 .map(|(p, _)| p.clone());
-            mem.root_onset = mem.places.values().min().copied();
+            mem.root_onset = mem.places.values().map(|s| s.first).min();
         }
         if inc.firing.is_empty() && is_open(inc.status) {
             mem.quiet_since = Some(at);
@@ -382,7 +382,8 @@ fn absorb(into: &mut Memory, from: Memory) {
     into.members.extend(from.members);
     for (p, t) in from.places {
         let slot = into.places.entry(p).or_insert(t);
-        *slot = (*slot).min(t);
+        slot.add(t.first);
+        slot.add(t.last);
     }
     for t in from.titles {
         if into.titles.len() < 8 && !into.titles.contains(&t) {

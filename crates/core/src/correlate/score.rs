@@ -168,37 +168,54 @@ impl Engine {
         });
     }
 
-    /// Same place: a Pod, its workload and its Service are one place.
+    /// Same place: a Pod, its workload and its Service are one place. The
+    /// window runs from that place's own span of firing; the place where the
+    /// incident fails (its root) binds tighter than one that only feels it.
     fn place_claims(&self, o: &Obs, out: &mut Vec<Claim>) {
         let Some(place) = &o.place else { return };
         for id in self.by_place.get(place).into_iter().flatten() {
-            // A warning that explains nothing joins only where the incident
-            // is failing, not every place that feels it.
-            if o.class.is_other()
-                && self.incidents.get(id).and_then(|i| i.root.as_ref()) != Some(place)
+            let Some(inc) = self.incidents.get(id).filter(|i| is_open(i.status)) else {
+                continue;
+            };
+            let at_root = inc.root.as_ref() == Some(place);
+            // Where the incident is only felt, not failing: a warning that
+            // explains nothing, a change (it cannot be caused by the
+            // incident), or a failure right after its own change there (it
+            // has its own explanation) is not the incident's.
+            if !at_root
+                && (o.class.is_other() || o.class.change || self.changed_before(place, o.onset))
             {
                 continue;
             }
-            let Some(gap) = self.in_window(id, o.onset, self.config.group_window_secs) else {
+            let Some(span) = self.memory.get(id).and_then(|m| m.places.get(place)) else {
                 continue;
             };
+            let gap = span.gap(o.onset);
+            if gap.abs() > self.config.group_window_secs {
+                continue;
+            }
             let via = match &o.entity {
                 Some(e) if e != place => format!(" via {} {}", super::title_kind(&e.kind), e.name),
                 Some(_) => String::new(),
                 None => " by its service name".to_string(),
             };
             let when = if gap > 0 {
-                format!("{} after the incident's last firing", human_secs(gap))
+                format!("{} after its last alert there", human_secs(gap))
             } else if gap < 0 {
-                format!("{} before the incident began", human_secs(-gap))
+                format!("{} before its first alert there", human_secs(-gap))
             } else {
-                "while it fires".to_string()
+                "while it fires there".to_string()
+            };
+            let (score, role) = if at_root {
+                (0.8, "")
+            } else {
+                (0.6, ", a place the incident reaches")
             };
             out.push(Claim {
                 id: id.clone(),
                 strategy: LinkStrategy::Resource,
-                score: 0.8,
-                why: format!("same {}{via}, {when}", describe(place)),
+                score,
+                why: format!("same {}{via}{role}, {when}", describe(place)),
                 explains: false,
                 gap_secs: gap,
             });
@@ -232,21 +249,24 @@ impl Engine {
         // Above failing places: symptoms and outages of what it depends on.
         if o.class.travels_up() {
             let down = topo.walk(start, Way::Down, hops, WALK_LIMIT);
-            let mut best: Vec<(String, usize, usize)> = Vec::new();
+            // A Pod the graph knows depends on its own Node, not on every
+            // Node its workload's other Pods run on.
+            let pod_node = o.entity.as_ref().and_then(|e| topo.node_of(e));
+            let mut best: Vec<(String, usize, usize, bool)> = Vec::new();
             for (k, r) in down.iter().enumerate() {
-                for id in self
-                    .by_place
-                    .get(topo.entity(r.place))
-                    .into_iter()
-                    .flatten()
-                {
-                    if best.iter().any(|(b, _, _)| b == id) {
+                let node = topo.entity(r.place);
+                let own_node = pod_node == Some(r.place);
+                if pod_node.is_some() && node.kind == "node" && !own_node {
+                    continue;
+                }
+                for id in self.by_place.get(node).into_iter().flatten() {
+                    if best.iter().any(|(b, ..)| b == id) {
                         continue;
                     }
-                    best.push((id.clone(), r.hops, k));
+                    best.push((id.clone(), r.hops, k, own_node));
                 }
             }
-            for (id, n, k) in best {
+            for (id, n, k, own_node) in best {
                 let Some(gap) = self.in_window(&id, o.onset, window) else {
                     continue;
                 };
@@ -256,12 +276,21 @@ impl Engine {
                 {
                     continue;
                 }
-                let path = topo.hops_to(&down, down[k].place);
+                let (score, said) = if own_node {
+                    let pod = o.entity.as_ref().map_or(String::new(), |e| e.name.clone());
+                    let node = &topo.entity(down[k].place).name;
+                    (0.85, format!("pod {pod} runs on {node}"))
+                } else {
+                    (
+                        topology_score(n),
+                        say_path(&topo.hops_to(&down, down[k].place)),
+                    )
+                };
                 out.push(Claim {
                     id,
                     strategy: LinkStrategy::Topology,
-                    score: topology_score(n),
-                    why: format!("{}, {}", say_path(&path), apart(gap)),
+                    score,
+                    why: format!("{said}, {}", apart(gap)),
                     explains: false,
                     gap_secs: gap,
                 });
@@ -282,10 +311,10 @@ impl Engine {
                         continue;
                     }
                     seen.push(id);
-                    // An incident whose root already has its cause (a change,
-                    // an OOM) takes a deeper root only for a cause or outage.
-                    let explained = self.memory.get(id).is_some_and(|m| m.root_explained);
-                    if explained && o.class.cause.is_none() && !o.class.unavailable {
+                    // An incident whose root already has its own cause (a
+                    // change, memory or CPU running out, its Node down) is
+                    // explained: a failure below it is another incident.
+                    if self.memory.get(id).is_some_and(|m| m.root_explained) {
                         continue;
                     }
                     let root = self.incidents.get(id).and_then(|i| i.root.as_ref());

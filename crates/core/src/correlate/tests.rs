@@ -59,7 +59,7 @@ fn pods_of_one_deployment_group_within_the_window() {
     assert_eq!(l.strategy, LinkStrategy::Resource);
     assert_eq!(
         l.explanation,
-        "same Deployment shop/cart, 3 min after the incident's last firing"
+        "same Deployment shop/cart, 3 min after its last alert there"
     );
     // Joining raises severity and confirms the incident.
     assert_eq!(inc.severity, Severity::Critical);
@@ -75,7 +75,7 @@ fn pods_of_one_deployment_group_within_the_window() {
     let (l, _, _) = attach(c);
     assert_eq!(
         l.explanation,
-        "same Deployment shop/cart via Pod cart-7d9f8b6c5-q9zz2, 7 min after the incident's last firing"
+        "same Deployment shop/cart via Pod cart-7d9f8b6c5-q9zz2, 7 min after its last alert there"
     );
 }
 

@@ -137,6 +137,33 @@ impl Topology {
         self.place_index(e).map(|i| self.graph[i].clone())
     }
 
+    /// The entity a signal is about, as the graph knows it: its own entity,
+    /// or for a signal naming only a service (`service`/`job` labels, a
+    /// PagerDuty service, a repository), that Service.
+    pub fn signal_entity(&self, s: &crate::Signal) -> Option<Entity> {
+        if let Some(e) = &s.entity {
+            return Some(e.clone());
+        }
+        let svc = s.service.as_deref().filter(|v| !v.is_empty())?;
+        let ns = ["namespace", "kube_namespace", "k8s.namespace.name"]
+            .iter()
+            .find_map(|k| s.tags.get(*k).map(String::as_str))
+            .filter(|n| !n.is_empty());
+        self.service_named(svc, ns)
+    }
+
+    /// The Node a Pod the graph knows runs on.
+    pub fn node_of(&self, pod: &Entity) -> Option<NodeIndex> {
+        if pod.kind != "pod" {
+            return None;
+        }
+        let i = *self.index.get(pod)?;
+        self.graph
+            .edges_directed(i, Direction::Outgoing)
+            .find(|r| r.weight().relation == Relation::RunsOn)
+            .map(|r| r.target())
+    }
+
     /// The Service a name denotes: `service/<namespace>/<name>` when the
     /// namespace is known and the graph has it, else the only Service of that
     /// name in the graph.
