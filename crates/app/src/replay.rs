@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -51,8 +52,17 @@ pub struct Stats {
 /// temporal stages), and the analysis ranks the root cause over the graph: an
 /// incident's `impacted` is then the downstream closure of its root cause.
 pub fn replay(events: &str, config: CorrelationConfig, topology: Option<&Topology>) -> Report {
+    replay_shared(events, config, topology.map(|t| Arc::new(t.clone())))
+}
+
+/// [`replay`] over a topology already shared (no copy of the graph).
+pub fn replay_shared(
+    events: &str,
+    config: CorrelationConfig,
+    topology: Option<Arc<Topology>>,
+) -> Report {
     let mut engine = Engine::new(config);
-    engine.set_topology(topology.map(|t| std::sync::Arc::new(t.clone())));
+    engine.set_topology(topology);
     let mut order: Vec<String> = Vec::new();
     let mut refs: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     let mut members: BTreeMap<String, BTreeMap<String, Signal>> = BTreeMap::new();

@@ -113,13 +113,39 @@ impl Class {
     }
 }
 
+/// How many readings each thread remembers (a storm repeats the same few
+/// titles thousands of times).
+const MEMO_KEEP: usize = 4096;
+
+thread_local! {
+    /// Readings by the text they come from. A pure function's memo: answers
+    /// never depend on it.
+    static MEMO: std::cell::RefCell<std::collections::HashMap<(String, bool, bool), Class>> =
+        Default::default();
+}
+
 /// Reads a signal.
 pub fn classify(s: &Signal) -> Class {
-    let text = Text::of(s);
     let on_node = s
         .entity
         .as_ref()
         .is_some_and(|e| matches!(e.kind.as_str(), "node" | "host" | "instance"));
+    let key = (Text::raw(s), on_node, s.kind == SignalKind::Change);
+    if let Some(c) = MEMO.with(|m| m.borrow().get(&key).copied()) {
+        return c;
+    }
+    let c = read(s, &Text::from_str(&key.0), on_node);
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MEMO_KEEP {
+            m.clear();
+        }
+        m.insert(key, c);
+    });
+    c
+}
+
+fn read(s: &Signal, text: &Text, on_node: bool) -> Class {
     let mut c = Class {
         change: s.kind == SignalKind::Change,
         ..Class::default()
@@ -142,7 +168,8 @@ pub fn classify(s: &Signal) -> Class {
 pub(crate) struct Text(String);
 
 impl Text {
-    pub(crate) fn of(s: &Signal) -> Text {
+    /// The words it reads, before splitting: title, alert name, reason.
+    fn raw(s: &Signal) -> String {
         let mut raw = s.title.clone();
         for k in ["alertname", "reason", "k8s.reason", "class", "check"] {
             if let Some(v) = s.tags.get(k) {
@@ -150,7 +177,7 @@ impl Text {
                 raw.push_str(v);
             }
         }
-        Text::from_str(&raw)
+        raw
     }
 
     pub(crate) fn from_str(raw: &str) -> Text {

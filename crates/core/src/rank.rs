@@ -9,7 +9,7 @@
 //! are the explanation; the confidence is the margin over the runner-up.
 
 use crate::analysis::{node, Analysis, Context, Graph, GraphEdge, GraphNode};
-use crate::classify::{classify, CauseKind};
+use crate::classify::{classify, CauseKind, Class};
 use crate::correlate::{human_secs, ChangeNote, Recurrence};
 use crate::entity::Entity;
 use crate::incident::RootCause;
@@ -27,8 +27,8 @@ pub(crate) enum CauseClass {
 }
 
 /// A cause-type reading of one signal: label, weight, class.
-pub(crate) fn cause_of(s: &Signal, _on: &Entity) -> Option<(&'static str, f64, CauseClass)> {
-    let kind = classify(s).cause?;
+fn cause_in(c: &Class) -> Option<(&'static str, f64, CauseClass)> {
+    let kind = c.cause?;
     let class = match kind {
         CauseKind::NodeDown => CauseClass::Node,
         CauseKind::CrashLoop => CauseClass::Crash,
@@ -37,13 +37,11 @@ pub(crate) fn cause_of(s: &Signal, _on: &Entity) -> Option<(&'static str, f64, C
     Some((kind.label(), kind.weight(), class))
 }
 
-fn is_network(s: &Signal) -> bool {
-    classify(s).network
-}
-
 /// What the pattern library and the action read, beyond the ranking.
 pub(crate) struct Facts<'a> {
     signals: &'a [Signal],
+    /// Each signal's reading, in `signals` order.
+    classes: Vec<Class>,
     topo: Option<&'a Topology>,
     changes: Vec<ChangeNote>,
     window: i64,
@@ -72,6 +70,7 @@ impl<'a> Facts<'a> {
             .min();
         Facts {
             signals,
+            classes: signals.iter().map(classify).collect(),
             topo,
             changes: changes.into_iter().collect(),
             window: ctx.change_window_secs,
@@ -122,8 +121,9 @@ impl<'a> Facts<'a> {
         } else if self
             .signals
             .iter()
-            .filter_map(|s| Some((s, s.entity.as_ref()?)))
-            .any(|(s, e)| cause_of(s, e).is_some_and(|c| c.2 == CauseClass::Resource))
+            .zip(&self.classes)
+            .filter(|(s, _)| s.entity.is_some())
+            .any(|(_, c)| cause_in(c).is_some_and(|c| c.2 == CauseClass::Resource))
         {
             "resource_exhaustion"
         } else if covered == 0 && self.network_places() >= 2 {
@@ -139,8 +139,9 @@ impl<'a> Facts<'a> {
         let places: BTreeSet<Entity> = self
             .signals
             .iter()
-            .filter(|s| is_network(s))
-            .filter_map(|s| s.entity.as_ref())
+            .zip(&self.classes)
+            .filter(|(_, c)| c.network)
+            .filter_map(|(s, _)| s.entity.as_ref())
             .map(|e| {
                 self.topo
                     .and_then(|t| t.resolve_entity(e))
@@ -209,7 +210,7 @@ pub(crate) fn analyse_over(
     let mut units: BTreeMap<Entity, Unit> = BTreeMap::new();
     let mut any_known = false;
     let mut counts: BTreeMap<Entity, (u32, u32)> = BTreeMap::new();
-    for s in signals {
+    for (s, class) in signals.iter().zip(&facts.classes) {
         let Some(e) = &s.entity else { continue };
         let c = counts.entry(e.clone()).or_default();
         c.0 += 1;
@@ -219,7 +220,7 @@ pub(crate) fn analyse_over(
         }
         let (place, known) = place_of(topo, e);
         any_known |= known;
-        let cause = cause_of(s, &place).map(|(l, w, _)| (l, w, s));
+        let cause = cause_in(class).map(|(l, w, _)| (l, w, s));
         let u = units.entry(place.clone()).or_insert_with(|| Unit {
             anchors: topo
                 .anchors(&place)

@@ -383,7 +383,10 @@ impl Engine {
                 list.push(id.to_string());
             }
         }
-        for s in &o.scopes {
+        // Scopes serve the temporal strategy, which only reads them for
+        // places the graph does not know and for network failures.
+        let scoped = !o.known || o.class.network;
+        for s in o.scopes.iter().filter(|_| scoped) {
             mem.scopes.insert(s.clone());
             let list = self.by_scope.entry(s.clone()).or_default();
             if list.last().map(String::as_str) != Some(id) {
@@ -461,6 +464,9 @@ impl Engine {
     /// same place as `o`; when it opens, also the symptoms above it that
     /// began after it, and the changes at it or below it shortly before.
     pub(super) fn adopt(&mut self, id: &str, o: &Obs, opening: bool) {
+        if self.pending.is_empty() {
+            return;
+        }
         let Some(place) = o.place.clone() else { return };
         let mut found: Vec<(String, String)> = Vec::new();
         let window = self.config.adopt_window_secs;
@@ -490,7 +496,7 @@ impl Engine {
                 ));
             }
         }
-        if opening && o.known {
+        if opening && o.known && !self.pending_by_place.is_empty() {
             if let Some(topo) = self.topology.clone() {
                 if let Some(start) = topo.place_index(&place) {
                     let hops = self.config.topology_max_hops;

@@ -46,6 +46,7 @@ pub(crate) struct Obs {
 impl Engine {
     pub(crate) fn locate(&self, s: &Signal) -> Obs {
         let (place, known) = self.place_for(s);
+        let class = classify(s);
         let point = s.status == SignalStatus::Info
             || matches!(s.kind, SignalKind::Event | SignalKind::Change)
             || self
@@ -73,12 +74,18 @@ impl Engine {
             onset: s.occurred_at,
             received: s.received_at,
             entity: s.entity.clone(),
-            scopes: scopes(s, place.as_ref()),
+            // Only the temporal strategy reads scopes, and only where the
+            // graph cannot place the signal or for network failures.
+            scopes: if known && !class.network {
+                Vec::new()
+            } else {
+                scopes(s, place.as_ref())
+            },
             place,
             known,
             trace: s.trace_id.clone().filter(|t| !t.is_empty()),
             key,
-            class: classify(s),
+            class,
             point,
         }
     }
@@ -87,7 +94,7 @@ impl Engine {
     /// Pod's workload, a host's Node, a Service's workload), or for a signal
     /// naming only a service (`service`/`job` labels, a repository), that
     /// Service's place. Without one: the entity's workload by its name.
-    fn place_for(&self, s: &Signal) -> (Option<Entity>, bool) {
+    pub(crate) fn place_for(&self, s: &Signal) -> (Option<Entity>, bool) {
         let topo = self.topology.as_deref();
         if let Some(e) = &s.entity {
             if let Some(p) = topo.and_then(|t| t.place(e)) {

@@ -89,7 +89,7 @@ impl Engine {
             keys.push(e.to_string());
             keys.push(e.workload().to_string());
         }
-        if let Some(p) = self.locate(signal).place {
+        if let Some(p) = self.place_for(signal).0 {
             keys.push(p.to_string());
         }
         if let Some(s) = &signal.service {
