@@ -4,6 +4,7 @@
 //! they hand it webhook bodies and [`commands::Command`]s and forward its
 //! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
+pub mod backtest;
 mod clock;
 pub mod commands;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod ingest;
 pub mod instances;
 pub mod limits;
 pub mod metrics;
+pub mod overrides;
 mod pipeline;
 mod process;
 mod queries;

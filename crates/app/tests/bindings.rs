@@ -28,6 +28,10 @@ fn export_all(dir: &Path) {
         InstanceList,
         Catalogue,
         causeway_app::ImpactView,
+        causeway_app::overrides::OverrideResult,
+        causeway_app::overrides::LedgerView,
+        causeway_app::overrides::FeedbackList,
+        causeway_app::backtest::BacktestReport,
     );
 }
 

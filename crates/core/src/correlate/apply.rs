@@ -86,6 +86,9 @@ pub(crate) struct Memory {
     /// Whether its root place has a cause of its own: a cause-type signal
     /// there, or a change just before.
     pub root_explained: bool,
+    /// Places a person put into it (a merge, a move, a split): they count
+    /// as its own, like its root.
+    pub pinned: BTreeSet<Entity>,
     /// Whether it holds connection failures or timeouts (a partition?).
     pub network: bool,
     /// When its scheduled quiet check and cooling are due.

@@ -149,7 +149,9 @@ impl Engine {
             self.by_fingerprint.insert(fp.clone(), into.to_string());
         }
         let mem = self.memory.entry(into.to_string()).or_default();
+        let places: Vec<crate::Entity> = gone.places.keys().cloned().collect();
         absorb(mem, gone);
+        mem.pinned.extend(places);
         let inc = self.incidents.get_mut(into).expect("checked live");
         inc.firing.extend(src.firing.iter().cloned());
         inc.signal_count += src.signal_count;
@@ -359,6 +361,9 @@ impl Engine {
             self.reindex(to);
         }
         self.apply(to, &o, false);
+        if let (Some(m), Some(p)) = (self.memory.get_mut(to), &o.place) {
+            m.pinned.insert(p.clone());
+        }
         self.by_fingerprint
             .insert(signal.fingerprint.clone(), to.to_string());
         self.unpend(&signal.id);
@@ -391,6 +396,7 @@ fn absorb(into: &mut Memory, from: Memory) {
         }
     }
     into.scopes.extend(from.scopes);
+    into.pinned.extend(from.pinned);
     into.traces.extend(from.traces);
     into.keys.extend(from.keys);
     into.root_onset = match (into.root_onset, from.root_onset) {

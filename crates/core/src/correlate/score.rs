@@ -177,7 +177,11 @@ impl Engine {
             let Some(inc) = self.incidents.get(id).filter(|i| is_open(i.status)) else {
                 continue;
             };
-            let at_root = inc.root.as_ref() == Some(place);
+            let at_root = inc.root.as_ref() == Some(place)
+                || self
+                    .memory
+                    .get(id)
+                    .is_some_and(|m| m.pinned.contains(place));
             // Where the incident is only felt, not failing: a warning that
             // explains nothing, a change (it cannot be caused by the
             // incident), or a failure right after its own change there (it
