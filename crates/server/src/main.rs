@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_correlation;
+mod incidents_cli;
 
 use causeway_app::App;
 use clap::{Parser, Subcommand};
@@ -65,6 +66,15 @@ enum Cmd {
     DeadLetters {
         #[command(subcommand)]
         command: DeadLetterCmd,
+    },
+    /// Incidents: list, show, move a signal, merge, split, the decision
+    /// ledger, and back-testing correlation settings.
+    Incidents {
+        #[command(subcommand)]
+        command: incidents_cli::IncidentsCmd,
+        /// Data folder (default: the platform's app-data folder, or CAUSEWAY_DATA_DIR).
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
     },
     /// API tokens for the ingest API and scripts.
     Token {
@@ -159,6 +169,10 @@ fn main() -> ExitCode {
             command: TokenCmd::Issue { scope, data_dir },
         } => token_issue(&scope, data_dir),
         Cmd::DeadLetters { command } => dead_letters(command),
+        Cmd::Incidents { command, data_dir } => incidents_cli::run(
+            command,
+            &data_dir.unwrap_or_else(causeway_app::default_data_dir),
+        ),
         Cmd::Bench {
             command: BenchCmd::Correlation { seed, out },
         } => bench_correlation::run(seed, out.as_deref()).map(|md| print!("{md}")),
