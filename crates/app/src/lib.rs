@@ -4,6 +4,7 @@
 //! they hand it webhook bodies and [`commands::Command`]s and forward its
 //! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
+pub mod aiops;
 pub mod backtest;
 mod clock;
 pub mod commands;

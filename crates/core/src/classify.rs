@@ -259,16 +259,17 @@ impl Text {
         {
             return Some(CauseKind::CrashLoop);
         }
-        let memory = self.has(" memory");
+        let memory = self.has(" memory") || self.has(" mem ");
+        let high = self.any(&[" high", " above", " spike", " up "]);
         if memory
-            && self.any(&[
+            && (self.any(&[
                 " limit",
                 " exhaust",
                 " pressure",
                 " leak",
                 " overcommit",
                 " swap",
-            ])
+            ]) || (self.any(&[" usage", " used", " consumption"]) && high))
         {
             return Some(CauseKind::MemoryPressure);
         }

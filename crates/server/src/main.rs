@@ -100,6 +100,18 @@ enum BenchCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Root-cause accuracy on the AIOps Challenge 2022 storms (Online
+    /// Boutique cloudbed-1) beside the "entity with the most alerts"
+    /// heuristic. The data is not shipped: pass the `data/` folder of
+    /// https://github.com/boerste/rca-llm-reasoning (research use).
+    Aiops {
+        /// The dataset's `data/` folder (holding fault-alerts/ and system-knowledge-graphs/).
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Write the converted topology and each fault's events.ndjson here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +188,9 @@ fn main() -> ExitCode {
         Cmd::Bench {
             command: BenchCmd::Correlation { seed, out },
         } => bench_correlation::run(seed, out.as_deref()).map(|md| print!("{md}")),
+        Cmd::Bench {
+            command: BenchCmd::Aiops { dataset, out },
+        } => bench_correlation::aiops(&dataset, out.as_deref()).map(|md| print!("{md}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

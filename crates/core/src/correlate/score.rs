@@ -251,16 +251,21 @@ impl Engine {
         let hops = self.config.topology_max_hops;
         let window = self.config.topology_window_secs;
         // Above failing places: symptoms and outages of what it depends on.
-        if o.class.travels_up() {
+        // A Pod the graph knows depends on its own Node, not on every Node
+        // its workload's other Pods run on; and a Pod short of a resource on
+        // a Node that is itself short of resources shares its cause.
+        let pod_node = o.entity.as_ref().and_then(|e| topo.node_of(e));
+        let contention = o.class.cause.is_some_and(|c| c.is_resource()) && pod_node.is_some();
+        if o.class.travels_up() || contention {
             let down = topo.walk(start, Way::Down, hops, WALK_LIMIT);
-            // A Pod the graph knows depends on its own Node, not on every
-            // Node its workload's other Pods run on.
-            let pod_node = o.entity.as_ref().and_then(|e| topo.node_of(e));
             let mut best: Vec<(String, usize, usize, bool)> = Vec::new();
             for (k, r) in down.iter().enumerate() {
                 let node = topo.entity(r.place);
                 let own_node = pod_node == Some(r.place);
                 if pod_node.is_some() && node.kind == "node" && !own_node {
+                    continue;
+                }
+                if !o.class.travels_up() && !own_node {
                     continue;
                 }
                 for id in self.by_place.get(node).into_iter().flatten() {
@@ -271,6 +276,11 @@ impl Engine {
                 }
             }
             for (id, n, k, own_node) in best {
+                let at = topo.entity(down[k].place);
+                let contended = !o.class.travels_up();
+                if contended && self.incidents.get(&id).and_then(|i| i.root.as_ref()) != Some(at) {
+                    continue;
+                }
                 let Some(gap) = self.in_window(&id, o.onset, window) else {
                     continue;
                 };
@@ -282,8 +292,15 @@ impl Engine {
                 }
                 let (score, said) = if own_node {
                     let pod = o.entity.as_ref().map_or(String::new(), |e| e.name.clone());
-                    let node = &topo.entity(down[k].place).name;
-                    (0.85, format!("pod {pod} runs on {node}"))
+                    let node = &at.name;
+                    if contended {
+                        (
+                            0.7,
+                            format!("pod {pod} runs on {node}, itself short of resources"),
+                        )
+                    } else {
+                        (0.85, format!("pod {pod} runs on {node}"))
+                    }
                 } else {
                     (
                         topology_score(n),
