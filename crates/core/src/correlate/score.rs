@@ -244,10 +244,9 @@ impl Engine {
         let Some(start) = topo.place_index(place) else {
             return;
         };
-        // Failing right after its own change: explained where it is.
-        if !o.class.change && self.changed_before(place, o.onset) {
-            return;
-        }
+        // Failing right after its own change: explained where it is, so not
+        // a victim of anything else (it can still explain what is above).
+        let self_explained = !o.class.change && self.changed_before(place, o.onset);
         let hops = self.config.topology_max_hops;
         let window = self.config.topology_window_secs;
         // Above failing places: symptoms and outages of what it depends on.
@@ -256,7 +255,7 @@ impl Engine {
         // a Node that is itself short of resources shares its cause.
         let pod_node = o.entity.as_ref().and_then(|e| topo.node_of(e));
         let contention = o.class.cause.is_some_and(|c| c.is_resource()) && pod_node.is_some();
-        if o.class.travels_up() || contention {
+        if (o.class.travels_up() || contention) && !self_explained {
             let down = topo.walk(start, Way::Down, hops, WALK_LIMIT);
             let mut best: Vec<(String, usize, usize, bool)> = Vec::new();
             for (k, r) in down.iter().enumerate() {
