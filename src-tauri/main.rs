@@ -40,6 +40,14 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // One Causeway per data dir (a `causeway serve` on it would poll twice).
+    let _lock = match app.lock_data_dir() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("causeway: {}", e.message);
+            std::process::exit(1);
+        }
+    };
     let background = app.clone();
     let result = tauri::Builder::default()
         .manage(app)
@@ -68,7 +76,7 @@ async fn run_background(app: App, handle: tauri::AppHandle) {
             Err(e) => tracing::error!(error = %e.message, "topology refused"),
         }
     } else {
-        app.set_topology(causeway_app::demo_topology());
+        app.set_topology_documents(causeway_app::demo_documents());
     }
     if let Err(e) = app.load_user_descriptors() {
         tracing::error!(error = %e.message, "user descriptors refused");

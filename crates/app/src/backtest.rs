@@ -8,7 +8,7 @@ use crate::process::poisoned;
 use crate::App;
 use causeway_connectors::{normalize_bytes, normalizer, Context};
 use causeway_core::{CorrelationConfig, Decision, Engine, Signal, Topology};
-use causeway_store::{engine_state, inbox, parse_ts, settings};
+use causeway_store::{inbox, parse_ts, settings};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -226,23 +226,14 @@ impl App {
         &self,
         config: CorrelationConfig,
     ) -> Result<CorrelationConfig, ApiError> {
-        let engine = self.engine.clone();
         let json =
             serde_json::to_string(&config).map_err(|e| ApiError::bad_request(e.to_string()))?;
         let applied = config.clone();
-        self.store
-            .write(move |conn| {
-                let tx = conn.transaction()?;
-                let mut guard = engine.lock().map_err(|_| poisoned())?;
-                let mut next = guard.clone();
-                next.set_config(config);
-                settings::insert(&tx, Utc::now(), &json)?;
-                engine_state::save(&tx, &serde_json::to_string(&next)?)?;
-                tx.commit()?;
-                *guard = next;
-                Ok(())
-            })
-            .await?;
+        self.with_engine(move |tx, engine| {
+            engine.set_config(config);
+            settings::insert(tx, Utc::now(), &json)
+        })
+        .await?;
         Ok(applied)
     }
 }

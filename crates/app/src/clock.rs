@@ -4,7 +4,7 @@
 //! seconds, through [`App::advance_engine`].
 
 use crate::error::ApiError;
-use crate::process::{begin, finish, poisoned};
+use crate::process::{poisoned, write_incident};
 use crate::views::ChangeEvent;
 use crate::App;
 use chrono::{DateTime, Utc};
@@ -22,19 +22,14 @@ impl App {
         if !due {
             return Ok(Vec::new());
         }
-        let engine = self.engine.clone();
         let changed = self
-            .store
-            .write(move |conn| {
-                let tx = begin(conn)?;
-                let mut guard = engine.lock().map_err(|_| poisoned())?;
-                let mut next = guard.clone();
-                let changed = next.advance(now);
+            .with_engine(move |tx, engine| {
+                let changed = engine.advance(now);
                 let mut touched = BTreeMap::new();
-                crate::effects::store(&tx, &next, "default", &mut touched)?;
-                finish(&tx, &next, &touched)?;
-                tx.commit()?;
-                *guard = next;
+                crate::effects::store(tx, engine, "default", &mut touched)?;
+                for (id, project) in &touched {
+                    write_incident(tx, engine, id, project)?;
+                }
                 Ok(changed)
             })
             .await?;

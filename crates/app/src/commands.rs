@@ -3,6 +3,7 @@
 //! speaks the same language to either host; the REST routes of the HTTP spec
 //! map onto the same functions.
 
+use crate::connector_ops::InstanceUpdate;
 use crate::error::ApiError;
 use crate::instances::NewInstance;
 use crate::{queries, App};
@@ -65,6 +66,44 @@ pub enum Command {
     Backtest { config: CorrelationConfig },
     /// → `CorrelationConfig`: applies `config` to the decisions to come.
     ApplyCorrelationSettings { config: CorrelationConfig },
+    /// → `InstanceView`
+    GetInstance { id: String },
+    /// → `InstanceView`; a running source restarts with the new settings.
+    UpdateInstance {
+        id: String,
+        #[serde(flatten)]
+        update: InstanceUpdate,
+    },
+    /// → `TestResult`: a dry run, nothing stored.
+    TestInstance { id: String },
+    /// → `TestResult` for settings and secrets before creating an instance.
+    TestConnection(NewInstance),
+    /// → `Authorization`: the OAuth sign-in link (the desktop also opens it).
+    #[serde(rename_all = "camelCase")]
+    AuthorizeInstance {
+        id: String,
+        #[serde(default)]
+        open_browser: bool,
+    },
+    /// → `EvidenceCollected`: range queries over the incident's window from
+    /// every enabled Prometheus instance of its project.
+    #[serde(rename_all = "camelCase")]
+    CollectEvidence {
+        incident_id: String,
+        #[serde(default)]
+        window_minutes_before: Option<i64>,
+        #[serde(default)]
+        window_minutes_after: Option<i64>,
+    },
+    /// → `{"connectors": [...]}` in connectors.json's format, secrets as `${VARIABLES}`.
+    ExportConnectors,
+    /// → `KubeContexts`: the contexts of a kubeconfig (default `$KUBECONFIG`,
+    /// else `~/.kube/config`), for the Kubernetes connector's context picker.
+    #[serde(rename_all = "camelCase")]
+    ListKubeContexts {
+        #[serde(default)]
+        kubeconfig: Option<String>,
+    },
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -102,6 +141,23 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::GetCorrelationSettings => json(app.correlation_settings()?),
         Command::Backtest { config } => json(app.backtest(config).await?),
         Command::ApplyCorrelationSettings { config } => json(app.apply_settings(config).await?),
+        Command::GetInstance { id } => json(app.get_instance(id).await?),
+        Command::UpdateInstance { id, update } => json(app.update_instance(id, update).await?),
+        Command::TestInstance { id } => json(app.test_instance(id).await?),
+        Command::TestConnection(new) => json(app.test_connection(new).await?),
+        Command::AuthorizeInstance { id, open_browser } => {
+            json(app.authorize_instance(id, open_browser).await?)
+        }
+        Command::CollectEvidence {
+            incident_id,
+            window_minutes_before,
+            window_minutes_after,
+        } => json(
+            app.collect_evidence(incident_id, window_minutes_before, window_minutes_after)
+                .await?,
+        ),
+        Command::ExportConnectors => json(app.export_connectors().await?),
+        Command::ListKubeContexts { kubeconfig } => json(app.kube_contexts(kubeconfig).await?),
     }
 }
 

@@ -7,9 +7,9 @@ use crate::metrics::label;
 use crate::views::ChangeEvent;
 use crate::App;
 use causeway_connectors::verify::{verify, Scheme};
-use causeway_connectors::{normalizer, parse_json};
-use causeway_core::Sensitive;
-use causeway_store::{dead_letters, inbox, instances, ts, webhook_deliveries};
+
+use causeway_store::inbox::NewInbox;
+use causeway_store::{dead_letters, instances, ts, Intake};
 use chrono::Utc;
 use std::collections::BTreeMap;
 
@@ -73,42 +73,37 @@ impl App {
                 project: project.into(),
             });
         }
-        let (c, p) = (connector.to_string(), project.to_string());
-        let instance = self
-            .store
-            .read(move |conn| instances::enabled_for(conn, &c, &p))
-            .await
-            .map_err(storage)?
-            .ok_or_else(|| WebhookRejection::NoInstance {
+        // A connector that reads its source itself takes no webhooks.
+        if !causeway_connectors::descriptor::takes_webhooks(connector) {
+            return Err(WebhookRejection::NoInstance {
+                connector: format!(
+                    "{connector} (it reads its source itself and takes no webhooks)"
+                ),
+                project: project.into(),
+            });
+        }
+        let Some(receiver) = self.receiver(connector, project).await? else {
+            return Err(WebhookRejection::NoInstance {
                 connector: connector.into(),
                 project: project.into(),
-            })?;
-        let config: serde_json::Value = serde_json::from_str(&instance.config).unwrap_or_default();
-        let per_minute = config["rateLimitPerMinute"]
-            .as_u64()
-            .map_or(crate::limits::DEFAULT_WEBHOOKS_PER_MINUTE, |n| {
-                n.min(u64::from(u32::MAX)) as u32
             });
-        if let Err(retry_after_secs) = self.limits.check(&instance.id, per_minute) {
+        };
+        let instance = &receiver.instance;
+        if let Err(retry_after_secs) = self.limits.check(&instance.id, receiver.per_minute) {
             rejected(self);
             return Err(WebhookRejection::RateLimited { retry_after_secs });
         }
-
-        let scheme: Scheme = match config.get("verify") {
-            None | Some(serde_json::Value::Null) => Scheme::None,
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
-                WebhookRejection::Storage(format!(
-                    "instance {} has an unusable 'verify' setting: {e}",
-                    instance.id
-                ))
-            })?,
-        };
-        let delivery = if scheme == Scheme::None {
+        let delivery = if receiver.scheme == Scheme::None {
             causeway_connectors::verify::delivery_id(&|h: &str| headers.get(h).cloned())
         } else {
-            let secrets = self.webhook_secrets(&instance.id).await?;
             let lookup = |h: &str| headers.get(&h.to_ascii_lowercase()).cloned();
-            match verify(&scheme, &secrets, &lookup, &body, Utc::now()) {
+            match verify(
+                &receiver.scheme,
+                &receiver.secrets,
+                &lookup,
+                &body,
+                Utc::now(),
+            ) {
                 Ok(v) => v.delivery_id,
                 Err(e) => {
                     rejected(self);
@@ -123,15 +118,15 @@ impl App {
             .cloned();
         let kept = serde_json::to_string(&kept_headers(&headers)).unwrap_or_else(|_| "{}".into());
         let now = ts(Utc::now());
-        let parsed = parse_json(&body);
-        let refused = match (&declared, &parsed) {
+        let counted = causeway_connectors::count_items(connector, &body);
+        let refused = match (&declared, &counted) {
             (Some(ct), _) => Some(format!("content type '{ct}' is not JSON")),
             (None, Err(e)) => Some(e.to_string()),
             (None, Ok(_)) => None,
         };
         if let Some(error) = refused {
             let dead_letter = self
-                .dead_letter_raw(&instance, &now, &error, kept, body)
+                .dead_letter_raw(instance, &now, &error, kept, body)
                 .await
                 .map_err(storage)?;
             self.metrics.add(
@@ -148,34 +143,24 @@ impl App {
                 None => WebhookRejection::NotJson { error, dead_letter },
             });
         }
-        let value = parsed.unwrap_or_default();
-        let accepted = normalizer(connector).map_or(0, |n| n.item_count(&value));
-        let (inbox_id, duplicate) = self
+        let accepted = counted.unwrap_or_default();
+        let intake = self
             .store
-            .write(move |conn| {
-                let tx = conn.transaction()?;
-                if let Some(d) = &delivery {
-                    if let Some(earlier) = webhook_deliveries::seen(&tx, &instance.id, d)? {
-                        return Ok((earlier.unwrap_or(0), true));
-                    }
-                }
-                let id = inbox::insert(
-                    &tx,
-                    &instance.id,
-                    &instance.descriptor_id,
-                    &instance.project_id,
-                    &now,
-                    &kept,
-                    &body,
-                )?;
-                if let Some(d) = &delivery {
-                    webhook_deliveries::insert(&tx, &instance.id, d, id, &now)?;
-                }
-                tx.commit()?;
-                Ok((id, false))
+            .intake(NewInbox {
+                instance_id: instance.id.clone(),
+                connector_id: instance.descriptor_id.clone(),
+                project_id: instance.project_id.clone(),
+                received_at: now,
+                headers: kept,
+                body,
+                delivery_id: delivery,
             })
             .await
             .map_err(storage)?;
+        let (inbox_id, duplicate) = match intake {
+            Intake::Inserted(id) => (id, false),
+            Intake::Duplicate(earlier) => (earlier.unwrap_or(0), true),
+        };
         if duplicate {
             tracing::info!(connector, inbox_id, "re-sent delivery ignored");
             return Ok(Accepted {
@@ -195,28 +180,6 @@ impl App {
             inbox_id,
             duplicate,
         })
-    }
-
-    /// The instance's active webhook secrets from the OS keychain.
-    async fn webhook_secrets(
-        &self,
-        instance_id: &str,
-    ) -> Result<Vec<Sensitive<String>>, WebhookRejection> {
-        let keychain = self.keychain.clone();
-        let id = instance_id.to_string();
-        tokio::task::spawn_blocking(move || {
-            let mut out = Vec::new();
-            for field in SECRET_FIELDS {
-                match keychain.get(&causeway_connectors::secrets::handle_for(&id, field)) {
-                    Ok(v) => out.push(v),
-                    Err(causeway_connectors::secrets::SecretError::NotFound { .. }) => {}
-                    Err(e) => return Err(WebhookRejection::Storage(e.to_string())),
-                }
-            }
-            Ok(out)
-        })
-        .await
-        .map_err(|e| WebhookRejection::Storage(e.to_string()))?
     }
 
     /// Keeps a refused body's exact bytes as a dead letter.

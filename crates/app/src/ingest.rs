@@ -4,7 +4,7 @@
 //! webhook; (sourceType, sourceRef) makes it idempotent.
 
 use crate::metrics::label;
-use crate::process::{begin, finish, poisoned, process_item};
+use crate::process::{process_item, Processed, Step, Touches};
 use crate::views::ChangeEvent;
 use crate::App;
 use causeway_connectors::causeway::{validate, FieldError};
@@ -92,58 +92,83 @@ impl App {
             .filter(|e| !e.is_null())
             .map(|e| e.to_string());
         let bundle = evidence.as_deref().map(evidence_bundle_id);
-        let engine = self.engine.clone();
-        let metrics = self.metrics.clone();
-        let answer = self
+        let live = self.live();
+        let step = self
             .store()
             .write(move |conn| {
-                let tx = begin(conn)?;
-                if let Some(r) = ingest_requests::find(&tx, &source_type, &source_ref)? {
-                    return Ok((r.incident_id, r.evidence_bundle_id, false));
-                }
-                let id = inbox::insert(&tx, INSTANCE, "causeway", "default", &now, "{}", &body)?;
-                let item = InboxItem {
-                    id,
-                    instance_id: INSTANCE.into(),
-                    connector_id: "causeway".into(),
-                    project_id: "default".into(),
-                    received_at: now.clone(),
-                    headers: "{}".into(),
-                    body,
-                };
-                let mut guard = engine.lock().map_err(|_| poisoned())?;
-                let mut next = guard.clone();
-                let processed = process_item(&tx, &item, &mut next, &metrics)?;
-                finish(&tx, &next, &processed.incidents)?;
-                let (signal_id, incident_id) = match processed.placed.into_iter().next() {
-                    Some((s, Some(i))) => (s, i),
-                    _ => {
-                        return Err(causeway_store::StoreError::Invalid(
-                            processed
-                                .error
-                                .unwrap_or_else(|| "the request opened no incident".into()),
-                        ))
+                live.run(conn, |tx, engine, keeper, metrics| {
+                    if let Some(r) = ingest_requests::find(tx, &source_type, &source_ref)? {
+                        return Ok(Some(Ingested {
+                            processed: Processed::default(),
+                            answer: (r.incident_id, r.evidence_bundle_id, false),
+                        }));
                     }
-                };
-                ingest_requests::insert(
-                    &tx,
-                    &ingest_requests::IngestRecord {
-                        source_type,
-                        source_ref,
-                        incident_id: incident_id.clone(),
-                        signal_id,
-                        evidence_bundle_id: bundle.clone(),
-                        evidence,
-                    },
-                    &now,
-                )?;
-                tx.commit()?;
-                *guard = next;
-                Ok((incident_id, bundle, true))
+                    let id = inbox::insert(tx, INSTANCE, "causeway", "default", &now, "{}", &body)?;
+                    let item = InboxItem {
+                        id,
+                        instance_id: INSTANCE.into(),
+                        connector_id: "causeway".into(),
+                        project_id: "default".into(),
+                        received_at: now.clone(),
+                        headers: "{}".into(),
+                        body,
+                    };
+                    let processed = process_item(tx, &item, engine, keeper.next_seq(), metrics)?;
+                    let (signal_id, incident_id) = match processed.placed.first() {
+                        Some((s, Some(i))) => (s.clone(), i.clone()),
+                        _ => {
+                            return Err(causeway_store::StoreError::Invalid(
+                                processed
+                                    .error
+                                    .unwrap_or_else(|| "the request opened no incident".into()),
+                            ))
+                        }
+                    };
+                    ingest_requests::insert(
+                        tx,
+                        &ingest_requests::IngestRecord {
+                            source_type,
+                            source_ref,
+                            incident_id: incident_id.clone(),
+                            signal_id,
+                            evidence_bundle_id: bundle.clone(),
+                            evidence,
+                        },
+                        &now,
+                    )?;
+                    Ok(Some(Ingested {
+                        processed,
+                        answer: (incident_id, bundle, true),
+                    }))
+                })
             })
             .await
             .map_err(storage)?;
+        let Step::Did(Ingested { answer, .. }) = step else {
+            return Err(IngestRejection::Storage(
+                "the request was not processed".into(),
+            ));
+        };
         let (incident_id, evidence_bundle_id, created) = answer;
+        // collectionContext: evidence for the incident's window, in the
+        // background (the caller is owed an answer now, not a query's time).
+        let window = value
+            .get("collectionContext")
+            .filter(|c| c.is_object())
+            .map(|c| {
+                (
+                    c["windowMinutesBefore"].as_i64(),
+                    c["windowMinutesAfter"].as_i64(),
+                )
+            });
+        if let Some((before, after)) = window {
+            let (app, id) = (self.clone(), incident_id.clone());
+            tokio::spawn(async move {
+                if let Err(e) = app.collect_evidence(id, before, after).await {
+                    tracing::warn!(error = %e.message, "evidence collection failed");
+                }
+            });
+        }
         if created {
             self.metrics().add(
                 "causeway_events_received_total",
@@ -166,6 +191,19 @@ impl App {
             evidence_bundle_id,
             created,
         })
+    }
+}
+
+/// An ingest request's processing: the incidents it touched, and the answer
+/// (incident, evidence bundle, whether it is new).
+struct Ingested {
+    processed: Processed,
+    answer: (String, Option<String>, bool),
+}
+
+impl Touches for Ingested {
+    fn touched(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.processed.incidents
     }
 }
 

@@ -31,19 +31,71 @@ pub struct InstanceView {
     pub config: serde_json::Value,
     /// Names of the secrets kept in the keychain for it (never their values).
     pub secret_fields: Vec<String>,
+    /// For a connector that holds a connection (Kubernetes): how that
+    /// connection is doing; absent otherwise or when it does not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stream: Option<crate::kubernetes::StreamHealth>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct InstanceHealth {
-    /// `waiting` (nothing received yet), `healthy`, `degraded` (some payloads
-    /// dead-lettered), `error`.
+    /// `waiting` (nothing received or polled yet), `healthy`, `degraded`
+    /// (a failed poll, or payloads dead-lettered in the last day), `error`
+    /// (failing: 3 polls in a row, or a failure that retrying cannot fix),
+    /// `needs_reauth` (credentials refused: authorise again), `quiet` (no
+    /// signal for several times its usual gap), `disabled`.
     pub state: String,
     pub items_received: i64,
     pub items_dead_lettered: i64,
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
     pub consecutive_failures: i64,
+    /// `retry`, `fail`, `needs_reauth` for the last error.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_class: Option<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_poll_at: Option<String>,
+    /// When the next attempt after a failure is due (the retry plan).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<i64>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polls: Option<i64>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items_fetched: Option<i64>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items_published: Option<i64>,
+    /// Polled items not published again because they had not changed.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items_skipped: Option<i64>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signals24h: Option<i64>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signals7d: Option<i64>,
+    /// Signals per hour over the last 24 hours, oldest first (a sparkline).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hourly: Option<Vec<i64>>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_since: Option<String>,
+    /// A source (poller or stream) runs for it in this process.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -103,7 +155,7 @@ fn default_project() -> String {
     "default".into()
 }
 
-fn secret_fields(config: &serde_json::Value) -> Vec<String> {
+pub(crate) fn secret_fields(config: &serde_json::Value) -> Vec<String> {
     config["secretFields"]
         .as_array()
         .map(|a| {
@@ -114,7 +166,7 @@ fn secret_fields(config: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn keychain_error(e: SecretError) -> ApiError {
+pub(crate) fn keychain_error(e: SecretError) -> ApiError {
     match e {
         SecretError::Unavailable(m) => ApiError::new("keychain_unavailable", m),
         other => ApiError::new("keychain", other.to_string()),
@@ -129,32 +181,56 @@ impl App {
         }
     }
 
-    fn view(&self, i: Instance, state: instances::State) -> InstanceView {
+    pub(crate) fn view(&self, i: Instance, state: instances::State, extra: Extra) -> InstanceView {
         let config: serde_json::Value = serde_json::from_str(&i.config).unwrap_or_default();
-        let health_state = if state.last_error.is_some() && state.consecutive_failures > 0 {
-            "error"
-        } else if state.items_received == 0 && state.items_dead_lettered == 0 {
-            "waiting"
-        } else if state.items_dead_lettered > 0 {
-            "degraded"
-        } else {
-            "healthy"
-        };
+        let health_state = crate::health::state_of(i.enabled, &state, extra.recent_dead);
+        let (hourly, day, week) = crate::health::series(&extra.signal_times, Utc::now());
         let base = self.base_url.read().ok().and_then(|b| b.clone());
+        let stream = self.stream_health(&i.id);
+        // A watched cluster's health is its connection's.
+        let (health_state, last_error) = match &stream {
+            Some(s) => {
+                let state = match s.state.as_str() {
+                    "connected" => "healthy",
+                    "reconnecting" => "degraded",
+                    "error" => "error",
+                    _ => "waiting",
+                };
+                (state, s.message.clone())
+            }
+            None => (health_state, state.last_error.clone()),
+        };
+        let takes_webhooks = causeway_connectors::descriptor::takes_webhooks(&i.descriptor_id);
         InstanceView {
-            webhook_url: base.map(|b| match i.descriptor_id.as_str() {
-                // The ingest API has its own route, behind its tokens.
-                "causeway" => format!("{b}/v1/incidents/ingest"),
-                _ => format!("{b}/webhooks/{}/{}", i.descriptor_id, i.project_id),
-            }),
+            webhook_url: base
+                .filter(|_| takes_webhooks)
+                .map(|b| match i.descriptor_id.as_str() {
+                    // The ingest API has its own route, behind its tokens.
+                    "causeway" => format!("{b}/v1/incidents/ingest"),
+                    _ => format!("{b}/webhooks/{}/{}", i.descriptor_id, i.project_id),
+                }),
+            stream,
             secret_fields: secret_fields(&config),
             health: InstanceHealth {
                 state: health_state.into(),
                 items_received: state.items_received,
                 items_dead_lettered: state.items_dead_lettered,
                 last_success_at: state.last_success_at,
-                last_error: state.last_error,
+                last_error,
                 consecutive_failures: state.consecutive_failures,
+                last_error_class: state.last_error_class,
+                last_poll_at: state.last_poll_at,
+                next_attempt_at: state.next_attempt_at,
+                latency_ms: state.last_latency_ms,
+                polls: Some(state.polls),
+                items_fetched: Some(state.items_fetched),
+                items_published: Some(state.items_published),
+                items_skipped: Some(state.items_skipped),
+                signals24h: Some(day),
+                signals7d: Some(week),
+                hourly: Some(hourly),
+                quiet_since: state.quiet_since,
+                running: Some(self.source_running(&i.id)),
             },
             config,
             id: i.id,
@@ -173,14 +249,33 @@ impl App {
                     .into_iter()
                     .map(|i| {
                         let st = instances::state(c, &i.id)?;
-                        Ok((i, st))
+                        let ex = extra(c, &i.id)?;
+                        Ok((i, st, ex))
                     })
                     .collect::<causeway_store::Result<Vec<_>>>()
             })
             .await?;
         Ok(InstanceList {
-            instances: rows.into_iter().map(|(i, s)| self.view(i, s)).collect(),
+            instances: rows
+                .into_iter()
+                .map(|(i, s, e)| self.view(i, s, e))
+                .collect(),
         })
+    }
+
+    /// One instance as the API shows it.
+    pub async fn get_instance(&self, id: String) -> Result<InstanceView, ApiError> {
+        let key = id.clone();
+        let found = self
+            .store()
+            .read(move |c| match instances::get(c, &key)? {
+                Some(i) => Ok(Some((i, instances::state(c, &key)?, extra(c, &key)?))),
+                None => Ok(None),
+            })
+            .await?;
+        let (i, s, e) =
+            found.ok_or_else(|| ApiError::not_found(format!("no connector instance {id}")))?;
+        Ok(self.view(i, s, e))
     }
 
     /// Creates an instance: secrets to the keychain first (a keychain that is
@@ -212,7 +307,19 @@ impl App {
             None => descriptor.auth.scheme.clone().unwrap_or(Scheme::None),
         };
         let scheme_json = serde_json::to_value(&scheme).unwrap_or_default();
-        if scheme != Scheme::None && !new.secrets.contains_key("webhookSecret") {
+        // An instance that pulls needs no webhook secret; deliveries to it
+        // are refused until one is set, since its scheme still applies.
+        let mut probe = config.clone();
+        probe.insert(
+            "secretFields".into(),
+            serde_json::json!(new.secrets.keys().collect::<Vec<_>>()),
+        );
+        let pulls = causeway_connectors::runtime::poller_for(
+            &new.descriptor_id,
+            &serde_json::Value::Object(probe),
+        )
+        .is_some();
+        if scheme != Scheme::None && !pulls && !new.secrets.contains_key("webhookSecret") {
             return Err(ApiError::bad_request(format!(
                 "{} verifies each webhook ({}); give its shared secret as secrets.webhookSecret",
                 descriptor.name,
@@ -220,6 +327,9 @@ impl App {
             )));
         }
         config.insert("verify".into(), scheme_json);
+        if descriptor.id == causeway_connectors::kubernetes::CONNECTOR_ID {
+            crate::kubernetes::check_config(&serde_json::Value::Object(config.clone()))?;
+        }
         if let Some(field) = new.secrets.keys().find(|k| k.is_empty() || k.contains('/')) {
             return Err(ApiError::bad_request(format!(
                 "secret field '{field}' is not a plain name"
@@ -269,7 +379,9 @@ impl App {
             .write(move |c| instances::insert(c, &row, &ts(Utc::now())))
             .await?;
         tracing::info!(instance = %id, descriptor = %instance.descriptor_id, secrets = fields.len(), "connector instance created");
-        Ok(self.view(instance, instances::State::default()))
+        self.sync_sources().await;
+        self.emit(crate::views::ChangeEvent::ConnectorsChanged);
+        Ok(self.view(instance, instances::State::default(), Extra::default()))
     }
 
     /// Deletes an instance and its keychain secrets.
@@ -293,6 +405,8 @@ impl App {
         self.store()
             .write(move |c| instances::delete(c, &id))
             .await?;
+        self.sync_sources().await;
+        self.emit(crate::views::ChangeEvent::ConnectorsChanged);
         Ok(())
     }
 
@@ -308,11 +422,17 @@ impl App {
                 if !instances::set_enabled(c, &key, enabled)? {
                     return Ok(None);
                 }
-                Ok(Some((instances::get(c, &key)?, instances::state(c, &key)?)))
+                Ok(Some((
+                    instances::get(c, &key)?,
+                    instances::state(c, &key)?,
+                    extra(c, &key)?,
+                )))
             })
             .await?;
+        self.sync_sources().await;
+        self.emit(crate::views::ChangeEvent::ConnectorsChanged);
         match found {
-            Some((Some(i), st)) => Ok(self.view(i, st)),
+            Some((Some(i), st, ex)) => Ok(self.view(i, st, ex)),
             _ => Err(ApiError::not_found(format!("no connector instance {id}"))),
         }
     }
@@ -330,7 +450,10 @@ impl App {
                         .iter()
                         .filter(|i| {
                             i.descriptor_id == d.id
-                                && matches!(i.health.state.as_str(), "error" | "degraded")
+                                && matches!(
+                                    i.health.state.as_str(),
+                                    "error" | "degraded" | "needs_reauth" | "quiet"
+                                )
                         })
                         .count(),
                     id: d.id,
@@ -347,6 +470,21 @@ impl App {
             .collect();
         Ok(Catalogue { connectors })
     }
+}
+
+/// What the health view reads besides the state row.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extra {
+    pub recent_dead: i64,
+    pub signal_times: Vec<String>,
+}
+
+pub(crate) fn extra(c: &causeway_store::Connection, id: &str) -> causeway_store::Result<Extra> {
+    let now = Utc::now();
+    Ok(Extra {
+        recent_dead: instances::dead_letters_since(c, id, &ts(now - chrono::Duration::days(1)))?,
+        signal_times: instances::signal_times(c, id, &ts(now - chrono::Duration::days(7)))?,
+    })
 }
 
 /// `Grafana Prod!` → `grafana-prod`.

@@ -8,20 +8,28 @@ pub mod aiops;
 pub mod backtest;
 mod clock;
 pub mod commands;
+pub mod config_file;
+pub mod connector_ops;
 pub mod demo;
 mod effects;
 pub mod error;
+pub mod evidence;
 mod gateway;
+pub mod health;
 pub mod ingest;
 pub mod instances;
+mod keeper;
+pub mod kubernetes;
 pub mod limits;
 pub mod metrics;
 pub mod overrides;
 mod pipeline;
 mod process;
 mod queries;
+mod receivers;
 pub mod replay;
 pub mod scenarios;
+mod sources;
 pub mod topology;
 mod topology_live;
 pub mod views;
@@ -29,7 +37,7 @@ pub mod views;
 pub use commands::{dispatch, Command};
 pub use error::ApiError;
 pub use gateway::{kept_headers, Accepted, WebhookRejection, SECRET_FIELDS};
-pub use topology_live::{demo_topology, ImpactView};
+pub use topology_live::{demo_documents, demo_topology, ImpactView};
 pub use views::ChangeEvent;
 
 use causeway_connectors::secrets::Keychain;
@@ -44,13 +52,19 @@ use tokio::sync::{broadcast, Notify};
 pub struct App {
     store: Store,
     engine: Arc<Mutex<Engine>>,
+    keeper: Arc<Mutex<keeper::Keeper>>,
     events: broadcast::Sender<ChangeEvent>,
     wake: Arc<Notify>,
     metrics: Arc<metrics::Metrics>,
     limits: Arc<limits::RateLimiter>,
+    receivers: Arc<receivers::Receivers>,
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
     topology: Arc<std::sync::RwLock<Option<Arc<causeway_core::Topology>>>>,
+    sources: Arc<sources::Sources>,
+    topology_inputs: Arc<topology_live::TopologyInputs>,
+    /// The connection health of running Kubernetes watches.
+    connections: Arc<kubernetes::Connections>,
 }
 
 impl App {
@@ -59,34 +73,44 @@ impl App {
     pub fn open(data_dir: &Path) -> Result<App, ApiError> {
         let store = Store::open(data_dir)?;
         let saved = store.read_blocking(causeway_store::engine_state::load)?;
-        let engine = match saved {
-            Some(json) => serde_json::from_str(&json).map_err(|e| {
-                ApiError::new(
-                    "storage",
-                    format!("the saved correlation state is unreadable: {e}"),
-                )
-            })?,
-            None => Engine::default(),
+        let (engine, saved_seq) = match saved {
+            Some(s) => (
+                serde_json::from_str(&s.state).map_err(|e| {
+                    ApiError::new(
+                        "storage",
+                        format!("the saved correlation state is unreadable: {e}"),
+                    )
+                })?,
+                s.processed_seq,
+            ),
+            None => (Engine::default(), 0),
         };
         let (events, _) = broadcast::channel(256);
         Ok(App {
             store,
             engine: Arc::new(Mutex::new(engine)),
+            keeper: Arc::new(Mutex::new(keeper::Keeper::new(saved_seq))),
             events,
             wake: Arc::new(Notify::new()),
             metrics: Arc::new(metrics::Metrics::default()),
             limits: Arc::new(limits::RateLimiter::default()),
+            receivers: Arc::default(),
             keychain: Keychain::new(&keychain_service()),
             base_url: Arc::default(),
             topology: Arc::default(),
+            sources: Arc::default(),
+            topology_inputs: Arc::default(),
+            connections: Arc::default(),
         })
     }
 
     /// Starts the inbox processor: it drains what a previous run left
     /// unprocessed (a crash after the 202), then waits for new payloads. It
     /// also looks every few seconds, for rows another process put there
-    /// (`causeway dead-letters replay` while the app runs).
+    /// (`causeway dead-letters replay` while the app runs). Enabled
+    /// connectors that pull or watch start too.
     pub fn start(&self) {
+        self.start_sources();
         let app = self.clone();
         tokio::spawn(async move {
             loop {
@@ -130,6 +154,22 @@ impl App {
     /// The rate limits shared by the hosts (webhooks, ingest API).
     pub fn limits(&self) -> &limits::RateLimiter {
         &self.limits
+    }
+
+    /// The topology the engine correlates over, if any.
+    pub fn topology(&self) -> Option<Arc<causeway_core::Topology>> {
+        self.topology.read().ok().and_then(|t| t.clone())
+    }
+
+    /// What a processing job on the writer thread needs.
+    pub(crate) fn live(&self) -> process::Live {
+        process::Live {
+            engine: self.engine.clone(),
+            keeper: self.keeper.clone(),
+            metrics: self.metrics.clone(),
+            topology: self.topology(),
+            store: self.store.clone(),
+        }
     }
 
     /// Change notifications for the UI.

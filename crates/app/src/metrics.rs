@@ -7,6 +7,8 @@ use std::sync::Mutex;
 #[derive(Default)]
 pub struct Metrics {
     counters: Mutex<BTreeMap<(&'static str, String), u64>>,
+    /// Poll latency per instance label: (sum of seconds, count).
+    latency: Mutex<BTreeMap<String, (f64, u64)>>,
 }
 
 /// (name, help) of every counter we expose.
@@ -39,6 +41,14 @@ const HELP: &[(&str, &str)] = &[
         "causeway_incidents_created_total",
         "Incidents opened by the engine.",
     ),
+    (
+        "causeway_polls_total",
+        "Polls per connector instance, by outcome (ok, retry, fail, needs_reauth).",
+    ),
+    (
+        "causeway_poll_items_total",
+        "Items polled per connector instance: fetched, published, skipped as unchanged.",
+    ),
 ];
 
 impl Metrics {
@@ -55,6 +65,33 @@ impl Metrics {
             .ok()
             .and_then(|c| c.get(&(name, label.to_string())).copied())
             .unwrap_or(0)
+    }
+
+    /// Records one poll's latency for an instance (`instance="…"`).
+    pub fn observe_latency(&self, label: &str, seconds: f64) {
+        if let Ok(mut l) = self.latency.lock() {
+            let e = l.entry(label.to_string()).or_default();
+            e.0 += seconds;
+            e.1 += 1;
+        }
+    }
+
+    /// The Prometheus text exposition; `gauges` are rendered after the
+    /// counters (name, help, [(labels, value)]).
+    pub fn render_with(&self, gauges: &[Gauge<'_>]) -> String {
+        let mut out = self.render();
+        let latency = self.latency.lock().map(|l| l.clone()).unwrap_or_default();
+        out.push_str("# HELP causeway_poll_latency_seconds Time a poll took, per connector instance.\n# TYPE causeway_poll_latency_seconds summary\n");
+        for (label, (sum, count)) in &latency {
+            out.push_str(&format!("causeway_poll_latency_seconds_sum{{{label}}} {sum}\ncauseway_poll_latency_seconds_count{{{label}}} {count}\n"));
+        }
+        for (name, help, values) in gauges {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+            for (label, v) in values {
+                out.push_str(&format!("{name}{{{label}}} {v}\n"));
+            }
+        }
+        out
     }
 
     /// The Prometheus text exposition.
@@ -74,6 +111,9 @@ impl Metrics {
         out
     }
 }
+
+/// A gauge family: name, help, and `(labels, value)` per series.
+pub type Gauge<'a> = (&'a str, &'a str, Vec<(String, f64)>);
 
 /// `key="value"` with the value escaped for the text format.
 pub fn label(key: &str, value: &str) -> String {

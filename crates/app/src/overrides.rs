@@ -5,7 +5,7 @@
 //! is stored in one transaction with the engine's state.
 
 use crate::error::ApiError;
-use crate::process::{begin, finish, poisoned};
+use crate::process::write_incident;
 use crate::views::ChangeEvent;
 use crate::App;
 use causeway_core::{Engine, Feedback, LedgerEntry, OverrideError, Signal};
@@ -70,11 +70,17 @@ fn store(
             .entry(id.clone())
             .or_insert_with(|| project.to_string());
     }
+    // Rows first: the ledger and links point at them.
+    for (id, p) in &touched {
+        write_incident(tx, next, id, p)?;
+    }
     crate::effects::store(tx, next, project, &mut touched)?;
     if let Some(f) = next.feedback().last() {
         feedback::insert(tx, f)?;
     }
-    finish(tx, next, &touched)?;
+    for (id, p) in &touched {
+        write_incident(tx, next, id, p)?;
+    }
     Ok(touched.into_keys().collect())
 }
 
@@ -88,31 +94,27 @@ fn api_error(e: StoreError) -> ApiError {
 }
 
 impl App {
-    /// Runs `f` on a copy of the engine inside one transaction; the copy
-    /// replaces the engine only if everything was stored.
+    /// Runs `f` on the live engine in one transaction that also saves the
+    /// engine's state ([`App::with_engine`]): a person's change cannot be
+    /// redone from the inbox after a crash. A refusal changes nothing.
     async fn override_with<F>(&self, f: F) -> Result<OverrideResult, ApiError>
     where
         F: FnOnce(&Transaction<'_>, &mut Engine) -> causeway_store::Result<(String, Vec<String>)>
             + Send
             + 'static,
     {
-        let engine = self.engine.clone();
         let result = self
-            .store
-            .write(move |conn| {
-                let tx = begin(conn)?;
-                let mut guard = engine.lock().map_err(|_| poisoned())?;
-                let mut next = guard.clone();
-                let (incident_id, incidents) = f(&tx, &mut next)?;
-                tx.commit()?;
-                *guard = next;
-                Ok(OverrideResult {
-                    incidents,
-                    incident_id,
+            .with_engine(move |tx, engine| {
+                Ok(match f(tx, engine) {
+                    Ok((incident_id, incidents)) => Ok(OverrideResult {
+                        incidents,
+                        incident_id,
+                    }),
+                    Err(StoreError::Invalid(m)) => Err(api_error(StoreError::Invalid(m))),
+                    Err(other) => return Err(other),
                 })
             })
-            .await
-            .map_err(api_error)?;
+            .await??;
         self.emit(ChangeEvent::IncidentsChanged {
             ids: result.incidents.clone(),
         });
@@ -177,8 +179,8 @@ impl App {
                 (id.clone(), project.clone()),
                 (new_id.clone(), project.clone()),
             ]);
-            // Links first (foreign keys are checked at commit), so the rows
-            // written next count and analyse the right signals.
+            // The new incident's row before the links that point at it.
+            write_incident(tx, next, &new_id, &project)?;
             for l in &new_links {
                 links::relink(tx, l)?;
             }

@@ -1,31 +1,27 @@
 //! inbox → normalize → correlate → store.
 //!
 //! A webhook is answered only after its raw body is committed to the inbox;
-//! processing happens afterwards on the writer thread, one inbox row per
-//! transaction that also saves the engine's state, so a crash anywhere loses
-//! nothing and never leaves decisions and state apart. A payload that cannot
-//! be normalized goes to dead letters with its exact bytes.
+//! processing happens afterwards on the writer thread, a batch of inbox rows
+//! per transaction, and the engine's state is kept in step with the stored
+//! decisions by the keeper (`keeper.rs`), so a crash anywhere loses nothing.
+//! A payload that cannot be normalized goes to dead letters with its exact
+//! bytes.
 
 use crate::error::ApiError;
-use crate::process::{poisoned, process_next};
+use crate::process::Step;
 use crate::views::{ChangeEvent, IncidentSummary, Replayed};
 use crate::App;
 use causeway_core::IncidentStatus;
-use causeway_store::{dead_letters, engine_state, inbox, incidents, ts};
+use causeway_store::{dead_letters, inbox, incidents, ts};
 use chrono::Utc;
 
 impl App {
-    /// Processes every pending inbox row, one transaction each.
+    /// Processes every pending inbox row, a batch per transaction.
     pub async fn drain(&self) {
         loop {
-            let engine = self.engine.clone();
-            let metrics = self.metrics.clone();
-            match self
-                .store
-                .write(move |conn| process_next(conn, &engine, &metrics))
-                .await
-            {
-                Ok(Some(p)) => {
+            let live = self.live();
+            match self.store.write(move |conn| live.process_next(conn)).await {
+                Ok(Step::Did(p)) => {
                     if p.dead_lettered {
                         self.emit(ChangeEvent::DeadLettersChanged);
                     }
@@ -36,7 +32,12 @@ impl App {
                     }
                     self.emit(ChangeEvent::SignalsChanged);
                 }
-                Ok(None) => return,
+                Ok(Step::Idle { refreshed }) => {
+                    if !refreshed.is_empty() {
+                        self.emit(ChangeEvent::IncidentsChanged { ids: refreshed });
+                    }
+                    return;
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "inbox processing failed; will retry on the next payload");
                     return;
@@ -89,26 +90,18 @@ impl App {
         id: String,
         status: IncidentStatus,
     ) -> Result<IncidentSummary, ApiError> {
-        let engine = self.engine.clone();
         let key = id.clone();
         let found = self
-            .store
-            .write(move |conn| {
-                let tx = conn.transaction()?;
-                let Some(mut row) = incidents::get(&tx, &key)? else {
+            .with_engine(move |tx, engine| {
+                let Some(mut row) = incidents::get(tx, &key)? else {
                     return Ok(None);
                 };
                 let now = Utc::now();
-                let mut e = engine.lock().map_err(|_| poisoned())?;
-                let mut next = e.clone();
-                next.set_status(&key, status, now);
+                engine.set_status(&key, status, now);
                 row.status = status;
                 row.updated_at = now;
                 row.resolved_at = (status == IncidentStatus::Resolved).then_some(now);
-                incidents::upsert(&tx, &row)?;
-                engine_state::save(&tx, &serde_json::to_string(&next)?)?;
-                tx.commit()?;
-                *e = next;
+                incidents::upsert(tx, &row)?;
                 Ok(Some(row))
             })
             .await?

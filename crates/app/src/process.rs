@@ -1,17 +1,26 @@
-//! The processing half of the pipeline: one inbox row → normalize → correlate
-//! → store, in one transaction together with the engine's state.
+//! The processing half of the pipeline: inbox rows → normalize → correlate
+//! → store, a batch per transaction.
+//!
+//! Decisions (signals, links, incident rows) are written in the batch's
+//! transaction; the engine's own state is saved every few seconds by the
+//! [`Keeper`], which can bring the engine back in step after a crash.
+//! Working out an incident's pattern and root cause reads all its signals,
+//! so in a storm it is redone at most once a second per incident, and once
+//! more when the inbox runs dry.
 
+use crate::keeper::{recover, Keeper, ANALYSE_EVERY};
 use crate::metrics::{label, Metrics};
-use causeway_connectors::{normalize_bytes, normalizer, Context};
-use causeway_core::{Decision, Engine};
+use causeway_connectors::{normalize_bytes, normalizer, Context, NormalizeError};
+use causeway_core::{Decision, Engine, Signal, Topology};
 use causeway_store::inbox::InboxItem;
 use causeway_store::{
-    dead_letters, engine_state, inbox, incidents, instances, links, parse_ts, signals, ts,
-    Connection, StoreError, Transaction,
+    dead_letters, inbox, incidents, instances, links, parse_ts, signals, ts, Connection, Store,
+    StoreError, Transaction,
 };
 use chrono::Utc;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// What processed inbox rows changed.
 #[derive(Default)]
@@ -30,71 +39,159 @@ pub(crate) fn poisoned() -> StoreError {
 }
 
 /// Pending inbox rows taken per transaction: enough to amortize the commit
-/// and the engine-state write over a storm, small enough that the UI hears
-/// about new incidents within a fraction of a second.
-const BATCH: i64 = 256;
+/// over a storm, small enough that a webhook's commit (which the writer
+/// takes first) never waits long behind one, and that the UI hears about
+/// new incidents within a fraction of a second.
+const BATCH: usize = 256;
+/// Inbox rows read at a time within a batch.
+const CHUNK: i64 = 16;
 
-/// Normalizes and correlates up to [`BATCH`] pending inbox rows, oldest
-/// first, in one transaction together with the engine's state.
-pub(crate) fn process_next(
-    conn: &mut Connection,
-    engine: &Arc<Mutex<Engine>>,
-    metrics: &Metrics,
-) -> causeway_store::Result<Option<Processed>> {
-    let tx = begin(conn)?;
-    let items = inbox::pending(&tx, BATCH)?;
-    if items.is_empty() {
-        return Ok(None);
-    }
-    let mut guard = engine.lock().map_err(|_| poisoned())?;
-    let mut next = guard.clone();
-    let mut all = Processed::default();
-    for item in &items {
-        let p = process_item(&tx, item, &mut next, metrics)?;
-        all.incidents.extend(p.incidents);
-        all.dead_lettered |= p.dead_lettered;
-        all.placed.extend(p.placed);
-    }
-    finish(&tx, &next, &all.incidents)?;
-    tx.commit()?;
-    *guard = next;
-    Ok(Some(all))
+/// Everything processing works with; cheap to clone into a writer job.
+#[derive(Clone)]
+pub(crate) struct Live {
+    pub engine: Arc<Mutex<Engine>>,
+    pub keeper: Arc<Mutex<Keeper>>,
+    pub metrics: Arc<Metrics>,
+    pub topology: Option<Arc<Topology>>,
+    /// To see whether a webhook's commit waits behind this batch.
+    pub store: Store,
 }
 
-/// Writes the incidents a batch touched (once each, however many of its
-/// signals joined) and the engine's state, inside the batch's transaction.
-pub(crate) fn finish(
-    tx: &Transaction<'_>,
-    next: &Engine,
-    touched: &BTreeMap<String, String>,
-) -> causeway_store::Result<()> {
-    for (id, project) in touched {
-        write_incident(tx, next, id, project)?;
-    }
-    engine_state::save(tx, &serde_json::to_string(next)?)
+/// What one processing step did.
+pub(crate) enum Step<T> {
+    Did(T),
+    /// Nothing was pending; these incidents' analyses were brought up to date.
+    Idle {
+        refreshed: Vec<String>,
+    },
 }
 
-/// A write transaction for processing: links are written as decisions are
-/// made and their incident rows at the end, so foreign keys are checked at
-/// commit.
+impl Live {
+    /// Normalizes and correlates up to [`BATCH`] pending inbox rows, oldest
+    /// first, in one transaction — fewer when a webhook's commit is waiting
+    /// for the writer; when nothing is pending, brings analyses and the
+    /// saved state up to date instead.
+    pub fn process_next(&self, conn: &mut Connection) -> causeway_store::Result<Step<Processed>> {
+        self.run(conn, |tx, engine, keeper, metrics| {
+            let mut all = Processed::default();
+            let (mut after, mut done) = (0, 0);
+            // Read in small chunks: when a webhook waits, the batch ends
+            // after the row at hand, and reading 256 bodies to use one
+            // would be work thrown away.
+            'batch: while done < BATCH {
+                let items = inbox::pending_after(tx, after, CHUNK)?;
+                let Some(last) = items.last() else { break };
+                after = last.id;
+                for item in &items {
+                    let p = process_item(tx, item, engine, keeper.next_seq(), metrics)?;
+                    all.incidents.extend(p.incidents);
+                    all.dead_lettered |= p.dead_lettered;
+                    all.placed.extend(p.placed);
+                    done += 1;
+                    if self.store.intake_waiting() {
+                        break 'batch;
+                    }
+                }
+            }
+            Ok((done > 0).then_some(all))
+        })
+    }
+
+    /// Runs `f` (which processes inbox rows, or answers `None` when there
+    /// were none) in a write transaction, then writes the incidents it
+    /// touched and, when due, the engine's state. If anything fails, the
+    /// engine is brought back in step with the store.
+    pub fn run<T>(
+        &self,
+        conn: &mut Connection,
+        f: impl FnOnce(
+            &Transaction<'_>,
+            &mut Engine,
+            &mut Keeper,
+            &Metrics,
+        ) -> causeway_store::Result<Option<T>>,
+    ) -> causeway_store::Result<Step<T>>
+    where
+        T: Touches,
+    {
+        let mut engine = self.engine.lock().map_err(|_| poisoned())?;
+        let mut keeper = self.keeper.lock().map_err(|_| poisoned())?;
+        if keeper.needs_recovery {
+            recover(conn, &mut engine, &mut keeper, self.topology.clone())?;
+        }
+        let before = keeper.seq;
+        let out = (|| {
+            let tx = begin(conn)?;
+            let step = match f(&tx, &mut engine, &mut keeper, &self.metrics)? {
+                Some(out) => {
+                    write_incidents(&tx, &engine, &mut keeper, out.touched(), false)?;
+                    Step::Did(out)
+                }
+                None => {
+                    // Nothing came in: finish what a storm left behind.
+                    let stale = keeper.stale.clone();
+                    write_incidents(&tx, &engine, &mut keeper, &stale, true)?;
+                    keeper
+                        .analysed_at
+                        .retain(|_, at| at.elapsed() < ANALYSE_EVERY);
+                    Step::Idle {
+                        refreshed: stale.into_keys().collect(),
+                    }
+                }
+            };
+            let due = match step {
+                Step::Did(_) => keeper.save_due(),
+                Step::Idle { .. } => keeper.idle_save_due(),
+            };
+            let saved = due.then(|| keeper.save(&tx, &engine)).transpose()?;
+            tx.commit()?;
+            Ok((step, saved))
+        })();
+        match out {
+            Ok((step, saved)) => {
+                if let Some(seq) = saved {
+                    keeper.saved(seq);
+                }
+                Ok(step)
+            }
+            Err(e) => {
+                // The transaction rolled back but the engine had moved on.
+                keeper.seq = before;
+                keeper.analysed_at.clear();
+                keeper.needs_recovery = true;
+                if let Err(again) = recover(conn, &mut engine, &mut keeper, self.topology.clone()) {
+                    tracing::error!(error = %again, "correlation engine recovery failed; will retry");
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// What a processing step reports about the incidents it touched.
+pub(crate) trait Touches {
+    fn touched(&self) -> &BTreeMap<String, String>;
+}
+
+impl Touches for Processed {
+    fn touched(&self) -> &BTreeMap<String, String> {
+        &self.incidents
+    }
+}
+
+/// A write transaction for processing. (Not with deferred foreign keys:
+/// that pragma throws away every prepared statement of the connection each
+/// time it is set; a new incident's row is written as it opens instead.)
 pub(crate) fn begin(conn: &mut Connection) -> causeway_store::Result<Transaction<'_>> {
-    let tx = conn.transaction()?;
-    tx.pragma_update(None, "defer_foreign_keys", "ON")?;
-    Ok(tx)
+    Ok(conn.transaction()?)
 }
 
-/// Processes `item` inside `tx` with the engine `next`; the caller then
-/// writes the touched incidents and the engine's state ([`finish`]).
-pub(crate) fn process_item(
-    tx: &Transaction<'_>,
+/// Normalizes an inbox row with its connector, in the context it arrived in.
+/// The outer error is the store's (an unreadable arrival time), the inner
+/// one the payload's.
+pub(crate) fn normalize_item(
     item: &InboxItem,
-    next: &mut Engine,
-    metrics: &Metrics,
-) -> causeway_store::Result<Processed> {
-    // Declared incidents (the ingest API) open one when nothing claims them.
-    let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
-    let now = ts(Utc::now());
-    let connector = label("connector", &item.connector_id);
+) -> causeway_store::Result<Result<Vec<Signal>, NormalizeError>> {
     let raw_ref = format!("inbox:{}", item.id);
     let headers = serde_json::from_str(&item.headers)
         .map(|v| causeway_connectors::headers_from_json(&v))
@@ -106,8 +203,24 @@ pub(crate) fn process_item(
         raw_ref: &raw_ref,
         headers: &headers,
     };
+    Ok(normalize_bytes(&item.connector_id, &item.body, &ctx))
+}
+
+/// Processes `item` inside `tx` with `engine`, as place `seq` in the
+/// processing order; the caller writes the touched incidents.
+pub(crate) fn process_item(
+    tx: &Transaction<'_>,
+    item: &InboxItem,
+    engine: &mut Engine,
+    seq: i64,
+    metrics: &Metrics,
+) -> causeway_store::Result<Processed> {
+    // Declared incidents (the ingest API) open one when nothing claims them.
+    let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
+    let now = ts(Utc::now());
+    let connector = label("connector", &item.connector_id);
     let mut out = Processed::default();
-    match normalize_bytes(&item.connector_id, &item.body, &ctx) {
+    match normalize_item(item)? {
         Err(e) => {
             dead_letters::insert(
                 tx,
@@ -122,7 +235,7 @@ pub(crate) fn process_item(
                     inbox_id: Some(item.id),
                 },
             )?;
-            inbox::mark_processed(tx, item.id, &now, "dead_letter")?;
+            inbox::mark_processed(tx, item.id, &now, "dead_letter", seq)?;
             instances::count_item(tx, &item.instance_id, true, &now)?;
             metrics.add("causeway_events_dead_lettered_total", &connector, 1);
             tracing::warn!(inbox_id = item.id, connector = %item.connector_id, error = %e, "payload dead-lettered");
@@ -133,12 +246,15 @@ pub(crate) fn process_item(
             for s in &batch {
                 signals::upsert(tx, s)?;
                 let decision = if declared {
-                    next.observe_declared(s)
+                    engine.observe_declared(s)
                 } else {
-                    next.observe(s)
+                    engine.observe(s)
                 };
                 match decision {
                     Decision::Attach { link, opened, .. } => {
+                        if opened {
+                            write_incident_state(tx, engine, &link.incident_id, &item.project_id)?;
+                        }
                         links::insert_if_absent(tx, &link)?;
                         signals::set_unassigned(tx, &s.id, None)?;
                         metrics.add(
@@ -166,9 +282,9 @@ pub(crate) fn process_item(
                         out.placed.push((s.id.clone(), None));
                     }
                 }
-                crate::effects::store(tx, next, &item.project_id, &mut out.incidents)?;
+                crate::effects::store(tx, engine, &item.project_id, &mut out.incidents)?;
             }
-            inbox::mark_processed(tx, item.id, &now, "normalized")?;
+            inbox::mark_processed(tx, item.id, &now, "normalized", seq)?;
             instances::count_item(tx, &item.instance_id, false, &now)?;
             metrics.add("causeway_events_normalized_total", &connector, 1);
             metrics.add("causeway_signals_total", &connector, batch.len() as u64);
@@ -177,36 +293,90 @@ pub(crate) fn process_item(
     Ok(out)
 }
 
+/// Writes the rows of the incidents in `touched`. An incident analysed less
+/// than [`ANALYSE_EVERY`] ago keeps its stored pattern and root cause for
+/// now and is remembered as stale; `all` analyses every one regardless.
+fn write_incidents(
+    tx: &Transaction<'_>,
+    engine: &Engine,
+    keeper: &mut Keeper,
+    touched: &BTreeMap<String, String>,
+    all: bool,
+) -> causeway_store::Result<()> {
+    for (id, project) in touched {
+        let recent = keeper
+            .analysed_at
+            .get(id)
+            .is_some_and(|t| t.elapsed() < ANALYSE_EVERY);
+        if all || !recent {
+            write_incident(tx, engine, id, project)?;
+            keeper.analysed_at.insert(id.clone(), Instant::now());
+            keeper.stale.remove(id);
+        } else {
+            write_incident_state(tx, engine, id, project)?;
+            keeper.stale.insert(id.clone(), project.clone());
+        }
+    }
+    Ok(())
+}
+
 /// Writes an incident from the engine's state plus the analysis of its signals.
-fn write_incident(
+pub(crate) fn write_incident(
     conn: &Connection,
     engine: &Engine,
     id: &str,
     project: &str,
 ) -> causeway_store::Result<()> {
-    let Some(state) = engine.incident(id) else {
+    if engine.incident(id).is_none() {
         return Ok(());
-    };
+    }
     let members: Vec<_> = signals::for_incident(conn, id)?
         .into_iter()
         .map(|s| s.signal)
         .collect();
     let analysis = engine.analyse(&members);
-    incidents::upsert(
-        conn,
-        &incidents::IncidentRow {
-            id: id.to_string(),
-            project_id: project.to_string(),
-            title: state.title.clone(),
-            severity: state.severity,
-            status: state.status,
-            pattern: analysis.pattern,
-            group_key: state.group_key.clone(),
-            root_cause: analysis.root_cause,
-            signal_count: members.len() as i64,
-            opened_at: state.opened_at,
-            updated_at: state.last_at,
-            resolved_at: state.resolved_at,
-        },
-    )
+    let Some(mut row) = incident_row(engine, id, project, members.len() as i64) else {
+        return Ok(());
+    };
+    row.pattern = analysis.pattern;
+    row.root_cause = analysis.root_cause;
+    incidents::upsert(conn, &row)
+}
+
+/// Writes what the engine knows of an incident, keeping its stored analysis.
+fn write_incident_state(
+    conn: &Connection,
+    engine: &Engine,
+    id: &str,
+    project: &str,
+) -> causeway_store::Result<()> {
+    let count = links::count_for_incident(conn, id)?;
+    match incident_row(engine, id, project, count) {
+        Some(row) => incidents::upsert_state(conn, &row),
+        None => Ok(()),
+    }
+}
+
+/// An incident's row as the engine has it, without analysis.
+fn incident_row(
+    engine: &Engine,
+    id: &str,
+    project: &str,
+    signal_count: i64,
+) -> Option<incidents::IncidentRow> {
+    let state = engine.incident(id)?;
+    Some(incidents::IncidentRow {
+        id: id.to_string(),
+        project_id: project.to_string(),
+        title: state.title.clone(),
+        severity: state.severity,
+        status: state.status,
+        pattern: None,
+        group_key: state.group_key.clone(),
+        root_cause: None,
+        signal_count,
+        opened_at: state.opened_at,
+        updated_at: state.last_at,
+        resolved_at: state.resolved_at,
+    })
 }

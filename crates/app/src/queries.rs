@@ -37,7 +37,7 @@ pub(crate) async fn list_incidents(app: &App) -> Result<IncidentList, ApiError> 
 
 pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail, ApiError> {
     let key = id.clone();
-    let (row, members, links, ingested) = app
+    let (row, members, links, ingested, collected) = app
         .store()
         .read(move |c| {
             Ok((
@@ -45,6 +45,7 @@ pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail
                 signals::for_incident(c, &key)?,
                 links::for_incident(c, &key)?,
                 ingest_requests::for_incident(c, &key)?,
+                causeway_store::evidence::for_incident(c, &key)?,
             ))
         })
         .await?;
@@ -63,6 +64,15 @@ pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail
     let mut timeline = timeline(&row, &members);
     for r in &ingested {
         timeline.extend(evidence_entries(r));
+    }
+    for e in &collected {
+        timeline.push(TimelineEntry {
+            at: e.window_start.clone(),
+            kind: "evidence".into(),
+            signal_id: None,
+            entity: None,
+            text: crate::evidence::describe(e),
+        });
     }
     timeline.sort_by(|a, b| a.at.cmp(&b.at));
     let signals = members

@@ -114,4 +114,6 @@ pub enum ChangeEvent {
     },
     SignalsChanged,
     DeadLettersChanged,
+    /// Connector instances or their health changed.
+    ConnectorsChanged,
 }

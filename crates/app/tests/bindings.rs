@@ -32,6 +32,10 @@ fn export_all(dir: &Path) {
         causeway_app::overrides::LedgerView,
         causeway_app::overrides::FeedbackList,
         causeway_app::backtest::BacktestReport,
+        causeway_app::connector_ops::TestResult,
+        causeway_app::connector_ops::Authorization,
+        causeway_app::evidence::EvidenceCollected,
+        causeway_app::kubernetes::KubeContexts,
     );
 }
 

@@ -8,7 +8,12 @@
 pub mod alertmanager;
 pub mod causeway;
 pub mod descriptor;
+pub mod health;
+pub mod kubernetes;
 mod labels;
+pub mod poll;
+pub mod prometheus;
+pub mod runtime;
 pub mod secrets;
 pub mod verify;
 
@@ -63,6 +68,12 @@ pub trait Normalizer: Send + Sync {
     fn id(&self) -> &str;
     /// How many items the payload carries (the webhook's `{"accepted": N}`).
     fn item_count(&self, body: &Value) -> usize;
+    /// The same from the raw bytes, refusing a body that is not JSON. The
+    /// webhook gateway answers with it before anything is normalized, so a
+    /// normalizer with a hot path may count without building the document.
+    fn count_items(&self, body: &[u8]) -> Result<usize, NormalizeError> {
+        Ok(self.item_count(&parse_json(body)?))
+    }
     /// Whether each payload is an incident in its own right (the ingest API):
     /// its signal opens an incident when nothing else claims it.
     fn declares_incidents(&self) -> bool {
@@ -73,11 +84,16 @@ pub trait Normalizer: Send + Sync {
 }
 
 /// The normalizer for a connector id, when one exists: native code for
-/// Alertmanager, else the descriptor-driven one (built-in or user).
+/// Alertmanager, else the descriptor-driven one (built-in or user). The
+/// native Kubernetes connector's inbox bodies are core/v1 Events, mapped by
+/// the `kubernetes-events` descriptor exactly as an exporter's webhook is.
 pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
     match id {
         "alertmanager" => Some(&alertmanager::Alertmanager),
         "causeway" => Some(&causeway::Causeway),
+        health::ID => Some(&health::Health),
+        kubernetes::CONNECTOR_ID => Some(&kubernetes::EventNormalizer),
+        prometheus::ID => Some(&prometheus::Prometheus),
         _ => descriptor::normalizer(id).map(|n| n as &'static dyn Normalizer),
     }
 }
@@ -85,6 +101,15 @@ pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
 /// Parses a body as JSON, with an error that says where it broke.
 pub fn parse_json(body: &[u8]) -> Result<Value, NormalizeError> {
     serde_json::from_slice(body).map_err(|e| NormalizeError::NotJson(e.to_string()))
+}
+
+/// Checks that `body` is JSON and counts its items for `connector_id` (0
+/// when no normalizer knows that connector).
+pub fn count_items(connector_id: &str, body: &[u8]) -> Result<usize, NormalizeError> {
+    match normalizer(connector_id) {
+        Some(n) => n.count_items(body),
+        None => parse_json(body).map(|_| 0),
+    }
 }
 
 /// Parses a body with the named connector: the whole path from bytes to signals.

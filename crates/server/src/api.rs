@@ -48,8 +48,32 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
             "/connectors/instances/{id}",
             axum::routing::delete(|s: State<Ctx>, Path(id): Path<String>| {
                 run(s, Command::DeleteInstance { id })
+            })
+            .get(|s: State<Ctx>, Path(id): Path<String>| run(s, Command::GetInstance { id }))
+            .patch(update_instance),
+        )
+        .route(
+            "/connectors/instances/{id}/test",
+            post(|s: State<Ctx>, Path(id): Path<String>| run(s, Command::TestInstance { id })),
+        )
+        .route(
+            "/connectors/instances/{id}/authorize",
+            post(|s: State<Ctx>, Path(id): Path<String>| {
+                run(
+                    s,
+                    Command::AuthorizeInstance {
+                        id,
+                        open_browser: false,
+                    },
+                )
             }),
         )
+        .route("/connectors/test", post(test_connection))
+        .route(
+            "/connectors/export",
+            get(|s: State<Ctx>| run(s, Command::ExportConnectors)),
+        )
+        .route("/incidents/{id}/evidence", post(collect_evidence))
         .route("/topology/impact", get(impact))
         .route("/rpc", post(rpc))
         .route("/events", get(events))
@@ -145,6 +169,72 @@ async fn create_instance(s: State<Ctx>, body: axum::body::Bytes) -> Response {
     r
 }
 
+/// `PATCH /api/connectors/instances/{id}`.
+async fn update_instance(
+    s: State<Ctx>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice(&body) {
+        Ok(update) => run(s, Command::UpdateInstance { id, update }).await,
+        Err(e) => ApiResponse(ApiError::bad_request(format!(
+            "not an update (name, enabled, config, secrets) at line {} column {}",
+            e.line(),
+            e.column()
+        )))
+        .into_response(),
+    }
+}
+
+/// `POST /api/connectors/test`: a connection test before creating.
+async fn test_connection(s: State<Ctx>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice(&body) {
+        Ok(new) => run(s, Command::TestConnection(new)).await,
+        Err(e) => ApiResponse(ApiError::bad_request(format!(
+            "not an instance (descriptorId, projectId, name, config, secrets) at line {} column {}",
+            e.line(),
+            e.column()
+        )))
+        .into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct EvidenceBody {
+    #[serde(default)]
+    window_minutes_before: Option<i64>,
+    #[serde(default)]
+    window_minutes_after: Option<i64>,
+}
+
+/// `POST /api/incidents/{id}/evidence`: Prometheus range queries over its window.
+async fn collect_evidence(
+    s: State<Ctx>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let b: EvidenceBody = if body.is_empty() {
+        EvidenceBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(b) => b,
+            Err(e) => {
+                return ApiResponse(ApiError::bad_request(format!("body: {e}"))).into_response()
+            }
+        }
+    };
+    run(
+        s,
+        Command::CollectEvidence {
+            incident_id: id,
+            window_minutes_before: b.window_minutes_before,
+            window_minutes_after: b.window_minutes_after,
+        },
+    )
+    .await
+}
+
 /// `POST /api/rpc`: the desktop IPC's command list over HTTP.
 async fn rpc(s: State<Ctx>, body: axum::body::Bytes) -> Response {
     let parsed = serde_json::from_slice(&body)
@@ -170,7 +260,7 @@ async fn events(State(ctx): State<Ctx>) -> impl IntoResponse {
 pub async fn metrics(State(ctx): State<Ctx>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        ctx.app.metrics().render(),
+        ctx.app.metrics_text().await,
     )
 }
 

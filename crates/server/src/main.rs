@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_correlation;
+mod cli_connectors;
 mod incidents_cli;
 
 use causeway_app::App;
@@ -75,6 +76,11 @@ enum Cmd {
         /// Data folder (default: the platform's app-data folder, or CAUSEWAY_DATA_DIR).
         #[arg(long, global = true)]
         data_dir: Option<PathBuf>,
+    },
+    /// Connector instances: list, add (secrets to the keychain), test, remove, export.
+    Connectors {
+        #[command(subcommand)]
+        command: cli_connectors::ConnectorsCmd,
     },
     /// API tokens for the ingest API and scripts.
     Token {
@@ -185,6 +191,7 @@ fn main() -> ExitCode {
             command,
             &data_dir.unwrap_or_else(causeway_app::default_data_dir),
         ),
+        Cmd::Connectors { command } => cli_connectors::run(command),
         Cmd::Bench {
             command: BenchCmd::Correlation { seed, out },
         } => bench_correlation::run(seed, out.as_deref()).map(|md| print!("{md}")),
@@ -216,6 +223,8 @@ fn serve(
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let app = App::open(&data_dir).map_err(|e| e.message)?;
+        // One Causeway per data dir: otherwise every instance polls twice.
+        let _lock = app.lock_data_dir().map_err(|e| e.message)?;
         match app.load_user_descriptors() {
             Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "user descriptors loaded"),
             Ok(_) => {}
@@ -229,24 +238,57 @@ fn serve(
                     eprintln!("warning: topology: {w}");
                 }
             }
-            None if demo => app.set_topology(causeway_app::demo_topology()),
+            None if demo => app.set_topology_documents(causeway_app::demo_documents()),
             None => {}
         }
+        // connectors.json: a broken file (an unset ${VARIABLE}) stops the start, naming it.
+        let connectors_file = causeway_app::config_file::config_path(&data_dir);
+        let declared = app
+            .apply_connectors_file(&connectors_file)
+            .await
+            .map_err(|e| e.message)?;
+        if declared > 0 {
+            tracing::info!(path = %connectors_file.display(), connectors = declared, "connectors.json applied");
+        }
         app.start();
+        app.watch_connectors_file(
+            connectors_file,
+            std::time::Duration::from_secs(2),
+            hangups(),
+        );
         if demo && app.load_demo_if_empty().await.map_err(|e| e.message)? {
             tracing::info!("demo storm loaded");
         }
-        let running = causeway_server::start(app, listen, ui_dir, shutdown_signal())
+        let running = causeway_server::start(app.clone(), listen, ui_dir, shutdown_signal())
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         tracing::info!(addr = %running.addr, data_dir = %data_dir.display(), "causeway serving");
         println!("{}", running.login_url());
-        running
-            .task
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())
+        let served = running.task.await;
+        // Polls in flight finish and commit before the process goes.
+        app.stop_sources().await;
+        served.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
     })
+}
+
+/// SIGHUP → a message per signal (reload connectors.json).
+fn hangups() -> tokio::sync::mpsc::Receiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut s) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while s.recv().await.is_some() {
+            if tx.send(()).await.is_err() {
+                return;
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+    rx
 }
 
 async fn shutdown_signal() {

@@ -15,6 +15,33 @@ pub struct InboxItem {
     pub body: Vec<u8>,
 }
 
+/// A payload to commit: what [`crate::Store::intake`] takes.
+#[derive(Debug, Clone)]
+pub struct NewInbox {
+    pub instance_id: String,
+    pub connector_id: String,
+    pub project_id: String,
+    pub received_at: String,
+    /// The kept headers, as a JSON object.
+    pub headers: String,
+    pub body: Vec<u8>,
+    /// The provider's delivery id, when it sends one: a re-send is taken once.
+    pub delivery_id: Option<String>,
+}
+
+/// Commits a received payload; returns its id.
+pub fn insert_row(conn: &Connection, r: &NewInbox) -> Result<i64> {
+    insert(
+        conn,
+        &r.instance_id,
+        &r.connector_id,
+        &r.project_id,
+        &r.received_at,
+        &r.headers,
+        &r.body,
+    )
+}
+
 /// Commits a received payload; returns its id.
 pub fn insert(
     conn: &Connection,
@@ -25,70 +52,105 @@ pub fn insert(
     headers: &str,
     body: &[u8],
 ) -> Result<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO inbox (instance_id, connector_id, project_id, received_at, headers, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            instance_id,
-            connector_id,
-            project_id,
-            received_at,
-            headers,
-            body
-        ],
-    )?;
+    )?
+    .execute(params![
+        instance_id,
+        connector_id,
+        project_id,
+        received_at,
+        headers,
+        body
+    ])?;
     Ok(conn.last_insert_rowid())
+}
+
+const SELECT: &str =
+    "SELECT id, instance_id, connector_id, project_id, received_at, headers, body FROM inbox";
+
+fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxItem> {
+    Ok(InboxItem {
+        id: r.get(0)?,
+        instance_id: r.get(1)?,
+        connector_id: r.get(2)?,
+        project_id: r.get(3)?,
+        received_at: r.get(4)?,
+        headers: r.get(5)?,
+        body: r.get(6)?,
+    })
 }
 
 /// The oldest payload not yet processed.
 pub fn next_pending(conn: &Connection) -> Result<Option<InboxItem>> {
     Ok(conn
         .query_row(
-            "SELECT id, instance_id, connector_id, project_id, received_at, headers, body
-             FROM inbox WHERE processed_at IS NULL ORDER BY id LIMIT 1",
+            &format!("{SELECT} WHERE processed_at IS NULL ORDER BY id LIMIT 1"),
             [],
-            |r| {
-                Ok(InboxItem {
-                    id: r.get(0)?,
-                    instance_id: r.get(1)?,
-                    connector_id: r.get(2)?,
-                    project_id: r.get(3)?,
-                    received_at: r.get(4)?,
-                    headers: r.get(5)?,
-                    body: r.get(6)?,
-                })
-            },
+            item,
         )
         .optional()?)
 }
 
-/// Up to `limit` payloads not yet processed, oldest first.
-pub fn pending(conn: &Connection, limit: i64) -> Result<Vec<InboxItem>> {
+/// Up to `limit` payloads not yet processed after row `after`, oldest first.
+pub fn pending_after(conn: &Connection, after: i64, limit: i64) -> Result<Vec<InboxItem>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE processed_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2"
+    ))?;
+    let rows = st.query_map(params![after, limit], item)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Up to `limit` payloads normalized into signals after place `after` in the
+/// processing order, in that order, each with its place: what the
+/// correlation engine decided on since its last saved state, to decide on
+/// again after a crash.
+pub fn normalized_after(
+    conn: &Connection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, InboxItem)>> {
     let mut st = conn.prepare_cached(
-        "SELECT id, instance_id, connector_id, project_id, received_at, headers, body
-         FROM inbox WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
+        "SELECT processed_seq, id, instance_id, connector_id, project_id, received_at, headers, body
+         FROM inbox WHERE processed_seq > ?1 AND outcome = 'normalized'
+         ORDER BY processed_seq LIMIT ?2",
     )?;
-    let rows = st.query_map([limit], |r| {
-        Ok(InboxItem {
-            id: r.get(0)?,
-            instance_id: r.get(1)?,
-            connector_id: r.get(2)?,
-            project_id: r.get(3)?,
-            received_at: r.get(4)?,
-            headers: r.get(5)?,
-            body: r.get(6)?,
-        })
+    let rows = st.query_map(params![after, limit], |r| {
+        Ok((
+            r.get(0)?,
+            InboxItem {
+                id: r.get(1)?,
+                instance_id: r.get(2)?,
+                connector_id: r.get(3)?,
+                project_id: r.get(4)?,
+                received_at: r.get(5)?,
+                headers: r.get(6)?,
+                body: r.get(7)?,
+            },
+        ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Marks a payload processed with its outcome (`normalized`, `dead_letter`).
-pub fn mark_processed(conn: &Connection, id: i64, at: &str, outcome: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE inbox SET processed_at = ?2, outcome = ?3 WHERE id = ?1",
-        params![id, at, outcome],
-    )?;
+/// Marks a payload processed with its outcome (`normalized`, `dead_letter`)
+/// and its place `seq` in the processing order ([`last_processed_seq`] + 1,
+/// + 2, ... within a transaction).
+pub fn mark_processed(conn: &Connection, id: i64, at: &str, outcome: &str, seq: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE inbox SET processed_at = ?2, outcome = ?3, processed_seq = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, at, outcome, seq])?;
     Ok(())
+}
+
+/// The place in the processing order of the last payload processed (0: none).
+pub fn last_processed_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(processed_seq), 0) FROM inbox WHERE processed_seq IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// How many payloads exist at all (the demo loads only into an empty store).

@@ -29,7 +29,7 @@ pub fn upsert(conn: &Connection, i: &IncidentRow) -> Result<()> {
         .as_ref()
         .map(serde_json::to_string)
         .transpose()?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO incidents (id, project_id, title, severity, status, pattern, group_key, root_cause,
            signal_count, opened_at, updated_at, resolved_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -37,21 +37,47 @@ pub fn upsert(conn: &Connection, i: &IncidentRow) -> Result<()> {
            pattern = excluded.pattern, root_cause = excluded.root_cause,
            signal_count = excluded.signal_count, updated_at = excluded.updated_at,
            resolved_at = excluded.resolved_at",
-        params![
-            i.id,
-            i.project_id,
-            i.title,
-            i.severity.as_str(),
-            i.status.as_str(),
-            i.pattern,
-            i.group_key,
-            root,
-            i.signal_count,
-            ts(i.opened_at),
-            ts(i.updated_at),
-            i.resolved_at.map(ts)
-        ],
-    )?;
+    )?
+    .execute(params![
+        i.id,
+        i.project_id,
+        i.title,
+        i.severity.as_str(),
+        i.status.as_str(),
+        i.pattern,
+        i.group_key,
+        root,
+        i.signal_count,
+        ts(i.opened_at),
+        ts(i.updated_at),
+        i.resolved_at.map(ts)
+    ])?;
+    Ok(())
+}
+
+/// Like [`upsert`], but keeps the stored pattern and root cause: for the
+/// rows a storm updates faster than their analysis is redone.
+pub fn upsert_state(conn: &Connection, i: &IncidentRow) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO incidents (id, project_id, title, severity, status, group_key,
+           signal_count, opened_at, updated_at, resolved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, status = excluded.status,
+           signal_count = excluded.signal_count, updated_at = excluded.updated_at,
+           resolved_at = excluded.resolved_at",
+    )?
+    .execute(params![
+        i.id,
+        i.project_id,
+        i.title,
+        i.severity.as_str(),
+        i.status.as_str(),
+        i.group_key,
+        i.signal_count,
+        ts(i.opened_at),
+        ts(i.updated_at),
+        i.resolved_at.map(ts)
+    ])?;
     Ok(())
 }
 

@@ -108,12 +108,23 @@ pub struct State {
     pub consecutive_failures: i64,
     pub items_received: i64,
     pub items_dead_lettered: i64,
+    pub last_poll_at: Option<String>,
+    pub last_error_class: Option<String>,
+    pub last_latency_ms: Option<i64>,
+    pub items_fetched: i64,
+    pub items_published: i64,
+    pub items_skipped: i64,
+    pub polls: i64,
+    pub next_attempt_at: Option<String>,
+    pub quiet_since: Option<String>,
 }
 
 pub fn state(conn: &Connection, id: &str) -> Result<State> {
     Ok(conn
         .query_row(
-            "SELECT last_success_at, last_error, consecutive_failures, items_received, items_dead_lettered
+            "SELECT last_success_at, last_error, consecutive_failures, items_received, items_dead_lettered,
+                    last_poll_at, last_error_class, last_latency_ms, items_fetched, items_published,
+                    items_skipped, polls, next_attempt_at, quiet_since
              FROM connector_state WHERE instance_id = ?1",
             [id],
             |r| {
@@ -123,11 +134,143 @@ pub fn state(conn: &Connection, id: &str) -> Result<State> {
                     consecutive_failures: r.get(2)?,
                     items_received: r.get(3)?,
                     items_dead_lettered: r.get(4)?,
+                    last_poll_at: r.get(5)?,
+                    last_error_class: r.get(6)?,
+                    last_latency_ms: r.get(7)?,
+                    items_fetched: r.get(8)?,
+                    items_published: r.get(9)?,
+                    items_skipped: r.get(10)?,
+                    polls: r.get(11)?,
+                    next_attempt_at: r.get(12)?,
+                    quiet_since: r.get(13)?,
                 })
             },
         )
         .optional()?
         .unwrap_or_default())
+}
+
+/// A poll started.
+pub fn poll_started(conn: &Connection, id: &str, at: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE connector_state SET last_poll_at = ?2, polls = polls + 1 WHERE instance_id = ?1",
+        params![id, at],
+    )?;
+    Ok(())
+}
+
+/// A poll succeeded: counts added, failures cleared.
+pub fn poll_succeeded(
+    conn: &Connection,
+    id: &str,
+    at: &str,
+    latency_ms: i64,
+    counts: (i64, i64, i64),
+    next_at: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE connector_state SET last_success_at = ?2, last_latency_ms = ?3, consecutive_failures = 0,
+           last_error = NULL, last_error_class = NULL, items_fetched = items_fetched + ?4,
+           items_published = items_published + ?5, items_skipped = items_skipped + ?6, next_attempt_at = ?7
+         WHERE instance_id = ?1",
+        params![id, at, latency_ms, counts.0, counts.1, counts.2, next_at],
+    )?;
+    Ok(())
+}
+
+/// A poll failed: the error (for a person), its class, and when it is tried again.
+pub fn poll_failed(
+    conn: &Connection,
+    id: &str,
+    error: &str,
+    class: &str,
+    latency_ms: Option<i64>,
+    next_at: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE connector_state SET last_error = ?2, last_error_class = ?3,
+           last_latency_ms = COALESCE(?4, last_latency_ms), consecutive_failures = consecutive_failures + 1,
+           next_attempt_at = ?5
+         WHERE instance_id = ?1",
+        params![id, error, class, latency_ms, next_at],
+    )?;
+    Ok(())
+}
+
+pub fn checkpoint(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT checkpoint FROM connector_state WHERE instance_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+pub fn set_checkpoint(conn: &Connection, id: &str, checkpoint: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE connector_state SET checkpoint = ?2 WHERE instance_id = ?1",
+        params![id, checkpoint],
+    )?;
+    Ok(())
+}
+
+/// Marks the instance quiet since `at`, or (None) not quiet.
+pub fn set_quiet(conn: &Connection, id: &str, at: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE connector_state SET quiet_since = ?2 WHERE instance_id = ?1",
+        params![id, at],
+    )?;
+    Ok(())
+}
+
+/// Updates an instance's settings (name, config, enabled, owner).
+pub fn update(conn: &Connection, i: &Instance) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE connector_instances SET name = ?2, enabled = ?3, config = ?4 WHERE id = ?1",
+        params![i.id, i.name, i.enabled, i.config],
+    )? > 0)
+}
+
+/// Who manages the instance: `Some("file")` for connectors.json.
+pub fn managed_by(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT managed_by FROM connector_instances WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+pub fn set_managed_by(conn: &Connection, id: &str, by: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE connector_instances SET managed_by = ?2 WHERE id = ?1",
+        params![id, by],
+    )?;
+    Ok(())
+}
+
+/// Received times of an instance's signals since `since`, oldest first
+/// (health monitor signals left out: they are about the instance, not from it).
+pub fn signal_times(conn: &Connection, id: &str, since: &str) -> Result<Vec<String>> {
+    let mut st = conn.prepare_cached(
+        "SELECT received_at FROM signals WHERE instance_id = ?1 AND received_at >= ?2
+           AND source_type <> 'CAUSEWAY_HEALTH' ORDER BY received_at",
+    )?;
+    let rows = st.query_map(params![id, since], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Dead letters of an instance received since `since`.
+pub fn dead_letters_since(conn: &Connection, id: &str, since: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM dead_letters WHERE instance_id = ?1 AND received_at >= ?2 AND replayed_at IS NULL",
+        params![id, since],
+        |r| r.get(0),
+    )?)
 }
 
 pub fn project_exists(conn: &Connection, id: &str) -> Result<bool> {

@@ -9,6 +9,7 @@ pub mod assignments;
 mod db;
 pub mod dead_letters;
 pub mod engine_state;
+pub mod evidence;
 pub mod feedback;
 pub mod inbox;
 pub mod incident_ledger;
@@ -16,6 +17,7 @@ pub mod incidents;
 pub mod ingest_requests;
 pub mod instances;
 pub mod links;
+pub mod poll_items;
 pub mod settings;
 pub mod signals;
 pub mod tokens;
@@ -24,7 +26,7 @@ mod writer;
 
 pub use db::{open_connection, DB_FILE};
 pub use rusqlite::{self, Connection, Transaction};
-pub use writer::Store;
+pub use writer::{Intake, Store};
 
 /// A store failure. Carries no payload data, so it is safe to log and show.
 #[derive(Debug, thiserror::Error)]

@@ -7,10 +7,10 @@ use rusqlite::{params, Connection};
 /// Records a link; the first reason for a pair is kept (a repeat does not
 /// rewrite why the signal joined).
 pub fn insert_if_absent(conn: &Connection, l: &CorrelationLink) -> Result<bool> {
-    let n = conn.execute(
+    let n = conn.prepare_cached(
         "INSERT OR IGNORE INTO incident_signals (incident_id, signal_id, strategy, confidence, score, explanation, decided_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+    )?.execute(params![
             l.incident_id,
             l.signal_id,
             l.strategy.as_str(),
@@ -18,8 +18,7 @@ pub fn insert_if_absent(conn: &Connection, l: &CorrelationLink) -> Result<bool> 
             l.score,
             l.explanation,
             ts(l.decided_at)
-        ],
-    )?;
+        ])?;
     Ok(n > 0)
 }
 
@@ -102,4 +101,11 @@ pub fn reassign(conn: &Connection, from: &str, into: &str) -> Result<usize> {
         params![from],
     )?;
     Ok(n)
+}
+
+/// How many signals an incident holds.
+pub fn count_for_incident(conn: &Connection, incident_id: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM incident_signals WHERE incident_id = ?1")?
+        .query_row([incident_id], |r| r.get(0))?)
 }

@@ -2,7 +2,7 @@
 
 use crate::{ts, Result};
 use causeway_core::Signal;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 /// A stored signal and, when nothing claimed it, why.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,31 +18,31 @@ pub struct StoredSignal {
 /// grows. Returns true when the row is new.
 pub fn upsert(conn: &Connection, s: &Signal) -> Result<bool> {
     let data = serde_json::to_string(s)?;
-    let existed: bool = conn
-        .query_row("SELECT 1 FROM signals WHERE id = ?1", [&s.id], |_| Ok(()))
-        .optional()?
-        .is_some();
+    let existed = conn
+        .prepare_cached("SELECT 1 FROM signals WHERE id = ?1")?
+        .exists([&s.id])?;
     if existed {
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE signals SET status = ?2, severity = ?3, title = ?4, ended_at = ?5,
                last_seen_at = ?6, notifications = notifications + 1, data = ?7
              WHERE id = ?1",
-            params![
-                s.id,
-                s.status.as_str(),
-                s.severity.as_str(),
-                s.title,
-                s.ended_at.map(ts),
-                ts(s.received_at),
-                data
-            ],
-        )?;
+        )?
+        .execute(params![
+            s.id,
+            s.status.as_str(),
+            s.severity.as_str(),
+            s.title,
+            s.ended_at.map(ts),
+            ts(s.received_at),
+            data
+        ])?;
     } else {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO signals (id, project_id, instance_id, source_type, kind, status, severity, title,
                entity, service, fingerprint, correlation_key, occurred_at, received_at, last_seen_at, ended_at, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)",
-            params![
+        )?
+        .execute(params![
                 s.id,
                 s.project,
                 s.connector_instance,
@@ -59,18 +59,15 @@ pub fn upsert(conn: &Connection, s: &Signal) -> Result<bool> {
                 ts(s.received_at),
                 s.ended_at.map(ts),
                 data
-            ],
-        )?;
+            ])?;
     }
     Ok(!existed)
 }
 
 /// Records why nothing claimed the signal (cleared when something does).
 pub fn set_unassigned(conn: &Connection, id: &str, reason: Option<&str>) -> Result<()> {
-    conn.execute(
-        "UPDATE signals SET unassigned_reason = ?2 WHERE id = ?1",
-        params![id, reason],
-    )?;
+    conn.prepare_cached("UPDATE signals SET unassigned_reason = ?2 WHERE id = ?1")?
+        .execute(params![id, reason])?;
     Ok(())
 }
 

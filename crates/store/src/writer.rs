@@ -3,14 +3,125 @@
 //! SQLite allows one writer at a time; funnelling every write through one
 //! thread makes that explicit, keeps blocking work off the async runtime, and
 //! lets a job hold a transaction for exactly as long as it needs.
+//!
+//! The writer has two lanes. Intake (a webhook body that must be committed
+//! before its sender is answered) goes first: whatever intake is waiting when
+//! the writer is free is committed together in one transaction (group
+//! commit), so a flood of small webhooks costs one commit per batch rather
+//! than one per request, and a sender never waits behind more than one
+//! processing job. Every other write is a job, run in order.
+//!
+//! Long jobs (inbox processing) ask [`Store::intake_waiting`] between items
+//! and commit early when a sender is waiting, and after an intake batch the
+//! writer lingers a moment for the next one before starting a job: senders
+//! on keep-alive connections send again as soon as they are answered.
+//! Checkpoints of the write-ahead log (copying it into the database file,
+//! with two fsyncs) run on their own thread, so no commit waits for a disk
+//! flush.
 
-use crate::{db, Result, StoreError};
+use crate::inbox::{self, NewInbox};
+use crate::{db, webhook_deliveries, Result, StoreError};
 use rusqlite::Connection;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// What became of a body handed to [`Store::intake`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    /// Committed as this inbox row.
+    Inserted(i64),
+    /// A re-send of a delivery id already taken in (as this inbox row, when
+    /// known): nothing was stored.
+    Duplicate(Option<i64>),
+}
+
+struct IntakeJob {
+    row: NewInbox,
+    done: tokio::sync::oneshot::Sender<Result<Intake>>,
+}
+
+/// Most intake rows committed in one transaction: bounds how long the first
+/// sender of a batch waits for the last one's bytes to be written.
+const INTAKE_BATCH: usize = 512;
+/// After an intake batch, how long the writer waits for more intake before
+/// it turns to other jobs.
+const LINGER: Duration = Duration::from_micros(300);
+/// How often the checkpointer looks at the write-ahead log.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+#[derive(Default)]
+struct Lanes {
+    intake: Vec<IntakeJob>,
+    jobs: VecDeque<Job>,
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Queue {
+    lanes: Mutex<Lanes>,
+    ready: Condvar,
+    /// Intake jobs queued and not yet taken, readable without the lock.
+    intake_waiting: AtomicUsize,
+}
+
+enum Work {
+    Intake(Vec<IntakeJob>),
+    Job(Job),
+}
+
+impl Queue {
+    fn push(&self, f: impl FnOnce(&mut Lanes)) -> Result<()> {
+        let mut lanes = self.lanes.lock().map_err(|_| StoreError::WriterGone)?;
+        if lanes.closed {
+            return Err(StoreError::WriterGone);
+        }
+        f(&mut lanes);
+        drop(lanes);
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    /// The next thing to do, intake first; `None` once closed and drained.
+    /// `lingering` (just after an intake batch): wait up to [`LINGER`] for
+    /// more intake before taking a job.
+    fn next(&self, lingering: bool) -> Option<Work> {
+        let mut lanes = self.lanes.lock().ok()?;
+        let linger_until = lingering.then(|| Instant::now() + LINGER);
+        loop {
+            if !lanes.intake.is_empty() {
+                let n = lanes.intake.len().min(INTAKE_BATCH);
+                self.intake_waiting.fetch_sub(n, Ordering::Relaxed);
+                return Some(Work::Intake(lanes.intake.drain(..n).collect()));
+            }
+            if let Some(until) = linger_until.filter(|_| !lanes.closed) {
+                let left = until.saturating_duration_since(Instant::now());
+                if !left.is_zero() {
+                    lanes = self.ready.wait_timeout(lanes, left).ok()?.0;
+                    continue;
+                }
+            }
+            if let Some(job) = lanes.jobs.pop_front() {
+                return Some(Work::Job(job));
+            }
+            if lanes.closed {
+                return None;
+            }
+            lanes = self.ready.wait(lanes).ok()?;
+        }
+    }
+
+    fn close(&self) {
+        if let Ok(mut lanes) = self.lanes.lock() {
+            lanes.closed = true;
+        }
+        self.ready.notify_all();
+    }
+}
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -19,9 +130,16 @@ pub struct Store {
 }
 
 struct Inner {
-    jobs: mpsc::Sender<Job>,
+    queue: Arc<Queue>,
     readers: Mutex<Vec<Connection>>,
     data_dir: PathBuf,
+}
+
+impl Drop for Inner {
+    /// The last handle is gone: the writer finishes what is queued and stops.
+    fn drop(&mut self) {
+        self.queue.close();
+    }
 }
 
 impl Store {
@@ -29,18 +147,27 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store> {
         let mut conn = db::open_connection(data_dir)?;
         db::migrate(&mut conn)?;
-        let (jobs, rx) = mpsc::channel::<Job>();
+        // Checkpoints are the checkpointer's job (below), never a commit's.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let queue = Arc::new(Queue::default());
+        let q = queue.clone();
         std::thread::Builder::new()
             .name("causeway-db-writer".into())
             .spawn(move || {
-                for job in rx {
-                    job(&mut conn);
+                let mut lingering = false;
+                while let Some(work) = q.next(lingering) {
+                    lingering = matches!(work, Work::Intake(_));
+                    match work {
+                        Work::Intake(batch) => commit_intake(&mut conn, batch),
+                        Work::Job(job) => job(&mut conn),
+                    }
                 }
             })
             .map_err(|e| StoreError::Invalid(format!("cannot start the writer thread: {e}")))?;
+        spawn_checkpointer(data_dir, Arc::downgrade(&queue))?;
         Ok(Store {
             inner: Arc::new(Inner {
-                jobs,
+                queue,
                 readers: Mutex::new(Vec::new()),
                 data_dir: data_dir.to_path_buf(),
             }),
@@ -51,6 +178,25 @@ impl Store {
         &self.inner.data_dir
     }
 
+    /// Commits a received body to the inbox (group-committed with whatever
+    /// else is arriving) and returns once it is durable. A body whose
+    /// `delivery_id` was taken in before is not stored again.
+    pub async fn intake(&self, row: NewInbox) -> Result<Intake> {
+        let (done, rx) = tokio::sync::oneshot::channel();
+        let queue = &self.inner.queue;
+        queue.push(|l| {
+            l.intake.push(IntakeJob { row, done });
+            queue.intake_waiting.fetch_add(1, Ordering::Relaxed);
+        })?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Whether a sender waits for its intake to be committed: a long job on
+    /// the writer thread should commit what it has and return.
+    pub fn intake_waiting(&self) -> bool {
+        self.inner.queue.intake_waiting.load(Ordering::Relaxed) > 0
+    }
+
     /// Runs `f` on the writer thread and waits for its result without blocking
     /// the async runtime.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
@@ -59,12 +205,11 @@ impl Store {
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.inner
-            .jobs
-            .send(Box::new(move |c| {
+        self.inner.queue.push(|l| {
+            l.jobs.push_back(Box::new(move |c| {
                 let _ = tx.send(f(c));
             }))
-            .map_err(|_| StoreError::WriterGone)?;
+        })?;
         rx.await.map_err(|_| StoreError::WriterGone)?
     }
 
@@ -75,12 +220,11 @@ impl Store {
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         let (tx, rx) = mpsc::channel();
-        self.inner
-            .jobs
-            .send(Box::new(move |c| {
+        self.inner.queue.push(|l| {
+            l.jobs.push_back(Box::new(move |c| {
                 let _ = tx.send(f(c));
             }))
-            .map_err(|_| StoreError::WriterGone)?;
+        })?;
         rx.recv().map_err(|_| StoreError::WriterGone)?
     }
 
@@ -113,5 +257,170 @@ impl Store {
         tokio::task::spawn_blocking(move || store.read_blocking(f))
             .await
             .map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+/// Checkpoints the write-ahead log from its own connection, off the writer
+/// thread, until the store is dropped. PASSIVE never blocks the writer or
+/// readers; when no reader holds an old snapshot it also lets the log
+/// start over from the beginning, so it stays small.
+fn spawn_checkpointer(data_dir: &Path, queue: std::sync::Weak<Queue>) -> Result<()> {
+    let conn = db::open_connection(data_dir)?;
+    std::thread::Builder::new()
+        .name("causeway-db-checkpoint".into())
+        .spawn(move || {
+            while queue.upgrade().is_some() {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "write-ahead log checkpoint failed; will retry");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Invalid(format!("cannot start the checkpoint thread: {e}")))?;
+    Ok(())
+}
+
+/// Commits a batch of intake in one transaction and answers each sender. If
+/// the batch fails as a whole (one row's instance was deleted meanwhile, the
+/// disk is full...), each row is tried alone so one bad row fails only its
+/// own sender.
+fn commit_intake(conn: &mut Connection, batch: Vec<IntakeJob>) {
+    let together = (|| -> Result<Vec<Intake>> {
+        let tx = conn.transaction()?;
+        let out = batch
+            .iter()
+            .map(|j| insert_one(&tx, &j.row))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(out)
+    })();
+    match together {
+        Ok(outcomes) => {
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                let _ = job.done.send(Ok(outcome));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(rows = batch.len(), error = %e, "intake batch failed; committing its rows one by one");
+            for job in batch {
+                let one = (|| {
+                    let tx = conn.transaction()?;
+                    let out = insert_one(&tx, &job.row)?;
+                    tx.commit()?;
+                    Ok(out)
+                })();
+                let _ = job.done.send(one);
+            }
+        }
+    }
+}
+
+fn insert_one(conn: &Connection, row: &NewInbox) -> Result<Intake> {
+    if let Some(d) = &row.delivery_id {
+        if let Some(earlier) = webhook_deliveries::seen(conn, &row.instance_id, d)? {
+            return Ok(Intake::Duplicate(earlier));
+        }
+    }
+    let id = inbox::insert_row(conn, row)?;
+    if let Some(d) = &row.delivery_id {
+        webhook_deliveries::insert(conn, &row.instance_id, d, id, &row.received_at)?;
+    }
+    Ok(Intake::Inserted(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(delivery: Option<&str>, body: &[u8]) -> NewInbox {
+        NewInbox {
+            instance_id: "default-alertmanager".into(),
+            connector_id: "alertmanager".into(),
+            project_id: "default".into(),
+            received_at: "2026-01-01T00:00:00.000Z".into(),
+            headers: "{}".into(),
+            body: body.to_vec(),
+            delivery_id: delivery.map(str::to_string),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_intake_is_committed_and_deduplicated_by_delivery_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let s = store.clone();
+            // Every fourth body repeats delivery "d-0".
+            let delivery = if i % 4 == 0 {
+                "d-0".to_string()
+            } else {
+                format!("d-{i}")
+            };
+            tasks.push(tokio::spawn(async move {
+                s.intake(row(Some(&delivery), format!("{{\"n\":{i}}}").as_bytes()))
+                    .await
+            }));
+        }
+        let mut inserted = Vec::new();
+        let mut duplicates = 0;
+        for t in tasks {
+            match t.await.unwrap().unwrap() {
+                Intake::Inserted(id) => inserted.push(id),
+                Intake::Duplicate(Some(_)) => duplicates += 1,
+                Intake::Duplicate(None) => panic!("a duplicate names its first row"),
+            }
+        }
+        assert_eq!(inserted.len(), 151, "150 distinct ids plus the first d-0");
+        assert_eq!(duplicates, 49);
+        inserted.sort_unstable();
+        inserted.dedup();
+        assert_eq!(inserted.len(), 151, "each insert got its own row");
+        let rows: i64 = store.read_blocking(inbox::count).unwrap();
+        assert_eq!(rows, 151, "what was answered as committed is in the file");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_bad_row_fails_alone_and_the_batch_still_lands() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // Hold the writer so the next three arrive as one batch.
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let hold = tokio::spawn({
+            let s = store.clone();
+            async move {
+                s.write(move |_| {
+                    let _ = wait.recv();
+                    Ok(())
+                })
+                .await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let good = tokio::spawn({
+            let s = store.clone();
+            async move { s.intake(row(None, b"{}")).await }
+        });
+        let bad = tokio::spawn({
+            let s = store.clone();
+            let mut r = row(None, b"{}");
+            r.instance_id = "no-such-instance".into();
+            async move { s.intake(r).await }
+        });
+        let good2 = tokio::spawn({
+            let s = store.clone();
+            async move { s.intake(row(None, b"[]")).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        release.send(()).unwrap();
+        hold.await.unwrap().unwrap();
+        assert!(matches!(good.await.unwrap(), Ok(Intake::Inserted(_))));
+        assert!(matches!(good2.await.unwrap(), Ok(Intake::Inserted(_))));
+        assert!(
+            bad.await.unwrap().is_err(),
+            "a row for an unknown instance breaks the foreign key"
+        );
+        let rows: i64 = store.read_blocking(inbox::count).unwrap();
+        assert_eq!(rows, 2);
     }
 }

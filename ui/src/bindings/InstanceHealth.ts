@@ -2,7 +2,30 @@
 
 export type InstanceHealth = { 
 /**
- * `waiting` (nothing received yet), `healthy`, `degraded` (some payloads
- * dead-lettered), `error`.
+ * `waiting` (nothing received or polled yet), `healthy`, `degraded`
+ * (a failed poll, or payloads dead-lettered in the last day), `error`
+ * (failing: 3 polls in a row, or a failure that retrying cannot fix),
+ * `needs_reauth` (credentials refused: authorise again), `quiet` (no
+ * signal for several times its usual gap), `disabled`.
  */
-state: string, itemsReceived: number, itemsDeadLettered: number, lastSuccessAt: string | null, lastError: string | null, consecutiveFailures: number, };
+state: string, itemsReceived: number, itemsDeadLettered: number, lastSuccessAt: string | null, lastError: string | null, consecutiveFailures: number, 
+/**
+ * `retry`, `fail`, `needs_reauth` for the last error.
+ */
+lastErrorClass?: string, lastPollAt?: string, 
+/**
+ * When the next attempt after a failure is due (the retry plan).
+ */
+nextAttemptAt?: string, latencyMs?: number, polls?: number, itemsFetched?: number, itemsPublished?: number, 
+/**
+ * Polled items not published again because they had not changed.
+ */
+itemsSkipped?: number, signals24h?: number, signals7d?: number, 
+/**
+ * Signals per hour over the last 24 hours, oldest first (a sparkline).
+ */
+hourly?: Array<number>, quietSince?: string, 
+/**
+ * A source (poller or stream) runs for it in this process.
+ */
+running?: boolean, };

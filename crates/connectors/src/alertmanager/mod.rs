@@ -7,7 +7,8 @@
 //! fold into one signal.
 
 mod normalize;
+pub mod pull;
 #[cfg(test)]
 mod tests;
 
-pub use normalize::Alertmanager;
+pub use normalize::{normalize_as, Alertmanager};

@@ -31,7 +31,38 @@ impl Normalizer for Alertmanager {
             .map_or(0, Vec::len)
     }
 
+    /// Counts `alerts` while skipping over everything else, without
+    /// building the document: this runs for every webhook before the 202.
+    /// Any other shape takes the general path.
+    fn count_items(&self, body: &[u8]) -> Result<usize, NormalizeError> {
+        #[derive(serde::Deserialize)]
+        struct Alerts {
+            alerts: Vec<serde::de::IgnoredAny>,
+        }
+        // serde would also read a struct from an array; only an object
+        // takes the fast path.
+        let object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        match serde_json::from_slice::<Alerts>(body) {
+            Ok(a) if object => Ok(a.alerts.len()),
+            _ => Ok(self.item_count(&crate::parse_json(body)?)),
+        }
+    }
+
     fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError> {
+        normalize_as(body, ctx, "alertmanager", "ALERTMANAGER")
+    }
+}
+
+/// Any payload in Alertmanager's webhook shape — its own, or what the
+/// Prometheus and Alertmanager pollers build from their APIs — as signals
+/// of connector `id` with `source_type`.
+pub fn normalize_as(
+    body: &Value,
+    ctx: &Context<'_>,
+    id: &str,
+    source_type: &str,
+) -> Result<Vec<Signal>, NormalizeError> {
+    {
         let obj = body.as_object().ok_or_else(|| {
             NormalizeError::Shape("Alertmanager payload must be a JSON object".into())
         })?;
@@ -58,6 +89,7 @@ impl Normalizer for Alertmanager {
                     group_status,
                     external,
                     ctx,
+                    (id, source_type),
                 ))
             })
             .collect()
@@ -71,6 +103,7 @@ fn one(
     group_status: Option<&str>,
     external: Option<&str>,
     ctx: &Context<'_>,
+    (id, source_type): (&str, &str),
 ) -> Signal {
     let labels = string_map(alert.get("labels"));
     let annotations = string_map(alert.get("annotations"));
@@ -117,11 +150,11 @@ fn one(
     Signal {
         id: format!(
             "sig-{}",
-            short_hex(&[ctx.project, "alertmanager", &fingerprint, &starts])
+            short_hex(&[ctx.project, id, &fingerprint, &starts])
         ),
         project: ctx.project.to_string(),
         connector_instance: ctx.instance.to_string(),
-        source_type: "ALERTMANAGER".into(),
+        source_type: source_type.into(),
         external_id: provided.map(str::to_string),
         source_ref: None,
         kind: SignalKind::Alert,

@@ -306,3 +306,33 @@ fn bad_payloads_are_clear_errors_not_panics() {
     assert_eq!(s.tags.get("n").map(String::as_str), Some("3"));
     assert_eq!(s.occurred_at, received());
 }
+
+#[test]
+fn the_fast_count_agrees_with_the_document_and_refuses_what_is_not_json() {
+    for entry in std::fs::read_dir(DIR).unwrap() {
+        let body = std::fs::read(entry.unwrap().path()).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            Alertmanager.count_items(&body).unwrap(),
+            Alertmanager.item_count(&doc)
+        );
+    }
+    // Shapes the fast path does not take still count the general way.
+    assert_eq!(Alertmanager.count_items(br#"{"alerts": 3}"#).unwrap(), 0);
+    assert_eq!(Alertmanager.count_items(br#"[1, 2]"#).unwrap(), 0);
+    // An array is not read as the object it could be deserialized into.
+    assert_eq!(Alertmanager.count_items(br#"[[1, 2]]"#).unwrap(), 0);
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    assert!(Alertmanager.count_items(deep.as_bytes()).is_err());
+    // What is not JSON is refused, even when `alerts` reads fine.
+    for bad in [
+        &br#"{"alerts": [], "x": }"#[..],
+        br#"{"alerts": []} trailing"#,
+        b"\xff",
+    ] {
+        assert!(matches!(
+            Alertmanager.count_items(bad),
+            Err(NormalizeError::NotJson(_))
+        ));
+    }
+}

@@ -81,36 +81,56 @@ pub struct Cond {
     pub(super) matches: Option<Regex>,
 }
 
-/// Compiles a validated descriptor's mapping.
+/// Compiles a validated descriptor's (webhook) mapping.
 pub fn compile(file: &str, d: &ConnectorDescriptor) -> Result<Compiled, DescriptorError> {
-    let err = |path: &str, message: String| DescriptorError::new(file, path, message);
     let Some(Value::Object(mapping)) = &d.mapping else {
-        return Err(err(
+        return Err(DescriptorError::new(
+            file,
             "/mapping",
             "a generic connector needs a mapping object".into(),
         ));
     };
+    compile_mapping(file, "/mapping", mapping, Some(&d.ingestion), None)
+}
+
+/// Compiles one mapping found at JSON pointer `at` of the descriptor. A
+/// polled stream's mapping has no event-type rules, and its items default
+/// to `items_default` (`$.root.items[*]`: a committed page of items).
+pub fn compile_mapping(
+    file: &str,
+    at: &str,
+    mapping: &Map<String, Value>,
+    ingestion: Option<&Ingestion>,
+    items_default: Option<&str>,
+) -> Result<Compiled, DescriptorError> {
+    let err = |path: &str, message: String| DescriptorError::new(file, path, message);
     let mut c = Compiler {
         file,
         env: Environment::new(),
     };
     c.env.set_undefined_behavior(UndefinedBehavior::Strict);
     c.env.add_filter("regex_replace", regex_replace);
-    let (event_header, event_path, event_types) = c.ingestion(&d.ingestion)?;
+    let (event_header, event_path, event_types) = match ingestion {
+        Some(i) => c.ingestion(i)?,
+        None => (None, None, Vec::new()),
+    };
     let mut base = mapping.clone();
+    if let (Some(d), false) = (items_default, base.contains_key("itemsPath")) {
+        base.insert("itemsPath".into(), Value::String(d.into()));
+    }
     let variants = base.remove("variants");
     let decode = match base.remove("decode") {
         Some(v) => {
             let path = v.get("path").and_then(Value::as_str).unwrap_or_default();
-            Some(c.path("/mapping/decode/path", path)?)
+            Some(c.path(&format!("{at}/decode/path"), path)?)
         }
         None => None,
     };
-    let base_plan = c.plan("/mapping", &base)?;
+    let base_plan = c.plan(at, &base)?;
     let mut out = Vec::new();
     if let Some(Value::Array(vs)) = variants {
         for (i, v) in vs.iter().enumerate() {
-            let at = format!("/mapping/variants/{i}");
+            let at = format!("{at}/variants/{i}");
             let Value::Object(v) = v else {
                 return Err(err(&at, "a variant must be an object".into()));
             };

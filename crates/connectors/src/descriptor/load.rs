@@ -3,7 +3,7 @@
 //! Built-ins are embedded in the binary so a release cannot ship without them;
 //! user descriptors come from a folder and pass exactly the same checks.
 
-use super::model::{ConnectorDescriptor, DescriptorKind};
+use super::model::{ConnectorDescriptor, DescriptorKind, IngestionMode};
 use super::DescriptorNormalizer;
 use serde_json::Value;
 use std::path::Path;
@@ -40,6 +40,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../../descriptors/kubernetes-events.json"),
     ),
     (
+        "kubernetes.json",
+        include_str!("../../../../descriptors/kubernetes.json"),
+    ),
+    (
         "opsgenie.json",
         include_str!("../../../../descriptors/opsgenie.json"),
     ),
@@ -62,6 +66,54 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
     (
         "graylog.json",
         include_str!("../../../../descriptors/graylog.json"),
+    ),
+    (
+        "prometheus.json",
+        include_str!("../../../../descriptors/prometheus.json"),
+    ),
+    (
+        "jira.json",
+        include_str!("../../../../descriptors/jira.json"),
+    ),
+    (
+        "github-issues.json",
+        include_str!("../../../../descriptors/github-issues.json"),
+    ),
+    (
+        "github-pulls.json",
+        include_str!("../../../../descriptors/github-pulls.json"),
+    ),
+    (
+        "linear.json",
+        include_str!("../../../../descriptors/linear.json"),
+    ),
+    (
+        "trello.json",
+        include_str!("../../../../descriptors/trello.json"),
+    ),
+    (
+        "slack.json",
+        include_str!("../../../../descriptors/slack.json"),
+    ),
+    (
+        "notion.json",
+        include_str!("../../../../descriptors/notion.json"),
+    ),
+    (
+        "confluence.json",
+        include_str!("../../../../descriptors/confluence.json"),
+    ),
+    (
+        "statuspage.json",
+        include_str!("../../../../descriptors/statuspage.json"),
+    ),
+    (
+        "gitlab-issues.json",
+        include_str!("../../../../descriptors/gitlab-issues.json"),
+    ),
+    (
+        "healthchecks.json",
+        include_str!("../../../../descriptors/healthchecks.json"),
     ),
 ];
 
@@ -125,11 +177,22 @@ pub fn parse_descriptor(file: &str, text: &str) -> Result<ConnectorDescriptor, D
             format!("not a valid JSON Schema: {e}"),
         ));
     }
-    if d.kind == DescriptorKind::Generic && d.mapping.is_none() {
+    let takes_webhooks = d.ingestion.mode != IngestionMode::Polling;
+    if d.kind == DescriptorKind::Generic && d.mapping.is_none() && takes_webhooks {
         return Err(DescriptorError::new(
             file,
             "/mapping",
-            "a generic connector needs a mapping".into(),
+            "a generic connector that takes webhooks needs a mapping".into(),
+        ));
+    }
+    if d.kind == DescriptorKind::Generic
+        && d.ingestion.mode != IngestionMode::Webhook
+        && d.polling.is_none()
+    {
+        return Err(DescriptorError::new(
+            file,
+            "/polling",
+            "a generic connector that polls needs a polling section".into(),
         ));
     }
     Ok(d)

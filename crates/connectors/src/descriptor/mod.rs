@@ -10,6 +10,7 @@ mod engine;
 mod load;
 pub mod mapping;
 pub mod model;
+pub mod polling;
 #[cfg(test)]
 mod tests;
 mod values;
@@ -26,19 +27,71 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::{OnceLock, RwLock};
 
-/// A [`Normalizer`] driven by a descriptor's mapping.
+/// A [`Normalizer`] driven by a descriptor's mappings: the webhook one,
+/// and one per polled stream (chosen by the inbox row's stream header).
 pub struct DescriptorNormalizer {
     descriptor: ConnectorDescriptor,
-    compiled: compile::Compiled,
+    compiled: Option<compile::Compiled>,
+    streams: Vec<(String, compile::Compiled)>,
 }
 
 impl DescriptorNormalizer {
-    /// Compiles the mapping of a checked descriptor; `file` names it in errors.
+    /// Compiles the mappings of a checked descriptor; `file` names it in errors.
     pub fn new(file: &str, descriptor: ConnectorDescriptor) -> Result<Self, DescriptorError> {
-        let compiled = compile::compile(file, &descriptor)?;
+        let compiled = match &descriptor.mapping {
+            Some(_) => Some(compile::compile(file, &descriptor)?),
+            None => None,
+        };
+        let mut streams = Vec::new();
+        if let Some(p) = &descriptor.polling {
+            for (i, s) in p.streams.iter().enumerate() {
+                let at = format!("/polling/streams/{i}/mapping");
+                let Some(m) = s.mapping.as_object() else {
+                    return Err(DescriptorError::new(file, &at, "must be an object".into()));
+                };
+                for (j, other) in p.streams[..i].iter().enumerate() {
+                    if other.name == s.name {
+                        return Err(DescriptorError::new(
+                            file,
+                            &format!("/polling/streams/{i}/name"),
+                            format!("'{}' is already the name of stream {j}", s.name),
+                        ));
+                    }
+                }
+                let c = compile::compile_mapping(file, &at, m, None, Some("$.root.items[*]"))?;
+                streams.push((s.name.clone(), c));
+            }
+        }
         Ok(DescriptorNormalizer {
             descriptor,
             compiled,
+            streams,
+        })
+    }
+
+    /// The mapping for a payload: its stream's when it was polled.
+    fn pick(
+        &self,
+        headers: &std::collections::BTreeMap<String, String>,
+    ) -> Result<&compile::Compiled, NormalizeError> {
+        if let Some(name) = headers.get(crate::poll::generic::STREAM_HEADER) {
+            return self
+                .streams
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, c)| c)
+                .ok_or_else(|| {
+                    NormalizeError::Shape(format!(
+                        "{}: no polled stream '{name}'",
+                        self.descriptor.id
+                    ))
+                });
+        }
+        self.compiled.as_ref().ok_or_else(|| {
+            NormalizeError::Shape(format!(
+                "{}: this connector takes no webhooks",
+                self.descriptor.id
+            ))
         })
     }
 
@@ -53,11 +106,12 @@ impl Normalizer for DescriptorNormalizer {
     }
 
     fn item_count(&self, body: &Value) -> usize {
-        self.compiled.item_count(body)
+        self.compiled.as_ref().map_or(0, |c| c.item_count(body))
     }
 
     fn normalize(&self, body: &Value, ctx: &Context<'_>) -> Result<Vec<Signal>, NormalizeError> {
-        self.compiled.normalize(&self.descriptor.id, body, ctx)
+        self.pick(ctx.headers)?
+            .normalize(&self.descriptor.id, body, ctx)
     }
 }
 
@@ -141,6 +195,16 @@ pub fn load_user_descriptors(dir: &Path) -> Result<Vec<String>, DescriptorError>
     Ok(ids)
 }
 
+/// Whether the webhook gateway takes bodies for this connector: not for one
+/// that reads its source itself (a Kubernetes watch). Unknown ids say yes and
+/// are refused later for having no instance.
+pub fn takes_webhooks(id: &str) -> bool {
+    catalogue()
+        .iter()
+        .find(|d| d.id == id)
+        .is_none_or(|d| d.ingestion.mode.takes_webhooks())
+}
+
 /// What the UI lists: built-ins first (file order), then user descriptors.
 pub fn catalogue() -> Vec<DescriptorSummary> {
     let mut out: Vec<DescriptorSummary> = builtin_descriptors().map(Into::into).collect();
@@ -148,4 +212,15 @@ pub fn catalogue() -> Vec<DescriptorSummary> {
         out.extend(user.iter().map(|l| (&l.descriptor).into()));
     }
     out
+}
+
+/// A descriptor by id, built-in or user.
+pub fn builtin_or_user(id: &str) -> Option<ConnectorDescriptor> {
+    if let Some(d) = builtin_descriptors().find(|d| d.id == id) {
+        return Some(d.clone());
+    }
+    let user = USER.read().ok()?;
+    user.iter()
+        .find(|l| l.descriptor.id == id)
+        .map(|l| l.descriptor.clone())
 }

@@ -31,6 +31,9 @@ pub struct ConnectorDescriptor {
     /// How to check the connection; free-form until polling lands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<Value>,
+    /// How a generic connector pulls (streams, paging, deltas, per-stream mappings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polling: Option<super::polling::PollingSpec>,
     /// JSON Schema of the instance settings; secret fields carry `"x-secret": true`.
     pub config_schema: Value,
 }
@@ -125,6 +128,16 @@ pub enum IngestionMode {
     Polling,
     Webhook,
     Both,
+    /// A native connector that holds a connection open (Kubernetes watches):
+    /// it takes no webhooks and has no poll interval.
+    Streaming,
+}
+
+impl IngestionMode {
+    /// Whether the webhook gateway takes bodies for such a connector.
+    pub fn takes_webhooks(self) -> bool {
+        matches!(self, IngestionMode::Webhook | IngestionMode::Both)
+    }
 }
 
 /// What the UI's catalogue needs to list a connector and draw its setup form.

@@ -1,0 +1,202 @@
+//! Keeping the live correlation engine and the store in step, cheaply.
+//!
+//! Serializing the whole engine with every processed batch cost more than
+//! the batch itself once a storm had filled it, so the engine's state is
+//! saved every few seconds instead, with the place in the processing order
+//! (`inbox.processed_seq`) it includes. Decisions are written as they are
+//! made. After a crash, or when a processing transaction fails after the
+//! engine already moved, the engine is reloaded from its saved state and
+//! decides again, without writing anything, on the payloads processed after
+//! that place, in the order they were processed: the engine is
+//! deterministic, so it lands exactly where the stored decisions say it was.
+//!
+//! Changes that do not come from the inbox (a person sets a status, moves a
+//! signal...) cannot be redone that way, so they save the state in their own
+//! transaction ([`App::with_engine`]).
+
+use crate::error::ApiError;
+use crate::process::{normalize_item, poisoned};
+use crate::App;
+use causeway_connectors::normalizer;
+use causeway_core::{Engine, Topology};
+use causeway_store::inbox::InboxItem;
+use causeway_store::{engine_state, inbox, Connection, StoreError, Transaction};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Under a steady stream, the state is saved at least this often.
+const SAVE_EVERY: Duration = Duration::from_secs(5);
+/// When the inbox runs dry, the state is saved if it changed and the last
+/// save is at least this old.
+const SAVE_WHEN_IDLE_AFTER: Duration = Duration::from_secs(1);
+/// An incident's analysis (pattern, root cause) is redone at most this
+/// often while signals pour in; the rest of its row is kept current.
+pub(crate) const ANALYSE_EVERY: Duration = Duration::from_secs(1);
+
+/// What processing keeps beside the engine.
+pub(crate) struct Keeper {
+    /// The place of the last payload processed in the processing order.
+    pub seq: i64,
+    saved_seq: i64,
+    saved_at: Instant,
+    /// The engine is not known to match the store: reload and catch up
+    /// before the next decision.
+    pub needs_recovery: bool,
+    /// Incidents whose stored analysis is behind → their project.
+    pub stale: BTreeMap<String, String>,
+    /// When each incident was last analysed.
+    pub analysed_at: BTreeMap<String, Instant>,
+}
+
+impl Keeper {
+    /// For an engine loaded from a state that includes `saved_seq`; it still
+    /// has to catch up on what came after.
+    pub fn new(saved_seq: i64) -> Self {
+        Keeper {
+            seq: saved_seq,
+            saved_seq,
+            saved_at: Instant::now(),
+            needs_recovery: true,
+            stale: BTreeMap::new(),
+            analysed_at: BTreeMap::new(),
+        }
+    }
+
+    /// The place for the next processed payload.
+    pub fn next_seq(&mut self) -> i64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn unsaved(&self) -> bool {
+        self.seq != self.saved_seq
+    }
+
+    /// Whether a batch that just ran should save the state with it.
+    pub fn save_due(&self) -> bool {
+        self.unsaved() && self.saved_at.elapsed() >= SAVE_EVERY
+    }
+
+    /// Whether the state should be saved now that the inbox is empty.
+    pub fn idle_save_due(&self) -> bool {
+        self.unsaved() && self.saved_at.elapsed() >= SAVE_WHEN_IDLE_AFTER
+    }
+
+    /// Writes the engine's state inside `tx`; call [`Keeper::saved`] once
+    /// `tx` committed.
+    pub fn save(&self, tx: &Connection, engine: &Engine) -> causeway_store::Result<i64> {
+        engine_state::save(tx, &serde_json::to_string(engine)?, self.seq)?;
+        Ok(self.seq)
+    }
+
+    pub fn saved(&mut self, seq: i64) {
+        self.saved_seq = seq;
+        self.saved_at = Instant::now();
+    }
+}
+
+/// Reloads `engine` from its saved state (keeping `topology`) and has it
+/// decide again on everything processed since, writing nothing. Returns how
+/// many payloads it went over.
+pub(crate) fn recover(
+    conn: &Connection,
+    engine: &mut Engine,
+    keeper: &mut Keeper,
+    topology: Option<Arc<Topology>>,
+) -> causeway_store::Result<usize> {
+    let saved = engine_state::load(conn)?;
+    let (mut fresh, mut seq) = match saved {
+        Some(s) => (serde_json::from_str::<Engine>(&s.state)?, s.processed_seq),
+        None => (Engine::default(), 0),
+    };
+    fresh.set_topology(topology);
+    let saved_seq = seq;
+    let mut redone = 0;
+    loop {
+        let rows = inbox::normalized_after(conn, seq, 512)?;
+        let Some((last, _)) = rows.last() else { break };
+        seq = *last;
+        for (_, item) in &rows {
+            redecide(item, &mut fresh)?;
+            redone += 1;
+        }
+    }
+    *engine = fresh;
+    keeper.seq = seq;
+    keeper.saved(saved_seq);
+    keeper.needs_recovery = false;
+    if redone > 0 {
+        tracing::info!(
+            payloads = redone,
+            from_seq = saved_seq,
+            to_seq = seq,
+            "correlation engine caught up from its saved state"
+        );
+    }
+    Ok(redone)
+}
+
+/// The engine's half of processing one payload, for recovery.
+fn redecide(item: &InboxItem, engine: &mut Engine) -> causeway_store::Result<()> {
+    let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
+    // It normalized before; if it no longer does (a descriptor changed),
+    // there is nothing to decide again.
+    for s in normalize_item(item)?.unwrap_or_default() {
+        if declared {
+            engine.observe_declared(&s);
+        } else {
+            engine.observe(&s);
+        }
+    }
+    Ok(())
+}
+
+impl App {
+    /// Runs `f` on the live engine inside a write transaction that also
+    /// saves the engine's state: for changes a person makes (status, move,
+    /// merge, split), which recovery could not redo from the inbox. If `f`
+    /// or the commit fails, the engine is brought back to the stored state.
+    pub(crate) async fn with_engine<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, &mut Engine) -> causeway_store::Result<T> + Send + 'static,
+    {
+        let (engine, keeper, topology) =
+            (self.engine.clone(), self.keeper.clone(), self.topology());
+        Ok(self
+            .store()
+            .write(move |conn| {
+                let mut engine = engine.lock().map_err(|_| poisoned())?;
+                let mut keeper = keeper.lock().map_err(|_| poisoned())?;
+                if keeper.needs_recovery {
+                    recover(conn, &mut engine, &mut keeper, topology.clone())?;
+                }
+                let out = (|| {
+                    let tx = conn.transaction()?;
+                    let out = f(&tx, &mut engine)?;
+                    let seq = keeper.save(&tx, &engine)?;
+                    tx.commit()?;
+                    Ok((out, seq))
+                })();
+                match out {
+                    Ok((out, seq)) => {
+                        keeper.saved(seq);
+                        Ok(out)
+                    }
+                    Err(e) => {
+                        keeper.needs_recovery = true;
+                        if let Err(again) = recover(conn, &mut engine, &mut keeper, topology) {
+                            tracing::error!(error = %again, "correlation engine recovery failed; will retry");
+                        }
+                        Err::<T, StoreError>(e)
+                    }
+                }
+            })
+            .await?)
+    }
+}
+
+#[cfg(test)]
+#[path = "keeper_tests.rs"]
+mod tests;

@@ -1,0 +1,442 @@
+//! The connection's health as a person reads it: connected, reconnecting or
+//! error, with a sentence that says what is wrong and what to do, plus the
+//! counts that show it is working (objects known, events taken in).
+//!
+//! Each watch scope reports on its own; the instance's state is the worst of
+//! them. A transient failure (the server went away, a 410 Gone, a 5xx) after
+//! the cluster was once reached reads "reconnecting"; the same failure before
+//! it was ever reached, and failures that retrying alone will not fix (401
+//! credentials, 403 forbidden, a kubeconfig that cannot be used), read
+//! "error". Retrying never stops either way: a refreshed login or a granted
+//! role is picked up on the next try.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Listing the cluster for the first time.
+    Connecting,
+    Connected,
+    /// Was connected; a watch failed and is being resumed.
+    Reconnecting,
+    Error,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Connecting => "connecting",
+            State::Connected => "connected",
+            State::Reconnecting => "reconnecting",
+            State::Error => "error",
+        }
+    }
+}
+
+/// What the API and the UI show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthReport {
+    pub state: State,
+    /// Why it is not connected, in words; `None` when connected.
+    pub message: Option<String>,
+    /// The kubeconfig context and API server in use, once known.
+    pub context: Option<String>,
+    pub server: Option<String>,
+    /// Topology objects currently known (Pods, Services, …).
+    pub objects: usize,
+    /// Kubernetes Events taken into the inbox since the connector started.
+    pub events: u64,
+    pub last_event_at: Option<DateTime<Utc>>,
+    /// When `state` last changed.
+    pub since: DateTime<Utc>,
+}
+
+/// Why something failed, and whether retrying alone can fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub message: String,
+    pub fatal: bool,
+    /// Rejected credentials: worth reading the kubeconfig again after a
+    /// while, since a new login rewrites it.
+    pub reload: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum ScopeState {
+    Listing,
+    Ok,
+    Failing(Problem),
+}
+
+#[derive(Debug)]
+struct Inner {
+    setup: Option<Problem>,
+    scopes: BTreeMap<String, ScopeState>,
+    ever_connected: bool,
+    report: HealthReport,
+    /// The state and message, for whoever follows changes.
+    changes: tokio::sync::watch::Sender<(State, Option<String>)>,
+}
+
+/// A shared handle: the connector writes, the app reads.
+#[derive(Debug, Clone)]
+pub struct Health(Arc<Mutex<Inner>>);
+
+impl Default for Health {
+    fn default() -> Self {
+        Health(Arc::new(Mutex::new(Inner {
+            setup: None,
+            scopes: BTreeMap::new(),
+            ever_connected: false,
+            changes: tokio::sync::watch::channel((State::Connecting, None)).0,
+            report: HealthReport {
+                state: State::Connecting,
+                message: None,
+                context: None,
+                server: None,
+                objects: 0,
+                events: 0,
+                last_event_at: None,
+                since: Utc::now(),
+            },
+        })))
+    }
+}
+
+impl Health {
+    pub fn report(&self) -> HealthReport {
+        self.with(|i| i.report.clone())
+    }
+
+    /// The state and its message, as they change.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<(State, Option<String>)> {
+        self.with(|i| i.changes.subscribe())
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        // A panic while holding this lock cannot leave it half-written in a
+        // way that matters: take the data either way.
+        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let out = f(&mut guard);
+        guard.settle();
+        out
+    }
+
+    pub(crate) fn connecting(&self, context: &str, server: &str) {
+        self.with(|i| {
+            i.setup = None;
+            i.report.context = Some(context.to_string());
+            i.report.server = Some(server.to_string());
+        })
+    }
+
+    /// The kubeconfig, the client or the store failed: nothing is watched.
+    pub(crate) fn setup_failed(&self, p: Problem) {
+        self.with(|i| i.setup = Some(p))
+    }
+
+    pub(crate) fn setup_ok(&self) {
+        self.with(|i| i.setup = None)
+    }
+
+    pub(crate) fn scope_listing(&self, scope: &str) {
+        self.with(|i| {
+            i.scopes
+                .entry(scope.to_string())
+                .or_insert(ScopeState::Listing);
+        })
+    }
+
+    pub(crate) fn scope_ok(&self, scope: &str) {
+        self.with(|i| {
+            i.scopes.insert(scope.to_string(), ScopeState::Ok);
+            i.ever_connected = true;
+        })
+    }
+
+    pub(crate) fn scope_failed(&self, scope: &str, p: Problem) {
+        self.with(|i| {
+            i.scopes.insert(scope.to_string(), ScopeState::Failing(p));
+        })
+    }
+
+    /// The API server answers again: scopes that failed for a passing reason
+    /// are taken as resumed (their watches restart on their own backoff and
+    /// report again if they still fail).
+    pub(crate) fn reachable(&self) {
+        self.with(|i| {
+            for s in i.scopes.values_mut() {
+                if matches!(s, ScopeState::Failing(p) if !p.fatal) {
+                    *s = ScopeState::Ok;
+                }
+            }
+        })
+    }
+
+    /// Whether some scope's credentials are being rejected.
+    pub(crate) fn needs_reload(&self) -> bool {
+        self.with(|i| {
+            i.scopes
+                .values()
+                .any(|s| matches!(s, ScopeState::Failing(p) if p.reload))
+        })
+    }
+
+    /// Whether any scope is failing for a passing reason.
+    pub(crate) fn has_transient_failure(&self) -> bool {
+        self.with(|i| {
+            i.scopes
+                .values()
+                .any(|s| matches!(s, ScopeState::Failing(p) if !p.fatal))
+        })
+    }
+
+    pub(crate) fn objects(&self, n: usize) {
+        self.with(|i| i.report.objects = n)
+    }
+
+    pub(crate) fn events_taken(&self, n: usize, at: DateTime<Utc>) {
+        self.with(|i| {
+            i.report.events += n as u64;
+            i.report.last_event_at = Some(at);
+        })
+    }
+}
+
+impl Inner {
+    /// Recomputes the state from the scopes; `since` moves only on a change.
+    fn settle(&mut self) {
+        let failing = |fatal: bool| {
+            self.scopes.values().find_map(|s| match s {
+                ScopeState::Failing(p) if p.fatal == fatal => Some(p.message.clone()),
+                _ => None,
+            })
+        };
+        let (state, message) = if let Some(p) = &self.setup {
+            (State::Error, Some(p.message.clone()))
+        } else if let Some(m) = failing(true) {
+            (State::Error, Some(m))
+        } else if let Some(m) = failing(false) {
+            if self.ever_connected {
+                (State::Reconnecting, Some(m))
+            } else {
+                (State::Error, Some(m))
+            }
+        } else if self.scopes.is_empty() || self.scopes.values().any(|s| *s == ScopeState::Listing)
+        {
+            (State::Connecting, None)
+        } else {
+            (State::Connected, None)
+        };
+        if state != self.report.state {
+            self.report.since = Utc::now();
+        }
+        self.report.state = state;
+        self.report.message = message.clone();
+        self.changes.send_if_modified(|now| {
+            let changed = now.0 != state || now.1 != message;
+            *now = (state, message);
+            changed
+        });
+    }
+}
+
+/// What a watch error means for a person. `what` names the scope ("pods in
+/// namespace shop"); `server` and `context` say where.
+pub(crate) fn describe_watch(
+    err: &kube::runtime::watcher::Error,
+    what: &str,
+    server: &str,
+    context: &str,
+) -> Problem {
+    use kube::runtime::watcher::Error as W;
+    match err {
+        W::InitialListFailed(e) | W::WatchStartFailed(e) | W::WatchFailed(e) => {
+            describe_client(e, what, server, context)
+        }
+        W::WatchError(status) => {
+            describe_status(status.code, &status.message, what, server, context)
+        }
+        W::NoResourceVersion => Problem {
+            message: format!(
+                "the API server at {server} listed {what} without a resourceVersion; listing again"
+            ),
+            fatal: false,
+            reload: false,
+        },
+    }
+}
+
+/// What a client error means for a person.
+pub(crate) fn describe_client(e: &kube::Error, what: &str, server: &str, context: &str) -> Problem {
+    match e {
+        kube::Error::Api(status) => describe_status(status.code, &status.message, what, server, context),
+        kube::Error::Auth(a) => Problem {
+            message: format!(
+                "cannot get credentials for context '{context}': {}. Check the user entry of that context in your kubeconfig (an exec plugin must be installed and logged in)",
+                chain(a)
+            ),
+            fatal: true,
+            reload: true,
+        },
+        other => {
+            let cause = chain(other);
+            // rustls's errors, as they read through hyper's.
+            let tls = [
+                "certificate",
+                "tls",
+                "handshake",
+                "unknownissuer",
+                "corrupt message",
+                "invalidcontenttype",
+                "alertreceived",
+            ]
+            .iter()
+            .any(|w| cause.to_ascii_lowercase().contains(w));
+            if tls {
+                Problem {
+                    message: format!("TLS with the API server at {server} failed: {cause}. Check the server URL and the cluster's certificate-authority in your kubeconfig"),
+                    fatal: true,
+                    reload: false,
+                }
+            } else {
+                Problem {
+                    message: format!("cannot reach the API server at {server}: {cause}"),
+                    fatal: false,
+                    reload: false,
+                }
+            }
+        }
+    }
+}
+
+fn describe_status(code: u16, message: &str, what: &str, server: &str, context: &str) -> Problem {
+    let said = if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    };
+    match code {
+        401 => Problem {
+            message: format!(
+                "the API server at {server} rejected the credentials of context '{context}' (401 Unauthorized): they have expired or are wrong. Log in to the cluster again (for example with your cloud CLI); Causeway keeps retrying"
+            ),
+            fatal: true,
+            reload: true,
+        },
+        403 => Problem {
+            message: format!(
+                "not allowed to list and watch {what} (403 Forbidden){said}. Ask for list and watch permission, or leave that namespace out of this connector"
+            ),
+            fatal: true,
+            reload: false,
+        },
+        404 => Problem {
+            message: format!("the API server at {server} does not serve {what} (404){said}"),
+            fatal: true,
+            reload: false,
+        },
+        410 => Problem {
+            message: format!("the watch of {what} fell behind the API server's history (410 Gone); listing again"),
+            fatal: false,
+            reload: false,
+        },
+        c => Problem {
+            message: format!("the API server at {server} answered {c} for {what}{said}"),
+            fatal: false,
+            reload: false,
+        },
+    }
+}
+
+/// An error and its causes, outermost first, without repeating a cause its
+/// wrapper already quotes.
+pub(crate) fn chain(e: &dyn StdError) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&dyn StdError> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        // kube's wrappers ("ServiceError: client error (Connect)") add little.
+        let text = text
+            .strip_prefix("ServiceError: ")
+            .or_else(|| text.strip_prefix("HyperError: "))
+            .unwrap_or(&text)
+            .to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.retain(|p| !text.contains(p.as_str()));
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transient_failure_reads_reconnecting_only_after_a_first_connection() {
+        let h = Health::default();
+        assert_eq!(h.report().state, State::Connecting);
+        let down = Problem {
+            message: "cannot reach the API server".into(),
+            fatal: false,
+            reload: false,
+        };
+        h.scope_listing("pods");
+        h.scope_failed("pods", down.clone());
+        let r = h.report();
+        assert_eq!(r.state, State::Error, "never reached: an error");
+        assert_eq!(r.message.as_deref(), Some("cannot reach the API server"));
+        h.scope_ok("pods");
+        assert_eq!(h.report().state, State::Connected);
+        h.scope_failed("pods", down);
+        assert_eq!(h.report().state, State::Reconnecting);
+        assert!(h.has_transient_failure());
+        h.reachable();
+        assert_eq!(h.report().state, State::Connected);
+        assert_eq!(h.report().message, None);
+    }
+
+    #[test]
+    fn a_fatal_failure_in_one_scope_is_an_error_that_a_probe_does_not_clear() {
+        let h = Health::default();
+        h.scope_ok("pods in namespace shop");
+        h.scope_failed(
+            "pods in namespace vault",
+            Problem {
+                message: "not allowed".into(),
+                fatal: true,
+                reload: false,
+            },
+        );
+        h.reachable();
+        let r = h.report();
+        assert_eq!(r.state, State::Error);
+        assert_eq!(r.message.as_deref(), Some("not allowed"));
+    }
+
+    #[test]
+    fn statuses_read_as_sentences() {
+        let p = describe_status(
+            403,
+            "pods is forbidden",
+            "pods in namespace vault",
+            "https://k",
+            "prod",
+        );
+        assert!(p.fatal);
+        assert!(p.message.starts_with("not allowed to list and watch pods in namespace vault (403 Forbidden): pods is forbidden"));
+        let p = describe_status(401, "Unauthorized", "pods", "https://k", "prod");
+        assert!(p.message.contains("context 'prod'") && p.message.contains("expired"));
+        assert!(!describe_status(410, "too old", "pods", "https://k", "prod").fatal);
+        assert!(!describe_status(503, "", "pods", "https://k", "prod").fatal);
+    }
+}

@@ -1,0 +1,545 @@
+//! Credentials on a request: API keys (header, query, bearer), personal
+//! access tokens, basic auth and OAuth2 — refresh with rotated refresh
+//! tokens written back to the keychain (one refresh at a time per
+//! instance), client credentials, and the authorization-code flow with PKCE
+//! through the system browser and a loopback redirect on an ephemeral port.
+//!
+//! Values come from the keychain through the [`SourceContext`] and go only
+//! into the request; every one is added to the request's scrub list.
+
+use super::http::{FetchError, Fetcher, Request};
+use crate::runtime::{ErrorClass, SourceContext};
+use base64::Engine as _;
+use causeway_core::Sensitive;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a request carries credentials. A list applies each in turn
+/// (Datadog wants an API key and an application key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AuthSpec {
+    None,
+    /// `Authorization: Bearer <secret>` (API keys, PATs, Linear-style raw keys with `prefix: ""`).
+    Bearer {
+        secret: String,
+        #[serde(default)]
+        prefix: Option<String>,
+    },
+    /// A header of its own (`DD-API-KEY`, `X-Api-Key`, `Authorization: GenieKey …`).
+    Header {
+        name: String,
+        secret: String,
+        #[serde(default)]
+        prefix: Option<String>,
+    },
+    /// A query parameter (`?key=…&token=…`).
+    Query {
+        name: String,
+        secret: String,
+    },
+    /// Basic auth: the user from a config field, the password from a secret.
+    Basic {
+        #[serde(rename = "usernameConfig")]
+        username_config: String,
+        secret: String,
+    },
+    Oauth2(OAuth2Spec),
+}
+
+/// An OAuth2 provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OAuth2Spec {
+    /// `authorization_code` (a person signs in once) or `client_credentials`.
+    pub grant: String,
+    /// Templates over the config (`{{ config.baseUrl }}/oauth/token`).
+    pub token_url: String,
+    #[serde(default)]
+    pub authorize_url: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Config field holding the client id; secret field holding the client secret.
+    #[serde(default = "client_id")]
+    pub client_id_config: String,
+    #[serde(default = "client_secret")]
+    pub client_secret: String,
+}
+
+fn client_id() -> String {
+    "clientId".into()
+}
+fn client_secret() -> String {
+    "clientSecret".into()
+}
+
+impl AuthSpec {
+    /// The keychain fields this spec reads (an OAuth client's secret is
+    /// optional, so OAuth needs none up front).
+    pub fn secret_fields(&self) -> Vec<String> {
+        match self {
+            AuthSpec::None | AuthSpec::Oauth2(_) => vec![],
+            AuthSpec::Bearer { secret, .. }
+            | AuthSpec::Header { secret, .. }
+            | AuthSpec::Query { secret, .. }
+            | AuthSpec::Basic { secret, .. } => vec![secret.clone()],
+        }
+    }
+}
+
+/// Renders a template over the instance's settings (token and authorize URLs).
+pub type Template = Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
+
+/// Keychain fields the OAuth tokens live in.
+pub const ACCESS_TOKEN: &str = "accessToken";
+pub const REFRESH_TOKEN: &str = "refreshToken";
+pub const EXPIRES_AT: &str = "accessTokenExpiresAt";
+
+/// Applies credentials; may refresh an OAuth token first.
+pub struct Authorizer {
+    specs: Vec<AuthSpec>,
+    /// One refresh at a time per instance.
+    refresh: Arc<tokio::sync::Mutex<()>>,
+    template: Template,
+}
+
+fn missing(field: &str) -> FetchError {
+    FetchError::new(
+        ErrorClass::NeedsReauth,
+        format!(
+            "the secret '{field}' is not in the keychain: add it again in the connector's settings"
+        ),
+    )
+}
+
+fn keychain(e: crate::secrets::SecretError) -> FetchError {
+    FetchError::new(ErrorClass::Retry, e.to_string())
+}
+
+impl Authorizer {
+    /// `template` renders a string over the instance's config (for token URLs).
+    pub fn new(specs: Vec<AuthSpec>, template: Template) -> Authorizer {
+        Authorizer {
+            specs,
+            refresh: Arc::default(),
+            template,
+        }
+    }
+
+    async fn need(
+        &self,
+        ctx: &SourceContext,
+        field: &str,
+    ) -> Result<Sensitive<String>, FetchError> {
+        ctx.secret(field)
+            .await
+            .map_err(keychain)?
+            .ok_or_else(|| missing(field))
+    }
+
+    /// Puts the credentials on `req`.
+    pub async fn apply(
+        &self,
+        ctx: &SourceContext,
+        fetcher: &Fetcher,
+        mut req: Request,
+    ) -> Result<Request, FetchError> {
+        for spec in &self.specs {
+            match spec {
+                AuthSpec::None => {}
+                AuthSpec::Bearer { secret, prefix } => {
+                    let v = self.need(ctx, secret).await?;
+                    let p = prefix.as_deref().unwrap_or("Bearer ");
+                    req.headers
+                        .push(("authorization".into(), format!("{p}{}", v.expose())));
+                    req.secrets.push(v.expose().clone());
+                }
+                AuthSpec::Header {
+                    name,
+                    secret,
+                    prefix,
+                } => {
+                    let v = self.need(ctx, secret).await?;
+                    let p = prefix.as_deref().unwrap_or("");
+                    req.headers
+                        .push((name.clone(), format!("{p}{}", v.expose())));
+                    req.secrets.push(v.expose().clone());
+                }
+                AuthSpec::Query { name, secret } => {
+                    let v = self.need(ctx, secret).await?;
+                    let mut url = reqwest::Url::parse(&req.url).map_err(|e| {
+                        FetchError::new(ErrorClass::Fail, format!("the URL is not usable: {e}"))
+                    })?;
+                    url.query_pairs_mut().append_pair(name, v.expose());
+                    req.url = url.to_string();
+                    req.secrets.push(v.expose().clone());
+                }
+                AuthSpec::Basic {
+                    username_config,
+                    secret,
+                } => {
+                    let user = ctx
+                        .instance
+                        .text(username_config)
+                        .unwrap_or_default()
+                        .to_string();
+                    let v = self.need(ctx, secret).await?;
+                    let raw = format!("{user}:{}", v.expose());
+                    let enc = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
+                    req.headers
+                        .push(("authorization".into(), format!("Basic {enc}")));
+                    req.secrets.push(v.expose().clone());
+                    req.secrets.push(enc);
+                }
+                AuthSpec::Oauth2(o) => {
+                    let token = self.access_token(ctx, fetcher, o).await?;
+                    req.headers
+                        .push(("authorization".into(), format!("Bearer {}", token.expose())));
+                    req.secrets.push(token.expose().clone());
+                }
+            }
+        }
+        Ok(req)
+    }
+
+    /// A valid access token: the stored one, else a refreshed or newly
+    /// granted one. Refreshes are serialized per instance, and whoever waited
+    /// re-reads the keychain first, so one expiry is one refresh.
+    async fn access_token(
+        &self,
+        ctx: &SourceContext,
+        fetcher: &Fetcher,
+        o: &OAuth2Spec,
+    ) -> Result<Sensitive<String>, FetchError> {
+        if let Some(t) = fresh_token(ctx).await? {
+            return Ok(t);
+        }
+        let _one = self.refresh.lock().await;
+        if let Some(t) = fresh_token(ctx).await? {
+            return Ok(t);
+        }
+        let token_url = (self.template)(&o.token_url)
+            .map_err(|e| FetchError::new(ErrorClass::Fail, format!("oauth2 tokenUrl: {e}")))?;
+        let client_id = ctx
+            .instance
+            .text(&o.client_id_config)
+            .unwrap_or_default()
+            .to_string();
+        let client_secret = ctx.secret(&o.client_secret).await.map_err(keychain)?;
+        let mut form: Vec<(&str, String)> = vec![("client_id", client_id)];
+        let mut secrets = Vec::new();
+        if let Some(s) = &client_secret {
+            form.push(("client_secret", s.expose().clone()));
+            secrets.push(s.expose().clone());
+        }
+        if o.grant == "client_credentials" {
+            form.push(("grant_type", "client_credentials".into()));
+            if !o.scopes.is_empty() {
+                form.push(("scope", o.scopes.join(" ")));
+            }
+        } else {
+            let refresh = ctx
+                .secret(REFRESH_TOKEN)
+                .await
+                .map_err(keychain)?
+                .ok_or_else(|| {
+                    FetchError::new(
+                        ErrorClass::NeedsReauth,
+                        "not signed in yet (no OAuth refresh token): authorise the connector",
+                    )
+                })?;
+            form.push(("grant_type", "refresh_token".into()));
+            form.push(("refresh_token", refresh.expose().clone()));
+            secrets.push(refresh.expose().clone());
+        }
+        let answer = token_request(ctx, fetcher, &token_url, &form, secrets).await?;
+        store_tokens(ctx, &answer).await?;
+        Ok(answer.access_token)
+    }
+}
+
+/// The stored access token when it is good for another minute.
+async fn fresh_token(ctx: &SourceContext) -> Result<Option<Sensitive<String>>, FetchError> {
+    let Some(t) = ctx.secret(ACCESS_TOKEN).await.map_err(keychain)? else {
+        return Ok(None);
+    };
+    let exp = ctx.secret(EXPIRES_AT).await.map_err(keychain)?;
+    let good = match exp.and_then(|e| e.expose().parse::<i64>().ok()) {
+        Some(at) => at > chrono::Utc::now().timestamp() + 60,
+        None => true,
+    };
+    Ok(good.then_some(t))
+}
+
+/// A token endpoint's answer.
+pub struct Tokens {
+    pub access_token: Sensitive<String>,
+    pub refresh_token: Option<Sensitive<String>>,
+    pub expires_in: Option<i64>,
+}
+
+async fn token_request(
+    ctx: &SourceContext,
+    fetcher: &Fetcher,
+    url: &str,
+    form: &[(&str, String)],
+    secrets: Vec<String>,
+) -> Result<Tokens, FetchError> {
+    let body: String = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let req = Request {
+        method: "POST".into(),
+        url: url.to_string(),
+        headers: vec![
+            (
+                "content-type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
+            ("accept".into(), "application/json".into()),
+        ],
+        body: Some(body.into_bytes()),
+        secrets,
+    };
+    let mut stop = ctx.stop.clone();
+    let r = match fetcher.fetch(&req, &mut stop).await {
+        Ok(r) => r,
+        Err(mut e) => {
+            // invalid_grant / invalid_client: the grant is dead, a person must act.
+            let said = e
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+                .and_then(|v| v["error"].as_str().map(str::to_string));
+            if matches!(
+                said.as_deref(),
+                Some("invalid_grant" | "invalid_client" | "unauthorized_client")
+            ) {
+                e.class = ErrorClass::NeedsReauth;
+                e.message = format!(
+                    "the OAuth provider refused the grant ({}): authorise the connector again",
+                    said.unwrap_or_default()
+                );
+            }
+            return Err(e);
+        }
+    };
+    let v: Value = serde_json::from_slice(&r.body).map_err(|e| {
+        FetchError::new(
+            ErrorClass::Retry,
+            format!("the OAuth token endpoint answered with something that is not JSON: {e}"),
+        )
+    })?;
+    let access = v["access_token"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            FetchError::new(
+                ErrorClass::Fail,
+                "the OAuth token endpoint gave no access_token",
+            )
+        })?;
+    Ok(Tokens {
+        access_token: Sensitive::new(access.to_string()),
+        refresh_token: v["refresh_token"]
+            .as_str()
+            .map(|s| Sensitive::new(s.to_string())),
+        expires_in: v["expires_in"].as_i64(),
+    })
+}
+
+/// Writes the tokens back; a rotated refresh token replaces the old one.
+async fn store_tokens(ctx: &SourceContext, t: &Tokens) -> Result<(), FetchError> {
+    ctx.put_secret(ACCESS_TOKEN, t.access_token.clone())
+        .await
+        .map_err(keychain)?;
+    if let Some(r) = &t.refresh_token {
+        ctx.put_secret(REFRESH_TOKEN, r.clone())
+            .await
+            .map_err(keychain)?;
+    }
+    let exp = t
+        .expires_in
+        .map(|s| chrono::Utc::now().timestamp() + s)
+        .unwrap_or(i64::MAX / 2);
+    ctx.put_secret(EXPIRES_AT, Sensitive::new(exp.to_string()))
+        .await
+        .map_err(keychain)
+}
+
+fn form_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A PKCE verifier (43+ chars of base64url) and its S256 challenge.
+pub fn pkce_pair() -> (String, String) {
+    let mut b = [0u8; 32];
+    let _ = getrandom::fill(&mut b);
+    let verifier = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+/// A sign-in in progress: open `authorize_url` in a browser; `finish`
+/// resolves once the provider redirected back to the loopback listener and
+/// the code was exchanged and stored.
+pub struct Authorization {
+    pub authorize_url: String,
+    pub finish: crate::runtime::BoxFuture<'static, Result<(), FetchError>>,
+}
+
+/// Starts the authorization-code flow with PKCE: listens on an ephemeral
+/// loopback port for the redirect, builds the authorize URL, and returns it
+/// with the future that completes the exchange (within `wait`).
+pub async fn authorize(
+    ctx: SourceContext,
+    fetcher: Fetcher,
+    o: OAuth2Spec,
+    template: Template,
+    wait: Duration,
+) -> Result<Authorization, FetchError> {
+    let authorize = o
+        .authorize_url
+        .as_deref()
+        .ok_or_else(|| FetchError::new(ErrorClass::Fail, "this connector has no authorizeUrl"))?;
+    let authorize = template(authorize).map_err(|e| FetchError::new(ErrorClass::Fail, e))?;
+    let token_url = template(&o.token_url).map_err(|e| FetchError::new(ErrorClass::Fail, e))?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| {
+            FetchError::new(ErrorClass::Fail, format!("cannot listen on loopback: {e}"))
+        })?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let (verifier, challenge) = pkce_pair();
+    let mut sb = [0u8; 16];
+    let _ = getrandom::fill(&mut sb);
+    let state = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sb);
+    let client_id = ctx
+        .instance
+        .text(&o.client_id_config)
+        .unwrap_or_default()
+        .to_string();
+    let mut url = reqwest::Url::parse(&authorize).map_err(|e| {
+        FetchError::new(ErrorClass::Fail, format!("authorizeUrl is not a URL: {e}"))
+    })?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", &redirect)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("state", &state);
+    if !o.scopes.is_empty() {
+        url.query_pairs_mut()
+            .append_pair("scope", &o.scopes.join(" "));
+    }
+    let finish = Box::pin(async move {
+        let code = tokio::time::timeout(wait, callback(&listener, &state))
+            .await
+            .map_err(|_| {
+                FetchError::new(
+                    ErrorClass::NeedsReauth,
+                    "nobody finished signing in in time",
+                )
+            })??;
+        let mut form: Vec<(&str, String)> = vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", code.clone()),
+            ("redirect_uri", redirect),
+            ("client_id", client_id),
+            ("code_verifier", verifier.clone()),
+        ];
+        let mut secrets = vec![code, verifier];
+        if let Some(s) = ctx.secret(&o.client_secret).await.map_err(keychain)? {
+            form.push(("client_secret", s.expose().clone()));
+            secrets.push(s.expose().clone());
+        }
+        let t = token_request(&ctx, &fetcher, &token_url, &form, secrets).await?;
+        store_tokens(&ctx, &t).await
+    });
+    Ok(Authorization {
+        authorize_url: url.to_string(),
+        finish,
+    })
+}
+
+/// Serves the loopback redirect: answers the browser with a short page and
+/// returns the code, once the `state` matches.
+async fn callback(listener: &tokio::net::TcpListener, state: &str) -> Result<String, FetchError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    loop {
+        let (mut sock, _) = listener
+            .accept()
+            .await
+            .map_err(|e| FetchError::new(ErrorClass::Fail, format!("loopback accept: {e}")))?;
+        let mut buf = vec![0u8; 8192];
+        let n = sock.read(&mut buf).await.unwrap_or(0);
+        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+        let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let query = reqwest::Url::parse(&format!("http://127.0.0.1{target}")).ok();
+        let get = |k: &str| {
+            query.as_ref().and_then(|u| {
+                u.query_pairs()
+                    .find(|(a, _)| a == k)
+                    .map(|(_, v)| v.into_owned())
+            })
+        };
+        let (ok, text) = match (get("code"), get("state"), get("error")) {
+            (_, _, Some(err)) => (Err(err), "Sign-in was refused. You can close this tab."),
+            (Some(code), Some(s), _) if s == state => (
+                Ok(code),
+                "Signed in. You can close this tab and return to Causeway.",
+            ),
+            _ => {
+                let _ = sock
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+                continue;
+            }
+        };
+        let resp = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+            text.len()
+        );
+        let _ = sock.write_all(resp.as_bytes()).await;
+        return ok.map_err(|e| {
+            FetchError::new(
+                ErrorClass::NeedsReauth,
+                format!("the provider refused the sign-in: {e}"),
+            )
+        });
+    }
+}
+
+/// Opens `url` in the system browser.
+pub fn open_browser(url: &str) -> std::io::Result<()> {
+    let mut cmd = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    cmd.arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+}
