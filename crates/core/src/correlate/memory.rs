@@ -141,8 +141,10 @@ impl Engine {
         let mut changes = BTreeSet::new();
         let mut recurrence = None;
         for s in signals {
-            for key in self.keys_of(s) {
-                changes.extend(self.changes.get(&key).into_iter().flatten().cloned());
+            if !self.changes.is_empty() {
+                for key in self.keys_of(s) {
+                    changes.extend(self.changes.get(&key).into_iter().flatten().cloned());
+                }
             }
             recurrence = recurrence.max(self.recurrence(&s.fingerprint));
         }
