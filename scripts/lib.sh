@@ -25,8 +25,9 @@ ensure_apt() {
 }
 
 # What building the Tauri desktop app needs (WebKitGTK 4.1 and friends).
+# libayatana-appindicator3-1 is loaded at run time for the tray icon.
 DESKTOP_BUILD_PKGS=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
-  libsoup-3.0-dev libjavascriptcoregtk-4.1-dev)
+  libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-1)
 # What running it headless and driving it needs.
 DESKTOP_TEST_PKGS=(xvfb xauth dbus dbus-daemon dbus-x11 webkit2gtk-driver)
 # The real OS keychain for the secrets tests: gnome-keyring on a private bus.

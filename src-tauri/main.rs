@@ -4,9 +4,13 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod desktop;
+
 use causeway_app::{ApiError, App};
 use std::net::SocketAddr;
-use tauri::Emitter;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use tauri::{Emitter, Manager, WindowEvent};
 
 /// The UI's one entry point: a `Command` in, its JSON answer or `{code, message}` out.
 #[tauri::command]
@@ -16,10 +20,6 @@ async fn rpc(
 ) -> Result<serde_json::Value, ApiError> {
     causeway_app::dispatch(&app, causeway_app::commands::parse(request)?).await
 }
-
-/// Where webhooks reach the app: the usual port, or any free one when taken
-/// (by a `causeway serve` on the same machine, say).
-const WEBHOOK_ADDR: &str = "127.0.0.1:8787";
 
 fn main() {
     tracing_subscriber::fmt()
@@ -40,21 +40,33 @@ fn main() {
             std::process::exit(1);
         }
     };
-    // One Causeway per data dir (a `causeway serve` on it would poll twice).
-    let _lock = match app.lock_data_dir() {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("causeway: {}", e.message);
-            std::process::exit(1);
-        }
-    };
     let background = app.clone();
+    let moved = Arc::new(AtomicU64::new(0));
     let result = tauri::Builder::default()
+        // First: a second launch hands over to the running app and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            desktop::show_main(app)
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
         .manage(app)
         .invoke_handler(tauri::generate_handler![rpc])
+        .on_window_event(move |window, event| {
+            if matches!(event, WindowEvent::Moved(_) | WindowEvent::Resized(_)) {
+                desktop::save_state_soon(window.app_handle(), &moved);
+            }
+        })
         .setup(move |handle| {
+            // One Causeway per data dir (a `causeway serve` on it would poll
+            // twice). Taken here, after the single-instance plugin: a second
+            // launch of this app hands over instead of meeting the lock.
+            let lock = background
+                .lock_data_dir()
+                .map_err(|e| format!("causeway: {}", e.message))?;
+            handle.manage(lock);
             let handle = handle.handle().clone();
-            tauri::async_runtime::spawn(run_background(background, handle));
+            let tray = desktop::tray(&handle);
+            tauri::async_runtime::spawn(run_background(background, handle, tray));
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -64,8 +76,9 @@ fn main() {
     }
 }
 
-/// Processing, the first-run demo, the webhook server, and change events.
-async fn run_background(app: App, handle: tauri::AppHandle) {
+/// Processing, the first-run demo, the webhook server, change events, and
+/// the tray and notifications.
+async fn run_background(app: App, handle: tauri::AppHandle, tray: Option<tauri::tray::TrayIcon>) {
     // The user's manifests when there are some, else the demo's cluster.
     let dir = app.data_dir().join("topology");
     if dir.is_dir() {
@@ -86,12 +99,16 @@ async fn run_background(app: App, handle: tauri::AppHandle) {
         tracing::error!(error = %e, "could not load the demo");
     }
     let mut events = app.subscribe();
+    let emitter = handle.clone();
     tauri::async_runtime::spawn(async move {
         while let Ok(e) = events.recv().await {
-            let _ = handle.emit("causeway://change", e);
+            let _ = emitter.emit("causeway://change", e);
         }
     });
-    let preferred: SocketAddr = WEBHOOK_ADDR.parse().expect("a valid address");
+    tauri::async_runtime::spawn(desktop::watch(app.clone(), handle, tray));
+    // The port saved in Settings (8787 unless changed), or any free one when
+    // it is taken (by a `causeway serve` on the same machine, say).
+    let preferred = SocketAddr::from(([127, 0, 0, 1], causeway_app::settings::preferred_port()));
     let started =
         match causeway_server::start(app.clone(), preferred, None, std::future::pending()).await {
             Ok(r) => Ok(r),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { App, REFRESH_DEBOUNCE_MS } from "./App";
+import { App, DETAIL_EVERY_MS, REFRESH_DEBOUNCE_MS } from "./App";
 import type { Platform } from "./platform/api";
 import { ApiError, SESSION_EXPIRED } from "./platform/errors";
 import type { ChangeEvent, Command, IncidentSummary } from "./wire";
@@ -14,16 +14,28 @@ afterEach(() => {
 
 /** A platform that answers from memory and lets the test push change events. */
 function fakePlatform(incidents: IncidentSummary[]) {
-  const state = { incidents };
+  // `page`: how many incidents the plain list holds (the server's page).
+  // `corr`: whether the server has the correlation overrides and ledger.
+  const state = { incidents, page: 500, corr: false };
   let push: ((e: ChangeEvent) => void) | undefined;
   const calls: Command[] = [];
   const platform: Platform = {
     kind: "web",
     async call<T>(command: Command): Promise<T> {
       calls.push(command);
+      const c = command as unknown as { command: string; args: Record<string, unknown> };
+      if (state.corr) {
+        if (c.command === "getCorrelationSettings") return { groupWindowSecs: 1800, rules: [] } as T;
+        if (c.command === "getLedger")
+          return { incidentId: c.args.id, entries: [{ incidentId: c.args.id, at: "2026-01-01T10:00:00Z", action: "opened", signalId: null, actor: "engine", text: "opened by a critical alert" }] } as T;
+        if (c.command === "splitIncident") {
+          state.incidents = [{ ...sampleSummary, id: "inc-split", title: "split off" }, ...state.incidents];
+          return { incidents: [c.args.id, "inc-split"], incidentId: "inc-split" } as T;
+        }
+      }
       switch (command.command) {
         case "listIncidents":
-          return { incidents: state.incidents } as T;
+          return { incidents: state.incidents.slice(0, state.page) } as T;
         case "getIncident": {
           const s = state.incidents.find((i) => i.id === command.args.id);
           if (!s) throw new ApiError("not_found", `no incident ${command.args.id}`);
@@ -31,6 +43,11 @@ function fakePlatform(incidents: IncidentSummary[]) {
         }
         case "listSignals":
           return { signals: [] } as T;
+        case "searchIncidents": {
+          // The server searches every incident, beyond the latest page the list holds.
+          const q = command.args.query ?? "";
+          return { incidents: state.incidents.filter((i) => i.title.includes(q)) } as T;
+        }
         case "listDeadLetters":
           return {
             deadLetters: [
@@ -80,6 +97,39 @@ describe("App", () => {
     expect(window.location.hash).toBe("#/incidents/inc-0");
   });
 
+  it("searches on the server too, and shows what the list in memory does not hold", async () => {
+    const older = { ...sampleSummary, id: "inc-old", title: "an older incident beyond the list" };
+    const { platform, calls, state } = fakePlatform([sampleSummary, older]);
+    state.page = 1;
+    render(<App platform={platform} />);
+    await screen.findByTestId("incident-detail");
+    fireEvent.change(screen.getByTestId("incident-search"), { target: { value: "older" } });
+    await waitFor(() => expect(screen.getAllByTestId("incident-row").map((r) => r.dataset.incidentId)).toEqual(["inc-old"]));
+    expect(calls).toContainEqual({ command: "searchIncidents", args: { status: "open", severities: [], query: "older" } });
+  });
+
+  it("offers overrides and the ledger when the server has them, and opens a split's new incident", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    fake.state.corr = true;
+    render(<App platform={fake.platform} />);
+    const ledger = await screen.findByTestId("ledger");
+    expect(ledger.textContent).toContain("opened by a critical alert");
+    fireEvent.click(screen.getAllByTestId("pick-signal")[0]);
+    fireEvent.click(screen.getByRole("button", { name: "Split into a new incident" }));
+    await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-split"));
+    expect(fake.calls).toContainEqual({ command: "splitIncident", args: { id: "inc-1", signalIds: [sampleDetail.signals[0].id] } });
+    expect(window.location.hash).toBe("#/incidents/inc-split");
+  });
+
+  it("offers no overrides when the server has none", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    await screen.findByTestId("incident-detail");
+    expect(screen.queryByTestId("pick-signal")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Merge into…" })).toBeNull();
+    expect(document.body.textContent).not.toContain("not_found");
+  });
+
   it("shows the empty state with the webhook address", async () => {
     const { platform } = fakePlatform([]);
     render(<App platform={platform} />);
@@ -115,6 +165,54 @@ describe("App", () => {
     expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-1");
   });
 
+  it("refetches the open incident only for events that name it", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    await screen.findByTestId("incident-detail");
+    const details = () => fake.calls.filter((c) => c.command === "getIncident").length;
+    const lists = () => fake.calls.filter((c) => c.command === "listIncidents").length;
+    const [d0, l0] = [details(), lists()];
+    vi.useFakeTimers();
+    const settle = async () => {
+      await act(async () => {
+        vi.advanceTimersByTime(REFRESH_DEBOUNCE_MS + 10);
+      });
+    };
+    act(() => fake.push({ type: "signalsChanged" }));
+    await settle();
+    act(() => fake.push({ type: "incidentsChanged", ids: ["inc-elsewhere"] }));
+    await settle();
+    expect(details(), "a storm elsewhere does not reload the open incident").toBe(d0);
+    expect(lists()).toBe(l0 + 1);
+    act(() => fake.push({ type: "incidentsChanged", ids: ["inc-1"] }));
+    await settle();
+    vi.useRealTimers();
+    await waitFor(() => expect(details()).toBe(d0 + 1));
+  });
+
+  it("reloads the open incident at most every DETAIL_EVERY_MS while a storm keeps changing it", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    render(<App platform={fake.platform} />);
+    await screen.findByTestId("incident-detail");
+    const details = () => fake.calls.filter((c) => c.command === "getIncident").length;
+    const d0 = details();
+    vi.useFakeTimers();
+    // Ten bursts, 300 ms apart: 3 s of storm on the open incident.
+    for (let i = 0; i < 10; i++) {
+      act(() => fake.push({ type: "incidentsChanged", ids: ["inc-1"] }));
+      await act(async () => {
+        vi.advanceTimersByTime(300);
+      });
+    }
+    await act(async () => {
+      vi.advanceTimersByTime(DETAIL_EVERY_MS);
+    });
+    vi.useRealTimers();
+    // Once at the start of the storm, once per window after: not ten times.
+    await waitFor(() => expect(details()).toBeGreaterThanOrEqual(d0 + 2));
+    expect(details() - d0).toBeLessThanOrEqual(3);
+  });
+
   it("shows a readable session-expired message", async () => {
     const platform: Platform = {
       kind: "web",
@@ -135,6 +233,8 @@ describe("App", () => {
     const fake = fakePlatform([sampleSummary]);
     render(<App platform={fake.platform} />);
     expect((await screen.findByTestId("dead-letters")).textContent).toContain("not json");
+    // The exact bytes, not the lossy preview, are there to download.
+    expect(screen.getByTestId("raw-download").getAttribute("href")).toBe("data:application/octet-stream;base64,bm90IGpzb24=");
     fireEvent.click(await screen.findByRole("button", { name: "Re-play" }));
     expect(await screen.findByText(/inbox \(#41\)/)).toBeTruthy();
     expect(fake.calls).toContainEqual({ command: "replayDeadLetter", args: { id: 3 } });

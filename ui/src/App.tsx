@@ -1,7 +1,19 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
-import type { DeadLetterView, InstanceView, NewInstance, IncidentDetail as Detail, IncidentStatus, IncidentSummary, SignalView } from "./wire";
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type {
+  DeadLetterView,
+  IncidentDetail as Detail,
+  IncidentStatus,
+  InstanceView,
+  NewInstance,
+  Replayed,
+  SettingsView,
+  SignalView,
+  TokenView,
+  TopologyView,
+} from "./wire";
+import type { Catalogue } from "./catalogueTypes";
 import { ApiError, createApi, type LiveStatus, type Platform } from "./platform/api";
-import { IncidentList } from "./components/IncidentList";
+import { DEFAULT_FILTER, filterIncidents, IncidentList, queryOf, type IncidentFilter } from "./components/IncidentList";
 import { IncidentDetail } from "./components/IncidentDetail";
 import { DeadLetters } from "./components/DeadLetters";
 import { Nav, NAV } from "./components/Nav";
@@ -9,15 +21,19 @@ import { CommandPalette, type PaletteItem } from "./components/CommandPalette";
 import { SignalsInbox } from "./screens/SignalsInbox";
 import { CatalogueGrid, Monitoring } from "./screens/Connectors";
 import { ConnectorWizard } from "./screens/ConnectorWizard";
-import type { Catalogue } from "./catalogueTypes";
-import { useHashRoute } from "./router";
+import { Topology } from "./screens/Topology";
+import { Settings } from "./screens/Settings";
+import { Rules } from "./screens/Rules";
+import type { CorrelationConfig } from "./corrTypes";
+import { useHashRoute, type Route } from "./router";
 import { ErrorBox, Loading } from "./components/States";
 import { useNow } from "./useNow";
+import { useDebounced, useLoaded, useThrottled, type Loaded } from "./useLoaded";
+import { useLiveTicks } from "./live";
+import { prewarmLayout } from "./elkLayout";
+import type { Manage } from "./components/ManageIncident";
 
-/** How long to wait after a change event before refetching (events come in bursts). */
-export const REFRESH_DEBOUNCE_MS = 200;
-
-type Loaded<T> = { data: T | null; error: unknown };
+export { REFRESH_DEBOUNCE_MS } from "./live";
 
 const LIVE_TEXT: Record<LiveStatus, string> = {
   connecting: "Connecting…",
@@ -26,109 +42,145 @@ const LIVE_TEXT: Record<LiveStatus, string> = {
   closed: "Live updates off",
 };
 
+/** How long typing in the incident search pauses before the server is asked. */
+const SEARCH_DEBOUNCE_MS = 250;
+
+/** The open incident (10k signals, say) is reloaded at most this often. */
+export const DETAIL_EVERY_MS = 2000;
+
+/** `g` then a key, within this long, goes to a screen. */
+const CHORD_MS = 1200;
+
 export function App({ platform }: { platform: Platform }) {
   const api = useMemo(() => createApi(platform), [platform]);
   const now = useNow();
-  const [tick, setTick] = useState(0);
-  const refresh = useCallback(() => setTick((t) => t + 1), []);
-  const [live, setLive] = useState<LiveStatus>("connecting");
-
   const [route, go] = useHashRoute();
-  const [list, setList] = useState<Loaded<IncidentSummary[]>>({ data: null, error: null });
-  // With no id in the address, the first incident is shown, and stays shown
-  // when newer ones arrive.
+  const [palette, setPalette] = useState(false);
+  const [filter, setFilter] = useState<IncidentFilter>(DEFAULT_FILTER);
+
+  // With no id in the address, the first incident shown is opened, and stays
+  // open when newer ones arrive.
   const [defaultId, setDefaultId] = useState<string | null>(null);
   const routeId = route.screen === "incidents" ? route.id : null;
-  const selectedId = routeId ?? defaultId;
-  const setSelectedId = useCallback((id: string) => go({ screen: "incidents", id }), [go]);
-  const [instances, setInstances] = useState<Loaded<InstanceView[]>>({ data: null, error: null });
-  const [catalogue, setCatalogue] = useState<Loaded<Catalogue>>({ data: null, error: null });
-  const [palette, setPalette] = useState(false);
-  const onConnectors = route.screen === "connectors" || route.screen === "connector-new";
-  const [detail, setDetail] = useState<Loaded<Detail> & { id: string | null; loading: boolean }>({
+  const openId = useRef<string | null>(null);
+  const { ticks, live, refresh } = useLiveTicks(platform, route.screen === "incidents" ? openId : null);
+
+  useEffect(prewarmLayout, []);
+
+  const screen = route.screen;
+  const onConnectors = screen === "connectors" || screen === "connector-new";
+  const list = useLoaded(() => api.listIncidents().then((r) => r.incidents), [api, ticks.incidents]);
+  const unassigned = useLoaded(() => api.listSignals(true).then((r) => r.signals), [api, ticks.signals]);
+  const deadLetters = useLoaded(() => api.listDeadLetters().then((r) => r.deadLetters), [api, ticks.deadLetters]);
+  const instances = useLoaded(onConnectors ? () => api.listInstances().then((r) => r.instances) : null, [api, ticks.instances, onConnectors]);
+  // The catalogue changes only with the binary: fetched once it is wanted.
+  const [wantCatalogue, setWantCatalogue] = useState(false);
+  useEffect(() => {
+    if (onConnectors || palette) setWantCatalogue(true);
+  }, [onConnectors, palette]);
+  const catalogue = useLoaded(wantCatalogue ? () => api.listCatalogue() : null, [api, wantCatalogue]);
+  const topology = useLoaded(screen === "topology" ? () => api.getTopology() : null, [api, ticks.topology, screen === "topology"]);
+  const onSettings = screen === "settings";
+  const settings = useLoaded(onSettings ? () => api.getSettings() : null, [api, ticks.settings, onSettings]);
+  const tokens = useLoaded(onSettings ? () => api.listTokens().then((r) => r.tokens) : null, [api, ticks.settings, onSettings]);
+
+  const incidents = list.data;
+  // The filter runs at once over the list in memory, and on the server over
+  // the whole table (once typing pauses): the server's answer for the same
+  // filter replaces the quick one, so an older incident is found too.
+  const settledFilter = useDebounced(filter, SEARCH_DEBOUNCE_MS);
+  const settledKey = JSON.stringify(settledFilter);
+  const searched = useLoaded(
+    () => api.searchIncidents(queryOf(settledFilter)).then((r) => ({ key: settledKey, incidents: r.incidents })),
+    [api, ticks.incidents, settledKey],
+  );
+  const shownIncidents = useMemo(() => {
+    if (searched.data && searched.data.key === JSON.stringify(filter)) return searched.data.incidents;
+    return incidents ? filterIncidents(incidents, filter) : null;
+  }, [incidents, filter, searched.data]);
+
+  // The first incident the filter keeps is opened by default, and stays open
+  // when newer ones arrive; a default that vanished falls back to the new first.
+  const fallbackId =
+    shownIncidents === null
+      ? defaultId
+      : defaultId !== null && shownIncidents.some((i) => i.id === defaultId)
+        ? defaultId
+        : (shownIncidents[0]?.id ?? null);
+  useEffect(() => setDefaultId(fallbackId), [fallbackId]);
+  const selectedId = routeId ?? fallbackId;
+  openId.current = selectedId;
+
+  // The open incident reloads at most every DETAIL_EVERY_MS in a storm.
+  const detailTick = useThrottled(ticks.detail, DETAIL_EVERY_MS);
+  const [detail, setDetail] = useState<{ id: string | null; data: Detail | null; error: unknown; loading: boolean }>({
     id: null,
     data: null,
     error: null,
     loading: false,
   });
-  const [unassigned, setUnassigned] = useState<Loaded<SignalView[]>>({ data: null, error: null });
-  const [deadLetters, setDeadLetters] = useState<Loaded<DeadLetterView[]>>({ data: null, error: null });
-
-  // Live updates: any change refetches what is on screen, debounced.
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const unsubscribe = platform.subscribe(() => {
-      clearTimeout(timer);
-      timer = setTimeout(refresh, REFRESH_DEBOUNCE_MS);
-    }, setLive);
-    return () => {
-      clearTimeout(timer);
-      unsubscribe();
-    };
-  }, [platform, refresh]);
-
-  useEffect(() => {
+    if (selectedId === null) {
+      setDetail({ id: null, data: null, error: null, loading: false });
+      return;
+    }
     let cancelled = false;
-    api.listIncidents().then(
-      (r) => {
-        if (cancelled) return;
-        setList({ data: r.incidents, error: null });
-        // The first incident is selected by default (and then stays selected
-        // when newer ones arrive); a selection that vanished falls back to it.
-        setDefaultId((current) =>
-          current !== null && r.incidents.some((i) => i.id === current) ? current : (r.incidents[0]?.id ?? null),
-        );
+    // Keep showing the same incident while it refetches; clear it when switching.
+    setDetail((prev) =>
+      prev.id === selectedId ? { ...prev, loading: true } : { id: selectedId, data: null, error: null, loading: true },
+    );
+    api.getIncident(selectedId).then(
+      // A transition: a 10k-signal incident renders without freezing the page.
+      (d) => !cancelled && startTransition(() => setDetail({ id: selectedId, data: d, error: null, loading: false })),
+      (e) => !cancelled && setDetail((prev) => ({ ...prev, id: selectedId, error: e, loading: false })),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, selectedId, detailTick]);
+
+  // People's overrides (move, merge, split) and the decision ledger, offered
+  // when the server has them: the correlation settings answer says so.
+  const correlation = useLoaded(() => api.getCorrelationSettings(), [api, ticks.settings]);
+  const overrides = correlation.data !== null;
+  const ledger = useLoaded(overrides && selectedId ? () => api.getLedger(selectedId) : null, [api, overrides, selectedId, detailTick]);
+  const manage = useMemo<Manage | undefined>(() => {
+    if (!overrides || !selectedId) return undefined;
+    return {
+      incidents: incidents ?? [],
+      merge: async (into) => {
+        const r = await api.mergeIncidents(selectedId, into);
+        refresh();
+        go({ screen: "incidents", id: r.incidentId });
       },
-      (e) => !cancelled && setList((prev) => ({ data: prev.data, error: e })),
-    );
-    return () => {
-      cancelled = true;
+      move: async (ids, to) => {
+        for (const id of ids) await api.moveSignal(id, to);
+        refresh();
+      },
+      split: async (ids) => {
+        const r = await api.splitIncident(selectedId, ids);
+        refresh();
+        go({ screen: "incidents", id: r.incidentId });
+      },
     };
-  }, [api, tick]);
+  }, [overrides, selectedId, incidents, api, refresh, go]);
+  const assign = useMemo(
+    () =>
+      overrides
+        ? {
+            incidents: incidents ?? [],
+            move: async (ids: string[], to: string) => {
+              for (const id of ids) await api.moveSignal(id, to);
+              refresh();
+            },
+          }
+        : undefined,
+    [overrides, incidents, api, refresh],
+  );
 
-  useEffect(() => {
-    let cancelled = false;
-    api.listSignals(true).then(
-      (r) => !cancelled && setUnassigned({ data: r.signals, error: null }),
-      (e) => !cancelled && setUnassigned((prev) => ({ data: prev.data, error: e })),
-    );
-    api.listDeadLetters().then(
-      (r) => !cancelled && setDeadLetters({ data: r.deadLetters, error: null }),
-      (e) => !cancelled && setDeadLetters((prev) => ({ data: prev.data, error: e })),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [api, tick]);
-
-  useEffect(() => {
-    if (!onConnectors) return;
-    let cancelled = false;
-    api.listInstances().then(
-      (r) => !cancelled && setInstances({ data: r.instances, error: null }),
-      (e) => !cancelled && setInstances((prev) => ({ data: prev.data, error: e })),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [api, tick, onConnectors]);
-
-  // The catalogue changes only with the binary: fetched once.
-  useEffect(() => {
-    if (!onConnectors || catalogue.data) return;
-    let cancelled = false;
-    api.listCatalogue().then(
-      (r) => !cancelled && setCatalogue({ data: r, error: null }),
-      (e) => !cancelled && setCatalogue({ data: null, error: e }),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [api, onConnectors, catalogue.data]);
-
-  const incidents = list.data;
-
-  // Ctrl/Cmd+K opens the palette; j/k walk the incident list.
+  // Keyboard: Ctrl/Cmd+K the palette; j/k walk the incident list; / searches;
+  // g then a key goes to a screen (the rail shows which).
+  const chord = useRef(0);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
@@ -139,10 +191,31 @@ export function App({ platform }: { platform: Platform }) {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (route.screen === "incidents" && incidents && incidents.length && (e.key === "j" || e.key === "k")) {
-        const i = incidents.findIndex((x) => x.id === selectedId);
-        const n = e.key === "j" ? Math.min(incidents.length - 1, i + 1) : Math.max(0, i - 1);
-        const id = incidents[n].id;
+      if (Date.now() - chord.current < CHORD_MS) {
+        chord.current = 0;
+        const target = NAV.find((n) => n.key === `g ${e.key}`);
+        if (target) {
+          e.preventDefault();
+          go(target.route);
+        }
+        return;
+      }
+      if (e.key === "g") {
+        chord.current = Date.now();
+        return;
+      }
+      if (e.key === "/") {
+        const search = document.querySelector<HTMLInputElement>("main input[type=search], aside input[type=search]");
+        if (search) {
+          e.preventDefault();
+          search.focus();
+        }
+        return;
+      }
+      if (screen === "incidents" && shownIncidents && shownIncidents.length && (e.key === "j" || e.key === "k")) {
+        const i = shownIncidents.findIndex((x) => x.id === selectedId);
+        const n = e.key === "j" ? Math.min(shownIncidents.length - 1, i + 1) : Math.max(0, i - 1);
+        const id = shownIncidents[n].id;
         go({ screen: "incidents", id });
         for (const el of document.querySelectorAll<HTMLElement>('[data-testid="incident-row"]')) {
           if (el.dataset.incidentId === id) el.focus();
@@ -151,7 +224,7 @@ export function App({ platform }: { platform: Platform }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [route.screen, incidents, selectedId, go]);
+  }, [screen, shownIncidents, selectedId, go]);
 
   const paletteItems = useMemo<PaletteItem[]>(
     () => [
@@ -172,64 +245,28 @@ export function App({ platform }: { platform: Platform }) {
     [incidents, catalogue.data],
   );
 
-  const createInstance = useCallback(
-    async (n: NewInstance) => {
-      const r = await api.createInstance(n);
-      refresh();
-      return r;
-    },
-    [api, refresh],
+  const after = useCallback(
+    <T,>(f: () => Promise<T>) =>
+      async () => {
+        const r = await f();
+        refresh();
+        return r;
+      },
+    [refresh],
   );
-  const setEnabled = useCallback(
-    async (id: string, enabled: boolean) => {
-      await api.setInstanceEnabled(id, enabled);
-      refresh();
-    },
-    [api, refresh],
-  );
-  const deleteInstance = useCallback(
-    async (id: string) => {
-      await api.deleteInstance(id);
-      refresh();
-    },
-    [api, refresh],
-  );
-
-  useEffect(() => {
-    if (selectedId === null) {
-      setDetail({ id: null, data: null, error: null, loading: false });
-      return;
-    }
-    let cancelled = false;
-    // Keep showing the same incident while it refetches; clear it when switching.
-    setDetail((prev) =>
-      prev.id === selectedId ? { ...prev, loading: true } : { id: selectedId, data: null, error: null, loading: true },
-    );
-    api.getIncident(selectedId).then(
-      (d) => !cancelled && setDetail({ id: selectedId, data: d, error: null, loading: false }),
-      (e) => !cancelled && setDetail((prev) => ({ ...prev, id: selectedId, error: e, loading: false })),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [api, selectedId, tick]);
-
+  const createInstance = useCallback((n: NewInstance) => after(() => api.createInstance(n))(), [api, after]);
+  const setEnabled = useCallback((id: string, enabled: boolean) => after(() => api.setInstanceEnabled(id, enabled))(), [api, after]);
+  const deleteInstance = useCallback((id: string) => after(() => api.deleteInstance(id))(), [api, after]);
+  const replay = useCallback((id: number) => after(() => api.replayDeadLetter(id))(), [api, after]);
   const setStatus = useCallback(
     async (status: IncidentStatus) => {
       if (!selectedId) return;
-      await api.setIncidentStatus(selectedId, status);
+      const summary = await api.setIncidentStatus(selectedId, status);
+      // Shown at once; the full reload may wait for its throttle window.
+      setDetail((prev) => (prev.data && prev.id === summary.id ? { ...prev, data: { ...prev.data, ...summary } } : prev));
       refresh();
     },
     [api, selectedId, refresh],
-  );
-
-  const replay = useCallback(
-    async (id: number) => {
-      const r = await api.replayDeadLetter(id);
-      refresh();
-      return r;
-    },
-    [api, refresh],
   );
 
   const open = incidents?.filter((i) => i.status !== "resolved").length ?? 0;
@@ -238,15 +275,13 @@ export function App({ platform }: { platform: Platform }) {
   }, [open]);
 
   // A lost session breaks every request at once: say it once, at the top.
-  const sessionError = [list.error, detail.error, unassigned.error, deadLetters.error, instances.error].find(
+  const sessionError = [list.error, detail.error, unassigned.error, deadLetters.error, instances.error, topology.error, settings.error].find(
     (e) => e instanceof ApiError && (e.status === 401 || e.code === "unauthorized"),
   );
   const shown = (e: unknown) => (sessionError ? null : e);
-
-  const webhookUrl =
-    platform.kind === "web" && typeof location !== "undefined"
-      ? `${location.origin}/webhooks/alertmanager/default`
-      : "…/webhooks/alertmanager/default";
+  const stalled = !!sessionError;
+  const origin = platform.kind === "web" && typeof location !== "undefined" ? location.origin : null;
+  const webhookUrl = `${origin ?? "…"}/webhooks/alertmanager/default`;
 
   return (
     <div className="app">
@@ -255,13 +290,15 @@ export function App({ platform }: { platform: Platform }) {
           <span className="brand-mark" aria-hidden="true" />
           Causeway
         </h1>
-        <span className="topbar-sub muted">{incidents ? `${open} open incident${open === 1 ? "" : "s"}` : ""}</span>
+        <span className="topbar-sub muted" data-testid="open-count">
+          {incidents ? `${open} open incident${open === 1 ? "" : "s"}` : ""}
+        </span>
         <span className="spacer" />
         <span className={`live live-${live}`} data-testid="live-status" title="Live updates">
           <span className="live-dot" aria-hidden="true" />
           {LIVE_TEXT[live]}
         </span>
-        <button type="button" className="btn btn-quiet" onClick={refresh} title="Fetch everything again">
+        <button type="button" className="btn btn-quiet" onClick={() => refresh()} title="Fetch everything again">
           Refresh
         </button>
       </header>
@@ -279,15 +316,19 @@ export function App({ platform }: { platform: Platform }) {
             "dead-letters": deadLetters.data?.length ?? null,
           }}
         />
-        {route.screen === "incidents" ? (
+        {screen === "incidents" ? (
           <div className="layout">
             <aside className="sidebar">
               <IncidentList
-                incidents={incidents}
+                incidents={shownIncidents}
+                // The server's search can reach past the latest page the list holds.
+                total={Math.max(incidents?.length ?? 0, shownIncidents?.length ?? 0)}
+                filter={filter}
+                onFilter={setFilter}
                 error={shown(list.error)}
-                stalled={!!sessionError}
+                stalled={stalled}
                 selectedId={selectedId}
-                onSelect={setSelectedId}
+                onSelect={(id) => go({ screen: "incidents", id })}
                 now={now}
                 webhookUrl={webhookUrl}
               />
@@ -301,6 +342,8 @@ export function App({ platform }: { platform: Platform }) {
                   now={now}
                   onSetStatus={setStatus}
                   refreshing={detail.loading}
+                  manage={manage}
+                  ledger={ledger.data && ledger.data.incidentId === detail.data.id ? ledger.data.entries : undefined}
                 />
               ) : selectedId && !detail.error ? (
                 <Loading what="the incident" />
@@ -311,40 +354,128 @@ export function App({ platform }: { platform: Platform }) {
           </div>
         ) : (
           <main className="main single">
-            {route.screen === "signals" ? (
-              <SignalsInbox signals={unassigned.data} error={shown(unassigned.error)} stalled={!!sessionError} now={now} />
-            ) : route.screen === "dead-letters" ? (
-              <DeadLetters
-                deadLetters={deadLetters.data}
-                error={shown(deadLetters.error)}
-                stalled={!!sessionError}
-                now={now}
-                onReplay={replay}
-              />
-            ) : route.screen === "connectors" ? (
-              <div className="connectors">
-                <Monitoring instances={instances} now={now} onSetEnabled={setEnabled} onDelete={deleteInstance} />
-                <CatalogueGrid
-                  catalogue={catalogue}
-                  instances={instances.data}
-                  onSetup={(descriptorId) => go({ screen: "connector-new", descriptorId })}
-                />
-              </div>
-            ) : (
-              <ConnectorWizard
-                key={route.descriptorId}
-                descriptorId={route.descriptorId}
-                catalogue={catalogue}
-                onCreate={createInstance}
-                onCancel={() => go({ screen: "connectors" })}
-                onDone={() => go({ screen: "connectors" })}
-                origin={platform.kind === "web" && typeof location !== "undefined" ? location.origin : null}
-              />
-            )}
+            <Screen
+              route={route}
+              go={go}
+              api={api}
+              now={now}
+              stalled={stalled}
+              shown={shown}
+              data={{ unassigned, deadLetters, instances, catalogue, topology, settings, tokens, correlation }}
+              assign={assign}
+              actions={{
+                replay,
+                setEnabled,
+                deleteInstance,
+                createInstance,
+                refreshSettings: () => refresh(["settings"]),
+                applyCorrelation: (c) => after(() => api.applyCorrelationSettings(c))(),
+              }}
+              origin={origin}
+            />
           </main>
         )}
       </div>
       {palette ? <CommandPalette items={paletteItems} onGo={go} onClose={() => setPalette(false)} /> : null}
     </div>
   );
+}
+
+type ScreenProps = {
+  route: Exclude<Route, { screen: "incidents" }>;
+  go: (r: Route) => void;
+  api: ReturnType<typeof createApi>;
+  now: number;
+  stalled: boolean;
+  shown: (e: unknown) => unknown;
+  data: {
+    unassigned: Loaded<SignalView[]>;
+    deadLetters: Loaded<DeadLetterView[]>;
+    instances: Loaded<InstanceView[]>;
+    catalogue: Loaded<Catalogue>;
+    topology: Loaded<TopologyView>;
+    settings: Loaded<SettingsView>;
+    tokens: Loaded<TokenView[]>;
+    correlation: Loaded<CorrelationConfig>;
+  };
+  actions: {
+    replay: (id: number) => Promise<Replayed>;
+    setEnabled: (id: string, enabled: boolean) => Promise<unknown>;
+    deleteInstance: (id: string) => Promise<unknown>;
+    createInstance: (n: NewInstance) => Promise<InstanceView>;
+    refreshSettings: () => void;
+    applyCorrelation: (c: CorrelationConfig) => Promise<CorrelationConfig>;
+  };
+  origin: string | null;
+  assign?: Pick<Manage, "incidents" | "move">;
+};
+
+/** Every screen but Incidents, which has its own two-pane layout. */
+function Screen({ route, go, api, now, stalled, shown, data, actions, origin, assign }: ScreenProps) {
+  const { unassigned, deadLetters, instances, catalogue, topology, settings, tokens } = data;
+  switch (route.screen) {
+    case "signals":
+      return <SignalsInbox signals={unassigned.data} error={shown(unassigned.error)} stalled={stalled} now={now} assign={assign} />;
+    case "dead-letters":
+      return <DeadLetters deadLetters={deadLetters.data} error={shown(deadLetters.error)} stalled={stalled} now={now} onReplay={actions.replay} />;
+    case "connectors":
+      return (
+        <div className="connectors">
+          <Monitoring
+            instances={instances}
+            now={now}
+            onSetEnabled={actions.setEnabled}
+            onDelete={actions.deleteInstance}
+            onTest={api.testInstance}
+            onAuthorize={api.authorizeInstance}
+            isOauth={(id) => catalogue.data?.connectors.find((c) => c.id === id)?.auth.type === "oauth2"}
+          />
+          <CatalogueGrid catalogue={catalogue} instances={instances.data} onSetup={(descriptorId) => go({ screen: "connector-new", descriptorId })} />
+        </div>
+      );
+    case "connector-new":
+      return (
+        <ConnectorWizard
+          key={route.descriptorId}
+          descriptorId={route.descriptorId}
+          catalogue={catalogue}
+          onCreate={actions.createInstance}
+          onTest={api.testConnection}
+          onAuthorize={api.authorizeInstance}
+          onCancel={() => go({ screen: "connectors" })}
+          onDone={() => go({ screen: "connectors" })}
+          origin={origin}
+        />
+      );
+    case "topology":
+      return (
+        <Topology
+          topology={{ data: topology.data, error: shown(topology.error) }}
+          entity={route.entity}
+          api={api}
+          go={go}
+          stalled={stalled}
+        />
+      );
+    case "rules":
+      return (
+        <Rules
+          settings={{ data: data.correlation.data, error: shown(data.correlation.error) }}
+          backtest={api.backtest}
+          apply={actions.applyCorrelation}
+          stalled={stalled}
+        />
+      );
+    case "settings":
+      return (
+        <Settings
+          settings={{ data: settings.data, error: shown(settings.error) }}
+          tokens={{ data: tokens.data, error: shown(tokens.error) }}
+          api={api}
+          onChanged={actions.refreshSettings}
+          now={now}
+          stalled={stalled}
+        />
+      );
+  }
 }

@@ -6,7 +6,10 @@ export type Route =
   | { screen: "signals" }
   | { screen: "connectors" }
   | { screen: "connector-new"; descriptorId: string }
-  | { screen: "dead-letters" };
+  | { screen: "dead-letters" }
+  | { screen: "topology"; entity: string | null }
+  | { screen: "settings" }
+  | { screen: "rules" };
 
 export function parseHash(hash: string): Route {
   const parts = hash
@@ -28,6 +31,12 @@ export function parseHash(hash: string): Route {
       return { screen: "connectors" };
     case "dead-letters":
       return { screen: "dead-letters" };
+    case "topology":
+      return { screen: "topology", entity: parts[1] ?? null };
+    case "settings":
+      return { screen: "settings" };
+    case "rules":
+      return { screen: "rules" };
     case "incidents":
       return { screen: "incidents", id: parts[1] ?? null };
     default:
@@ -47,6 +56,12 @@ export function routeHash(route: Route): string {
       return `#/connectors/new/${encodeURIComponent(route.descriptorId)}`;
     case "dead-letters":
       return "#/dead-letters";
+    case "topology":
+      return route.entity ? `#/topology/${encodeURIComponent(route.entity)}` : "#/topology";
+    case "settings":
+      return "#/settings";
+    case "rules":
+      return "#/rules";
   }
 }
 

@@ -5,7 +5,9 @@
 
 use crate::connector_ops::InstanceUpdate;
 use crate::error::ApiError;
+use crate::incident_search::IncidentQuery;
 use crate::instances::NewInstance;
+use crate::settings::SettingsUpdate;
 use crate::{queries, App};
 use causeway_core::{CorrelationConfig, IncidentStatus};
 use serde::{Deserialize, Serialize};
@@ -104,6 +106,20 @@ pub enum Command {
         #[serde(default)]
         kubeconfig: Option<String>,
     },
+    /// → `TopologyView`: every entity and edge, with the open incidents' marks.
+    GetTopology,
+    /// → `TokenList`
+    ListTokens,
+    /// → `IssuedToken`: the token is in this answer and nowhere else, ever.
+    IssueToken { scope: String },
+    /// → `TokenView`
+    RevokeToken { id: String },
+    /// → `SettingsView`
+    GetSettings,
+    /// → `SettingsView`; applied at the next start.
+    SaveSettings(SettingsUpdate),
+    /// → `IncidentList`: the list's filter and search over every incident.
+    SearchIncidents(IncidentQuery),
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -158,6 +174,13 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         ),
         Command::ExportConnectors => json(app.export_connectors().await?),
         Command::ListKubeContexts { kubeconfig } => json(app.kube_contexts(kubeconfig).await?),
+        Command::GetTopology => json(app.topology_view().await?),
+        Command::ListTokens => json(app.list_tokens().await?),
+        Command::IssueToken { scope } => json(app.issue_token(scope).await?),
+        Command::RevokeToken { id } => json(app.revoke_token(id).await?),
+        Command::GetSettings => json(app.settings()),
+        Command::SaveSettings(update) => json(app.save_settings(update)?),
+        Command::SearchIncidents(q) => json(app.search_incidents(q).await?),
     }
 }
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod evidence;
 mod gateway;
 pub mod health;
+pub mod incident_search;
 pub mod ingest;
 pub mod instances;
 mod keeper;
@@ -29,9 +30,12 @@ mod queries;
 mod receivers;
 pub mod replay;
 pub mod scenarios;
+pub mod settings;
 mod sources;
+pub mod tokens;
 pub mod topology;
 mod topology_live;
+pub mod topology_view;
 pub mod views;
 
 pub use commands::{dispatch, Command};
@@ -192,16 +196,31 @@ pub fn keychain_service() -> String {
         .unwrap_or_else(|| Keychain::DEFAULT_SERVICE.to_string())
 }
 
-/// The platform's app-data folder for Causeway (`~/.local/share/causeway` on
-/// Linux), or `CAUSEWAY_DATA_DIR` when set.
+/// Where Causeway keeps its data: `CAUSEWAY_DATA_DIR` when set, else the
+/// folder saved in Settings, else the platform's app-data folder
+/// (`~/.local/share/causeway` on Linux).
 pub fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CAUSEWAY_DATA_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
+    if let Some(dir) = settings::load().data_dir {
+        return dir;
+    }
     platform_data_dir().join("causeway")
 }
 
+/// The platform's folder for configuration (`~/.config` on Linux).
+fn platform_config_dir() -> PathBuf {
+    platform_dir("XDG_CONFIG_HOME", ".config")
+}
+
 fn platform_data_dir() -> PathBuf {
+    platform_dir("XDG_DATA_HOME", ".local/share")
+}
+
+/// macOS and Windows keep data and settings in one folder; elsewhere the XDG
+/// variable, else its usual place under the home folder.
+fn platform_dir(xdg: &str, under_home: &str) -> PathBuf {
     let home = || {
         std::env::var_os("HOME")
             .map(PathBuf::from)
@@ -214,10 +233,10 @@ fn platform_data_dir() -> PathBuf {
             .map(PathBuf::from)
             .unwrap_or_else(home)
     } else {
-        std::env::var_os("XDG_DATA_HOME")
+        std::env::var_os(xdg)
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
-            .unwrap_or_else(|| home().join(".local/share"))
+            .unwrap_or_else(|| home().join(under_home))
     }
 }
 

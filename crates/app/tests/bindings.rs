@@ -36,6 +36,10 @@ fn export_all(dir: &Path) {
         causeway_app::connector_ops::Authorization,
         causeway_app::evidence::EvidenceCollected,
         causeway_app::kubernetes::KubeContexts,
+        causeway_app::topology_view::TopologyView,
+        causeway_app::tokens::TokenList,
+        causeway_app::tokens::IssuedToken,
+        causeway_app::settings::SettingsView,
     );
 }
 

@@ -75,6 +75,19 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
         )
         .route("/incidents/{id}/evidence", post(collect_evidence))
         .route("/topology/impact", get(impact))
+        .route(
+            "/topology",
+            get(|s: State<Ctx>| run(s, Command::GetTopology)),
+        )
+        .route("/tokens", get(|s: State<Ctx>| run(s, Command::ListTokens)))
+        .route(
+            "/tokens/{id}/revoke",
+            post(|s: State<Ctx>, Path(id): Path<String>| run(s, Command::RevokeToken { id })),
+        )
+        .route(
+            "/settings",
+            get(|s: State<Ctx>| run(s, Command::GetSettings)),
+        )
         .route("/rpc", post(rpc))
         .route("/events", get(events))
         .layer(middleware::from_fn_with_state(ctx, require_session))

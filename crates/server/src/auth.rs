@@ -41,10 +41,8 @@ pub fn sha256(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// The stored form of a token.
-pub fn token_hash(token: &str) -> String {
-    hex(&sha256(token))
-}
+/// The stored form of a token (the one definition, shared with the app).
+pub use causeway_app::tokens::token_hash;
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -64,26 +62,12 @@ pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Issues a token of `scope` (`ingest` or `admin`) into the store; returns it.
-/// It is shown once: only its hash is kept.
+/// It is shown once: only its hash is kept. The same code issues tokens from
+/// the Settings screen.
 pub fn issue(store: &causeway_store::Store, scope: &str) -> Result<String, String> {
-    if !matches!(scope, "ingest" | "admin") {
-        return Err(format!("scope must be 'ingest' or 'admin', not '{scope}'"));
-    }
-    let token = new_token();
-    let (hash, scope) = (token_hash(&token), scope.to_string());
-    let id = format!("tok-{}", &hash[..12]);
-    store
-        .write_blocking(move |c| {
-            causeway_store::tokens::insert(
-                c,
-                &id,
-                &scope,
-                &hash,
-                &causeway_store::ts(chrono::Utc::now()),
-            )
-        })
-        .map_err(|e| e.to_string())?;
-    Ok(token)
+    causeway_app::tokens::issue_blocking(store, scope)
+        .map(|t| t.token)
+        .map_err(|e| e.message)
 }
 
 #[cfg(test)]

@@ -30,8 +30,9 @@ enum Cmd {
         #[arg(long)]
         data_dir: Option<PathBuf>,
         /// Address to listen on; loopback unless told otherwise. Port 0 picks a free one.
-        #[arg(long, default_value = "127.0.0.1:8787")]
-        listen: SocketAddr,
+        /// Default: 127.0.0.1 and the webhook port saved in Settings (8787).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
         /// Load the built-in demo storm when the database is empty.
         #[arg(long)]
         demo: bool,
@@ -210,12 +211,15 @@ fn main() -> ExitCode {
 
 fn serve(
     data_dir: Option<PathBuf>,
-    listen: SocketAddr,
+    listen: Option<SocketAddr>,
     demo: bool,
     ui_dir: Option<PathBuf>,
     topology: Option<PathBuf>,
 ) -> Result<(), String> {
     let data_dir = data_dir.unwrap_or_else(causeway_app::default_data_dir);
+    let listen = listen.unwrap_or_else(|| {
+        SocketAddr::from(([127, 0, 0, 1], causeway_app::settings::preferred_port()))
+    });
     let ui_dir = ui_dir.or_else(causeway_server::default_ui_dir);
     if ui_dir.is_none() {
         tracing::warn!("the web UI is not built (ui/dist); the API and webhooks still work");

@@ -150,3 +150,64 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<IncidentRow>> {
         .map(decode)
         .transpose()
 }
+
+/// What the incident list can be narrowed to (`searchIncidents`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Leave out resolved incidents.
+    pub open_only: bool,
+    /// Only this status.
+    pub status: Option<IncidentStatus>,
+    /// Only these severities (none: all).
+    pub severities: Vec<Severity>,
+    /// Every word must appear in the title, id, pattern or root cause (any case).
+    pub words: Vec<String>,
+    pub limit: i64,
+}
+
+/// Incidents matching `f`, most recently active first: the whole table, not
+/// only the latest page the list shows.
+pub fn search(conn: &Connection, f: &Filter) -> Result<Vec<IncidentRow>> {
+    use rusqlite::types::Value;
+    let mut sql = format!("{SELECT} WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    if f.open_only {
+        sql.push_str(" AND status <> 'resolved'");
+    }
+    if let Some(s) = f.status {
+        args.push(Value::Text(s.as_str().into()));
+        sql.push_str(&format!(" AND status = ?{}", args.len()));
+    }
+    if !f.severities.is_empty() {
+        let mut marks = Vec::new();
+        for s in &f.severities {
+            args.push(Value::Text(s.as_str().into()));
+            marks.push(format!("?{}", args.len()));
+        }
+        sql.push_str(&format!(" AND severity IN ({})", marks.join(", ")));
+    }
+    for w in &f.words {
+        let escaped = w
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        args.push(Value::Text(format!("%{escaped}%")));
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND (lower(title) LIKE ?{n} ESCAPE '\\' OR lower(id) LIKE ?{n} ESCAPE '\\' \
+             OR lower(coalesce(pattern, '')) LIKE ?{n} ESCAPE '\\' \
+             OR lower(coalesce(root_cause, '')) LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    args.push(Value::Integer(f.limit));
+    sql.push_str(&format!(
+        " ORDER BY updated_at DESC, id LIMIT ?{}",
+        args.len()
+    ));
+    let mut st = conn.prepare(&sql)?;
+    let rows = st
+        .query_map(rusqlite::params_from_iter(args), raw)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(decode).collect()
+}

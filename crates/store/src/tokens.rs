@@ -21,3 +21,46 @@ pub fn scope_of(conn: &Connection, token_hash: &str) -> Result<Option<String>> {
         )
         .optional()?)
 }
+
+/// One issued token as the Settings screen lists it: never the hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRow {
+    pub id: String,
+    pub scope: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// Every token, newest first, revoked ones included (they say when).
+pub fn list(conn: &Connection) -> Result<Vec<TokenRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, scope, created_at, revoked_at FROM api_tokens ORDER BY created_at DESC, id",
+    )?;
+    let rows = stmt.query_map([], token_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Revokes a token: it stops working at once and stays listed. Revoking it
+/// again keeps the first time. Returns the row, or None when no such id.
+pub fn revoke(conn: &Connection, id: &str, at: &str) -> Result<Option<TokenRow>> {
+    conn.execute(
+        "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, at],
+    )?;
+    Ok(conn
+        .query_row(
+            "SELECT id, scope, created_at, revoked_at FROM api_tokens WHERE id = ?1",
+            [id],
+            token_row,
+        )
+        .optional()?)
+}
+
+fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRow> {
+    Ok(TokenRow {
+        id: r.get(0)?,
+        scope: r.get(1)?,
+        created_at: r.get(2)?,
+        revoked_at: r.get(3)?,
+    })
+}

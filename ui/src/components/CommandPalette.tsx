@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Route } from "../router";
+import { listKeyDown } from "../listKeys";
 
 export type PaletteItem = { id: string; label: string; hint?: string; route: Route };
 
@@ -39,21 +40,7 @@ export function CommandPalette({ items, onGo, onClose }: { items: PaletteItem[];
             setQuery(e.target.value);
             setActive(0);
           }}
-          onKeyDown={(e) => {
-            if (e.key === "ArrowDown") {
-              e.preventDefault();
-              setActive((a) => Math.min(matches.length - 1, a + 1));
-            } else if (e.key === "ArrowUp") {
-              e.preventDefault();
-              setActive((a) => Math.max(0, a - 1));
-            } else if (e.key === "Enter") {
-              e.preventDefault();
-              go(matches[active]);
-            } else if (e.key === "Escape") {
-              e.preventDefault();
-              onClose();
-            }
-          }}
+          onKeyDown={(e) => listKeyDown(e, matches.length, setActive, () => go(matches[active]), onClose)}
         />
         <ul className="palette-list" role="listbox" aria-label="Matches">
           {matches.length === 0 ? <li className="muted palette-empty">Nothing matches.</li> : null}

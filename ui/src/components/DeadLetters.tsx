@@ -68,6 +68,14 @@ export function DeadLetters({ deadLetters, error, now, onReplay, stalled }: Prop
                   </div>
                 ) : null}
                 <pre className="preview">{d.preview}</pre>
+                <a
+                  className="small"
+                  data-testid="raw-download"
+                  download={`dead-letter-${d.id}.raw`}
+                  href={`data:application/octet-stream;base64,${d.rawBase64}`}
+                >
+                  Download the exact bytes received
+                </a>
               </li>
             );
           })}

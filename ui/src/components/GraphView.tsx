@@ -1,7 +1,7 @@
-import { memo, useEffect, useMemo, useState } from "react";
+import { memo, startTransition, useEffect, useMemo, useRef, useState } from "react";
 import {
   BaseEdge,
-  EdgeLabelRenderer,
+  Controls,
   getBezierPath,
   Handle,
   MarkerType,
@@ -11,6 +11,8 @@ import {
   type EdgeProps,
   type Node,
   type NodeProps,
+  useNodesInitialized,
+  useReactFlow,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import type { Graph, GraphNode } from "../wire";
@@ -27,7 +29,7 @@ export function clipMiddle(text: string, max: number): string {
   return `${text.slice(0, max - 1 - tail)}…${text.slice(text.length - tail)}`;
 }
 
-type EntityData = GraphNode & { highlighted: boolean; dimmed: boolean; selected: boolean };
+type EntityData = GraphNode & { highlighted: boolean; selected: boolean; mark: string };
 type EntityNodeType = Node<EntityData, "entity">;
 type RelationEdgeType = Edge<{ relation: string; inferred: boolean }, "relation">;
 
@@ -39,8 +41,8 @@ const EntityNode = memo(function EntityNode({ data, positionAbsoluteX, positionA
     n.inferred ? "inferred" : "",
     n.firing > 0 ? "firing" : "",
     n.highlighted ? "highlighted" : "",
-    n.dimmed ? "dimmed" : "",
     n.selected ? "selected" : "",
+    n.mark,
   ]
     .filter(Boolean)
     .join(" ");
@@ -76,6 +78,9 @@ function RelationEdge(props: EdgeProps<RelationEdgeType>) {
   const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd } = props;
   const [path, lx, ly] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const inferred = data?.inferred ?? false;
+  // The label is SVG text in the edge's own group: no HTML overlay per edge,
+  // which is what a 900-edge graph cannot afford. The stroke is a halo in the
+  // background colour so the label reads over the line.
   return (
     <>
       <BaseEdge
@@ -84,16 +89,17 @@ function RelationEdge(props: EdgeProps<RelationEdgeType>) {
         markerEnd={markerEnd}
         style={{ strokeDasharray: inferred ? "6 4" : undefined, strokeWidth: 1.5 }}
       />
-      <EdgeLabelRenderer>
-        <div
-          className={`edge-label${inferred ? " inferred" : ""}`}
-          data-testid="edge-label"
-          data-inferred={inferred ? "true" : "false"}
-          style={{ transform: `translate(-50%, -50%) translate(${lx}px, ${ly}px)` }}
-        >
-          {data?.relation}
-        </div>
-      </EdgeLabelRenderer>
+      <text
+        x={lx}
+        y={ly}
+        className={`edge-label${inferred ? " inferred" : ""}`}
+        data-testid="edge-label"
+        data-inferred={inferred ? "true" : "false"}
+        textAnchor="middle"
+        dominantBaseline="central"
+      >
+        {data?.relation}
+      </text>
     </>
   );
 }
@@ -101,64 +107,106 @@ function RelationEdge(props: EdgeProps<RelationEdgeType>) {
 const nodeTypes = { entity: EntityNode };
 const edgeTypes = { relation: RelationEdge };
 
+/** Above this many nodes the graph waits for ELK instead of drawing twice. */
+export const BIG_GRAPH = 120;
+/** How long a big graph waits for ELK before it draws the quick layout. */
+const ELK_PATIENCE_MS = 10_000;
+
 type Props = {
   graph: Graph;
   /** Entities to highlight (from the timeline brush or a picked entity); null: no selection. */
   highlighted?: ReadonlySet<string> | null;
   selectedEntity?: string | null;
   onSelectEntity?: (entity: string | null) => void;
+  /** Extra class per entity (the Topology screen marks what an impact reaches). */
+  marks?: ReadonlyMap<string, string> | null;
+  /** Fill the screen's height (Topology) instead of sizing to the graph. */
+  tall?: boolean;
+  /** Called with the layout that is shown, once it is (for measurements). */
+  onLaidOut?: (kind: "elk" | "quick") => void;
 };
 
 /**
- * The incident's entities and how they relate. A quick layered layout draws
- * at once; ELK's, computed in a Web Worker, replaces it when ready. The root
- * cause is highlighted; inferred nodes and edges are dashed.
+ * The entities and how they relate. A small graph draws its quick layered
+ * layout at once and moves to ELK's (computed in a Web Worker) when ready; a
+ * big one waits for ELK, so it is drawn once, while the rest of the screen is
+ * already usable. The root cause is highlighted; inferred nodes and edges are
+ * dashed. Node objects keep their identity while their look is unchanged, so
+ * a click re-renders the nodes it changes, not all of them.
  */
-export function GraphView({ graph, highlighted = null, selectedEntity = null, onSelectEntity }: Props) {
-  const quick = useMemo(() => layoutGraph(graph), [graph]);
-  const [elk, setElk] = useState<{ graph: Graph; positions: Positions } | null>(null);
+export const GraphView = memo(function GraphView({ graph, highlighted = null, selectedEntity = null, onSelectEntity, marks = null, tall = false, onLaidOut }: Props) {
+  const big = graph.nodes.length > BIG_GRAPH;
+  // The layout depends on the graph's shape only: a refetch that changes a
+  // count or a flag keeps the positions and does not lay out again.
+  const shape = useMemo(() => shapeOf(graph), [graph]);
+  const latest = useRef(graph);
+  latest.current = graph;
+  const quick = useMemo(() => layoutGraph(latest.current), [shape]);
+  const current = useMemo(() => new Map(graph.nodes.map((n) => [n.id, n])), [graph]);
+  const [elk, setElk] = useState<{ shape: string; positions: Positions | null } | null>(null);
 
   useEffect(() => {
-    if (graph.nodes.length === 0) return;
+    const g = latest.current;
+    if (g.nodes.length === 0) return;
     let cancelled = false;
-    layoutInWorker(graph).then(
-      (positions) => !cancelled && setElk({ graph, positions }),
-      () => {}, // keep the quick layout
+    const giveUp = setTimeout(() => !cancelled && setElk({ shape, positions: null }), ELK_PATIENCE_MS);
+    layoutInWorker(g).then(
+      // A transition: drawing 500 nodes yields to clicks and scrolls.
+      (positions) => !cancelled && startTransition(() => setElk({ shape, positions })),
+      () => !cancelled && setElk({ shape, positions: null }), // keep the quick layout
     );
     return () => {
       cancelled = true;
+      clearTimeout(giveUp);
     };
-  }, [graph]);
+  }, [shape]);
 
-  const positions = elk && elk.graph === graph ? elk.positions : null;
+  const settled = elk !== null && elk.shape === shape;
+  const positions = settled ? elk.positions : null;
+  const layout: "elk" | "quick" | "pending" = positions ? "elk" : settled || !big ? "quick" : "pending";
 
-  const nodes = useMemo<EntityNodeType[]>(
-    () =>
-      quick.nodes.map((n) => {
-        const p = positions?.[n.id] ?? { x: n.x, y: n.y };
-        const hl = highlighted?.has(n.id) ?? false;
-        return {
-          id: n.id,
-          type: "entity",
-          position: p,
-          width: NODE_W,
-          height: NODE_H,
-          draggable: false,
-          connectable: false,
-          handles: [
-            { type: "target", position: Position.Top, x: NODE_W / 2, y: 0, width: 1, height: 1 },
-            { type: "source", position: Position.Bottom, x: NODE_W / 2, y: NODE_H, width: 1, height: 1 },
-          ],
-          data: {
-            ...n,
-            highlighted: hl,
-            dimmed: highlighted !== null && !hl,
-            selected: selectedEntity === n.id,
-          },
-        };
-      }),
-    [quick, positions, highlighted, selectedEntity],
-  );
+  useEffect(() => {
+    if (layout !== "pending") onLaidOut?.(layout);
+  }, [layout, onLaidOut]);
+
+  const fit = useMemo(() => {
+    const focus = big ? focusOf(latest.current) : [];
+    return focus.length ? { ...FIT, nodes: focus, maxZoom: 1 } : FIT;
+  }, [shape, big]);
+
+  const cache = useRef(new Map<string, { key: string; node: EntityNodeType }>());
+  const nodes = useMemo<EntityNodeType[]>(() => {
+    if (layout === "pending") return [];
+    const next = new Map<string, { key: string; node: EntityNodeType }>();
+    const out = quick.nodes.map((placed) => {
+      const n = current.get(placed.id) ?? placed;
+      const p = positions?.[n.id] ?? { x: placed.x, y: placed.y };
+      const hl = highlighted?.has(n.id) ?? false;
+      const selected = selectedEntity === n.id;
+      const mark = marks?.get(n.id) ?? "";
+      const key = `${p.x},${p.y},${hl},${selected},${mark},${n.signalCount},${n.firing},${n.root}`;
+      const old = cache.current.get(n.id);
+      if (old && old.key === key) {
+        next.set(n.id, old);
+        return old.node;
+      }
+      const node: EntityNodeType = {
+        id: n.id,
+        type: "entity",
+        position: p,
+        width: NODE_W,
+        height: NODE_H,
+        draggable: false,
+        connectable: false,
+        handles: HANDLES,
+        data: { ...n, highlighted: hl, selected, mark },
+      };
+      next.set(n.id, { key, node });
+      return node;
+    });
+    cache.current = next;
+    return out;
+  }, [quick, current, positions, layout, highlighted, selectedEntity, marks]);
 
   const edges = useMemo<RelationEdgeType[]>(
     () =>
@@ -168,7 +216,7 @@ export function GraphView({ graph, highlighted = null, selectedEntity = null, on
         target: e.to,
         type: "relation",
         className: e.inferred ? "inferred" : undefined,
-        markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+        markerEnd: ARROW,
         data: { relation: e.relation, inferred: e.inferred },
       })),
     [quick],
@@ -182,32 +230,88 @@ export function GraphView({ graph, highlighted = null, selectedEntity = null, on
     );
   }
   const span = positions ? Math.max(0, ...Object.values(positions).map((p) => p.y)) + NODE_H + 28 : quick.height;
-  const height = Math.min(560, Math.max(220, span + 48));
+  const height = tall ? undefined : Math.min(560, Math.max(220, span + 48));
   return (
     <div
       data-testid="graph"
-      className="graph"
-      data-layout={positions ? "elk" : "quick"}
+      // Dimming what is not picked is one class here, not a change to every
+      // node: a click re-renders the nodes it picks, not all 500.
+      className={`graph${tall ? " tall" : ""}${highlighted !== null ? " picking" : ""}`}
+      data-layout={layout}
       style={{ height }}
-      role="img"
+      role="group"
       aria-label={`Graph of ${graph.nodes.length} entities`}
+      aria-busy={layout === "pending"}
     >
-      <ReactFlow
-        key={positions ? "elk" : "quick"}
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        fitView
-        fitViewOptions={{ padding: 0.1 }}
-        minZoom={0.05}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        elementsSelectable={false}
-        proOptions={{ hideAttribution: true }}
-        onNodeClick={(_, node) => onSelectEntity?.(selectedEntity === node.id ? null : node.id)}
-        onPaneClick={() => selectedEntity && onSelectEntity?.(null)}
-      />
+      {layout === "pending" ? (
+        <div className="state state-loading graph-pending" role="status">
+          <span className="spinner" aria-hidden="true" /> Laying out {graph.nodes.length} entities…
+        </div>
+      ) : (
+        <ReactFlow
+          // A small graph moves from the quick layout to ELK's: a new mount
+          // fits the view to it (cheap below BIG_GRAPH); a big one mounts once.
+          key={layout}
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          fitView
+          fitViewOptions={fit}
+          minZoom={0.005}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          proOptions={{ hideAttribution: true }}
+          colorMode="system"
+          onNodeClick={(_, node) => onSelectEntity?.(selectedEntity === node.id ? null : node.id)}
+          onPaneClick={() => selectedEntity && onSelectEntity?.(null)}
+        >
+          <FitOnReady options={fit} />
+          {tall || big ? <Controls showInteractive={false} fitViewOptions={FIT} /> : null}
+        </ReactFlow>
+      )}
     </div>
   );
+});
+
+const FIT = { padding: 0.1 };
+const ARROW = { type: MarkerType.ArrowClosed, width: 16, height: 16 };
+const HANDLES: EntityNodeType["handles"] = [
+  { type: "target", position: Position.Top, x: NODE_W / 2, y: 0, width: 1, height: 1 },
+  { type: "source", position: Position.Bottom, x: NODE_W / 2, y: NODE_H, width: 1, height: 1 },
+];
+
+/** What the layout depends on: the nodes and the edges, not their counts. */
+export function shapeOf(graph: Graph): string {
+  const nodes = graph.nodes.map((n) => n.id).join("\n");
+  const edges = graph.edges.map((e) => `${e.from}>${e.to}:${e.relation}:${e.inferred ? 1 : 0}`).join("\n");
+  return `${nodes}\n|\n${edges}`;
+}
+
+/**
+ * Where a big graph opens: its root causes at a readable zoom, rather than
+ * 500 specks; "fit view" in the controls shows it all. (Their neighbours can
+ * sit a layer-width away in a wide layout, so they are not fitted too.)
+ */
+export function focusOf(graph: Graph): { id: string }[] {
+  return graph.nodes.filter((n) => n.root).map((n) => ({ id: n.id }));
+}
+
+/** Fits the view once the nodes are in (on the root causes, for a big graph). */
+function FitOnReady({ options }: { options: typeof FIT & { nodes?: { id: string }[]; maxZoom?: number } }) {
+  const rf = useReactFlow();
+  const ready = useNodesInitialized();
+  const done = useRef(false);
+  useEffect(() => {
+    if (!ready || done.current) return;
+    const id = requestAnimationFrame(() => {
+      done.current = true;
+      void rf.fitView(options);
+    });
+    return () => cancelAnimationFrame(id);
+    // Fits once per mount: a pick or a refetch keeps the user's zoom.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ready, rf]);
+  return null;
 }

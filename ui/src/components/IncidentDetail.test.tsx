@@ -22,6 +22,13 @@ describe("IncidentDetail", () => {
     expect(impacted.textContent).toContain("service/shop/cart");
   });
 
+  it("says what to try first when a change preceded the incident, and nothing when none did", () => {
+    const { rerender } = render(<IncidentDetail detail={sampleDetail} now={now} />);
+    expect(screen.queryByTestId("suggested-action")).toBeNull();
+    rerender(<IncidentDetail detail={{ ...sampleDetail, suggestedAction: "roll back deploy cartservice v1.4.2" }} now={now} />);
+    expect(screen.getByTestId("suggested-action").textContent).toBe("Try first: roll back deploy cartservice v1.4.2");
+  });
+
   it("highlights the root node of the graph and only that one", () => {
     render(<IncidentDetail detail={sampleDetail} now={now} />);
     const graph = screen.getByTestId("graph");

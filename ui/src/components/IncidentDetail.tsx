@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type { IncidentDetail as Detail, IncidentStatus, SignalView } from "../wire";
 import { formatAge, formatClock, formatDuration, formatPercent } from "../format";
 import { errorText } from "../platform/errors";
@@ -6,8 +6,11 @@ import { SeverityBadge, StatusBadge } from "./Badges";
 import { GraphView } from "./GraphView";
 import { SignalsTable } from "./SignalsTable";
 import { Empty } from "./States";
-import { Swimlanes, type TimeRange } from "./Swimlanes";
+import { NO_SERVICE, Swimlanes, type LaneBy, type TimeRange } from "./Swimlanes";
 import { EntityText } from "./EntityText";
+import { Ledger } from "./Ledger";
+import { MergeControl, PickedBar, useSignalPicks, type Manage } from "./ManageIncident";
+import type { LedgerEntry } from "../corrTypes";
 
 type Props = {
   detail: Detail;
@@ -15,6 +18,10 @@ type Props = {
   /** Present when the user may change the status (acknowledge, resolve). */
   onSetStatus?: (status: IncidentStatus) => Promise<unknown>;
   refreshing?: boolean;
+  /** Present when the user may move, merge and split (recorded in the ledger). */
+  manage?: Manage;
+  /** The incident's decision ledger, when the server keeps one. */
+  ledger?: LedgerEntry[];
 };
 
 const ACTIONS: { status: IncidentStatus; label: string }[] = [
@@ -23,9 +30,11 @@ const ACTIONS: { status: IncidentStatus; label: string }[] = [
 ];
 
 /** What the user picked in the graph or the timeline; both narrow the signals list. */
-export type Selection = { entity: string | null; range: TimeRange | null };
+export type Selection = { entity: string | null; service?: string | null; range: TimeRange | null };
 
 const TIMELINE_TEXT_MAX = 100;
+/** Impacted entities listed before "and N more". */
+const IMPACTED_SHOWN = 8;
 
 export function inRange(s: SignalView, range: TimeRange): boolean {
   const a = Date.parse(s.occurredAt);
@@ -33,27 +42,59 @@ export function inRange(s: SignalView, range: TimeRange): boolean {
   return (a >= range[0] && a <= range[1]) || (b >= range[0] && b <= range[1]);
 }
 
-/** The signals a selection keeps, and the entities to highlight for it (null: nothing picked). */
-export function applySelection(signals: SignalView[], sel: Selection): { signals: SignalView[]; entities: Set<string> | null } {
-  if (!sel.entity && !sel.range) return { signals, entities: null };
-  const kept = signals.filter((s) => (!sel.entity || s.entity === sel.entity) && (!sel.range || inRange(s, sel.range)));
+/**
+ * The signals a selection keeps, and the entities and services to highlight
+ * for it (null: nothing picked).
+ */
+export function applySelection(
+  signals: SignalView[],
+  sel: Selection,
+): { signals: SignalView[]; entities: Set<string> | null; services: Set<string> | null } {
+  if (!sel.entity && !sel.service && !sel.range) return { signals, entities: null, services: null };
+  const kept = signals.filter(
+    (s) =>
+      (!sel.entity || s.entity === sel.entity) &&
+      (!sel.service || (s.service ?? NO_SERVICE) === sel.service) &&
+      (!sel.range || inRange(s, sel.range)),
+  );
   const entities = new Set<string>();
+  const services = new Set<string>();
   if (sel.entity) entities.add(sel.entity);
-  for (const s of kept) if (s.entity) entities.add(s.entity);
-  return { signals: kept, entities };
+  if (sel.service) services.add(sel.service);
+  for (const s of kept) {
+    if (s.entity) entities.add(s.entity);
+    services.add(s.service ?? NO_SERVICE);
+  }
+  return { signals: kept, entities, services };
 }
 
-export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) {
-  const [selection, setSelection] = useState<Selection>({ entity: null, range: null });
+export function IncidentDetail({ detail, now, onSetStatus, refreshing, manage, ledger }: Props) {
+  const picks = useSignalPicks();
+  const [selection, setSelection] = useState<Selection>({ entity: null, service: null, range: null });
+  const [laneBy, setLaneBy] = useState<LaneBy>("entity");
   const picked = useMemo(() => applySelection(detail.signals, selection), [detail.signals, selection]);
-  const pickEntity = (entity: string | null) => setSelection((s) => ({ ...s, entity }));
-  const brush = (range: TimeRange | null) => setSelection((s) => ({ ...s, range }));
+  const pickEntity = useCallback((entity: string | null) => setSelection((s) => ({ ...s, entity })), []);
+  const brush = useCallback((range: TimeRange | null) => setSelection((s) => ({ ...s, range })), []);
+  const pickService = useCallback((service: string | null) => setSelection((s) => ({ ...s, service })), []);
+  const picking = picked.entities !== null;
+  // Escape lets go of what is picked (outside a text field).
+  useEffect(() => {
+    if (!picking) return;
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.key !== "Escape" || (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT"))) return;
+      setSelection({ entity: null, service: null, range: null });
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [picking]);
   const timelineText = useMemo(() => {
     const keep = picked.entities === null ? null : new Set(picked.signals.map((s) => s.id));
     const rows = keep === null ? detail.timeline : detail.timeline.filter((t) => t.signalId === null || keep.has(t.signalId));
     return { rows: rows.slice(0, TIMELINE_TEXT_MAX), more: Math.max(0, rows.length - TIMELINE_TEXT_MAX) };
   }, [detail.timeline, picked]);
   const [busy, setBusy] = useState<IncidentStatus | null>(null);
+  const [allImpacted, setAllImpacted] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
 
   const act = async (status: IncidentStatus) => {
@@ -102,6 +143,7 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
                 {busy === a.status ? `${a.label}…` : a.label}
               </button>
             ))}
+            {manage ? <MergeControl incidentId={detail.id} title={detail.title} manage={manage} /> : null}
             {actionError ? (
               <span className="inline-error" role="alert">
                 {actionError}
@@ -114,6 +156,11 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
       <p className="insight" data-testid="insight">
         {detail.insight ?? <span className="muted">No insight yet: none of the signals names an entity.</span>}
       </p>
+      {detail.suggestedAction ? (
+        <p className="suggested-action" data-testid="suggested-action">
+          <strong>Try first:</strong> {detail.suggestedAction}
+        </p>
+      ) : null}
 
       <div className="cards">
         <section className="card" data-testid="root-cause" aria-label="Root cause">
@@ -141,11 +188,18 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
           <h3>Impacted</h3>
           {detail.impacted.length ? (
             <ul className="impacted">
-              {detail.impacted.map((e) => (
+              {detail.impacted.slice(0, allImpacted ? undefined : IMPACTED_SHOWN).map((e) => (
                 <li key={e}>
                   <EntityText entity={e} />
                 </li>
               ))}
+              {!allImpacted && detail.impacted.length > IMPACTED_SHOWN ? (
+                <li className="more">
+                  <button type="button" className="link-button" onClick={() => setAllImpacted(true)}>
+                    and {detail.impacted.length - IMPACTED_SHOWN} more
+                  </button>
+                </li>
+              ) : null}
             </ul>
           ) : (
             <p className="muted">Nothing beyond the root cause.</p>
@@ -162,6 +216,12 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
               <EntityText entity={selection.entity} />
             </>
           ) : null}
+          {selection.service ? (
+            <>
+              {" · service "}
+              <code>{selection.service}</code>
+            </>
+          ) : null}
           {selection.range ? (
             <>
               {" · "}
@@ -169,7 +229,7 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
               {formatClock(new Date(selection.range[1]).toISOString(), now)}
             </>
           ) : null}
-          <button type="button" className="btn btn-quiet" onClick={() => setSelection({ entity: null, range: null })}>
+          <button type="button" className="btn btn-quiet" onClick={() => setSelection({ entity: null, service: null, range: null })}>
             Clear
           </button>
         </div>
@@ -194,10 +254,12 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
               signals={detail.signals}
               now={now}
               range={selection.range}
-              selectedEntity={selection.entity}
-              highlighted={picked.entities}
+              selectedEntity={laneBy === "service" ? (selection.service ?? null) : selection.entity}
+              highlighted={laneBy === "service" ? picked.services : picked.entities}
               onBrush={brush}
-              onSelectEntity={pickEntity}
+              onSelectEntity={laneBy === "service" ? pickService : pickEntity}
+              by={laneBy}
+              onBy={setLaneBy}
             />
             <details className="timeline-log">
               <summary>Event log</summary>
@@ -224,14 +286,24 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing }: Props) 
         <h3>
           Signals <span className="count" data-testid="signal-count">{picked.entities === null ? detail.signals.length : `${picked.signals.length} / ${detail.signals.length}`}</span>
         </h3>
+        {manage ? <PickedBar incidentId={detail.id} picked={picks.picked} clear={picks.clear} manage={manage} /> : null}
         {picked.signals.length ? (
-          <SignalsTable signals={picked.signals} now={now} />
+          <SignalsTable signals={picked.signals} now={now} selection={manage ? picks.selection : undefined} />
         ) : detail.signals.length ? (
           <Empty>No signal matches the selection.</Empty>
         ) : (
           <Empty>No signals in this incident.</Empty>
         )}
       </section>
+
+      {ledger ? (
+        <section className="block" aria-label="Decisions">
+          <h3>
+            Decisions <span className="count">{ledger.length}</span>
+          </h3>
+          <Ledger entries={ledger} now={now} />
+        </section>
+      ) : null}
     </article>
   );
 }

@@ -1,11 +1,46 @@
-import type { IncidentSummary } from "../wire";
+import type { IncidentQuery, IncidentStatus, IncidentSummary, Severity } from "../wire";
 import { formatAge } from "../format";
 import { SeverityBadge, StatusBadge } from "./Badges";
 import { Empty, ErrorBox, Loading } from "./States";
 import { EntityText } from "./EntityText";
 
+export type IncidentFilter = { status: "open" | "all" | IncidentStatus; severities: Severity[]; query: string };
+export const DEFAULT_FILTER: IncidentFilter = { status: "open", severities: [], query: "" };
+const SEVERITIES: Severity[] = ["critical", "high", "medium", "low", "info"];
+const STATUSES: { value: IncidentFilter["status"]; label: string }[] = [
+  { value: "open", label: "Open" },
+  { value: "all", label: "All" },
+  { value: "building", label: "Building" },
+  { value: "active", label: "Active" },
+  { value: "acknowledged", label: "Acknowledged" },
+  { value: "investigating", label: "Investigating" },
+  { value: "resolved", label: "Resolved" },
+];
+
+/** The same filter as the server's `searchIncidents` query. */
+export function queryOf(f: IncidentFilter): IncidentQuery {
+  return { status: f.status, severities: f.severities, query: f.query };
+}
+
+/** The incidents a filter keeps: by status ("open" is anything not resolved), severity and words. */
+export function filterIncidents(list: IncidentSummary[], f: IncidentFilter): IncidentSummary[] {
+  const words = f.query.toLowerCase().split(/\s+/).filter(Boolean);
+  return list.filter((i) => {
+    if (f.status === "open" ? i.status === "resolved" : f.status !== "all" && i.status !== f.status) return false;
+    if (f.severities.length && !f.severities.includes(i.severity)) return false;
+    if (!words.length) return true;
+    const text = `${i.title} ${i.id} ${i.pattern ?? ""} ${i.rootCause?.entity ?? ""} ${i.status} ${i.severity}`.toLowerCase();
+    return words.every((w) => text.includes(w));
+  });
+}
+
 type Props = {
+  /** The incidents the filter keeps. */
   incidents: IncidentSummary[] | null;
+  /** How many there are before filtering. */
+  total: number;
+  filter: IncidentFilter;
+  onFilter: (f: IncidentFilter) => void;
   error: unknown;
   selectedId: string | null;
   onSelect: (id: string) => void;
@@ -15,18 +50,75 @@ type Props = {
   stalled?: boolean;
 };
 
-export function IncidentList({ incidents, error, selectedId, onSelect, now, webhookUrl, stalled }: Props) {
+export function IncidentList({ incidents, total, filter, onFilter, error, selectedId, onSelect, now, webhookUrl, stalled }: Props) {
+  const filtered = filter.status !== "all" || filter.severities.length > 0 || filter.query !== "";
   return (
     <section className="incident-list" data-testid="incident-list" aria-label="Incidents">
       <h2 className="section-title">
-        Incidents {incidents ? <span className="count">{incidents.length}</span> : null}
+        Incidents{" "}
+        {incidents ? (
+          <span className="count" data-testid="incident-count">
+            {filtered ? `${incidents.length} / ${total}` : total}
+          </span>
+        ) : null}
       </h2>
+      <div className="filters" role="search" aria-label="Filter incidents">
+        <input
+          type="search"
+          className="search"
+          placeholder="Search title, root cause, pattern…"
+          aria-label="Search incidents"
+          data-testid="incident-search"
+          value={filter.query}
+          onChange={(e) => onFilter({ ...filter, query: e.target.value })}
+        />
+        <div className="filter-row">
+          <select
+            aria-label="Status"
+            data-testid="status-filter"
+            value={filter.status}
+            onChange={(e) => onFilter({ ...filter, status: e.target.value as IncidentFilter["status"] })}
+          >
+            {STATUSES.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+          <span className="sev-filters" role="group" aria-label="Severity">
+            {SEVERITIES.map((sev) => {
+              const on = filter.severities.includes(sev);
+              return (
+                <button
+                  key={sev}
+                  type="button"
+                  className={`chip sev-chip sevc-${sev}${on ? " on" : ""}`}
+                  aria-pressed={on}
+                  title={`Only ${sev}`}
+                  onClick={() =>
+                    onFilter({ ...filter, severities: on ? filter.severities.filter((x) => x !== sev) : [...filter.severities, sev] })
+                  }
+                >
+                  {sev.slice(0, 4)}
+                </button>
+              );
+            })}
+          </span>
+        </div>
+      </div>
       {error ? <ErrorBox error={error} /> : null}
       {incidents === null ? (
         error || stalled ? null : <Loading what="incidents" />
-      ) : incidents.length === 0 ? (
+      ) : total === 0 ? (
         <Empty>
           No incidents yet — point Alertmanager at <code className="break">{webhookUrl}</code>
+        </Empty>
+      ) : incidents.length === 0 ? (
+        <Empty>
+          No incident matches the filter.{" "}
+          <button type="button" className="link-button" onClick={() => onFilter(DEFAULT_FILTER.status === filter.status && !filter.query && !filter.severities.length ? { ...DEFAULT_FILTER, status: "all" } : DEFAULT_FILTER)}>
+            {filter.status === "open" && !filter.query && !filter.severities.length ? "Show resolved ones too" : "Clear the filter"}
+          </button>
         </Empty>
       ) : (
         <ul className="rows" role="listbox" aria-label="Incidents, newest first">
@@ -66,6 +158,7 @@ export function IncidentList({ incidents, error, selectedId, onSelect, now, webh
                 </div>
                 <div className="row-meta">
                   <StatusBadge status={inc.status} />
+                  {inc.pattern ? <span className="badge pattern">{inc.pattern}</span> : null}
                   <span title="Signals in this incident">
                     {inc.signalCount} signal{inc.signalCount === 1 ? "" : "s"}
                   </span>

@@ -35,6 +35,35 @@ describe("swimlanes, graph and signals, linked", () => {
     expect(screen.getByTestId("lane").className).toContain("selected");
     fireEvent.click(within(screen.getByTestId("selection-bar")).getByRole("button", { name: "Clear" }));
     expect(screen.getAllByTestId("signal-row")).toHaveLength(3);
+    // Escape lets go too.
+    fireEvent.click(graph.querySelector('[data-entity="deployment/shop/cart"]')!);
+    expect(screen.getAllByTestId("signal-row")).toHaveLength(1);
+    fireEvent.keyDown(window, { key: "Escape" });
+    expect(screen.getAllByTestId("signal-row")).toHaveLength(3);
+    expect(screen.queryByTestId("selection-bar")).toBeNull();
+  });
+
+  it("lanes by service: a lane per service, and picking one keeps its signals", () => {
+    // The one signal with a timeline entry moves to another service, and gets a lane of its own.
+    const fired = sampleDetail.timeline.find((t) => t.kind === "fired")!.signalId!;
+    const other = sampleDetail.signals.find((s) => s.id !== fired)!;
+    const detail = {
+      ...sampleDetail,
+      signals: sampleDetail.signals.map((s) => (s.id === fired ? { ...s, service: "frontend" } : s)),
+      timeline: [...sampleDetail.timeline, { at: other.occurredAt, kind: "fired", signalId: other.id, entity: other.entity, text: other.title }],
+    };
+    const { lanes } = buildLanes(detail.timeline, detail.signals, "service");
+    const keys = lanes.map((l) => l.entity).sort();
+    expect(keys).toContain("frontend");
+    expect(keys).toContain("cart");
+    render(<IncidentDetail detail={detail} now={now} />);
+    fireEvent.click(within(screen.getByTestId("swimlanes")).getByRole("button", { name: "service" }));
+    const frontend = screen.getAllByTestId("lane").find((l) => l.dataset.entity === "frontend")!;
+    fireEvent.click(within(frontend).getByRole("button"));
+    const rows = screen.getAllByTestId("signal-row");
+    expect(rows.map((r) => r.dataset.signalId)).toEqual([fired]);
+    expect(screen.getByTestId("selection-bar").textContent).toContain("service frontend");
+    expect(frontend.className).toContain("selected");
   });
 
   it("brushing a time range keeps the signals in it and highlights their entities", () => {

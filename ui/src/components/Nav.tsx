@@ -6,8 +6,11 @@ export type NavItem = { screen: Route["screen"]; label: string; route: Route; co
 export const NAV: { label: string; route: Route; key: string }[] = [
   { label: "Incidents", route: { screen: "incidents", id: null }, key: "g i" },
   { label: "Signals inbox", route: { screen: "signals" }, key: "g s" },
+  { label: "Topology", route: { screen: "topology", entity: null }, key: "g t" },
   { label: "Connectors", route: { screen: "connectors" }, key: "g c" },
   { label: "Dead letters", route: { screen: "dead-letters" }, key: "g d" },
+  { label: "Rules", route: { screen: "rules" }, key: "g r" },
+  { label: "Settings", route: { screen: "settings" }, key: "g ," },
 ];
 
 function activeFor(route: Route): Route["screen"] {
@@ -30,12 +33,15 @@ export function Nav({ route, counts }: { route: Route; counts: Partial<Record<Ro
             data-testid={`nav-${n.route.screen}`}
           >
             <span className="rail-label">{n.label}</span>
+            <kbd className="rail-key" aria-hidden="true">
+              {n.key}
+            </kbd>
             {count != null ? <span className="count">{count}</span> : null}
           </a>
         );
       })}
       <span className="rail-hint muted small">
-        <kbd>Ctrl</kbd>+<kbd>K</kbd> jump to…
+        <kbd>Ctrl</kbd>+<kbd>K</kbd> jump to… · <kbd>/</kbd> search · <kbd>j</kbd>/<kbd>k</kbd> next/previous
       </span>
     </nav>
   );

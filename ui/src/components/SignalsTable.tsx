@@ -1,4 +1,4 @@
-import { useCallback, useRef, type CSSProperties, type ReactNode } from "react";
+import { memo, useCallback, useRef, type CSSProperties, type ReactNode } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { SignalView } from "../wire";
 import { formatAge, formatScore } from "../format";
@@ -26,7 +26,9 @@ export function LinkReason({ signal }: { signal: SignalView }) {
           {formatScore(link.score)}
         </span>
       </div>
-      <div className="link-explanation">{link.explanation}</div>
+      <div className="link-explanation" title={link.explanation}>
+        {link.explanation}
+      </div>
     </div>
   );
 }
@@ -42,21 +44,47 @@ type Props = {
   showReason?: "link" | "unassigned";
   /** More rows than this are virtualized: only what is on screen is in the DOM. */
   virtualizeAbove?: number;
+  /** With it, each row has a checkbox (to move, split or assign the signals picked). */
+  selection?: Selection;
 };
 
-export const VIRTUALIZE_ABOVE = 80;
+/** Picked rows, and how to pick one. */
+export type Selection = { picked: ReadonlySet<string>; onToggle: (id: string) => void };
 
-function SignalRow({ s, now, style, index, measure }: { s: SignalView; now: number; style?: CSSProperties; index?: number; measure?: (el: Element | null) => void }) {
+export const VIRTUALIZE_ABOVE = 80;
+/** A virtualized row's fixed height (CSS `.signals.virtual .signal-row`): no measuring, no forced layout. */
+export const ROW_H = 76;
+
+const SignalRow = memo(function SignalRow({
+  s,
+  now,
+  style,
+  index,
+  picked,
+  onToggle,
+}: {
+  s: SignalView;
+  now: number;
+  style?: CSSProperties;
+  index?: number;
+  picked?: boolean;
+  onToggle?: (id: string) => void;
+}) {
   return (
     <div
       role="row"
-      className="signal-row"
+      className={`signal-row${picked ? " picked" : ""}`}
       data-testid="signal-row"
       data-signal-id={s.id}
       data-index={index}
-      ref={measure}
+      aria-selected={onToggle ? picked : undefined}
       style={style}
     >
+      {onToggle ? (
+        <div role="cell" className="c-pick">
+          <input type="checkbox" aria-label={`Pick ${s.title}`} data-testid="pick-signal" checked={picked ?? false} onChange={() => onToggle(s.id)} />
+        </div>
+      ) : null}
       <div role="cell" className="c-sev">
         <SeverityBadge severity={s.severity} />
       </div>
@@ -89,11 +117,12 @@ function SignalRow({ s, now, style, index, measure }: { s: SignalView; now: numb
       </div>
     </div>
   );
-}
+});
 
-export function SignalsTable({ signals, now, showReason = "link", virtualizeAbove = VIRTUALIZE_ABOVE }: Props) {
+export function SignalsTable({ signals, now, showReason = "link", virtualizeAbove = VIRTUALIZE_ABOVE, selection }: Props) {
   const head = (
     <div role="row" className="signals-head">
+      {selection ? <div role="columnheader" aria-label="Picked" /> : null}
       <div role="columnheader">Severity</div>
       <div role="columnheader">Status</div>
       <div role="columnheader">Signal</div>
@@ -103,29 +132,29 @@ export function SignalsTable({ signals, now, showReason = "link", virtualizeAbov
   );
   if (signals.length <= virtualizeAbove) {
     return (
-      <div className="signals" role="table" aria-rowcount={signals.length}>
+      <div className={`signals${selection ? " selectable" : ""}`} role="table" aria-rowcount={signals.length}>
         {head}
         {signals.map((s) => (
-          <SignalRow key={s.id} s={s} now={now} />
+          <SignalRow key={s.id} s={s} now={now} picked={selection?.picked.has(s.id)} onToggle={selection?.onToggle} />
         ))}
       </div>
     );
   }
-  return <VirtualSignals signals={signals} now={now} head={head} />;
+  return <VirtualSignals signals={signals} now={now} head={head} selection={selection} />;
 }
 
-function VirtualSignals({ signals, now, head }: { signals: SignalView[]; now: number; head: ReactNode }) {
+function VirtualSignals({ signals, now, head, selection }: { signals: SignalView[]; now: number; head: ReactNode; selection?: Selection }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({
     count: signals.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => 66,
-    overscan: 8,
+    estimateSize: () => ROW_H,
+    overscan: 6,
     initialRect: { width: 1000, height: 640 },
     getItemKey: useCallback((i: number) => signals[i].id, [signals]),
   });
   return (
-    <div className="signals virtual" role="table" aria-rowcount={signals.length} data-virtual="true">
+    <div className={`signals virtual${selection ? " selectable" : ""}`} role="table" aria-rowcount={signals.length} data-virtual="true">
       {head}
       <div ref={scrollRef} className="signals-scroll" data-testid="signals-scroll">
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
@@ -135,8 +164,9 @@ function VirtualSignals({ signals, now, head }: { signals: SignalView[]; now: nu
               s={signals[item.index]}
               now={now}
               index={item.index}
-              measure={v.measureElement}
-              style={{ position: "absolute", top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}
+              picked={selection?.picked.has(signals[item.index].id)}
+              onToggle={selection?.onToggle}
+              style={{ position: "absolute", top: 0, left: 0, right: 0, height: ROW_H, transform: `translateY(${item.start}px)` }}
             />
           ))}
         </div>

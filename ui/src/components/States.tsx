@@ -21,3 +21,13 @@ export function ErrorBox({ error, action, title = "Something went wrong." }: { e
     </div>
   );
 }
+
+/** A failed action's `{code, message}`, said next to the action (null: nothing to say). */
+export function InlineError({ text }: { text: string | null | undefined }) {
+  if (!text) return null;
+  return (
+    <div className="inline-error" role="alert">
+      {text}
+    </div>
+  );
+}

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from "react";
+import { memo, useMemo, useRef, useState } from "react";
 import type { SignalView, TimelineEntry } from "../wire";
 import { formatClock } from "../format";
 import { clipMiddle } from "./GraphView";
@@ -6,15 +6,26 @@ import { clipMiddle } from "./GraphView";
 export const LANE_H = 22;
 const VIEW_W = 1000;
 const NO_ENTITY = "(incident)";
+export const NO_SERVICE = "(no service)";
+
+/** What a lane is: an entity (Pod, Deployment, Node…) or a service. */
+export type LaneBy = "entity" | "service";
 
 export type TimeRange = [number, number];
 
 export type Lane = { entity: string; marks: { t: number; kind: string; signalId: string | null }[] };
 
-/** One lane per entity, in order of first activity; a mark per fired / resolved / evidence entry. */
-export function buildLanes(timeline: TimelineEntry[], signals: SignalView[]): { lanes: Lane[]; t0: number; t1: number } {
+/**
+ * One lane per entity (or per service), in order of first activity; a mark
+ * per fired / resolved / evidence entry. `Lane.entity` is the lane's key.
+ */
+export function buildLanes(timeline: TimelineEntry[], signals: SignalView[], by: LaneBy = "entity"): { lanes: Lane[]; t0: number; t1: number } {
   const entityOf = new Map<string, string | null>();
-  for (const s of signals) entityOf.set(s.id, s.entity);
+  const serviceOf = new Map<string, string | null>();
+  for (const s of signals) {
+    entityOf.set(s.id, s.entity);
+    serviceOf.set(s.id, s.service);
+  }
   const byEntity = new Map<string, Lane>();
   let t0 = Number.POSITIVE_INFINITY;
   let t1 = Number.NEGATIVE_INFINITY;
@@ -24,7 +35,10 @@ export function buildLanes(timeline: TimelineEntry[], signals: SignalView[]): { 
     t0 = Math.min(t0, t);
     t1 = Math.max(t1, t);
     if (e.kind === "opened") continue;
-    const entity = e.entity ?? (e.signalId ? entityOf.get(e.signalId) : null) ?? NO_ENTITY;
+    const entity =
+      by === "service"
+        ? ((e.signalId ? serviceOf.get(e.signalId) : null) ?? NO_SERVICE)
+        : (e.entity ?? (e.signalId ? entityOf.get(e.signalId) : null) ?? NO_ENTITY);
     let lane = byEntity.get(entity);
     if (!lane) {
       lane = { entity, marks: [] };
@@ -52,18 +66,22 @@ type Props = {
   signals: SignalView[];
   now: number;
   range: TimeRange | null;
+  /** The picked lane's key (an entity, or a service when `by` is "service"). */
   selectedEntity: string | null;
+  /** Lane keys to highlight. */
   highlighted: ReadonlySet<string> | null;
   onBrush: (range: TimeRange | null) => void;
   onSelectEntity: (entity: string | null) => void;
+  by?: LaneBy;
+  onBy?: (by: LaneBy) => void;
 };
 
 /**
  * The timeline as swimlanes: a row per entity, time across. Drag across the
  * marks to pick a time range; click an entity's name to pick it.
  */
-export function Swimlanes({ timeline, signals, now, range, selectedEntity, highlighted, onBrush, onSelectEntity }: Props) {
-  const { lanes, t0, t1 } = useMemo(() => buildLanes(timeline, signals), [timeline, signals]);
+export const Swimlanes = memo(function Swimlanes({ timeline, signals, now, range, selectedEntity, highlighted, onBrush, onSelectEntity, by = "entity", onBy }: Props) {
+  const { lanes, t0, t1 } = useMemo(() => buildLanes(timeline, signals, by), [timeline, signals, by]);
   const svgRef = useRef<SVGSVGElement>(null);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   const x = (t: number) => ((t - t0) / (t1 - t0)) * VIEW_W;
@@ -110,36 +128,35 @@ export function Swimlanes({ timeline, signals, now, range, selectedEntity, highl
     <div className="swimlanes" data-testid="swimlanes">
       <div className="lanes-axis muted small">
         <span>{formatClock(new Date(t0).toISOString(), now)}</span>
-        <span>drag across the lanes to pick a time range · click an entity to pick it</span>
+        <span>
+          {onBy ? (
+            <span className="lanes-by" role="group" aria-label="Lanes by">
+              lanes by{" "}
+              {(["entity", "service"] as const).map((b) => (
+                <button key={b} type="button" className={`chip${by === b ? " on" : ""}`} aria-pressed={by === b} onClick={() => onBy(b)}>
+                  {b}
+                </button>
+              ))}{" "}
+              ·{" "}
+            </span>
+          ) : null}
+          drag across the lanes to pick a time range · click {by === "service" ? "a service" : "an entity"} to pick it
+        </span>
         <span>{formatClock(new Date(t1).toISOString(), now)}</span>
       </div>
       <div className="lanes-scroll">
         <div className="lanes-body" style={{ height }}>
           <ul className="lane-labels">
-            {lanes.map((lane) => {
-              const hl = highlighted?.has(lane.entity) ?? false;
-              return (
-                <li
-                  key={lane.entity}
-                  data-testid="lane"
-                  data-entity={lane.entity}
-                  data-marks={lane.marks.length}
-                  className={`lane-label${selectedEntity === lane.entity ? " selected" : ""}${hl ? " highlighted" : ""}`}
-                  style={{ height: LANE_H }}
-                >
-                  <button
-                    type="button"
-                    className="lane-button"
-                    title={`${lane.entity}: ${lane.marks.length} event(s)`}
-                    aria-pressed={selectedEntity === lane.entity}
-                    onClick={() => onSelectEntity(selectedEntity === lane.entity ? null : lane.entity)}
-                  >
-                    {clipMiddle(lane.entity, 38)}
-                  </button>
-                  <span className="lane-count">{lane.marks.length}</span>
-                </li>
-              );
-            })}
+            {lanes.map((lane) => (
+              <LaneLabel
+                key={lane.entity}
+                entity={lane.entity}
+                marks={lane.marks.length}
+                selected={selectedEntity === lane.entity}
+                highlighted={highlighted?.has(lane.entity) ?? false}
+                onSelectEntity={onSelectEntity}
+              />
+            ))}
           </ul>
           <svg
             ref={svgRef}
@@ -181,7 +198,43 @@ export function Swimlanes({ timeline, signals, now, range, selectedEntity, highl
       </div>
     </div>
   );
-}
+});
+
+/** One lane's name: memoized, so a pick re-renders the lanes it changes. */
+const LaneLabel = memo(function LaneLabel({
+  entity,
+  marks,
+  selected,
+  highlighted,
+  onSelectEntity,
+}: {
+  entity: string;
+  marks: number;
+  selected: boolean;
+  highlighted: boolean;
+  onSelectEntity: (entity: string | null) => void;
+}) {
+  return (
+    <li
+      data-testid="lane"
+      data-entity={entity}
+      data-marks={marks}
+      className={`lane-label${selected ? " selected" : ""}${highlighted ? " highlighted" : ""}`}
+      style={{ height: LANE_H }}
+    >
+      <button
+        type="button"
+        className="lane-button"
+        title={`${entity}: ${marks} event(s)`}
+        aria-pressed={selected}
+        onClick={() => onSelectEntity(selected ? null : entity)}
+      >
+        {clipMiddle(entity, 38)}
+      </button>
+      <span className="lane-count">{marks}</span>
+    </li>
+  );
+});
 
 function BrushRect({ a, b, height }: { a: number; b: number; height: number }) {
   return <rect data-testid="brush" className="brush" x={a} y={0} width={Math.max(1, b - a)} height={height} />;

@@ -4,15 +4,29 @@ import type {
   DeadLetterList,
   IncidentDetail,
   IncidentList,
+  IncidentQuery,
   IncidentStatus,
   IncidentSummary,
+  ImpactView,
   InstanceList,
+  IssuedToken,
+  SettingsUpdate,
+  SettingsView,
+  TokenList,
+  TokenView,
+  TopologyView,
   InstanceView,
   NewInstance,
   Replayed,
   SignalList,
+  TestResult,
+  Authorization,
 } from "../wire";
 import type { Catalogue } from "../catalogueTypes";
+import type { BacktestReport, CorrelationConfig, LedgerView, OverrideResult } from "../corrTypes";
+
+/** A command of the correlation work, not yet in the generated union (see corrTypes.ts). */
+const corr = (c: { command: string; args?: unknown }) => c as unknown as Command;
 import { TauriPlatform } from "./tauri";
 import { WebPlatform } from "./web";
 
@@ -42,6 +56,7 @@ export interface Platform {
 export function createApi(platform: Platform) {
   return {
     listIncidents: () => platform.call<IncidentList>({ command: "listIncidents" }),
+    searchIncidents: (args: IncidentQuery) => platform.call<IncidentList>({ command: "searchIncidents", args }),
     getIncident: (id: string) => platform.call<IncidentDetail>({ command: "getIncident", args: { id } }),
     listSignals: (unassigned: boolean) =>
       platform.call<SignalList>({ command: "listSignals", args: { unassigned } }),
@@ -50,13 +65,34 @@ export function createApi(platform: Platform) {
       platform.call<Replayed>({ command: "replayDeadLetter", args: { id } }),
     setIncidentStatus: (id: string, status: IncidentStatus) =>
       platform.call<IncidentSummary>({ command: "setIncidentStatus", args: { id, status } }),
-    // Not in the generated Command union yet: the server may answer bad_request.
-    listCatalogue: () => platform.call<Catalogue>({ command: "listCatalogue" } as unknown as Command),
+    listCatalogue: () => platform.call<Catalogue>({ command: "listCatalogue" }),
     listInstances: () => platform.call<InstanceList>({ command: "listInstances" }),
     createInstance: (args: NewInstance) => platform.call<InstanceView>({ command: "createInstance", args }),
     setInstanceEnabled: (id: string, enabled: boolean) =>
       platform.call<InstanceView>({ command: "setInstanceEnabled", args: { id, enabled } }),
     deleteInstance: (id: string) => platform.call<unknown>({ command: "deleteInstance", args: { id } }),
+    testConnection: (args: NewInstance) => platform.call<TestResult>({ command: "testConnection", args }),
+    testInstance: (id: string) => platform.call<TestResult>({ command: "testInstance", args: { id } }),
+    /** The desktop opens the browser itself; a browser tab opens the link. */
+    authorizeInstance: (id: string) =>
+      platform.call<Authorization>({ command: "authorizeInstance", args: { id, openBrowser: platform.kind === "tauri" } }),
+    moveSignal: (signalId: string, incidentId: string) =>
+      platform.call<OverrideResult>(corr({ command: "moveSignal", args: { signalId, incidentId } })),
+    mergeIncidents: (from: string, into: string) => platform.call<OverrideResult>(corr({ command: "mergeIncidents", args: { from, into } })),
+    splitIncident: (id: string, signalIds: string[]) =>
+      platform.call<OverrideResult>(corr({ command: "splitIncident", args: { id, signalIds } })),
+    getLedger: (id: string) => platform.call<LedgerView>(corr({ command: "getLedger", args: { id } })),
+    getCorrelationSettings: () => platform.call<CorrelationConfig>(corr({ command: "getCorrelationSettings" })),
+    backtest: (config: CorrelationConfig) => platform.call<BacktestReport>(corr({ command: "backtest", args: { config } })),
+    applyCorrelationSettings: (config: CorrelationConfig) =>
+      platform.call<CorrelationConfig>(corr({ command: "applyCorrelationSettings", args: { config } })),
+    getTopology: () => platform.call<TopologyView>({ command: "getTopology" }),
+    topologyImpact: (entity: string) => platform.call<ImpactView>({ command: "topologyImpact", args: { entity } }),
+    listTokens: () => platform.call<TokenList>({ command: "listTokens" }),
+    issueToken: (scope: "ingest" | "admin") => platform.call<IssuedToken>({ command: "issueToken", args: { scope } }),
+    revokeToken: (id: string) => platform.call<TokenView>({ command: "revokeToken", args: { id } }),
+    getSettings: () => platform.call<SettingsView>({ command: "getSettings" }),
+    saveSettings: (args: SettingsUpdate) => platform.call<SettingsView>({ command: "saveSettings", args }),
   };
 }
 

@@ -1,9 +1,11 @@
 import { useMemo, useState } from "react";
-import type { InstanceView, NewInstance } from "../wire";
+import type { Authorization, InstanceView, NewInstance, TestResult } from "../wire";
 import type { Catalogue, DescriptorSummary, SchemaProperty } from "../catalogueTypes";
 import { errorText } from "../platform/errors";
-import { ErrorBox, Loading } from "../components/States";
+import { ErrorBox, Loading, InlineError } from "../components/States";
 import { catalogueErrorTitle, ConnectorIcon, type Loaded } from "./Connectors";
+import { DryRun } from "../components/DryRun";
+import { WizardDone } from "./WizardDone";
 
 /** The keychain field the webhook gateway checks deliveries against. */
 export const WEBHOOK_SECRET_FIELD = "webhookSecret";
@@ -39,24 +41,7 @@ export function gatewayScheme(descriptorScheme: string | undefined): string {
   }
 }
 
-/** One line per tool on where to paste the URL. */
-export const PUSH_INSTRUCTIONS: Record<string, string> = {
-  alertmanager:
-    "In alertmanager.yml add a receiver with webhook_configs: [{url: <URL>}] and http_config.authorization.credentials set to the secret.",
-  grafana: "Alerting → Contact points → New contact point → Webhook: paste the URL and set the HMAC secret.",
-  github: "Repository Settings → Webhooks → Add webhook: Payload URL = the URL, content type application/json, and the secret.",
-  pagerduty: "Integrations → Generic Webhooks (v3) → New webhook: paste the URL; copy PagerDuty's signing secret here.",
-  sentry: "Settings → Developer Settings → Internal integration: set the Webhook URL and use its client secret here.",
-  datadog: "Integrations → Webhooks → New: paste the URL, add the header with the secret, and mention @webhook-<name> in monitors.",
-  opsgenie: "Settings → Integrations → Webhook: paste the URL and add the secret as a custom header.",
-  newrelic: "Alerts → Destinations → Webhook: paste the URL as the endpoint and set the secret as a header.",
-  cloudwatch: "SNS → Topic → Create subscription: protocol HTTPS, endpoint = the URL.",
-  stackdriver: "Monitoring → Alerting → Notification channels → Webhooks: paste the URL.",
-  pingdom: "Integrations → Add integration → Webhook: paste the URL.",
-  graylog: "Alerts → Notifications → HTTP Notification: paste the URL.",
-  "kubernetes-events": "Run an event exporter with a webhook sink pointing at the URL.",
-  causeway: "POST incidents to the URL with your ingest token.",
-};
+export { PUSH_INSTRUCTIONS } from "./WizardDone";
 
 function fallbackDescriptor(id: string): DescriptorSummary {
   return {
@@ -80,7 +65,31 @@ function propType(p: SchemaProperty): string {
   return Array.isArray(p.type) ? (p.type.find((t) => t !== "null") ?? "string") : (p.type ?? "string");
 }
 
-function SecretInput({ id, label, help, value, onChange, testId }: { id: string; label: string; help?: string; value: string; onChange: (v: string) => void; testId?: string }) {
+/** 32 random bytes as hex: a webhook secret to paste into the other tool. */
+export function newSecret(): string {
+  const b = new Uint8Array(32);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+function SecretInput({
+  id,
+  label,
+  help,
+  value,
+  onChange,
+  testId,
+  generate = false,
+}: {
+  id: string;
+  label: string;
+  help?: string;
+  value: string;
+  onChange: (v: string) => void;
+  testId?: string;
+  /** Offer to make one up (a webhook secret is ours to choose). */
+  generate?: boolean;
+}) {
   const [show, setShow] = useState(false);
   return (
     <div className="field">
@@ -98,6 +107,11 @@ function SecretInput({ id, label, help, value, onChange, testId }: { id: string;
         <button type="button" className="btn btn-quiet" aria-pressed={show} onClick={() => setShow((s) => !s)}>
           {show ? "Hide" : "Show"}
         </button>
+        {generate ? (
+          <button type="button" className="btn btn-quiet" data-testid="generate-secret" onClick={() => onChange(newSecret())}>
+            Generate
+          </button>
+        ) : null}
       </div>
       {help ? <p className="help small muted">{help}</p> : null}
       <p className="help small muted">Stored in the OS keychain; Causeway never shows it again.</p>
@@ -109,15 +123,20 @@ type Props = {
   descriptorId: string;
   catalogue: Loaded<Catalogue>;
   onCreate: (n: NewInstance) => Promise<InstanceView>;
+  /** A dry run of the settings before anything is created. */
+  onTest?: (n: NewInstance) => Promise<TestResult>;
+  /** The OAuth sign-in link of a created instance. */
+  onAuthorize?: (id: string) => Promise<Authorization>;
   onCancel: () => void;
   onDone: () => void;
   origin: string | null;
 };
 
-const STEPS = ["Credentials", "Configuration", "Confirm"] as const;
+const STEPS = ["Credentials", "Configuration", "Test", "Confirm"] as const;
+const CONFIRM = STEPS.length - 1;
 
 /** The guided setup, generated from the descriptor's `configSchema`. */
-export function ConnectorWizard({ descriptorId, catalogue, onCreate, onCancel, onDone, origin }: Props) {
+export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onAuthorize, onCancel, onDone, origin }: Props) {
   const found = catalogue.data?.connectors.find((c) => c.id === descriptorId) ?? null;
   const descriptor = found ?? (catalogue.error || catalogue.data ? fallbackDescriptor(descriptorId) : null);
   const [step, setStep] = useState(0);
@@ -130,7 +149,7 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onCancel, o
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<InstanceView | null>(null);
-  const [copied, setCopied] = useState(false);
+  const [test, setTest] = useState<{ busy: boolean; result: TestResult | null; error: string | null }>({ busy: false, result: null, error: null });
 
   const fields = useMemo(() => {
     const props = descriptor?.configSchema?.properties ?? {};
@@ -213,41 +232,30 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onCancel, o
   );
 
   if (created) {
-    const url = created.webhookUrl ?? (origin ? `${origin}/webhooks/${created.descriptorId}/${created.projectId}` : null);
     return (
       <section className="panel wizard" data-testid="wizard" aria-label="Connector setup">
         {header}
-        <div className="wizard-done" data-testid="wizard-done">
-          <p>
-            <strong>{created.name}</strong> is connected and waiting for its first delivery.
-          </p>
-          {push && url ? (
-            <>
-              <label htmlFor="webhook-url">Webhook URL</label>
-              <div className="secret-row">
-                <input id="webhook-url" readOnly value={url} data-testid="webhook-url" onFocus={(e) => e.target.select()} />
-                <button
-                  type="button"
-                  className="btn"
-                  onClick={() => {
-                    void navigator.clipboard?.writeText(url).then(() => setCopied(true), () => setCopied(false));
-                  }}
-                >
-                  {copied ? "Copied" : "Copy"}
-                </button>
-              </div>
-              <p className="help small" data-testid="push-instruction">
-                {PUSH_INSTRUCTIONS[descriptor.id] ?? `Point ${descriptor.name}'s webhook at this URL.`}
-              </p>
-            </>
-          ) : null}
-          <button type="button" className="btn btn-primary" onClick={onDone}>
-            Go to monitoring
-          </button>
-        </div>
+        <WizardDone
+          created={created}
+          descriptor={descriptor}
+          secret={needsWebhookSecret ? (secrets[webhookField!.name] ?? null) : null}
+          origin={origin}
+          onAuthorize={onAuthorize}
+          onDone={onDone}
+        />
       </section>
     );
   }
+
+  const runTest = async () => {
+    if (!onTest) return;
+    setTest({ busy: true, result: null, error: null });
+    try {
+      setTest({ busy: false, result: await onTest(request()), error: null });
+    } catch (e) {
+      setTest({ busy: false, result: null, error: errorText(e) });
+    }
+  };
 
   return (
     <section className="panel wizard" data-testid="wizard" aria-label="Connector setup">
@@ -298,6 +306,7 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onCancel, o
               help={webhookField!.prop.description}
               value={secrets[webhookField!.name] ?? ""}
               onChange={(v) => setSecrets((s) => ({ ...s, [webhookField!.name]: v }))}
+              generate
             />
           ) : null}
           {otherSecrets.map((f) => (
@@ -365,6 +374,23 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onCancel, o
       ) : null}
 
       {step === 2 ? (
+        <div className="step" data-testid="step-test">
+          <p className="muted small">
+            {push && descriptor.ingestion.mode === "webhook"
+              ? "A webhook connector is tested by a delivery from the tool; the test below checks the settings."
+              : "One dry poll with these settings: the requests sent and the signals they would make. Nothing is stored."}
+          </p>
+          <div>
+            <button type="button" className="btn" data-testid="test-connection" disabled={!onTest || test.busy} onClick={() => void runTest()}>
+              {test.busy ? "Testing…" : test.result ? "Test again" : "Test connection"}
+            </button>
+          </div>
+          <InlineError text={test.error} />
+          {test.result ? <DryRun result={test.result} /> : null}
+        </div>
+      ) : null}
+
+      {step === CONFIRM ? (
         <div className="step" data-testid="step-confirm">
           <dl className="summary">
             <dt>Connector</dt>
@@ -397,16 +423,12 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onCancel, o
         </div>
       ) : null}
 
-      {error ? (
-        <div className="inline-error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <InlineError text={error} />
       <div className="wizard-actions">
         <button type="button" className="btn btn-quiet" onClick={step === 0 ? onCancel : () => setStep((s) => s - 1)}>
           {step === 0 ? "Cancel" : "Back"}
         </button>
-        {step < 2 ? (
+        {step < CONFIRM ? (
           <button type="button" className="btn btn-primary" onClick={next}>
             Next
           </button>

@@ -5,6 +5,9 @@ import { ConnectorWizard, gatewayScheme } from "./ConnectorWizard";
 import type { Catalogue, DescriptorSummary } from "../catalogueTypes";
 import type { InstanceView } from "../wire";
 import { ApiError } from "../platform/errors";
+import { sampleDetail } from "../test/sample";
+
+const sampleSignal = sampleDetail.signals[0];
 
 afterEach(cleanup);
 const now = Date.parse("2026-01-01T10:05:00Z");
@@ -102,11 +105,20 @@ describe("catalogue", () => {
 describe("setup wizard", () => {
   it("builds the form from configSchema, masks secrets, and creates the instance", async () => {
     const onCreate = vi.fn().mockResolvedValue(instance({ name: "prod" }));
+    const onTest = vi.fn().mockResolvedValue({
+      ok: true,
+      latencyMs: 0,
+      message: "prod receives webhooks; there is nothing to pull. Send a test delivery from the tool to check it.",
+      sample: [],
+      requests: [],
+      errorClass: null,
+    });
     render(
       <ConnectorWizard
         descriptorId="alertmanager"
         catalogue={{ data: catalogue, error: null }}
         onCreate={onCreate}
+        onTest={onTest}
         onCancel={vi.fn()}
         onDone={vi.fn()}
         origin="http://127.0.0.1:8787"
@@ -125,6 +137,10 @@ describe("setup wizard", () => {
     fireEvent.click(screen.getByRole("button", { name: "Next" }));
     fireEvent.change(screen.getByLabelText("Rate limit per minute (optional)"), { target: { value: "120" } });
     fireEvent.click(screen.getByRole("button", { name: "Next" }));
+    fireEvent.click(within(screen.getByTestId("step-test")).getByTestId("test-connection"));
+    expect((await screen.findByTestId("dry-run-message")).textContent).toContain("Send a test delivery");
+    expect(onTest.mock.calls[0][0].secrets).toEqual({ webhookSecret: "s3cret" });
+    fireEvent.click(screen.getByRole("button", { name: "Next" }));
     const confirm = screen.getByTestId("step-confirm");
     expect(confirm.textContent).not.toContain("s3cret");
     fireEvent.click(screen.getByRole("button", { name: "Connect" }));
@@ -141,6 +157,47 @@ describe("setup wizard", () => {
       "http://127.0.0.1:8787/webhooks/alertmanager/default",
     );
     expect(within(done).getByTestId("push-instruction").textContent).toContain("alertmanager.yml");
+    // The secret just chosen, to paste into the tool, this once.
+    expect((within(done).getByTestId("webhook-secret-copy") as HTMLInputElement).value).toBe("s3cret");
+  });
+
+  it("shows a dry run's requests and sample signals, and a failure's reason", async () => {
+    const onTest = vi
+      .fn()
+      .mockResolvedValueOnce({
+        ok: false,
+        latencyMs: 12,
+        message: "401 Unauthorized: the token was refused",
+        sample: [],
+        requests: [{ method: "GET", url: "http://127.0.0.1:9/api/v2/alerts", headers: {}, status: 401, latencyMs: 12, response: '{"error":"unauthorized"}' }],
+        errorClass: "needs_reauth",
+      })
+      .mockResolvedValueOnce({
+        ok: true,
+        latencyMs: 8,
+        message: "Connected in 8 ms: 1 item(s) on the first page, 1 signal(s) would be created.",
+        sample: [{ ...sampleSignal, title: "KubePodCrashLooping" }],
+        requests: [{ method: "GET", url: "http://127.0.0.1:9/api/v2/alerts", headers: {}, status: 200, latencyMs: 8, response: "[]" }],
+        errorClass: null,
+      });
+    render(
+      <ConnectorWizard descriptorId="alertmanager" catalogue={{ data: catalogue, error: null }} onCreate={vi.fn()} onTest={onTest} onCancel={vi.fn()} onDone={vi.fn()} origin={null} />,
+    );
+    fireEvent.change(screen.getByLabelText("Name"), { target: { value: "pull" } });
+    fireEvent.change(screen.getByLabelText("Bearer token"), { target: { value: "t" } });
+    fireEvent.click(screen.getByRole("button", { name: "Next" }));
+    fireEvent.click(screen.getByRole("button", { name: "Next" }));
+    fireEvent.click(screen.getByTestId("test-connection"));
+    let dry = await screen.findByTestId("dry-run");
+    expect(dry.dataset.ok).toBe("false");
+    expect(dry.textContent).toContain("the token was refused");
+    expect(dry.textContent).toContain("sign in again");
+    expect(within(dry).getByTestId("dry-request").textContent).toContain("GET http://127.0.0.1:9/api/v2/alerts");
+    expect(within(dry).getByTestId("dry-request").textContent).toContain("401");
+    fireEvent.click(screen.getByTestId("test-connection"));
+    await waitFor(() => expect(screen.getByTestId("dry-run").dataset.ok).toBe("true"));
+    dry = screen.getByTestId("dry-run");
+    expect(within(dry).getAllByTestId("sample-signal")[0].textContent).toContain("KubePodCrashLooping");
   });
 
   it("falls back to the generic webhook form, with the reason, when there is no catalogue", async () => {
@@ -161,6 +218,7 @@ describe("setup wizard", () => {
     fireEvent.change(screen.getByTestId("webhook-secret"), { target: { value: "tok" } });
     fireEvent.click(screen.getByRole("button", { name: "Next" }));
     fireEvent.change(screen.getByLabelText("Project"), { target: { value: "nope" } });
+    fireEvent.click(screen.getByRole("button", { name: "Next" }));
     fireEvent.click(screen.getByRole("button", { name: "Next" }));
     fireEvent.click(screen.getByRole("button", { name: "Connect" }));
     expect(await screen.findByText("no project 'nope' (bad_request)")).toBeTruthy();
@@ -199,5 +257,60 @@ describe("monitoring", () => {
     fireEvent.click(within(row).getByRole("button", { name: "Disconnect" }));
     fireEvent.click(within(row).getByRole("button", { name: "Yes, disconnect" }));
     await waitFor(() => expect(onDelete).toHaveBeenCalledWith("alertmanager-prod"));
+  });
+
+  it("shows a poller's figures and sparkline, tests it, and offers to sign in again", async () => {
+    const onTest = vi.fn().mockResolvedValue({
+      ok: false,
+      latencyMs: 30,
+      message: "invalid_grant: the refresh token was revoked",
+      sample: [],
+      requests: [],
+      errorClass: "needs_reauth",
+    });
+    const onAuthorize = vi.fn().mockResolvedValue({ authorizeUrl: "http://127.0.0.1:9/authorize?x=1" });
+    const open = vi.spyOn(window, "open").mockReturnValue(null);
+    const slack = instance({
+      id: "slack-1",
+      descriptorId: "slack",
+      name: "ops slack",
+      health: {
+        state: "needs_reauth",
+        itemsReceived: 40,
+        itemsDeadLettered: 0,
+        lastSuccessAt: "2026-01-01T09:05:00Z",
+        lastPollAt: "2026-01-01T10:04:30Z",
+        lastError: "invalid_grant",
+        consecutiveFailures: 3,
+        latencyMs: 230,
+        signals24h: 12,
+        signals7d: 80,
+        hourly: [0, 1, 0, 2, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1],
+      },
+    });
+    render(
+      <Monitoring
+        instances={{ data: [slack], error: null }}
+        now={now}
+        onSetEnabled={vi.fn()}
+        onDelete={vi.fn()}
+        onTest={onTest}
+        onAuthorize={onAuthorize}
+        isOauth={(id) => id === "slack"}
+      />,
+    );
+    const row = screen.getByTestId("instance");
+    expect(within(row).getByTestId("health-state").textContent).toBe("Needs sign-in");
+    expect(row.textContent).toContain("The credentials were refused");
+    expect(within(row).getByTestId("last-sync").textContent).toBe("30 s ago");
+    expect(within(row).getByTestId("latency").textContent).toBe("230 ms");
+    expect(within(row).getByTestId("consecutive-failures").textContent).toBe("3");
+    expect(within(row).getByTestId("signals-24h-7d").textContent).toBe("12 / 80");
+    expect(within(row).getByTestId("sparkline").getAttribute("aria-label")).toContain("0, 1, 0, 2, 5");
+    fireEvent.click(within(row).getByRole("button", { name: "Test" }));
+    expect((await within(row).findByTestId("dry-run")).textContent).toContain("invalid_grant");
+    fireEvent.click(within(row).getByRole("button", { name: "Sign in again" }));
+    await waitFor(() => expect(onAuthorize).toHaveBeenCalledWith("slack-1"));
+    expect(open).toHaveBeenCalledWith("http://127.0.0.1:9/authorize?x=1", "_blank", "noopener");
   });
 });

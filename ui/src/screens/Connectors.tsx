@@ -1,8 +1,7 @@
 import { useMemo, useState } from "react";
 import type { InstanceView } from "../wire";
 import type { Catalogue, DescriptorSummary } from "../catalogueTypes";
-import { formatAge, formatClock } from "../format";
-import { ApiError, errorText } from "../platform/errors";
+import { ApiError } from "../platform/errors";
 import { Empty, ErrorBox, Loading } from "../components/States";
 
 export type Loaded<T> = { data: T | null; error: unknown };
@@ -22,7 +21,7 @@ export type ConnectorStatus = "connected" | "not configured" | "unhealthy";
 export function connectorStatus(descriptorId: string, instances: InstanceView[] | null): ConnectorStatus {
   const mine = (instances ?? []).filter((i) => i.descriptorId === descriptorId);
   if (mine.length === 0) return "not configured";
-  if (mine.some((i) => i.enabled && (i.health.state === "error" || i.health.state === "degraded"))) return "unhealthy";
+  if (mine.some((i) => i.enabled && ["error", "degraded", "needs_reauth"].includes(i.health.state))) return "unhealthy";
   if (!mine.some((i) => i.enabled)) return "not configured";
   return "connected";
 }
@@ -137,141 +136,4 @@ export function CatalogueGrid({ catalogue, instances, onSetup }: CatalogueProps)
   );
 }
 
-const HEALTH_TEXT: Record<string, string> = {
-  waiting: "Waiting for data",
-  healthy: "Healthy",
-  degraded: "Degraded",
-  error: "Error",
-};
-
-type MonitoringProps = {
-  instances: Loaded<InstanceView[]>;
-  now: number;
-  onSetEnabled: (id: string, enabled: boolean) => Promise<unknown>;
-  onDelete: (id: string) => Promise<unknown>;
-};
-
-/** Each configured instance: health, counts, an on/off switch and disconnect. */
-export function Monitoring({ instances, now, onSetEnabled, onDelete }: MonitoringProps) {
-  const [confirming, setConfirming] = useState<string | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const run = async (id: string, f: () => Promise<unknown>) => {
-    setBusy(id);
-    setErrors((e) => ({ ...e, [id]: "" }));
-    try {
-      await f();
-    } catch (e) {
-      setErrors((x) => ({ ...x, [id]: errorText(e) }));
-    } finally {
-      setBusy(null);
-    }
-  };
-  const list = instances.data;
-  return (
-    <section className="panel" data-testid="monitoring" aria-label="Connected instances">
-      <h2 className="section-title">
-        Connected {list ? <span className="count">{list.length}</span> : null}
-      </h2>
-      {instances.error ? <ErrorBox error={instances.error} /> : null}
-      {list === null ? (
-        instances.error ? null : <Loading what="connector instances" />
-      ) : list.length === 0 ? (
-        <Empty>Nothing connected yet: pick a connector from the catalogue.</Empty>
-      ) : (
-        <ul className="instances">
-          {list.map((i) => {
-            const state = i.enabled ? i.health.state : "disabled";
-            return (
-              <li key={i.id} className="instance" data-testid="instance" data-instance-id={i.id} data-state={i.health.state}>
-                <div className="instance-head">
-                  <span className={`health-dot h-${state}`} aria-hidden="true" />
-                  <strong className="instance-name">{i.name}</strong>
-                  <span className="muted small">
-                    {i.descriptorId} · project {i.projectId}
-                  </span>
-                  <span className={`health h-${state}`} data-testid="health-state" title={i.health.lastError ?? undefined}>
-                    {i.enabled ? (HEALTH_TEXT[i.health.state] ?? i.health.state) : "Disabled"}
-                  </span>
-                  <span className="spacer" />
-                  <label className="switch">
-                    <input
-                      type="checkbox"
-                      role="switch"
-                      aria-label={`Enable ${i.name}`}
-                      checked={i.enabled}
-                      disabled={busy === i.id}
-                      onChange={(e) => void run(i.id, () => onSetEnabled(i.id, e.target.checked))}
-                    />
-                    <span>{i.enabled ? "On" : "Off"}</span>
-                  </label>
-                  {confirming === i.id ? (
-                    <span className="confirm" role="group" aria-label="Confirm disconnect">
-                      <span className="small">Disconnect {i.name}? Its secrets leave the keychain.</span>
-                      <button
-                        type="button"
-                        className="btn btn-danger"
-                        disabled={busy === i.id}
-                        onClick={() => void run(i.id, () => onDelete(i.id)).then(() => setConfirming(null))}
-                      >
-                        Yes, disconnect
-                      </button>
-                      <button type="button" className="btn btn-quiet" onClick={() => setConfirming(null)}>
-                        Cancel
-                      </button>
-                    </span>
-                  ) : (
-                    <button type="button" className="btn btn-quiet" onClick={() => setConfirming(i.id)}>
-                      Disconnect
-                    </button>
-                  )}
-                </div>
-                <dl className="instance-stats small">
-                  <div>
-                    <dt>Last success</dt>
-                    <dd data-testid="last-success">
-                      {i.health.lastSuccessAt ? (
-                        <time dateTime={i.health.lastSuccessAt} title={formatClock(i.health.lastSuccessAt, now)}>
-                          {formatAge(i.health.lastSuccessAt, now)}
-                        </time>
-                      ) : (
-                        "never"
-                      )}
-                    </dd>
-                  </div>
-                  <div>
-                    <dt>Received</dt>
-                    <dd data-testid="items-received">{i.health.itemsReceived}</dd>
-                  </div>
-                  <div>
-                    <dt>Dead-lettered</dt>
-                    <dd data-testid="items-dead-lettered">{i.health.itemsDeadLettered}</dd>
-                  </div>
-                  {i.webhookUrl ? (
-                    <div className="wide">
-                      <dt>Webhook</dt>
-                      <dd>
-                        <code className="break">{i.webhookUrl}</code>
-                      </dd>
-                    </div>
-                  ) : null}
-                  {i.health.lastError ? (
-                    <div className="wide">
-                      <dt>Last error</dt>
-                      <dd className="inline-error">{i.health.lastError}</dd>
-                    </div>
-                  ) : null}
-                </dl>
-                {errors[i.id] ? (
-                  <div className="inline-error" role="alert">
-                    {errors[i.id]}
-                  </div>
-                ) : null}
-              </li>
-            );
-          })}
-        </ul>
-      )}
-    </section>
-  );
-}
+export { Monitoring } from "./Monitoring";

@@ -2,8 +2,16 @@ import { useMemo, useState } from "react";
 import type { SignalView } from "../wire";
 import { SignalsTable } from "../components/SignalsTable";
 import { Empty, ErrorBox, Loading } from "../components/States";
+import { PickedBar, useSignalPicks, type Manage } from "../components/ManageIncident";
 
-type Props = { signals: SignalView[] | null; error: unknown; now: number; stalled?: boolean };
+type Props = {
+  signals: SignalView[] | null;
+  error: unknown;
+  now: number;
+  stalled?: boolean;
+  /** Present when signals may be assigned to an incident (recorded in its ledger). */
+  assign?: Pick<Manage, "incidents" | "move">;
+};
 
 /** Words a search matches against. */
 function haystack(s: SignalView): string {
@@ -14,8 +22,9 @@ function haystack(s: SignalView): string {
 }
 
 /** Signals that did not open or join an incident, with a search. */
-export function SignalsInbox({ signals, error, now, stalled }: Props) {
+export function SignalsInbox({ signals, error, now, stalled, assign }: Props) {
   const [query, setQuery] = useState("");
+  const picks = useSignalPicks();
   const shown = useMemo(() => {
     if (!signals) return null;
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
@@ -45,7 +54,10 @@ export function SignalsInbox({ signals, error, now, stalled }: Props) {
       ) : shown.length === 0 ? (
         <Empty>No unassigned signal matches “{query}”.</Empty>
       ) : (
-        <SignalsTable signals={shown} now={now} showReason="unassigned" />
+        <>
+          {assign ? <PickedBar incidentId={null} picked={picks.picked} clear={picks.clear} manage={assign} split={false} moveLabel="Assign to…" /> : null}
+          <SignalsTable signals={shown} now={now} showReason="unassigned" selection={assign ? picks.selection : undefined} />
+        </>
       )}
     </section>
   );
