@@ -9,7 +9,7 @@ use crate::incident_search::IncidentQuery;
 use crate::instances::NewInstance;
 use crate::settings::SettingsUpdate;
 use crate::{queries, App};
-use causeway_core::IncidentStatus;
+use causeway_core::{CorrelationConfig, IncidentStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -44,6 +44,30 @@ pub enum Command {
     SetInstanceEnabled { id: String, enabled: bool },
     /// → `null`; the instance's keychain secrets are deleted with it.
     DeleteInstance { id: String },
+    /// → `OverrideResult`: a person moves a signal into another incident;
+    /// its alert's later repeats and resolves follow it.
+    #[serde(rename_all = "camelCase")]
+    MoveSignal {
+        signal_id: String,
+        incident_id: String,
+    },
+    /// → `OverrideResult`: incident `from` is merged into `into`.
+    MergeIncidents { from: String, into: String },
+    /// → `OverrideResult`: `signalIds` split off incident `id` into a new
+    /// incident (`incidentId` of the answer); they stay apart from then on.
+    #[serde(rename_all = "camelCase")]
+    SplitIncident { id: String, signal_ids: Vec<String> },
+    /// → `LedgerView`: every decision about the incident, with its reason.
+    GetLedger { id: String },
+    /// → `FeedbackList`: every move, merge and split people made.
+    ListFeedback,
+    /// → `CorrelationConfig`: the correlation settings in force.
+    GetCorrelationSettings,
+    /// → `BacktestReport`: what `config` would change over the stored
+    /// history (incidents created, merged, split), without applying it.
+    Backtest { config: CorrelationConfig },
+    /// → `CorrelationConfig`: applies `config` to the decisions to come.
+    ApplyCorrelationSettings { config: CorrelationConfig },
     /// → `InstanceView`
     GetInstance { id: String },
     /// → `InstanceView`; a running source restarts with the new settings.
@@ -120,6 +144,19 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
             json(app.set_instance_enabled(id, enabled).await?)
         }
         Command::DeleteInstance { id } => json(app.delete_instance(id).await?),
+        Command::MoveSignal {
+            signal_id,
+            incident_id,
+        } => json(app.move_signal(signal_id, incident_id).await?),
+        Command::MergeIncidents { from, into } => json(app.merge_incidents(from, into).await?),
+        Command::SplitIncident { id, signal_ids } => {
+            json(app.split_incident(id, signal_ids).await?)
+        }
+        Command::GetLedger { id } => json(app.ledger(id).await?),
+        Command::ListFeedback => json(app.list_feedback().await?),
+        Command::GetCorrelationSettings => json(app.correlation_settings()?),
+        Command::Backtest { config } => json(app.backtest(config).await?),
+        Command::ApplyCorrelationSettings { config } => json(app.apply_settings(config).await?),
         Command::GetInstance { id } => json(app.get_instance(id).await?),
         Command::UpdateInstance { id, update } => json(app.update_instance(id, update).await?),
         Command::TestInstance { id } => json(app.test_instance(id).await?),

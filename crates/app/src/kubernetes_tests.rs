@@ -138,15 +138,17 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
     assert_eq!(ev.signal.source_type, "K8S_EVENT");
     assert_eq!(ev.signal.connector_instance, w.instance);
     assert_eq!(ev.signal.title, "BackOff: Pod icx/icx-db-7d4b578979-5x8vw");
-    let incidents: IncidentList =
-        serde_json::from_value(dispatch(app, Command::ListIncidents).await.unwrap()).unwrap();
-    assert_eq!(incidents.incidents.len(), 1, "a Warning opens an incident");
-    let incident = incidents.incidents[0].id.clone();
+    // A Warning alone does not page: it waits for something severe there.
+    assert!(
+        ev.unassigned_reason.is_some(),
+        "a Warning waits unassigned: {ev:?}"
+    );
 
-    // …and kube-state-metrics alerts on its Deployment, two minutes later.
+    // …and kube-state-metrics alerts on its Deployment, two minutes later:
+    // that opens the incident, which takes the waiting event along.
     let alert = json!({"version": "4", "status": "firing", "alerts": [{
         "status": "firing", "fingerprint": "ksm-icx-db",
-        "labels": {"alertname": "KubeDeploymentReplicasMismatch", "namespace": "icx", "deployment": "icx-db", "severity": "warning"},
+        "labels": {"alertname": "KubeDeploymentReplicasMismatch", "namespace": "icx", "deployment": "icx-db", "severity": "critical"},
         "annotations": {"summary": "Deployment icx/icx-db has not matched the expected number of replicas"},
         "startsAt": "2019-07-15T10:04:41Z", "endsAt": "0001-01-01T00:00:00Z"}]});
     app.accept_webhook(
@@ -158,6 +160,10 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
     .await
     .unwrap();
     app.drain().await;
+    let incidents: IncidentList =
+        serde_json::from_value(dispatch(app, Command::ListIncidents).await.unwrap()).unwrap();
+    assert_eq!(incidents.incidents.len(), 1);
+    let incident = incidents.incidents[0].id.clone();
     let detail: IncidentDetail = serde_json::from_value(
         dispatch(
             app,
@@ -170,12 +176,12 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
     )
     .unwrap();
     assert_eq!(detail.signals.len(), 2, "one incident for both");
-    let am = detail
+    let event = detail
         .signals
         .iter()
-        .find(|s| s.signal.entity.as_ref() == Some(&e("deployment/icx/icx-db")))
-        .expect("the alert joined the event's incident");
-    let link = am.link.as_ref().unwrap();
+        .find(|s| s.signal.entity.as_ref() == Some(&pod))
+        .expect("the event joined the alert's incident");
+    let link = event.link.as_ref().unwrap();
     assert_eq!(
         link.strategy,
         LinkStrategy::Resource,
@@ -192,7 +198,7 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
     // Pod runs there, and it brings the node alert into the same incident.
     let node_alert = json!({"version": "4", "status": "firing", "alerts": [{
         "status": "firing", "fingerprint": "node-minikube",
-        "labels": {"alertname": "KubeNodeNotReady", "node": "minikube", "severity": "warning"},
+        "labels": {"alertname": "KubeNodeNotReady", "node": "minikube", "severity": "critical"},
         "annotations": {"summary": "minikube has been unready for more than 15 minutes"},
         "startsAt": "2019-07-15T10:05:10Z", "endsAt": "0001-01-01T00:00:00Z"}]});
     app.accept_webhook(

@@ -4,10 +4,14 @@
 //! they hand it webhook bodies and [`commands::Command`]s and forward its
 //! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
+pub mod aiops;
+pub mod backtest;
+mod clock;
 pub mod commands;
 pub mod config_file;
 pub mod connector_ops;
 pub mod demo;
+mod effects;
 pub mod error;
 pub mod evidence;
 mod gateway;
@@ -19,6 +23,7 @@ mod keeper;
 pub mod kubernetes;
 pub mod limits;
 pub mod metrics;
+pub mod overrides;
 mod pipeline;
 mod process;
 mod queries;
@@ -114,6 +119,9 @@ impl App {
         tokio::spawn(async move {
             loop {
                 app.drain().await;
+                if let Err(e) = app.advance_engine(chrono::Utc::now()).await {
+                    tracing::error!(error = %e.message, "advancing the correlation clock failed");
+                }
                 tokio::select! {
                     _ = app.wake.notified() => {}
                     _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}

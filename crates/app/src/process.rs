@@ -282,6 +282,7 @@ pub(crate) fn process_item(
                         out.placed.push((s.id.clone(), None));
                     }
                 }
+                crate::effects::store(tx, engine, &item.project_id, &mut out.incidents)?;
             }
             inbox::mark_processed(tx, item.id, &now, "normalized", seq)?;
             instances::count_item(tx, &item.instance_id, false, &now)?;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -51,12 +52,23 @@ pub struct Stats {
 /// temporal stages), and the analysis ranks the root cause over the graph: an
 /// incident's `impacted` is then the downstream closure of its root cause.
 pub fn replay(events: &str, config: CorrelationConfig, topology: Option<&Topology>) -> Report {
+    replay_shared(events, config, topology.map(|t| Arc::new(t.clone())))
+}
+
+/// [`replay`] over a topology already shared (no copy of the graph).
+pub fn replay_shared(
+    events: &str,
+    config: CorrelationConfig,
+    topology: Option<Arc<Topology>>,
+) -> Report {
     let mut engine = Engine::new(config);
-    engine.set_topology(topology.map(|t| std::sync::Arc::new(t.clone())));
+    engine.set_topology(topology);
     let mut order: Vec<String> = Vec::new();
-    let mut refs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut refs: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     let mut members: BTreeMap<String, BTreeMap<String, Signal>> = BTreeMap::new();
-    let mut unassigned = Vec::new();
+    // Signal id → its refs so far and the signal: unassigned until an
+    // incident takes it (adopts it, or takes a later repeat of it).
+    let mut waiting: BTreeMap<String, (Vec<(usize, usize)>, Signal)> = BTreeMap::new();
     let mut rejected = Vec::new();
     let mut signal_count = 0;
     let lines = events.lines().filter(|l| !l.trim().is_empty());
@@ -79,7 +91,6 @@ pub fn replay(events: &str, config: CorrelationConfig, topology: Option<&Topolog
         };
         for (i, s) in signals.into_iter().enumerate() {
             signal_count += 1;
-            let r = format!("{n}:{i}");
             let decision = if declared {
                 engine.observe_declared(&s)
             } else {
@@ -91,13 +102,42 @@ pub fn replay(events: &str, config: CorrelationConfig, topology: Option<&Topolog
                     if opened {
                         order.push(id.clone());
                     }
-                    refs.entry(id.clone()).or_default().push(r);
+                    let list = refs.entry(id.clone()).or_default();
+                    if let Some((earlier, _)) = waiting.remove(&s.id) {
+                        list.extend(earlier);
+                    }
+                    list.push((n, i));
                     members.entry(id).or_default().insert(s.id.clone(), s);
                 }
-                Decision::Unassigned { .. } => unassigned.push(r),
+                Decision::Unassigned { .. } => {
+                    waiting
+                        .entry(s.id.clone())
+                        .or_insert_with(|| (Vec::new(), s))
+                        .0
+                        .push((n, i));
+                }
+            }
+            for l in &engine.effects().adopted {
+                if let Some((earlier, sig)) = waiting.remove(&l.signal_id) {
+                    refs.entry(l.incident_id.clone())
+                        .or_default()
+                        .extend(earlier);
+                    members
+                        .entry(l.incident_id.clone())
+                        .or_default()
+                        .insert(sig.id.clone(), sig);
+                }
             }
         }
     }
+    let mut unassigned: Vec<(usize, usize)> = waiting.into_values().flat_map(|(r, _)| r).collect();
+    unassigned.sort();
+    let say = |v: Vec<(usize, usize)>| -> Vec<String> {
+        let mut v = v;
+        v.sort();
+        v.into_iter().map(|(n, i)| format!("{n}:{i}")).collect()
+    };
+    let unassigned = say(unassigned);
     let incidents: Vec<ReportIncident> = order
         .into_iter()
         .map(|id| {
@@ -112,7 +152,7 @@ pub fn replay(events: &str, config: CorrelationConfig, topology: Option<&Topolog
             ReportIncident {
                 title: state.title.clone(),
                 severity: state.severity,
-                signals: refs.remove(&id).unwrap_or_default(),
+                signals: say(refs.remove(&id).unwrap_or_default()),
                 root_cause: analysis.root_cause,
                 pattern: analysis.pattern,
                 impacted: impacted.iter().map(ToString::to_string).collect(),

@@ -62,9 +62,10 @@ async fn every_fixture_is_accepted_and_shows_up() {
     assert_eq!(fire.notifications, 2);
     let list: IncidentList = call(&app, Command::ListIncidents).await;
     assert!(!list.incidents.is_empty());
-    // The info-level msteams alerts match nothing and wait unassigned, with a reason.
+    // The info-level msteams alerts and the lone `high_memory_load` warning
+    // match nothing and wait unassigned (a warning does not page), with a reason.
     let un: SignalList = call(&app, Command::ListSignals { unassigned: true }).await;
-    assert_eq!(un.signals.len(), 3);
+    assert_eq!(un.signals.len(), 4);
     assert!(un
         .signals
         .iter()
@@ -120,12 +121,30 @@ async fn one_deployment_storm_becomes_one_incident_with_reasons() {
     assert_eq!((inc.signal_count, inc.status), (2, IncidentStatus::Active));
     assert_eq!(inc.severity, causeway_core::Severity::Critical);
     let d: IncidentDetail = call(&app, Command::GetIncident { id: inc.id.clone() }).await;
-    let reasons: Vec<_> = d.signals.iter().map(|s| s.link.clone().unwrap()).collect();
-    assert_eq!(reasons[0].strategy, LinkStrategy::Rule);
-    assert_eq!(reasons[1].strategy, LinkStrategy::Resource);
-    assert!(reasons[1]
-        .explanation
-        .contains("Deployment shop/cart via Pod cart-7d9f8b6c5-q9zz2"));
+    // The warning waited unassigned; the critical alert opened the incident
+    // and adopted it, saying so.
+    let link_of = |fp: &str| {
+        d.signals
+            .iter()
+            .find(|s| s.signal.fingerprint == fp)
+            .and_then(|s| s.link.clone())
+            .unwrap()
+    };
+    assert_eq!(link_of("f2").strategy, LinkStrategy::Rule);
+    let adopted = link_of("f1");
+    assert_eq!(adopted.strategy, LinkStrategy::Resource);
+    assert!(
+        adopted
+            .explanation
+            .contains("waited unassigned; same place (Deployment shop/cart)"),
+        "{}",
+        adopted.explanation
+    );
+    let un: SignalList = call(&app, Command::ListSignals { unassigned: true }).await;
+    assert!(
+        un.signals.is_empty(),
+        "adopted signals are no longer unassigned"
+    );
     let root = d.summary.root_cause.unwrap();
     assert_eq!(root.entity.to_string(), "deployment/shop/cart");
     assert!(root
@@ -150,9 +169,11 @@ async fn one_deployment_storm_becomes_one_incident_with_reasons() {
         .nodes
         .iter()
         .any(|n| n.root && n.id.to_string() == "deployment/shop/cart"));
-    assert_eq!(d.timeline[0].kind, "opened");
+    // The warning fired first; the critical alert opened the incident.
+    assert_eq!(d.timeline[0].kind, "fired");
+    assert!(d.timeline.iter().any(|t| t.kind == "opened"));
 
-    // Resolving both resolves the incident.
+    // Resolving both resolves the incident once it stays quiet.
     post(
         &app,
         &am(&[
@@ -174,6 +195,17 @@ async fn one_deployment_storm_becomes_one_incident_with_reasons() {
         .join(",")),
     )
     .await;
+    let list: IncidentList = call(&app, Command::ListIncidents).await;
+    assert_eq!(
+        list.incidents[0].status,
+        IncidentStatus::Active,
+        "quiet period"
+    );
+    let later = chrono::Utc::now() + chrono::Duration::minutes(6);
+    assert_eq!(
+        app.advance_engine(later).await.unwrap(),
+        vec![list.incidents[0].id.clone()]
+    );
     let list: IncidentList = call(&app, Command::ListIncidents).await;
     assert_eq!(list.incidents[0].status, IncidentStatus::Resolved);
     assert_eq!(list.incidents[0].signal_count, 2);

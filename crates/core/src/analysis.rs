@@ -288,4 +288,25 @@ mod tests {
         assert!(a.insight.unwrap().ends_with("affecting 2 other entities"));
         assert!(analyse(&[]).root_cause.is_none());
     }
+
+    #[test]
+    fn resource_exhaustion_in_its_kinds() {
+        for title in [
+            "redis-cart-0 OOMKilled and restarting",
+            "CPUThrottlingHigh: 68% throttling of CPU",
+            "Filesystem almost full on /var/lib/postgresql",
+            "FATAL: too many connections for role app",
+            "container memory at 97% of its limit",
+        ] {
+            let a = analyse(&[sig("deployment/shop/db", 0, title)]);
+            assert_eq!(a.pattern.as_deref(), Some("resource_exhaustion"), "{title}");
+            assert_eq!(
+                a.root_cause.unwrap().entity.to_string(),
+                "deployment/shop/db"
+            );
+        }
+        // Errors alone are not resource exhaustion.
+        let a = analyse(&[sig("deployment/shop/web", 0, "5xx ratio above 5%")]);
+        assert_eq!(a.pattern, None);
+    }
 }

@@ -162,3 +162,116 @@ pub struct Incident {
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
 }
+
+/// What happened to an incident, in the decision ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerAction {
+    /// A signal opened it (with the rule that decided).
+    Opened,
+    /// A signal joined it (strategy and reason in the text).
+    Attached,
+    /// A signal that waited unassigned was pulled in when it opened.
+    Adopted,
+    SeverityRaised,
+    /// Building → active: confirmed by a second alert or a critical one.
+    Activated,
+    /// Every alert resolved and the quiet period passed.
+    Resolved,
+    /// An alert of it fired again soon after it resolved.
+    Reopened,
+    /// A person moved a signal in or out.
+    MovedIn,
+    MovedOut,
+    /// A person merged another incident into it, or it into another.
+    Merged,
+    /// A person split signals off it into a new incident, or this one off another.
+    Split,
+    /// A person set its status.
+    StatusSet,
+}
+
+impl LedgerAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerAction::Opened => "opened",
+            LedgerAction::Attached => "attached",
+            LedgerAction::Adopted => "adopted",
+            LedgerAction::SeverityRaised => "severity_raised",
+            LedgerAction::Activated => "activated",
+            LedgerAction::Resolved => "resolved",
+            LedgerAction::Reopened => "reopened",
+            LedgerAction::MovedIn => "moved_in",
+            LedgerAction::MovedOut => "moved_out",
+            LedgerAction::Merged => "merged",
+            LedgerAction::Split => "split",
+            LedgerAction::StatusSet => "status_set",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Opened,
+            Self::Attached,
+            Self::Adopted,
+            Self::SeverityRaised,
+            Self::Activated,
+            Self::Resolved,
+            Self::Reopened,
+            Self::MovedIn,
+            Self::MovedOut,
+            Self::Merged,
+            Self::Split,
+            Self::StatusSet,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// One entry of an incident's decision ledger: every decision the engine or
+/// a person made about it, with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerEntry {
+    pub incident_id: String,
+    pub at: DateTime<Utc>,
+    pub action: LedgerAction,
+    /// The signal it is about, when there is one.
+    pub signal_id: Option<String>,
+    /// `engine` or `person`.
+    pub actor: String,
+    pub text: String,
+}
+
+impl LedgerEntry {
+    pub fn engine(
+        incident_id: &str,
+        at: DateTime<Utc>,
+        action: LedgerAction,
+        signal_id: Option<&str>,
+        text: String,
+    ) -> Self {
+        LedgerEntry {
+            incident_id: incident_id.to_string(),
+            at,
+            action,
+            signal_id: signal_id.map(str::to_string),
+            actor: "engine".into(),
+            text,
+        }
+    }
+
+    pub fn person(
+        incident_id: &str,
+        at: DateTime<Utc>,
+        action: LedgerAction,
+        signal_id: Option<&str>,
+        text: String,
+    ) -> Self {
+        LedgerEntry {
+            actor: "person".into(),
+            ..Self::engine(incident_id, at, action, signal_id, text)
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! events, so a replay of the same input gives the same output, byte for byte.
 
 pub mod analysis;
+pub mod classify;
 pub mod correlate;
 pub mod entity;
 pub mod hash;
@@ -14,10 +15,13 @@ pub mod sensitive;
 pub mod signal;
 pub mod topology;
 
-pub use correlate::{CorrelationConfig, Decision, Engine};
+pub use correlate::{
+    CorrelationConfig, Decision, Effects, Engine, Feedback, IncidentRule, OverrideError, RuleMatch,
+};
 pub use entity::Entity;
 pub use incident::{
-    Confidence, CorrelationLink, Incident, IncidentStatus, LinkStrategy, RootCause,
+    Confidence, CorrelationLink, Incident, IncidentStatus, LedgerAction, LedgerEntry, LinkStrategy,
+    RootCause,
 };
 pub use sensitive::Sensitive;
 pub use signal::{Severity, Signal, SignalKind, SignalStatus};

@@ -9,6 +9,7 @@
 //! are the explanation; the confidence is the margin over the runner-up.
 
 use crate::analysis::{node, Analysis, Context, Graph, GraphEdge, GraphNode};
+use crate::classify::{classify, CauseKind, Class};
 use crate::correlate::{human_secs, ChangeNote, Recurrence};
 use crate::entity::Entity;
 use crate::incident::RootCause;
@@ -26,84 +27,21 @@ pub(crate) enum CauseClass {
 }
 
 /// A cause-type reading of one signal: label, weight, class.
-pub(crate) fn cause_of(s: &Signal, on: &Entity) -> Option<(&'static str, f64, CauseClass)> {
-    let t = text(s);
-    let w = crate::correlate::words_of_title(&t);
-    let has = |p: &str| t.contains(p);
-    if has("oomkill") || w.contains("oom") || has("out of memory") || has("outofmemory") {
-        return Some(("out of memory", 1.5, CauseClass::Resource));
-    }
-    if has("nodenotready")
-        || has("node not ready")
-        || has("node down")
-        || has("nodedown")
-        || has("node unreachable")
-        || has("nodeunreachable")
-        || (on.kind == "node" && (has("notready") || has("not ready")))
-    {
-        return Some(("node not ready", 1.5, CauseClass::Node));
-    }
-    if has("crashloop") {
-        let db = [
-            "db",
-            "redis",
-            "mysql",
-            "postgres",
-            "mongo",
-            "cassandra",
-            "sql",
-            "kafka",
-        ]
-        .iter()
-        .any(|d| on.name.contains(d));
-        let weight = if db { 1.5 } else { 0.75 };
-        return Some(("crash-looping", weight, CauseClass::Crash));
-    }
-    if has("memory") && (has("exhaust") || has("limit") || has("pressure")) {
-        return Some(("memory exhaustion", 1.0, CauseClass::Resource));
-    }
-    if has("cputhrottl") || has("cpu throttl") {
-        return Some(("CPU throttling", 0.75, CauseClass::Resource));
-    }
-    if has("diskpressure") || (has("disk") && (has("full") || has("pressure") || has("space"))) {
-        return Some(("disk full", 1.0, CauseClass::Resource));
-    }
-    if has("connection pool") || has("connectionpool") || has("too many connections") {
-        return Some(("connection pool exhausted", 1.0, CauseClass::Resource));
-    }
-    None
-}
-
-/// Title, alert name and reason, lowercase.
-fn text(s: &Signal) -> String {
-    let mut t = s.title.to_lowercase();
-    for k in ["alertname", "reason"] {
-        if let Some(v) = s.tags.get(k) {
-            t.push(' ');
-            t.push_str(&v.to_lowercase());
-        }
-    }
-    t
-}
-
-fn is_network(s: &Signal) -> bool {
-    let t = text(s);
-    [
-        "connection refused",
-        "connectionrefused",
-        "econnrefused",
-        "timeout",
-        "timed out",
-        "unreachable",
-        "network",
-    ]
-    .iter()
-    .any(|p| t.contains(p))
+fn cause_in(c: &Class) -> Option<(&'static str, f64, CauseClass)> {
+    let kind = c.cause?;
+    let class = match kind {
+        CauseKind::NodeDown => CauseClass::Node,
+        CauseKind::CrashLoop => CauseClass::Crash,
+        _ => CauseClass::Resource,
+    };
+    Some((kind.label(), kind.weight(), class))
 }
 
 /// What the pattern library and the action read, beyond the ranking.
 pub(crate) struct Facts<'a> {
     signals: &'a [Signal],
+    /// Each signal's reading, in `signals` order.
+    classes: Vec<Class>,
     topo: Option<&'a Topology>,
     changes: Vec<ChangeNote>,
     window: i64,
@@ -132,6 +70,7 @@ impl<'a> Facts<'a> {
             .min();
         Facts {
             signals,
+            classes: signals.iter().map(classify).collect(),
             topo,
             changes: changes.into_iter().collect(),
             window: ctx.change_window_secs,
@@ -182,8 +121,9 @@ impl<'a> Facts<'a> {
         } else if self
             .signals
             .iter()
-            .filter_map(|s| Some((s, s.entity.as_ref()?)))
-            .any(|(s, e)| cause_of(s, e).is_some_and(|c| c.2 == CauseClass::Resource))
+            .zip(&self.classes)
+            .filter(|(s, _)| s.entity.is_some())
+            .any(|(_, c)| cause_in(c).is_some_and(|c| c.2 == CauseClass::Resource))
         {
             "resource_exhaustion"
         } else if covered == 0 && self.network_places() >= 2 {
@@ -199,8 +139,9 @@ impl<'a> Facts<'a> {
         let places: BTreeSet<Entity> = self
             .signals
             .iter()
-            .filter(|s| is_network(s))
-            .filter_map(|s| s.entity.as_ref())
+            .zip(&self.classes)
+            .filter(|(_, c)| c.network)
+            .filter_map(|(s, _)| s.entity.as_ref())
             .map(|e| {
                 self.topo
                     .and_then(|t| t.resolve_entity(e))
@@ -253,11 +194,23 @@ pub(crate) fn analyse_over(
     topo: &Topology,
     ctx: &Context<'_>,
 ) -> Option<Analysis> {
+    // Signals naming only a service stand for that Service.
+    let resolved: Vec<Signal> = signals
+        .iter()
+        .map(|s| match (&s.entity, topo.signal_entity(s)) {
+            (None, Some(e)) => Signal {
+                entity: Some(e),
+                ..s.clone()
+            },
+            _ => s.clone(),
+        })
+        .collect();
+    let signals = resolved.as_slice();
     let facts = Facts::of(signals, ctx, Some(topo));
     let mut units: BTreeMap<Entity, Unit> = BTreeMap::new();
     let mut any_known = false;
     let mut counts: BTreeMap<Entity, (u32, u32)> = BTreeMap::new();
-    for s in signals {
+    for (s, class) in signals.iter().zip(&facts.classes) {
         let Some(e) = &s.entity else { continue };
         let c = counts.entry(e.clone()).or_default();
         c.0 += 1;
@@ -267,7 +220,7 @@ pub(crate) fn analyse_over(
         }
         let (place, known) = place_of(topo, e);
         any_known |= known;
-        let cause = cause_of(s, &place).map(|(l, w, _)| (l, w, s));
+        let cause = cause_in(class).map(|(l, w, _)| (l, w, s));
         let u = units.entry(place.clone()).or_insert_with(|| Unit {
             anchors: topo
                 .anchors(&place)

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_correlation;
 mod cli_connectors;
+mod incidents_cli;
 
 use causeway_app::App;
 use clap::{Parser, Subcommand};
@@ -68,6 +69,15 @@ enum Cmd {
         #[command(subcommand)]
         command: DeadLetterCmd,
     },
+    /// Incidents: list, show, move a signal, merge, split, the decision
+    /// ledger, and back-testing correlation settings.
+    Incidents {
+        #[command(subcommand)]
+        command: incidents_cli::IncidentsCmd,
+        /// Data folder (default: the platform's app-data folder, or CAUSEWAY_DATA_DIR).
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+    },
     /// Connector instances: list, add (secrets to the keychain), test, remove, export.
     Connectors {
         #[command(subcommand)]
@@ -94,6 +104,18 @@ enum BenchCmd {
         seed: u64,
         /// Write each suite's events.ndjson, truth.json and report.json here,
         /// and the topology folders under topology/.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Root-cause accuracy on the AIOps Challenge 2022 storms (Online
+    /// Boutique cloudbed-1) beside the "entity with the most alerts"
+    /// heuristic. The data is not shipped: pass the `data/` folder of
+    /// https://github.com/boerste/rca-llm-reasoning (research use).
+    Aiops {
+        /// The dataset's `data/` folder (holding fault-alerts/ and system-knowledge-graphs/).
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Write the converted topology and each fault's events.ndjson here.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -166,10 +188,17 @@ fn main() -> ExitCode {
             command: TokenCmd::Issue { scope, data_dir },
         } => token_issue(&scope, data_dir),
         Cmd::DeadLetters { command } => dead_letters(command),
+        Cmd::Incidents { command, data_dir } => incidents_cli::run(
+            command,
+            &data_dir.unwrap_or_else(causeway_app::default_data_dir),
+        ),
         Cmd::Connectors { command } => cli_connectors::run(command),
         Cmd::Bench {
             command: BenchCmd::Correlation { seed, out },
         } => bench_correlation::run(seed, out.as_deref()).map(|md| print!("{md}")),
+        Cmd::Bench {
+            command: BenchCmd::Aiops { dataset, out },
+        } => bench_correlation::aiops(&dataset, out.as_deref()).map(|md| print!("{md}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

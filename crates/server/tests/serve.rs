@@ -170,8 +170,8 @@ async fn every_alertmanager_fixture_is_accepted_and_survives_kill_9() {
     let un = s.get_json("/api/signals?unassigned=true").await;
     assert_eq!(
         un["signals"].as_array().unwrap().len(),
-        3,
-        "the three info alerts"
+        4,
+        "the three info alerts and the lone warning"
     );
     let metrics = s.metrics().await;
     assert!(

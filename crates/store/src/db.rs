@@ -18,6 +18,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (4, "polling", include_str!("../migrations/0004_polling.sql")),
     (
+        5,
+        "correlation",
+        include_str!("../migrations/0005_correlation.sql"),
+    ),
+    (
         8,
         "processing_order",
         include_str!("../migrations/0008_processing_order.sql"),
@@ -40,18 +45,20 @@ pub fn open_connection(data_dir: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Applies every migration newer than the database's.
+/// Applies every migration the database has not had, in order. Not only
+/// those newer than its latest: numbers are handed out to work that lands
+/// in any order (0005 may land after 0008), and a database that already
+/// has 0008 must still get 0005.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
-    let current: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    let applied: std::collections::BTreeSet<i64> = conn
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.execute(

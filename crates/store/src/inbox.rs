@@ -157,3 +157,26 @@ pub fn last_processed_seq(conn: &Connection) -> Result<i64> {
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM inbox", [], |r| r.get(0))?)
 }
+
+/// Rows already normalized, in arrival order, after `after_id`: the stored
+/// history a back-test replays.
+pub fn normalized(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<InboxItem>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, instance_id, connector_id, project_id, received_at, headers, body
+         FROM inbox WHERE outcome = 'normalized' AND id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = st
+        .query_map(params![after_id, limit], |r| {
+            Ok(InboxItem {
+                id: r.get(0)?,
+                instance_id: r.get(1)?,
+                connector_id: r.get(2)?,
+                project_id: r.get(3)?,
+                received_at: r.get(4)?,
+                headers: r.get(5)?,
+                body: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

@@ -5,16 +5,20 @@
 //! through one writer thread so async tasks never block on SQLite and never
 //! fight over the write lock. Each table has its own query module.
 
+pub mod assignments;
 mod db;
 pub mod dead_letters;
 pub mod engine_state;
 pub mod evidence;
+pub mod feedback;
 pub mod inbox;
+pub mod incident_ledger;
 pub mod incidents;
 pub mod ingest_requests;
 pub mod instances;
 pub mod links;
 pub mod poll_items;
+pub mod settings;
 pub mod signals;
 pub mod tokens;
 pub mod webhook_deliveries;

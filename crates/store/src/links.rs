@@ -74,6 +74,35 @@ pub fn is_linked(conn: &Connection, signal_id: &str) -> Result<bool> {
         .exists([signal_id])?)
 }
 
+/// Puts a signal in exactly one incident: the links it had elsewhere go
+/// (a person moved it, or split it off).
+pub fn relink(conn: &Connection, l: &CorrelationLink) -> Result<()> {
+    conn.execute(
+        "DELETE FROM incident_signals WHERE signal_id = ?1 AND incident_id <> ?2",
+        params![l.signal_id, l.incident_id],
+    )?;
+    conn.execute(
+        "DELETE FROM incident_signals WHERE signal_id = ?1 AND incident_id = ?2",
+        params![l.signal_id, l.incident_id],
+    )?;
+    insert_if_absent(conn, l)?;
+    Ok(())
+}
+
+/// Moves every link of `from` to `into` (a merge), keeping each signal's
+/// reason; a signal already in `into` keeps that link.
+pub fn reassign(conn: &Connection, from: &str, into: &str) -> Result<usize> {
+    let n = conn.execute(
+        "UPDATE OR IGNORE incident_signals SET incident_id = ?2 WHERE incident_id = ?1",
+        params![from, into],
+    )?;
+    conn.execute(
+        "DELETE FROM incident_signals WHERE incident_id = ?1",
+        params![from],
+    )?;
+    Ok(n)
+}
+
 /// How many signals an incident holds.
 pub fn count_for_incident(conn: &Connection, incident_id: &str) -> Result<i64> {
     Ok(conn

@@ -140,3 +140,12 @@ pub fn incident_has_source(
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM signals", [], |r| r.get(0))?)
 }
+
+/// One signal by id.
+pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredSignal>> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE s.id = ?1"))?;
+    let rows = st
+        .query_map([id], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(decode(rows)?.into_iter().next())
+}

@@ -55,17 +55,20 @@ pub fn render(name: &str, world: &World, sc: &Scenario, rng: &mut Rng) -> (Strin
             .cloned()
             .unwrap_or_default()
     };
-    for (at, items) in grouped(&am, by_ns) {
+    // Alertmanager's default repeat_interval is 4 h; many set 1 h.
+    let repeat = if rng.chance(50) { 3600 } else { 4 * 3600 };
+    for (at, items) in grouped(&am, by_ns, repeat) {
         lines.push(group_payload(false, world, at, &items, ns));
     }
     let gr: Vec<&Alert> = sc.alerts.iter().filter(|a| a.via == Via::Grafana).collect();
-    for (at, items) in grouped(&gr, |a: &Alert| a.name.clone()) {
+    for (at, items) in grouped(&gr, |a: &Alert| a.name.clone(), 4 * 3600) {
         lines.push(group_payload(true, world, at, &items, ns));
     }
     for a in &sc.alerts {
         match a.via {
             Via::Datadog => lines.extend(datadog(a, ns, rng)),
             Via::PagerDuty => lines.extend(pagerduty(a, ns)),
+            Via::PagerDutyIncident => lines.extend(pagerduty_incident(a, rng)),
             _ => {}
         }
     }
@@ -137,11 +140,16 @@ pub fn render(name: &str, world: &World, sc: &Scenario, rng: &mut Rng) -> (Strin
     (out, truth)
 }
 
-/// Alertmanager's dispatch: per group, notification times and, at each,
-/// the alerts sent with whether each is resolved by then.
+/// Alertmanager's dispatch, per group: the first notification
+/// `group_wait` after the group's first alert; then, every
+/// `group_interval`, a notification only if the group changed (an alert
+/// fired or resolved) or `repeat` passed since the last one. A resolved
+/// alert is sent once, then dropped; an empty group is gone, and the next
+/// alert starts a new one. Each notification carries the whole group.
 fn grouped<'a>(
     alerts: &[&'a Alert],
     key: impl Fn(&Alert) -> String,
+    repeat: i64,
 ) -> Vec<(i64, Vec<(&'a Alert, bool)>)> {
     let mut groups: BTreeMap<String, Vec<&'a Alert>> = BTreeMap::new();
     for a in alerts {
@@ -149,7 +157,9 @@ fn grouped<'a>(
     }
     let mut out = Vec::new();
     for members in groups.into_values() {
-        let mut prev = i64::MIN;
+        // alert index → whether it was last sent resolved.
+        let mut sent: BTreeMap<usize, bool> = BTreeMap::new();
+        let mut last: Option<i64> = None;
         let Some(mut t) = members
             .iter()
             .map(|a| a.starts)
@@ -159,21 +169,32 @@ fn grouped<'a>(
             continue;
         };
         loop {
-            let items: Vec<(&Alert, bool)> = members
+            let items: Vec<(usize, &Alert, bool)> = members
                 .iter()
-                .filter(|a| a.starts <= t && a.ends > prev)
-                .map(|a| (*a, a.ends <= t))
+                .enumerate()
+                .filter(|(i, a)| a.starts <= t && sent.get(i) != Some(&true))
+                .map(|(i, a)| (i, *a, a.ends <= t))
                 .collect();
             if items.is_empty() {
                 // Quiet: the group is gone; the next alert starts a new one.
                 match members.iter().map(|a| a.starts).filter(|&s| s > t).min() {
-                    Some(s) => t = s + GROUP_WAIT,
+                    Some(s) => {
+                        t = s + GROUP_WAIT;
+                        last = None;
+                    }
                     None => break,
                 }
                 continue;
             }
-            out.push((t, items));
-            prev = t;
+            let changed = items.iter().any(|(i, _, r)| sent.get(i) != Some(r));
+            let repeat_due = last.is_none_or(|l| t - l >= repeat);
+            if changed || repeat_due {
+                for (i, _, r) in &items {
+                    sent.insert(*i, *r);
+                }
+                out.push((t, items.into_iter().map(|(_, a, r)| (a, r)).collect()));
+                last = Some(t);
+            }
             t += GROUP_INTERVAL;
         }
     }
@@ -207,9 +228,16 @@ fn am_labels(a: &Alert, ns: &str) -> BTreeMap<String, String> {
             put("instance", &format!("{n}:9100"));
             put("job", "node-exporter");
         }
-        On::Nothing => {
-            put("namespace", "monitoring");
-        }
+        On::Nothing => match &a.job {
+            Some(job) => {
+                put("namespace", ns);
+                put("job_name", job);
+                put("job", "kube-state-metrics");
+            }
+            None => {
+                put("namespace", "monitoring");
+            }
+        },
     }
     l
 }
@@ -319,12 +347,22 @@ fn datadog(a: &Alert, ns: &str, rng: &mut Rng) -> Vec<Line> {
         "warning"
     };
     let mut out = Vec::new();
-    for (at, transition) in [(a.starts, "Triggered"), (a.ends, "Recovered")] {
+    // Half the monitors renotify every 15 minutes while they stay triggered.
+    let mut transitions = vec![(a.starts, "Triggered")];
+    if rng.chance(50) {
+        let mut at = a.starts + 900;
+        while at < a.ends {
+            transitions.push((at, "Renotify"));
+            at += 900;
+        }
+    }
+    transitions.push((a.ends, "Recovered"));
+    for (at, transition) in transitions {
         let ms = (epoch() + Duration::seconds(at))
             .timestamp_millis()
             .to_string();
         let body = json!({"body": format!("%%%\n{}\n%%%", a.summary), "last_updated": ms, "event_type": "query_alert_monitor",
-            "title": format!("[{priority}] [{transition} on {{{scopes}}}] {}", a.name), "severity": priority,
+            "title": format!("[{priority}] [{} on {{{scopes}}}] {}", if transition == "Renotify" { "Triggered" } else { transition }, a.name), "severity": priority,
             "alert_type": if transition == "Recovered" { "success" } else { kind },
             "alert_transition": transition, "date": ms, "scopes": scopes, "org": {"id": "123456", "name": "Acme"},
             "url": format!("https://app.datadoghq.com/monitors/{monitor}"), "tags": format!("{tags},monitor"),
@@ -376,6 +414,63 @@ fn pagerduty(a: &Alert, ns: &str) -> Vec<Line> {
             headers: None,
             body,
             clusters: vec![a.cluster.clone()],
+        })
+        .collect()
+}
+
+/// A PagerDuty incident as its v3 webhooks tell it: triggered, sometimes
+/// acknowledged by the on-call a few minutes later, then resolved. PagerDuty
+/// knows its own service (named after the application's service here), not
+/// the Kubernetes object.
+fn pagerduty_incident(a: &Alert, rng: &mut Rng) -> Vec<Line> {
+    let service = match &a.on {
+        On::Pod(w, _) | On::Workload(w) | On::Service(w) => w.clone(),
+        On::Node(n) => n.clone(),
+        On::Nothing => "monitoring".into(),
+    };
+    let id = format!(
+        "Q{}",
+        &short_hex(&[&a.name, &service, &a.starts.to_string()])[..6]
+    )
+    .to_uppercase();
+    let number = fnv1a(&[&id]) % 10_000;
+    let svc_id = format!("P{}", &short_hex(&[&service])[..6]).to_uppercase();
+    let urgency = if a.severity == "critical" {
+        "high"
+    } else {
+        "low"
+    };
+    let mut steps = vec![(a.starts, "incident.triggered", "triggered")];
+    if rng.chance(50) {
+        steps.push((
+            a.starts + rng.range(60, 300),
+            "incident.acknowledged",
+            "acknowledged",
+        ));
+    }
+    steps.push((a.ends, "incident.resolved", "resolved"));
+    steps
+        .into_iter()
+        .map(|(at, event_type, status)| {
+            let body = json!({"event": {"id": short_hex(&[&id, event_type]).to_uppercase(), "event_type": event_type,
+                "resource_type": "incident", "occurred_at": time(at),
+                "agent": {"id": "PAGENT1", "summary": "Alertmanager", "type": "service_reference"},
+                "client": null,
+                "data": {"id": id, "type": "incident", "self": format!("https://api.pagerduty.com/incidents/{id}"),
+                    "html_url": format!("https://acme.pagerduty.com/incidents/{id}"), "number": number,
+                    "status": status, "title": a.summary, "created_at": time(a.starts),
+                    "service": {"id": svc_id, "summary": service, "type": "service_reference",
+                        "html_url": format!("https://acme.pagerduty.com/services/{svc_id}")},
+                    "assignees": [{"id": "PUSER01", "summary": "On-call SRE", "type": "user_reference"}],
+                    "escalation_policy": {"id": "PESC001", "summary": "Default", "type": "escalation_policy_reference"},
+                    "teams": [], "priority": null, "urgency": urgency, "conference_bridge": null, "resolve_reason": null}}});
+            Line {
+                at,
+                source: "pagerduty",
+                headers: None,
+                body,
+                clusters: vec![a.cluster.clone()],
+            }
         })
         .collect()
 }

@@ -27,12 +27,18 @@ pub struct Scenario {
     pub events: Vec<K8sEvent>,
     pub deploys: Vec<Deploy>,
     pub clusters: BTreeMap<String, Cluster>,
-    /// `(key, from, to, cluster)`: what a fault occupies, so overlapping
-    /// faults and noise stay in different parts of the graph.
+    /// `(key, from, to, cluster)`: the places a fault holds exclusively (its
+    /// root and its direct callers, or a Node and what runs on it). Places
+    /// further up are shared: overlapping faults may both reach them, and
+    /// the alert there belongs to the fault that fired it first.
     claims: Vec<(String, i64, i64, String)>,
+    /// `(root key, from, to)` of every fault, for noise that must not look
+    /// like one of them.
+    pub(super) faults: Vec<(String, i64, i64)>,
 }
 
 impl Scenario {
+    /// Whether `key` is free of other clusters' exclusive claims in `[from, to)`.
     pub(super) fn free(&self, key: &str, from: i64, to: i64, cluster: &str) -> bool {
         !self
             .claims
@@ -42,6 +48,14 @@ impl Scenario {
 
     pub(super) fn claim(&mut self, key: String, from: i64, to: i64, cluster: &str) {
         self.claims.push((key, from, to, cluster.to_string()));
+    }
+
+    /// Whether another cluster already fires this alert (same name, same
+    /// subject) during `[from, to)`: then it is that cluster's alert.
+    fn duplicate(&self, name: &str, on: &On, from: i64, to: i64, cluster: &str) -> bool {
+        self.alerts.iter().any(|a| {
+            a.name == name && &a.on == on && a.cluster != cluster && a.starts < to && from < a.ends
+        })
     }
 
     pub(super) fn cluster(&mut self, family: &str, root: String) -> String {
@@ -78,12 +92,32 @@ impl Fault<'_> {
         summary: String,
         at: i64,
     ) {
+        self.alert_until(sc, rng, via, name, severity, on, summary, at, None);
+    }
+
+    /// An alert that resolves at `until` (else with the fault, give or take).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn alert_until(
+        &self,
+        sc: &mut Scenario,
+        rng: &mut Rng,
+        via: Option<Via>,
+        name: &str,
+        severity: &'static str,
+        on: On,
+        summary: String,
+        at: i64,
+        until: Option<i64>,
+    ) {
         let key = match &on {
             On::Pod(w, _) | On::Workload(w) | On::Service(w) => format!("svc:{w}"),
             On::Node(n) => format!("node:{n}"),
             On::Nothing => String::new(),
         };
-        if !sc.free(&key, at, self.end, &self.cluster) {
+        let ends = until.unwrap_or_else(|| self.end + rng.range(0, 300));
+        if !sc.free(&key, at, ends, &self.cluster)
+            || sc.duplicate(name, &on, at, ends, &self.cluster)
+        {
             return;
         }
         let via = via.unwrap_or_else(|| pick_via(rng));
@@ -94,9 +128,39 @@ impl Fault<'_> {
             on,
             summary,
             starts: at,
-            ends: self.end + rng.range(0, 300),
+            ends,
             cluster: self.cluster.clone(),
+            job: None,
         });
+    }
+
+    /// An alert that fires, resolves a few minutes later and fires again.
+    #[allow(clippy::too_many_arguments)]
+    fn flapping(
+        &self,
+        sc: &mut Scenario,
+        rng: &mut Rng,
+        via: Option<Via>,
+        name: &str,
+        severity: &'static str,
+        on: On,
+        summary: String,
+        at: i64,
+    ) {
+        let gap = at + rng.range(120, 240);
+        let again = gap + rng.range(150, 400);
+        self.alert_until(
+            sc,
+            rng,
+            via,
+            name,
+            severity,
+            on.clone(),
+            summary.clone(),
+            at,
+            Some(gap),
+        );
+        self.alert(sc, rng, via, name, severity, on, summary, again);
     }
 
     pub(super) fn event(&self, sc: &mut Scenario, on: &On, reason: &str, message: String, at: i64) {
@@ -107,13 +171,19 @@ impl Fault<'_> {
             On::Node(n) => ("Node", None, n.clone()),
             _ => return,
         };
+        // Kubernetes' own event types: these reasons are Warnings, the rest
+        // (Pulled, Scheduled, ScalingReplicaSet, NodeNotReady...) Normal.
+        let warning = matches!(
+            reason,
+            "BackOff" | "Unhealthy" | "FailedScheduling" | "OOMKilling" | "Evicted" | "FailedMount"
+        );
         sc.events.push(K8sEvent {
             kind: kind.into(),
             namespace,
             name,
             reason: reason.into(),
             message,
-            warning: reason != "NodeNotReady" && reason != "ScalingReplicaSet",
+            warning,
             at,
             repeats: if reason == "BackOff" { 3 } else { 1 },
             cluster: self.cluster.clone(),
@@ -157,11 +227,46 @@ impl Fault<'_> {
 }
 
 fn pick_via(rng: &mut Rng) -> Via {
-    match rng.range(0, 9) {
-        0..=6 => Via::Alertmanager,
-        7 => Via::Grafana,
-        8 => Via::Datadog,
-        _ => Via::PagerDuty,
+    match rng.range(0, 19) {
+        0..=12 => Via::Alertmanager,
+        13..=14 => Via::Grafana,
+        15..=16 => Via::Datadog,
+        17 => Via::PagerDuty,
+        _ => Via::PagerDutyIncident,
+    }
+}
+
+/// The exclusive places of a fault: its root and direct callers, or a Node
+/// and the workloads running on it.
+pub(super) fn exclusive_keys(world: &World, family: &str, target: &str) -> Vec<String> {
+    if family == "node_failure" {
+        let mut keys = vec![format!("node:{target}")];
+        keys.extend(
+            world
+                .pods_on(target)
+                .into_iter()
+                .map(|(w, _)| format!("svc:{w}")),
+        );
+        keys
+    } else {
+        let mut keys = vec![format!("svc:{target}")];
+        keys.extend(
+            world
+                .upstream(target, 1)
+                .into_iter()
+                .map(|(s, _)| format!("svc:{s}")),
+        );
+        keys
+    }
+}
+
+/// Alert rules fire after their `for:` clause, which differs per rule: a
+/// cause's alert may come after the symptoms it causes.
+fn fire_delay(rng: &mut Rng) -> i64 {
+    if rng.chance(40) {
+        rng.range(120, 420)
+    } else {
+        rng.range(0, 60)
     }
 }
 
@@ -186,33 +291,24 @@ pub fn inject(
         t0,
         end,
     };
-    // Claim what this fault touches first, so its own alerts pass.
-    let mut keys = vec![format!("svc:{target}")];
-    if family == "node_failure" {
-        keys = vec![format!("node:{target}")];
-        keys.extend(
-            world
-                .pods_on(target)
-                .into_iter()
-                .map(|(w, _)| format!("svc:{w}")),
-        );
-    } else {
-        keys.extend(
-            world
-                .upstream(target, 2)
-                .into_iter()
-                .map(|(s, _)| format!("svc:{s}")),
-        );
-    }
-    for k in keys {
+    // Claim what this fault holds first, so its own alerts pass.
+    for k in exclusive_keys(world, family, target) {
         sc.claim(k, t0 - 600, end + 900, &cluster);
     }
+    let root_key = if family == "node_failure" {
+        format!("node:{target}")
+    } else {
+        format!("svc:{target}")
+    };
+    sc.faults.push((root_key, t0 - 600, end + 900));
     let ns = &world.namespace;
     match family {
         "db_oom" => {
+            let crash = t0 + fire_delay(rng);
             for (i, pod) in f.pods(target).into_iter().enumerate() {
                 let On::Pod(_, p) = &pod else { continue };
                 let s = format!("{p}: container memory at 97% of its limit");
+                let at = t0 - rng.range(60, 300);
                 f.alert(
                     sc,
                     rng,
@@ -221,33 +317,11 @@ pub fn inject(
                     "warning",
                     pod.clone(),
                     s,
-                    t0 - 120,
+                    at,
                 );
                 let s = format!("{p} OOMKilled and restarting");
                 if i == 0 {
-                    // Flapping: fires, resolves, fires again (a new startsAt).
-                    let mut first = Fault {
-                        end: t0 + 150,
-                        ..Fault {
-                            world,
-                            cluster: cluster.clone(),
-                            t0,
-                            end,
-                        }
-                    };
-                    first.alert(
-                        sc,
-                        rng,
-                        Some(Via::Alertmanager),
-                        "KubePodCrashLooping",
-                        "critical",
-                        pod.clone(),
-                        s.clone(),
-                        t0,
-                    );
-                    first.end = end;
-                    let again = t0 + 480 + rng.range(0, 60);
-                    first.alert(
+                    f.flapping(
                         sc,
                         rng,
                         Some(Via::Alertmanager),
@@ -255,9 +329,10 @@ pub fn inject(
                         "critical",
                         pod.clone(),
                         s,
-                        again,
+                        crash,
                     );
                 } else {
+                    let at = crash + rng.range(0, 40);
                     f.alert(
                         sc,
                         rng,
@@ -266,7 +341,7 @@ pub fn inject(
                         "critical",
                         pod.clone(),
                         s,
-                        t0 + 20,
+                        at,
                     );
                 }
                 f.event(
@@ -281,6 +356,7 @@ pub fn inject(
         }
         "node_failure" => {
             let node = On::Node(target.to_string());
+            let fired = t0 + 40 + fire_delay(rng);
             f.event(
                 sc,
                 &node,
@@ -296,7 +372,7 @@ pub fn inject(
                 "critical",
                 node.clone(),
                 format!("{target} has been unready for more than 1 minute"),
-                t0 + 40,
+                fired,
             );
             f.alert(
                 sc,
@@ -382,20 +458,33 @@ pub fn inject(
             f.cascade(sc, rng, target, 150, 1);
         }
         "cpu_saturation" => {
-            for pod in f.pods(target) {
+            for (i, pod) in f.pods(target).into_iter().enumerate() {
                 let On::Pod(_, p) = &pod else { continue };
                 let s = format!("{p}: 68% throttling of CPU");
                 let at = t0 + rng.range(0, 60);
-                f.alert(
-                    sc,
-                    rng,
-                    None,
-                    "CPUThrottlingHigh",
-                    "warning",
-                    pod.clone(),
-                    s,
-                    at,
-                );
+                if i == 0 {
+                    f.flapping(
+                        sc,
+                        rng,
+                        None,
+                        "CPUThrottlingHigh",
+                        "warning",
+                        pod.clone(),
+                        s,
+                        at,
+                    );
+                } else {
+                    f.alert(
+                        sc,
+                        rng,
+                        None,
+                        "CPUThrottlingHigh",
+                        "warning",
+                        pod.clone(),
+                        s,
+                        at,
+                    );
+                }
             }
             let on = On::Workload(target.to_string());
             f.alert(
@@ -418,19 +507,37 @@ pub fn inject(
                 format!("{target}: p99 latency above 2s"),
                 t0 + 120,
             );
+            f.cascade(sc, rng, target, 180, 1);
         }
         _ => {
             // dependency outage: a leaf service goes down, its callers alert.
-            f.alert(
-                sc,
-                rng,
-                Some(Via::Alertmanager),
-                "TargetDown",
-                "critical",
-                On::Service(target.to_string()),
-                format!("100% of the {target} targets are down"),
-                t0,
-            );
+            let down = On::Service(target.to_string());
+            let s = format!("100% of the {target} targets are down");
+            let at = t0 + fire_delay(rng);
+            if rng.chance(50) {
+                f.flapping(
+                    sc,
+                    rng,
+                    Some(Via::Alertmanager),
+                    "TargetDown",
+                    "critical",
+                    down,
+                    s,
+                    at,
+                );
+            } else {
+                f.alert(
+                    sc,
+                    rng,
+                    Some(Via::Alertmanager),
+                    "TargetDown",
+                    "critical",
+                    down,
+                    s,
+                    at,
+                );
+            }
+            let mismatch = t0 + 30 + fire_delay(rng);
             f.alert(
                 sc,
                 rng,
@@ -439,7 +546,7 @@ pub fn inject(
                 "critical",
                 On::Workload(target.to_string()),
                 format!("{ns}/{target} has no ready replica"),
-                t0 + 30,
+                mismatch,
             );
             for pod in f.pods(target) {
                 f.event(

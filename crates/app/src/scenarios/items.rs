@@ -6,7 +6,10 @@ pub enum Via {
     Alertmanager,
     Grafana,
     Datadog,
+    /// PagerDuty Events API v2 (trigger / resolve from a monitoring tool).
     PagerDuty,
+    /// A PagerDuty incident, as its v3 webhook tells it.
+    PagerDutyIncident,
 }
 
 /// What an alert is about, as its labels or tags will say.
@@ -31,6 +34,8 @@ pub struct Alert {
     pub starts: i64,
     pub ends: i64,
     pub cluster: String,
+    /// For a batch Job's alert: the Job's name (a `job_name` label).
+    pub job: Option<String>,
 }
 
 /// A core/v1 Event, re-sent `repeats` times a minute apart with a growing count.

@@ -1,11 +1,12 @@
 //! A suite's plan: which faults, where and when (overlapping ones in
 //! different parts of the graph, a recurrence hours later), and the noise.
 
-use super::faults::{inject, Alert, Fault, On, Scenario, Via, HORIZON};
+use super::faults::{exclusive_keys, inject, Alert, Fault, On, Scenario, Via, HORIZON};
 use super::world::World;
 use super::{Rng, NOISE};
 
-/// Candidate targets of a family, free for `[from, to)`.
+/// Candidate targets of a family, free for `[from, to)`: the places the
+/// fault would hold exclusively (root, direct callers) are not another's.
 fn targets(world: &World, family: &str, sc: &Scenario, from: i64, to: i64) -> Vec<String> {
     let all: Vec<String> = match family {
         "db_oom" => world.databases(),
@@ -32,24 +33,16 @@ fn targets(world: &World, family: &str, sc: &Scenario, from: i64, to: i64) -> Ve
     };
     all.into_iter()
         .filter(|t| {
-            if family == "node_failure" {
-                sc.free(&format!("node:{t}"), from, to, "")
-                    && world
-                        .pods_on(t)
-                        .iter()
-                        .all(|(w, _)| sc.free(&format!("svc:{w}"), from, to, ""))
-            } else {
-                let mut involved = vec![t.clone()];
-                involved.extend(world.upstream(t, 2).into_iter().map(|(s, _)| s));
-                involved
-                    .iter()
-                    .all(|s| sc.free(&format!("svc:{s}"), from, to, ""))
-            }
+            exclusive_keys(world, family, t)
+                .iter()
+                .all(|k| sc.free(k, from, to, ""))
         })
         .collect()
 }
 
-/// Noise: the Watchdog, unrelated mild alerts and routine Kubernetes events.
+/// Noise: the Watchdog, unrelated warnings (some on the very Nodes and
+/// services a fault reaches), short latency blips on services no fault is
+/// touching, a failed batch job, info alerts and routine Kubernetes events.
 fn noise(world: &World, sc: &mut Scenario, rng: &mut Rng) {
     let watchdog = Alert {
         via: Via::Alertmanager,
@@ -60,29 +53,42 @@ fn noise(world: &World, sc: &mut Scenario, rng: &mut Rng) {
         starts: 0,
         ends: HORIZON + 3600,
         cluster: NOISE.into(),
+        job: None,
     };
     sc.alerts.push(watchdog);
     let services: Vec<String> = world.workloads.keys().cloned().collect();
-    for i in 0..14 {
+    for i in 0..18 {
         let at = rng.range(0, HORIZON - 1800);
         let svc = rng.pick(&services).clone();
         let node = rng.pick(&world.nodes).clone();
         let pod = rng.pick(&world.workloads[&svc].pods).name.clone();
-        let (key, on) = match i % 7 {
+        let kind = i % 9;
+        let (key, on) = match kind {
             0 | 5 => (format!("node:{node}"), On::Node(node.clone())),
-            1 | 4 => (format!("svc:{svc}"), On::Workload(svc.clone())),
+            1 | 4 | 7 => (format!("svc:{svc}"), On::Service(svc.clone())),
+            8 => (String::new(), On::Nothing),
             _ => (format!("svc:{svc}"), On::Pod(svc.clone(), pod.clone())),
         };
-        if !sc.free(&key, at - 600, at + 2400, NOISE) {
+        let dur = if kind == 7 {
+            rng.range(3, 6)
+        } else {
+            rng.range(5, 25)
+        } * 60;
+        if !key.is_empty() && !sc.free(&key, at - 300, at + dur + 300, NOISE) {
+            continue;
+        }
+        // A blip must not look like a fault's own symptom: nothing below it fails.
+        if kind == 7 && near_a_fault(world, sc, &svc, at - 900, at + dur + 900) {
             continue;
         }
         let f = Fault {
             world,
             cluster: NOISE.into(),
             t0: at,
-            end: at + rng.range(5, 25) * 60,
+            end: at + dur,
         };
-        match i % 7 {
+        let ns = &world.namespace;
+        match kind {
             0 => f.alert(
                 sc,
                 rng,
@@ -99,8 +105,10 @@ fn noise(world: &World, sc: &mut Scenario, rng: &mut Rng) {
                 None,
                 "KubeHpaMaxedOut",
                 "warning",
-                on,
-                format!("HPA {svc} has been at max replicas"),
+                On::Workload(svc.clone()),
+                format!(
+                    "HPA {ns}/{svc} has been running at max replicas for longer than 15 minutes"
+                ),
                 at,
             ),
             2 => f.alert(
@@ -140,15 +148,54 @@ fn noise(world: &World, sc: &mut Scenario, rng: &mut Rng) {
                 format!("{node} disk usage above 80%"),
                 at,
             ),
-            _ => f.event(
+            6 => f.event(
                 sc,
                 &on,
                 "Scheduled",
-                format!("Successfully assigned {}/{pod} to {node}", world.namespace),
+                format!("Successfully assigned {ns}/{pod} to {node}"),
                 at,
             ),
+            7 => f.alert(
+                sc,
+                rng,
+                None,
+                "HighLatencyP99",
+                "warning",
+                on,
+                format!("{svc}: p99 latency above 2s"),
+                at,
+            ),
+            _ => {
+                let job = format!("nightly-report-{}", rng.range(2_800_000, 2_899_999));
+                f.alert(
+                    sc,
+                    rng,
+                    Some(Via::Alertmanager),
+                    "KubeJobFailed",
+                    "critical",
+                    On::Nothing,
+                    format!("Job {ns}/{job} failed to complete"),
+                    at,
+                );
+                if let Some(a) = sc.alerts.last_mut().filter(|a| a.name == "KubeJobFailed") {
+                    a.job = Some(job);
+                }
+            }
         }
     }
+}
+
+/// Whether `svc` is a fault's root or within three calls above one, during
+/// `[from, to)`.
+fn near_a_fault(world: &World, sc: &Scenario, svc: &str, from: i64, to: i64) -> bool {
+    sc.faults.iter().any(|(root, a, b)| {
+        let overlaps = *a < to && from < *b;
+        let above = match root.strip_prefix("svc:") {
+            Some(r) => r == svc || world.upstream(r, 3).iter().any(|(s, _)| s == svc),
+            None => true,
+        };
+        overlaps && above
+    })
 }
 
 /// One suite's scenario: two overlapping faults in different parts of the
@@ -162,7 +209,7 @@ pub fn scenario(world: &World, family: &str, rng: &mut Rng) -> Scenario {
             ("node_failure", 1800, None),
             ("bad_deploy", 1800 + rng.range(60, 240), None),
             ("cpu_saturation", 4200, None),
-            ("dependency_outage", 6000, None),
+            ("dependency_outage", 4200 + rng.range(60, 240), None),
             ("db_oom", 600 + 3 * 3600 + rng.range(0, 600), Some(0)),
         ]
     } else {

@@ -229,3 +229,52 @@ fn truth_covers_every_ref_the_replay_reports() {
         }
     }
 }
+
+/// The quality targets of the correlation issue, on the bench's default
+/// seed: pairwise F1 ≥ 0.95, root-cause accuracy ≥ 0.9, noise reduction ≥
+/// 0.85 overall, and on every family a better F1 than every baseline.
+#[test]
+fn causeway_meets_the_quality_targets_and_beats_the_baselines() {
+    use super::score::{from_report, Scores, BASELINES};
+    let worlds = World::all(1);
+    let mut overall = Scores::default();
+    let mut families: std::collections::BTreeMap<String, Vec<Scores>> = Default::default();
+    for s in suites(1, &worlds) {
+        let topology = &worlds[s.world].topology;
+        let report = replay(&s.events, CorrelationConfig::default(), Some(topology));
+        let obs = observe(&s.events);
+        let mine = score(&obs, &s.truth, &from_report(&report), topology);
+        overall += mine;
+        let row = families
+            .entry(s.family.clone())
+            .or_insert_with(|| vec![Scores::default(); 1 + BASELINES.len()]);
+        row[0] += mine;
+        for (i, b) in BASELINES.iter().enumerate() {
+            row[i + 1] += score(&obs, &s.truth, &baseline(b, &obs), topology);
+        }
+    }
+    assert!(overall.f1() >= 0.95, "F1 {}", overall.f1());
+    assert!(
+        overall.root_cause_accuracy() >= 0.9,
+        "RCA {}",
+        overall.root_cause_accuracy()
+    );
+    assert!(
+        overall.noise_reduction() >= 0.85,
+        "noise reduction {}",
+        overall.noise_reduction()
+    );
+    for (family, row) in &families {
+        for (i, b) in row[1..].iter().enumerate() {
+            assert!(
+                row[0].f1() > b.f1() && row[0].noise_reduction() > b.noise_reduction(),
+                "{family}: Causeway F1 {} / NR {} vs {} {} / {}",
+                row[0].f1(),
+                row[0].noise_reduction(),
+                BASELINES[i],
+                b.f1(),
+                b.noise_reduction()
+            );
+        }
+    }
+}

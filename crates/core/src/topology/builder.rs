@@ -73,6 +73,16 @@ impl TopologyBuilder {
         }
         let kind = v.get("kind").and_then(Value::as_str);
         let api = v.get("apiVersion").and_then(Value::as_str);
+        if v.get("resourceSpans").is_some() {
+            return match self.add_spans(v) {
+                Ok(_) => Vec::new(),
+                Err(reason) => vec![Skipped {
+                    kind: "OTLP traces".into(),
+                    name: String::new(),
+                    reason,
+                }],
+            };
+        }
         if kind == Some("ServiceGraph") || api == Some("causeway/v1") {
             return match self.add_service_graph(v) {
                 Ok(_) => Vec::new(),
@@ -129,6 +139,87 @@ impl TopologyBuilder {
             self.edge(a, Relation::Calls, b, false);
         }
         self.unscoped_calls.extend(unscoped);
+        Ok(n)
+    }
+
+    /// Adds the calls that OpenTelemetry trace spans show (an OTLP JSON
+    /// export, `{"resourceSpans": [...]}`): a span whose parent ran in
+    /// another service means the parent's service calls the span's.
+    /// Services are named by `service.name` (in `k8s.namespace.name` when
+    /// given, else placed by name like a ServiceGraph's). Returns the number
+    /// of distinct calls found.
+    pub fn add_spans(&mut self, v: &Value) -> Result<usize, String> {
+        let resources = v
+            .get("resourceSpans")
+            .and_then(Value::as_array)
+            .ok_or("'resourceSpans' must be an array")?;
+        // span id → (service, namespace); then every (parent, child) pair.
+        let mut owner: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+        let mut parents: Vec<(String, String)> = Vec::new();
+        for r in resources {
+            let attr = |k: &str| {
+                r.pointer("/resource/attributes")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .find(|a| a.get("key").and_then(Value::as_str) == Some(k))
+                    .and_then(|a| a.pointer("/value/stringValue"))
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
+            let Some(service) = attr("service.name") else {
+                continue;
+            };
+            let ns = attr("k8s.namespace.name");
+            let scopes = r
+                .get("scopeSpans")
+                .or_else(|| r.get("instrumentationLibrarySpans"))
+                .and_then(Value::as_array);
+            for scope in scopes.into_iter().flatten() {
+                for span in scope
+                    .get("spans")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(id) = span.get("spanId").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    owner.insert(id.to_string(), (service.clone(), ns.clone()));
+                    if let Some(p) = span
+                        .get("parentSpanId")
+                        .and_then(Value::as_str)
+                        .filter(|p| !p.is_empty())
+                    {
+                        parents.push((p.to_string(), id.to_string()));
+                    }
+                }
+            }
+        }
+        let mut calls: BTreeSet<(String, Option<String>, String, Option<String>)> = BTreeSet::new();
+        for (parent, child) in parents {
+            let (Some(a), Some(b)) = (owner.get(&parent), owner.get(&child)) else {
+                continue;
+            };
+            if a.0 != b.0 {
+                calls.insert((a.0.clone(), a.1.clone(), b.0.clone(), b.1.clone()));
+            }
+        }
+        let n = calls.len();
+        for (from, from_ns, to, to_ns) in calls {
+            match (from_ns, to_ns) {
+                (Some(fa), Some(fb)) => self.edge(
+                    Entity::namespaced("service", &fa, &from),
+                    Relation::Calls,
+                    Entity::namespaced("service", &fb, &to),
+                    false,
+                ),
+                _ => {
+                    self.unscoped_calls.insert((from, to));
+                }
+            }
+        }
         Ok(n)
     }
 

@@ -19,12 +19,14 @@
 
 mod builder;
 mod k8s;
+mod places;
 mod queries;
 mod resolve;
 #[cfg(test)]
 mod tests;
 
 pub use builder::{Skipped, TopologyBuilder};
+pub use places::{Reach, Way};
 pub use queries::{Hop, Impact};
 
 use crate::entity::Entity;
@@ -95,6 +97,8 @@ pub struct Topology {
     /// Node addresses and hostnames → the Node, for `host/10.0.0.5` entities
     /// that monitoring derives from an `instance` label.
     hosts: BTreeMap<String, NodeIndex>,
+    /// The graph collapsed into places, for correlation's directional walks.
+    places: places::Places,
 }
 
 /// One edge as seen from outside: `from relation to`.
@@ -135,6 +139,7 @@ impl Topology {
                 t.hosts.insert(host.clone(), i);
             }
         }
+        t.places = places::Places::build(&t);
         t
     }
 

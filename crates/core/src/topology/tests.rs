@@ -473,3 +473,45 @@ fn anchors_are_one_place_and_near_follows_only_failure_relations() {
         .iter()
         .all(|(x, _)| x.kind != "service" && x.kind != "node"));
 }
+
+#[test]
+fn trace_spans_crossing_services_are_calls() {
+    let span = |id: &str, parent: &str| json!({"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": id, "parentSpanId": parent, "name": "op"});
+    let resource = |svc: &str, spans: Vec<Value>| {
+        json!({"resource": {"attributes": [
+            {"key": "service.name", "value": {"stringValue": svc}},
+            {"key": "k8s.namespace.name", "value": {"stringValue": "shop"}}]},
+        "scopeSpans": [{"scope": {"name": "otel"}, "spans": spans}]})
+    };
+    let otlp = json!({"resourceSpans": [
+        resource("frontend", vec![span("a1", ""), span("a2", "a1")]),
+        resource("cartservice", vec![span("b1", "a2"), span("b2", "b1")]),
+        resource("redis-cart", vec![span("c1", "b2")]),
+    ]});
+    let mut docs = shop();
+    docs.push(otlp);
+    let (t, skipped) = build(&docs);
+    assert!(
+        skipped.iter().all(|s| s.kind != "OTLP traces"),
+        "{skipped:?}"
+    );
+    assert!(t.has_edge(
+        &e("service/shop/cartservice"),
+        Relation::Calls,
+        &e("service/shop/redis-cart")
+    ));
+    assert!(t.has_edge(
+        &e("service/shop/frontend"),
+        Relation::Calls,
+        &e("service/shop/cartservice")
+    ));
+    // A span within one service is not a call.
+    assert!(!t.has_edge(
+        &e("service/shop/frontend"),
+        Relation::Calls,
+        &e("service/shop/frontend")
+    ));
+    let bad = json!({"resourceSpans": "nope"});
+    let (_, skipped) = build(&[bad]);
+    assert_eq!(skipped[0].kind, "OTLP traces");
+}

@@ -1,6 +1,7 @@
 //! Time-scripted scenarios for the engine's stages.
 
 use super::*;
+use crate::signal::SignalStatus;
 use chrono::TimeZone;
 
 fn t(min: i64) -> DateTime<Utc> {
@@ -58,7 +59,7 @@ fn pods_of_one_deployment_group_within_the_window() {
     assert_eq!(l.strategy, LinkStrategy::Resource);
     assert_eq!(
         l.explanation,
-        "same Deployment shop/cart, 3 min after the incident's last signal"
+        "same Deployment shop/cart, 3 min after its last alert there"
     );
     // Joining raises severity and confirms the incident.
     assert_eq!(inc.severity, Severity::Critical);
@@ -74,7 +75,7 @@ fn pods_of_one_deployment_group_within_the_window() {
     let (l, _, _) = attach(c);
     assert_eq!(
         l.explanation,
-        "same Deployment shop/cart via Pod cart-7d9f8b6c5-q9zz2, 7 min after the incident's last signal"
+        "same Deployment shop/cart via Pod cart-7d9f8b6c5-q9zz2, 7 min after its last alert there"
     );
 }
 
@@ -115,14 +116,14 @@ fn outside_the_window_or_other_workload_opens_a_new_incident() {
 }
 
 #[test]
-fn repeats_and_resolves_follow_the_first_firing_and_resolve_the_incident() {
+fn repeats_and_resolves_follow_the_first_firing_and_resolve_after_a_quiet_period() {
     let mut e = Engine::default();
     let id = attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 0)))
         .2
         .id
         .clone();
     attach(e.observe(&sig("b", Some("node/n1"), Severity::High, Firing, 1)));
-    let rep = e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 2));
+    let rep = e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 0));
     let (l, _, inc) = attach(rep);
     assert_eq!(
         (l.strategy, inc.id.as_str()),
@@ -132,23 +133,157 @@ fn repeats_and_resolves_follow_the_first_firing_and_resolve_the_incident() {
     let (_, _, inc) = attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Resolved, 5)));
     assert_eq!(inc.status, IncidentStatus::Active, "b still fires");
     let (_, _, inc) = attach(e.observe(&sig("b", Some("node/n1"), Severity::High, Resolved, 6)));
+    assert_eq!(
+        inc.status,
+        IncidentStatus::Active,
+        "all resolved, but the quiet period has not passed"
+    );
+    // Time passes (any later signal carries it): quiet for 5 min, resolved.
+    let changed = e.advance(t(11));
+    assert_eq!(changed, vec![id.clone()]);
+    let inc = e.incident(&id).unwrap();
     assert_eq!(inc.status, IncidentStatus::Resolved);
     assert_eq!(inc.resolved_at, Some(t(6)));
+    assert!(e
+        .effects()
+        .ledger
+        .iter()
+        .any(|l| l.action == LedgerAction::Resolved && l.incident_id == id));
 
     // A resolved incident never absorbs an unrelated later signal on the same node...
-    let (_, opened, _) = attach(e.observe(&sig("z", Some("node/n1"), Severity::High, Firing, 7)));
+    let (_, opened, _) = attach(e.observe(&sig("z", Some("node/n1"), Severity::High, Firing, 12)));
     assert!(opened);
+    // ...nor the resolve of an episode it never saw...
+    let mut stale = sig("a", Some("node/n1"), Severity::High, Resolved, 12);
+    stale.id = "sig-a-elsewhere".into();
+    stale.occurred_at = t(11);
+    let (_, _, inc) = attach(e.observe(&stale));
+    assert_ne!(inc.id, id);
     // ...but the same alert firing again soon re-opens it.
     let (l, opened, inc) =
-        attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 10)));
+        attach(e.observe(&sig("a", Some("node/n1"), Severity::High, Firing, 14)));
     assert!(!opened);
     assert_eq!(inc.id, id);
     assert_eq!(inc.status, IncidentStatus::Active);
     assert!(
-        l.explanation.contains("fired again 4 min after"),
+        l.explanation.contains("fired again 8 min after"),
         "{}",
         l.explanation
     );
+    assert!(e
+        .effects()
+        .ledger
+        .iter()
+        .any(|l| l.action == LedgerAction::Reopened));
+}
+
+#[test]
+fn a_new_firing_during_the_quiet_period_keeps_it_open() {
+    let mut e = Engine::default();
+    let id = attach(e.observe(&sig(
+        "a",
+        Some("deployment/x/web"),
+        Severity::High,
+        Firing,
+        0,
+    )))
+    .2
+    .id;
+    attach(e.observe(&sig(
+        "a",
+        Some("deployment/x/web"),
+        Severity::High,
+        Resolved,
+        2,
+    )));
+    let (_, _, inc) = attach(e.observe(&sig(
+        "b",
+        Some("pod/x/web-7d9f8b6c5-x2b4k"),
+        Severity::High,
+        Firing,
+        4,
+    )));
+    assert_eq!(inc.id, id);
+    e.advance(t(30));
+    assert_eq!(e.incident(&id).unwrap().status, IncidentStatus::Active);
+}
+
+#[test]
+fn events_never_keep_an_incident_open() {
+    let mut e = Engine::default();
+    let mut ev = sig("ev", Some("node/n2"), Severity::High, Firing, 0);
+    ev.source_type = "K8S_EVENT".into();
+    let id = attach(e.observe(&ev)).2.id;
+    assert!(e.incident(&id).unwrap().firing.is_empty());
+    e.advance(t(6));
+    assert_eq!(e.incident(&id).unwrap().status, IncidentStatus::Resolved);
+}
+
+#[test]
+fn resolved_incidents_leave_the_indexes_and_memory() {
+    let mut e = Engine::default();
+    let id = attach(e.observe(&sig(
+        "a",
+        Some("deployment/x/web"),
+        Severity::High,
+        Firing,
+        0,
+    )))
+    .2
+    .id;
+    attach(e.observe(&sig(
+        "a",
+        Some("deployment/x/web"),
+        Severity::High,
+        Resolved,
+        1,
+    )));
+    e.advance(t(10));
+    assert_eq!(e.incident(&id).unwrap().status, IncidentStatus::Resolved);
+    assert!(e.by_place.is_empty(), "out of the hot index");
+    // A day later the engine forgets it (the store keeps it).
+    e.advance(t(10 + 24 * 60 + 1));
+    assert!(e.incident(&id).is_none());
+    assert!(e.by_fingerprint.is_empty() && e.memory.is_empty());
+}
+
+#[test]
+fn a_warning_waits_and_joins_the_incident_that_opens_at_its_place() {
+    let mut e = Engine::default();
+    let w = e.observe(&sig(
+        "mem",
+        Some("pod/shop/db-7d9f8b6c5-x2b4k"),
+        Severity::Medium,
+        Firing,
+        0,
+    ));
+    assert!(matches!(w, Decision::Unassigned { .. }));
+    let (_, opened, inc) = attach(e.observe(&sig(
+        "oom",
+        Some("pod/shop/db-7d9f8b6c5-x2b4k"),
+        Severity::Critical,
+        Firing,
+        3,
+    )));
+    assert!(opened);
+    let adopted = &e.effects().adopted;
+    assert_eq!(adopted.len(), 1);
+    assert_eq!(adopted[0].signal_id, "sig-mem-0");
+    assert_eq!(adopted[0].incident_id, inc.id);
+    assert!(
+        adopted[0].explanation.contains("waited unassigned"),
+        "{}",
+        adopted[0].explanation
+    );
+    // Its repeats now go there.
+    let (l, _, again) = attach(e.observe(&sig(
+        "mem",
+        Some("pod/shop/db-7d9f8b6c5-x2b4k"),
+        Severity::Medium,
+        Firing,
+        0,
+    )));
+    assert_eq!((again.id, l.strategy), (inc.id, LinkStrategy::Key));
 }
 
 #[test]
@@ -221,7 +356,13 @@ fn a_declared_incident_opens_even_when_mild_or_resolved() {
         "{}",
         l.explanation
     );
-    assert_eq!(inc.status, IncidentStatus::Resolved);
+    // Never firing: it resolves once quiet.
+    assert_eq!(inc.status, IncidentStatus::Building);
+    e.advance(t(5));
+    assert_eq!(
+        e.incident(&inc.id).unwrap().status,
+        IncidentStatus::Resolved
+    );
     // A declared signal that matches an open incident joins it instead.
     let id = attach(e.observe(&sig(
         "a",

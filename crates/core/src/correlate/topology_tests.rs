@@ -2,6 +2,8 @@
 //! the analysis over the topology (root cause, impact, pattern, action).
 
 use super::*;
+use crate::entity::Entity;
+use crate::signal::SignalStatus;
 use crate::topology::TopologyBuilder;
 use crate::SignalKind;
 use chrono::TimeZone;
@@ -204,7 +206,7 @@ fn outside_the_topology_window_opens_a_new_incident() {
                 "cart-err",
                 Some("deployment/shop/cartservice"),
                 "errors",
-                11 * 60,
+                16 * 60,
             ),
         ],
     );

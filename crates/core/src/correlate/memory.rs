@@ -1,0 +1,178 @@
+//! What the engine remembers beyond incidents: the changes it saw (deploys,
+//! rollouts, config) and the firing episodes of each alert, for the
+//! analysis (suspect changes, recurring failures).
+
+use super::Engine;
+use crate::analysis::{self, Analysis};
+use crate::entity::Entity;
+use crate::signal::{Signal, SignalKind, SignalStatus};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// How many changes each entity keeps.
+const CHANGES_KEEP: usize = 4;
+/// How many firing onsets each alert keeps.
+const ONSETS_KEEP: usize = 12;
+
+/// The firing episodes of one alert (fingerprint).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Episodes {
+    /// Onset of each episode, oldest first (the last few).
+    pub onsets: Vec<DateTime<Utc>>,
+    pub firing: bool,
+}
+
+/// A deploy, rollout or config change the engine saw, wherever it went.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeNote {
+    pub at: DateTime<Utc>,
+    pub title: String,
+    pub entity: Option<Entity>,
+    pub service: Option<String>,
+}
+
+/// An alert that keeps coming back at a regular period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Recurrence {
+    /// How many times it fired again after the first time.
+    pub repeats: usize,
+    /// The mean time between onsets, in seconds.
+    pub period_secs: i64,
+}
+
+impl Engine {
+    /// Remembers what outlives the decision: changes and firing episodes.
+    pub(super) fn note(&mut self, signal: &Signal, at: DateTime<Utc>) {
+        let ep = self.episodes.entry(signal.fingerprint.clone()).or_default();
+        match signal.status {
+            SignalStatus::Firing if !ep.firing || ep.onsets.last() < Some(&at) => {
+                // A new onset is a new episode even when its resolve was never seen.
+                if ep.onsets.last() != Some(&at) {
+                    ep.onsets.push(at);
+                }
+                ep.firing = true;
+                if ep.onsets.len() > ONSETS_KEEP {
+                    ep.onsets.remove(0);
+                }
+            }
+            SignalStatus::Resolved => ep.firing = false,
+            _ => {}
+        }
+        if signal.kind == SignalKind::Change {
+            let note = ChangeNote {
+                at,
+                title: signal.title.clone(),
+                entity: signal.entity.clone(),
+                service: signal.service.clone(),
+            };
+            for key in self.keys_of(signal) {
+                let list = self.changes.entry(key).or_default();
+                if !list.contains(&note) {
+                    list.push(note.clone());
+                    list.sort();
+                    if list.len() > CHANGES_KEEP {
+                        list.remove(0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where a signal is, as keys of the change memory: its place (or its
+    /// entity and workload without a graph) and its service.
+    fn keys_of(&self, signal: &Signal) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        if let Some(e) = &signal.entity {
+            keys.push(e.to_string());
+            keys.push(e.workload().to_string());
+        }
+        if let Some(p) = self.place_for(signal).0 {
+            keys.push(p.to_string());
+        }
+        if let Some(s) = &signal.service {
+            keys.push(format!("service:{s}"));
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// Whether a change (deploy, rollout, config) landed at `place` up to
+    /// the change window before `onset`: failures there are explained by it.
+    pub(super) fn changed_before(&self, place: &Entity, onset: DateTime<Utc>) -> bool {
+        self.changes
+            .get(&place.to_string())
+            .into_iter()
+            .flatten()
+            .any(|c| {
+                c.at <= onset && (onset - c.at).num_seconds() <= self.config.change_window_secs
+            })
+    }
+
+    /// The alert `fingerprint` fired again after resolving at least
+    /// `recurring_min_repeats` times, at a regular period (gaps within 25 %).
+    pub fn recurrence(&self, fingerprint: &str) -> Option<Recurrence> {
+        let onsets = &self.episodes.get(fingerprint)?.onsets;
+        let n = self.config.recurring_min_repeats.max(1);
+        if onsets.len() < n + 1 {
+            return None;
+        }
+        let last = &onsets[onsets.len() - (n + 1)..];
+        let gaps: Vec<i64> = last
+            .windows(2)
+            .map(|w| (w[1] - w[0]).num_seconds())
+            .collect();
+        let (min, max) = (*gaps.iter().min()?, *gaps.iter().max()?);
+        if min <= 0 || max * 4 > min * 5 {
+            return None;
+        }
+        Some(Recurrence {
+            repeats: onsets.len() - 1,
+            period_secs: gaps.iter().sum::<i64>() / gaps.len() as i64,
+        })
+    }
+
+    /// The analysis of an incident from its `signals`, with what the engine
+    /// knows around them: the topology, recent changes, recurrences.
+    pub fn analyse(&self, signals: &[Signal]) -> Analysis {
+        let mut changes = BTreeSet::new();
+        let mut recurrence = None;
+        for s in signals {
+            if !self.changes.is_empty() {
+                for key in self.keys_of(s) {
+                    changes.extend(self.changes.get(&key).into_iter().flatten().cloned());
+                }
+            }
+            recurrence = recurrence.max(self.recurrence(&s.fingerprint));
+        }
+        analysis::analyse_with(
+            signals,
+            &analysis::Context {
+                topology: self.topology.as_deref(),
+                changes: changes.into_iter().collect(),
+                change_window_secs: self.config.change_window_secs,
+                recurrence,
+            },
+        )
+    }
+}
+
+/// Lowercase alphanumeric words of a title.
+pub(crate) fn words(title: &str) -> BTreeSet<String> {
+    title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+pub(super) fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
+    let union = a.union(b).count();
+    if union == 0 {
+        return 0.0;
+    }
+    a.intersection(b).count() as f64 / union as f64
+}

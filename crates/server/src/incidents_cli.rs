@@ -1,0 +1,329 @@
+//! `causeway incidents ...`: list and show incidents, move a signal, merge
+//! and split incidents, read an incident's decision ledger, and back-test
+//! correlation settings before applying them.
+//!
+//! Every subcommand is an app [`Command`]. When `causeway serve` runs on
+//! the data dir (its `serve.addr` answers), the command goes to it over
+//! `POST /api/rpc` with a fresh admin token, so the running engine makes the
+//! change; otherwise the command runs in this process on the data dir.
+
+use causeway_app::commands::Command;
+use causeway_app::App;
+use causeway_core::CorrelationConfig;
+use clap::Subcommand;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum IncidentsCmd {
+    /// The incidents, newest first.
+    List,
+    /// One incident: its signals with the reason each joined, and its ledger.
+    Show { id: String },
+    /// Move a signal (and its alert's later repeats) into an incident.
+    Move {
+        signal: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Merge incident FROM into INTO.
+    Merge {
+        from: String,
+        #[arg(long)]
+        into: String,
+    },
+    /// Split signals off an incident into a new one.
+    Split {
+        id: String,
+        #[arg(required = true)]
+        signals: Vec<String>,
+    },
+    /// Every decision about an incident, with its reason.
+    Ledger { id: String },
+    /// Replay the stored history with the settings in FILE
+    /// (`{"correlation": {...}}`, as `replay --rules`) and show what would
+    /// change; `--apply` applies them afterwards.
+    Backtest {
+        #[arg(long)]
+        rules: PathBuf,
+        #[arg(long)]
+        apply: bool,
+    },
+}
+
+/// Runs one `causeway incidents` subcommand and prints its answer.
+pub fn run(cmd: IncidentsCmd, data_dir: &Path) -> Result<(), String> {
+    let commands: Vec<Command> = match &cmd {
+        IncidentsCmd::List => vec![Command::ListIncidents],
+        IncidentsCmd::Show { id } => vec![
+            Command::GetIncident { id: id.clone() },
+            Command::GetLedger { id: id.clone() },
+        ],
+        IncidentsCmd::Move { signal, to } => vec![Command::MoveSignal {
+            signal_id: signal.clone(),
+            incident_id: to.clone(),
+        }],
+        IncidentsCmd::Merge { from, into } => vec![Command::MergeIncidents {
+            from: from.clone(),
+            into: into.clone(),
+        }],
+        IncidentsCmd::Split { id, signals } => vec![Command::SplitIncident {
+            id: id.clone(),
+            signal_ids: signals.clone(),
+        }],
+        IncidentsCmd::Ledger { id } => vec![Command::GetLedger { id: id.clone() }],
+        IncidentsCmd::Backtest { rules, apply } => {
+            let config = read_rules(rules)?;
+            let mut c = vec![Command::Backtest {
+                config: config.clone(),
+            }];
+            if *apply {
+                c.push(Command::ApplyCorrelationSettings { config });
+            }
+            c
+        }
+    };
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let answers = rt.block_on(async {
+        match running_server(data_dir).await {
+            Some(addr) => {
+                let token = causeway_store::Store::open(data_dir)
+                    .map_err(|e| e.to_string())
+                    .and_then(|s| causeway_server::auth::issue(&s, "admin"))?;
+                let mut out = Vec::new();
+                for c in commands {
+                    out.push(remote(&addr, &token, &c)?);
+                }
+                Ok::<_, String>(out)
+            }
+            None => {
+                let app = App::open(data_dir).map_err(|e| e.message)?;
+                let mut out = Vec::new();
+                for c in commands {
+                    let v = causeway_app::dispatch(&app, c)
+                        .await
+                        .map_err(|e| format!("{}: {}", e.code, e.message))?;
+                    out.push(v);
+                }
+                Ok(out)
+            }
+        }
+    })?;
+    print!("{}", render(&cmd, &answers));
+    Ok(())
+}
+
+fn read_rules(path: &Path) -> Result<CorrelationConfig, String> {
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read --rules {}: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&raw)
+        .map_err(|e| format!("--rules {} is not JSON: {e}", path.display()))?;
+    let c = v
+        .get("correlation")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
+    serde_json::from_value(c)
+        .map_err(|e| format!("--rules {}: bad 'correlation': {e}", path.display()))
+}
+
+/// The address of a `causeway serve` running on this data dir, if one answers.
+async fn running_server(data_dir: &Path) -> Option<String> {
+    let addr = std::fs::read_to_string(data_dir.join("serve.addr")).ok()?;
+    let addr = addr.trim().to_string();
+    let connect = tokio::net::TcpStream::connect(&addr);
+    match tokio::time::timeout(std::time::Duration::from_secs(2), connect).await {
+        Ok(Ok(_)) => Some(addr),
+        _ => None,
+    }
+}
+
+/// `POST /api/rpc` over a plain HTTP/1.1 connection (loopback).
+fn remote(addr: &str, token: &str, c: &Command) -> Result<Value, String> {
+    use std::io::{Read, Write};
+    let body = serde_json::to_string(c).map_err(|e| e.to_string())?;
+    let req = format!(
+        "POST /api/rpc HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s = std::net::TcpStream::connect(addr)
+        .map_err(|e| format!("cannot reach causeway serve at {addr}: {e}"))?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .map_err(|e| e.to_string())?;
+    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, rest) = text
+        .split_once("\r\n\r\n")
+        .ok_or("causeway serve sent no HTTP answer")?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let payload = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
+    let v: Value = serde_json::from_str(&payload)
+        .map_err(|e| format!("causeway serve answered {status} with no JSON: {e}"))?;
+    if status >= 400 {
+        return Err(format!(
+            "{}: {}",
+            v["code"].as_str().unwrap_or("error"),
+            v["message"].as_str().unwrap_or("")
+        ));
+    }
+    Ok(v)
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn s<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or("")
+}
+
+/// Human-readable answers.
+fn render(cmd: &IncidentsCmd, answers: &[Value]) -> String {
+    let mut out = String::new();
+    let first = answers.first().cloned().unwrap_or(Value::Null);
+    match cmd {
+        IncidentsCmd::List => {
+            let list = first["incidents"].as_array().cloned().unwrap_or_default();
+            if list.is_empty() {
+                out.push_str("no incidents\n");
+            }
+            for i in list {
+                out.push_str(&format!(
+                    "{}  {:<13} {:<8} {:>4} signals  {}\n",
+                    s(&i, "id"),
+                    s(&i, "status"),
+                    s(&i, "severity"),
+                    i["signalCount"],
+                    s(&i, "title")
+                ));
+            }
+        }
+        IncidentsCmd::Show { .. } => {
+            out.push_str(&format!(
+                "{}  {}  {}  {}\n",
+                s(&first, "id"),
+                s(&first, "status"),
+                s(&first, "severity"),
+                s(&first, "title")
+            ));
+            if let Some(i) = first["insight"].as_str() {
+                out.push_str(&format!("{i}\n"));
+            }
+            if let Some(a) = first["suggestedAction"].as_str() {
+                out.push_str(&format!("suggested: {a}\n"));
+            }
+            out.push_str("signals:\n");
+            for sig in first["signals"].as_array().cloned().unwrap_or_default() {
+                let link = &sig["link"];
+                out.push_str(&format!(
+                    "  {}  {}  [{} {}] {}\n",
+                    s(&sig, "id"),
+                    s(&sig, "title"),
+                    s(link, "strategy"),
+                    s(link, "confidence"),
+                    s(link, "explanation")
+                ));
+            }
+            if let Some(l) = answers.get(1) {
+                out.push_str("ledger:\n");
+                out.push_str(&ledger(l));
+            }
+        }
+        IncidentsCmd::Ledger { .. } => out.push_str(&ledger(&first)),
+        IncidentsCmd::Move { .. } | IncidentsCmd::Merge { .. } | IncidentsCmd::Split { .. } => {
+            out.push_str(&format!(
+                "done: the signals are in {}; changed {}\n",
+                s(&first, "incidentId"),
+                first["incidents"]
+                    .as_array()
+                    .map(|a| a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_default()
+            ));
+        }
+        IncidentsCmd::Backtest { apply, .. } => {
+            out.push_str(&format!(
+                "{} signals replayed: now {} incidents ({} unassigned), with the proposed settings {} ({} unassigned)\n",
+                first["signals"],
+                first["current"]["incidents"],
+                first["current"]["unassigned"],
+                first["proposed"]["incidents"],
+                first["proposed"]["unassigned"]
+            ));
+            let changes = first["changes"].as_array().cloned().unwrap_or_default();
+            if changes.is_empty() {
+                out.push_str("no incident would change\n");
+            }
+            for c in changes {
+                let names = |k: &str| {
+                    c[k].as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|i| {
+                                    format!(
+                                        "{} \"{}\" ({} signals)",
+                                        s(i, "id"),
+                                        s(i, "title"),
+                                        i["signals"]
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" + ")
+                        })
+                        .unwrap_or_default()
+                };
+                out.push_str(&format!(
+                    "{:<8} {} -> {}\n",
+                    s(&c, "kind"),
+                    names("current"),
+                    names("proposed")
+                ));
+            }
+            out.push_str(if *apply {
+                "applied: new decisions use these settings\n"
+            } else {
+                "not applied (add --apply)\n"
+            });
+        }
+    }
+    out
+}
+
+fn ledger(v: &Value) -> String {
+    let mut out = String::new();
+    for e in v["entries"].as_array().cloned().unwrap_or_default() {
+        out.push_str(&format!(
+            "  {}  {:<6} {:<15} {}\n",
+            s(&e, "at"),
+            s(&e, "actor"),
+            s(&e, "action"),
+            s(&e, "text")
+        ));
+    }
+    out
+}
