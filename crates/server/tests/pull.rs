@@ -360,6 +360,25 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
         "{lines}"
     );
 
+    // An incident resolves once its alerts have ended and a quiet period
+    // passed (5 min by default); a second is enough here.
+    let (_, mut config) = api(
+        &s,
+        "POST",
+        "/api/rpc",
+        Some(json!({"command": "getCorrelationSettings"})),
+    )
+    .await;
+    config["resolveQuietSecs"] = json!(1);
+    let (st, applied) = api(
+        &s,
+        "POST",
+        "/api/rpc",
+        Some(json!({"command": "applyCorrelationSettings", "args": {"config": config}})),
+    )
+    .await;
+    assert_eq!(st, 200, "{applied}");
+
     // The target is back: the same signals resolve.
     let _up = target(tport);
     let v = s
