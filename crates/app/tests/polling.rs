@@ -160,13 +160,13 @@ fn base_time() -> chrono::DateTime<chrono::Utc> {
         .unwrap()
 }
 
-async fn start_fake() -> (String, Fake) {
+/// The fake Jira, with its issues updated 20 hours apart from `base`.
+async fn start_fake(base: chrono::DateTime<chrono::Utc>) -> (String, Fake) {
     let fixture: Value =
         serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/jira/issues.json")).unwrap())
             .unwrap();
     // The recorded issues, as seven issues updated 20 hours apart over the
     // last six days (inside the first poll's look-back of a week).
-    let base = base_time();
     let issues: Vec<Value> = (0..7)
         .map(|n| {
             let mut i = fixture["issues"][n % 3].clone();
@@ -277,7 +277,8 @@ fn jira_config(base: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jira_pages_through_everything_once_then_asks_only_for_changes() {
     let (_d, app) = started_app().await;
-    let (base, fake) = start_fake().await;
+    let t0 = base_time();
+    let (base, fake) = start_fake(t0).await;
     let id = add(
         &app,
         "jira",
@@ -332,7 +333,7 @@ async fn jira_pages_through_everything_once_then_asks_only_for_changes() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let second: Vec<String> = fake.requests()[4..].to_vec();
     assert_eq!(second.len().min(1), 1);
-    let newest = (base_time() + chrono::Duration::hours(120) - chrono::Duration::days(1))
+    let newest = (t0 + chrono::Duration::hours(120) - chrono::Duration::days(1))
         .format("%Y/%m/%d %H:%M")
         .to_string();
     assert!(
@@ -453,7 +454,8 @@ async fn jira_pages_through_everything_once_then_asks_only_for_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transport_faults_and_pagination_loops_are_told_apart() {
     let (_d, app) = started_app().await;
-    let (base, fake) = start_fake().await;
+    let t0 = base_time();
+    let (base, fake) = start_fake(t0).await;
     let quick = json!({"pollIntervalMs": 1000, "maxRetries": 0, "requestTimeoutMs": 2000});
     let cfg = |extra: Value| {
         let mut c = quick.clone();
