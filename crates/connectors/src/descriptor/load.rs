@@ -159,7 +159,7 @@ pub fn parse_descriptor(file: &str, text: &str) -> Result<ConnectorDescriptor, D
     // than the `oneOf` around it.
     let mut errors: Vec<(String, String)> = v
         .iter_errors(&json)
-        .map(|e| (e.instance_path.to_string(), e.to_string()))
+        .map(|e| (e.instance_path().to_string(), e.to_string()))
         .collect();
     errors.sort_by(|a, b| {
         let depth = |p: &str| p.matches('/').count();
@@ -173,7 +173,7 @@ pub fn parse_descriptor(file: &str, text: &str) -> Result<ConnectorDescriptor, D
     if let Err(e) = jsonschema::meta::validate(&d.config_schema) {
         return Err(DescriptorError::new(
             file,
-            &format!("/configSchema{}", e.instance_path),
+            &format!("/configSchema{}", e.instance_path()),
             format!("not a valid JSON Schema: {e}"),
         ));
     }
