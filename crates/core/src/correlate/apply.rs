@@ -3,7 +3,8 @@
 //! until an incident adopts them.
 
 use super::{
-    describe, human_secs, incident_id, is_open, link, Claim, Decision, Engine, IncidentState, Obs,
+    describe, human_secs, incident_id, is_open, link, Claim, Decision, Engine, IncidentBrief,
+    IncidentState, Obs,
 };
 use crate::entity::Entity;
 use crate::incident::{IncidentStatus, LedgerAction, LedgerEntry, LinkStrategy};
@@ -119,7 +120,7 @@ impl Engine {
             self.adopt(&claim.id, o, false);
         }
         self.unpend(&o.id);
-        let incident = self.incidents[&claim.id].clone();
+        let incident = IncidentBrief::from(&self.incidents[&claim.id]);
         Decision::Attach {
             link: link(
                 &claim.id,
@@ -208,7 +209,7 @@ impl Engine {
         self.apply(&id, o, false);
         self.unpend(&o.id);
         self.adopt(&id, o, true);
-        let incident = self.incidents[&id].clone();
+        let incident = IncidentBrief::from(&self.incidents[&id]);
         Decision::Attach {
             link: link(&id, &o.id, LinkStrategy::Rule, 1.0, why, o.received),
             opened: true,

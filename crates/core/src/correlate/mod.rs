@@ -178,6 +178,33 @@ pub struct IncidentState {
     pub merged_into: Option<String>,
 }
 
+/// An incident as it stands after a decision: what a caller of `observe`
+/// needs, without the engine's bookkeeping. (The whole [`IncidentState`]
+/// carries the set of its firing alerts, thousands in a storm; copying it
+/// for every decision once cost more than the decisions.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentBrief {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: IncidentStatus,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub signal_count: u64,
+}
+
+impl From<&IncidentState> for IncidentBrief {
+    fn from(i: &IncidentState) -> Self {
+        IncidentBrief {
+            id: i.id.clone(),
+            title: i.title.clone(),
+            severity: i.severity,
+            status: i.status,
+            resolved_at: i.resolved_at,
+            signal_count: i.signal_count,
+        }
+    }
+}
+
 /// The engine's answer for one signal.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -186,7 +213,7 @@ pub enum Decision {
         link: CorrelationLink,
         opened: bool,
         /// The incident as it stands after this signal.
-        incident: Box<IncidentState>,
+        incident: Box<IncidentBrief>,
     },
     /// Nothing claimed it; `reason` says why.
     Unassigned { reason: String },

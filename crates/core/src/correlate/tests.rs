@@ -17,7 +17,7 @@ fn sig(fp: &str, entity: Option<&str>, sev: Severity, status: SignalStatus, min:
     s
 }
 
-fn attach(d: Decision) -> (CorrelationLink, bool, IncidentState) {
+fn attach(d: Decision) -> (CorrelationLink, bool, IncidentBrief) {
     match d {
         Decision::Attach {
             link,
