@@ -21,6 +21,9 @@ async fn rpc(
     causeway_app::dispatch(&app, causeway_app::commands::parse(request)?).await
 }
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
