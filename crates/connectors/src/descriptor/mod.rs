@@ -199,10 +199,19 @@ pub fn load_user_descriptors(dir: &Path) -> Result<Vec<String>, DescriptorError>
 /// that reads its source itself (a Kubernetes watch). Unknown ids say yes and
 /// are refused later for having no instance.
 pub fn takes_webhooks(id: &str) -> bool {
-    catalogue()
-        .iter()
+    // Runs for every webhook: looks the descriptor up, never copies the
+    // catalogue.
+    let builtin = builtin_descriptors()
         .find(|d| d.id == id)
-        .is_none_or(|d| d.ingestion.mode.takes_webhooks())
+        .map(|d| d.ingestion.mode);
+    let mode = builtin.or_else(|| {
+        USER.read().ok().and_then(|user| {
+            user.iter()
+                .find(|l| l.descriptor.id == id)
+                .map(|l| l.descriptor.ingestion.mode)
+        })
+    });
+    mode.is_none_or(|m| m.takes_webhooks())
 }
 
 /// What the UI lists: built-ins first (file order), then user descriptors.
