@@ -15,25 +15,30 @@ afterEach(() => {
 /** A platform that answers from memory and lets the test push change events. */
 function fakePlatform(incidents: IncidentSummary[]) {
   // `page`: how many incidents the plain list holds (the server's page).
-  // `corr`: whether the server has the correlation overrides and ledger.
-  const state = { incidents, page: 500, corr: false };
+  // `ledgerFails`: the ledger answers with an error.
+  const state = { incidents, page: 500, ledgerFails: false };
   let push: ((e: ChangeEvent) => void) | undefined;
   const calls: Command[] = [];
   const platform: Platform = {
     kind: "web",
     async call<T>(command: Command): Promise<T> {
       calls.push(command);
-      const c = command as unknown as { command: string; args: Record<string, unknown> };
-      if (state.corr) {
-        if (c.command === "getCorrelationSettings") return { groupWindowSecs: 1800, rules: [] } as T;
-        if (c.command === "getLedger")
-          return { incidentId: c.args.id, entries: [{ incidentId: c.args.id, at: "2026-01-01T10:00:00Z", action: "opened", signalId: null, actor: "engine", text: "opened by a critical alert" }] } as T;
-        if (c.command === "splitIncident") {
-          state.incidents = [{ ...sampleSummary, id: "inc-split", title: "split off" }, ...state.incidents];
-          return { incidents: [c.args.id, "inc-split"], incidentId: "inc-split" } as T;
-        }
-      }
       switch (command.command) {
+        case "getLedger":
+          if (state.ledgerFails) throw new ApiError("internal", "database is locked");
+          return {
+            incidentId: command.args.id,
+            entries: [
+              { incidentId: command.args.id, at: "2026-01-01T10:00:00Z", action: "opened", signalId: null, actor: "engine", text: "opened by a critical alert" },
+              { incidentId: command.args.id, at: "2026-01-01T10:05:00Z", action: "merged", signalId: null, actor: "person", text: "inc-0 (\"older one\") merged into it by a person" },
+            ],
+          } as T;
+        case "splitIncident":
+          state.incidents = [{ ...sampleSummary, id: "inc-split", title: "split off" }, ...state.incidents];
+          return { incidents: [command.args.id, "inc-split"], incidentId: "inc-split" } as T;
+        case "mergeIncidents":
+          state.incidents = state.incidents.map((i) => (i.id === command.args.from ? { ...i, status: "resolved" } : i));
+          return { incidents: [command.args.from, command.args.into], incidentId: command.args.into } as T;
         case "listIncidents":
           return { incidents: state.incidents.slice(0, state.page) } as T;
         case "getIncident": {
@@ -108,12 +113,12 @@ describe("App", () => {
     expect(calls).toContainEqual({ command: "searchIncidents", args: { status: "open", severities: [], query: "older" } });
   });
 
-  it("offers overrides and the ledger when the server has them, and opens a split's new incident", async () => {
+  it("shows the ledger with the incidents it names as links, and opens a split's new incident", async () => {
     const fake = fakePlatform([sampleSummary]);
-    fake.state.corr = true;
     render(<App platform={fake.platform} />);
     const ledger = await screen.findByTestId("ledger");
     expect(ledger.textContent).toContain("opened by a critical alert");
+    expect(within(ledger).getByTestId("ledger-incident").getAttribute("href")).toBe("#/incidents/inc-0");
     fireEvent.click(screen.getAllByTestId("pick-signal")[0]);
     fireEvent.click(screen.getByRole("button", { name: "Split into a new incident" }));
     await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-split"));
@@ -121,13 +126,25 @@ describe("App", () => {
     expect(window.location.hash).toBe("#/incidents/inc-split");
   });
 
-  it("offers no overrides when the server has none", async () => {
-    const fake = fakePlatform([sampleSummary]);
+  it("merges the open incident into the picked one and opens that one", async () => {
+    const other = { ...sampleSummary, id: "inc-0", title: "older one" };
+    const fake = fakePlatform([sampleSummary, other]);
     render(<App platform={fake.platform} />);
-    await screen.findByTestId("incident-detail");
-    expect(screen.queryByTestId("pick-signal")).toBeNull();
-    expect(screen.queryByRole("button", { name: "Merge into…" })).toBeNull();
-    expect(document.body.textContent).not.toContain("not_found");
+    await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-1"));
+    fireEvent.click(screen.getByRole("button", { name: "Merge into…" }));
+    fireEvent.click(within(screen.getByTestId("incident-picker")).getByText("older one"));
+    fireEvent.click(screen.getByRole("button", { name: "Yes, merge" }));
+    await waitFor(() => expect(window.location.hash).toBe("#/incidents/inc-0"));
+    expect(fake.calls).toContainEqual({ command: "mergeIncidents", args: { from: "inc-1", into: "inc-0" } });
+  });
+
+  it("says when the ledger cannot be loaded and still shows the incident", async () => {
+    const fake = fakePlatform([sampleSummary]);
+    fake.state.ledgerFails = true;
+    render(<App platform={fake.platform} />);
+    const decisions = await screen.findByRole("region", { name: "Decisions" });
+    await waitFor(() => expect(decisions.textContent).toContain("database is locked"));
+    expect(screen.getByTestId("insight").textContent).toBeTruthy();
   });
 
   it("shows the empty state with the webhook address", async () => {

@@ -24,7 +24,7 @@ import { ConnectorWizard } from "./screens/ConnectorWizard";
 import { Topology } from "./screens/Topology";
 import { Settings } from "./screens/Settings";
 import { Rules } from "./screens/Rules";
-import type { CorrelationConfig } from "./corrTypes";
+import type { CorrelationConfig } from "./wire";
 import { useHashRoute, type Route } from "./router";
 import { ErrorBox, Loading } from "./components/States";
 import { useNow } from "./useNow";
@@ -139,13 +139,19 @@ export function App({ platform }: { platform: Platform }) {
     };
   }, [api, selectedId, detailTick]);
 
-  // People's overrides (move, merge, split) and the decision ledger, offered
-  // when the server has them: the correlation settings answer says so.
-  const correlation = useLoaded(() => api.getCorrelationSettings(), [api, ticks.settings]);
-  const overrides = correlation.data !== null;
-  const ledger = useLoaded(overrides && selectedId ? () => api.getLedger(selectedId) : null, [api, overrides, selectedId, detailTick]);
+  // People's overrides (move, merge, split), each recorded in the decision
+  // ledger of the incidents it touched.
+  const ledger = useLoaded(selectedId ? () => api.getLedger(selectedId) : null, [api, selectedId, detailTick]);
+  const correlation = useLoaded(screen === "rules" ? () => api.getCorrelationSettings() : null, [api, ticks.settings, screen === "rules"]);
+  const moveAll = useCallback(
+    async (ids: string[], to: string) => {
+      for (const id of ids) await api.moveSignal(id, to);
+      refresh();
+    },
+    [api, refresh],
+  );
   const manage = useMemo<Manage | undefined>(() => {
-    if (!overrides || !selectedId) return undefined;
+    if (!selectedId) return undefined;
     return {
       incidents: incidents ?? [],
       merge: async (into) => {
@@ -153,30 +159,15 @@ export function App({ platform }: { platform: Platform }) {
         refresh();
         go({ screen: "incidents", id: r.incidentId });
       },
-      move: async (ids, to) => {
-        for (const id of ids) await api.moveSignal(id, to);
-        refresh();
-      },
+      move: moveAll,
       split: async (ids) => {
         const r = await api.splitIncident(selectedId, ids);
         refresh();
         go({ screen: "incidents", id: r.incidentId });
       },
     };
-  }, [overrides, selectedId, incidents, api, refresh, go]);
-  const assign = useMemo(
-    () =>
-      overrides
-        ? {
-            incidents: incidents ?? [],
-            move: async (ids: string[], to: string) => {
-              for (const id of ids) await api.moveSignal(id, to);
-              refresh();
-            },
-          }
-        : undefined,
-    [overrides, incidents, api, refresh],
-  );
+  }, [selectedId, incidents, api, refresh, go, moveAll]);
+  const assign = useMemo(() => ({ incidents: incidents ?? [], move: moveAll }), [incidents, moveAll]);
 
   // Keyboard: Ctrl/Cmd+K the palette; j/k walk the incident list; / searches;
   // g then a key goes to a screen (the rail shows which).
@@ -343,7 +334,10 @@ export function App({ platform }: { platform: Platform }) {
                   onSetStatus={setStatus}
                   refreshing={detail.loading}
                   manage={manage}
-                  ledger={ledger.data && ledger.data.incidentId === detail.data.id ? ledger.data.entries : undefined}
+                  ledger={{
+                    entries: ledger.data && ledger.data.incidentId === detail.data.id ? ledger.data.entries : null,
+                    error: shown(ledger.error),
+                  }}
                 />
               ) : selectedId && !detail.error ? (
                 <Loading what="the incident" />

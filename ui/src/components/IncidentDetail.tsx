@@ -5,12 +5,12 @@ import { errorText } from "../platform/errors";
 import { SeverityBadge, StatusBadge } from "./Badges";
 import { GraphView } from "./GraphView";
 import { SignalsTable } from "./SignalsTable";
-import { Empty } from "./States";
+import { Empty, ErrorBox, Loading } from "./States";
 import { NO_SERVICE, Swimlanes, type LaneBy, type TimeRange } from "./Swimlanes";
 import { EntityText } from "./EntityText";
 import { Ledger } from "./Ledger";
 import { MergeControl, PickedBar, useSignalPicks, type Manage } from "./ManageIncident";
-import type { LedgerEntry } from "../corrTypes";
+import type { LedgerEntry } from "../wire";
 
 type Props = {
   detail: Detail;
@@ -20,8 +20,8 @@ type Props = {
   refreshing?: boolean;
   /** Present when the user may move, merge and split (recorded in the ledger). */
   manage?: Manage;
-  /** The incident's decision ledger, when the server keeps one. */
-  ledger?: LedgerEntry[];
+  /** The incident's decision ledger (entries null: not loaded yet). */
+  ledger?: { entries: LedgerEntry[] | null; error: unknown };
 };
 
 const ACTIONS: { status: IncidentStatus; label: string }[] = [
@@ -299,9 +299,11 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing, manage, l
       {ledger ? (
         <section className="block" aria-label="Decisions">
           <h3>
-            Decisions <span className="count">{ledger.length}</span>
+            Decisions {ledger.entries ? <span className="count">{ledger.entries.length}</span> : null}
           </h3>
-          <Ledger entries={ledger} now={now} />
+          <p className="muted small">Every decision about this incident, the engine&apos;s and people&apos;s, with its reason.</p>
+          {ledger.error ? <ErrorBox error={ledger.error} title="The decision ledger could not be loaded." /> : null}
+          {ledger.entries ? <Ledger entries={ledger.entries} now={now} /> : ledger.error ? null : <Loading what="the decisions" />}
         </section>
       ) : null}
     </article>

@@ -1,6 +1,27 @@
-import type { LedgerEntry } from "../corrTypes";
+import type { LedgerEntry } from "../wire";
 import { formatClock } from "../format";
 import { Empty } from "./States";
+
+/** An incident id inside a ledger line ("merged into inc-3f2a… by a person"). */
+const INCIDENT_ID = /\b(inc-[0-9a-z]+)\b/;
+
+/** The line's text with the incidents it names as links to them. */
+function LinkedText({ text }: { text: string }) {
+  const parts = text.split(INCIDENT_ID);
+  return (
+    <>
+      {parts.map((p, i) =>
+        i % 2 === 1 ? (
+          <a key={i} href={`#/incidents/${encodeURIComponent(p)}`} className="mono" data-testid="ledger-incident">
+            {p}
+          </a>
+        ) : (
+          p
+        ),
+      )}
+    </>
+  );
+}
 
 /** "moved_in" → "moved in". */
 function actionText(a: string): string {
@@ -23,7 +44,7 @@ export function Ledger({ entries, now, onPickSignal }: { entries: LedgerEntry[];
           <span className={`badge actor actor-${e.actor}`}>{e.actor}</span>
           <span className="ledger-action">{actionText(e.action)}</span>
           <span className="ledger-text">
-            {e.text}
+            <LinkedText text={e.text} />
             {e.signalId && onPickSignal ? (
               <>
                 {" "}

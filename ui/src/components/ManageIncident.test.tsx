@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-li
 import { IncidentDetail } from "./IncidentDetail";
 import { sampleDetail, sampleSummary } from "../test/sample";
 import { ApiError } from "../platform/errors";
-import type { LedgerEntry } from "../corrTypes";
+import type { LedgerEntry } from "../wire";
 
 afterEach(cleanup);
 const now = Date.parse("2026-01-01T10:05:00Z");
@@ -65,11 +65,12 @@ describe("moving, splitting and merging from the incident", () => {
       { incidentId: "inc-1", at: "2026-01-01T10:00:00Z", action: "opened", signalId: "s1", actor: "engine", text: "opened by rule critical-alone" },
       { incidentId: "inc-1", at: "2026-01-01T10:03:00Z", action: "moved_out", signalId: "s3", actor: "person", text: "moved to inc-2" },
     ];
-    render(<IncidentDetail detail={sampleDetail} now={now} ledger={ledger} />);
+    render(<IncidentDetail detail={sampleDetail} now={now} ledger={{ entries: ledger, error: null }} />);
     const entries = screen.getAllByTestId("ledger-entry");
     expect(entries.map((e) => e.dataset.actor)).toEqual(["engine", "person"]);
     expect(entries[1].textContent).toContain("moved out");
     expect(entries[1].textContent).toContain("moved to inc-2");
+    expect(within(entries[1]).getByRole("link", { name: "inc-2" }).getAttribute("href")).toBe("#/incidents/inc-2");
   });
 });
 

@@ -21,12 +21,14 @@ import type {
   SignalList,
   TestResult,
   Authorization,
+  BacktestReport,
+  CorrelationConfig,
+  FeedbackList,
+  KubeContexts,
+  LedgerView,
+  OverrideResult,
 } from "../wire";
 import type { Catalogue } from "../catalogueTypes";
-import type { BacktestReport, CorrelationConfig, LedgerView, OverrideResult } from "../corrTypes";
-
-/** A command of the correlation work, not yet in the generated union (see corrTypes.ts). */
-const corr = (c: { command: string; args?: unknown }) => c as unknown as Command;
 import { TauriPlatform } from "./tauri";
 import { WebPlatform } from "./web";
 
@@ -77,15 +79,19 @@ export function createApi(platform: Platform) {
     authorizeInstance: (id: string) =>
       platform.call<Authorization>({ command: "authorizeInstance", args: { id, openBrowser: platform.kind === "tauri" } }),
     moveSignal: (signalId: string, incidentId: string) =>
-      platform.call<OverrideResult>(corr({ command: "moveSignal", args: { signalId, incidentId } })),
-    mergeIncidents: (from: string, into: string) => platform.call<OverrideResult>(corr({ command: "mergeIncidents", args: { from, into } })),
+      platform.call<OverrideResult>({ command: "moveSignal", args: { signalId, incidentId } }),
+    mergeIncidents: (from: string, into: string) => platform.call<OverrideResult>({ command: "mergeIncidents", args: { from, into } }),
     splitIncident: (id: string, signalIds: string[]) =>
-      platform.call<OverrideResult>(corr({ command: "splitIncident", args: { id, signalIds } })),
-    getLedger: (id: string) => platform.call<LedgerView>(corr({ command: "getLedger", args: { id } })),
-    getCorrelationSettings: () => platform.call<CorrelationConfig>(corr({ command: "getCorrelationSettings" })),
-    backtest: (config: CorrelationConfig) => platform.call<BacktestReport>(corr({ command: "backtest", args: { config } })),
+      platform.call<OverrideResult>({ command: "splitIncident", args: { id, signalIds } }),
+    getLedger: (id: string) => platform.call<LedgerView>({ command: "getLedger", args: { id } }),
+    listFeedback: () => platform.call<FeedbackList>({ command: "listFeedback" }),
+    /** The contexts of a kubeconfig (default: the server's `$KUBECONFIG` or `~/.kube/config`). */
+    listKubeContexts: (kubeconfig: string | null = null) =>
+      platform.call<KubeContexts>({ command: "listKubeContexts", args: { kubeconfig } }),
+    getCorrelationSettings: () => platform.call<CorrelationConfig>({ command: "getCorrelationSettings" }),
+    backtest: (config: CorrelationConfig) => platform.call<BacktestReport>({ command: "backtest", args: { config } }),
     applyCorrelationSettings: (config: CorrelationConfig) =>
-      platform.call<CorrelationConfig>(corr({ command: "applyCorrelationSettings", args: { config } })),
+      platform.call<CorrelationConfig>({ command: "applyCorrelationSettings", args: { config } }),
     getTopology: () => platform.call<TopologyView>({ command: "getTopology" }),
     topologyImpact: (entity: string) => platform.call<ImpactView>({ command: "topologyImpact", args: { entity } }),
     listTokens: () => platform.call<TokenList>({ command: "listTokens" }),

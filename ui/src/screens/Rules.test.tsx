@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { Rules } from "./Rules";
-import type { CorrelationConfig } from "../corrTypes";
+import type { CorrelationConfig } from "../wire";
 import { ApiError } from "../platform/errors";
 
 afterEach(cleanup);

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from "react";
 import type { Severity } from "../wire";
-import type { BacktestReport, CorrelationConfig, IncidentRule } from "../corrTypes";
+import type { BacktestReport, CorrelationConfig, IncidentRule } from "../wire";
 import type { Loaded } from "../useLoaded";
-import { ApiError, errorText } from "../platform/errors";
+import { errorText } from "../platform/errors";
 import { Empty, ErrorBox, InlineError, Loading } from "../components/States";
 
 type NumberKey = {
@@ -95,10 +95,7 @@ export function Rules({ settings, backtest, apply, stalled }: Props) {
   const previewed = preview !== null && preview.of === key;
 
   if (settings.data === null || draft === null) {
-    if (settings.error) {
-      const old = settings.error instanceof ApiError && settings.error.code === "bad_request";
-      return <ErrorBox error={settings.error} title={old ? "This server has no correlation settings yet." : "Correlation settings unavailable."} />;
-    }
+    if (settings.error) return <ErrorBox error={settings.error} title="The correlation settings could not be loaded." />;
     return stalled ? null : <Loading what="the correlation settings" />;
   }
 
