@@ -436,6 +436,7 @@ function Screen({ route, go, api, now, stalled, shown, data, actions, origin, as
           onCreate={actions.createInstance}
           onTest={api.testConnection}
           onAuthorize={api.authorizeInstance}
+          loadOptions={api.fieldOptions}
           onCancel={() => go({ screen: "connectors" })}
           onDone={() => go({ screen: "connectors" })}
           origin={origin}

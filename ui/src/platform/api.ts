@@ -28,7 +28,8 @@ import type {
   LedgerView,
   OverrideResult,
 } from "../wire";
-import type { Catalogue } from "../catalogueTypes";
+import type { Catalogue, FieldOptions } from "../catalogueTypes";
+import { ApiError } from "./errors";
 import { TauriPlatform } from "./tauri";
 import { WebPlatform } from "./web";
 
@@ -88,6 +89,29 @@ export function createApi(platform: Platform) {
     /** The contexts of a kubeconfig (default: the server's `$KUBECONFIG` or `~/.kube/config`). */
     listKubeContexts: (kubeconfig: string | null = null) =>
       platform.call<KubeContexts>({ command: "listKubeContexts", args: { kubeconfig } }),
+    /**
+     * The choices of a setup field whose `x-options` names `command`, with
+     * `args` taken from the form. Only commands that list choices are asked.
+     */
+    fieldOptions: async (command: string, args: Record<string, unknown>, valueKey = "name"): Promise<FieldOptions> => {
+      switch (command) {
+        case "listKubeContexts": {
+          const path = typeof args.kubeconfig === "string" && args.kubeconfig.trim() ? args.kubeconfig.trim() : null;
+          const r = await platform.call<KubeContexts>({ command: "listKubeContexts", args: { kubeconfig: path } });
+          return {
+            source: r.source,
+            current: r.current,
+            options: r.contexts.map((c) => ({
+              value: String(c[valueKey as keyof typeof c] ?? c.name),
+              label: c.name,
+              detail: [c.cluster, c.server, c.namespace ? `namespace ${c.namespace}` : null].filter(Boolean).join(" · "),
+            })),
+          };
+        }
+        default:
+          throw new ApiError("bad_request", `this version of the UI cannot list choices with ${command}`);
+      }
+    },
     getCorrelationSettings: () => platform.call<CorrelationConfig>({ command: "getCorrelationSettings" }),
     backtest: (config: CorrelationConfig) => platform.call<BacktestReport>({ command: "backtest", args: { config } }),
     applyCorrelationSettings: (config: CorrelationConfig) =>

@@ -1,11 +1,12 @@
 import { useMemo, useState } from "react";
 import type { Authorization, InstanceView, NewInstance, TestResult } from "../wire";
-import type { Catalogue, DescriptorSummary, SchemaProperty } from "../catalogueTypes";
+import { takesWebhooks, type Catalogue, type DescriptorSummary } from "../catalogueTypes";
 import { errorText } from "../platform/errors";
 import { ErrorBox, Loading, InlineError } from "../components/States";
 import { catalogueErrorTitle, ConnectorIcon, type Loaded } from "./Connectors";
 import { DryRun } from "../components/DryRun";
 import { WizardDone } from "./WizardDone";
+import { ConfigField, listError, type Field, type LoadOptions } from "./ConfigField";
 
 /** The keychain field the webhook gateway checks deliveries against. */
 export const WEBHOOK_SECRET_FIELD = "webhookSecret";
@@ -57,12 +58,6 @@ function fallbackDescriptor(id: string): DescriptorSummary {
     unhealthy: 0,
     configSchema: { type: "object", properties: {} },
   };
-}
-
-type Field = { name: string; prop: SchemaProperty; required: boolean };
-
-function propType(p: SchemaProperty): string {
-  return Array.isArray(p.type) ? (p.type.find((t) => t !== "null") ?? "string") : (p.type ?? "string");
 }
 
 /** 32 random bytes as hex: a webhook secret to paste into the other tool. */
@@ -127,6 +122,8 @@ type Props = {
   onTest?: (n: NewInstance) => Promise<TestResult>;
   /** The OAuth sign-in link of a created instance. */
   onAuthorize?: (id: string) => Promise<Authorization>;
+  /** The choices of a field with `x-options` (a kubeconfig's contexts). */
+  loadOptions?: LoadOptions;
   onCancel: () => void;
   onDone: () => void;
   origin: string | null;
@@ -136,7 +133,7 @@ const STEPS = ["Credentials", "Configuration", "Test", "Confirm"] as const;
 const CONFIRM = STEPS.length - 1;
 
 /** The guided setup, generated from the descriptor's `configSchema`. */
-export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onAuthorize, onCancel, onDone, origin }: Props) {
+export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onAuthorize, loadOptions, onCancel, onDone, origin }: Props) {
   const found = catalogue.data?.connectors.find((c) => c.id === descriptorId) ?? null;
   const descriptor = found ?? (catalogue.error || catalogue.data ? fallbackDescriptor(descriptorId) : null);
   const [step, setStep] = useState(0);
@@ -159,7 +156,8 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onA
   }, [descriptor]);
 
   if (!descriptor) return <Loading what="the connector" />;
-  const push = descriptor.ingestion.mode !== "polling";
+  const mode = descriptor.ingestion.mode;
+  const push = takesWebhooks(mode);
   const webhookAuth = push && (descriptor.auth.type === "webhook_secret" || descriptor.auth.type === "none");
   const chosenScheme = scheme ?? gatewayScheme(descriptor.auth.scheme?.type as string | undefined);
   // The descriptor's webhook secret field, or one of our own when it names none.
@@ -182,6 +180,10 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onA
       if (!project.trim()) return "Name the project.";
       const missing = fields.plain.find((f) => f.required && (values[f.name] === undefined || values[f.name] === ""));
       if (missing) return `Fill in ${missing.prop.title ?? missing.name}.`;
+      for (const f of fields.plain) {
+        const bad = listError(f, values[f.name]);
+        if (bad) return `${bad}.`;
+      }
     }
     return null;
   };
@@ -190,7 +192,7 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onA
     const config: Record<string, unknown> = {};
     for (const f of fields.plain) {
       const v = values[f.name] ?? f.prop.default;
-      if (v !== undefined && v !== "") config[f.name] = v;
+      if (v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0)) config[f.name] = v;
     }
     const out: Record<string, string> = {};
     for (const f of otherSecrets) if (secrets[f.name]) out[f.name] = secrets[f.name];
@@ -330,55 +332,27 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onA
             <input id="wz-project" value={project} onChange={(e) => setProject(e.target.value)} />
           </div>
           {fields.plain.length === 0 ? <p className="muted small">Nothing else to configure.</p> : null}
-          {fields.plain.map((f) => {
-            const id = `wz-f-${f.name}`;
-            const t = propType(f.prop);
-            const v = values[f.name] ?? f.prop.default;
-            const set = (x: unknown) => setValues((s) => ({ ...s, [f.name]: x }));
-            const label = `${f.prop.title ?? f.name}${f.required ? "" : " (optional)"}`;
-            return (
-              <div className="field" key={f.name}>
-                {t === "boolean" ? (
-                  <label className="check">
-                    <input id={id} type="checkbox" checked={Boolean(v)} onChange={(e) => set(e.target.checked)} /> {label}
-                  </label>
-                ) : (
-                  <>
-                    <label htmlFor={id}>{label}</label>
-                    {f.prop.enum ? (
-                      <select id={id} value={String(v ?? "")} onChange={(e) => set(e.target.value)}>
-                        <option value="">—</option>
-                        {f.prop.enum.map((o) => (
-                          <option key={String(o)} value={String(o)}>
-                            {String(o)}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      <input
-                        id={id}
-                        type={t === "number" || t === "integer" ? "number" : f.prop.format === "uri" ? "url" : "text"}
-                        value={v === undefined || v === null ? "" : String(v)}
-                        onChange={(e) =>
-                          set(t === "number" || t === "integer" ? (e.target.value === "" ? "" : Number(e.target.value)) : e.target.value)
-                        }
-                      />
-                    )}
-                  </>
-                )}
-                {f.prop.description ? <p className="help small muted">{f.prop.description}</p> : null}
-              </div>
-            );
-          })}
+          {fields.plain.map((f) => (
+            <ConfigField
+              key={f.name}
+              field={f}
+              value={values[f.name] ?? f.prop.default}
+              onChange={(x) => setValues((s) => ({ ...s, [f.name]: x }))}
+              values={values}
+              loadOptions={loadOptions}
+            />
+          ))}
         </div>
       ) : null}
 
       {step === 2 ? (
         <div className="step" data-testid="step-test">
           <p className="muted small">
-            {push && descriptor.ingestion.mode === "webhook"
+            {mode === "webhook"
               ? "A webhook connector is tested by a delivery from the tool; the test below checks the settings."
-              : "One dry poll with these settings: the requests sent and the signals they would make. Nothing is stored."}
+              : mode === "streaming"
+                ? "Connects once with these settings: checks what it may read and shows the signals recent items would make. Nothing is stored."
+                : "One dry poll with these settings: the requests sent and the signals they would make. Nothing is stored."}
           </p>
           <div>
             <button type="button" className="btn" data-testid="test-connection" disabled={!onTest || test.busy} onClick={() => void runTest()}>

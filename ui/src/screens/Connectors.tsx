@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import type { InstanceView } from "../wire";
-import type { Catalogue, DescriptorSummary } from "../catalogueTypes";
+import { modeText, type Catalogue, type DescriptorSummary } from "../catalogueTypes";
 import { ApiError } from "../platform/errors";
 import { Empty, ErrorBox, Loading } from "../components/States";
 
@@ -114,13 +114,13 @@ export function CatalogueGrid({ catalogue, instances, onSetup }: CatalogueProps)
                       <div className="card-name">
                         <strong>{d.name}</strong>
                         <span className="muted small">
-                          {d.ingestion.mode === "both" ? "webhook + polling" : d.ingestion.mode} · {d.kind}
+                          {modeText(d.ingestion.mode)} · {d.kind}
                         </span>
                       </div>
-                      <span className={`conn-status st-${status.replace(" ", "-")}`} data-testid="connector-status">
-                        {status}
-                      </span>
                     </div>
+                    <span className={`conn-status st-${status.replace(" ", "-")}`} data-testid="connector-status">
+                      {status}
+                    </span>
                     <p className="card-desc small">{d.description}</p>
                     <button type="button" className="btn" onClick={() => onSetup(d.id)} aria-label={`Set up ${d.name}`}>
                       {status === "not configured" ? "Set up" : "Add another"}

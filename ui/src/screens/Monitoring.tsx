@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { Authorization, InstanceView, TestResult } from "../wire";
+import type { Authorization, InstanceView, StreamHealth, TestResult } from "../wire";
 import { formatAge, formatClock } from "../format";
 import { errorText } from "../platform/errors";
 import { Empty, ErrorBox, Loading, InlineError } from "../components/States";
@@ -23,6 +23,67 @@ const HEALTH_HINT: Record<string, string> = {
   quiet: "No signal for several times its usual gap: is the source still sending?",
   error: "Failing: Causeway keeps retrying with backoff.",
 };
+
+/** A held connection's states (Kubernetes), said plainly. */
+export const STREAM_TEXT: Record<string, string> = {
+  connecting: "Connecting",
+  connected: "Connected",
+  reconnecting: "Reconnecting",
+  error: "Cannot connect",
+};
+
+/** A stream state → the health colours. */
+const STREAM_CLASS: Record<string, string> = { connecting: "waiting", connected: "healthy", reconnecting: "degraded", error: "error" };
+
+/** How a connector that holds a connection (a Kubernetes watch) is doing. */
+function StreamStats({ stream: s, now }: { stream: StreamHealth; now: number }) {
+  const at = (t: string) => (
+    <time dateTime={t} title={formatClock(t, now)}>
+      {formatAge(t, now)}
+    </time>
+  );
+  return (
+    <div className="stream" data-testid="stream" data-stream-state={s.state}>
+      <div className="stream-head">
+        <span className={`health h-${STREAM_CLASS[s.state] ?? "waiting"}`} data-testid="stream-state">
+          {STREAM_TEXT[s.state] ?? s.state}
+        </span>{" "}
+        <span className="muted small">since {at(s.since)}</span>
+        {s.context ? (
+          <span className="small">
+            {" "}
+            · context <code data-testid="stream-context">{s.context}</code>
+          </span>
+        ) : null}
+        {s.server ? (
+          <span className="small">
+            {" "}
+            · <code className="break" data-testid="stream-server">{s.server}</code>
+          </span>
+        ) : null}
+      </div>
+      {s.message ? (
+        <p className={`small ${s.state === "connected" ? "muted" : "inline-error"}`} data-testid="stream-message">
+          {s.message}
+        </p>
+      ) : null}
+      <dl className="instance-stats small">
+        <div>
+          <dt>Objects</dt>
+          <dd data-testid="stream-objects">{s.objects}</dd>
+        </div>
+        <div>
+          <dt>Events</dt>
+          <dd data-testid="stream-events">{s.events}</dd>
+        </div>
+        <div>
+          <dt>Last event</dt>
+          <dd data-testid="stream-last-event">{s.lastEventAt ? at(s.lastEventAt) : "none yet"}</dd>
+        </div>
+      </dl>
+    </div>
+  );
+}
 
 /** Signals per hour over a day as a small line; the last hour on the right. */
 export function Sparkline({ values, label }: { values: number[]; label: string }) {
@@ -159,6 +220,7 @@ export function Monitoring({ instances, now, onSetEnabled, onDelete, onTest, onA
                   )}
                 </div>
                 {HEALTH_HINT[state] ? <p className="muted small health-hint">{HEALTH_HINT[state]}</p> : null}
+                {i.stream ? <StreamStats stream={i.stream} now={now} /> : null}
                 <dl className="instance-stats small">
                   <div>
                     <dt>Last sync</dt>

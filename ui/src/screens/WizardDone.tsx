@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { Authorization, InstanceView } from "../wire";
-import type { DescriptorSummary } from "../catalogueTypes";
+import { takesWebhooks, type DescriptorSummary } from "../catalogueTypes";
 import { CopyField } from "../components/CopyField";
 import { InlineError } from "../components/States";
 import { errorText } from "../platform/errors";
@@ -40,7 +40,8 @@ type Props = {
  * button that opens the provider's sign-in.
  */
 export function WizardDone({ created, descriptor, secret, origin, onAuthorize, onDone }: Props) {
-  const push = descriptor.ingestion.mode !== "polling";
+  const push = takesWebhooks(descriptor.ingestion.mode);
+  const streaming = descriptor.ingestion.mode === "streaming";
   const oauth = descriptor.auth.type === "oauth2";
   const url = created.webhookUrl ?? (origin ? `${origin}/webhooks/${created.descriptorId}/${created.projectId}` : null);
   const [signIn, setSignIn] = useState<{ busy: boolean; url: string | null; error: string | null }>({ busy: false, url: null, error: null });
@@ -62,7 +63,13 @@ export function WizardDone({ created, descriptor, secret, origin, onAuthorize, o
     <div className="wizard-done" data-testid="wizard-done">
       <p>
         <strong>{created.name}</strong> is set up
-        {oauth ? ": sign in to let it read." : push ? " and waiting for its first delivery." : " and polling."}
+        {oauth
+          ? ": sign in to let it read."
+          : push
+            ? " and waiting for its first delivery."
+            : streaming
+              ? " and connecting: its connection shows under Connectors."
+              : " and polling."}
       </p>
       {oauth ? (
         <div className="oauth" data-testid="oauth">
