@@ -151,7 +151,12 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onA
   const fields = useMemo(() => {
     const props = descriptor?.configSchema?.properties ?? {};
     const req = new Set(descriptor?.configSchema?.required ?? []);
-    const all: Field[] = Object.entries(props).map(([n, p]) => ({ name: n, prop: p, required: req.has(n) }));
+    // A field another one's choices are read with (the kubeconfig for the
+    // context picker) comes before it.
+    const feeds = new Set(Object.values(props).flatMap((p) => Object.values(p["x-options"]?.args ?? {})));
+    const all: Field[] = Object.entries(props)
+      .map(([n, p]) => ({ name: n, prop: p, required: req.has(n) }))
+      .sort((a, b) => Number(feeds.has(b.name)) - Number(feeds.has(a.name)));
     return { secret: all.filter((f) => f.prop["x-secret"]), plain: all.filter((f) => !f.prop["x-secret"]) };
   }, [descriptor]);
 

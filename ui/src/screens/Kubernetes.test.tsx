@@ -81,6 +81,8 @@ describe("Kubernetes setup", () => {
     fireEvent.click(screen.getByRole("button", { name: "Next" }));
 
     const picker = (await screen.findByTestId("wz-f-context-picker")) as HTMLSelectElement;
+    // The kubeconfig the contexts are read from comes first.
+    expect([...document.querySelectorAll(".field > label")].map((l) => l.textContent)[1]).toBe("Kubeconfig file (optional)");
     const labels = within(picker).getAllByRole("option").map((o) => o.textContent);
     expect(labels).toEqual(["Default: kind-dev", "kind-dev — kind-dev · https://127.0.0.1:6443", "prod — prod-eu · https://prod.example:6443 · namespace shop"]);
     expect(screen.getByText("From /home/me/.kube/config.")).toBeTruthy();
@@ -182,9 +184,12 @@ describe("Kubernetes monitoring", () => {
       lastEventAt: null,
       since: "2026-01-01T10:00:00Z",
     };
-    render(<Monitoring instances={{ data: [kubeInstance({ stream })], error: null }} now={now} onSetEnabled={vi.fn()} onDelete={vi.fn()} />);
+    const health = { ...kubeInstance().health, state: "error", lastError: stream.message, consecutiveFailures: 1 };
+    render(<Monitoring instances={{ data: [kubeInstance({ stream, health })], error: null }} now={now} onSetEnabled={vi.fn()} onDelete={vi.fn()} />);
     expect(screen.getByTestId("stream-state").textContent).toBe("Cannot connect");
     expect(screen.getByTestId("stream-message").textContent).toContain("renew them");
     expect(screen.getByTestId("stream-last-event").textContent).toBe("none yet");
+    // Said once, in the stream's block.
+    expect(screen.getAllByText(/renew them/)).toHaveLength(1);
   });
 });

@@ -294,7 +294,7 @@ export function Monitoring({ instances, now, onSetEnabled, onDelete, onTest, onA
                       </dd>
                     </div>
                   ) : null}
-                  {h.lastError ? (
+                  {h.lastError && h.lastError !== i.stream?.message ? (
                     <div className="wide">
                       <dt>Last error</dt>
                       <dd className="inline-error">{h.lastError}</dd>

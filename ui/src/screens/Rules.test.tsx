@@ -107,4 +107,51 @@ describe("Rules", () => {
     fireEvent.click(screen.getByTestId("backtest"));
     expect((await screen.findByText("attachThreshold must be within 0..=1 (bad_request)")).getAttribute("role")).toBe("alert");
   });
+
+  it("adds a rule from the form and removes one, both previewed before they apply", async () => {
+    const backtest = vi.fn().mockResolvedValue(report);
+    render(<Rules settings={{ data: config, error: null }} backtest={backtest} apply={vi.fn()} />);
+    fireEvent.click(screen.getByTestId("rule-new"));
+    const form = screen.getByTestId("rule-form");
+    fireEvent.click(within(form).getByTestId("rule-add"));
+    expect(within(form).getByRole("alert").textContent).toBe("Name the rule.");
+    fireEvent.change(within(form).getByTestId("rule-name"), { target: { value: "db-critical" } });
+    fireEvent.click(within(form).getByTestId("rule-add"));
+    expect(within(form).getByRole("alert").textContent).toContain("already");
+    fireEvent.change(within(form).getByTestId("rule-name"), { target: { value: "disk-full" } });
+    fireEvent.click(within(form).getByLabelText("alert"));
+    fireEvent.change(within(form).getByTestId("rule-sources"), { target: { value: "alertmanager, datadog_alert" } });
+    fireEvent.change(within(form).getByTestId("rule-title"), { target: { value: "*disk*full*" } });
+    fireEvent.change(within(form).getByTestId("rule-tags"), { target: { value: "namespace" } });
+    fireEvent.click(within(form).getByTestId("rule-add"));
+    expect(within(form).getByRole("alert").textContent).toContain("“namespace” is not label=pattern");
+    fireEvent.change(within(form).getByTestId("rule-tags"), { target: { value: "namespace=db team=pay*" } });
+    fireEvent.change(within(form).getByTestId("rule-open"), { target: { value: "wait" } });
+    fireEvent.change(within(form).getByTestId("rule-team"), { target: { value: "storage" } });
+    fireEvent.click(within(form).getByTestId("rule-add"));
+    expect(screen.queryByTestId("rule-form")).toBeNull();
+    const rules = screen.getAllByTestId("rule");
+    expect(rules).toHaveLength(2);
+    expect(rules[1].textContent).toContain("disk-full when kind alert, from ALERTMANAGER|DATADOG_ALERT, title ~ *disk*full*, namespace=db, team=pay*");
+    expect(rules[1].textContent).toContain("waits unassigned");
+    expect((screen.getByTestId("rules-json") as HTMLTextAreaElement).value).toContain('"disk-full"');
+    fireEvent.click(screen.getByRole("button", { name: "Remove db-critical" }));
+    expect(screen.getAllByTestId("rule").map((r) => r.textContent)).toEqual([expect.stringContaining("disk-full")]);
+    expect((screen.getByTestId("apply-settings") as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByTestId("backtest"));
+    await waitFor(() => expect(backtest).toHaveBeenCalledTimes(1));
+    expect(backtest.mock.calls[0][0].rules).toEqual([
+      {
+        name: "disk-full",
+        when: { kinds: ["alert"], sources: ["ALERTMANAGER", "DATADOG_ALERT"], minSeverity: null, tags: { namespace: "db", team: "pay*" }, title: "*disk*full*", service: null },
+        open: false,
+        title: null,
+        severity: null,
+        assignee: null,
+        team: "storage",
+        runbook: null,
+      },
+    ]);
+    await waitFor(() => expect((screen.getByTestId("apply-settings") as HTMLButtonElement).disabled).toBe(false));
+  });
 });

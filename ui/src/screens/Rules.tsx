@@ -4,6 +4,7 @@ import type { BacktestReport, CorrelationConfig, IncidentRule } from "../wire";
 import type { Loaded } from "../useLoaded";
 import { errorText } from "../platform/errors";
 import { Empty, ErrorBox, InlineError, Loading } from "../components/States";
+import { RuleForm } from "./RuleForm";
 
 type NumberKey = {
   [K in keyof CorrelationConfig]: CorrelationConfig[K] extends number ? K : never;
@@ -82,6 +83,7 @@ export function Rules({ settings, backtest, apply, stalled }: Props) {
   const [busy, setBusy] = useState<"preview" | "apply" | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [applied, setApplied] = useState(false);
+  const [adding, setAdding] = useState(false);
 
   useEffect(() => {
     if (settings.data && draft === null) {
@@ -103,6 +105,11 @@ export function Rules({ settings, backtest, apply, stalled }: Props) {
     setApplied(false);
     setDraft((d) => (d ? { ...d, ...patch } : d));
   };
+  const setRules = (rules: IncidentRule[]) => {
+    set({ rules });
+    setRulesText(JSON.stringify(rules, null, 2));
+    setRulesError(null);
+  };
   const run = async (what: "preview" | "apply") => {
     setBusy(what);
     setError(null);
@@ -123,6 +130,44 @@ export function Rules({ settings, backtest, apply, stalled }: Props) {
 
   return (
     <div className="rules" data-testid="rules">
+      <section className="panel rules-bar" aria-label="Preview and apply">
+        <div className="inline-form">
+          <button type="button" className="btn" data-testid="backtest" disabled={busy !== null || rulesError !== null} onClick={() => void run("preview")}>
+            {busy === "preview" ? "Replaying the history…" : "Preview on the history"}
+          </button>
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="apply-settings"
+            disabled={busy !== null || !changed || !previewed}
+            title={previewed ? undefined : "Preview the change first"}
+            onClick={() => void run("apply")}
+          >
+            {busy === "apply" ? "Applying…" : "Apply"}
+          </button>
+          <button
+            type="button"
+            className="btn btn-quiet"
+            disabled={!changed}
+            onClick={() => {
+              setDraft(settings.data);
+              setRulesText(JSON.stringify(settings.data!.rules, null, 2));
+              setRulesError(null);
+            }}
+          >
+            Undo changes
+          </button>
+          {changed && !previewed ? <span className="muted small">Preview the change before applying it.</span> : null}
+          {!changed && !applied ? <span className="muted small">Change a rule or a setting below; preview it on the stored history, then apply.</span> : null}
+          {applied ? (
+            <span className="inline-ok" role="status">
+              Applied: the decisions to come use these settings.
+            </span>
+          ) : null}
+        </div>
+        <InlineError text={error} />
+        {preview ? <BacktestView report={preview.report} stale={!previewed} /> : null}
+      </section>
       <section className="panel" aria-label="Auto-incident rules">
         <h2 className="section-title">
           Auto-incident rules <span className="count">{draft.rules.length}</span>
@@ -139,11 +184,29 @@ export function Rules({ settings, backtest, apply, stalled }: Props) {
                 <span className="badge">{r.open ? "opens an incident" : "waits unassigned"}</span>
                 {r.severity ? <span className="small"> · severity {r.severity}</span> : null}
                 {r.team ? <span className="small"> · team {r.team}</span> : null}
+                {r.runbook ? <span className="small"> · runbook {r.runbook}</span> : null}{" "}
+                <button type="button" className="link-button small" aria-label={`Remove ${r.name}`} onClick={() => setRules(draft.rules.filter((x) => x !== r))}>
+                  remove
+                </button>
               </li>
             ))}
           </ol>
         ) : (
           <Empty>No rule: signals at least {draft.openMinSeverity} open incidents, milder ones wait for one.</Empty>
+        )}
+        {adding ? (
+          <RuleForm
+            taken={draft.rules.map((r) => r.name)}
+            onAdd={(r) => {
+              setRules([...draft.rules, r]);
+              setAdding(false);
+            }}
+            onCancel={() => setAdding(false)}
+          />
+        ) : (
+          <button type="button" className="btn" data-testid="rule-new" onClick={() => setAdding(true)}>
+            Add a rule…
+          </button>
         )}
         <details className="rules-json">
           <summary>Edit the rules as JSON</summary>
@@ -213,43 +276,6 @@ export function Rules({ settings, backtest, apply, stalled }: Props) {
         ))}
       </section>
 
-      <section className="panel" aria-label="Preview and apply">
-        <div className="inline-form">
-          <button type="button" className="btn" data-testid="backtest" disabled={busy !== null || rulesError !== null} onClick={() => void run("preview")}>
-            {busy === "preview" ? "Replaying the history…" : "Preview on the history"}
-          </button>
-          <button
-            type="button"
-            className="btn btn-primary"
-            data-testid="apply-settings"
-            disabled={busy !== null || !changed || !previewed}
-            title={previewed ? undefined : "Preview the change first"}
-            onClick={() => void run("apply")}
-          >
-            {busy === "apply" ? "Applying…" : "Apply"}
-          </button>
-          <button
-            type="button"
-            className="btn btn-quiet"
-            disabled={!changed}
-            onClick={() => {
-              setDraft(settings.data);
-              setRulesText(JSON.stringify(settings.data!.rules, null, 2));
-              setRulesError(null);
-            }}
-          >
-            Undo changes
-          </button>
-          {changed && !previewed ? <span className="muted small">Preview the change before applying it.</span> : null}
-          {applied ? (
-            <span className="inline-ok" role="status">
-              Applied: the decisions to come use these settings.
-            </span>
-          ) : null}
-        </div>
-        <InlineError text={error} />
-        {preview ? <BacktestView report={preview.report} stale={!previewed} /> : null}
-      </section>
     </div>
   );
 }
