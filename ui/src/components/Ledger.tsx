@@ -1,3 +1,4 @@
+import { useMemo, useState } from "react";
 import type { LedgerEntry } from "../wire";
 import { formatClock } from "../format";
 import { Empty } from "./States";
@@ -28,34 +29,57 @@ function actionText(a: string): string {
   return a.replace(/_/g, " ");
 }
 
+/** Entries drawn at once: a 10k-signal incident has a decision per signal. */
+export const LEDGER_SHOWN = 200;
+
 /**
  * Every decision about the incident, the engine's and people's, in order,
  * each with its reason: why a signal joined, who moved one out, what merged.
+ * People's decisions can be shown alone; a long ledger shows its latest
+ * entries first and the earlier ones on demand.
  */
-export function Ledger({ entries, now, onPickSignal }: { entries: LedgerEntry[]; now: number; onPickSignal?: (signalId: string) => void }) {
+export function Ledger({ entries, now }: { entries: LedgerEntry[]; now: number }) {
+  const [people, setPeople] = useState(false);
+  const [all, setAll] = useState(false);
+  const byPeople = useMemo(() => entries.filter((e) => e.actor === "person"), [entries]);
   if (entries.length === 0) return <Empty>No decision recorded yet.</Empty>;
+  const list = people ? byPeople : entries;
+  const hidden = all ? 0 : Math.max(0, list.length - LEDGER_SHOWN);
   return (
-    <ol className="ledger plain" data-testid="ledger">
-      {entries.map((e, i) => (
-        <li key={`${e.at}-${i}`} className={`ledger-entry by-${e.actor}`} data-testid="ledger-entry" data-action={e.action} data-actor={e.actor}>
-          <time dateTime={e.at} title={e.at}>
-            {formatClock(e.at, now)}
-          </time>
-          <span className={`badge actor actor-${e.actor}`}>{e.actor}</span>
-          <span className="ledger-action">{actionText(e.action)}</span>
-          <span className="ledger-text">
-            <LinkedText text={e.text} />
-            {e.signalId && onPickSignal ? (
-              <>
-                {" "}
-                <button type="button" className="link-button small" onClick={() => onPickSignal(e.signalId!)}>
-                  signal
-                </button>
-              </>
-            ) : null}
-          </span>
-        </li>
-      ))}
-    </ol>
+    <>
+      <div className="ledger-filter" role="group" aria-label="Whose decisions">
+        <button type="button" className={`chip${people ? "" : " on"}`} aria-pressed={!people} onClick={() => setPeople(false)}>
+          All {entries.length}
+        </button>
+        <button type="button" className={`chip${people ? " on" : ""}`} aria-pressed={people} onClick={() => setPeople(true)} data-testid="ledger-people">
+          People {byPeople.length}
+        </button>
+      </div>
+      {list.length === 0 ? (
+        <Empty>No one has moved, merged or split anything here.</Empty>
+      ) : (
+        <ol className="ledger plain" data-testid="ledger">
+          {hidden ? (
+            <li>
+              <button type="button" className="link-button small" onClick={() => setAll(true)}>
+                Show the {hidden} earlier decision{hidden === 1 ? "" : "s"}
+              </button>
+            </li>
+          ) : null}
+          {list.slice(hidden).map((e, i) => (
+            <li key={`${e.at}-${i}`} className={`ledger-entry by-${e.actor}`} data-testid="ledger-entry" data-action={e.action} data-actor={e.actor}>
+              <time dateTime={e.at} title={e.at}>
+                {formatClock(e.at, now)}
+              </time>
+              <span className={`badge actor actor-${e.actor}`}>{e.actor}</span>
+              <span className="ledger-action">{actionText(e.action)}</span>
+              <span className="ledger-text">
+                <LinkedText text={e.text} />
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </>
   );
 }

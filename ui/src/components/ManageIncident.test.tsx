@@ -89,3 +89,26 @@ describe("assigning from the signals inbox", () => {
     expect(screen.queryByRole("button", { name: "Split into a new incident" })).toBeNull();
   });
 });
+
+describe("the decision ledger", () => {
+  it("shows people's decisions alone, and a long ledger's latest entries first", async () => {
+    const { Ledger, LEDGER_SHOWN } = await import("./Ledger");
+    const entries: LedgerEntry[] = Array.from({ length: LEDGER_SHOWN + 50 }, (_, i) => ({
+      incidentId: "inc-1",
+      at: new Date(Date.parse("2026-01-01T09:00:00Z") + i * 1000).toISOString(),
+      action: "attached" as const,
+      signalId: `s${i}`,
+      actor: "engine",
+      text: `signal ${i} joined`,
+    }));
+    entries.push({ incidentId: "inc-1", at: "2026-01-01T10:00:00Z", action: "split", signalId: null, actor: "person", text: "1 signal(s) split off into inc-9 by a person" });
+    render(<Ledger entries={entries} now={now} />);
+    expect(screen.getAllByTestId("ledger-entry")).toHaveLength(LEDGER_SHOWN);
+    expect(screen.getAllByTestId("ledger-entry").at(-1)!.dataset.actor).toBe("person");
+    fireEvent.click(screen.getByRole("button", { name: "Show the 51 earlier decisions" }));
+    expect(screen.getAllByTestId("ledger-entry")).toHaveLength(entries.length);
+    expect(screen.getAllByTestId("ledger-entry")[0].textContent).toContain("signal 0 joined");
+    fireEvent.click(screen.getByTestId("ledger-people"));
+    expect(screen.getAllByTestId("ledger-entry").map((e) => e.dataset.action)).toEqual(["split"]);
+  });
+});
