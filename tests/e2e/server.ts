@@ -18,8 +18,15 @@ const START_TIMEOUT_MS = 30_000;
 
 export type Server = { child: ChildProcess; loginUrl: string; base: string; dataDir: string; stderr: () => string };
 
-/** `prepare` writes into the data folder before the server starts (user descriptors, say). */
-export async function startServer({ keyring = false, demo = true, prepare }: { keyring?: boolean; demo?: boolean; prepare?: (dataDir: string) => void } = {}): Promise<Server> {
+/**
+ * `prepare` writes into the data folder before the server starts (user
+ * descriptors, say) and returns extra environment for it (a `KUBECONFIG`).
+ */
+export async function startServer({
+  keyring = false,
+  demo = true,
+  prepare,
+}: { keyring?: boolean; demo?: boolean; prepare?: (dataDir: string) => void | Record<string, string> } = {}): Promise<Server> {
   const bin = process.env.CAUSEWAY_BIN;
   if (!bin) throw new Error("CAUSEWAY_BIN is not set: point it at the built causeway binary");
   if (!existsSync(bin)) throw new Error(`CAUSEWAY_BIN=${bin} does not exist: build it with cargo first`);
@@ -27,7 +34,7 @@ export async function startServer({ keyring = false, demo = true, prepare }: { k
     throw new Error(`${uiDist}/index.html is missing: run \`npm ci && npm run build\` in ui/ first`);
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), "causeway-e2e-"));
-  prepare?.(dataDir);
+  const extraEnv = prepare?.(dataDir) ?? {};
   const serveArgs = ["serve", ...(demo ? ["--demo"] : []), "--data-dir", dataDir, "--listen", "127.0.0.1:0"];
   const [cmd, args] = keyring
     ? [path.join(repo, "scripts", "with-keyring"), [bin, ...serveArgs]]
@@ -39,6 +46,7 @@ export async function startServer({ keyring = false, demo = true, prepare }: { k
       // Settings saved from the UI go to the test's own folder, never the user's.
       CAUSEWAY_CONFIG_DIR: path.join(dataDir, "config"),
       ...(keyring ? { CAUSEWAY_KEYCHAIN_SERVICE: `causeway-e2e-${process.pid}-${Date.now()}` } : {}),
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group: stopping it stops the keyring and D-Bus too.

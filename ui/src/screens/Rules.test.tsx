@@ -80,7 +80,7 @@ describe("Rules", () => {
     expect(backtest.mock.calls[0][0].groupWindowSecs).toBe(3600);
     expect(within(shown).getByTestId("backtest-incidents").textContent).toBe("40 → 31");
     expect(shown.textContent).toContain("(-9)");
-    expect(within(shown).getByTestId("backtest-change").textContent).toContain("cart OOM (9) + cart restarts (4) → cart OOM (13)");
+    expect(within(shown).getByTestId("backtest-change").textContent).toBe("mergedcart OOM (9) + cart restarts (4)→cart OOM (13)");
     expect(applyButton.disabled).toBe(false);
     // Another edit: the preview is of an earlier draft now.
     fireEvent.change(screen.getByTestId("open-min-severity"), { target: { value: "critical" } });

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import type { Severity } from "../wire";
-import type { BacktestReport, CorrelationConfig, IncidentRule } from "../wire";
+import type { BacktestIncident, BacktestReport, CorrelationConfig, IncidentRule } from "../wire";
 import type { Loaded } from "../useLoaded";
 import { errorText } from "../platform/errors";
 import { Empty, ErrorBox, InlineError, Loading } from "../components/States";
@@ -280,6 +280,18 @@ export function Rules({ settings, backtest, apply, stalled }: Props) {
   );
 }
 
+/** What each kind of back-test change means, for its badge's tooltip. */
+const CHANGE_TEXT: Record<string, string> = {
+  created: "signals in no incident now would open one",
+  merged: "incidents now apart would be one",
+  split: "one incident now would come apart",
+  dropped: "an incident's signals would all wait unassigned",
+};
+
+function incidentText(i: BacktestIncident): string {
+  return `${i.title} (${i.signals})`;
+}
+
 function BacktestView({ report, stale }: { report: BacktestReport; stale: boolean }) {
   const delta = (a: number, b: number) => (b === a ? "no change" : `${b > a ? "+" : ""}${b - a}`);
   return (
@@ -293,11 +305,16 @@ function BacktestView({ report, stale }: { report: BacktestReport; stale: boolea
       {report.changes.length ? (
         <ul className="plain backtest-changes">
           {report.changes.slice(0, 50).map((c, i) => (
-            <li key={i} data-testid="backtest-change">
-              <span className="badge">{c.kind}</span> {c.current.map((x) => `${x.title} (${x.signals})`).join(" + ") || "—"} →{" "}
-              {c.proposed.map((x) => `${x.title} (${x.signals})`).join(" + ") || "—"}
+            <li key={i} data-testid="backtest-change" className="backtest-change">
+              <span className={`badge change-${c.kind}`} title={CHANGE_TEXT[c.kind]}>
+                {c.kind}
+              </span>
+              <span className="bt-side">{c.current.length ? c.current.map(incidentText).join(" + ") : <span className="muted">unassigned signals</span>}</span>
+              <span aria-hidden="true">→</span>
+              <span className="bt-side">{c.proposed.length ? c.proposed.map(incidentText).join(" + ") : <span className="muted">unassigned</span>}</span>
             </li>
           ))}
+          {report.changes.length > 50 ? <li className="muted small">…and {report.changes.length - 50} more changes.</li> : null}
         </ul>
       ) : (
         <p className="muted small">The same incidents as now.</p>
