@@ -196,7 +196,13 @@ function ImpactAnswer({ impact, onPick }: { impact: ImpactView; onPick: (e: stri
                 <button type="button" className="link-button" onClick={() => onPick(String(e))}>
                   <EntityText entity={String(e)} />
                 </button>
-                {impact.paths[i]?.length ? <div className="muted small">{impact.paths[i].join("; ")}</div> : null}
+                {impact.paths[i]?.length ? (
+                  <ol className="impact-path muted small" aria-label="Why">
+                    {impact.paths[i].map((hop, h) => (
+                      <li key={h}>{hop}</li>
+                    ))}
+                  </ol>
+                ) : null}
               </li>
             ))}
           </ol>
