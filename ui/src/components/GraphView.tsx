@@ -175,6 +175,10 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
   }, [shape, big]);
 
   const cache = useRef(new Map<string, { key: string; node: EntityNodeType }>());
+  // Until the user zooms or pans, the view keeps fitting its box (a window
+  // resized, a scrollbar that came with the signals list).
+  const box = useRef<HTMLDivElement>(null);
+  const moved = useRef(false);
   const nodes = useMemo<EntityNodeType[]>(() => {
     if (layout === "pending") return [];
     const next = new Map<string, { key: string; node: EntityNodeType }>();
@@ -233,6 +237,7 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
   const height = tall ? undefined : Math.min(560, Math.max(220, span + 48));
   return (
     <div
+      ref={box}
       data-testid="graph"
       // Dimming what is not picked is one class here, not a change to every
       // node: a click re-renders the nodes it picks, not all 500.
@@ -266,8 +271,11 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
           colorMode="system"
           onNodeClick={(_, node) => onSelectEntity?.(selectedEntity === node.id ? null : node.id)}
           onPaneClick={() => selectedEntity && onSelectEntity?.(null)}
+          onMoveStart={(event) => {
+            if (event) moved.current = true;
+          }}
         >
-          <FitOnReady options={fit} />
+          <FitOnReady options={fit} box={box} moved={moved} />
           {tall || big ? <Controls showInteractive={false} fitViewOptions={FIT} /> : null}
         </ReactFlow>
       )}
@@ -298,8 +306,19 @@ export function focusOf(graph: Graph): { id: string }[] {
   return graph.nodes.filter((n) => n.root).map((n) => ({ id: n.id }));
 }
 
-/** Fits the view once the nodes are in (on the root causes, for a big graph). */
-function FitOnReady({ options }: { options: typeof FIT & { nodes?: { id: string }[]; maxZoom?: number } }) {
+/**
+ * Fits the view once the nodes are in (on the root causes, for a big graph),
+ * and again when its box changes size, until the user has moved the view.
+ */
+function FitOnReady({
+  options,
+  box,
+  moved,
+}: {
+  options: typeof FIT & { nodes?: { id: string }[]; maxZoom?: number };
+  box: { readonly current: HTMLDivElement | null };
+  moved: { readonly current: boolean };
+}) {
   const rf = useReactFlow();
   const ready = useNodesInitialized();
   const done = useRef(false);
@@ -313,5 +332,26 @@ function FitOnReady({ options }: { options: typeof FIT & { nodes?: { id: string 
     // Fits once per mount: a pick or a refetch keeps the user's zoom.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ready, rf]);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    let width = el.clientWidth;
+    let height = el.clientHeight;
+    let frame = 0;
+    const observer = new ResizeObserver(() => {
+      if (el.clientWidth === width && el.clientHeight === height) return;
+      width = el.clientWidth;
+      height = el.clientHeight;
+      if (!done.current || moved.current) return;
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => void rf.fitView(options));
+    });
+    observer.observe(el);
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [rf, box]);
   return null;
 }
