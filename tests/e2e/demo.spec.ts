@@ -169,3 +169,38 @@ test("the API refuses a request without a session", async ({ browser }) => {
     await stranger.close();
   }
 });
+
+test("the graph keeps fitting its box when the window narrows, until the user moves it", async ({ page }) => {
+  const s = server!;
+  await page.goto(s.loginUrl);
+  const graph = page.getByTestId("incident-detail").getByTestId("graph");
+  await expect(graph.locator('[data-root="true"]')).toHaveCount(1, { timeout: 20_000 });
+  await expect(graph).toHaveAttribute("data-layout", "elk", { timeout: 20_000 });
+  /** How many nodes stick out of the graph's box. */
+  const outside = () =>
+    graph.evaluate((box) => {
+      const b = box.getBoundingClientRect();
+      return [...box.querySelectorAll(".react-flow__node")].filter((n) => {
+        const r = n.getBoundingClientRect();
+        return r.left < b.left - 1 || r.right > b.right + 1 || r.top < b.top - 1 || r.bottom > b.bottom + 1;
+      }).length;
+    });
+  await expect.poll(outside).toBe(0);
+  await page.setViewportSize({ width: 1000, height: 1000 });
+  await expect.poll(outside, { message: "every node inside the narrower box" }).toBe(0);
+  await page.screenshot({ path: path.join(artifacts, "graph-narrow.png") });
+
+  // Once the user zooms, the view is theirs: a resize keeps it.
+  const transform = () => graph.locator(".react-flow__viewport").evaluate((v) => (v as HTMLElement).style.transform);
+  await graph.scrollIntoViewIfNeeded();
+  const b = (await graph.boundingBox())!;
+  const fitted = await transform();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+  await page.mouse.wheel(0, -300);
+  await expect.poll(transform).not.toBe(fitted);
+  await page.waitForTimeout(500);
+  const zoomed = await transform();
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.waitForTimeout(500);
+  expect(await transform()).toBe(zoomed);
+});

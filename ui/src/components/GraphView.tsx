@@ -11,8 +11,8 @@ import {
   type EdgeProps,
   type Node,
   type NodeProps,
-  useNodesInitialized,
   useReactFlow,
+  useStore,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import type { Graph, GraphNode } from "../wire";
@@ -177,7 +177,6 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
   const cache = useRef(new Map<string, { key: string; node: EntityNodeType }>());
   // Until the user zooms or pans, the view keeps fitting its box (a window
   // resized, a scrollbar that came with the signals list).
-  const box = useRef<HTMLDivElement>(null);
   const moved = useRef(false);
   const nodes = useMemo<EntityNodeType[]>(() => {
     if (layout === "pending") return [];
@@ -237,7 +236,6 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
   const height = tall ? undefined : Math.min(560, Math.max(220, span + 48));
   return (
     <div
-      ref={box}
       data-testid="graph"
       // Dimming what is not picked is one class here, not a change to every
       // node: a click re-renders the nodes it picks, not all 500.
@@ -275,7 +273,7 @@ export const GraphView = memo(function GraphView({ graph, highlighted = null, se
             if (event) moved.current = true;
           }}
         >
-          <FitOnReady options={fit} box={box} moved={moved} />
+          <FitOnReady options={fit} moved={moved} />
           {tall || big ? <Controls showInteractive={false} fitViewOptions={FIT} /> : null}
         </ReactFlow>
       )}
@@ -307,51 +305,27 @@ export function focusOf(graph: Graph): { id: string }[] {
 }
 
 /**
- * Fits the view once the nodes are in (on the root causes, for a big graph),
- * and again when its box changes size, until the user has moved the view.
+ * Fits the view again when its box changes size (a window resized, a
+ * scrollbar that came with the signals list), until the user has zoomed or
+ * panned: from then on the view is theirs. The first fit is React Flow's
+ * `fitView` (on the root causes, for a big graph).
  */
 function FitOnReady({
   options,
-  box,
   moved,
 }: {
   options: typeof FIT & { nodes?: { id: string }[]; maxZoom?: number };
-  box: { readonly current: HTMLDivElement | null };
   moved: { readonly current: boolean };
 }) {
   const rf = useReactFlow();
-  const ready = useNodesInitialized();
-  const done = useRef(false);
+  // React Flow's own measure of its box: a fit after it changed uses the new size.
+  const width = useStore((st) => st.width);
+  const height = useStore((st) => st.height);
   useEffect(() => {
-    if (!ready || done.current) return;
-    const id = requestAnimationFrame(() => {
-      done.current = true;
-      void rf.fitView(options);
-    });
+    if (!width || !height || moved.current) return;
+    const id = requestAnimationFrame(() => void rf.fitView(options));
     return () => cancelAnimationFrame(id);
-    // Fits once per mount: a pick or a refetch keeps the user's zoom.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ready, rf]);
-  useEffect(() => {
-    const el = box.current;
-    if (!el || typeof ResizeObserver === "undefined") return;
-    let width = el.clientWidth;
-    let height = el.clientHeight;
-    let frame = 0;
-    const observer = new ResizeObserver(() => {
-      if (el.clientWidth === width && el.clientHeight === height) return;
-      width = el.clientWidth;
-      height = el.clientHeight;
-      if (!done.current || moved.current) return;
-      cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => void rf.fitView(options));
-    });
-    observer.observe(el);
-    return () => {
-      cancelAnimationFrame(frame);
-      observer.disconnect();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [rf, box]);
+  }, [width, height, rf]);
   return null;
 }
