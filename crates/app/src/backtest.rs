@@ -6,9 +6,9 @@
 use crate::error::ApiError;
 use crate::process::poisoned;
 use crate::App;
-use causeway_connectors::{normalize_bytes, normalizer, Context};
+use causeway_connectors::normalizer;
 use causeway_core::{CorrelationConfig, Decision, Engine, Signal, Topology};
-use causeway_store::{inbox, parse_ts, settings};
+use causeway_store::{inbox, settings};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -183,20 +183,9 @@ fn history(conn: &causeway_store::Connection) -> causeway_store::Result<Vec<(Sig
         after = last.id;
         for item in &rows {
             let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
-            let raw_ref = format!("inbox:{}", item.id);
-            let headers = serde_json::from_str(&item.headers)
-                .map(|v| causeway_connectors::headers_from_json(&v))
-                .unwrap_or_default();
-            let ctx = Context {
-                project: &item.project_id,
-                instance: &item.instance_id,
-                received_at: parse_ts(&item.received_at)?,
-                raw_ref: &raw_ref,
-                headers: &headers,
-            };
             // A row that normalized once normalizes again; if a descriptor
             // changed since, it is left out rather than guessed.
-            if let Ok(batch) = normalize_bytes(&item.connector_id, &item.body, &ctx) {
+            if let Ok(batch) = crate::process::normalize_item(item)? {
                 out.extend(batch.into_iter().map(|s| (s, declared)));
             }
         }

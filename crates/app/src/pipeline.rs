@@ -98,6 +98,9 @@ impl App {
                 };
                 let now = Utc::now();
                 engine.set_status(&key, status, now);
+                // The person's decision goes to the incident's ledger.
+                let mut touched = std::collections::BTreeMap::new();
+                crate::effects::store(tx, engine, &row.project_id, &mut touched)?;
                 row.status = status;
                 row.updated_at = now;
                 row.resolved_at = (status == IncidentStatus::Resolved).then_some(now);

@@ -314,6 +314,17 @@ async fn state_survives_a_restart_and_pending_rows_are_processed() {
     )
     .await;
     assert_eq!(s.status, IncidentStatus::Acknowledged);
+    // ...and is in the incident's ledger, as a person's decision.
+    let ledger: crate::overrides::LedgerView = call(
+        &app,
+        Command::GetLedger {
+            id: list.incidents[0].id.clone(),
+        },
+    )
+    .await;
+    let last = ledger.entries.last().expect("the ledger has entries");
+    assert_eq!(last.action, causeway_core::LedgerAction::StatusSet);
+    assert_eq!(last.actor, "person");
 }
 
 #[tokio::test]

@@ -16,14 +16,15 @@ use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine as _;
 use causeway_app::connector_ops::InstanceUpdate;
-use causeway_app::instances::{InstanceView, NewInstance};
 use causeway_app::App;
-use causeway_connectors::secrets::test_keyring;
-use causeway_core::Sensitive;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{add, secrets, started_app, wait};
+
+#[path = "support/instances.rs"]
+mod support;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api");
 
@@ -199,59 +200,6 @@ async fn start_fake(base: chrono::DateTime<chrono::Utc>) -> (String, Fake) {
     (format!("http://{addr}"), fake)
 }
 
-async fn started_app() -> (tempfile::TempDir, App) {
-    test_keyring::ensure();
-    std::env::set_var(
-        "CAUSEWAY_KEYCHAIN_SERVICE",
-        format!("causeway-polling-test-{}", std::process::id()),
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
-    app.start();
-    (dir, app)
-}
-
-fn secrets(pairs: &[(&str, &str)]) -> BTreeMap<String, Sensitive<String>> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), Sensitive::new(v.to_string())))
-        .collect()
-}
-
-async fn add(app: &App, descriptor: &str, name: &str, config: Value, s: &[(&str, &str)]) -> String {
-    app.create_instance(NewInstance {
-        descriptor_id: descriptor.into(),
-        project_id: "default".into(),
-        name: name.into(),
-        config,
-        secrets: secrets(s),
-    })
-    .await
-    .unwrap()
-    .id
-}
-
-async fn wait(
-    app: &App,
-    id: &str,
-    what: &str,
-    done: impl Fn(&InstanceView) -> bool,
-) -> InstanceView {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let v = app.get_instance(id.to_string()).await.unwrap();
-        if done(&v) {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {:?}",
-            v.health
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn jira_signals(app: &App) -> Vec<causeway_core::Signal> {
     app.drain().await;
     let v = causeway_app::dispatch(
@@ -276,7 +224,7 @@ fn jira_config(base: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jira_pages_through_everything_once_then_asks_only_for_changes() {
-    let (_d, app) = started_app().await;
+    let (_d, app) = started_app("polling-test").await;
     let t0 = base_time();
     let (base, fake) = start_fake(t0).await;
     let id = add(
@@ -453,7 +401,7 @@ async fn jira_pages_through_everything_once_then_asks_only_for_changes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transport_faults_and_pagination_loops_are_told_apart() {
-    let (_d, app) = started_app().await;
+    let (_d, app) = started_app("polling-test").await;
     let t0 = base_time();
     let (base, fake) = start_fake(t0).await;
     let quick = json!({"pollIntervalMs": 1000, "maxRetries": 0, "requestTimeoutMs": 2000});

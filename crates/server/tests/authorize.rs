@@ -164,26 +164,10 @@ async fn history(
     .into_response()
 }
 
-async fn api(s: &Server, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let c = reqwest::Client::new();
-    let mut r = match method {
-        "POST" => c.post(s.url(path)),
-        "DELETE" => c.delete(s.url(path)),
-        _ => c.get(s.url(path)),
-    }
-    .header("cookie", s.cookie());
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or_default())
-}
-
 async fn until(s: &Server, path: &str, what: &str, f: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (_, v) = api(s, "GET", path, None).await;
+        let (_, v) = s.api("GET", path, None).await;
         if f(&v) {
             return v;
         }
@@ -246,16 +230,16 @@ async fn slack_signs_in_through_the_authorize_route_then_polls_with_its_token() 
 
     let data = tempfile::tempdir().unwrap();
     let s = Server::start(data.path(), &[]);
-    let (st, inst) = api(
-        &s,
-        "POST",
-        "/api/connectors/instances",
-        Some(json!({"descriptorId": "slack", "name": "Incidents",
+    let (st, inst) = s
+        .api(
+            "POST",
+            "/api/connectors/instances",
+            Some(json!({"descriptorId": "slack", "name": "Incidents",
             "config": {"channel": "C024BE91L", "clientId": CLIENT_ID, "baseUrl": base,
                        "pollIntervalMs": 1000, "maxRetries": 0},
             "secrets": {"clientSecret": CLIENT_SECRET}})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(st, 201, "{inst}");
     let id = inst["id"].as_str().unwrap().to_string();
     let path = format!("/api/connectors/instances/{id}");
@@ -270,7 +254,7 @@ async fn slack_signs_in_through_the_authorize_route_then_polls_with_its_token() 
     assert!(slack.history.lock().unwrap().is_empty());
 
     // Sign in: the route gives the provider's link; the "browser" follows it.
-    let (st, a) = api(&s, "POST", &format!("{path}/authorize"), None).await;
+    let (st, a) = s.api("POST", &format!("{path}/authorize"), None).await;
     assert_eq!(st, 200, "{a}");
     let link = a["authorizeUrl"].as_str().unwrap().to_string();
     let url = reqwest::Url::parse(&link).unwrap();
@@ -354,7 +338,7 @@ async fn slack_signs_in_through_the_authorize_route_then_polls_with_its_token() 
         kc.get(&handle_for(&id, "refreshToken")).unwrap().expose(),
         REFRESH_2
     );
-    let (_, all) = api(&s, "GET", "/api/connectors/instances", None).await;
+    let (_, all) = s.api("GET", "/api/connectors/instances", None).await;
     for secret in [BOT_TOKEN, REFRESH_1, ROTATED, REFRESH_2, CLIENT_SECRET] {
         assert_eq!(files_holding(data.path(), secret), Vec::<String>::new());
         assert!(!all.to_string().contains(secret));
@@ -376,7 +360,7 @@ async fn slack_signs_in_through_the_authorize_route_then_polls_with_its_token() 
     assert!(!msg.contains(ROTATED));
 
     // Removing the connector removes what the sign-in stored, too.
-    let (st, _) = api(&s, "DELETE", &path, None).await;
+    let (st, _) = s.api("DELETE", &path, None).await;
     assert_eq!(st, 200);
     for field in [
         "accessToken",

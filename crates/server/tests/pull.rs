@@ -89,23 +89,6 @@ async fn wait_ready(url: &str) {
     }
 }
 
-async fn api(s: &Server, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let c = reqwest::Client::new();
-    let mut r = match method {
-        "POST" => c.post(s.url(path)),
-        "PATCH" => c.patch(s.url(path)),
-        "DELETE" => c.delete(s.url(path)),
-        _ => c.get(s.url(path)),
-    }
-    .header("cookie", s.cookie());
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or_default())
-}
-
 /// The timeline's evidence lines of an incident detail.
 fn evidence_lines(detail: &Value) -> Vec<String> {
     detail["timeline"]
@@ -203,15 +186,15 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
     let token = "prom-bearer-7f3a9c0d2e4b6a8c";
 
     // Test before creating: the setup form's "Test connection".
-    let (st, t) = api(
-        &s,
-        "POST",
-        "/api/connectors/test",
-        Some(json!({
+    let (st, t) = s
+        .api(
+            "POST",
+            "/api/connectors/test",
+            Some(json!({
         "descriptorId": "prometheus", "name": "Local",
         "config": {"baseUrl": prom_url, "auth": "bearer"}, "secrets": {"token": token}})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(st, 200, "{t}");
     assert_eq!(t["ok"], true, "{t}");
     assert!(t["latencyMs"].is_u64());
@@ -225,42 +208,42 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
         "the test shows no secret: {t}"
     );
 
-    let (st, inst) = api(
-        &s,
-        "POST",
-        "/api/connectors/instances",
-        Some(json!({
+    let (st, inst) = s
+        .api(
+            "POST",
+            "/api/connectors/instances",
+            Some(json!({
         "descriptorId": "prometheus", "projectId": "default", "name": "Local",
         "config": {"baseUrl": prom_url, "auth": "bearer", "pollIntervalMs": 1000},
         "secrets": {"token": token}})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(st, 201, "{inst}");
     let id = inst["id"].as_str().unwrap().to_string();
-    let (st, am) = api(
-        &s,
-        "POST",
-        "/api/connectors/instances",
-        Some(json!({
+    let (st, am) = s
+        .api(
+            "POST",
+            "/api/connectors/instances",
+            Some(json!({
         "descriptorId": "alertmanager", "projectId": "default", "name": "Pull",
         "config": {"baseUrl": am_url, "pollIntervalMs": 1000}})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(st, 201, "{am}");
     // A broken upstream beside them: nothing listens there.
     let dead = free_port();
-    let (st, broken) = api(&s, "POST", "/api/connectors/instances", Some(json!({
+    let (st, broken) = s.api("POST", "/api/connectors/instances", Some(json!({
         "descriptorId": "prometheus", "projectId": "default", "name": "Gone",
         "config": {"baseUrl": format!("http://127.0.0.1:{dead}"), "pollIntervalMs": 1000,
                    "maxRetries": 0, "retryConfig": {"baseDelayMs": 200, "maxDelayMs": 400, "jitterRatio": 0}}}))).await;
     assert_eq!(st, 201, "{broken}");
-    let (st, t) = api(
-        &s,
-        "POST",
-        &format!("/api/connectors/instances/{id}/test"),
-        None,
-    )
-    .await;
+    let (st, t) = s
+        .api(
+            "POST",
+            &format!("/api/connectors/instances/{id}/test"),
+            None,
+        )
+        .await;
     assert_eq!((st, &t["ok"]), (200, &json!(true)), "{t}");
 
     // The secret is in the keychain and in no file of the data dir.
@@ -315,7 +298,9 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
         b["health"]["nextAttemptAt"].is_string(),
         "a retry plan: {b}"
     );
-    let (_, good) = api(&s, "GET", &format!("/api/connectors/instances/{id}"), None).await;
+    let (_, good) = s
+        .api("GET", &format!("/api/connectors/instances/{id}"), None)
+        .await;
     assert_eq!(good["health"]["state"], "healthy", "{good}");
     assert!(good["health"]["polls"].as_i64().unwrap() >= 2);
 
@@ -344,13 +329,13 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
         "{auto:?}"
     );
     // And on request, with a window of the caller's choosing.
-    let (st, ev) = api(
-        &s,
-        "POST",
-        &format!("/api/incidents/{inc}/evidence"),
-        Some(json!({"windowMinutesBefore": 5})),
-    )
-    .await;
+    let (st, ev) = s
+        .api(
+            "POST",
+            &format!("/api/incidents/{inc}/evidence"),
+            Some(json!({"windowMinutesBefore": 5})),
+        )
+        .await;
     assert_eq!(st, 200, "{ev}");
     assert!(ev["collected"].as_u64().unwrap() >= 1, "{ev}");
     let detail = s.get_json(&format!("/api/incidents/{inc}")).await;
@@ -362,21 +347,21 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
 
     // An incident resolves once its alerts have ended and a quiet period
     // passed (5 min by default); a second is enough here.
-    let (_, mut config) = api(
-        &s,
-        "POST",
-        "/api/rpc",
-        Some(json!({"command": "getCorrelationSettings"})),
-    )
-    .await;
+    let (_, mut config) = s
+        .api(
+            "POST",
+            "/api/rpc",
+            Some(json!({"command": "getCorrelationSettings"})),
+        )
+        .await;
     config["resolveQuietSecs"] = json!(1);
-    let (st, applied) = api(
-        &s,
-        "POST",
-        "/api/rpc",
-        Some(json!({"command": "applyCorrelationSettings", "args": {"config": config}})),
-    )
-    .await;
+    let (st, applied) = s
+        .api(
+            "POST",
+            "/api/rpc",
+            Some(json!({"command": "applyCorrelationSettings", "args": {"config": config}})),
+        )
+        .await;
     assert_eq!(st, 200, "{applied}");
 
     // The target is back: the same signals resolve.
@@ -437,13 +422,9 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
     }
 
     // Removing the instance removes its secret.
-    let (st, _) = api(
-        &s,
-        "DELETE",
-        &format!("/api/connectors/instances/{id}"),
-        None,
-    )
-    .await;
+    let (st, _) = s
+        .api("DELETE", &format!("/api/connectors/instances/{id}"), None)
+        .await;
     assert_eq!(st, 200);
     assert!(Keychain::new(&service)
         .get(&handle_for(&id, "token"))

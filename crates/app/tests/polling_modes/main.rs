@@ -18,65 +18,21 @@
 //! adds a source without code); the others are the built-in ones. The
 //! fake upstream is in `upstream.rs`.
 
+#[path = "../support/instances.rs"]
+mod support;
 mod upstream;
 
 use causeway_app::connector_ops::InstanceUpdate;
-use causeway_app::instances::{InstanceView, NewInstance};
 use causeway_app::App;
-use causeway_connectors::secrets::test_keyring;
-use causeway_core::Sensitive;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
+use support::{add, wait};
 use upstream::{load_descriptors, start_fake, FIXTURES};
 
+/// The app, with the user descriptors of the delta-mode connectors loaded.
 async fn started_app() -> (tempfile::TempDir, App) {
-    test_keyring::ensure();
-    std::env::set_var(
-        "CAUSEWAY_KEYCHAIN_SERVICE",
-        format!("causeway-polling-modes-{}", std::process::id()),
-    );
     load_descriptors();
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
-    app.start();
-    (dir, app)
-}
-
-async fn add(app: &App, descriptor: &str, name: &str, config: Value, s: &[(&str, &str)]) -> String {
-    app.create_instance(NewInstance {
-        descriptor_id: descriptor.into(),
-        project_id: "default".into(),
-        name: name.into(),
-        config,
-        secrets: s
-            .iter()
-            .map(|(k, v)| (k.to_string(), Sensitive::new(v.to_string())))
-            .collect(),
-    })
-    .await
-    .unwrap()
-    .id
-}
-
-async fn wait(
-    app: &App,
-    id: &str,
-    what: &str,
-    done: impl Fn(&InstanceView) -> bool,
-) -> InstanceView {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let v = app.get_instance(id.to_string()).await.unwrap();
-        if done(&v) {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {:?}",
-            v.health
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    support::started_app("polling-modes").await
 }
 
 async fn checkpoint(app: &App, id: &str) -> Value {

@@ -311,7 +311,7 @@ async fn token_request(
 ) -> Result<Tokens, FetchError> {
     let body: String = form
         .iter()
-        .map(|(k, v)| format!("{k}={}", form_encode(v)))
+        .map(|(k, v)| format!("{k}={}", super::http::url_encode(v)))
         .collect::<Vec<_>>()
         .join("&");
     let req = Request {
@@ -402,18 +402,6 @@ async fn store_tokens(ctx: &SourceContext, t: &Tokens) -> Result<(), FetchError>
     ctx.put_secret(EXPIRES_AT, Sensitive::new(exp.to_string()))
         .await
         .map_err(keychain)
-}
-
-fn form_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// A PKCE verifier (43+ chars of base64url) and its S256 challenge.

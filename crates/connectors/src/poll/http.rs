@@ -60,7 +60,9 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
     out
 }
 
-fn url_encode(s: &str) -> String {
+/// Percent-encodes everything but RFC 3986 unreserved characters (for
+/// query strings and form bodies alike).
+pub(crate) fn url_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -159,16 +159,19 @@ pub async fn collect_evidence(
     }
     queries.extend(extra.iter().cloned());
     let span = (end - start).num_seconds().max(60);
-    // About 120 points per series, never finer than 15 s.
+    // About 120 points per series, never finer than 15 s; the grid is laid
+    // back from `end`, so the last point is now: an incident that has just
+    // become active may have only seconds of its fault to show.
     let step = (span / 120).max(15);
+    let (end, start) = (end.timestamp(), end.timestamp() - span / step * step);
     let mut out = Vec::new();
     for (name, q) in queries {
         let mut url = reqwest::Url::parse(&format!("{base}/api/v1/query_range"))
             .map_err(|e| FetchError::new(ErrorClass::Fail, e.to_string()))?;
         url.query_pairs_mut()
             .append_pair("query", &q)
-            .append_pair("start", &start.timestamp().to_string())
-            .append_pair("end", &end.timestamp().to_string())
+            .append_pair("start", &start.to_string())
+            .append_pair("end", &end.to_string())
             .append_pair("step", &step.to_string());
         let v = get_json(run, &auth, url.to_string()).await?;
         let result = data(&v, "result", &base)?;

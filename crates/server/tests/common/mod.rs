@@ -65,6 +65,30 @@ impl Server {
         r.json().await.unwrap()
     }
 
+    /// Any API call with the session cookie: its status and JSON answer
+    /// (`null` when it has none).
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let c = reqwest::Client::new();
+        let mut r = match method {
+            "POST" => c.post(self.url(path)),
+            "PATCH" => c.patch(self.url(path)),
+            "DELETE" => c.delete(self.url(path)),
+            _ => c.get(self.url(path)),
+        }
+        .header("cookie", self.cookie());
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or_default())
+    }
+
     pub async fn post_webhook(&self, body: Vec<u8>) -> (u16, serde_json::Value) {
         let r = reqwest::Client::new()
             .post(self.url("/webhooks/alertmanager/default"))
