@@ -1,11 +1,10 @@
 // End to end: the real `causeway serve --demo`, the built web UI, Debian's
 // Chromium. Run with CAUSEWAY_BIN=<path to the causeway binary>.
 import { expect, request as playwrightRequest, test } from "@playwright/test";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { artifacts, startServer, stopServer, type Server } from "./server";
+import { artifacts, serverForSpec } from "./server";
 
-let server: Server | undefined;
+const server = serverForSpec();
 
 /** One firing Alertmanager alert, as Alertmanager's webhook sends it. */
 function crashLoopWebhook() {
@@ -46,18 +45,8 @@ function crashLoopWebhook() {
 
 test.describe.configure({ mode: "serial" });
 
-test.beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-});
-
-test.afterAll(async () => {
-  if (server) await stopServer(server);
-  server = undefined;
-});
-
 test("the demo incident is explained, and a new alert shows up live", async ({ page, context, request }) => {
-  const s = server!;
+  const s = server();
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(e.message));
 
@@ -136,7 +125,7 @@ test("the demo incident is explained, and a new alert shows up live", async ({ p
 });
 
 test("the API refuses a request without a session", async ({ browser }) => {
-  const s = server!;
+  const s = server();
   const anonymous = await playwrightRequest.newContext(); // no cookie, no token
   try {
     const res = await anonymous.get(`${s.base}/api/incidents`);
@@ -171,7 +160,7 @@ test("the API refuses a request without a session", async ({ browser }) => {
 });
 
 test("the graph keeps fitting its box when the window narrows, until the user moves it", async ({ page }) => {
-  const s = server!;
+  const s = server();
   await page.goto(s.loginUrl);
   const graph = page.getByTestId("incident-detail").getByTestId("graph");
   await expect(graph.locator('[data-root="true"]')).toHaveCount(1, { timeout: 20_000 });

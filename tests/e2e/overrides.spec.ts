@@ -2,20 +2,10 @@
 // an assignment from the Signals inbox, against the real `causeway serve
 // --demo`, each recorded in the decision ledger of the incidents it touched.
 import { expect, test, type Page } from "@playwright/test";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { artifacts, startServer, stopServer, type Server } from "./server";
+import { artifacts, serverForSpec } from "./server";
 
-let server: Server | undefined;
-
-test.beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-});
-
-test.afterAll(async () => {
-  if (server) await stopServer(server);
-});
+const server = serverForSpec();
 
 /** A firing critical alert on a Node the demo never names: an incident of its own. */
 function nodeDown() {
@@ -44,19 +34,25 @@ function nodeAlerts(node: string, alerts: { alertname: string; summary: string; 
   };
 }
 
+/** Logs in and finds the demo incident; page errors are collected for the test's end. */
+async function openDemo(page: Page) {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(server().loginUrl);
+  const rows = page.getByTestId("incident-row");
+  const demo = rows.filter({ hasText: "redis-cart" });
+  await expect(demo).toBeVisible({ timeout: 20_000 });
+  const demoId = (await demo.getAttribute("data-incident-id"))!;
+  return { errors, rows, demo, demoId };
+}
+
 async function signalCount(page: Page): Promise<number> {
   return Number(await page.getByTestId("incident-detail").getByTestId("signal-count").textContent());
 }
 
 test("merge an incident into the demo one, then split a signal off: the UI follows and the ledger records both", async ({ page, request }) => {
-  const s = server!;
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(s.loginUrl);
-  const rows = page.getByTestId("incident-row");
-  const demo = rows.filter({ hasText: "redis-cart" });
-  await expect(demo).toBeVisible({ timeout: 20_000 });
-  const demoId = (await demo.getAttribute("data-incident-id"))!;
+  const s = server();
+  const { errors, rows, demoId } = await openDemo(page);
 
   const res = await request.post(`${s.base}/webhooks/alertmanager/default`, { data: nodeDown() });
   expect(res.status(), await res.text()).toBe(202);
@@ -94,14 +90,8 @@ test("merge an incident into the demo one, then split a signal off: the UI follo
 });
 
 test("move a signal to another incident and assign one from the inbox: both incidents' ledgers say so", async ({ page, request }) => {
-  const s = server!;
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(s.loginUrl);
-  const rows = page.getByTestId("incident-row");
-  const demo = rows.filter({ hasText: "redis-cart" });
-  await expect(demo).toBeVisible({ timeout: 20_000 });
-  const demoId = (await demo.getAttribute("data-incident-id"))!;
+  const s = server();
+  const { errors, rows, demo, demoId } = await openDemo(page);
 
   // Two alerts on one Node: one incident holding both.
   const res = await request.post(`${s.base}/webhooks/alertmanager/default`, {

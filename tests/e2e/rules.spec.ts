@@ -3,23 +3,13 @@
 // stored history (the back-test) before Apply, and once applied the server
 // keeps them.
 import { expect, test } from "@playwright/test";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { artifacts, startServer, stopServer, type Server } from "./server";
+import { artifacts, serverForSpec } from "./server";
 
-let server: Server | undefined;
-
-test.beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-});
-
-test.afterAll(async () => {
-  if (server) await stopServer(server);
-});
+const server = serverForSpec();
 
 test("a settings change and a new rule are back-tested on the history before Apply, then kept", async ({ page }) => {
-  const s = server!;
+  const s = server();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(s.loginUrl);

@@ -3,7 +3,8 @@
 // unlocked gnome-keyring) under a keychain service of its own, so connector
 // secrets really go to a keychain and never touch the user's.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { test } from "@playwright/test";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -99,4 +100,24 @@ export async function stopServer(s: Server) {
     }
   }
   rmSync(s.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * One server for a whole spec file: started before its first test, stopped
+ * after its last. Returns the getter its tests use.
+ */
+export function serverForSpec(options?: Parameters<typeof startServer>[0]): () => Server {
+  let server: Server | undefined;
+  test.beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    server = await startServer(options);
+  });
+  test.afterAll(async () => {
+    if (server) await stopServer(server);
+    server = undefined;
+  });
+  return () => {
+    if (!server) throw new Error("the spec's causeway serve did not start");
+    return server;
+  };
 }

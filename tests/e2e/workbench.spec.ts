@@ -3,30 +3,20 @@
 // dead-letter re-play, the connector catalogue, wizard and monitoring, and
 // the detail view's figures at scale (10k signals, 500 entities).
 import { expect, test, type Page } from "@playwright/test";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { artifacts, repo, startServer, stopServer, type Server } from "./server";
+import { artifacts, repo, serverForSpec } from "./server";
 import { stormDetail } from "../../ui/src/test/storm";
 
-let server: Server | undefined;
+const server = serverForSpec({ keyring: true });
 
 test.describe.configure({ mode: "serial" });
 
-test.beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer({ keyring: true });
-});
-
-test.afterAll(async () => {
-  if (server) await stopServer(server);
-  server = undefined;
-});
-
 async function login(page: Page) {
-  await page.goto(server!.loginUrl);
-  await expect(page).toHaveURL(`${server!.base}/`);
+  await page.goto(server().loginUrl);
+  await expect(page).toHaveURL(`${server().base}/`);
 }
 
 function alertmanagerBody(fingerprint: string) {
@@ -56,7 +46,7 @@ test("the incident graph: root highlighted, edges labelled, lanes linked to the 
   await expect(first).toBeVisible({ timeout: 20_000 });
   const id = await first.getAttribute("data-incident-id");
   // Deep link, as the desktop app and bookmarks do.
-  await page.goto(`${server!.base}/#/incidents/${encodeURIComponent(id!)}`);
+  await page.goto(`${server().base}/#/incidents/${encodeURIComponent(id!)}`);
   const detail = page.getByTestId("incident-detail");
   await expect(detail).toHaveAttribute("data-incident-id", id!);
   const graph = detail.getByTestId("graph");
@@ -100,7 +90,7 @@ test("the incident graph: root highlighted, edges labelled, lanes linked to the 
 });
 
 test("a dead letter is re-played: it leaves, and comes back as a new one when it fails again", async ({ page, request }) => {
-  const s = server!;
+  const s = server();
   await login(page);
   const res = await request.post(`${s.base}/webhooks/alertmanager/default`, {
     data: "this is not json {",
@@ -128,7 +118,7 @@ test("a dead letter is re-played: it leaves, and comes back as a new one when it
 });
 
 test("the connector catalogue searches by name", async ({ page }) => {
-  const s = server!;
+  const s = server();
   await login(page);
   await page.goto(`${s.base}/#/connectors`);
   const catalogue = page.getByTestId("catalogue");
@@ -141,7 +131,7 @@ test("the connector catalogue searches by name", async ({ page }) => {
 });
 
 test("connect Alertmanager with a bearer secret, receive, then disconnect", async ({ page, request }) => {
-  const s = server!;
+  const s = server();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await login(page);
@@ -213,7 +203,7 @@ test("connect Alertmanager with a bearer secret, receive, then disconnect", asyn
 });
 
 test("the wizard against a fake Healthchecks.io: a refused key, then a dry run, a secret in the keychain only, and health", async ({ page }) => {
-  const s = server!;
+  const s = server();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   // The SaaS API is the one thing faked: it serves the recorded answer to the right key only.
@@ -298,7 +288,7 @@ test("the wizard against a fake Healthchecks.io: a refused key, then a dry run, 
 });
 
 test("topology: pick the failing entity, ask what if it fails, see the impact on the map", async ({ page }) => {
-  const s = server!;
+  const s = server();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await login(page);
@@ -322,7 +312,7 @@ test("topology: pick the failing entity, ask what if it fails, see the impact on
 });
 
 test("settings: issue an ingest token that the ingest API takes, revoke it, and it stops working", async ({ page, request }) => {
-  const s = server!;
+  const s = server();
   await login(page);
   await page.goto(`${s.base}/#/settings`);
   const tokens = page.getByTestId("tokens");
@@ -361,7 +351,7 @@ test("settings: issue an ingest token that the ingest API takes, revoke it, and 
 });
 
 test("scale: 10k signals over 500 entities stay responsive", async ({ page }) => {
-  const s = server!;
+  const s = server();
   const storm = stormDetail({ signals: 10_000, nodes: 500 });
   const { signals: _s, timeline: _t, graph: _g, impacted: _i, insight: _n, ...summary } = storm;
   const body = JSON.stringify(storm);
@@ -462,7 +452,7 @@ test("scale: 10k signals over 500 entities stay responsive", async ({ page }) =>
 });
 
 test("scale: a 500-entity topology answers what-if without freezing", async ({ page }) => {
-  const s = server!;
+  const s = server();
   const { graph } = stormDetail({ signals: 2_000, nodes: 500 });
   const impacted = graph.nodes.slice(1, 61).map((n) => n.id);
   await login(page);
