@@ -246,7 +246,8 @@ impl App {
             tried.insert(key.clone());
             match self.collect_evidence(id.clone(), None, None).await {
                 Ok(c) if c.errors.is_empty() => {
-                    tracing::info!(incident = %id, phase = %key, collected = c.collected, "evidence collected")
+                    let phase = key.rsplit_once(' ').map_or(key.as_str(), |(_, p)| p);
+                    tracing::info!(incident = %id, phase, collected = c.collected, "evidence collected")
                 }
                 Ok(c) => {
                     tracing::warn!(incident = %id, errors = ?c.errors, "evidence collection failed")
