@@ -73,12 +73,7 @@ impl App {
         id: String,
         u: InstanceUpdate,
     ) -> Result<InstanceView, ApiError> {
-        let key = id.clone();
-        let mut inst = self
-            .store()
-            .read(move |c| instances::get(c, &key))
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no connector instance {id}")))?;
+        let mut inst = self.stored_instance(&id).await?;
         let mut config: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&inst.config).unwrap_or_default();
         if let Some(n) = u.name {
@@ -150,12 +145,7 @@ impl App {
 
     /// Tests a configured instance: one dry poll, nothing stored.
     pub async fn test_instance(&self, id: String) -> Result<TestResult, ApiError> {
-        let key = id.clone();
-        let inst = self
-            .store()
-            .read(move |c| instances::get(c, &key))
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no connector instance {id}")))?;
+        let inst = self.stored_instance(&id).await?;
         let info = InstanceInfo {
             id: inst.id,
             descriptor_id: inst.descriptor_id,
@@ -287,12 +277,7 @@ impl App {
         open: bool,
     ) -> Result<Authorization, ApiError> {
         use causeway_connectors::poll::auth::{authorize, open_browser, AuthSpec};
-        let key = id.clone();
-        let inst = self
-            .store()
-            .read(move |c| instances::get(c, &key))
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no connector instance {id}")))?;
+        let inst = self.stored_instance(&id).await?;
         let d = causeway_connectors::descriptor::builtin_or_user(&inst.descriptor_id)
             .ok_or_else(|| ApiError::bad_request("unknown connector"))?;
         let spec = d

@@ -173,6 +173,24 @@ pub(crate) fn keychain_error(e: SecretError) -> ApiError {
     }
 }
 
+/// Every instance with its polling state and the extras the API shows.
+pub(crate) fn listed(
+    c: &causeway_store::Connection,
+) -> causeway_store::Result<Vec<(Instance, instances::State, Extra)>> {
+    instances::list(c)?
+        .into_iter()
+        .map(|i| {
+            let st = instances::state(c, &i.id)?;
+            let ex = extra(c, &i.id)?;
+            Ok((i, st, ex))
+        })
+        .collect()
+}
+
+fn no_instance(id: &str) -> ApiError {
+    ApiError::not_found(format!("no connector instance {id}"))
+}
+
 impl App {
     /// Where the server listens (`http://127.0.0.1:8787`), for webhook URLs.
     pub fn set_base_url(&self, url: String) {
@@ -244,25 +262,22 @@ impl App {
     }
 
     pub async fn list_instances(&self) -> Result<InstanceList, ApiError> {
-        let rows = self
-            .store()
-            .read(|c| {
-                instances::list(c)?
-                    .into_iter()
-                    .map(|i| {
-                        let st = instances::state(c, &i.id)?;
-                        let ex = extra(c, &i.id)?;
-                        Ok((i, st, ex))
-                    })
-                    .collect::<causeway_store::Result<Vec<_>>>()
-            })
-            .await?;
+        let rows = self.store().read(listed).await?;
         Ok(InstanceList {
             instances: rows
                 .into_iter()
                 .map(|(i, s, e)| self.view(i, s, e))
                 .collect(),
         })
+    }
+
+    /// The stored instance `id`, or `not_found`.
+    pub(crate) async fn stored_instance(&self, id: &str) -> Result<Instance, ApiError> {
+        let key = id.to_string();
+        self.store()
+            .read(move |c| instances::get(c, &key))
+            .await?
+            .ok_or_else(|| no_instance(id))
     }
 
     /// One instance as the API shows it.
@@ -275,8 +290,7 @@ impl App {
                 None => Ok(None),
             })
             .await?;
-        let (i, s, e) =
-            found.ok_or_else(|| ApiError::not_found(format!("no connector instance {id}")))?;
+        let (i, s, e) = found.ok_or_else(|| no_instance(&id))?;
         Ok(self.view(i, s, e))
     }
 
@@ -388,10 +402,7 @@ impl App {
 
     /// Deletes an instance and its keychain secrets.
     pub async fn delete_instance(&self, id: String) -> Result<(), ApiError> {
-        let key = id.clone();
-        let Some(inst) = self.store().read(move |c| instances::get(c, &key)).await? else {
-            return Err(ApiError::not_found(format!("no connector instance {id}")));
-        };
+        let inst = self.stored_instance(&id).await?;
         let config: serde_json::Value = serde_json::from_str(&inst.config).unwrap_or_default();
         let mut fields = secret_fields(&config);
         fields.extend(crate::SECRET_FIELDS.iter().map(|f| f.to_string()));
@@ -440,7 +451,7 @@ impl App {
         self.emit(crate::views::ChangeEvent::ConnectorsChanged);
         match found {
             Some((Some(i), st, ex)) => Ok(self.view(i, st, ex)),
-            _ => Err(ApiError::not_found(format!("no connector instance {id}"))),
+            _ => Err(no_instance(&id)),
         }
     }
 

@@ -2,8 +2,9 @@
 //! of the engine's state, and after a processing transaction that failed
 //! once the engine had already decided.
 
+use crate::test_support::call;
 use crate::views::IncidentList;
-use crate::{dispatch, App, Command};
+use crate::{App, Command};
 use causeway_store::engine_state;
 
 fn am(fp: &str, pod: &str, starts: &str) -> Vec<u8> {
@@ -26,7 +27,7 @@ fn engine_json(app: &App) -> String {
 }
 
 async fn incidents(app: &App) -> IncidentList {
-    serde_json::from_value(dispatch(app, Command::ListIncidents).await.unwrap()).unwrap()
+    call(app, Command::ListIncidents).await
 }
 
 /// Pod name endings as Kubernetes makes them (no vowels, no 0/1/3).

@@ -5,6 +5,7 @@
 use super::*;
 use crate::connector_ops::TestResult;
 use crate::instances::{InstanceList, NewInstance};
+use crate::test_support::{call, post};
 use crate::views::{IncidentDetail, IncidentList, SignalList};
 use crate::{dispatch, Command, WebhookRejection};
 use causeway_connectors::kubernetes::fake_api::{load_dir, FakeApi};
@@ -106,12 +107,7 @@ fn e(s: &str) -> Entity {
 }
 
 async fn signals(app: &App) -> SignalList {
-    serde_json::from_value(
-        dispatch(app, Command::ListSignals { unassigned: false })
-            .await
-            .unwrap(),
-    )
-    .unwrap()
+    call(app, Command::ListSignals { unassigned: false }).await
 }
 
 #[tokio::test]
@@ -151,30 +147,17 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
         "labels": {"alertname": "KubeDeploymentReplicasMismatch", "namespace": "icx", "deployment": "icx-db", "severity": "critical"},
         "annotations": {"summary": "Deployment icx/icx-db has not matched the expected number of replicas"},
         "startsAt": "2019-07-15T10:04:41Z", "endsAt": "0001-01-01T00:00:00Z"}]});
-    app.accept_webhook(
-        "alertmanager",
-        "default",
-        Default::default(),
-        alert.to_string().into_bytes(),
-    )
-    .await
-    .unwrap();
-    app.drain().await;
-    let incidents: IncidentList =
-        serde_json::from_value(dispatch(app, Command::ListIncidents).await.unwrap()).unwrap();
+    post(app, alert.to_string()).await;
+    let incidents: IncidentList = call(app, Command::ListIncidents).await;
     assert_eq!(incidents.incidents.len(), 1);
     let incident = incidents.incidents[0].id.clone();
-    let detail: IncidentDetail = serde_json::from_value(
-        dispatch(
-            app,
-            Command::GetIncident {
-                id: incident.clone(),
-            },
-        )
-        .await
-        .unwrap(),
+    let detail: IncidentDetail = call(
+        app,
+        Command::GetIncident {
+            id: incident.clone(),
+        },
     )
-    .unwrap();
+    .await;
     assert_eq!(detail.signals.len(), 2, "one incident for both");
     let event = detail
         .signals
@@ -201,26 +184,14 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
         "labels": {"alertname": "KubeNodeNotReady", "node": "minikube", "severity": "critical"},
         "annotations": {"summary": "minikube has been unready for more than 15 minutes"},
         "startsAt": "2019-07-15T10:05:10Z", "endsAt": "0001-01-01T00:00:00Z"}]});
-    app.accept_webhook(
-        "alertmanager",
-        "default",
-        Default::default(),
-        node_alert.to_string().into_bytes(),
+    post(app, node_alert.to_string()).await;
+    let detail: IncidentDetail = call(
+        app,
+        Command::GetIncident {
+            id: incident.clone(),
+        },
     )
-    .await
-    .unwrap();
-    app.drain().await;
-    let detail: IncidentDetail = serde_json::from_value(
-        dispatch(
-            app,
-            Command::GetIncident {
-                id: incident.clone(),
-            },
-        )
-        .await
-        .unwrap(),
-    )
-    .unwrap();
+    .await;
     let node = detail
         .signals
         .iter()
@@ -241,8 +212,7 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
     );
 
     // The instance shows its connection.
-    let instances: InstanceList =
-        serde_json::from_value(dispatch(app, Command::ListInstances).await.unwrap()).unwrap();
+    let instances: InstanceList = call(app, Command::ListInstances).await;
     let k = instances
         .instances
         .iter()
@@ -292,18 +262,14 @@ async fn the_live_cluster_merges_with_the_file_topology_and_leaves_it_when_disab
     .await;
 
     // Disabled: the watch stops and the cluster's objects leave the graph.
-    let view: crate::instances::InstanceView = serde_json::from_value(
-        dispatch(
-            app,
-            Command::SetInstanceEnabled {
-                id: w.instance.clone(),
-                enabled: false,
-            },
-        )
-        .await
-        .unwrap(),
+    let view: crate::instances::InstanceView = call(
+        app,
+        Command::SetInstanceEnabled {
+            id: w.instance.clone(),
+            enabled: false,
+        },
     )
-    .unwrap();
+    .await;
     assert!(!view.enabled);
     wait_for("the cluster's objects to leave the graph", || async {
         app.topology_impact("node/minikube").is_ok_and(|i| !i.known)
@@ -379,8 +345,7 @@ async fn an_event_version_is_taken_once_across_restarts_and_webhooks_are_refused
         old.notifications, 1,
         "the re-listed Event was not taken again"
     );
-    let instances: InstanceList =
-        serde_json::from_value(dispatch(&app, Command::ListInstances).await.unwrap()).unwrap();
+    let instances: InstanceList = call(&app, Command::ListInstances).await;
     let k = instances
         .instances
         .iter()
@@ -423,17 +388,13 @@ async fn bad_settings_are_refused_and_contexts_are_listed() {
 
     let fake = FakeApi::start(Vec::new(), TOKEN).await;
     let path = fake.write_kubeconfig(dir.path(), TOKEN);
-    let contexts: KubeContexts = serde_json::from_value(
-        dispatch(
-            &app,
-            Command::ListKubeContexts {
-                kubeconfig: Some(path.display().to_string()),
-            },
-        )
-        .await
-        .unwrap(),
+    let contexts: KubeContexts = call(
+        &app,
+        Command::ListKubeContexts {
+            kubeconfig: Some(path.display().to_string()),
+        },
     )
-    .unwrap();
+    .await;
     assert_eq!(contexts.current.as_deref(), Some("fake"));
     assert_eq!(contexts.contexts.len(), 1);
     assert_eq!(
@@ -462,12 +423,7 @@ async fn bad_settings_are_refused_and_contexts_are_listed() {
         config: json!({"kubeconfig": path, "namespaces": namespaces}),
         secrets: Default::default(),
     };
-    let r: TestResult = serde_json::from_value(
-        dispatch(&app, Command::TestConnection(test(json!([]))))
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let r: TestResult = call(&app, Command::TestConnection(test(json!([])))).await;
     assert!(r.ok, "{}", r.message);
     assert!(
         r.message
@@ -487,12 +443,7 @@ async fn bad_settings_are_refused_and_contexts_are_listed() {
         Some(e("pod/icx/icx-db-7d4b578979-5x8vw"))
     );
     fake.forbid_namespace("vault");
-    let r: TestResult = serde_json::from_value(
-        dispatch(&app, Command::TestConnection(test(json!(["icx", "vault"]))))
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let r: TestResult = call(&app, Command::TestConnection(test(json!(["icx", "vault"])))).await;
     assert!(!r.ok);
     assert!(
         r.message.starts_with(

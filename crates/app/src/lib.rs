@@ -241,4 +241,6 @@ fn platform_dir(xdg: &str, under_home: &str) -> PathBuf {
 }
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

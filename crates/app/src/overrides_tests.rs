@@ -4,15 +4,10 @@
 use crate::backtest::BacktestReport;
 use crate::commands::{dispatch, Command};
 use crate::overrides::{FeedbackList, LedgerView, OverrideResult};
+use crate::test_support::{app, call, post};
 use crate::views::{IncidentDetail, IncidentList};
 use crate::App;
 use causeway_core::{CorrelationConfig, LedgerAction, LinkStrategy, Severity};
-
-async fn app() -> (tempfile::TempDir, App) {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
-    (dir, app)
-}
 
 /// One Alertmanager alert on a Pod of `deploy`.
 async fn fire(app: &App, fp: &str, deploy: &str, status: &str, starts: &str) {
@@ -21,19 +16,7 @@ async fn fire(app: &App, fp: &str, deploy: &str, status: &str, starts: &str) {
         "labels":{{"alertname":"A{fp}","namespace":"shop","pod":"{deploy}-7d9f8b6c5-x2b4k","severity":"critical"}},
         "annotations":{{"summary":"alert {fp}"}},"startsAt":"{starts}","endsAt":"2026-11-20T03:40:00Z"}}]}}"#
     );
-    app.accept_webhook(
-        "alertmanager",
-        "default",
-        Default::default(),
-        body.into_bytes(),
-    )
-    .await
-    .unwrap();
-    app.drain().await;
-}
-
-async fn call<T: serde::de::DeserializeOwned>(app: &App, c: Command) -> T {
-    serde_json::from_value(dispatch(app, c).await.unwrap()).unwrap()
+    post(app, body).await;
 }
 
 async fn incident_of(app: &App, title: &str) -> String {

@@ -361,16 +361,7 @@ impl App {
     pub async fn metrics_text(&self) -> String {
         let rows = self
             .store()
-            .read(|c| {
-                instances::list(c)?
-                    .into_iter()
-                    .map(|i| {
-                        let st = instances::state(c, &i.id)?;
-                        let ex = crate::instances::extra(c, &i.id)?;
-                        Ok((i, st, ex))
-                    })
-                    .collect::<causeway_store::Result<Vec<_>>>()
-            })
+            .read(crate::instances::listed)
             .await
             .unwrap_or_default();
         let mut health = Vec::new();
@@ -467,21 +458,17 @@ impl App {
                     &format!("{inst},{}", label("outcome", "ok")),
                     1,
                 );
-                m.add(
-                    "causeway_poll_items_total",
-                    &format!("{inst},{}", label("what", "fetched")),
-                    *fetched,
-                );
-                m.add(
-                    "causeway_poll_items_total",
-                    &format!("{inst},{}", label("what", "published")),
-                    *published,
-                );
-                m.add(
-                    "causeway_poll_items_total",
-                    &format!("{inst},{}", label("what", "skipped")),
-                    *skipped,
-                );
+                for (what, n) in [
+                    ("fetched", fetched),
+                    ("published", published),
+                    ("skipped", skipped),
+                ] {
+                    m.add(
+                        "causeway_poll_items_total",
+                        &format!("{inst},{}", label("what", what)),
+                        *n,
+                    );
+                }
                 m.observe_latency(&inst, latency.as_secs_f64());
             }
             Report::Failed { class, latency, .. } => {

@@ -1,6 +1,7 @@
 //! The pipeline over a real SQLite file: webhook bodies in, incidents out.
 
 use super::*;
+use crate::test_support::{app, call, post};
 use crate::views::{IncidentDetail, IncidentList, SignalList};
 use causeway_core::{IncidentStatus, LinkStrategy, SignalStatus};
 
@@ -8,25 +9,6 @@ const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/fixtures/webhooks/alertmanager"
 );
-
-async fn app() -> (tempfile::TempDir, App) {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
-    (dir, app)
-}
-
-async fn post(app: &App, body: &[u8]) -> Accepted {
-    let a = app
-        .accept_webhook("alertmanager", "default", Default::default(), body.to_vec())
-        .await
-        .unwrap();
-    app.drain().await;
-    a
-}
-
-async fn call<T: serde::de::DeserializeOwned>(app: &App, c: Command) -> T {
-    serde_json::from_value(dispatch(app, c).await.unwrap()).unwrap()
-}
 
 fn am(alerts: &str) -> Vec<u8> {
     format!(r#"{{"version":"4","status":"firing","alerts":[{alerts}]}}"#).into_bytes()

@@ -18,6 +18,9 @@ pub struct Loaded {
     /// One line per unreadable file or per kind of skipped object, in file
     /// name order.
     pub warnings: Vec<String>,
+    /// Every document read, in file name order (what the live topology
+    /// merges with the Kubernetes connectors' objects).
+    pub documents: Vec<Value>,
 }
 
 /// Whether a file name is a topology input (`*.yaml`, `*.yml`, `*.json`).
@@ -36,6 +39,7 @@ pub fn load(files: &[(String, String)]) -> Loaded {
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let mut builder = TopologyBuilder::new();
     let mut warnings = Vec::new();
+    let mut read = Vec::new();
     for (name, text) in sorted {
         let docs = match documents(name, text) {
             Ok(docs) => docs,
@@ -46,10 +50,12 @@ pub fn load(files: &[(String, String)]) -> Loaded {
         };
         let skipped: Vec<Skipped> = docs.iter().flat_map(|d| builder.add_document(d)).collect();
         warnings.extend(summarize(name, &skipped));
+        read.extend(docs);
     }
     Loaded {
         topology: builder.build(),
         warnings,
+        documents: read,
     }
 }
 

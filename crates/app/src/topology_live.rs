@@ -35,6 +35,14 @@ struct Sources {
     live: BTreeMap<String, Arc<Vec<Arc<Value>>>>,
 }
 
+impl TopologyInputs {
+    /// The inputs; a panicked holder left them whole (each update is one
+    /// assignment), so a poisoned lock is taken as is.
+    fn sources(&self) -> std::sync::MutexGuard<'_, Sources> {
+        self.sources.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// One graph from every input. Objects seen both in a file and live are one
 /// node: entities are names.
 fn build(sources: &Sources) -> Topology {
@@ -123,11 +131,7 @@ impl App {
             files.push((name, text));
         }
         let loaded = load(&files);
-        let docs = files
-            .iter()
-            .flat_map(|(name, text)| documents(name, text).unwrap_or_default())
-            .collect();
-        self.set_topology_documents(docs);
+        self.set_topology_documents(loaded.documents);
         Ok(loaded.warnings)
     }
 
@@ -136,11 +140,7 @@ impl App {
     /// see.
     pub fn set_topology_documents(&self, docs: Vec<Value>) {
         let sources = {
-            let mut s = self
-                .topology_inputs
-                .sources
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut s = self.topology_inputs.sources();
             s.files = Arc::new(docs);
             s.clone()
         };
@@ -154,11 +154,7 @@ impl App {
     pub(crate) async fn set_live_topology(&self, instance: &str, objects: Option<Vec<Arc<Value>>>) {
         let _one_at_a_time = self.topology_inputs.rebuild.lock().await;
         let sources = {
-            let mut s = self
-                .topology_inputs
-                .sources
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut s = self.topology_inputs.sources();
             match objects {
                 Some(o) => s.live.insert(instance.to_string(), Arc::new(o)),
                 None => s.live.remove(instance),

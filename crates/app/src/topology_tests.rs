@@ -32,6 +32,7 @@ fn online_boutique_services_select_their_deployments() {
     let Loaded {
         topology: t,
         warnings,
+        ..
     } = boutique();
     let deployments: Vec<&Entity> = t.entities().filter(|x| x.kind == "deployment").collect();
     assert_eq!(deployments.len(), 12);
@@ -197,6 +198,7 @@ fn sock_shop_with_a_declared_service_graph() {
     let Loaded {
         topology: t,
         warnings,
+        ..
     } = load(&[
         file("sock-shop/complete-demo.yaml"),
         file("sock-shop/service-graph.json"),

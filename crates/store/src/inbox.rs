@@ -67,18 +67,28 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-const SELECT: &str =
-    "SELECT id, instance_id, connector_id, project_id, received_at, headers, body FROM inbox";
+/// The columns of an [`InboxItem`], in the order [`item_at`] reads them (a
+/// macro, so queries are built with `concat!` at compile time).
+macro_rules! columns {
+    () => {
+        "id, instance_id, connector_id, project_id, received_at, headers, body"
+    };
+}
 
 fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxItem> {
+    item_at(r, 0)
+}
+
+/// An [`InboxItem`] from the `columns!()` starting at column `at`.
+fn item_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<InboxItem> {
     Ok(InboxItem {
-        id: r.get(0)?,
-        instance_id: r.get(1)?,
-        connector_id: r.get(2)?,
-        project_id: r.get(3)?,
-        received_at: r.get(4)?,
-        headers: r.get(5)?,
-        body: r.get(6)?,
+        id: r.get(at)?,
+        instance_id: r.get(at + 1)?,
+        connector_id: r.get(at + 2)?,
+        project_id: r.get(at + 3)?,
+        received_at: r.get(at + 4)?,
+        headers: r.get(at + 5)?,
+        body: r.get(at + 6)?,
     })
 }
 
@@ -86,7 +96,11 @@ fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxItem> {
 pub fn next_pending(conn: &Connection) -> Result<Option<InboxItem>> {
     Ok(conn
         .query_row(
-            &format!("{SELECT} WHERE processed_at IS NULL ORDER BY id LIMIT 1"),
+            concat!(
+                "SELECT ",
+                columns!(),
+                " FROM inbox WHERE processed_at IS NULL ORDER BY id LIMIT 1"
+            ),
             [],
             item,
         )
@@ -95,8 +109,10 @@ pub fn next_pending(conn: &Connection) -> Result<Option<InboxItem>> {
 
 /// Up to `limit` payloads not yet processed after row `after`, oldest first.
 pub fn pending_after(conn: &Connection, after: i64, limit: i64) -> Result<Vec<InboxItem>> {
-    let mut st = conn.prepare_cached(&format!(
-        "{SELECT} WHERE processed_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2"
+    let mut st = conn.prepare_cached(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM inbox WHERE processed_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2"
     ))?;
     let rows = st.query_map(params![after, limit], item)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -111,25 +127,13 @@ pub fn normalized_after(
     after: i64,
     limit: i64,
 ) -> Result<Vec<(i64, InboxItem)>> {
-    let mut st = conn.prepare_cached(
-        "SELECT processed_seq, id, instance_id, connector_id, project_id, received_at, headers, body
-         FROM inbox WHERE processed_seq > ?1 AND outcome = 'normalized'
-         ORDER BY processed_seq LIMIT ?2",
-    )?;
-    let rows = st.query_map(params![after, limit], |r| {
-        Ok((
-            r.get(0)?,
-            InboxItem {
-                id: r.get(1)?,
-                instance_id: r.get(2)?,
-                connector_id: r.get(3)?,
-                project_id: r.get(4)?,
-                received_at: r.get(5)?,
-                headers: r.get(6)?,
-                body: r.get(7)?,
-            },
-        ))
-    })?;
+    let mut st = conn.prepare_cached(concat!(
+        "SELECT processed_seq, ",
+        columns!(),
+        " FROM inbox WHERE processed_seq > ?1 AND outcome = 'normalized'
+         ORDER BY processed_seq LIMIT ?2"
+    ))?;
+    let rows = st.query_map(params![after, limit], |r| Ok((r.get(0)?, item_at(r, 1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -161,22 +165,13 @@ pub fn count(conn: &Connection) -> Result<i64> {
 /// Rows already normalized, in arrival order, after `after_id`: the stored
 /// history a back-test replays.
 pub fn normalized(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<InboxItem>> {
-    let mut st = conn.prepare_cached(
-        "SELECT id, instance_id, connector_id, project_id, received_at, headers, body
-         FROM inbox WHERE outcome = 'normalized' AND id > ?1 ORDER BY id LIMIT ?2",
-    )?;
+    let mut st = conn.prepare_cached(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM inbox WHERE outcome = 'normalized' AND id > ?1 ORDER BY id LIMIT ?2"
+    ))?;
     let rows = st
-        .query_map(params![after_id, limit], |r| {
-            Ok(InboxItem {
-                id: r.get(0)?,
-                instance_id: r.get(1)?,
-                connector_id: r.get(2)?,
-                project_id: r.get(3)?,
-                received_at: r.get(4)?,
-                headers: r.get(5)?,
-                body: r.get(6)?,
-            })
-        })?
+        .query_map(params![after_id, limit], item)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -40,6 +40,19 @@ pub struct Line {
     pub clusters: Vec<String>,
 }
 
+impl Line {
+    /// A payload without headers that belongs to one cluster.
+    fn of(at: i64, source: &'static str, body: Value, cluster: &str) -> Line {
+        Line {
+            at,
+            source,
+            headers: None,
+            body,
+            clusters: vec![cluster.to_string()],
+        }
+    }
+}
+
 /// The scenario as NDJSON (sorted by arrival) and its truth.
 pub fn render(name: &str, world: &World, sc: &Scenario, rng: &mut Rng) -> (String, Truth) {
     let mut lines = Vec::new();
@@ -88,13 +101,7 @@ pub fn render(name: &str, world: &World, sc: &Scenario, rng: &mut Rng) -> (Strin
                 "source": {"component": if e.kind == "Node" { "node-controller" } else if e.kind == "Deployment" { "deployment-controller" } else { "kubelet" }},
                 "firstTimestamp": time(e.at), "lastTimestamp": time(at), "count": k + 1,
                 "type": if e.warning { "Warning" } else { "Normal" }});
-            lines.push(Line {
-                at,
-                source: "kubernetes-events",
-                headers: None,
-                body,
-                clusters: vec![e.cluster.clone()],
-            });
+            lines.push(Line::of(at, "kubernetes-events", body, &e.cluster));
         }
     }
     for d in &sc.deploys {
@@ -367,13 +374,7 @@ fn datadog(a: &Alert, ns: &str, rng: &mut Rng) -> Vec<Line> {
             "alert_transition": transition, "date": ms, "scopes": scopes, "org": {"id": "123456", "name": "Acme"},
             "url": format!("https://app.datadoghq.com/monitors/{monitor}"), "tags": format!("{tags},monitor"),
             "id": (rng.next_u64() % 9_000_000_000_000_000_000).to_string(), "monitor_id": monitor.to_string()});
-        out.push(Line {
-            at,
-            source: "datadog",
-            headers: None,
-            body,
-            clusters: vec![a.cluster.clone()],
-        });
+        out.push(Line::of(at, "datadog", body, &a.cluster));
     }
     out
 }
@@ -408,13 +409,7 @@ fn pagerduty(a: &Alert, ns: &str) -> Vec<Line> {
     let resolve = json!({"routing_key": routing, "event_action": "resolve", "dedup_key": dedup});
     [(a.starts, trigger), (a.ends, resolve)]
         .into_iter()
-        .map(|(at, body)| Line {
-            at,
-            source: "pagerduty",
-            headers: None,
-            body,
-            clusters: vec![a.cluster.clone()],
-        })
+        .map(|(at, body)| Line::of(at, "pagerduty", body, &a.cluster))
         .collect()
 }
 
@@ -464,13 +459,7 @@ fn pagerduty_incident(a: &Alert, rng: &mut Rng) -> Vec<Line> {
                     "assignees": [{"id": "PUSER01", "summary": "On-call SRE", "type": "user_reference"}],
                     "escalation_policy": {"id": "PESC001", "summary": "Default", "type": "escalation_policy_reference"},
                     "teams": [], "priority": null, "urgency": urgency, "conference_bridge": null, "resolve_reason": null}}});
-            Line {
-                at,
-                source: "pagerduty",
-                headers: None,
-                body,
-                clusters: vec![a.cluster.clone()],
-            }
+            Line::of(at, "pagerduty", body, &a.cluster)
         })
         .collect()
 }

@@ -1,0 +1,31 @@
+//! What the app's unit tests share: an app over a fresh SQLite file,
+//! commands through the one dispatcher, webhooks taken and processed.
+
+use crate::{dispatch, Accepted, App, Command};
+
+/// An app over a fresh data folder (kept while the `TempDir` lives).
+pub(crate) async fn app() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    (dir, app)
+}
+
+/// A command's answer, as the UI would decode it.
+pub(crate) async fn call<T: serde::de::DeserializeOwned>(app: &App, c: Command) -> T {
+    serde_json::from_value(dispatch(app, c).await.unwrap()).unwrap()
+}
+
+/// An Alertmanager notification to the `default` project, taken and processed.
+pub(crate) async fn post(app: &App, body: impl AsRef<[u8]>) -> Accepted {
+    let a = app
+        .accept_webhook(
+            "alertmanager",
+            "default",
+            Default::default(),
+            body.as_ref().to_vec(),
+        )
+        .await
+        .unwrap();
+    app.drain().await;
+    a
+}
