@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Server, BIN};
+use common::{free_port, Server, BIN};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -17,14 +17,6 @@ async fn rpc(s: &Server, body: serde_json::Value) -> (u16, serde_json::Value) {
         .await
         .unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or_default())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test]
