@@ -3,8 +3,9 @@
 //! state saved as the user moves it. Everything it knows comes from
 //! `causeway-app` through the same commands the UI uses.
 
-use causeway_app::views::{ChangeEvent, IncidentList, IncidentSummary};
-use causeway_app::{App, Command};
+use causeway_app::incident_search::IncidentQuery;
+use causeway_app::views::{ChangeEvent, IncidentSummary};
+use causeway_app::App;
 use causeway_core::{IncidentStatus, Severity};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -108,11 +109,11 @@ pub fn to_notify<'a>(
         .collect()
 }
 
+/// The open incidents (up to the search's cap): what the tray counts and
+/// what may be newly critical.
 async fn incidents(app: &App) -> Option<Vec<IncidentSummary>> {
-    let v = causeway_app::dispatch(app, Command::ListIncidents)
+    app.search_incidents(IncidentQuery::default())
         .await
-        .ok()?;
-    serde_json::from_value::<IncidentList>(v)
         .ok()
         .map(|l| l.incidents)
 }

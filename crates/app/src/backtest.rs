@@ -84,11 +84,7 @@ fn run(
             .insert(sig.to_string());
     };
     for (s, declared) in history {
-        let d = if *declared {
-            engine.observe_declared(s)
-        } else {
-            engine.observe(s)
-        };
+        let d = engine.observe_as(s, *declared);
         match d {
             Decision::Attach { link, incident, .. } => {
                 p.titles

@@ -204,6 +204,13 @@ impl App {
             .store()
             .read(move |c| {
                 let mut out = Vec::new();
+                // No Prometheus to ask: nothing can be due.
+                let prometheus = instances::list(c)?
+                    .into_iter()
+                    .any(|i| i.enabled && i.descriptor_id == causeway_connectors::prometheus::ID);
+                if !prometheus {
+                    return Ok(out);
+                }
                 for i in incidents::list(c, LOOK_AT)? {
                     let key = match (i.status, i.resolved_at) {
                         (IncidentStatus::Building, _) => continue,

@@ -40,22 +40,12 @@ pub fn state_of(enabled: bool, s: &instances::State, recent_dead: i64) -> &'stat
     }
 }
 
-/// Signals per hour for the last 24 hours, oldest first, and the 24 h / 7 d totals.
-pub fn series(times: &[String], now: DateTime<Utc>) -> (Vec<i64>, i64, i64) {
-    let mut hours = vec![0i64; 24];
-    let (mut day, mut week) = (0, 0);
-    for t in times.iter().filter_map(|t| parse_ts(t).ok()) {
-        let age = now - t;
-        if age < CDuration::days(7) {
-            week += 1;
-        }
-        if age < CDuration::hours(24) && age >= CDuration::zero() {
-            day += 1;
-            let h = 23 - age.num_hours().clamp(0, 23) as usize;
-            hours[h] += 1;
-        }
-    }
-    (hours, day, week)
+/// Whether instances of this connector stream (a watch) rather than poll
+/// or receive.
+fn streaming(descriptor_id: &str) -> bool {
+    causeway_connectors::descriptor::builtin_or_user(descriptor_id).is_some_and(|d| {
+        d.ingestion.mode == causeway_connectors::descriptor::IngestionMode::Streaming
+    })
 }
 
 /// The usual gap between signals (the median), when there are enough.
@@ -112,7 +102,12 @@ impl App {
                 let mut out = Vec::new();
                 for i in instances::list(c)?.into_iter().filter(|i| i.enabled) {
                     let st = instances::state(c, &i.id)?;
-                    let times = instances::signal_times(c, &i.id, &since)?;
+                    // A stream's quiet is its connection's: no week to read.
+                    let times = if streaming(&i.descriptor_id) {
+                        Vec::new()
+                    } else {
+                        instances::signal_times(c, &i.id, &since)?
+                    };
                     out.push((i, st, times));
                 }
                 Ok(out)
@@ -120,11 +115,7 @@ impl App {
             .await;
         let Ok(rows) = rows else { return };
         for (i, st, times) in rows {
-            let streaming = causeway_connectors::descriptor::builtin_or_user(&i.descriptor_id)
-                .is_some_and(|d| {
-                    d.ingestion.mode == causeway_connectors::descriptor::IngestionMode::Streaming
-                });
-            let quiet = if streaming {
+            let quiet = if streaming(&i.descriptor_id) {
                 match self.stream_quiet(&i.id, now) {
                     Some(q) => q,
                     None => continue,
@@ -234,13 +225,5 @@ mod tests {
         assert_eq!(state_of(true, &q, 0), "quiet");
         q.quiet_since = None;
         assert_eq!(state_of(true, &q, 2), "degraded", "recent dead letters");
-        let (hours, day, week) = series(
-            &[
-                ts(Utc::now() - CDuration::minutes(30)),
-                ts(Utc::now() - CDuration::days(3)),
-            ],
-            Utc::now(),
-        );
-        assert_eq!((hours[23], day, week), (1, 1, 2));
     }
 }

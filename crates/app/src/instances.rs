@@ -201,8 +201,13 @@ impl App {
 
     pub(crate) fn view(&self, i: Instance, state: instances::State, extra: Extra) -> InstanceView {
         let config: serde_json::Value = serde_json::from_str(&i.config).unwrap_or_default();
-        let health_state = crate::health::state_of(i.enabled, &state, extra.recent_dead);
-        let (hourly, day, week) = crate::health::series(&extra.signal_times, Utc::now());
+        let Extra {
+            recent_dead,
+            hourly,
+            day,
+            week,
+        } = extra;
+        let health_state = crate::health::state_of(i.enabled, &state, recent_dead);
         let base = self.base_url.read().ok().and_then(|b| b.clone());
         let stream = self.stream_health(&i.id);
         // A watched cluster's health is its connection's.
@@ -491,17 +496,35 @@ impl App {
 }
 
 /// What the health view reads besides the state row.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Extra {
     pub recent_dead: i64,
-    pub signal_times: Vec<String>,
+    /// Signals per hour over the last 24 hours, oldest first.
+    pub hourly: Vec<i64>,
+    pub day: i64,
+    pub week: i64,
+}
+
+impl Default for Extra {
+    /// A new instance: nothing yet, every hour zero.
+    fn default() -> Self {
+        Extra {
+            recent_dead: 0,
+            hourly: vec![0; 24],
+            day: 0,
+            week: 0,
+        }
+    }
 }
 
 pub(crate) fn extra(c: &causeway_store::Connection, id: &str) -> causeway_store::Result<Extra> {
     let now = Utc::now();
+    let (hourly, day, week) = instances::signal_counts(c, id, now)?;
     Ok(Extra {
         recent_dead: instances::dead_letters_since(c, id, &ts(now - chrono::Duration::days(1)))?,
-        signal_times: instances::signal_times(c, id, &ts(now - chrono::Duration::days(7)))?,
+        hourly,
+        day,
+        week,
     })
 }
 

@@ -143,11 +143,7 @@ fn redecide(item: &InboxItem, engine: &mut Engine) -> causeway_store::Result<()>
     // It normalized before; if it no longer does (a descriptor changed),
     // there is nothing to decide again.
     for s in normalize_item(item)?.unwrap_or_default() {
-        if declared {
-            engine.observe_declared(&s);
-        } else {
-            engine.observe(&s);
-        }
+        engine.observe_as(&s, declared);
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! is stored in one transaction with the engine's state.
 
 use crate::error::ApiError;
-use crate::process::write_incident;
+use crate::process::{write_incident, write_incident_state};
 use crate::views::ChangeEvent;
 use crate::App;
 use causeway_core::{Engine, Feedback, LedgerEntry, OverrideError, Signal};
@@ -70,9 +70,10 @@ fn store(
             .entry(id.clone())
             .or_insert_with(|| project.to_string());
     }
-    // Rows first: the ledger and links point at them.
+    // Rows first (their state: the analysis comes last, once): the ledger
+    // and links point at them.
     for (id, p) in &touched {
-        write_incident(tx, next, id, p)?;
+        write_incident_state(tx, next, id, p)?;
     }
     crate::effects::store(tx, next, project, &mut touched)?;
     if let Some(f) = next.feedback().last() {
@@ -180,7 +181,7 @@ impl App {
                 (new_id.clone(), project.clone()),
             ]);
             // The new incident's row before the links that point at it.
-            write_incident(tx, next, &new_id, &project)?;
+            write_incident_state(tx, next, &new_id, &project)?;
             for l in &new_links {
                 links::relink(tx, l)?;
             }

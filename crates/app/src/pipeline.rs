@@ -22,7 +22,7 @@ impl App {
             let live = self.live();
             match self.store.write(move |conn| live.process_next(conn)).await {
                 Ok(Step::Did(p)) => {
-                    if p.dead_lettered {
+                    if p.error.is_some() {
                         self.emit(ChangeEvent::DeadLettersChanged);
                     }
                     if !p.incidents.is_empty() {

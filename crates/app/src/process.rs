@@ -27,10 +27,10 @@ use std::time::Instant;
 pub(crate) struct Processed {
     /// Incident → its project.
     pub incidents: BTreeMap<String, String>,
-    pub dead_lettered: bool,
     /// Each signal with the incident it went to, in payload order.
     pub placed: Vec<(String, Option<String>)>,
-    /// The normalization error, when the row was dead-lettered.
+    /// The normalization error, when the row was dead-lettered (of the
+    /// first such row, for a batch).
     pub error: Option<String>,
 }
 
@@ -85,8 +85,7 @@ impl Live {
                 for item in &items {
                     let p = process_item(tx, item, engine, keeper.next_seq(), metrics)?;
                     all.incidents.extend(p.incidents);
-                    all.dead_lettered |= p.dead_lettered;
-                    all.placed.extend(p.placed);
+                    all.error = all.error.or(p.error);
                     done += 1;
                     if self.store.intake_waiting() {
                         break 'batch;
@@ -119,24 +118,18 @@ impl Live {
         if keeper.needs_recovery {
             recover(conn, &mut engine, &mut keeper, self.topology.clone())?;
         }
-        let before = keeper.seq;
         let out = (|| {
-            let tx = begin(conn)?;
-            let step = match f(&tx, &mut engine, &mut keeper, &self.metrics)? {
+            let tx = conn.transaction()?;
+            let (step, written) = match f(&tx, &mut engine, &mut keeper, &self.metrics)? {
                 Some(out) => {
-                    write_incidents(&tx, &engine, &mut keeper, out.touched(), false)?;
-                    Step::Did(out)
+                    let written = write_incidents(&tx, &engine, &keeper, out.touched(), false)?;
+                    (Step::Did(out), written)
                 }
                 None => {
                     // Nothing came in: finish what a storm left behind.
-                    let stale = keeper.stale.clone();
-                    write_incidents(&tx, &engine, &mut keeper, &stale, true)?;
-                    keeper
-                        .analysed_at
-                        .retain(|_, at| at.elapsed() < ANALYSE_EVERY);
-                    Step::Idle {
-                        refreshed: stale.into_keys().collect(),
-                    }
+                    let written = write_incidents(&tx, &engine, &keeper, &keeper.stale, true)?;
+                    let refreshed = keeper.stale.keys().cloned().collect();
+                    (Step::Idle { refreshed }, written)
                 }
             };
             let due = match step {
@@ -145,18 +138,25 @@ impl Live {
             };
             let saved = due.then(|| keeper.save(&tx, &engine)).transpose()?;
             tx.commit()?;
-            Ok((step, saved))
+            Ok((step, written, saved))
         })();
         match out {
-            Ok((step, saved)) => {
+            Ok((step, written, saved)) => {
+                // Committed: now the keeper may remember what was analysed.
+                written.apply(&mut keeper);
+                if matches!(step, Step::Idle { .. }) {
+                    keeper
+                        .analysed_at
+                        .retain(|_, at| at.elapsed() < ANALYSE_EVERY);
+                }
                 if let Some(seq) = saved {
                     keeper.saved(seq);
                 }
                 Ok(step)
             }
             Err(e) => {
-                // The transaction rolled back but the engine had moved on.
-                keeper.seq = before;
+                // The transaction rolled back but the engine had moved on
+                // (recovery puts the keeper's place back in step too).
                 keeper.analysed_at.clear();
                 keeper.needs_recovery = true;
                 if let Err(again) = recover(conn, &mut engine, &mut keeper, self.topology.clone()) {
@@ -177,13 +177,6 @@ impl Touches for Processed {
     fn touched(&self) -> &BTreeMap<String, String> {
         &self.incidents
     }
-}
-
-/// A write transaction for processing. (Not with deferred foreign keys:
-/// that pragma throws away every prepared statement of the connection each
-/// time it is set; a new incident's row is written as it opens instead.)
-pub(crate) fn begin(conn: &mut Connection) -> causeway_store::Result<Transaction<'_>> {
-    Ok(conn.transaction()?)
 }
 
 /// Normalizes an inbox row with its connector, in the context it arrived in.
@@ -239,21 +232,23 @@ pub(crate) fn process_item(
             instances::count_item(tx, &item.instance_id, true, &now)?;
             metrics.add("causeway_events_dead_lettered_total", &connector, 1);
             tracing::warn!(inbox_id = item.id, connector = %item.connector_id, error = %e, "payload dead-lettered");
-            out.dead_lettered = true;
             out.error = Some(e.to_string());
         }
         Ok(batch) => {
             for s in &batch {
                 signals::upsert(tx, s)?;
-                let decision = if declared {
-                    engine.observe_declared(s)
-                } else {
-                    engine.observe(s)
-                };
+                let decision = engine.observe_as(s, declared);
                 match decision {
                     Decision::Attach { link, opened, .. } => {
                         if opened {
-                            write_incident_state(tx, engine, &link.incident_id, &item.project_id)?;
+                            // Its row before its first link (no deferred
+                            // foreign keys: that pragma drops every cached
+                            // statement); no link to count yet.
+                            if let Some(row) =
+                                incident_row(engine, &link.incident_id, &item.project_id, 0)
+                            {
+                                incidents::upsert_state(tx, &row)?;
+                            }
                         }
                         links::insert_if_absent(tx, &link)?;
                         signals::set_unassigned(tx, &s.id, None)?;
@@ -293,16 +288,39 @@ pub(crate) fn process_item(
     Ok(out)
 }
 
+/// The incidents a transaction wrote: analysed now, or left stale (with
+/// their project). Applied to the keeper only once the transaction commits,
+/// so a rolled-back batch leaves nothing marked analysed that is not.
+#[derive(Default)]
+struct Written(Vec<(String, Option<String>)>);
+
+impl Written {
+    fn apply(self, keeper: &mut Keeper) {
+        for (id, stale) in self.0 {
+            match stale {
+                None => {
+                    keeper.stale.remove(&id);
+                    keeper.analysed_at.insert(id, Instant::now());
+                }
+                Some(project) => {
+                    keeper.stale.insert(id, project);
+                }
+            }
+        }
+    }
+}
+
 /// Writes the rows of the incidents in `touched`. An incident analysed less
 /// than [`ANALYSE_EVERY`] ago keeps its stored pattern and root cause for
 /// now and is remembered as stale; `all` analyses every one regardless.
 fn write_incidents(
     tx: &Transaction<'_>,
     engine: &Engine,
-    keeper: &mut Keeper,
+    keeper: &Keeper,
     touched: &BTreeMap<String, String>,
     all: bool,
-) -> causeway_store::Result<()> {
+) -> causeway_store::Result<Written> {
+    let mut written = Written::default();
     for (id, project) in touched {
         let recent = keeper
             .analysed_at
@@ -310,14 +328,13 @@ fn write_incidents(
             .is_some_and(|t| t.elapsed() < ANALYSE_EVERY);
         if all || !recent {
             write_incident(tx, engine, id, project)?;
-            keeper.analysed_at.insert(id.clone(), Instant::now());
-            keeper.stale.remove(id);
+            written.0.push((id.clone(), None));
         } else {
             write_incident_state(tx, engine, id, project)?;
-            keeper.stale.insert(id.clone(), project.clone());
+            written.0.push((id.clone(), Some(project.clone())));
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Writes an incident from the engine's state plus the analysis of its signals.
@@ -344,7 +361,7 @@ pub(crate) fn write_incident(
 }
 
 /// Writes what the engine knows of an incident, keeping its stored analysis.
-fn write_incident_state(
+pub(crate) fn write_incident_state(
     conn: &Connection,
     engine: &Engine,
     id: &str,

@@ -91,11 +91,7 @@ pub fn replay_shared(
         };
         for (i, s) in signals.into_iter().enumerate() {
             signal_count += 1;
-            let decision = if declared {
-                engine.observe_declared(&s)
-            } else {
-                engine.observe(&s)
-            };
+            let decision = engine.observe_as(&s, declared);
             match decision {
                 Decision::Attach { link, opened, .. } => {
                     let id = link.incident_id;

@@ -13,8 +13,8 @@
 use crate::metrics::label;
 use crate::App;
 use causeway_connectors::runtime::{
-    source_for, stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, SourceContext,
-    StopHandle,
+    source_for, stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source,
+    SourceContext, StopHandle,
 };
 use causeway_store::{inbox, instances, poll_items, ts};
 use chrono::Utc;
@@ -218,7 +218,7 @@ impl App {
         let app = self.clone();
         tokio::spawn(async move {
             loop {
-                app.sync_sources().await;
+                app.reconcile_sources().await;
                 tokio::time::sleep(std::time::Duration::from_secs(3)).await;
             }
         });
@@ -238,6 +238,13 @@ impl App {
         // Every change to an instance comes through here: the webhook
         // receivers remembered for instances go too.
         self.forget_receivers();
+        self.reconcile_sources().await;
+    }
+
+    /// [`App::sync_sources`] without forgetting the webhook receivers: the
+    /// periodic pass, which catches edits made by another process (the
+    /// receivers' own short lifetime covers those).
+    async fn reconcile_sources(&self) {
         if !self
             .sources
             .started
@@ -252,12 +259,12 @@ impl App {
                 return;
             }
         };
-        let mut wanted: HashMap<String, (String, InstanceInfo)> = HashMap::new();
+        let mut wanted: HashMap<String, (String, InstanceInfo, Arc<dyn Source>)> = HashMap::new();
         for i in rows.into_iter().filter(|i| i.enabled) {
             let config: Value = serde_json::from_str(&i.config).unwrap_or_default();
-            if source_for(&i.descriptor_id, &config).is_none() {
+            let Some(source) = source_for(&i.descriptor_id, &config) else {
                 continue;
-            }
+            };
             let key = format!("{}\u{1f}{}\u{1f}{}", i.descriptor_id, i.name, i.config);
             let info = InstanceInfo {
                 id: i.id.clone(),
@@ -266,7 +273,7 @@ impl App {
                 name: i.name,
                 config,
             };
-            wanted.insert(i.id, (key, info));
+            wanted.insert(i.id, (key, info, source));
         }
         let Ok(mut running) = self.sources.running.lock() else {
             return;
@@ -283,13 +290,10 @@ impl App {
                 r.stop.stop();
             }
         }
-        for (id, (key, info)) in wanted {
+        for (id, (key, info, source)) in wanted {
             let previous = match running.get(&id) {
                 Some(r) if r.key == key && !r.task.is_finished() => continue,
                 _ => running.remove(&id),
-            };
-            let Some(source) = source_for(&info.descriptor_id, &info.config) else {
-                continue;
             };
             let (handle, stop) = stop_pair();
             let ctx = match self.source_context(info, stop.clone(), None) {
@@ -395,7 +399,7 @@ impl App {
             {
                 success.push((l.clone(), t.timestamp() as f64));
             }
-            let (_, d, w) = crate::health::series(&ex.signal_times, Utc::now());
+            let (d, w) = (ex.day, ex.week);
             day.push((l.clone(), d as f64));
             week.push((l.clone(), w as f64));
             if let Some(t) = st

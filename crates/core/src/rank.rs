@@ -194,18 +194,24 @@ pub(crate) fn analyse_over(
     topo: &Topology,
     ctx: &Context<'_>,
 ) -> Option<Analysis> {
-    // Signals naming only a service stand for that Service.
-    let resolved: Vec<Signal> = signals
-        .iter()
-        .map(|s| match (&s.entity, topo.signal_entity(s)) {
-            (None, Some(e)) => Signal {
-                entity: Some(e),
-                ..s.clone()
-            },
-            _ => s.clone(),
-        })
-        .collect();
-    let signals = resolved.as_slice();
+    // Signals naming only a service stand for that Service (copied only
+    // when there is such a signal: this runs on every incident write).
+    let resolved: Vec<Signal>;
+    let signals = if signals.iter().any(|s| s.entity.is_none()) {
+        resolved = signals
+            .iter()
+            .map(|s| match (&s.entity, topo.signal_entity(s)) {
+                (None, Some(e)) => Signal {
+                    entity: Some(e),
+                    ..s.clone()
+                },
+                _ => s.clone(),
+            })
+            .collect();
+        resolved.as_slice()
+    } else {
+        signals
+    };
     let facts = Facts::of(signals, ctx, Some(topo));
     let mut units: BTreeMap<Entity, Unit> = BTreeMap::new();
     let mut any_known = false;

@@ -30,11 +30,10 @@ impl Sessions {
     }
 }
 
-/// A random token: `cw_` and 64 hex digits (256 bits).
+/// A random token: `cw_` and 64 hex digits (256 bits), as the app issues
+/// them; without OS randomness the server cannot start safely.
 pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the OS random source is available");
-    format!("cw_{}", hex(&bytes))
+    causeway_app::tokens::new_token().expect("the OS random source is available")
 }
 
 pub fn sha256(token: &str) -> [u8; 32] {
@@ -43,10 +42,6 @@ pub fn sha256(token: &str) -> [u8; 32] {
 
 /// The stored form of a token (the one definition, shared with the app).
 pub use causeway_app::tokens::token_hash;
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

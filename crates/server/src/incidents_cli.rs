@@ -87,14 +87,19 @@ pub fn run(cmd: IncidentsCmd, data_dir: &Path) -> Result<(), String> {
     let answers = rt.block_on(async {
         match running_server(data_dir).await {
             Some(addr) => {
-                let token = causeway_store::Store::open(data_dir)
-                    .map_err(|e| e.to_string())
-                    .and_then(|s| causeway_server::auth::issue(&s, "admin"))?;
-                let mut out = Vec::new();
-                for c in commands {
-                    out.push(remote(&addr, &token, &c)?);
-                }
-                Ok::<_, String>(out)
+                // A token for these calls only, removed after them.
+                let store = causeway_store::Store::open(data_dir).map_err(|e| e.to_string())?;
+                let issued =
+                    causeway_app::tokens::issue_blocking(&store, "admin").map_err(|e| e.message)?;
+                let out: Result<Vec<_>, String> = commands
+                    .iter()
+                    .map(|c| remote(&addr, &issued.token, c))
+                    .collect();
+                let id = issued.view.id;
+                store
+                    .write_blocking(move |c| causeway_store::tokens::delete(c, &id))
+                    .map_err(|e| e.to_string())?;
+                out
             }
             None => {
                 let app = App::open(data_dir).map_err(|e| e.message)?;

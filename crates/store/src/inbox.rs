@@ -1,7 +1,7 @@
 //! `inbox`: every accepted payload, committed before the sender gets its 2xx.
 
 use crate::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 /// A payload as received.
 #[derive(Debug, Clone)]
@@ -92,21 +92,6 @@ fn item_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<InboxItem> {
     })
 }
 
-/// The oldest payload not yet processed.
-pub fn next_pending(conn: &Connection) -> Result<Option<InboxItem>> {
-    Ok(conn
-        .query_row(
-            concat!(
-                "SELECT ",
-                columns!(),
-                " FROM inbox WHERE processed_at IS NULL ORDER BY id LIMIT 1"
-            ),
-            [],
-            item,
-        )
-        .optional()?)
-}
-
 /// Up to `limit` payloads not yet processed after row `after`, oldest first.
 pub fn pending_after(conn: &Connection, after: i64, limit: i64) -> Result<Vec<InboxItem>> {
     let mut st = conn.prepare_cached(concat!(
@@ -138,23 +123,14 @@ pub fn normalized_after(
 }
 
 /// Marks a payload processed with its outcome (`normalized`, `dead_letter`)
-/// and its place `seq` in the processing order ([`last_processed_seq`] + 1,
-/// + 2, ... within a transaction).
+/// and its place `seq` in the processing order (the keeper hands them out,
+/// one after another).
 pub fn mark_processed(conn: &Connection, id: i64, at: &str, outcome: &str, seq: i64) -> Result<()> {
     conn.prepare_cached(
         "UPDATE inbox SET processed_at = ?2, outcome = ?3, processed_seq = ?4 WHERE id = ?1",
     )?
     .execute(params![id, at, outcome, seq])?;
     Ok(())
-}
-
-/// The place in the processing order of the last payload processed (0: none).
-pub fn last_processed_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT COALESCE(MAX(processed_seq), 0) FROM inbox WHERE processed_seq IS NOT NULL",
-        [],
-        |r| r.get(0),
-    )?)
 }
 
 /// How many payloads exist at all (the demo loads only into an empty store).

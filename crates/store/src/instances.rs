@@ -50,16 +50,17 @@ pub fn list(conn: &Connection) -> Result<Vec<Instance>> {
 
 /// Counts a received item, or a dead-lettered one, for the health page.
 pub fn count_item(conn: &Connection, instance_id: &str, dead: bool, at: &str) -> Result<()> {
+    // Once per processed payload: cached statements.
     if dead {
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE connector_state SET items_dead_lettered = items_dead_lettered + 1 WHERE instance_id = ?1",
-            [instance_id],
-        )?;
+        )?
+        .execute([instance_id])?;
     } else {
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE connector_state SET items_received = items_received + 1, last_success_at = ?2 WHERE instance_id = ?1",
-            params![instance_id, at],
-        )?;
+        )?
+        .execute(params![instance_id, at])?;
     }
     Ok(())
 }
@@ -264,6 +265,43 @@ pub fn signal_times(conn: &Connection, id: &str, since: &str) -> Result<Vec<Stri
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// An instance's signals before `now` (health signals aside): per hour of
+/// age for the last 24 hours, oldest first, and the 24 h and 7 d totals.
+/// Counted by SQLite: a busy instance has a week of storms behind it, and
+/// the health view asks on every refresh.
+pub fn signal_counts(
+    conn: &Connection,
+    id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Vec<i64>, i64, i64)> {
+    let (now_s, day_ago) = (crate::ts(now), crate::ts(now - chrono::Duration::hours(24)));
+    let week_ago = crate::ts(now - chrono::Duration::days(7));
+    let week: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM signals WHERE instance_id = ?1 AND received_at > ?2
+               AND source_type <> 'CAUSEWAY_HEALTH'",
+        )?
+        .query_row(params![id, week_ago], |r| r.get(0))?;
+    let mut hours = vec![0i64; 24];
+    let mut st = conn.prepare_cached(
+        "SELECT CAST(ROUND((julianday(?2) - julianday(received_at)) * 86400000) AS INTEGER) / 3600000,
+                COUNT(*)
+         FROM signals WHERE instance_id = ?1 AND received_at > ?3 AND received_at <= ?2
+           AND source_type <> 'CAUSEWAY_HEALTH'
+         GROUP BY 1",
+    )?;
+    let rows = st.query_map(params![id, now_s, day_ago], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    let mut day = 0;
+    for row in rows {
+        let (age_hours, n) = row?;
+        hours[23 - age_hours.clamp(0, 23) as usize] += n;
+        day += n;
+    }
+    Ok((hours, day, week))
+}
+
 /// Dead letters of an instance received since `since`.
 pub fn dead_letters_since(conn: &Connection, id: &str, since: &str) -> Result<i64> {
     Ok(conn.query_row(
@@ -277,4 +315,40 @@ pub fn project_exists(conn: &Connection, id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM projects WHERE id = ?1")?
         .exists([id])?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, Utc};
+
+    #[test]
+    fn signal_counts_bucket_the_last_day_by_hour_and_total_the_week() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = crate::db::open_connection(dir.path()).unwrap();
+        crate::db::migrate(&mut c).unwrap();
+        let now = Utc::now();
+        let add = |id: &str, instance: &str, source: &str, ago: Duration| {
+            let at = crate::ts(now - ago);
+            c.execute(
+                "INSERT INTO signals (id, project_id, instance_id, source_type, kind, status, severity,
+                   title, fingerprint, correlation_key, occurred_at, received_at, last_seen_at, data)
+                 VALUES (?1, 'default', ?2, ?3, 'alert', 'firing', 'high', 't', ?1, ?1, ?4, ?4, ?4, '{}')",
+                params![id, instance, source, at],
+            )
+            .unwrap();
+        };
+        add("a", "i", "PROMETHEUS", Duration::minutes(30));
+        add("b", "i", "PROMETHEUS", Duration::minutes(23 * 60 + 30));
+        add("c", "i", "PROMETHEUS", Duration::days(3));
+        add("old", "i", "PROMETHEUS", Duration::days(8));
+        add("health", "i", "CAUSEWAY_HEALTH", Duration::minutes(10));
+        add("other", "j", "PROMETHEUS", Duration::minutes(5));
+        let (hours, day, week) = signal_counts(&c, "i", now).unwrap();
+        assert_eq!(hours.len(), 24);
+        assert_eq!((hours[23], hours[0], day, week), (1, 1, 2, 3));
+        assert_eq!(hours.iter().sum::<i64>(), day);
+        let (hours, day, week) = signal_counts(&c, "none", now).unwrap();
+        assert_eq!((hours, day, week), (vec![0; 24], 0, 0));
+    }
 }

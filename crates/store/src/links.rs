@@ -78,12 +78,8 @@ pub fn is_linked(conn: &Connection, signal_id: &str) -> Result<bool> {
 /// (a person moved it, or split it off).
 pub fn relink(conn: &Connection, l: &CorrelationLink) -> Result<()> {
     conn.execute(
-        "DELETE FROM incident_signals WHERE signal_id = ?1 AND incident_id <> ?2",
-        params![l.signal_id, l.incident_id],
-    )?;
-    conn.execute(
-        "DELETE FROM incident_signals WHERE signal_id = ?1 AND incident_id = ?2",
-        params![l.signal_id, l.incident_id],
+        "DELETE FROM incident_signals WHERE signal_id = ?1",
+        [&l.signal_id],
     )?;
     insert_if_absent(conn, l)?;
     Ok(())

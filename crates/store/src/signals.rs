@@ -15,53 +15,36 @@ pub struct StoredSignal {
 
 /// Inserts a new signal or folds a repeat into the existing row: status,
 /// severity, end time and the latest payload win, the notification count
-/// grows. Returns true when the row is new.
-pub fn upsert(conn: &Connection, s: &Signal) -> Result<bool> {
+/// grows. One statement: it runs for every signal processed.
+pub fn upsert(conn: &Connection, s: &Signal) -> Result<()> {
     let data = serde_json::to_string(s)?;
-    let existed = conn
-        .prepare_cached("SELECT 1 FROM signals WHERE id = ?1")?
-        .exists([&s.id])?;
-    if existed {
-        conn.prepare_cached(
-            "UPDATE signals SET status = ?2, severity = ?3, title = ?4, ended_at = ?5,
-               last_seen_at = ?6, notifications = notifications + 1, data = ?7
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            s.id,
-            s.status.as_str(),
-            s.severity.as_str(),
-            s.title,
-            s.ended_at.map(ts),
-            ts(s.received_at),
-            data
-        ])?;
-    } else {
-        conn.prepare_cached(
-            "INSERT INTO signals (id, project_id, instance_id, source_type, kind, status, severity, title,
-               entity, service, fingerprint, correlation_key, occurred_at, received_at, last_seen_at, ended_at, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)",
-        )?
-        .execute(params![
-                s.id,
-                s.project,
-                s.connector_instance,
-                s.source_type,
-                s.kind.as_str(),
-                s.status.as_str(),
-                s.severity.as_str(),
-                s.title,
-                s.entity.as_ref().map(ToString::to_string),
-                s.service,
-                s.fingerprint,
-                s.correlation_key,
-                ts(s.occurred_at),
-                ts(s.received_at),
-                s.ended_at.map(ts),
-                data
-            ])?;
-    }
-    Ok(!existed)
+    conn.prepare_cached(
+        "INSERT INTO signals (id, project_id, instance_id, source_type, kind, status, severity, title,
+           entity, service, fingerprint, correlation_key, occurred_at, received_at, last_seen_at, ended_at, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
+           title = excluded.title, ended_at = excluded.ended_at, last_seen_at = excluded.last_seen_at,
+           notifications = notifications + 1, data = excluded.data",
+    )?
+    .execute(params![
+        s.id,
+        s.project,
+        s.connector_instance,
+        s.source_type,
+        s.kind.as_str(),
+        s.status.as_str(),
+        s.severity.as_str(),
+        s.title,
+        s.entity.as_ref().map(ToString::to_string),
+        s.service,
+        s.fingerprint,
+        s.correlation_key,
+        ts(s.occurred_at),
+        ts(s.received_at),
+        s.ended_at.map(ts),
+        data
+    ])?;
+    Ok(())
 }
 
 /// Records why nothing claimed the signal (cleared when something does).

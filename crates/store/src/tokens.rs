@@ -64,3 +64,10 @@ fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRow> {
         revoked_at: r.get(3)?,
     })
 }
+
+/// Removes a token outright: for the short-lived one a CLI command uses to
+/// reach the running server, which should leave no row behind.
+pub fn delete(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM api_tokens WHERE id = ?1", [id])?;
+    Ok(())
+}

@@ -10,11 +10,10 @@ pub fn seen(
     delivery_id: &str,
 ) -> Result<Option<Option<i64>>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT inbox_id FROM webhook_deliveries WHERE instance_id = ?1 AND delivery_id = ?2",
-            params![instance_id, delivery_id],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![instance_id, delivery_id], |r| r.get(0))
         .optional()?)
 }
 
@@ -25,9 +24,9 @@ pub fn insert(
     inbox_id: i64,
     at: &str,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR IGNORE INTO webhook_deliveries (instance_id, delivery_id, inbox_id, received_at) VALUES (?1, ?2, ?3, ?4)",
-        params![instance_id, delivery_id, inbox_id, at],
-    )?;
+    )?
+    .execute(params![instance_id, delivery_id, inbox_id, at])?;
     Ok(())
 }

@@ -151,15 +151,19 @@ pub fn builtin_descriptors() -> impl Iterator<Item = &'static ConnectorDescripto
     builtins().loaded.iter().map(|l| &l.descriptor)
 }
 
-/// The descriptor-driven normalizer for a connector id, built-in or user.
-pub fn normalizer(id: &str) -> Option<&'static DescriptorNormalizer> {
+/// A loaded descriptor by id: built-in, else user. Both live for the whole
+/// process, so lookups hand out references and never copy a descriptor.
+fn loaded(id: &str) -> Option<&'static load::Loaded> {
     if let Some(l) = builtins().loaded.iter().find(|l| l.descriptor.id == id) {
-        return l.normalizer.as_ref();
+        return Some(l);
     }
     let user = USER.read().ok()?;
-    user.iter()
-        .find(|l| l.descriptor.id == id)
-        .and_then(|l| l.normalizer.as_ref())
+    user.iter().find(|l| l.descriptor.id == id).copied()
+}
+
+/// The descriptor-driven normalizer for a connector id, built-in or user.
+pub fn normalizer(id: &str) -> Option<&'static DescriptorNormalizer> {
+    loaded(id)?.normalizer.as_ref()
 }
 
 /// Adds the user descriptors in `dir` (`*.json`). All or nothing: a broken
@@ -201,17 +205,7 @@ pub fn load_user_descriptors(dir: &Path) -> Result<Vec<String>, DescriptorError>
 pub fn takes_webhooks(id: &str) -> bool {
     // Runs for every webhook: looks the descriptor up, never copies the
     // catalogue.
-    let builtin = builtin_descriptors()
-        .find(|d| d.id == id)
-        .map(|d| d.ingestion.mode);
-    let mode = builtin.or_else(|| {
-        USER.read().ok().and_then(|user| {
-            user.iter()
-                .find(|l| l.descriptor.id == id)
-                .map(|l| l.descriptor.ingestion.mode)
-        })
-    });
-    mode.is_none_or(|m| m.takes_webhooks())
+    loaded(id).is_none_or(|l| l.descriptor.ingestion.mode.takes_webhooks())
 }
 
 /// What the UI lists: built-ins first (file order), then user descriptors.
@@ -224,12 +218,6 @@ pub fn catalogue() -> Vec<DescriptorSummary> {
 }
 
 /// A descriptor by id, built-in or user.
-pub fn builtin_or_user(id: &str) -> Option<ConnectorDescriptor> {
-    if let Some(d) = builtin_descriptors().find(|d| d.id == id) {
-        return Some(d.clone());
-    }
-    let user = USER.read().ok()?;
-    user.iter()
-        .find(|l| l.descriptor.id == id)
-        .map(|l| l.descriptor.clone())
+pub fn builtin_or_user(id: &str) -> Option<&'static ConnectorDescriptor> {
+    loaded(id).map(|l| &l.descriptor)
 }

@@ -229,8 +229,11 @@ impl Health {
         (now - last > silence).then_some(last)
     }
 
+    /// Called on every store change, so, like [`Health::heard`], it writes
+    /// through the lock and skips the state bookkeeping: a count is not state.
     pub(crate) fn objects(&self, n: usize) {
-        self.with(|i| i.report.objects = n)
+        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        guard.report.objects = n;
     }
 
     pub(crate) fn events_taken(&self, n: usize, at: DateTime<Utc>) {

@@ -6,6 +6,7 @@ use super::health::{describe_watch, Health, Problem};
 use super::kinds::{self, Kind, Scope};
 use super::store::{self, Store};
 use super::{kubeconfig, Settings, Sink, StreamItem, Tuning};
+use crate::poll::settings::RetryConfig;
 use chrono::Utc;
 use futures_util::StreamExt;
 use kube::api::{Api, DynamicObject};
@@ -205,7 +206,10 @@ async fn commit<S: Sink, F: Future<Output = ()>>(
     batch: Vec<StreamItem>,
     shutdown: &mut std::pin::Pin<&mut F>,
 ) -> bool {
-    let mut wait = tuning.backoff_min;
+    // Doubling from `backoff_min` to `backoff_max`; no jitter here (there
+    // is one writer, nothing to spread out).
+    let retry = doubling(tuning.backoff_min, tuning.backoff_max, 0.0);
+    let mut attempt = 0u32;
     loop {
         match sink.commit(batch.clone()).await {
             Ok(new) => {
@@ -222,11 +226,11 @@ async fn commit<S: Sink, F: Future<Output = ()>>(
                     fatal: true,
                     reload: false,
                 });
+                attempt = attempt.saturating_add(1);
                 tokio::select! {
                     _ = shutdown.as_mut() => return false,
-                    _ = sleep(wait) => {}
+                    _ = sleep(retry.delay(attempt)) => {}
                 }
-                wait = (wait * 2).min(tuning.backoff_max);
             }
         }
     }
@@ -280,6 +284,10 @@ impl Watch {
         let backoff = Backoff::new(self.tuning.backoff_min, self.tuning.backoff_max);
         let mut stream = watcher::watcher(api, config).backoff(backoff).boxed();
         let mut settled = false;
+        // Whether this scope is known to be OK in the health: set on the
+        // first event after a start or a failure, so the bookkeeping that
+        // costs (a map insert, recomputing the state) is not done per event.
+        let mut ok = false;
         // During a (re-)list: the objects (or, for Events, their versions)
         // seen so far; swapped in when the list is done.
         let mut listing = store::fresh();
@@ -291,7 +299,10 @@ impl Watch {
                     // `Init` comes before the list is even asked for; every
                     // other event means the API server answered.
                     if !matches!(ev, Event::Init) {
-                        self.health.scope_ok(&self.what);
+                        if !ok {
+                            self.health.scope_ok(&self.what);
+                            ok = true;
+                        }
                         self.health.heard();
                     }
                     match ev {
@@ -348,6 +359,7 @@ impl Watch {
                     let p = describe_watch(&e, &self.what, &self.server, &self.context);
                     tracing::warn!(scope = %self.what, error = %e, "kubernetes watch failed");
                     self.health.scope_failed(&self.what, p);
+                    ok = false;
                     if !settled {
                         settled = true;
                         self.shared.unsettled.fetch_sub(1, Ordering::SeqCst);
@@ -386,24 +398,29 @@ impl Watch {
     }
 }
 
-/// Exponential backoff with jitter, reset by the watcher on every success.
+/// Doubling from `min` to `max`, as the pollers back off: the connector's
+/// [`Tuning`] backoff in [`RetryConfig`]'s terms.
+fn doubling(min: Duration, max: Duration, jitter_ratio: f64) -> RetryConfig {
+    RetryConfig {
+        base_delay_ms: min.as_millis() as u64,
+        max_delay_ms: max.as_millis() as u64,
+        jitter_ratio,
+    }
+}
+
+/// Exponential backoff with ±20 % jitter ([`RetryConfig::delay`]) as kube's
+/// watcher backoff, reset by the watcher on every success.
 struct Backoff {
-    min: Duration,
-    max: Duration,
-    next: Duration,
-    seed: u64,
+    retry: RetryConfig,
+    /// Tries failed since the last reset.
+    attempt: u32,
 }
 
 impl Backoff {
     fn new(min: Duration, max: Duration) -> Self {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.subsec_nanos() as u64 | 1);
         Backoff {
-            min,
-            max,
-            next: min,
-            seed,
+            retry: doubling(min, max, 0.2),
+            attempt: 0,
         }
     }
 }
@@ -412,20 +429,14 @@ impl Iterator for Backoff {
     type Item = Duration;
 
     fn next(&mut self) -> Option<Duration> {
-        // xorshift: jitter needs spread, not cryptographic randomness.
-        self.seed ^= self.seed << 13;
-        self.seed ^= self.seed >> 7;
-        self.seed ^= self.seed << 17;
-        let factor = 0.8 + (self.seed % 401) as f64 / 1000.0;
-        let d = self.next.mul_f64(factor);
-        self.next = (self.next * 2).min(self.max);
-        Some(d)
+        self.attempt = self.attempt.saturating_add(1);
+        Some(self.retry.delay(self.attempt))
     }
 }
 
 impl kube::runtime::utils::Backoff for Backoff {
     fn reset(&mut self) {
-        self.next = self.min;
+        self.attempt = 0;
     }
 }
 

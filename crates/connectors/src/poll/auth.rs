@@ -14,7 +14,8 @@ use causeway_core::Sensitive;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How a request carries credentials. A list applies each in turn
@@ -120,11 +121,19 @@ pub const REFRESH_TOKEN: &str = "refreshToken";
 pub const EXPIRES_AT: &str = "accessTokenExpiresAt";
 
 /// Applies credentials; may refresh an OAuth token first.
+///
+/// Built once per poll. Changing an instance's secrets restarts its source,
+/// so what one Authorizer read stays current for as long as it lives.
 pub struct Authorizer {
     specs: Vec<AuthSpec>,
     /// One refresh at a time per instance.
     refresh: Arc<tokio::sync::Mutex<()>>,
     template: Template,
+    /// The fixed secrets (bearer, header, query, basic) already read, by
+    /// instance and field: each keychain read is a blocking D-Bus round
+    /// trip, and a poll applies the same ones to every page. OAuth tokens
+    /// are not kept here: they expire and are refreshed in the keychain.
+    fixed: Mutex<BTreeMap<(String, String), Sensitive<String>>>,
 }
 
 fn missing(field: &str) -> FetchError {
@@ -147,18 +156,31 @@ impl Authorizer {
             specs,
             refresh: Arc::default(),
             template,
+            fixed: Mutex::default(),
         }
     }
 
+    /// A fixed secret: from the keychain the first time, then as read. A
+    /// missing one or a keychain error is not kept, so the next request
+    /// reads again.
     async fn need(
         &self,
         ctx: &SourceContext,
         field: &str,
     ) -> Result<Sensitive<String>, FetchError> {
-        ctx.secret(field)
+        let key = (ctx.instance.id.clone(), field.to_string());
+        if let Some(v) = self.fixed.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(v);
+        }
+        let v = ctx
+            .secret(field)
             .await
             .map_err(keychain)?
-            .ok_or_else(|| missing(field))
+            .ok_or_else(|| missing(field))?;
+        if let Ok(mut m) = self.fixed.lock() {
+            m.insert(key, v.clone());
+        }
+        Ok(v)
     }
 
     /// Puts the credentials on `req`.

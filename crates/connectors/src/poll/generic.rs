@@ -17,10 +17,10 @@ use crate::runtime::{BoxFuture, Commit, ErrorClass, ItemVersion, Payload};
 use causeway_core::hash::short_hex;
 use chrono::{DateTime, Utc};
 use minijinja::{Environment, UndefinedBehavior};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use serde_json_path::JsonPath;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// The inbox header naming the stream a page came from.
@@ -36,21 +36,27 @@ fn fail(message: impl Into<String>) -> FetchError {
     FetchError::new(ErrorClass::Fail, message)
 }
 
-fn env() -> Environment<'static> {
-    let mut e = Environment::new();
-    e.set_undefined_behavior(UndefinedBehavior::Chainable);
-    // A variable with no value yet (the first poll's `sinceId`,
-    // `deltaToken`, the first page's `pageToken`) renders as nothing, so
-    // its query parameter is left out — never sent as the word "none".
-    e.set_formatter(|out, state, value| {
-        let value = if value.is_none() {
-            &minijinja::Value::UNDEFINED
-        } else {
-            value
-        };
-        minijinja::escape_formatter(out, state, value)
-    });
-    e
+/// The template environment, built once: it holds only settings (no
+/// templates are added to it), and every request of every page renders
+/// several templates.
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut e = Environment::new();
+        e.set_undefined_behavior(UndefinedBehavior::Chainable);
+        // A variable with no value yet (the first poll's `sinceId`,
+        // `deltaToken`, the first page's `pageToken`) renders as nothing, so
+        // its query parameter is left out — never sent as the word "none".
+        e.set_formatter(|out, state, value| {
+            let value = if value.is_none() {
+                &minijinja::Value::UNDEFINED
+            } else {
+                value
+            };
+            minijinja::escape_formatter(out, state, value)
+        });
+        e
+    })
 }
 
 /// Renders a template over `vars`.
@@ -62,6 +68,81 @@ pub fn render(template: &str, vars: &Value) -> Result<String, String> {
 
 fn path(p: &str) -> Result<JsonPath, FetchError> {
     JsonPath::parse(p).map_err(|e| fail(format!("invalid JSONPath {p}: {e}")))
+}
+
+/// A path parsed ahead of its use, or the error its parse gave — raised
+/// (`?`) where the path is used, as when it was parsed there.
+type Parsed = Option<Result<JsonPath, FetchError>>;
+
+fn parsed(p: &Parsed) -> Result<Option<&JsonPath>, FetchError> {
+    p.as_ref()
+        .map(|r| r.as_ref().map_err(Clone::clone))
+        .transpose()
+}
+
+/// A stream's JSONPaths, parsed once per stream rather than per page or
+/// per item. The items, key and version paths fail the stream up front;
+/// the others are kept as [`Parsed`], so a bad one fails at the same point
+/// and with the same text as if it were parsed where it is used.
+struct Paths {
+    items: JsonPath,
+    key: JsonPath,
+    versions: Vec<JsonPath>,
+    /// A timestamp or since-id delta's `itemPath`, read per item.
+    delta_item: Parsed,
+    /// A token delta's `path`, read per page.
+    delta_token: Parsed,
+    /// The answer-error `path`, read per page.
+    answer_error: Parsed,
+    /// Offset pagination's `totalPath`.
+    total: Parsed,
+    /// Cursor pagination's `cursorPath` and `hasMorePath`.
+    cursor: Parsed,
+    has_more: Parsed,
+}
+
+impl Paths {
+    fn new(spec: &PollingSpec, stream: &StreamSpec) -> Result<Paths, FetchError> {
+        let items = path(&stream.items_path)?;
+        let key = path(&stream.item_key)?;
+        let versions = stream
+            .version_fields
+            .iter()
+            .map(|p| path(p))
+            .collect::<Result<_, _>>()?;
+        let (delta_item, delta_token) = match &stream.delta {
+            Some(Delta::Timestamp { item_path, .. } | Delta::SinceId { item_path }) => {
+                (Some(path(item_path)), None)
+            }
+            Some(Delta::Token { path: p }) => (None, Some(path(p))),
+            Some(Delta::Cursor) | None => (None, None),
+        };
+        let (total, cursor, has_more) = match &stream.pagination {
+            Some(Pagination::Offset { total_path, .. }) => {
+                (total_path.as_deref().map(path), None, None)
+            }
+            Some(Pagination::Cursor {
+                cursor_path,
+                has_more_path,
+            }) => (
+                None,
+                Some(path(cursor_path)),
+                has_more_path.as_deref().map(path),
+            ),
+            _ => (None, None, None),
+        };
+        Ok(Paths {
+            items,
+            key,
+            versions,
+            delta_item,
+            delta_token,
+            answer_error: spec.answer_error.as_ref().map(|a| path(&a.path)),
+            total,
+            cursor,
+            has_more,
+        })
+    }
 }
 
 impl Poller for DescriptorPoller {
@@ -84,9 +165,14 @@ impl Poller for DescriptorPoller {
         Box::pin(async move {
             let mut checkpoint = run.checkpoint().await?.unwrap_or_else(|| json!({}));
             let mut total = PollOutcome::default();
+            let config = run.ctx.instance.config.clone();
+            let template: super::auth::Template =
+                Arc::new(move |t: &str| render(t, &json!({ "config": config })));
+            // One per poll, shared by its streams: it keeps the secrets it read.
+            let auth = Authorizer::new(self.spec.auth.list(), template);
             for stream in &self.spec.streams {
                 let prev = checkpoint["streams"][&stream.name].clone();
-                let (o, next) = self.stream(run, stream, &prev).await?;
+                let (o, next) = self.stream(run, &auth, stream, &prev).await?;
                 total.fetched += o.fetched;
                 total.published += o.published;
                 total.skipped += o.skipped;
@@ -157,7 +243,6 @@ impl DescriptorPoller {
 
     fn request(
         &self,
-        run: &PollRun,
         stream: &StreamSpec,
         vars: &Value,
         link: Option<&str>,
@@ -194,7 +279,6 @@ impl DescriptorPoller {
             }
             None => None,
         };
-        let _ = run;
         Ok(Request {
             method: stream.request.method.to_ascii_uppercase(),
             url,
@@ -208,20 +292,11 @@ impl DescriptorPoller {
     async fn stream(
         &self,
         run: &mut PollRun,
+        auth: &Authorizer,
         stream: &StreamSpec,
         prev: &Value,
     ) -> Result<(PollOutcome, Value), FetchError> {
-        let config = run.ctx.instance.config.clone();
-        let template: super::auth::Template =
-            Arc::new(move |t: &str| render(t, &json!({ "config": config })));
-        let auth = Authorizer::new(self.spec.auth.list(), template);
-        let items_path = path(&stream.items_path)?;
-        let key_path = path(&stream.item_key)?;
-        let version_paths: Vec<JsonPath> = stream
-            .version_fields
-            .iter()
-            .map(|p| path(p))
-            .collect::<Result<_, _>>()?;
+        let paths = Paths::new(&self.spec, stream)?;
         let mut vars = self.vars(run, prev, stream);
         let mut out = PollOutcome::default();
         let mut progress = Progress::default();
@@ -245,7 +320,7 @@ impl DescriptorPoller {
             }
             vars["offset"] = json!(offset);
             vars["page"] = json!(page);
-            let mut req = self.request(run, stream, &vars, link.as_deref())?;
+            let mut req = self.request(stream, &vars, link.as_deref())?;
             // Conditional requests on the first page only: that is what the
             // upstream's validators describe.
             if n == 0 && !run.dry {
@@ -284,13 +359,19 @@ impl DescriptorPoller {
                     body: Some(resp.body.clone()),
                 })?
             };
-            if let Some(e) = self.answer_error(&body, &req, resp.status)? {
+            if let Some(e) = self.answer_error(&paths, &body, &req, resp.status)? {
                 if e.class == ErrorClass::Ignore {
                     return Ok((out, prev.clone()));
                 }
                 return Err(e);
             }
-            let items: Vec<Value> = items_path.query(&body).all().into_iter().cloned().collect();
+            let items: Vec<Value> = paths
+                .items
+                .query(&body)
+                .all()
+                .into_iter()
+                .cloned()
+                .collect();
             if !body.is_null() && items.is_empty() && n == 0 && !items_path_may_be_empty(&body) {
                 return Err(fail(format!(
                     "{} {}: the answer has no items at {} — unexpected shape (is this the right API?)",
@@ -300,31 +381,23 @@ impl DescriptorPoller {
                 )));
             }
             out.fetched += items.len() as u64;
-            self.publish(
-                run,
-                stream,
-                &key_path,
-                &version_paths,
-                &items,
-                &mut progress,
-                &mut out,
-            )
-            .await?;
+            self.publish(run, stream, &paths, &items, &mut progress, &mut out)
+                .await?;
             if run.dry {
                 break;
             }
-            if let Some(Delta::Token { path: p }) = &stream.delta {
-                if let Some(t) = path(p)?.query(&body).first().and_then(text) {
+            if let Some(p) = parsed(&paths.delta_token)? {
+                if let Some(t) = p.query(&body).first().and_then(text) {
                     progress.delta_token = Some(t);
                 }
             }
             // The next page, if any.
             let more = match &stream.pagination {
                 None => false,
-                Some(Pagination::Offset { limit, total_path }) => {
+                Some(Pagination::Offset { limit, .. }) => {
                     offset += items.len() as u64;
-                    let total = match total_path {
-                        Some(p) => path(p)?.query(&body).first().and_then(Value::as_u64),
+                    let total = match parsed(&paths.total)? {
+                        Some(p) => p.query(&body).first().and_then(Value::as_u64),
                         None => None,
                     };
                     // A server may cap the page below what was asked: with
@@ -339,13 +412,12 @@ impl DescriptorPoller {
                     page += 1;
                     items.len() as u64 >= *limit
                 }
-                Some(Pagination::Cursor {
-                    cursor_path,
-                    has_more_path,
-                }) => {
-                    let token = path(cursor_path)?.query(&body).first().and_then(text);
-                    let more = match has_more_path {
-                        Some(p) => path(p)?
+                Some(Pagination::Cursor { .. }) => {
+                    let token = parsed(&paths.cursor)?
+                        .and_then(|p| p.query(&body).first())
+                        .and_then(text);
+                    let more = match parsed(&paths.has_more)? {
+                        Some(p) => p
                             .query(&body)
                             .first()
                             .and_then(Value::as_bool)
@@ -414,14 +486,15 @@ impl DescriptorPoller {
     /// where to look and there is one.
     fn answer_error(
         &self,
+        paths: &Paths,
         body: &Value,
         req: &Request,
         status: u16,
     ) -> Result<Option<FetchError>, FetchError> {
-        let Some(spec) = &self.spec.answer_error else {
+        let (Some(spec), Some(p)) = (&self.spec.answer_error, parsed(&paths.answer_error)?) else {
             return Ok(None);
         };
-        let Some(code) = path(&spec.path)?.query(body).first().and_then(text) else {
+        let Some(code) = p.query(body).first().and_then(text) else {
             return Ok(None);
         };
         let class = spec.classes.get(&code).copied().unwrap_or(ErrorClass::Fail);
@@ -447,28 +520,28 @@ impl DescriptorPoller {
     }
 
     /// Commits the items of one page whose version changed.
-    #[allow(clippy::too_many_arguments)]
     async fn publish(
         &self,
         run: &mut PollRun,
         stream: &StreamSpec,
-        key_path: &JsonPath,
-        version_paths: &[JsonPath],
+        paths: &Paths,
         items: &[Value],
         progress: &mut Progress,
         out: &mut PollOutcome,
     ) -> Result<(), FetchError> {
         let mut keyed = Vec::new();
         for item in items {
-            let key = key_path
+            let key = paths
+                .key
                 .query(item)
                 .first()
                 .and_then(text)
                 .unwrap_or_else(|| short_hex(&[&item.to_string()]));
-            let version = if version_paths.is_empty() {
+            let version = if paths.versions.is_empty() {
                 short_hex(&[&item.to_string()])
             } else {
-                let parts: Vec<String> = version_paths
+                let parts: Vec<String> = paths
+                    .versions
                     .iter()
                     .map(|p| {
                         p.query(item)
@@ -480,22 +553,25 @@ impl DescriptorPoller {
                 let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
                 short_hex(&refs)
             };
-            match &stream.delta {
-                Some(Delta::Timestamp { item_path, .. }) => {
-                    if let Some(t) = path(item_path)?.query(item).first().and_then(time) {
-                        progress.newest_time = Some(progress.newest_time.map_or(t, |p| p.max(t)));
+            if let Some(p) = parsed(&paths.delta_item)? {
+                let at = p.query(item).first();
+                match &stream.delta {
+                    Some(Delta::Timestamp { .. }) => {
+                        if let Some(t) = at.and_then(time) {
+                            progress.newest_time =
+                                Some(progress.newest_time.map_or(t, |p| p.max(t)));
+                        }
                     }
-                }
-                Some(Delta::SinceId { item_path }) => {
-                    if let Some(id) = path(item_path)?
-                        .query(item)
-                        .first()
-                        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-                    {
-                        progress.largest_id = Some(progress.largest_id.map_or(id, |p| p.max(id)));
+                    Some(Delta::SinceId { .. }) => {
+                        if let Some(id) =
+                            at.and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+                        {
+                            progress.largest_id =
+                                Some(progress.largest_id.map_or(id, |p| p.max(id)));
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
             }
             keyed.push((key, version, item));
         }
@@ -638,14 +714,6 @@ fn format_since(t: DateTime<Utc>, f: SinceFormat) -> String {
         SinceFormat::EpochMs => t.timestamp_millis().to_string(),
         SinceFormat::Jql => t.format("%Y/%m/%d %H:%M").to_string(),
     }
-}
-
-/// The polling spec's streams as `(name, mapping)` pairs, for compiling.
-pub fn stream_mappings(spec: &PollingSpec) -> Vec<(String, &Map<String, Value>)> {
-    spec.streams
-        .iter()
-        .filter_map(|s| Some((s.name.clone(), s.mapping.as_object()?)))
-        .collect()
 }
 
 #[cfg(test)]

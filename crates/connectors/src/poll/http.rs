@@ -31,11 +31,6 @@ impl Request {
         }
     }
 
-    pub fn header(mut self, k: &str, v: impl Into<String>) -> Request {
-        self.headers.push((k.to_string(), v.into()));
-        self
-    }
-
     /// `text` with every secret of this request replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
         redact(text, &self.secrets)

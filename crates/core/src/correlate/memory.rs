@@ -103,6 +103,9 @@ impl Engine {
     /// Whether a change (deploy, rollout, config) landed at `place` up to
     /// the change window before `onset`: failures there are explained by it.
     pub(super) fn changed_before(&self, place: &Entity, onset: DateTime<Utc>) -> bool {
+        if self.changes.is_empty() {
+            return false; // the common case: no key to format
+        }
         self.changes
             .get(&place.to_string())
             .into_iter()

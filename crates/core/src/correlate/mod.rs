@@ -374,6 +374,16 @@ impl Engine {
         }
     }
 
+    /// [`Engine::observe_declared`] when `declared`, else [`Engine::observe`]:
+    /// for callers that replay stored signals of either kind.
+    pub fn observe_as(&mut self, signal: &Signal, declared: bool) -> Decision {
+        if declared {
+            self.observe_declared(signal)
+        } else {
+            self.observe(signal)
+        }
+    }
+
     /// Moves the engine's clock to `now` (never back) and does what is due:
     /// quiet incidents resolve, idle ones leave the hot indexes, old resolved
     /// ones are forgotten. Returns the incidents whose state changed. The

@@ -241,6 +241,10 @@ impl Engine {
         if !o.known || o.severity == Severity::Info || o.class.is_other() && !o.class.change {
             return;
         }
+        // Both directions look for incidents at places: none open, no walk.
+        if self.by_place.is_empty() {
+            return;
+        }
         let Some(start) = topo.place_index(place) else {
             return;
         };
