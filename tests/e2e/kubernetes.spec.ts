@@ -6,15 +6,16 @@
 // recorded objects with real list and watch semantics (tests/src/bin).
 import { expect, test } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface, type Interface } from "node:readline";
-import { artifacts, repo, startServer, stopServer, type Server } from "./server";
+import { artifacts, repo, serverForSpec } from "./server";
 
-let server: Server | undefined;
 let cluster: FakeCluster | undefined;
+/** The loopback port of the cluster that cannot be reached. */
+let deadPort = 0;
 
 type FakeCluster = { child: ChildProcess; kubeconfig: string; dir: string; apply: (file: string) => Promise<void> };
 
@@ -53,47 +54,47 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+// Registered first: both clusters are known before the server's own
+// beforeAll writes its kubeconfig.
 test.beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  const port = await closedPort();
+  deadPort = await closedPort();
   cluster = await startCluster();
-  const fake = cluster.kubeconfig;
-  server = await startServer({
-    prepare: (dir) => {
-      const kubeconfig = path.join(dir, "kubeconfig");
-      writeFileSync(
-        kubeconfig,
-        [
-          "apiVersion: v1",
-          "kind: Config",
-          "current-context: dev",
-          "clusters:",
-          "- name: dev-cluster",
-          "  cluster:",
-          `    server: http://127.0.0.1:${port}`,
-          "- name: prod-eu",
-          "  cluster:",
-          `    server: http://127.0.0.1:${port}/prod`,
-          "users:",
-          "- name: oncall",
-          "  user:",
-          "    token: e2e-not-a-secret",
-          "contexts:",
-          "- name: dev",
-          "  context: {cluster: dev-cluster, user: oncall}",
-          "- name: prod",
-          "  context: {cluster: prod-eu, user: oncall, namespace: shop}",
-          "",
-        ].join("\n"),
-      );
-      // Both files, merged the way kubectl merges them.
-      return { KUBECONFIG: `${kubeconfig}${path.delimiter}${fake}` };
-    },
-  });
 });
 
-test.afterAll(async () => {
-  if (server) await stopServer(server);
+const server = serverForSpec({
+  prepare: (dir) => {
+    const kubeconfig = path.join(dir, "kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "current-context: dev",
+        "clusters:",
+        "- name: dev-cluster",
+        "  cluster:",
+        `    server: http://127.0.0.1:${deadPort}`,
+        "- name: prod-eu",
+        "  cluster:",
+        `    server: http://127.0.0.1:${deadPort}/prod`,
+        "users:",
+        "- name: oncall",
+        "  user:",
+        "    token: e2e-not-a-secret",
+        "contexts:",
+        "- name: dev",
+        "  context: {cluster: dev-cluster, user: oncall}",
+        "- name: prod",
+        "  context: {cluster: prod-eu, user: oncall, namespace: shop}",
+        "",
+      ].join("\n"),
+    );
+    // Both files, merged the way kubectl merges them.
+    return { KUBECONFIG: `${kubeconfig}${path.delimiter}${cluster!.kubeconfig}` };
+  },
+});
+
+test.afterAll(() => {
   if (cluster) {
     cluster.child.stdin!.end();
     cluster.child.kill();
@@ -102,7 +103,7 @@ test.afterAll(async () => {
 });
 
 test("set up Kubernetes with the context picker, no webhook asked or shown, and watch its connection's health", async ({ page }) => {
-  const s = server!;
+  const s = server();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(s.loginUrl);
@@ -157,7 +158,7 @@ test("set up Kubernetes with the context picker, no webhook asked or shown, and 
 });
 
 test("a reachable cluster: the test shows what it would read, the watch connects, and a Warning event arrives as a signal", async ({ page }) => {
-  const s = server!;
+  const s = server();
   const c = cluster!;
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { artifacts, startServer, stopServer, type Server } from "./server";
+import { artifacts, serverForSpec } from "./server";
 
 /** A generic connector polled with OAuth: one stream of build events. */
 const descriptor = {
@@ -108,29 +108,28 @@ async function fakeProvider(): Promise<Provider> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close(), tokenRequests, bearers };
 }
 
-let server: Server | undefined;
 let provider: Provider | undefined;
 
+// Registered first: the provider is up before the server's own beforeAll.
 test.beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
   provider = await fakeProvider();
-  server = await startServer({
-    keyring: true,
-    demo: false,
-    prepare: (dir) => {
-      mkdirSync(path.join(dir, "descriptors"), { recursive: true });
-      writeFileSync(path.join(dir, "descriptors", "e2e-oauth.json"), JSON.stringify(descriptor, null, 2));
-    },
-  });
 });
 
-test.afterAll(async () => {
-  if (server) await stopServer(server);
+const server = serverForSpec({
+  keyring: true,
+  demo: false,
+  prepare: (dir) => {
+    mkdirSync(path.join(dir, "descriptors"), { recursive: true });
+    writeFileSync(path.join(dir, "descriptors", "e2e-oauth.json"), JSON.stringify(descriptor, null, 2));
+  },
+});
+
+test.afterAll(() => {
   provider?.close();
 });
 
 test("OAuth Connect: the wizard opens the provider's sign-in, the tokens land in the keychain, and the source turns healthy", async ({ page, context }) => {
-  const s = server!;
+  const s = server();
   const p = provider!;
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));

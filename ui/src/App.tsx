@@ -29,9 +29,10 @@ import { useHashRoute, type Route } from "./router";
 import { ErrorBox, Loading } from "./components/States";
 import { useNow } from "./useNow";
 import { useDebounced, useLoaded, useThrottled, type Loaded } from "./useLoaded";
-import { useLiveTicks } from "./live";
+import { useLiveTicks, type Resource } from "./live";
 import { prewarmLayout } from "./elkLayout";
 import type { Manage } from "./components/ManageIncident";
+import { isTyping } from "./listKeys";
 
 export { REFRESH_DEBOUNCE_MS } from "./live";
 
@@ -68,6 +69,7 @@ export function App({ platform }: { platform: Platform }) {
   useEffect(prewarmLayout, []);
 
   const screen = route.screen;
+  const onIncidents = screen === "incidents";
   const onConnectors = screen === "connectors" || screen === "connector-new";
   const list = useLoaded(() => api.listIncidents().then((r) => r.incidents), [api, ticks.incidents]);
   const unassigned = useLoaded(() => api.listSignals(true).then((r) => r.signals), [api, ticks.signals]);
@@ -91,8 +93,8 @@ export function App({ platform }: { platform: Platform }) {
   const settledFilter = useDebounced(filter, SEARCH_DEBOUNCE_MS);
   const settledKey = JSON.stringify(settledFilter);
   const searched = useLoaded(
-    () => api.searchIncidents(queryOf(settledFilter)).then((r) => ({ key: settledKey, incidents: r.incidents })),
-    [api, ticks.incidents, settledKey],
+    onIncidents ? () => api.searchIncidents(queryOf(settledFilter)).then((r) => ({ key: settledKey, incidents: r.incidents })) : null,
+    [api, ticks.incidents, settledKey, onIncidents],
   );
   const shownIncidents = useMemo(() => {
     if (searched.data && searched.data.key === JSON.stringify(filter)) return searched.data.incidents;
@@ -120,6 +122,9 @@ export function App({ platform }: { platform: Platform }) {
     loading: false,
   });
   useEffect(() => {
+    // Off the Incidents screen nothing shows it: the last one is kept, and
+    // refetched on coming back.
+    if (!onIncidents) return;
     if (selectedId === null) {
       setDetail({ id: null, data: null, error: null, loading: false });
       return;
@@ -137,16 +142,17 @@ export function App({ platform }: { platform: Platform }) {
     return () => {
       cancelled = true;
     };
-  }, [api, selectedId, detailTick]);
+  }, [api, selectedId, detailTick, onIncidents]);
 
   // People's overrides (move, merge, split), each recorded in the decision
   // ledger of the incidents it touched.
-  const ledger = useLoaded(selectedId ? () => api.getLedger(selectedId) : null, [api, selectedId, detailTick]);
+  const ledger = useLoaded(onIncidents && selectedId ? () => api.getLedger(selectedId) : null, [api, selectedId, detailTick, onIncidents]);
   const correlation = useLoaded(screen === "rules" ? () => api.getCorrelationSettings() : null, [api, ticks.settings, screen === "rules"]);
   const moveAll = useCallback(
     async (ids: string[], to: string) => {
       for (const id of ids) await api.moveSignal(id, to);
-      refresh();
+      // A moved signal may come from the inbox; "detail" reloads the ledger too.
+      refresh(["incidents", "detail", "signals"]);
     },
     [api, refresh],
   );
@@ -156,13 +162,13 @@ export function App({ platform }: { platform: Platform }) {
       incidents: incidents ?? [],
       merge: async (into) => {
         const r = await api.mergeIncidents(selectedId, into);
-        refresh();
+        refresh(["incidents", "detail"]);
         go({ screen: "incidents", id: r.incidentId });
       },
       move: moveAll,
       split: async (ids) => {
         const r = await api.splitIncident(selectedId, ids);
-        refresh();
+        refresh(["incidents", "detail"]);
         go({ screen: "incidents", id: r.incidentId });
       },
     };
@@ -179,8 +185,7 @@ export function App({ platform }: { platform: Platform }) {
         setPalette((p) => !p);
         return;
       }
-      const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+      if (isTyping(e.target)) return;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       if (Date.now() - chord.current < CHORD_MS) {
         chord.current = 0;
@@ -236,26 +241,28 @@ export function App({ platform }: { platform: Platform }) {
     [incidents, catalogue.data],
   );
 
+  // Runs an action, then refetches only `which`, what it changed (the
+  // server's change event, 200 ms later, catches anything else).
   const after = useCallback(
-    <T,>(f: () => Promise<T>) =>
-      async () => {
-        const r = await f();
-        refresh();
-        return r;
-      },
+    async <T,>(which: readonly Resource[], f: () => Promise<T>) => {
+      const r = await f();
+      refresh(which);
+      return r;
+    },
     [refresh],
   );
-  const createInstance = useCallback((n: NewInstance) => after(() => api.createInstance(n))(), [api, after]);
-  const setEnabled = useCallback((id: string, enabled: boolean) => after(() => api.setInstanceEnabled(id, enabled))(), [api, after]);
-  const deleteInstance = useCallback((id: string) => after(() => api.deleteInstance(id))(), [api, after]);
-  const replay = useCallback((id: number) => after(() => api.replayDeadLetter(id))(), [api, after]);
+  const createInstance = useCallback((n: NewInstance) => after(["instances"], () => api.createInstance(n)), [api, after]);
+  const setEnabled = useCallback((id: string, enabled: boolean) => after(["instances"], () => api.setInstanceEnabled(id, enabled)), [api, after]);
+  const deleteInstance = useCallback((id: string) => after(["instances"], () => api.deleteInstance(id)), [api, after]);
+  // The replayed payload goes back through the inbox, into signals.
+  const replay = useCallback((id: number) => after(["deadLetters", "signals"], () => api.replayDeadLetter(id)), [api, after]);
   const setStatus = useCallback(
     async (status: IncidentStatus) => {
       if (!selectedId) return;
       const summary = await api.setIncidentStatus(selectedId, status);
       // Shown at once; the full reload may wait for its throttle window.
       setDetail((prev) => (prev.data && prev.id === summary.id ? { ...prev, data: { ...prev.data, ...summary } } : prev));
-      refresh();
+      refresh(["incidents", "detail"]);
     },
     [api, selectedId, refresh],
   );
@@ -363,7 +370,7 @@ export function App({ platform }: { platform: Platform }) {
                 deleteInstance,
                 createInstance,
                 refreshSettings: () => refresh(["settings"]),
-                applyCorrelation: (c) => after(() => api.applyCorrelationSettings(c))(),
+                applyCorrelation: (c) => after(["settings"], () => api.applyCorrelationSettings(c)),
               }}
               origin={origin}
             />

@@ -12,9 +12,6 @@ export type ConnectorCategory =
 
 export type AuthType = "webhook_secret" | "api_key" | "oauth2" | "basic" | "pat" | "none";
 
-/** How a connector gets its data (`ingestion.mode`). */
-export type IngestionMode = "polling" | "webhook" | "both" | "streaming";
-
 /** Whether the tool pushes to a webhook URL of ours (a streaming connector reads its source itself). */
 export function takesWebhooks(mode: string): boolean {
   return mode === "webhook" || mode === "both";

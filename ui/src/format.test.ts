@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAge, formatDuration, formatPercent, formatScore, splitEntity } from "./format";
+import { formatAge, formatDuration, formatPercent, formatScore, matchesWords, splitEntity } from "./format";
 
 const now = Date.parse("2026-01-10T12:00:00Z");
 const ago = (secs: number) => new Date(now - secs * 1000).toISOString();
@@ -40,5 +40,13 @@ describe("other formats", () => {
   it("splits entities", () => {
     expect(splitEntity("pod/shop/cart-1")).toEqual({ kind: "pod", scope: "shop", name: "cart-1" });
     expect(splitEntity("node/node-3")).toEqual({ kind: "node", scope: null, name: "node-3" });
+  });
+});
+
+describe("matchesWords", () => {
+  it("keeps text holding every word of the query, in any case and order", () => {
+    expect(matchesWords("Disk full on db-1", "DB disk")).toBe(true);
+    expect(matchesWords("Disk full on db-1", "disk cpu")).toBe(false);
+    expect(matchesWords("anything", "  ")).toBe(true);
   });
 });

@@ -68,3 +68,16 @@ export function splitEntity(entity: string): { kind: string; scope: string | nul
 export function titleCase(word: string): string {
   return word ? word[0].toUpperCase() + word.slice(1) : word;
 }
+
+/**
+ * Whether `text` holds every word of a search box's `query`, ignoring case
+ * (an empty query keeps everything): the one rule every list search uses.
+ */
+export function matchesWords(text: string, query: string): boolean {
+  const lower = text.toLowerCase();
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((w) => lower.includes(w));
+}

@@ -22,3 +22,12 @@ export function listKeyDown(
   e.preventDefault();
   f();
 }
+
+/**
+ * Whether a key press is typing into a field (an input, a select, an
+ * editable element): the app's single-key shortcuts leave those keys alone.
+ */
+export function isTyping(target: EventTarget | null): boolean {
+  const t = target as HTMLElement | null;
+  return !!t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+}

@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import type { IncidentDetail as Detail, IncidentStatus, SignalView } from "../wire";
 import { formatAge, formatClock, formatDuration, formatPercent } from "../format";
-import { errorText } from "../platform/errors";
+import { useRun } from "../useRun";
+import { isTyping } from "../listKeys";
 import { SeverityBadge, StatusBadge } from "./Badges";
 import { GraphView } from "./GraphView";
 import { SignalsTable } from "./SignalsTable";
-import { Empty, ErrorBox, Loading } from "./States";
+import { Empty, ErrorBox, InlineError, Loading } from "./States";
 import { NO_SERVICE, Swimlanes, type LaneBy, type TimeRange } from "./Swimlanes";
 import { EntityText } from "./EntityText";
 import { Ledger } from "./Ledger";
@@ -81,8 +82,7 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing, manage, l
   useEffect(() => {
     if (!picking) return;
     const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (e.key !== "Escape" || (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT"))) return;
+      if (e.key !== "Escape" || isTyping(e.target)) return;
       setSelection({ entity: null, service: null, range: null });
     };
     window.addEventListener("keydown", onKey);
@@ -93,21 +93,11 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing, manage, l
     const rows = keep === null ? detail.timeline : detail.timeline.filter((t) => t.signalId === null || keep.has(t.signalId));
     return { rows: rows.slice(0, TIMELINE_TEXT_MAX), more: Math.max(0, rows.length - TIMELINE_TEXT_MAX) };
   }, [detail.timeline, picked]);
-  const [busy, setBusy] = useState<IncidentStatus | null>(null);
+  const [busy, actionError, run] = useRun();
   const [allImpacted, setAllImpacted] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
 
   const act = async (status: IncidentStatus) => {
-    if (!onSetStatus) return;
-    setBusy(status);
-    setActionError(null);
-    try {
-      await onSetStatus(status);
-    } catch (e) {
-      setActionError(errorText(e));
-    } finally {
-      setBusy(null);
-    }
+    if (onSetStatus) await run(status, () => onSetStatus(status));
   };
 
   const canAct = (status: IncidentStatus) =>
@@ -144,11 +134,7 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing, manage, l
               </button>
             ))}
             {manage ? <MergeControl incidentId={detail.id} title={detail.title} manage={manage} /> : null}
-            {actionError ? (
-              <span className="inline-error" role="alert">
-                {actionError}
-              </span>
-            ) : null}
+            <InlineError text={actionError} />
           </div>
         ) : null}
       </header>

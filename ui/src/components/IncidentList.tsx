@@ -1,12 +1,11 @@
 import type { IncidentQuery, IncidentStatus, IncidentSummary, Severity } from "../wire";
-import { formatAge } from "../format";
-import { SeverityBadge, StatusBadge } from "./Badges";
+import { formatAge, matchesWords } from "../format";
+import { SEVERITIES, SeverityBadge, StatusBadge } from "./Badges";
 import { Empty, ErrorBox, Loading } from "./States";
 import { EntityText } from "./EntityText";
 
 export type IncidentFilter = { status: "open" | "all" | IncidentStatus; severities: Severity[]; query: string };
 export const DEFAULT_FILTER: IncidentFilter = { status: "open", severities: [], query: "" };
-const SEVERITIES: Severity[] = ["critical", "high", "medium", "low", "info"];
 const STATUSES: { value: IncidentFilter["status"]; label: string }[] = [
   { value: "open", label: "Open" },
   { value: "all", label: "All" },
@@ -24,13 +23,10 @@ export function queryOf(f: IncidentFilter): IncidentQuery {
 
 /** The incidents a filter keeps: by status ("open" is anything not resolved), severity and words. */
 export function filterIncidents(list: IncidentSummary[], f: IncidentFilter): IncidentSummary[] {
-  const words = f.query.toLowerCase().split(/\s+/).filter(Boolean);
   return list.filter((i) => {
     if (f.status === "open" ? i.status === "resolved" : f.status !== "all" && i.status !== f.status) return false;
     if (f.severities.length && !f.severities.includes(i.severity)) return false;
-    if (!words.length) return true;
-    const text = `${i.title} ${i.id} ${i.pattern ?? ""} ${i.rootCause?.entity ?? ""} ${i.status} ${i.severity}`.toLowerCase();
-    return words.every((w) => text.includes(w));
+    return matchesWords(`${i.title} ${i.id} ${i.pattern ?? ""} ${i.rootCause?.entity ?? ""} ${i.status} ${i.severity}`, f.query);
   });
 }
 

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { IncidentSummary } from "../wire";
 import { SeverityBadge, StatusBadge } from "./Badges";
 import { listKeyDown } from "../listKeys";
+import { matchesWords } from "../format";
 
 const SHOWN = 30;
 
@@ -25,13 +26,9 @@ export function IncidentPicker({ incidents, exclude, action, onPick, onCancel }:
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
   const matches = useMemo(() => {
-    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     return incidents
       .filter((i) => !exclude?.has(i.id))
-      .filter((i) => {
-        const text = `${i.title} ${i.id} ${i.rootCause?.entity ?? ""}`.toLowerCase();
-        return words.every((w) => text.includes(w));
-      })
+      .filter((i) => matchesWords(`${i.title} ${i.id} ${i.rootCause?.entity ?? ""}`, query))
       .sort((a, b) => Number(a.status === "resolved") - Number(b.status === "resolved"))
       .slice(0, SHOWN);
   }, [incidents, exclude, query]);

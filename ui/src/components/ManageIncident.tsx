@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useState } from "react";
 import type { IncidentSummary } from "../wire";
-import { errorText } from "../platform/errors";
+import { useRun } from "../useRun";
 import { IncidentPicker } from "./IncidentPicker";
 import { InlineError } from "./States";
 
@@ -29,25 +29,6 @@ export function useSignalPicks() {
   const clear = useCallback(() => setPicked(new Set()), []);
   const selection = useMemo(() => ({ picked, onToggle }), [picked, onToggle]);
   return { picked, selection, clear };
-}
-
-type Run = (what: string, f: () => Promise<unknown>) => Promise<void>;
-
-function useRun(): [string | null, string | null, Run] {
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const run: Run = async (what, f) => {
-    setBusy(what);
-    setError(null);
-    try {
-      await f();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(null);
-    }
-  };
-  return [busy, error, run];
 }
 
 /** "Merge into…": pick the incident this one joins, then confirm. */

@@ -23,7 +23,6 @@ import type {
   Authorization,
   BacktestReport,
   CorrelationConfig,
-  FeedbackList,
   KubeContexts,
   LedgerView,
   OverrideResult,
@@ -57,6 +56,9 @@ export interface Platform {
 
 /** Typed helpers over a platform, one per command. */
 export function createApi(platform: Platform) {
+  /** The contexts of a kubeconfig (default: the server's `$KUBECONFIG` or `~/.kube/config`). */
+  const listKubeContexts = (kubeconfig: string | null = null) =>
+    platform.call<KubeContexts>({ command: "listKubeContexts", args: { kubeconfig } });
   return {
     listIncidents: () => platform.call<IncidentList>({ command: "listIncidents" }),
     searchIncidents: (args: IncidentQuery) => platform.call<IncidentList>({ command: "searchIncidents", args }),
@@ -85,10 +87,7 @@ export function createApi(platform: Platform) {
     splitIncident: (id: string, signalIds: string[]) =>
       platform.call<OverrideResult>({ command: "splitIncident", args: { id, signalIds } }),
     getLedger: (id: string) => platform.call<LedgerView>({ command: "getLedger", args: { id } }),
-    listFeedback: () => platform.call<FeedbackList>({ command: "listFeedback" }),
-    /** The contexts of a kubeconfig (default: the server's `$KUBECONFIG` or `~/.kube/config`). */
-    listKubeContexts: (kubeconfig: string | null = null) =>
-      platform.call<KubeContexts>({ command: "listKubeContexts", args: { kubeconfig } }),
+    listKubeContexts,
     /**
      * The choices of a setup field whose `x-options` names `command`, with
      * `args` taken from the form. Only commands that list choices are asked.
@@ -97,7 +96,7 @@ export function createApi(platform: Platform) {
       switch (command) {
         case "listKubeContexts": {
           const path = typeof args.kubeconfig === "string" && args.kubeconfig.trim() ? args.kubeconfig.trim() : null;
-          const r = await platform.call<KubeContexts>({ command: "listKubeContexts", args: { kubeconfig: path } });
+          const r = await listKubeContexts(path);
           return {
             source: r.source,
             current: r.current,

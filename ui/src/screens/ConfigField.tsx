@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import type { FieldOptions, SchemaProperty, XOptions } from "../catalogueTypes";
 import { errorText } from "../platform/errors";
+import { useDebounced } from "../useLoaded";
 
 /** How long the form waits after typing before asking for a field's choices again. */
 const OPTIONS_DEBOUNCE_MS = 400;
@@ -129,27 +130,23 @@ function OptionsPicker({
   const args: Record<string, unknown> = {};
   for (const [arg, field] of Object.entries(xo.args ?? {})) args[arg] = values[field] ?? null;
   const argsKey = JSON.stringify(args);
+  // The first arguments are asked at once; later ones once typing pauses.
+  const settledKey = useDebounced(argsKey, OPTIONS_DEBOUNCE_MS);
   const [tries, setTries] = useState(0);
-  const [choices, setChoices] = useState<Choices>({ loading: true, options: null, error: null });
-  const first = useRef(true);
+  const [fetched, setFetched] = useState<Choices>({ loading: true, options: null, error: null });
   useEffect(() => {
-    const wait = first.current ? 0 : OPTIONS_DEBOUNCE_MS;
-    first.current = false;
     let cancelled = false;
-    setChoices((c) => ({ ...c, loading: true }));
-    const timer = setTimeout(
-      () =>
-        load(xo.command, JSON.parse(argsKey) as Record<string, unknown>, xo.value).then(
-          (options) => !cancelled && setChoices({ loading: false, options, error: null }),
-          (e) => !cancelled && setChoices({ loading: false, options: null, error: errorText(e) }),
-        ),
-      wait,
+    setFetched((c) => ({ ...c, loading: true }));
+    load(xo.command, JSON.parse(settledKey) as Record<string, unknown>, xo.value).then(
+      (options) => !cancelled && setFetched({ loading: false, options, error: null }),
+      (e) => !cancelled && setFetched({ loading: false, options: null, error: errorText(e) }),
     );
     return () => {
       cancelled = true;
-      clearTimeout(timer);
     };
-  }, [load, xo.command, xo.value, argsKey, tries]);
+  }, [load, xo.command, xo.value, settledKey, tries]);
+  // Still reading while the typed arguments wait to settle.
+  const choices = argsKey === settledKey ? fetched : { ...fetched, loading: true };
 
   const current = typeof value === "string" ? value : "";
   const list = choices.options?.options ?? [];

@@ -3,7 +3,8 @@ import type { Authorization, InstanceView, NewInstance, TestResult } from "../wi
 import { takesWebhooks, type Catalogue, type DescriptorSummary } from "../catalogueTypes";
 import { errorText } from "../platform/errors";
 import { ErrorBox, Loading, InlineError } from "../components/States";
-import { catalogueErrorTitle, ConnectorIcon, type Loaded } from "./Connectors";
+import type { Loaded } from "../useLoaded";
+import { catalogueErrorTitle, ConnectorIcon } from "./Connectors";
 import { DryRun } from "../components/DryRun";
 import { WizardDone } from "./WizardDone";
 import { ConfigField, listError, type Field, type LoadOptions } from "./ConfigField";
@@ -41,8 +42,6 @@ export function gatewayScheme(descriptorScheme: string | undefined): string {
       return VERIFY_SCHEMES.some((s) => s.type === descriptorScheme) ? descriptorScheme : "none";
   }
 }
-
-export { PUSH_INSTRUCTIONS } from "./WizardDone";
 
 function fallbackDescriptor(id: string): DescriptorSummary {
   return {

@@ -3,8 +3,8 @@ import type { InstanceView } from "../wire";
 import { modeText, type Catalogue, type DescriptorSummary } from "../catalogueTypes";
 import { ApiError } from "../platform/errors";
 import { Empty, ErrorBox, Loading } from "../components/States";
-
-export type Loaded<T> = { data: T | null; error: unknown };
+import { matchesWords } from "../format";
+import type { Loaded } from "../useLoaded";
 
 export const CATEGORIES = [
   "Observability",
@@ -52,9 +52,7 @@ export function ConnectorIcon({ d }: { d: Pick<DescriptorSummary, "id" | "name" 
 }
 
 function matches(d: DescriptorSummary, q: string): boolean {
-  const words = q.toLowerCase().split(/\s+/).filter(Boolean);
-  const text = `${d.id} ${d.name} ${d.description} ${d.category}`.toLowerCase();
-  return words.every((w) => text.includes(w));
+  return matchesWords(`${d.id} ${d.name} ${d.description} ${d.category}`, q);
 }
 
 type CatalogueProps = {

@@ -1,8 +1,8 @@
 import { useState } from "react";
 import type { IncidentRule, Severity, SignalKind } from "../wire";
 import { InlineError } from "../components/States";
+import { SEVERITIES } from "../components/Badges";
 
-const SEVERITIES: Severity[] = ["critical", "high", "medium", "low", "info"];
 const KINDS: SignalKind[] = ["alert", "event", "change", "metric", "log", "trace"];
 
 /** "a, b c" → ["a", "b", "c"]. */

@@ -4,6 +4,7 @@ import type { BacktestIncident, BacktestReport, CorrelationConfig, IncidentRule 
 import type { Loaded } from "../useLoaded";
 import { errorText } from "../platform/errors";
 import { Empty, ErrorBox, InlineError, Loading } from "../components/States";
+import { SEVERITIES } from "../components/Badges";
 import { RuleForm } from "./RuleForm";
 
 type NumberKey = {
@@ -46,8 +47,6 @@ const GROUPS: { title: string; fields: { key: NumberKey; label: string; help: st
     ],
   },
 ];
-
-const SEVERITIES: Severity[] = ["critical", "high", "medium", "low", "info"];
 
 type Props = {
   settings: Loaded<CorrelationConfig>;

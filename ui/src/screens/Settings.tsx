@@ -4,6 +4,7 @@ import type { Api } from "../platform/api";
 import type { Loaded } from "../useLoaded";
 import { formatAge, formatClock } from "../format";
 import { errorText } from "../platform/errors";
+import { useRun } from "../useRun";
 import { CopyField } from "../components/CopyField";
 import { Empty, ErrorBox, Loading, InlineError } from "../components/States";
 
@@ -30,21 +31,14 @@ export function Settings({ settings, tokens, api, onChanged, now, stalled }: Pro
 function Tokens({ tokens, api, onChanged, now, stalled }: Omit<Props, "settings">) {
   const [scope, setScope] = useState<"ingest" | "admin">("ingest");
   const [issued, setIssued] = useState<IssuedToken | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (what: string, f: () => Promise<unknown>) => {
-    setBusy(what);
-    setError(null);
-    try {
+  const [busy, error, runOnly] = useRun();
+  // Each token action refetches the list once it is done.
+  const run = (what: string, f: () => Promise<unknown>) =>
+    runOnly(what, async () => {
       await f();
       onChanged();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
   const list = tokens.data;
   return (
     <section className="panel" aria-label="API tokens" data-testid="tokens">

@@ -3,6 +3,7 @@ import type { SignalView } from "../wire";
 import { SignalsTable } from "../components/SignalsTable";
 import { Empty, ErrorBox, Loading } from "../components/States";
 import { PickedBar, useSignalPicks, type Manage } from "../components/ManageIncident";
+import { matchesWords } from "../format";
 
 type Props = {
   signals: SignalView[] | null;
@@ -17,8 +18,7 @@ type Props = {
 function haystack(s: SignalView): string {
   return [s.title, s.entity, s.sourceType, s.service, s.severity, s.status, s.unassignedReason, s.description, s.connectorInstance]
     .filter(Boolean)
-    .join(" ")
-    .toLowerCase();
+    .join(" ");
 }
 
 /** Signals that did not open or join an incident, with a search. */
@@ -27,8 +27,7 @@ export function SignalsInbox({ signals, error, now, stalled, assign }: Props) {
   const picks = useSignalPicks();
   const shown = useMemo(() => {
     if (!signals) return null;
-    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    return words.length ? signals.filter((s) => words.every((w) => haystack(s).includes(w))) : signals;
+    return query.trim() ? signals.filter((s) => matchesWords(haystack(s), query)) : signals;
   }, [signals, query]);
   return (
     <section className="panel screen" data-testid="unassigned" aria-label="Unassigned signals">

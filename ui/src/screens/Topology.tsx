@@ -1,12 +1,13 @@
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import type { ImpactView, TopologyView } from "../wire";
 import type { Api } from "../platform/api";
 import type { Route } from "../router";
 import type { Loaded } from "../useLoaded";
 import { GraphView } from "../components/GraphView";
 import { EntityText } from "../components/EntityText";
-import { Empty, ErrorBox, Loading } from "../components/States";
+import { Empty, ErrorBox, InlineError, Loading } from "../components/States";
 import { errorText } from "../platform/errors";
+import { matchesWords } from "../format";
 
 type Props = {
   topology: Loaded<TopologyView>;
@@ -32,11 +33,6 @@ export function Topology({ topology, entity, api, go, stalled }: Props) {
   const graph = topology.data?.graph ?? null;
   const pick = (e: string | null) => go({ screen: "topology", entity: e });
 
-  // A new pick forgets the previous answer.
-  useEffect(() => {
-    setAsked((a) => (a && a.entity === entity ? a : null));
-  }, [entity]);
-
   const ask = async (e: string) => {
     setAsked({ entity: e, state: "busy" });
     try {
@@ -47,7 +43,10 @@ export function Topology({ topology, entity, api, go, stalled }: Props) {
     }
   };
 
-  const impact = asked?.state === "done" ? asked.impact : null;
+  // Only the answer about the picked entity shows: another pick (or a late
+  // answer about an earlier one) leaves nothing asked.
+  const current = asked?.entity === entity ? asked : null;
+  const impact = current?.state === "done" ? current.impact : null;
   const { highlighted, marks } = useMemo(() => {
     if (!impact) return { highlighted: entity ? new Set([entity]) : null, marks: null };
     const source = String(impact.entity);
@@ -58,8 +57,7 @@ export function Topology({ topology, entity, api, go, stalled }: Props) {
 
   const matches = useMemo(() => {
     if (!graph) return [];
-    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    const all = words.length ? graph.nodes.filter((n) => words.every((w) => n.id.toLowerCase().includes(w))) : graph.nodes;
+    const all = graph.nodes.filter((n) => matchesWords(n.id, query));
     // Marked nodes first: what is failing now is what one asks about.
     return [...all].sort((a, b) => Number(b.root) - Number(a.root) || b.signalCount - a.signalCount || a.id.localeCompare(b.id));
   }, [graph, query]);
@@ -121,18 +119,14 @@ export function Topology({ topology, entity, api, go, stalled }: Props) {
                   <p className="muted small">Not in the topology; the impact is asked all the same.</p>
                 )}
                 <div className="actions">
-                  <button type="button" className="btn btn-primary" data-testid="what-if" disabled={asked?.state === "busy"} onClick={() => void ask(entity)}>
-                    {asked?.state === "busy" ? "Asking…" : "What if it fails?"}
+                  <button type="button" className="btn btn-primary" data-testid="what-if" disabled={current?.state === "busy"} onClick={() => void ask(entity)}>
+                    {current?.state === "busy" ? "Asking…" : "What if it fails?"}
                   </button>
                   <button type="button" className="btn btn-quiet" onClick={() => pick(null)}>
                     Clear
                   </button>
                 </div>
-                {asked?.state === "error" ? (
-                  <div className="inline-error" role="alert">
-                    {asked.error}
-                  </div>
-                ) : null}
+                <InlineError text={current?.state === "error" ? current.error : null} />
                 {impact ? <ImpactAnswer impact={impact} onPick={pick} /> : null}
               </div>
             ) : null}
