@@ -66,6 +66,8 @@ struct Partition {
     members: BTreeMap<String, BTreeSet<String>>,
     titles: BTreeMap<String, String>,
     unassigned: BTreeSet<String>,
+    /// Every signal in some incident (what `members` holds, by signal).
+    placed: BTreeSet<String>,
 }
 
 fn run(
@@ -78,6 +80,7 @@ fn run(
     let mut p = Partition::default();
     let place = |p: &mut Partition, inc: &str, sig: &str| {
         p.unassigned.remove(sig);
+        p.placed.insert(sig.to_string());
         p.members
             .entry(inc.to_string())
             .or_default()
@@ -93,7 +96,7 @@ fn run(
                 place(&mut p, &link.incident_id, &s.id);
             }
             Decision::Unassigned { .. } => {
-                if !p.members.values().any(|m| m.contains(&s.id)) {
+                if !p.placed.contains(&s.id) {
                     p.unassigned.insert(s.id.clone());
                 }
             }

@@ -187,6 +187,34 @@ pub(crate) fn listed(
         .collect()
 }
 
+/// The health state an instance shows (in the API and in `/metrics`) and
+/// its error: a watched cluster's is its connection's, the rest come from
+/// the counters.
+pub(crate) fn shown_health(
+    enabled: bool,
+    state: &instances::State,
+    recent_dead: i64,
+    stream: Option<&crate::kubernetes::StreamHealth>,
+) -> (&'static str, Option<String>) {
+    match stream {
+        Some(s) => {
+            let shown = match s.state.as_str() {
+                // Connected, but its watches went silent.
+                "connected" if state.quiet_since.is_some() => "quiet",
+                "connected" => "healthy",
+                "reconnecting" => "degraded",
+                "error" => "error",
+                _ => "waiting",
+            };
+            (shown, s.message.clone())
+        }
+        None => (
+            crate::health::state_of(enabled, state, recent_dead),
+            state.last_error.clone(),
+        ),
+    }
+}
+
 fn no_instance(id: &str) -> ApiError {
     ApiError::not_found(format!("no connector instance {id}"))
 }
@@ -207,24 +235,10 @@ impl App {
             day,
             week,
         } = extra;
-        let health_state = crate::health::state_of(i.enabled, &state, recent_dead);
         let base = self.base_url.read().ok().and_then(|b| b.clone());
         let stream = self.stream_health(&i.id);
-        // A watched cluster's health is its connection's.
-        let (health_state, last_error) = match &stream {
-            Some(s) => {
-                let state = match s.state.as_str() {
-                    // Connected, but its watches went silent.
-                    "connected" if state.quiet_since.is_some() => "quiet",
-                    "connected" => "healthy",
-                    "reconnecting" => "degraded",
-                    "error" => "error",
-                    _ => "waiting",
-                };
-                (state, s.message.clone())
-            }
-            None => (health_state, state.last_error.clone()),
-        };
+        let (health_state, last_error) =
+            shown_health(i.enabled, &state, recent_dead, stream.as_ref());
         let takes_webhooks = causeway_connectors::descriptor::takes_webhooks(&i.descriptor_id);
         InstanceView {
             webhook_url: base

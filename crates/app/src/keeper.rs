@@ -43,6 +43,11 @@ pub(crate) struct Keeper {
     /// The engine is not known to match the store: reload and catch up
     /// before the next decision.
     pub needs_recovery: bool,
+    /// The engine is exactly the saved state (as [`App::open`] loaded it):
+    /// the first recovery only catches up, without loading it again.
+    ///
+    /// [`App::open`]: crate::App::open
+    at_saved_state: bool,
     /// Incidents whose stored analysis is behind → their project.
     pub stale: BTreeMap<String, String>,
     /// When each incident was last analysed.
@@ -58,6 +63,7 @@ impl Keeper {
             saved_seq,
             saved_at: Instant::now(),
             needs_recovery: true,
+            at_saved_state: true,
             stale: BTreeMap::new(),
             analysed_at: BTreeMap::new(),
         }
@@ -105,24 +111,37 @@ pub(crate) fn recover(
     keeper: &mut Keeper,
     topology: Option<Arc<Topology>>,
 ) -> causeway_store::Result<usize> {
-    let saved = engine_state::load(conn)?;
-    let (mut fresh, mut seq) = match saved {
-        Some(s) => (serde_json::from_str::<Engine>(&s.state)?, s.processed_seq),
-        None => (Engine::default(), 0),
-    };
-    fresh.set_topology(topology);
+    // Loaded again unless the engine still is the saved state as it was
+    // read at start (a big state is parsed once, not twice).
+    let mut fresh = None;
+    let mut seq = keeper.saved_seq;
+    if !std::mem::take(&mut keeper.at_saved_state) {
+        let (mut loaded, at) = match engine_state::load(conn)? {
+            Some(s) => (serde_json::from_str::<Engine>(&s.state)?, s.processed_seq),
+            None => (Engine::default(), 0),
+        };
+        loaded.set_topology(topology);
+        fresh = Some(loaded);
+        seq = at;
+    }
     let saved_seq = seq;
+    let target = match fresh.as_mut() {
+        Some(f) => f,
+        None => &mut *engine,
+    };
     let mut redone = 0;
     loop {
         let rows = inbox::normalized_after(conn, seq, 512)?;
         let Some((last, _)) = rows.last() else { break };
         seq = *last;
         for (_, item) in &rows {
-            redecide(item, &mut fresh)?;
+            redecide(item, target)?;
             redone += 1;
         }
     }
-    *engine = fresh;
+    if let Some(f) = fresh {
+        *engine = f;
+    }
     keeper.seq = seq;
     keeper.saved(saved_seq);
     keeper.needs_recovery = false;

@@ -52,11 +52,15 @@ pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail
     let row = row.ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
     let sigs: Vec<_> = members.iter().map(|s| s.signal.clone()).collect();
     // The engine knows more than the rows: its topology, recent changes and
-    // recurrences.
-    let analysis = match app.engine.lock() {
+    // recurrences. Its lock may wait for a processing batch, and a big
+    // incident takes a while to analyse: both off the async threads.
+    let engine = app.engine.clone();
+    let analysis = tokio::task::spawn_blocking(move || match engine.lock() {
         Ok(engine) => engine.analyse(&sigs),
         Err(_) => analyse(&sigs),
-    };
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("incident analysis failed: {e}")))?;
     let mut by_signal: BTreeMap<String, _> = links
         .into_iter()
         .map(|l| (l.signal_id.clone(), l))

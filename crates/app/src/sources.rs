@@ -376,7 +376,9 @@ impl App {
         let mut polled = Vec::new();
         for (i, st, ex) in &rows {
             let l = label("instance", &i.id);
-            let state = crate::health::state_of(i.enabled, st, ex.recent_dead);
+            let stream = self.stream_health(&i.id);
+            let (state, _) =
+                crate::instances::shown_health(i.enabled, st, ex.recent_dead, stream.as_ref());
             for s in [
                 "healthy",
                 "degraded",

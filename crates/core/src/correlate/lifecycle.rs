@@ -85,6 +85,7 @@ impl Engine {
     /// Does every timer due by `now`; returns the incidents that changed.
     pub(super) fn run_timers(&mut self, now: DateTime<Utc>) -> Vec<String> {
         let mut changed = Vec::new();
+        let mut forgot_alerts = false;
         while let Some(first) = self.timers.first().cloned() {
             if first.0 > now {
                 break;
@@ -134,8 +135,15 @@ impl Engine {
                         self.forget(&id);
                     }
                 }
-                Work::ForgetAlert => self.forget_alert(&id, now),
+                Work::ForgetAlert => {
+                    self.forget_alert(&id, now);
+                    forgot_alerts = true;
+                }
             }
+        }
+        // Once per pass, not once per alert: a forgotten storm is many.
+        if forgot_alerts {
+            self.forget_old_changes(now);
         }
         changed.sort();
         changed.dedup();
@@ -272,22 +280,33 @@ impl Engine {
             }
             let last = self.episodes.get(fp).and_then(|e| e.onsets.last().copied());
             if let Some(last) = last {
-                self.schedule(
-                    last + Duration::seconds(EPISODES_KEEP_SECS),
-                    Work::ForgetAlert,
-                    fp,
-                );
+                self.schedule_forget_alert(fp, last);
             }
         }
     }
 
-    /// Forgets an alert's episodes and changes once it has been quiet long.
+    /// Looks at alert `fp` again [`EPISODES_KEEP_SECS`] after `onset`.
+    pub(super) fn schedule_forget_alert(&mut self, fp: &str, onset: DateTime<Utc>) {
+        self.schedule(
+            onset + Duration::seconds(EPISODES_KEEP_SECS),
+            Work::ForgetAlert,
+            fp,
+        );
+    }
+
+    /// Forgets an alert's episodes once it has been quiet long. One in an
+    /// incident waits for the incident to be forgotten (which looks again);
+    /// one still firing is looked at again later.
     fn forget_alert(&mut self, fp: &str, now: DateTime<Utc>) {
         let keep = Duration::seconds(EPISODES_KEEP_SECS);
         let Some(ep) = self.episodes.get(fp) else {
             return;
         };
-        if ep.firing || self.by_fingerprint.contains_key(fp) {
+        if self.by_fingerprint.contains_key(fp) {
+            return;
+        }
+        if ep.firing {
+            self.schedule(now + keep, Work::ForgetAlert, fp);
             return;
         }
         match ep.onsets.last() {
@@ -299,7 +318,11 @@ impl Engine {
                 self.episodes.remove(fp);
             }
         }
-        let cutoff = now - keep;
+    }
+
+    /// Drops the changes older than the alert memory keeps.
+    fn forget_old_changes(&mut self, now: DateTime<Utc>) {
+        let cutoff = now - Duration::seconds(EPISODES_KEEP_SECS);
         self.changes.retain(|_, list| {
             list.retain(|c| c.at > cutoff);
             !list.is_empty()

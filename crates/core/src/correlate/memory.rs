@@ -46,19 +46,32 @@ pub struct Recurrence {
 impl Engine {
     /// Remembers what outlives the decision: changes and firing episodes.
     pub(super) fn note(&mut self, signal: &Signal, at: DateTime<Utc>) {
-        let ep = self.episodes.entry(signal.fingerprint.clone()).or_default();
         match signal.status {
-            SignalStatus::Firing if !ep.firing || ep.onsets.last() < Some(&at) => {
-                // A new onset is a new episode even when its resolve was never seen.
-                if ep.onsets.last() != Some(&at) {
-                    ep.onsets.push(at);
+            SignalStatus::Firing => {
+                // Only firings start a memory, and each one is set to be
+                // forgotten: alerts that never join an incident (events,
+                // waiting signals) would otherwise stay for ever.
+                let new = !self.episodes.contains_key(&signal.fingerprint);
+                let ep = self.episodes.entry(signal.fingerprint.clone()).or_default();
+                if !ep.firing || ep.onsets.last() < Some(&at) {
+                    // A new onset is a new episode even when its resolve was never seen.
+                    if ep.onsets.last() != Some(&at) {
+                        ep.onsets.push(at);
+                    }
+                    ep.firing = true;
+                    if ep.onsets.len() > ONSETS_KEEP {
+                        ep.onsets.remove(0);
+                    }
                 }
-                ep.firing = true;
-                if ep.onsets.len() > ONSETS_KEEP {
-                    ep.onsets.remove(0);
+                if new {
+                    self.schedule_forget_alert(&signal.fingerprint, at);
                 }
             }
-            SignalStatus::Resolved => ep.firing = false,
+            SignalStatus::Resolved => {
+                if let Some(ep) = self.episodes.get_mut(&signal.fingerprint) {
+                    ep.firing = false;
+                }
+            }
             _ => {}
         }
         if signal.kind == SignalKind::Change {

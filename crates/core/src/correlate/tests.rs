@@ -383,3 +383,39 @@ fn a_declared_incident_opens_even_when_mild_or_resolved() {
     assert!(!opened);
     assert_eq!(inc.id, id);
 }
+
+#[test]
+fn alerts_that_never_join_an_incident_are_forgotten_too() {
+    let mut e = Engine::default();
+    // A low alert alone waits unassigned: no incident will forget it.
+    let d = e.observe(&sig(
+        "w",
+        Some("deployment/x/web"),
+        Severity::Low,
+        Firing,
+        0,
+    ));
+    assert!(matches!(d, Decision::Unassigned { .. }), "{d:?}");
+    e.observe(&sig(
+        "w",
+        Some("deployment/x/web"),
+        Severity::Low,
+        Resolved,
+        5,
+    ));
+    assert!(e.episodes.contains_key("w"), "remembered for recurrences");
+    e.advance(t(6 * 24 * 60));
+    assert!(e.episodes.contains_key("w"), "kept for a week");
+    e.advance(t(7 * 24 * 60 + 1));
+    assert!(e.episodes.is_empty(), "then forgotten");
+    // Still firing a week on: kept, and looked at again later.
+    e.observe(&sig(
+        "f",
+        Some("deployment/x/web"),
+        Severity::Low,
+        Firing,
+        8 * 24 * 60,
+    ));
+    e.advance(t(15 * 24 * 60 + 1));
+    assert!(e.episodes.contains_key("f"));
+}
