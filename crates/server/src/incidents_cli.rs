@@ -91,10 +91,14 @@ pub fn run(cmd: IncidentsCmd, data_dir: &Path) -> Result<(), String> {
                 let store = causeway_store::Store::open(data_dir).map_err(|e| e.to_string())?;
                 let issued =
                     causeway_app::tokens::issue_blocking(&store, "admin").map_err(|e| e.message)?;
-                let out: Result<Vec<_>, String> = commands
-                    .iter()
-                    .map(|c| remote(&addr, &issued.token, c))
-                    .collect();
+                let out = async {
+                    let mut out = Vec::new();
+                    for c in &commands {
+                        out.push(remote(&addr, &issued.token, c).await?);
+                    }
+                    Ok::<_, String>(out)
+                }
+                .await;
                 let id = issued.view.id;
                 store
                     .write_blocking(move |c| causeway_store::tokens::delete(c, &id))
@@ -142,39 +146,19 @@ async fn running_server(data_dir: &Path) -> Option<String> {
     }
 }
 
-/// `POST /api/rpc` over a plain HTTP/1.1 connection (loopback).
-fn remote(addr: &str, token: &str, c: &Command) -> Result<Value, String> {
-    use std::io::{Read, Write};
-    let body = serde_json::to_string(c).map_err(|e| e.to_string())?;
-    let req = format!(
-        "POST /api/rpc HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut s = std::net::TcpStream::connect(addr)
+/// `POST /api/rpc` to the running server (loopback).
+async fn remote(addr: &str, token: &str, c: &Command) -> Result<Value, String> {
+    let answer = reqwest::Client::new()
+        .post(format!("http://{addr}/api/rpc"))
+        .bearer_auth(token)
+        .json(c)
+        .timeout(std::time::Duration::from_secs(120))
+        .send()
+        .await
         .map_err(|e| format!("cannot reach causeway serve at {addr}: {e}"))?;
-    s.set_read_timeout(Some(std::time::Duration::from_secs(120)))
-        .map_err(|e| e.to_string())?;
-    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text
-        .split_once("\r\n\r\n")
-        .ok_or("causeway serve sent no HTTP answer")?;
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let payload = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(rest)
-    } else {
-        rest.to_string()
-    };
-    let v: Value = serde_json::from_str(&payload)
+    let status = answer.status().as_u16();
+    let text = answer.text().await.map_err(|e| e.to_string())?;
+    let v: Value = serde_json::from_str(&text)
         .map_err(|e| format!("causeway serve answered {status} with no JSON: {e}"))?;
     if status >= 400 {
         return Err(format!(
@@ -184,20 +168,6 @@ fn remote(addr: &str, token: &str, c: &Command) -> Result<Value, String> {
         ));
     }
     Ok(v)
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || after.len() < n {
-            break;
-        }
-        out.push_str(&after[..n]);
-        rest = after[n..].trim_start_matches("\r\n");
-    }
-    out
 }
 
 fn s<'a>(v: &'a Value, k: &str) -> &'a str {
