@@ -60,6 +60,25 @@ pub struct Authorization {
     pub authorize_url: String,
 }
 
+/// The signals test payload `i` would become, stored nowhere.
+pub(crate) fn test_signals(
+    info: &InstanceInfo,
+    i: usize,
+    connector: &str,
+    headers: &BTreeMap<String, String>,
+    body: &[u8],
+) -> Result<Vec<Signal>, causeway_connectors::NormalizeError> {
+    let raw_ref = format!("test:{i}");
+    let ctx = Context {
+        project: &info.project_id,
+        instance: &info.id,
+        received_at: Utc::now(),
+        raw_ref: &raw_ref,
+        headers,
+    };
+    normalize_bytes(connector, body, &ctx)
+}
+
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new("internal", e.to_string())
 }
@@ -212,21 +231,12 @@ impl App {
             .iter()
             .map(|e: &Exchange| serde_json::to_value(e).unwrap_or_default())
             .collect();
-        let now = Utc::now();
         let mut sample = Vec::new();
         let mut unreadable = Vec::new();
         for (i, p) in run.payloads.iter().enumerate() {
             let headers = headers_from_json(&serde_json::to_value(&p.headers).unwrap_or_default());
-            let raw_ref = format!("test:{i}");
-            let ctx = Context {
-                project: &info.project_id,
-                instance: &info.id,
-                received_at: now,
-                raw_ref: &raw_ref,
-                headers: &headers,
-            };
             let connector = p.connector_id.as_deref().unwrap_or(&info.descriptor_id);
-            match normalize_bytes(connector, &p.body, &ctx) {
+            match test_signals(&info, i, connector, &headers, &p.body) {
                 Ok(s) => sample.extend(s),
                 Err(e) => unreadable.push(e.to_string()),
             }

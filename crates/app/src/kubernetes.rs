@@ -4,6 +4,7 @@
 //! started with its instance, stopped with it; its Events reach the inbox
 //! through the runtime's host, its objects the live topology.
 
+use crate::connector_ops::test_signals;
 use crate::connector_ops::TestResult;
 use crate::error::ApiError;
 use crate::App;
@@ -11,7 +12,6 @@ use causeway_connectors::kubernetes::{
     self as kube_connector, ContextList, Health, HealthReport, Settings, Tuning,
 };
 use causeway_connectors::runtime::InstanceInfo;
-use causeway_connectors::{normalize_bytes, Context};
 use causeway_store::ts;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -112,20 +112,12 @@ pub(crate) async fn test(info: &InstanceInfo) -> TestResult {
         }
     };
     let probe = kube_connector::probe(&settings).await;
-    let now = Utc::now();
     let headers = BTreeMap::new();
     let mut sample = Vec::new();
     for (i, body) in probe.events.iter().enumerate() {
-        let raw_ref = format!("test:{i}");
-        let ctx = Context {
-            project: &info.project_id,
-            instance: &info.id,
-            received_at: now,
-            raw_ref: &raw_ref,
-            headers: &headers,
-        };
         // An Event the mapping refuses would be a dead letter: not a sample.
-        if let Ok(s) = normalize_bytes(kube_connector::CONNECTOR_ID, body, &ctx) {
+        let signals = test_signals(info, i, kube_connector::CONNECTOR_ID, &headers, body);
+        if let Ok(s) = signals {
             sample.extend(s);
         }
     }

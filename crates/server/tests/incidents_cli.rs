@@ -104,6 +104,10 @@ async fn a_person_moves_merges_and_reads_the_ledger_from_the_command_line() {
     // Each command reached the server with a token of its own, and took it
     // away after: none is left behind.
     let tokens = s.get_json("/api/tokens").await;
-    assert_eq!(tokens["tokens"].as_array().map(Vec::len), Some(0), "{tokens}");
+    assert_eq!(
+        tokens["tokens"].as_array().map(Vec::len),
+        Some(0),
+        "{tokens}"
+    );
     s.kill9();
 }
