@@ -239,20 +239,20 @@ impl App {
         };
         let declared = parse(&text, &|k| std::env::var(k).ok())
             .map_err(|e| ApiError::bad_request(format!("{}: {e}", path.display())))?;
-        let existing = self.store().read(instances::list).await?;
-        let mut owned = Vec::new();
-        for i in &existing {
-            let id = i.id.clone();
-            if self
-                .store()
-                .read(move |c| instances::managed_by(c, &id))
-                .await?
-                .as_deref()
-                == Some("file")
-            {
-                owned.push(i.id.clone());
-            }
-        }
+        // The instances, and those the file made (one read).
+        let (existing, owned) = self
+            .store()
+            .read(|c| {
+                let all = instances::list(c)?;
+                let mut owned = Vec::new();
+                for i in &all {
+                    if instances::managed_by(c, &i.id)?.as_deref() == Some("file") {
+                        owned.push(i.id.clone());
+                    }
+                }
+                Ok((all, owned))
+            })
+            .await?;
         let mut keep = Vec::new();
         for d in &declared {
             let found = existing.iter().find(|i| {

@@ -135,12 +135,22 @@ impl App {
         config.insert("secretFields".into(), serde_json::json!(fields));
         let keychain = self.keychain.clone();
         let (kid, secrets) = (id.clone(), u.secrets);
-        let had_secrets = !secrets.is_empty();
-        tokio::task::spawn_blocking(move || {
+        let new_secrets = tokio::task::spawn_blocking(move || {
+            let mut changed = false;
             for (field, value) in &secrets {
-                keychain.put(&handle_for(&kid, field), value)?;
+                let handle = handle_for(&kid, field);
+                // The same value again (connectors.json reloaded) is no
+                // new credential: nothing to write or restart.
+                if keychain
+                    .get(&handle)
+                    .is_ok_and(|v| v.expose() == value.expose())
+                {
+                    continue;
+                }
+                keychain.put(&handle, value)?;
+                changed = true;
             }
-            Ok::<_, causeway_connectors::secrets::SecretError>(())
+            Ok::<_, causeway_connectors::secrets::SecretError>(changed)
         })
         .await
         .map_err(internal)?
@@ -153,7 +163,7 @@ impl App {
         self.store()
             .write(move |c| instances::update(c, &row).map(|_| ()))
             .await?;
-        if had_secrets {
+        if new_secrets {
             // New credentials: do not wait out a re-auth pause.
             self.restart_source(&id);
         }
