@@ -81,6 +81,10 @@ pub(crate) struct Memory {
     pub titles: Vec<String>,
     pub scopes: BTreeSet<String>,
     pub traces: BTreeSet<String>,
+    /// The title of the first signal with each trace: the trace strategy
+    /// names it, also once the incident is indexed again.
+    #[serde(default)]
+    pub trace_titles: BTreeMap<String, String>,
     pub keys: BTreeSet<String>,
     /// Whether it is in the hot indexes (by place, scope, trace, key).
     pub indexed: bool,
@@ -403,6 +407,7 @@ impl Engine {
         }
         if let Some(t) = &o.trace {
             if mem.traces.insert(t.clone()) {
+                mem.trace_titles.insert(t.clone(), o.title.clone());
                 self.by_trace
                     .entry(t.clone())
                     .or_insert_with(|| (id.to_string(), o.title.clone()));

@@ -248,9 +248,10 @@ impl Engine {
             }
         }
         for t in &mem.traces {
+            let title = mem.trace_titles.get(t).cloned().unwrap_or_default();
             self.by_trace
                 .entry(t.clone())
-                .or_insert_with(|| (id.to_string(), String::new()));
+                .or_insert_with(|| (id.to_string(), title));
         }
         for k in &mem.keys {
             self.by_key

@@ -398,6 +398,9 @@ fn absorb(into: &mut Memory, from: Memory) {
     into.scopes.extend(from.scopes);
     into.pinned.extend(from.pinned);
     into.traces.extend(from.traces);
+    for (t, title) in from.trace_titles {
+        into.trace_titles.entry(t).or_insert(title);
+    }
     into.keys.extend(from.keys);
     into.root_onset = match (into.root_onset, from.root_onset) {
         (Some(a), Some(b)) => Some(a.min(b)),

@@ -242,6 +242,30 @@ fn same_trace_joins_with_high_confidence() {
 }
 
 #[test]
+fn a_trace_match_names_its_signal_after_a_person_reopens_the_incident() {
+    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut a = sig(
+        "checkout",
+        Some("deployment/shop/checkoutservice"),
+        "checkout failed",
+        0,
+    );
+    a.trace_id = Some("4bf92f3577b34da6a3ce929d0e0e4736".into());
+    let mut b = sig("gw", None, "gateway 502", 20 * 60);
+    b.trace_id = a.trace_id.clone();
+    let (d, _) = run(&mut e, &[a.clone(), resolved(a, 60)]);
+    let id = d[0].clone().unwrap().0;
+    // It resolves and leaves the indexes; a person opens it again.
+    e.advance(t(19 * 60));
+    assert_eq!(e.incident(&id).unwrap().status, IncidentStatus::Resolved);
+    assert!(e.set_status(&id, IncidentStatus::Active, t(19 * 60)));
+    let (d, _) = run(&mut e, &[b]);
+    let b = d[0].clone().unwrap();
+    assert_eq!((b.0.as_str(), b.1), (id.as_str(), LinkStrategy::Trace));
+    assert_eq!(b.3, "same trace 4bf92f35… as 'checkout failed'");
+}
+
+#[test]
 fn a_node_failure_groups_its_pods_under_the_node() {
     let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
     let (d, members) = run(
