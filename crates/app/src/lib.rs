@@ -4,7 +4,6 @@
 //! they hand it webhook bodies and [`commands::Command`]s and forward its
 //! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
-pub mod aiops;
 pub mod backtest;
 mod clock;
 pub mod commands;
@@ -29,7 +28,6 @@ mod process;
 mod queries;
 mod receivers;
 pub mod replay;
-pub mod scenarios;
 pub mod settings;
 mod sources;
 pub mod tokens;

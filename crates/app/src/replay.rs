@@ -61,6 +61,26 @@ pub fn replay_shared(
     config: CorrelationConfig,
     topology: Option<Arc<Topology>>,
 ) -> Report {
+    replay_links(events, config, topology).0
+}
+
+/// How a signal came into its incident: the confidence of the link that
+/// first placed it, and whether that link opened the incident (an opening
+/// is no claim of belonging, so calibration leaves it out).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement {
+    pub score: f64,
+    pub opened: bool,
+}
+
+/// [`replay_shared`], and for each signal ref placed in an incident, the
+/// link that placed its signal (what the bench's calibration table reads).
+pub fn replay_links(
+    events: &str,
+    config: CorrelationConfig,
+    topology: Option<Arc<Topology>>,
+) -> (Report, BTreeMap<String, Placement>) {
+    let mut placed: BTreeMap<String, Placement> = BTreeMap::new();
     let mut engine = Engine::new(config);
     engine.set_topology(topology);
     let mut order: Vec<String> = Vec::new();
@@ -71,6 +91,8 @@ pub fn replay_shared(
     let mut waiting: BTreeMap<String, (Vec<(usize, usize)>, Signal)> = BTreeMap::new();
     let mut rejected = Vec::new();
     let mut signal_count = 0;
+    // Ref → signal id, to give each placed ref its signal's link.
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let lines = events.lines().filter(|l| !l.trim().is_empty());
     let mut n_lines = 0;
     for (n, line) in lines.enumerate() {
@@ -91,9 +113,14 @@ pub fn replay_shared(
         };
         for (i, s) in signals.into_iter().enumerate() {
             signal_count += 1;
+            ids.insert(format!("{n}:{i}"), s.id.clone());
             let decision = engine.observe_as(&s, declared);
             match decision {
                 Decision::Attach { link, opened, .. } => {
+                    placed.entry(s.id.clone()).or_insert(Placement {
+                        score: link.score,
+                        opened,
+                    });
                     let id = link.incident_id;
                     if opened {
                         order.push(id.clone());
@@ -114,6 +141,10 @@ pub fn replay_shared(
                 }
             }
             for l in &engine.effects().adopted {
+                placed.entry(l.signal_id.clone()).or_insert(Placement {
+                    score: l.score,
+                    opened: false,
+                });
                 if let Some((earlier, sig)) = waiting.remove(&l.signal_id) {
                     refs.entry(l.incident_id.clone())
                         .or_default()
@@ -128,6 +159,7 @@ pub fn replay_shared(
     }
     let mut unassigned: Vec<(usize, usize)> = waiting.into_values().flat_map(|(r, _)| r).collect();
     unassigned.sort();
+    let mut by_ref: BTreeMap<String, Placement> = BTreeMap::new();
     let say = |v: Vec<(usize, usize)>| -> Vec<String> {
         let mut v = v;
         v.sort();
@@ -156,7 +188,14 @@ pub fn replay_shared(
             }
         })
         .collect();
-    Report {
+    for i in &incidents {
+        for r in &i.signals {
+            if let Some(id) = ids.get(r).and_then(|id| placed.get(id)) {
+                by_ref.insert(r.clone(), *id);
+            }
+        }
+    }
+    let report = Report {
         stats: Stats {
             lines: n_lines,
             signals: signal_count,
@@ -165,7 +204,8 @@ pub fn replay_shared(
         incidents,
         unassigned,
         rejected,
-    }
+    };
+    (report, by_ref)
 }
 
 /// The signals one line yields (and whether they declare incidents), or why

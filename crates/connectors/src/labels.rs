@@ -1,73 +1,25 @@
 //! Conventional labels and tags → entity, shared by every Prometheus-style source.
 
+use causeway_core::conventions::Labels;
 use causeway_core::hash::short_hex;
 use causeway_core::Entity;
 use std::collections::BTreeMap;
 
-/// Workload kinds in the order the most specific wins: an alert that names a
-/// Pod is about that Pod even if it also names its Deployment.
-/// Datadog (`kube_*`, `pod_name`) and OpenTelemetry (`k8s.*`) spellings sit
-/// beside kube-state-metrics' so every source reads the same way.
-const NAMESPACED: &[(&str, &str)] = &[
-    ("pod", "pod"),
-    ("pod_name", "pod"),
-    ("k8s.pod.name", "pod"),
-    ("deployment", "deployment"),
-    ("kube_deployment", "deployment"),
-    ("k8s.deployment.name", "deployment"),
-    ("statefulset", "statefulset"),
-    ("kube_stateful_set", "statefulset"),
-    ("k8s.statefulset.name", "statefulset"),
-    ("daemonset", "daemonset"),
-    ("kube_daemon_set", "daemonset"),
-    ("k8s.daemonset.name", "daemonset"),
-    ("replicaset", "replicaset"),
-    ("kube_replica_set", "replicaset"),
-    ("job_name", "job"),
-    ("kube_job", "job"),
-    ("cronjob", "cronjob"),
-    ("kube_cronjob", "cronjob"),
-    ("persistentvolumeclaim", "persistentvolumeclaim"),
-    ("kube_service", "service"),
-];
-
-/// Where the namespace is spelled, in the same three conventions.
-const NAMESPACE: &[&str] = &["namespace", "kube_namespace", "k8s.namespace.name"];
-const NODE: &[&str] = &["node", "kube_node", "k8s.node.name"];
-
-/// Reads the entity an alert is about from kube-state-metrics /
-/// kube-prometheus conventions: `namespace` + `pod` | `deployment` | ... ,
-/// else `node`, else a host (`host`, or `instance` without its port).
-/// Names that cannot be Kubernetes names (containing `/` or spaces) are
-/// ignored rather than producing an entity that does not parse.
+/// Reads the entity an alert is about by the label conventions of
+/// [`causeway_core::conventions`] (kube-state-metrics, Datadog,
+/// OpenTelemetry, the older `kubernetes_sd` relabelling): the most specific
+/// namespaced object, else a Node, else a host. Names that cannot be
+/// Kubernetes names are ignored rather than producing an entity that does
+/// not parse.
 pub fn entity_from_labels(labels: &BTreeMap<String, String>) -> Option<Entity> {
-    let get = |k: &str| labels.get(k).map(String::as_str).filter(|v| valid(v));
-    if let Some(ns) = NAMESPACE.iter().find_map(|k| get(k)) {
-        for (label, kind) in NAMESPACED {
-            if let Some(name) = get(label) {
-                return Some(Entity::namespaced(kind, ns, name));
-            }
-        }
-    }
-    if let Some(node) = NODE.iter().find_map(|k| get(k)) {
-        return Some(Entity::cluster("node", node));
-    }
-    if let Some(host) = get("host").or_else(|| get("hostname")) {
-        return Some(Entity::cluster("host", host));
-    }
-    let instance = labels.get("instance")?;
-    let host = instance
-        .rsplit_once(':')
-        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(instance.as_str(), |(h, _)| h);
-    valid(host).then(|| Entity::cluster("host", host))
+    Labels(labels).entity()
 }
 
-fn valid(v: &str) -> bool {
-    !v.is_empty()
-        && v.len() <= 253
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+/// The service name the labels give (`service`, `app.kubernetes.io/name`,
+/// `app`, a PodMonitor's `namespace/name` job...), the monitoring stack's
+/// own jobs skipped.
+pub fn service_from_labels(labels: &BTreeMap<String, String>) -> Option<String> {
+    Labels(labels).service()
 }
 
 /// A stable fingerprint of a label set, for sources that send none.

@@ -23,7 +23,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub use descriptor::{catalogue, load_user_descriptors, DescriptorError, DescriptorSummary};
-pub use labels::{entity_from_labels, label_fingerprint};
+pub use labels::{entity_from_labels, label_fingerprint, service_from_labels};
 
 /// Where and when a payload arrived; everything a normalizer may not invent.
 #[derive(Debug, Clone)]

@@ -62,6 +62,19 @@ pub struct Analysis {
     pub action: Option<String>,
 }
 
+/// How the correlation engine read one signal: the place it is about, the
+/// peer its errors name, the configuration it names, what it says. The
+/// analysis ranks the same places the correlation reasoned over.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Read {
+    pub place: Option<Entity>,
+    /// Whether the topology knows the place.
+    pub known: bool,
+    pub peer: Option<Entity>,
+    pub config: Option<Entity>,
+    pub class: crate::classify::Class,
+}
+
 /// What is known around an incident's signals: the topology, recent changes
 /// (wherever their signals went), and whether its alert keeps recurring.
 #[derive(Debug, Clone)]
@@ -71,6 +84,9 @@ pub struct Context<'a> {
     /// A change up to this long before the onset is a suspect.
     pub change_window_secs: i64,
     pub recurrence: Option<Recurrence>,
+    /// The engine's reading of each signal, in the same order (empty: the
+    /// analysis reads them itself from their entity and service).
+    pub reads: Vec<Read>,
 }
 
 impl Default for Context<'_> {
@@ -80,6 +96,7 @@ impl Default for Context<'_> {
             changes: Vec::new(),
             change_window_secs: 30 * 60,
             recurrence: None,
+            reads: Vec::new(),
         }
     }
 }

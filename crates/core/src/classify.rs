@@ -1,22 +1,30 @@
 //! What a signal says, in the terms an SRE reasons with: a **cause** (the
 //! thing itself is broken: out of memory, CPU throttled, disk full, pool
-//! exhausted, crash-looping, its Node down), **unavailable** (the thing is not
-//! serving: target down, not ready, no replica), a **symptom** (its callers
-//! see it: errors, latency, timeouts, failing checks), or a **change** (a
-//! deploy, rollout or config change).
+//! exhausted, crash-looping, a bad image or config, its Node down),
+//! **unavailable** (the thing is not serving: target down, not ready, no
+//! replica), a **symptom** (its callers see it: errors, latency, timeouts,
+//! failing checks), an **eviction** (its Pods are being moved off a Node),
+//! a **change** (a deploy, rollout or config change), a **heartbeat** of
+//! the monitoring itself, or a **forecast** (a capacity trend, an expiry, a
+//! scaler at its limit: true, but not a failure now).
 //!
-//! Correlation uses this for direction: errors and latency travel *up* the
-//! call graph, so a symptom on a caller belongs with a failure below it; a
-//! cause or an outage *below* an incident can explain it. A warning that is
-//! none of these (clock skew, an HPA at its maximum) explains nothing about
-//! its neighbours and joins only its own place.
+//! Correlation uses this for direction and for evidence: errors and latency
+//! travel *up* the call graph, so a symptom on a caller belongs with a
+//! failure below it; a cause or an outage *below* an incident can explain
+//! it; a Node going down produces evictions, unavailability and the errors
+//! of what ran there, never an OOM or CPU throttling of its own.
 //!
-//! The vocabulary is the one monitoring rules use (kube-prometheus alert
-//! names, Kubernetes event reasons, Datadog and Grafana titles): words are
-//! read from the title, `alertname` and `reason`, with CamelCase split, so
-//! `KubePodCrashLooping` reads as "kube pod crash looping".
+//! The words are the ones real rule sets use (kubernetes-mixin and
+//! node-mixin as kube-prometheus ships them, awesome-prometheus-alerts,
+//! Datadog's recommended Kubernetes monitors, Grafana's defaults, Kubernetes
+//! event reasons and messages), in one table ([`crate::vocabulary`]) a user
+//! can extend. They are read from the title, the `alertname`, the event
+//! `reason` — and, for Kubernetes events, whose meaning is in their message,
+//! the message — with CamelCase split, so `KubePodCrashLooping` reads as
+//! "kube pod crash looping".
 
 use crate::signal::{Signal, SignalKind};
+use crate::vocabulary::{Reading, Vocabulary};
 use serde::{Deserialize, Serialize};
 
 /// The kind of cause a signal names.
@@ -30,6 +38,10 @@ pub enum CauseKind {
     ConnectionPool,
     CrashLoop,
     NodeDown,
+    /// The image cannot be pulled or run: a bad release.
+    BadImage,
+    /// The configuration the Pod needs is missing or wrong.
+    BadConfig,
 }
 
 impl CauseKind {
@@ -43,6 +55,8 @@ impl CauseKind {
             CauseKind::ConnectionPool => "connection pool exhausted",
             CauseKind::CrashLoop => "crash-looping",
             CauseKind::NodeDown => "node not ready",
+            CauseKind::BadImage => "image cannot be pulled",
+            CauseKind::BadConfig => "configuration missing or invalid",
         }
     }
 
@@ -50,6 +64,7 @@ impl CauseKind {
     pub fn weight(self) -> f64 {
         match self {
             CauseKind::OutOfMemory | CauseKind::NodeDown => 1.5,
+            CauseKind::BadImage | CauseKind::BadConfig => 1.25,
             CauseKind::MemoryPressure | CauseKind::DiskFull | CauseKind::ConnectionPool => 1.0,
             CauseKind::CpuSaturation | CauseKind::CrashLoop => 0.75,
         }
@@ -66,6 +81,14 @@ impl CauseKind {
                 | CauseKind::ConnectionPool
         )
     }
+
+    /// A cause of the thing itself, which a failure elsewhere (a callee
+    /// failing) does not produce: memory or CPU running out, a bad image or
+    /// config, a container that keeps crashing. A Node down is not: it is
+    /// what a failure of the Node looks like from its Pods.
+    pub fn is_local(self) -> bool {
+        !matches!(self, CauseKind::NodeDown)
+    }
 }
 
 /// A signal's reading. Several can hold at once: a crash loop is a cause and
@@ -79,6 +102,12 @@ pub struct Class {
     pub change: bool,
     /// Connection refused / timeouts: what a network partition looks like.
     pub network: bool,
+    /// Pods deleted or moved off a Node (taint eviction, pressure).
+    pub eviction: bool,
+    /// The monitoring's own heartbeat (Watchdog, dead man's switch).
+    pub heartbeat: bool,
+    /// A trend, an expiry or a limit reached: not a failure now.
+    pub forecast: bool,
 }
 
 impl Class {
@@ -95,7 +124,12 @@ impl Class {
 
     /// Nothing the engine can reason about beyond its own place.
     pub fn is_other(&self) -> bool {
-        !self.can_explain() && !self.change
+        !self.can_explain() && !self.change && !self.eviction
+    }
+
+    /// A cause of its own that no failure around it produces.
+    pub fn local_cause(&self) -> bool {
+        self.cause.is_some_and(CauseKind::is_local)
     }
 
     pub fn describe(&self) -> &'static str {
@@ -107,6 +141,12 @@ impl Class {
             "outage"
         } else if self.symptom {
             "symptom"
+        } else if self.eviction {
+            "eviction"
+        } else if self.heartbeat {
+            "heartbeat"
+        } else if self.forecast {
+            "forecast"
         } else {
             "other"
         }
@@ -118,23 +158,33 @@ impl Class {
 const MEMO_KEEP: usize = 4096;
 
 thread_local! {
-    /// Readings by the text they come from. A pure function's memo: answers
-    /// never depend on it.
-    static MEMO: std::cell::RefCell<std::collections::HashMap<(String, bool, bool), Class>> =
+    /// Readings by vocabulary and the text they come from. A pure
+    /// function's memo: answers never depend on it.
+    static MEMO: std::cell::RefCell<std::collections::HashMap<(u64, String, bool, bool), Class>> =
         Default::default();
 }
 
-/// Reads a signal.
+/// Reads a signal with the built-in vocabulary.
 pub fn classify(s: &Signal) -> Class {
+    classify_with(Vocabulary::builtin(), s)
+}
+
+/// Reads a signal with `vocab` (the built-in words and a user's own).
+pub fn classify_with(vocab: &Vocabulary, s: &Signal) -> Class {
     let on_node = s
         .entity
         .as_ref()
         .is_some_and(|e| matches!(e.kind.as_str(), "node" | "host" | "instance"));
-    let key = (Text::raw(s), on_node, s.kind == SignalKind::Change);
+    let key = (
+        vocab.id(),
+        Text::raw(s),
+        on_node,
+        s.kind == SignalKind::Change,
+    );
     if let Some(c) = MEMO.with(|m| m.borrow().get(&key).copied()) {
         return c;
     }
-    let c = read(s, &Text::from_str(&key.0), on_node);
+    let c = read(vocab, &Text::from_str(&key.1), on_node, key.3);
     MEMO.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() >= MEMO_KEEP {
@@ -145,36 +195,94 @@ pub fn classify(s: &Signal) -> Class {
     c
 }
 
-fn read(s: &Signal, text: &Text, on_node: bool) -> Class {
+fn read(vocab: &Vocabulary, text: &Text, on_node: bool, change_kind: bool) -> Class {
+    let has = |r: Reading| vocab.matches(r, &text.0);
     let mut c = Class {
-        change: s.kind == SignalKind::Change,
+        change: change_kind || has(Reading::Change),
+        heartbeat: has(Reading::Heartbeat),
+        forecast: has(Reading::Forecast),
         ..Class::default()
     };
-    c.cause = text.cause(on_node);
-    c.unavailable = text.unavailable() || c.cause == Some(CauseKind::CrashLoop);
-    c.symptom = text.symptom();
-    c.network = text.network();
+    if c.heartbeat || c.forecast {
+        // "Disk will fill in 24 hours", "memory overcommitted", "HPA at its
+        // maximum", the Watchdog: not a failure, whatever words they hold.
+        return c;
+    }
+    c.eviction = has(Reading::Eviction);
+    c.cause = cause(vocab, text, on_node);
+    c.unavailable = has(Reading::Unavailable)
+        || matches!(c.cause, Some(CauseKind::CrashLoop | CauseKind::BadImage));
+    c.symptom = has(Reading::Symptom);
+    c.network = has(Reading::Network);
     if c.change {
         // A rollout event is not an outage because it says "replica set".
         c.unavailable = false;
         c.symptom = false;
         c.cause = None;
+        c.eviction = false;
+    }
+    if c.eviction {
+        // An eviction says where a Pod was, not that its service failed.
+        c.unavailable = false;
     }
     c
 }
 
-/// Lowercase words of the title, alert name and reason, space-separated with
-/// a space at both ends, so `has(" not ready")` matches whole-word prefixes.
-pub(crate) struct Text(String);
+/// The cause a text names, the most telling first.
+fn cause(vocab: &Vocabulary, text: &Text, on_node: bool) -> Option<CauseKind> {
+    let has = |r: Reading| vocab.matches(r, &text.0);
+    if has(Reading::OutOfMemory) {
+        return Some(CauseKind::OutOfMemory);
+    }
+    if has(Reading::NodeDown) || (on_node && has(Reading::DownOnNode)) {
+        return Some(CauseKind::NodeDown);
+    }
+    if has(Reading::BadImage) {
+        return Some(CauseKind::BadImage);
+    }
+    if has(Reading::BadConfig) {
+        return Some(CauseKind::BadConfig);
+    }
+    if has(Reading::CrashLoop) {
+        return Some(CauseKind::CrashLoop);
+    }
+    if has(Reading::MemoryPressure) {
+        return Some(CauseKind::MemoryPressure);
+    }
+    if has(Reading::CpuSaturation) {
+        return Some(CauseKind::CpuSaturation);
+    }
+    if has(Reading::DiskFull) {
+        return Some(CauseKind::DiskFull);
+    }
+    if has(Reading::ConnectionPool) {
+        return Some(CauseKind::ConnectionPool);
+    }
+    None
+}
+
+/// Lowercase words of the title, alert name and reason (and a Kubernetes
+/// event's message), space-separated with a space at both ends, so
+/// `contains(" not ready")` matches whole-word prefixes.
+pub(crate) struct Text(pub(crate) String);
 
 impl Text {
-    /// The words it reads, before splitting: title, alert name, reason.
+    /// The words it reads, before splitting.
     fn raw(s: &Signal) -> String {
         let mut raw = s.title.clone();
         for k in ["alertname", "reason", "k8s.reason", "class", "check"] {
             if let Some(v) = s.tags.get(k) {
                 raw.push(' ');
                 raw.push_str(v);
+            }
+        }
+        // A Kubernetes event says what happened in its message ("Back-off
+        // restarting failed container"); an alert's description is prose
+        // that may name anything.
+        if s.source_type == "K8S_EVENT" {
+            if let Some(d) = &s.description {
+                raw.push(' ');
+                raw.extend(d.chars().take(300));
             }
         }
         raw
@@ -208,228 +316,7 @@ impl Text {
         }
         Text(out)
     }
-
-    /// A word or phrase starting at a word boundary (`" crash loop"` also
-    /// matches "crash looping").
-    fn has(&self, p: &str) -> bool {
-        self.0.contains(p)
-    }
-
-    fn any(&self, ps: &[&str]) -> bool {
-        ps.iter().any(|p| self.has(p))
-    }
-
-    fn cause(&self, on_node: bool) -> Option<CauseKind> {
-        if self.any(&[
-            " oom ",
-            " oom killed",
-            " oomkill",
-            " out of memory",
-            " outofmemory",
-            " system oom",
-        ]) {
-            return Some(CauseKind::OutOfMemory);
-        }
-        if self.any(&[
-            " node not ready",
-            " nodenotready",
-            " node down",
-            " node unreachable",
-            " host unreachable",
-            " host down",
-            " host is down",
-            " kubelet down",
-            " node lost",
-            " node shutdown",
-        ]) || (on_node
-            && self.any(&[
-                " not ready",
-                " notready",
-                " unreachable",
-                " down ",
-                " stopped reporting",
-                " no data",
-            ]))
-        {
-            return Some(CauseKind::NodeDown);
-        }
-        if self.any(&[" crash loop", " crashloop", " crash looping"])
-            || (self.has(" back off") && self.has(" restart"))
-            || self.has(" restarting")
-        {
-            return Some(CauseKind::CrashLoop);
-        }
-        let memory = self.has(" memory") || self.has(" mem ");
-        let high = self.any(&[" high", " above", " spike", " up "]);
-        if memory
-            && (self.any(&[
-                " limit",
-                " exhaust",
-                " pressure",
-                " leak",
-                " overcommit",
-                " swap",
-            ]) || (self.any(&[" usage", " used", " consumption"]) && high))
-        {
-            return Some(CauseKind::MemoryPressure);
-        }
-        if self.any(&[" cpu throttl", " cputhrottl"])
-            || (self.has(" cpu ") && self.any(&[" saturat", " usage", " load", " steal", " high"]))
-        {
-            return Some(CauseKind::CpuSaturation);
-        }
-        if self.any(&[
-            " disk pressure",
-            " diskpressure",
-            " disk full",
-            " out of disk",
-            " no space",
-            " filesystem almost full",
-            " filesystem full",
-            " inodes",
-        ]) || (self.any(&[" disk", " filesystem", " volume"])
-            && self.any(&[" full", " filling up", " out of space", " space left"]))
-        {
-            return Some(CauseKind::DiskFull);
-        }
-        if self.any(&[
-            " connection pool",
-            " connectionpool",
-            " too many connections",
-            " pool exhausted",
-            " max connections",
-        ]) {
-            return Some(CauseKind::ConnectionPool);
-        }
-        None
-    }
-
-    fn unavailable(&self) -> bool {
-        self.any(&[
-            " target down",
-            " targets are down",
-            " not ready",
-            " notready",
-            " non ready",
-            " no ready",
-            " not available",
-            " replicas mismatch",
-            " replicasmismatch",
-            " unavailable",
-            " unreachable",
-            " down ",
-            " is down",
-            " probe fail",
-            " readiness",
-            " liveness",
-            " no endpoints",
-            " failed scheduling",
-            " evicted",
-            " image pull",
-            " err image pull",
-            " unhealthy",
-            " health check fail",
-            " healthcheck fail",
-            " absent",
-        ])
-    }
-
-    fn symptom(&self) -> bool {
-        self.any(&[
-            " error",
-            " errors",
-            " 5xx",
-            " 500",
-            " 502",
-            " 503",
-            " 504",
-            " latency",
-            " slow",
-            " timeout",
-            " timed out",
-            " p99",
-            " p95",
-            " p90",
-            " apdex",
-            " slo ",
-            " burn rate",
-            " error budget",
-            " synthetic",
-            " failing",
-            " failures",
-            " failed requests",
-            " request failures",
-            " refused",
-            " degraded",
-        ])
-    }
-
-    fn network(&self) -> bool {
-        self.any(&[
-            " connection refused",
-            " connectionrefused",
-            " econnrefused",
-            " timeout",
-            " timed out",
-            " unreachable",
-            " network",
-            " packet loss",
-            " dns",
-        ])
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::signal::test_alert;
-    use chrono::TimeZone;
-
-    fn class_of(title: &str, alertname: Option<&str>, entity: Option<&str>) -> Class {
-        let at = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let mut s = test_alert("s".into(), "f", entity, title, at);
-        if let Some(a) = alertname {
-            s.tags.insert("alertname".into(), a.into());
-        }
-        classify(&s)
-    }
-
-    #[test]
-    fn camel_case_alert_names_read_as_words() {
-        assert_eq!(
-            Text::from_str("KubePodCrashLooping").0,
-            " kube pod crash looping "
-        );
-        assert_eq!(Text::from_str("OOMKilled").0, " oom killed ");
-        assert_eq!(Text::from_str("HighLatencyP99").0, " high latency p99 ");
-    }
-
-    #[test]
-    fn causes_outages_symptoms_and_others() {
-        let c = class_of("redis OOMKilled and restarting", None, None);
-        assert_eq!(c.cause, Some(CauseKind::OutOfMemory));
-        let c = class_of("x", Some("KubePodCrashLooping"), None);
-        assert_eq!(c.cause, Some(CauseKind::CrashLoop));
-        assert!(c.unavailable, "a crash loop is also an outage");
-        let c = class_of("Memory at 97% of its limit", None, None);
-        assert_eq!(c.cause, Some(CauseKind::MemoryPressure));
-        let c = class_of("node-3 stopped reporting", None, Some("node/node-3"));
-        assert_eq!(c.cause, Some(CauseKind::NodeDown));
-        let c = class_of("68% throttling of CPU", Some("CPUThrottlingHigh"), None);
-        assert_eq!(c.cause, Some(CauseKind::CpuSaturation));
-        let c = class_of("100% of the payment targets are down", None, None);
-        assert!(c.unavailable && c.cause.is_none());
-        let c = class_of("cart: 5xx ratio above 5%", Some("HighErrorRate"), None);
-        assert!(c.symptom && c.travels_up());
-        let c = class_of("Synthetic check failing on front-end", None, None);
-        assert!(c.symptom);
-        for other in [
-            ("Clock on node-1 is out of sync", "NodeClockSkewDetected"),
-            ("HPA cart has been at max replicas", "KubeHpaMaxedOut"),
-            ("node-2 disk usage above 80%", "Disk usage above 80%"),
-        ] {
-            let c = class_of(other.0, Some(other.1), Some("node/node-1"));
-            assert!(c.is_other(), "{other:?}: {c:?}");
-        }
-    }
-}
+mod tests;

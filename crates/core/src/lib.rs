@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod classify;
+pub mod conventions;
 pub mod correlate;
 pub mod entity;
 pub mod hash;
@@ -14,6 +15,7 @@ mod rank;
 pub mod sensitive;
 pub mod signal;
 pub mod topology;
+pub mod vocabulary;
 
 pub use correlate::{
     CorrelationConfig, Decision, Effects, Engine, Feedback, IncidentRule, OverrideError, RuleMatch,

@@ -8,9 +8,10 @@
 //! crash-looping database, a change shortly before) and the reasons that won
 //! are the explanation; the confidence is the margin over the runner-up.
 
+use crate::analysis::Read;
 use crate::analysis::{node, Analysis, Context, Graph, GraphEdge, GraphNode};
 use crate::classify::{classify, CauseKind, Class};
-use crate::correlate::{human_secs, ChangeNote, Recurrence};
+use crate::correlate::{describe, human_secs, ChangeNote, Recurrence};
 use crate::entity::Entity;
 use crate::incident::RootCause;
 use crate::signal::{Signal, SignalKind, SignalStatus};
@@ -194,39 +195,42 @@ pub(crate) fn analyse_over(
     topo: &Topology,
     ctx: &Context<'_>,
 ) -> Option<Analysis> {
-    // Signals naming only a service stand for that Service (copied only
-    // when there is such a signal: this runs on every incident write).
-    let resolved: Vec<Signal>;
-    let signals = if signals.iter().any(|s| s.entity.is_none()) {
-        resolved = signals
-            .iter()
-            .map(|s| match (&s.entity, topo.signal_entity(s)) {
-                (None, Some(e)) => Signal {
-                    entity: Some(e),
-                    ..s.clone()
-                },
-                _ => s.clone(),
-            })
-            .collect();
-        resolved.as_slice()
+    let reads: Vec<Read> = if ctx.reads.len() == signals.len() {
+        ctx.reads.clone()
     } else {
-        signals
+        signals.iter().map(|s| read_of(topo, s)).collect()
     };
     let facts = Facts::of(signals, ctx, Some(topo));
     let mut units: BTreeMap<Entity, Unit> = BTreeMap::new();
     let mut any_known = false;
     let mut counts: BTreeMap<Entity, (u32, u32)> = BTreeMap::new();
-    for (s, class) in signals.iter().zip(&facts.classes) {
-        let Some(e) = &s.entity else { continue };
+    // Peer → how many of the incident's symptoms name it as what fails.
+    let mut blamed: BTreeMap<Entity, usize> = BTreeMap::new();
+    let mut symptoms = 0usize;
+    // ConfigMaps and Secrets a failing Pod says are missing or wrong.
+    let mut broken_configs: BTreeSet<Entity> = BTreeSet::new();
+    for (s, r) in signals.iter().zip(&reads) {
+        let Some(place) = r.place.clone() else {
+            continue;
+        };
+        let e = s.entity.clone().unwrap_or_else(|| place.clone());
         let c = counts.entry(e.clone()).or_default();
         c.0 += 1;
         c.1 += u32::from(s.status == SignalStatus::Firing);
-        if s.kind == SignalKind::Change {
+        if s.kind == SignalKind::Change || r.class.change {
             continue;
         }
-        let (place, known) = place_of(topo, e);
-        any_known |= known;
-        let cause = cause_in(class).map(|(l, w, _)| (l, w, s));
+        if r.class.cause == Some(CauseKind::BadConfig) {
+            broken_configs.extend(r.config.clone());
+        }
+        if r.class.travels_up() && s.status == SignalStatus::Firing {
+            symptoms += 1;
+            if let Some(q) = r.peer.as_ref().filter(|q| **q != place) {
+                *blamed.entry(q.clone()).or_default() += 1;
+            }
+        }
+        any_known |= r.known;
+        let cause = cause_in(&r.class).map(|(l, w, _)| (l, w, s));
         let u = units.entry(place.clone()).or_insert_with(|| Unit {
             anchors: topo
                 .anchors(&place)
@@ -280,6 +284,13 @@ pub(crate) fn analyse_over(
         }
     }
 
+    // A peer the callers blame but that raised nothing itself (a
+    // partitioned service, an outside dependency): a candidate too.
+    for q in blamed.keys() {
+        if !units.contains_key(q) {
+            silent.insert(q.clone());
+        }
+    }
     let first = units.values().map(|u| u.onset).min()?;
     let last = units.values().map(|u| u.onset).max()?;
     let span = (last - first).num_seconds();
@@ -306,6 +317,12 @@ pub(crate) fn analyse_over(
         if let Some((_, w, _)) = unit.and_then(|u| u.cause) {
             score += w;
         }
+        // The share of the incident's symptoms that name it as their peer:
+        // the service every erroring caller depends on.
+        let votes = blamed.get(c).copied().unwrap_or(0);
+        if votes > 0 && symptoms > 0 {
+            score += 2.5 * votes as f64 / symptoms as f64;
+        }
         let change = facts.change_on(c).cloned();
         if change.is_some() {
             score += 1.5;
@@ -326,7 +343,13 @@ pub(crate) fn analyse_over(
             .then(a.entity.cmp(&b.entity))
     });
     let win = &scored[0];
-    let root = win.entity.clone();
+    // A configuration the root uses, applied just before (or missing a
+    // key its Pods need), is the root's root: the rollout that followed a
+    // config change was that change's doing.
+    let config = config_root(topo, &facts, &win.entity, &broken_configs);
+    let root = config
+        .as_ref()
+        .map_or_else(|| win.entity.clone(), |c| c.0.clone());
     let confidence = match scored.get(1) {
         None => 0.9,
         Some(second) => {
@@ -337,8 +360,17 @@ pub(crate) fn analyse_over(
 
     // The reasons that won.
     let mut reasons: Vec<String> = Vec::new();
-    if !win.covered.is_empty() {
-        let names = and_list(&names_of(&win.covered, &root));
+    if let Some((c, why)) = &config {
+        reasons.push(format!("{} uses {}, {why}", win.entity.name, describe(c)));
+    }
+    if let Some(v) = blamed.get(&win.entity).filter(|v| **v > 0) {
+        reasons.push(format!(
+            "{v} of the incident's {symptoms} error and latency alerts are of calls to it"
+        ));
+    }
+    let covered_names = names_of(&win.covered, &root);
+    if !covered_names.is_empty() {
+        let names = and_list(&covered_names);
         let verb = if win.covered.len() == 1 {
             "depends"
         } else {
@@ -443,6 +475,68 @@ pub(crate) fn analyse_over(
         action,
     })
 }
+
+/// The analysis's own reading of a signal, without the engine: its entity's
+/// place (or its service's), and its words.
+fn read_of(topo: &Topology, s: &Signal) -> Read {
+    let e = s.entity.clone().or_else(|| topo.signal_entity(s));
+    let (place, known) = match &e {
+        Some(e) => {
+            let (p, k) = place_of(topo, e);
+            (Some(p), k)
+        }
+        None => (None, false),
+    };
+    Read {
+        place,
+        known,
+        class: classify(s),
+        ..Read::default()
+    }
+}
+
+/// A ConfigMap or Secret `root` uses that was applied shortly before the
+/// first alert (and not before a later rollout of its own), or that its
+/// Pods said was missing a key: the configuration, with why.
+fn config_root(
+    topo: &Topology,
+    facts: &Facts<'_>,
+    root: &Entity,
+    broken: &BTreeSet<Entity>,
+) -> Option<(Entity, String)> {
+    let used = topo.configs_of(root);
+    if let Some(c) = used.iter().find(|c| broken.contains(*c)) {
+        return Some((c.clone(), "which its Pods say is missing or wrong".into()));
+    }
+    let first = facts.first_onset?;
+    let applied = facts
+        .changes
+        .iter()
+        .filter(|c| c.at <= first && (first - c.at).num_seconds() <= facts.window)
+        .filter(|c| c.entity.as_ref().is_some_and(|e| used.contains(e)))
+        .max()?;
+    // A deploy of its own after the configuration (beyond the few minutes
+    // a controller takes to roll the change out) is the later suspect.
+    let own_deploy = facts.change_on(root).filter(|d| {
+        d.entity.as_ref() != applied.entity.as_ref()
+            && (d.at - applied.at).num_seconds() > ROLLOUT_SECS
+    });
+    if own_deploy.is_some() {
+        return None;
+    }
+    let before = (first - applied.at).num_seconds();
+    Some((
+        applied.entity.clone()?,
+        format!(
+            "applied {} before the first alert (\"{}\")",
+            human_secs(before),
+            applied.title
+        ),
+    ))
+}
+
+/// How long after a configuration change a rollout is that change's own.
+const ROLLOUT_SECS: i64 = 5 * 60;
 
 /// Distinct names, in order, without the root's own.
 fn names_of(es: &[Entity], root: &Entity) -> Vec<String> {

@@ -1,7 +1,6 @@
 //! `causeway`: the headless app and its tools.
 
 mod bench;
-mod bench_correlation;
 mod cli_connectors;
 mod incidents_cli;
 
@@ -99,22 +98,18 @@ enum BenchCmd {
     /// Alerts/s, latency and memory of Causeway's webhook intake against
     /// Alertmanager's (`apt-get install prometheus-alertmanager`).
     Ingest(bench::IngestArgs),
-    /// Generate labelled fault scenarios over online-boutique and sock-shop,
-    /// replay them, and print Causeway's F1 / root-cause accuracy / noise
-    /// reduction beside the baselines', plus throughput and latency.
-    Correlation {
-        /// Seed of the generator: same seed, same scenarios.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Write each suite's events.ndjson, truth.json and report.json here,
-        /// and the topology folders under topology/.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    /// Score correlation on labelled storms beside the baselines: our own
+    /// generator's scenarios over online-boutique and sock-shop, and with
+    /// --storms every labelled storm folder under a directory; --cv chooses
+    /// the settings by cross-validation and prints the held-out figures and
+    /// the calibration of link confidences.
+    #[cfg(feature = "bench")]
+    Correlation(causeway_bench::correlation::Args),
     /// Root-cause accuracy on the AIOps Challenge 2022 storms (Online
     /// Boutique cloudbed-1) beside the "entity with the most alerts"
     /// heuristic. The data is not shipped: pass the `data/` folder of
     /// https://github.com/boerste/rca-llm-reasoning (research use).
+    #[cfg(feature = "bench")]
     Aiops {
         /// The dataset's `data/` folder (holding fault-alerts/ and system-knowledge-graphs/).
         #[arg(long)]
@@ -197,12 +192,14 @@ fn main() -> ExitCode {
             &data_dir.unwrap_or_else(causeway_app::default_data_dir),
         ),
         Cmd::Connectors { command } => cli_connectors::run(command),
+        #[cfg(feature = "bench")]
         Cmd::Bench {
-            command: BenchCmd::Correlation { seed, out },
-        } => bench_correlation::run(seed, out.as_deref()).map(|md| print!("{md}")),
+            command: BenchCmd::Correlation(args),
+        } => causeway_bench::correlation::run(&args).map(|md| print!("{md}")),
+        #[cfg(feature = "bench")]
         Cmd::Bench {
             command: BenchCmd::Aiops { dataset, out },
-        } => bench_correlation::aiops(&dataset, out.as_deref()).map(|md| print!("{md}")),
+        } => causeway_bench::correlation::aiops(&dataset, out.as_deref()).map(|md| print!("{md}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
 //! Alertmanager payload → signals.
 
-use crate::labels::{entity_from_labels, label_fingerprint};
+use crate::labels::{entity_from_labels, label_fingerprint, service_from_labels};
 use crate::{Context, NormalizeError, Normalizer};
 use causeway_core::hash::short_hex;
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
@@ -137,15 +137,7 @@ fn one(
         .filter(|e| WORKLOAD_KINDS.contains(&e.kind.as_str()))
         .map(|e| e.workload().name);
     let first = |keys: &[&str]| keys.iter().find_map(|k| labels.get(*k).cloned());
-    let service = workload_name.or_else(|| {
-        first(&[
-            "app_kubernetes_io_name",
-            "app",
-            "service_name",
-            "service",
-            "job",
-        ])
-    });
+    let service = workload_name.or_else(|| service_from_labels(&labels));
     let starts = occurred_at.to_rfc3339();
     Signal {
         id: format!(

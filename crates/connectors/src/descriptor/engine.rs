@@ -5,7 +5,7 @@ use super::compile::{CClassifier, CField, Compiled, Plan};
 use super::values::{
     all_texts, first_text, first_value, holds_all, parse_tags, parse_time, string_map,
 };
-use crate::labels::{entity_from_labels, label_fingerprint};
+use crate::labels::{entity_from_labels, label_fingerprint, service_from_labels};
 use crate::{Context, NormalizeError};
 use causeway_core::hash::short_hex;
 use causeway_core::{Entity, Severity, Signal, SignalKind, SignalStatus};
@@ -285,7 +285,9 @@ impl Run<'_> {
         // often the scraper's (`service: kube-state-metrics`), as for Alertmanager.
         let service = match workload {
             Some(w) => Some(w),
-            None => self.text(plan.service.as_ref())?,
+            None => self
+                .text(plan.service.as_ref())?
+                .or_else(|| service_from_labels(&tags)),
         };
         let starts = occurred_at.to_rfc3339();
         Ok(Signal {

@@ -20,6 +20,8 @@ const TITLES_KEEP: usize = 8;
 const SCOPE_KEEP: usize = 8;
 /// How many unassigned signals wait at most (the oldest go first).
 const PENDING_KEEP: usize = 20_000;
+/// How many unassigned ends of episodes each alert keeps.
+const ENDS_KEEP: usize = 4;
 
 /// The first and last onset at a place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +98,14 @@ pub(crate) struct Memory {
     pub pinned: BTreeSet<Entity>,
     /// Whether it holds connection failures or timeouts (a partition?).
     pub network: bool,
+    /// The kind of the cause seen at its root, once one is.
+    pub root_kind: Option<crate::classify::CauseKind>,
+    /// The recurring condition it is made of ([`super::chronic`]): it takes
+    /// that condition's signals and nothing by place or topology.
+    pub chronic: Option<String>,
+    /// The condition of its first signal, and whether others joined it.
+    pub first_condition: Option<String>,
+    pub mixed: bool,
     /// When its scheduled quiet check and cooling are due.
     pub quiet_due: Option<DateTime<Utc>>,
     pub cool_due: Option<DateTime<Utc>>,
@@ -162,8 +172,43 @@ impl Engine {
                 ),
             };
             self.pend(o);
+            self.wait_in_condition(o);
             return Decision::Unassigned { reason };
         };
+        let on = o
+            .place
+            .as_ref()
+            .map(|g| format!(" on {}", describe(g)))
+            .unwrap_or_default();
+        let why = if declared {
+            format!("declared as an incident by {}{on}", o.source)
+        } else {
+            match &opening.rule {
+                Some(r) => format!("opened by rule '{r}': {} alert{on}", o.severity.as_str()),
+                None => format!(
+                    "opened the incident: first {} alert{on}",
+                    o.severity.as_str()
+                ),
+            }
+        };
+        let id = self.open_incident(o, opening, &why, true);
+        let incident = IncidentBrief::from(&self.incidents[&id]);
+        Decision::Attach {
+            link: link(&id, &o.id, LinkStrategy::Rule, 1.0, why, o.received),
+            opened: true,
+            incident: Box::new(incident),
+        }
+    }
+
+    /// Opens an incident with `o` as its first signal, for the reason `why`,
+    /// and adopts what waited for it. Returns its id.
+    pub(super) fn open_incident(
+        &mut self,
+        o: &Obs,
+        opening: super::rules::Opening,
+        why: &str,
+        adopt: bool,
+    ) -> String {
         let id = incident_id(&o.id, o.at);
         let group = o.place.clone();
         self.incidents.insert(
@@ -188,37 +233,19 @@ impl Engine {
             },
         );
         self.memory.insert(id.clone(), Memory::default());
-        let on = group
-            .as_ref()
-            .map(|g| format!(" on {}", describe(g)))
-            .unwrap_or_default();
-        let why = if declared {
-            format!("declared as an incident by {}{on}", o.source)
-        } else {
-            match &opening.rule {
-                Some(r) => format!("opened by rule '{r}': {} alert{on}", o.severity.as_str()),
-                None => format!(
-                    "opened the incident: first {} alert{on}",
-                    o.severity.as_str()
-                ),
-            }
-        };
         self.effects.ledger.push(LedgerEntry::engine(
             &id,
             o.received,
             LedgerAction::Opened,
             Some(&o.id),
-            why.clone(),
+            why.to_string(),
         ));
         self.apply(&id, o, false);
         self.unpend(&o.id);
-        self.adopt(&id, o, true);
-        let incident = IncidentBrief::from(&self.incidents[&id]);
-        Decision::Attach {
-            link: link(&id, &o.id, LinkStrategy::Rule, 1.0, why, o.received),
-            opened: true,
-            incident: Box::new(incident),
+        if adopt {
+            self.adopt(&id, o, true);
         }
+        id
     }
 
     /// Records `o` in incident `id`: member, place, root, status, severity,
@@ -228,6 +255,7 @@ impl Engine {
             .place
             .as_ref()
             .is_some_and(|p| self.changed_before(p, o.onset));
+        self.note_incident_condition(id, o);
         let Some(mem) = self.memory.get_mut(id) else {
             return false;
         };
@@ -241,6 +269,7 @@ impl Engine {
             .members
             .get(&o.fingerprint)
             .is_none_or(|m| m.episode != o.id);
+        let takes_ends = o.status == SignalStatus::Firing && new_episode;
         if (o.status == SignalStatus::Firing && new_episode) || new_alert {
             mem.members.insert(
                 o.fingerprint.clone(),
@@ -288,6 +317,9 @@ impl Engine {
                 .is_some_and(|c| c != crate::classify::CauseKind::CrashLoop);
             if inc.root.as_ref() == Some(p) && (own_cause || o.class.change || changed_here) {
                 mem.root_explained = true;
+            }
+            if inc.root.as_ref() == Some(p) && mem.root_kind.is_none() {
+                mem.root_kind = o.class.cause;
             }
         }
         mem.network |= o.class.network;
@@ -367,6 +399,9 @@ impl Engine {
                 .insert(o.fingerprint.clone(), id.to_string());
         }
         self.effects.ledger.extend(ledger);
+        if takes_ends && !self.ends.is_empty() {
+            self.take_ends(id, o);
+        }
         if is_open(self.incidents[id].status) {
             self.index(id, o);
             if let Some(q) = quiet.filter(|_| firing_empty) {
@@ -455,6 +490,37 @@ impl Engine {
         }
     }
 
+    /// Keeps the end of an episode whose firing went unassigned: it goes
+    /// wherever that firing goes (an adoption, a chronic incident).
+    pub(super) fn pend_resolve(&mut self, o: &Obs) {
+        let list = self.ends.entry(o.fingerprint.clone()).or_default();
+        if !list.iter().any(|e| e.id == o.id) {
+            list.push(o.clone());
+            if list.len() > ENDS_KEEP {
+                list.remove(0);
+            }
+        }
+        if self.ends.len() > PENDING_KEEP {
+            if let Some(first) = self.ends.keys().next().cloned() {
+                self.ends.remove(&first);
+            }
+        }
+    }
+
+    /// The waiting ends of `o`'s alert follow its firing into incident `id`.
+    fn take_ends(&mut self, id: &str, o: &Obs) {
+        let Some(ends) = self.ends.remove(&o.fingerprint) else {
+            return;
+        };
+        for e in ends.into_iter().filter(|e| e.at >= o.onset) {
+            self.apply(id, &e, false);
+            let why = format!("the end of \"{}\", which it holds", o.title);
+            self.effects
+                .adopted
+                .push(link(id, &e.id, LinkStrategy::Key, 1.0, why, o.received));
+        }
+    }
+
     pub(super) fn unpend(&mut self, signal_id: &str) {
         let Some(o) = self.pending.remove(signal_id) else {
             return;
@@ -507,6 +573,28 @@ impl Engine {
         }
         if opening && o.known && !self.pending_by_place.is_empty() {
             if let Some(topo) = self.topology.clone() {
+                // A configuration it uses, applied shortly before.
+                for config in topo.configs_of(&place) {
+                    for pid in self.pending_by_place.get(&config).into_iter().flatten() {
+                        let Some(p) = self.pending.get(pid) else {
+                            continue;
+                        };
+                        if p.class.change
+                            && p.onset <= o.onset
+                            && (o.onset - p.onset).num_seconds() <= change_window
+                        {
+                            found.push((
+                                pid.clone(),
+                                format!(
+                                    "waited unassigned; {} uses {}, changed {} before",
+                                    describe(&place),
+                                    describe(&config),
+                                    human_secs((o.onset - p.onset).num_seconds())
+                                ),
+                            ));
+                        }
+                    }
+                }
                 if let Some(start) = topo.place_index(&place) {
                     let hops = self.config.topology_max_hops;
                     for (way, walk) in [

@@ -29,6 +29,8 @@ pub(super) enum Work {
     Forget,
     /// An alert not seen for long is forgotten (recurrences, changes).
     ForgetAlert,
+    /// A condition not seen for the chronic look-back is forgotten.
+    ForgetCondition,
 }
 
 /// `(due, work, id)`: ordered by time, then kind, then id.
@@ -72,6 +74,11 @@ impl Engine {
             m.cool_due = Some(due);
         }
         self.schedule(due, Work::Cool, id);
+    }
+
+    pub(super) fn schedule_forget_condition(&mut self, key: &str, last: DateTime<Utc>) {
+        let due = last + Duration::seconds(self.config.chronic_lookback_secs.max(60));
+        self.schedule(due, Work::ForgetCondition, key);
     }
 
     pub(super) fn schedule_forget(&mut self, id: &str, resolved_at: DateTime<Utc>) {
@@ -135,6 +142,7 @@ impl Engine {
                         self.forget(&id);
                     }
                 }
+                Work::ForgetCondition => self.forget_condition(&id, now),
                 Work::ForgetAlert => {
                     self.forget_alert(&id, now);
                     forgot_alerts = true;

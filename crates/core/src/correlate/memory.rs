@@ -5,7 +5,7 @@
 use super::Engine;
 use crate::analysis::{self, Analysis};
 use crate::entity::Entity;
-use crate::signal::{Signal, SignalKind, SignalStatus};
+use crate::signal::{Signal, SignalStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -74,21 +74,33 @@ impl Engine {
             }
             _ => {}
         }
-        if signal.kind == SignalKind::Change {
-            let note = ChangeNote {
-                at,
-                title: signal.title.clone(),
-                entity: signal.entity.clone(),
-                service: signal.service.clone(),
-            };
-            for key in self.keys_of(signal) {
-                let list = self.changes.entry(key).or_default();
-                if !list.contains(&note) {
-                    list.push(note.clone());
-                    list.sort();
-                    if list.len() > CHANGES_KEEP {
-                        list.remove(0);
-                    }
+    }
+
+    /// Remembers a change (deploy, rollout, configuration applied) where it
+    /// landed: its place, its entity and workload, its service, and the
+    /// ConfigMap or Secret it changed.
+    pub(super) fn note_change(&mut self, signal: &Signal, o: &super::Obs) {
+        if !o.class.change {
+            return;
+        }
+        let note = ChangeNote {
+            at: o.at,
+            title: signal.title.clone(),
+            entity: o.config.clone().or_else(|| signal.entity.clone()),
+            service: signal.service.clone(),
+        };
+        let mut keys = self.keys_of(signal);
+        keys.extend(o.config.iter().map(ToString::to_string));
+        keys.extend(o.place.iter().map(ToString::to_string));
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let list = self.changes.entry(key).or_default();
+            if !list.contains(&note) {
+                list.push(note.clone());
+                list.sort();
+                if list.len() > CHANGES_KEEP {
+                    list.remove(0);
                 }
             }
         }
@@ -119,9 +131,12 @@ impl Engine {
         if self.changes.is_empty() {
             return false; // the common case: no key to format
         }
-        self.changes
-            .get(&place.to_string())
-            .into_iter()
+        let mut keys = vec![place.to_string()];
+        if let Some(t) = self.topology.as_deref() {
+            keys.extend(t.configs_of(place).iter().map(ToString::to_string));
+        }
+        keys.iter()
+            .filter_map(|k| self.changes.get(k))
             .flatten()
             .any(|c| {
                 c.at <= onset && (onset - c.at).num_seconds() <= self.config.change_window_secs
@@ -158,15 +173,33 @@ impl Engine {
         let mut recurrence = None;
         for s in signals {
             if !self.changes.is_empty() {
-                for key in self.keys_of(s) {
+                let mut keys = self.keys_of(s);
+                if let (Some(t), Some(p)) = (self.topology.as_deref(), self.place_for(s).0) {
+                    keys.extend(t.configs_of(&p).iter().map(ToString::to_string));
+                }
+                for key in keys {
                     changes.extend(self.changes.get(&key).into_iter().flatten().cloned());
                 }
             }
             recurrence = recurrence.max(self.recurrence(&s.fingerprint));
         }
+        let reads = signals
+            .iter()
+            .map(|s| {
+                let o = self.locate(s);
+                analysis::Read {
+                    place: o.place,
+                    known: o.known,
+                    peer: o.peer,
+                    config: o.config,
+                    class: o.class,
+                }
+            })
+            .collect();
         analysis::analyse_with(
             signals,
             &analysis::Context {
+                reads,
                 topology: self.topology.as_deref(),
                 changes: changes.into_iter().collect(),
                 change_window_secs: self.config.change_window_secs,

@@ -34,6 +34,7 @@
 //! after loading ([`Engine::set_topology`]).
 
 mod apply;
+mod chronic;
 mod lifecycle;
 mod locate;
 mod memory;
@@ -45,8 +46,9 @@ use crate::hash::short_hex;
 use crate::incident::{
     Confidence, CorrelationLink, IncidentStatus, LedgerAction, LedgerEntry, LinkStrategy,
 };
-use crate::signal::{Severity, Signal};
+use crate::signal::{Severity, Signal, SignalStatus};
 use crate::topology::Topology;
+use crate::vocabulary::{Vocabulary, Words};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -109,6 +111,15 @@ pub struct CorrelationConfig {
     /// Resolved incidents are forgotten by the engine (not the store) this
     /// many seconds after resolving: memory stays bounded.
     pub retain_resolved_secs: i64,
+    /// A condition (the same cause on the same Pod or Node, else the same
+    /// alert) that came back at least this many times within
+    /// `chronic_lookback_secs` is chronic: its own incident, nobody's victim.
+    pub chronic_min_episodes: usize,
+    /// ...counting episodes separated by at least this many quiet seconds.
+    pub chronic_gap_secs: i64,
+    pub chronic_lookback_secs: i64,
+    /// A condition active without a break for this long is chronic too.
+    pub chronic_persist_secs: i64,
     /// Sources whose signals are points in time (events: nothing resolves
     /// them), so they never keep an incident open.
     pub point_in_time_sources: Vec<String>,
@@ -118,6 +129,9 @@ pub struct CorrelationConfig {
     pub trusted_key_sources: Vec<String>,
     /// Auto-incident rules, first match wins (see [`IncidentRule`]).
     pub rules: Vec<IncidentRule>,
+    /// A team's own words for what its alerts mean, beside the built-in
+    /// table of [`crate::vocabulary`] ("QueueBacklogGrowing" is a symptom).
+    pub vocabulary: Vec<Words>,
 }
 
 impl Default for CorrelationConfig {
@@ -138,9 +152,14 @@ impl Default for CorrelationConfig {
             change_window_secs: 30 * 60,
             recurring_min_repeats: 3,
             retain_resolved_secs: 24 * 3600,
+            chronic_min_episodes: 3,
+            chronic_gap_secs: 10 * 60,
+            chronic_lookback_secs: 6 * 3600,
+            chronic_persist_secs: 3600,
             point_in_time_sources: vec!["K8S_EVENT".into()],
             trusted_key_sources: vec!["PAGERDUTY".into()],
             rules: Vec::new(),
+            vocabulary: Vec::new(),
         }
     }
 }
@@ -251,6 +270,8 @@ pub struct Engine {
     by_scope: BTreeMap<String, Vec<String>>,
     /// Unassigned signals a new incident may still adopt.
     pending: BTreeMap<String, Obs>,
+    /// Fingerprint → ends of its episodes whose firing is unassigned.
+    ends: BTreeMap<String, Vec<Obs>>,
     pending_by_place: BTreeMap<crate::Entity, Vec<String>>,
     /// Due work: quiet periods ending, incidents cooling, forgetting.
     timers: BTreeSet<lifecycle::Timer>,
@@ -260,11 +281,16 @@ pub struct Engine {
     episodes: BTreeMap<String, memory::Episodes>,
     /// Entity or `service:NAME` → recent changes (deploys, config) there.
     changes: BTreeMap<String, Vec<ChangeNote>>,
+    /// Condition → its episodes and chronic incident ([`chronic`]).
+    conditions: BTreeMap<String, chronic::Condition>,
     /// Every person's override, oldest first: respected by later decisions.
     feedback: Vec<overrides::Feedback>,
     /// The graph the topology strategy walks; not state: set again after load.
     #[serde(skip)]
     topology: Option<Arc<Topology>>,
+    /// The words signals are read with, compiled from the config on first use.
+    #[serde(skip)]
+    words: Option<Arc<Vocabulary>>,
     #[serde(skip)]
     effects: Effects,
 }
@@ -315,6 +341,14 @@ impl Engine {
     /// see the app's back-testing).
     pub fn set_config(&mut self, config: CorrelationConfig) {
         self.config = config;
+        self.words = None;
+    }
+
+    /// The words signals are read with: the built-in table and the config's.
+    pub fn vocabulary(&mut self) -> Arc<Vocabulary> {
+        self.words
+            .get_or_insert_with(|| Arc::new(Vocabulary::with(&self.config.vocabulary)))
+            .clone()
     }
 
     pub fn incident(&self, id: &str) -> Option<&IncidentState> {
@@ -347,17 +381,50 @@ impl Engine {
     /// Decides where `signal` goes and updates the state accordingly.
     pub fn observe(&mut self, signal: &Signal) -> Decision {
         self.effects = Effects::default();
+        self.vocabulary();
         self.advance(signal.received_at.max(signal.event_time()));
         let at = signal.event_time();
         self.note(signal, at);
         let o = self.locate(signal);
-        if let Some(claim) = self.same_alert(&o) {
-            return self.attach(claim, &o);
+        self.note_change(signal, &o);
+        self.note_condition(&o);
+        let d = self.decide(signal, &o);
+        let incident = match &d {
+            Decision::Attach { link, .. } => Some(link.incident_id.as_str()),
+            Decision::Unassigned { .. } => None,
+        };
+        self.settle_condition(&o, incident);
+        d
+    }
+
+    fn decide(&mut self, signal: &Signal, o: &Obs) -> Decision {
+        if let Some(claim) = self.same_alert(o) {
+            // A repeat or the end of an episode goes where it began; a new
+            // episode of a chronic condition goes to the condition.
+            if claim.score >= 1.0 {
+                return self.attach(claim, o);
+            }
+            if let Some(d) = self.chronic_claim(o) {
+                return d;
+            }
+            return self.attach(claim, o);
         }
-        if let Some(claim) = self.best_candidate(&o) {
-            return self.attach(claim, &o);
+        if let Some(d) = self.chronic_claim(o) {
+            return d;
         }
-        self.open_or_wait(signal, &o, false)
+        if o.status == SignalStatus::Resolved {
+            // The end of an episode whose start went nowhere: it waits with
+            // it (and goes where it goes), it never starts anything.
+            self.wait_in_condition(o);
+            self.pend_resolve(o);
+            return Decision::Unassigned {
+                reason: "a resolved notification for an alert not seen firing, or whose firing is unassigned".into(),
+            };
+        }
+        if let Some(claim) = self.best_candidate(o) {
+            return self.attach(claim, o);
+        }
+        self.open_or_wait(signal, o, false)
     }
 
     /// Like [`Engine::observe`], for a signal that someone declared to be an

@@ -87,6 +87,16 @@ impl Opening {
     }
 }
 
+impl Opening {
+    /// A chronic condition's own incident, at its own severity.
+    pub(crate) fn chronic(o: &Obs) -> Opening {
+        Opening {
+            title: format!("Recurring: {}", default_title(o)),
+            ..Opening::declared(o)
+        }
+    }
+}
+
 fn default_title(o: &Obs) -> String {
     match &o.place {
         Some(p) => format!("{} ({})", o.title, p.name),
@@ -136,8 +146,13 @@ impl Engine {
                 runbook: fill(&rule.runbook).filter(|v| !v.is_empty()),
             });
         }
+        // Heartbeats, forecasts and evictions are not failures: they join
+        // what explains them, they never open anything.
         let open = s.status == SignalStatus::Firing
             && s.kind != SignalKind::Change
+            && !o.class.heartbeat
+            && !o.class.forecast
+            && !o.class.eviction
             && s.severity >= self.config.open_min_severity;
         open.then(|| Opening::declared(o))
     }

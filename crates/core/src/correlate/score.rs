@@ -80,12 +80,23 @@ impl Engine {
         let mut claims: Vec<Claim> = Vec::new();
         self.trace_claims(o, &mut claims);
         self.key_claims(o, &mut claims);
+        self.peer_claims(o, &mut claims);
         self.place_claims(o, &mut claims);
         self.topology_claims(o, &mut claims);
         // Time and text decide only where the graph cannot: a place it does
         // not know, or network failures (a partition has no call path).
         if !o.known || o.class.network {
             self.temporal_claims(o, &mut claims);
+        }
+        // A caller's symptom that names its peer is that peer's failure:
+        // an incident that does not reach the peer does not explain it.
+        if let Some(q) = &o.peer {
+            claims.retain(|c| {
+                !matches!(
+                    c.strategy,
+                    LinkStrategy::Resource | LinkStrategy::Topology | LinkStrategy::Temporal
+                ) || self.reaches(&c.id, q)
+            });
         }
         claims
             .into_iter()
@@ -96,6 +107,92 @@ impl Engine {
                     .then(a.gap_secs.abs().cmp(&b.gap_secs.abs()))
                     .then(a.id.cmp(&b.id))
             })
+    }
+
+    /// Whether incident `id` fails at `q` or below it (its root is reached
+    /// by walking down from `q`): it explains errors of calls to `q`.
+    pub(super) fn reaches(&self, id: &str, q: &crate::Entity) -> bool {
+        if self
+            .memory
+            .get(id)
+            .is_some_and(|m| m.places.contains_key(q))
+        {
+            return true;
+        }
+        let (Some(topo), Some(root)) = (
+            self.topology.as_deref(),
+            self.incidents.get(id).and_then(|i| i.root.as_ref()),
+        ) else {
+            return false;
+        };
+        if root == q {
+            return true;
+        }
+        let Some(start) = topo.place_index(q) else {
+            return false;
+        };
+        topo.walk(start, Way::Down, self.config.topology_max_hops, WALK_LIMIT)
+            .iter()
+            .any(|r| topo.entity(r.place) == root)
+    }
+
+    /// The caller's peer is where an incident fails, or above its root:
+    /// the signal is that failure, seen by a caller that names it.
+    fn peer_claims(&self, o: &Obs, out: &mut Vec<Claim>) {
+        let Some(q) = &o.peer else { return };
+        if !o.class.travels_up() && !o.class.network {
+            return;
+        }
+        let mut ids: Vec<&String> = self.by_place.get(q).into_iter().flatten().collect();
+        if let Some(topo) = self.topology.as_deref() {
+            if let Some(start) = topo.place_index(q) {
+                for r in topo.walk(start, Way::Down, self.config.topology_max_hops, WALK_LIMIT) {
+                    ids.extend(
+                        self.by_place
+                            .get(topo.entity(r.place))
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
+            }
+        }
+        let mut seen: Vec<&String> = Vec::new();
+        for id in ids {
+            if seen.contains(&id) || self.is_chronic(id) {
+                continue;
+            }
+            seen.push(id);
+            let Some(gap) = self.in_window(id, o.onset, self.config.topology_window_secs) else {
+                continue;
+            };
+            let root = self.incidents.get(id).and_then(|i| i.root.as_ref());
+            let at_peer = root == Some(q);
+            if !at_peer && !self.reaches(id, q) {
+                continue;
+            }
+            let where_ = match root {
+                Some(r) if at_peer => format!("where it fails ({})", describe(r)),
+                Some(r) => format!("which depends on {} where it fails", describe(r)),
+                None => "which it holds".to_string(),
+            };
+            out.push(Claim {
+                id: id.clone(),
+                strategy: LinkStrategy::Topology,
+                score: if at_peer { 0.85 } else { 0.75 },
+                why: format!(
+                    "its errors are of calls to {}, {where_}, {}",
+                    describe(q),
+                    apart(gap)
+                ),
+                explains: false,
+                gap_secs: gap,
+            });
+        }
+    }
+
+    /// Whether an incident is a chronic condition's own.
+    pub(super) fn is_chronic(&self, id: &str) -> bool {
+        self.memory.get(id).is_some_and(|m| m.chronic.is_some())
     }
 
     /// An incident followed through merges to the one that holds it now.
@@ -177,6 +274,9 @@ impl Engine {
             let Some(inc) = self.incidents.get(id).filter(|i| is_open(i.status)) else {
                 continue;
             };
+            if self.is_chronic(id) {
+                continue;
+            }
             let at_root = inc.root.as_ref() == Some(place)
                 || self
                     .memory
@@ -238,7 +338,11 @@ impl Engine {
         let (Some(topo), Some(place)) = (self.topology.as_deref(), &o.place) else {
             return;
         };
-        if !o.known || o.severity == Severity::Info || o.class.is_other() && !o.class.change {
+        let info_ok = o.class.eviction;
+        if !o.known
+            || (o.severity == Severity::Info && !info_ok)
+            || o.class.is_other() && !o.class.change
+        {
             return;
         }
         // Both directions look for incidents at places: none open, no walk.
@@ -259,7 +363,12 @@ impl Engine {
         // a Node that is itself short of resources shares its cause.
         let pod_node = o.entity.as_ref().and_then(|e| topo.node_of(e));
         let contention = o.class.cause.is_some_and(|c| c.is_resource()) && pod_node.is_some();
-        if (o.class.travels_up() || contention) && !self_explained {
+        // Evicted from its Node: what a Node failure (or its pressure) does.
+        let evicted = o.class.eviction && pod_node.is_some();
+        // A cause of its own (memory, CPU, disk, image, config) keeps it,
+        // even on a failing Node; unless its Node is short of the same.
+        let own_cause = o.class.local_cause() && !contention;
+        if (o.class.travels_up() || contention || evicted) && !self_explained && !own_cause {
             let down = topo.walk(start, Way::Down, hops, WALK_LIMIT);
             let mut best: Vec<(String, usize, usize, bool)> = Vec::new();
             for (k, r) in down.iter().enumerate() {
@@ -272,7 +381,7 @@ impl Engine {
                     continue;
                 }
                 for id in self.by_place.get(node).into_iter().flatten() {
-                    if best.iter().any(|(b, ..)| b == id) {
+                    if best.iter().any(|(b, ..)| b == id) || self.is_chronic(id) {
                         continue;
                     }
                     best.push((id.clone(), r.hops, k, own_node));
@@ -280,8 +389,18 @@ impl Engine {
             }
             for (id, n, k, own_node) in best {
                 let at = topo.entity(down[k].place);
-                let contended = !o.class.travels_up();
-                if contended && self.incidents.get(&id).and_then(|i| i.root.as_ref()) != Some(at) {
+                let contended = !o.class.travels_up() && !evicted;
+                let node_only = !o.class.travels_up();
+                if node_only && self.incidents.get(&id).and_then(|i| i.root.as_ref()) != Some(at) {
+                    continue;
+                }
+                if contended
+                    && !self
+                        .memory
+                        .get(&id)
+                        .and_then(|m| m.root_kind)
+                        .is_some_and(|c| c.is_resource())
+                {
                     continue;
                 }
                 let Some(gap) = self.in_window(&id, o.onset, window) else {
@@ -301,6 +420,8 @@ impl Engine {
                             0.7,
                             format!("pod {pod} runs on {node}, itself short of resources"),
                         )
+                    } else if evicted && !o.class.travels_up() {
+                        (0.85, format!("pod {pod} was evicted from {node}"))
                     } else {
                         (0.85, format!("pod {pod} runs on {node}"))
                     }
@@ -331,7 +452,7 @@ impl Engine {
                     .into_iter()
                     .flatten()
                 {
-                    if seen.contains(&id.as_str()) {
+                    if seen.contains(&id.as_str()) || self.is_chronic(id) {
                         continue;
                     }
                     seen.push(id);
@@ -382,6 +503,9 @@ impl Engine {
         let window = self.config.temporal_window_secs;
         for scope in &o.scopes {
             for id in self.by_scope.get(scope).into_iter().flatten() {
+                if self.is_chronic(id) {
+                    continue;
+                }
                 let Some(gap) = self.in_window(id, o.onset, window) else {
                     continue;
                 };

@@ -57,6 +57,8 @@ pub struct TopologyBuilder {
     pub(super) unscoped_calls: BTreeSet<(String, String)>,
     /// Node addresses and hostnames → the Node.
     pub(super) hosts: BTreeMap<String, Entity>,
+    /// Outside hosts → the ExternalName Service standing for them.
+    pub(super) external: BTreeMap<String, Entity>,
 }
 
 impl TopologyBuilder {
@@ -248,7 +250,13 @@ impl TopologyBuilder {
         self.infer_owners();
         self.derive_calls();
         self.place_unscoped_calls();
-        Topology::from_parts(std::mem::take(&mut self.nodes), &self.edges, &self.hosts)
+        let mut t = Topology::from_parts(std::mem::take(&mut self.nodes), &self.edges, &self.hosts);
+        for (host, svc) in &self.external {
+            if let Some(&i) = t.index.get(svc) {
+                t.external.insert(host.clone(), i);
+            }
+        }
+        t
     }
 
     /// Service → Pod by labels, and Service → top-level workload by its

@@ -76,6 +76,14 @@ impl TopologyBuilder {
             "Service" => {
                 let svc = Entity::namespaced("service", ns, name);
                 self.declare(svc.clone());
+                // An ExternalName Service stands for a host outside the
+                // cluster: what callers' errors and synthetic checks name.
+                if let Some(host) = spec.get("externalName").and_then(Value::as_str) {
+                    let host = host.trim_end_matches('.').to_ascii_lowercase();
+                    if !host.is_empty() {
+                        self.external.entry(host).or_insert(svc.clone());
+                    }
+                }
                 if let Some(sel) = spec.get("selector").map(labels) {
                     self.selectors.insert(svc, sel);
                 }

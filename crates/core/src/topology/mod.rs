@@ -97,6 +97,8 @@ pub struct Topology {
     /// Node addresses and hostnames → the Node, for `host/10.0.0.5` entities
     /// that monitoring derives from an `instance` label.
     hosts: BTreeMap<String, NodeIndex>,
+    /// Outside hosts → the ExternalName Service standing for them.
+    external: BTreeMap<String, NodeIndex>,
     /// The graph collapsed into places, for correlation's directional walks.
     places: places::Places,
 }

@@ -14,6 +14,7 @@
 //! in index order, so answers are deterministic.
 
 use super::{Relation, Topology};
+use crate::conventions::fold_name;
 use crate::entity::Entity;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -49,6 +50,12 @@ pub(super) struct Places {
     up: Vec<Vec<(NodeIndex, EdgeIndex)>>,
     /// Service name → the Services of that name (any namespace).
     services: BTreeMap<String, Vec<NodeIndex>>,
+    /// Folded service name ([`fold_name`]) → the Services folding to it.
+    folded: BTreeMap<String, Vec<NodeIndex>>,
+    /// Place → the ConfigMaps and Secrets it (or its Pods) uses.
+    configs: BTreeMap<NodeIndex, Vec<NodeIndex>>,
+    /// ConfigMap or Secret → the places using it.
+    config_users: BTreeMap<NodeIndex, Vec<NodeIndex>>,
 }
 
 impl Places {
@@ -60,6 +67,9 @@ impl Places {
             down: vec![Vec::new(); n],
             up: vec![Vec::new(); n],
             services: BTreeMap::new(),
+            folded: BTreeMap::new(),
+            configs: BTreeMap::new(),
+            config_users: BTreeMap::new(),
         };
         // Owner chains first: every owned entity stands for its top owner.
         for i in g.node_indices() {
@@ -71,6 +81,7 @@ impl Places {
                 continue;
             }
             p.services.entry(g[i].name.clone()).or_default().push(i);
+            p.folded.entry(fold_name(&g[i].name)).or_default().push(i);
             let mut targets: Vec<NodeIndex> = g
                 .edges_directed(i, Direction::Outgoing)
                 .filter(|r| r.weight().relation == Relation::Selects)
@@ -80,6 +91,23 @@ impl Places {
             targets.dedup();
             if let [one] = targets.as_slice() {
                 p.place[i.index()] = *one;
+            }
+        }
+        for e in g.edge_indices() {
+            if g[e].relation != Relation::UsesConfig {
+                continue;
+            }
+            let (a, b) = g.edge_endpoints(e).expect("edge exists");
+            let user = p.place[a.index()];
+            let used = p.configs.entry(user).or_default();
+            if !used.contains(&b) {
+                used.push(b);
+                used.sort();
+            }
+            let users = p.config_users.entry(b).or_default();
+            if !users.contains(&user) {
+                users.push(user);
+                users.sort();
             }
         }
         let mut edges: Vec<EdgeIndex> = g.edge_indices().collect();
@@ -166,9 +194,14 @@ impl Topology {
 
     /// The Service a name denotes: `service/<namespace>/<name>` when the
     /// namespace is known and the graph has it, else the only Service of that
-    /// name in the graph.
+    /// name in the graph. A name as people write it (a PagerDuty service
+    /// "FrontEnd (production)") finds the Service it folds to
+    /// ([`fold_name`]) when no Service has that exact name.
     pub fn service_named(&self, name: &str, namespace: Option<&str>) -> Option<Entity> {
-        let found = self.services_named(name);
+        let mut found = self.services_in(&self.places.services, name);
+        if found.is_empty() {
+            found = self.services_in(&self.places.folded, &fold_name(name));
+        }
         if let Some(ns) = namespace {
             if let Some(e) = found.iter().find(|e| e.namespace.as_deref() == Some(ns)) {
                 return Some((*e).clone());
@@ -180,12 +213,122 @@ impl Topology {
         }
     }
 
-    fn services_named(&self, name: &str) -> Vec<&Entity> {
-        self.places
-            .services
-            .get(name)
+    fn services_in<'a>(
+        &'a self,
+        index: &BTreeMap<String, Vec<NodeIndex>>,
+        key: &str,
+    ) -> Vec<&'a Entity> {
+        if key.is_empty() {
+            return Vec::new();
+        }
+        index
+            .get(key)
             .map(|v| v.iter().map(|i| &self.graph[*i]).collect())
             .unwrap_or_default()
+    }
+
+    /// The ConfigMaps and Secrets a place (or its Pods) uses.
+    pub fn configs_of(&self, place: &Entity) -> Vec<Entity> {
+        let Some(i) = self.place_index(place) else {
+            return Vec::new();
+        };
+        self.places
+            .configs
+            .get(&i)
+            .map(|v| v.iter().map(|c| self.graph[*c].clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The places using a ConfigMap or Secret.
+    pub fn config_users(&self, config: &Entity) -> Vec<Entity> {
+        let Some(&i) = self.index.get(config) else {
+            return Vec::new();
+        };
+        self.places
+            .config_users
+            .get(&i)
+            .map(|v| v.iter().map(|u| self.graph[*u].clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The ConfigMap or Secret a file of a configuration repository holds:
+    /// one whose name is the file's name without its extension, in a
+    /// namespace the path names (`apps/shop/orders/orders-settings.yaml` →
+    /// `configmap/shop/orders-settings`), or the only one of that name.
+    pub fn config_in_file(&self, path: &str) -> Option<Entity> {
+        let path = path.trim().trim_start_matches("./");
+        let (dirs, file) = path.rsplit_once('/').unwrap_or(("", path));
+        let stem = file
+            .trim_end_matches(".yaml")
+            .trim_end_matches(".yml")
+            .trim_end_matches(".json");
+        if stem.is_empty() || stem == file && file.contains('.') {
+            return None;
+        }
+        let segments: Vec<&str> = dirs.split('/').filter(|d| !d.is_empty()).collect();
+        let mut found: Vec<&Entity> = Vec::new();
+        for kind in ["configmap", "secret"] {
+            for ns in &segments {
+                if let Some(i) = self.index.get(&Entity::namespaced(kind, ns, stem)) {
+                    return Some(self.graph[*i].clone());
+                }
+            }
+            found.extend(
+                self.index
+                    .keys()
+                    .filter(|e| e.kind == kind && e.name == stem),
+            );
+        }
+        match found.as_slice() {
+            [one] => Some((*one).clone()),
+            _ => None,
+        }
+    }
+
+    /// The ExternalName Service standing for an outside host.
+    pub fn service_for_host(&self, host: &str) -> Option<Entity> {
+        let h = host.trim_end_matches('.').to_ascii_lowercase();
+        self.external.get(&h).map(|i| self.graph[*i].clone())
+    }
+
+    /// The Services a free text names, in the order it names them: its
+    /// words (split at anything but letters, digits, `-` and `.`) that are
+    /// a Service's name, or an outside host an ExternalName Service stands
+    /// for. For signals whose labels name no place ("[FIRING:1]
+    /// front-end_availability_slo_burn front-end shop", "api.example.com
+    /// health check is failing").
+    pub fn services_named_in(&self, text: &str, namespace: Option<&str>) -> Vec<Entity> {
+        let mut out: Vec<Entity> = Vec::new();
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.')) {
+            let w = word
+                .trim_matches(|c| c == '.' || c == '-')
+                .to_ascii_lowercase();
+            if w.len() < 2 {
+                continue;
+            }
+            let found = if w.contains('.') {
+                self.service_for_host(&w)
+            } else {
+                let named = self.services_in(&self.places.services, &w);
+                match namespace {
+                    Some(ns) => named
+                        .iter()
+                        .find(|e| e.namespace.as_deref() == Some(ns))
+                        .map(|e| (*e).clone()),
+                    None => None,
+                }
+                .or_else(|| match named.as_slice() {
+                    [one] => Some((*one).clone()),
+                    _ => None,
+                })
+            };
+            if let Some(e) = found {
+                if !out.contains(&e) {
+                    out.push(e);
+                }
+            }
+        }
+        out
     }
 
     /// Places within `max_hops` of `from` (a place index) going `way`, in

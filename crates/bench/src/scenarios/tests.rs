@@ -1,7 +1,7 @@
 use super::score::{baseline, observe, score, Group, Obs, RootMatcher};
 use super::world::World;
 use super::*;
-use crate::replay::replay;
+use causeway_app::replay::replay;
 use causeway_core::CorrelationConfig;
 
 fn am_line(at: &str, alerts: &[(&str, &str, &str)]) -> String {
@@ -29,7 +29,7 @@ fn truth(refs: &[(&str, &str)], clusters: &[(&str, &str)]) -> Truth {
                     c.to_string(),
                     Cluster {
                         family: "t".into(),
-                        root: root.to_string(),
+                        root: Some(root.to_string()),
                     },
                 )
             })
@@ -220,12 +220,12 @@ fn truth_covers_every_ref_the_replay_reports() {
         // Every cluster has signals, and its root is in the topology.
         for (id, c) in &s.truth.clusters {
             assert!(s.truth.refs.values().any(|v| v == id), "{}: {id}", s.name);
-            let root = causeway_core::Entity::parse(&c.root).unwrap();
-            assert!(
-                worlds[s.world].topology.resolve(&root).is_some(),
-                "{}",
-                c.root
-            );
+            let root = c
+                .root
+                .as_deref()
+                .expect("every generated cluster has a root");
+            let root = causeway_core::Entity::parse(root).unwrap();
+            assert!(worlds[s.world].topology.resolve(&root).is_some(), "{root}");
         }
     }
 }

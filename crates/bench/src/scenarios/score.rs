@@ -6,7 +6,7 @@
 //! is placed where its first ref went.
 
 use super::{Truth, NOISE};
-use crate::replay::{signals_of, Report};
+use causeway_app::replay::{signals_of, Report};
 use causeway_core::{Entity, Relation, Signal, SignalStatus, Topology};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::AddAssign;
@@ -156,66 +156,181 @@ impl<'a> RootMatcher<'a> {
     }
 }
 
+/// Where each alert identity went: its truth cluster and predicted group
+/// (of its first ref), and whether it ever fired.
+struct Placed<'a> {
+    /// identity → (truth cluster, predicted group)
+    first: BTreeMap<&'a str, (&'a str, Option<usize>)>,
+    firing: BTreeSet<&'a str>,
+    /// identity → its first ref
+    first_ref: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> Placed<'a> {
+    fn of(obs: &'a [Obs], truth: &'a Truth, groups: &[Group]) -> Placed<'a> {
+        let mut group_of: BTreeMap<&str, usize> = BTreeMap::new();
+        for (g, group) in groups.iter().enumerate() {
+            for r in &group.refs {
+                group_of.insert(r.as_str(), g);
+            }
+        }
+        let mut p = Placed {
+            first: BTreeMap::new(),
+            firing: BTreeSet::new(),
+            first_ref: BTreeMap::new(),
+        };
+        for o in obs {
+            let id = o.signal.id.as_str();
+            if o.signal.status == SignalStatus::Firing {
+                p.firing.insert(id);
+            }
+            p.first.entry(id).or_insert_with(|| {
+                let cluster = truth.refs.get(&o.r).map_or(NOISE, String::as_str);
+                (cluster, group_of.get(o.r.as_str()).copied())
+            });
+            p.first_ref.entry(id).or_insert(o.r.as_str());
+        }
+        p
+    }
+
+    /// Counts over the identities `keep` accepts (by truth cluster): a
+    /// predicted pair counts when either side is kept.
+    fn scores(
+        &self,
+        truth: &Truth,
+        groups: &[Group],
+        topology: &Topology,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Scores {
+        // (cluster, group) → identities; group → (all, kept)
+        let mut cells: BTreeMap<(&str, usize), u64> = BTreeMap::new();
+        let mut cluster_sizes: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut group_sizes: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
+        let mut firing = 0;
+        for (id, &(cluster, group)) in &self.first {
+            let kept = keep(cluster);
+            if kept && cluster != NOISE {
+                *cluster_sizes.entry(cluster).or_default() += 1;
+            }
+            if kept && self.firing.contains(id) {
+                firing += 1;
+            }
+            if let Some(g) = group {
+                let size = group_sizes.entry(g).or_default();
+                size.0 += 1;
+                size.1 += u64::from(kept);
+                *cells.entry((cluster, g)).or_default() += 1;
+            }
+        }
+        let mut s = Scores {
+            true_positive_pairs: cells
+                .iter()
+                .filter(|((c, _), _)| *c != NOISE && keep(c))
+                .map(|(_, &n)| pairs(n))
+                .sum(),
+            // Pairs with at least one kept side.
+            predicted_pairs: group_sizes
+                .values()
+                .map(|&(all, kept)| pairs(all) - pairs(all - kept))
+                .sum(),
+            true_pairs: cluster_sizes.values().map(|&n| pairs(n)).sum(),
+            incidents: group_sizes.values().filter(|(_, kept)| *kept > 0).count() as u64,
+            firing_identities: firing,
+            ..Scores::default()
+        };
+        let matcher = RootMatcher::new(topology);
+        for (id, cluster) in &truth.clusters {
+            let Some(root) = cluster.root.as_deref() else {
+                continue; // nothing broke: no root to name
+            };
+            if !keep(id) {
+                continue;
+            }
+            s.clusters += 1;
+            // The group holding most of the cluster's identities (first on ties).
+            let best = cells
+                .iter()
+                .filter(|((c, _), _)| c == id)
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0 .1.cmp(&a.0 .1)))
+                .map(|((_, g), _)| *g);
+            let named = best.and_then(|g| groups[g].root.as_deref());
+            if named.is_some_and(|p| matcher.same(p, root)) {
+                s.roots_right += 1;
+            }
+        }
+        s
+    }
+}
+
 /// Scores `groups` against `truth`.
 pub fn score(obs: &[Obs], truth: &Truth, groups: &[Group], topology: &Topology) -> Scores {
-    let mut group_of: BTreeMap<&str, usize> = BTreeMap::new();
-    for (g, group) in groups.iter().enumerate() {
-        for r in &group.refs {
-            group_of.insert(r.as_str(), g);
-        }
-    }
-    // identity → (truth cluster, predicted group) of its first ref; firing?
-    let mut first: BTreeMap<&str, (&str, Option<usize>)> = BTreeMap::new();
-    let mut firing: BTreeSet<&str> = BTreeSet::new();
-    for o in obs {
-        let id = o.signal.id.as_str();
-        if o.signal.status == SignalStatus::Firing {
-            firing.insert(id);
-        }
-        first.entry(id).or_insert_with(|| {
-            let cluster = truth.refs.get(&o.r).map_or(NOISE, String::as_str);
-            (cluster, group_of.get(o.r.as_str()).copied())
-        });
-    }
-    let mut cells: BTreeMap<(&str, usize), u64> = BTreeMap::new();
-    let mut cluster_sizes: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut group_sizes: BTreeMap<usize, u64> = BTreeMap::new();
-    for &(cluster, group) in first.values() {
-        if cluster != NOISE {
-            *cluster_sizes.entry(cluster).or_default() += 1;
-        }
-        if let Some(g) = group {
-            *group_sizes.entry(g).or_default() += 1;
-            *cells.entry((cluster, g)).or_default() += 1;
-        }
-    }
-    let mut s = Scores {
-        true_positive_pairs: cells
-            .iter()
-            .filter(|((c, _), _)| *c != NOISE)
-            .map(|(_, &n)| pairs(n))
-            .sum(),
-        predicted_pairs: group_sizes.values().map(|&n| pairs(n)).sum(),
-        true_pairs: cluster_sizes.values().map(|&n| pairs(n)).sum(),
-        incidents: groups.iter().filter(|g| !g.refs.is_empty()).count() as u64,
-        firing_identities: firing.len() as u64,
-        ..Scores::default()
-    };
-    let matcher = RootMatcher::new(topology);
-    for (id, cluster) in &truth.clusters {
-        s.clusters += 1;
-        // The group holding most of the cluster's identities (first on ties).
-        let best = cells
-            .iter()
-            .filter(|((c, _), _)| c == id)
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0 .1.cmp(&a.0 .1)))
-            .map(|((_, g), _)| *g);
-        let named = best.and_then(|g| groups[g].root.as_deref());
-        if named.is_some_and(|p| matcher.same(p, &cluster.root)) {
-            s.roots_right += 1;
-        }
-    }
+    let mut s = Placed::of(obs, truth, groups).scores(truth, groups, topology, &|_| true);
+    // Incidents are all non-empty groups, whatever they hold.
+    s.incidents = groups.iter().filter(|g| !g.refs.is_empty()).count() as u64;
     s
+}
+
+/// [`score`] for each fault family of the truth's clusters: the pairs of
+/// its clusters, the predicted pairs touching them, its roots. Noise and
+/// the other families stay out of a family's recall but count against its
+/// precision when grouped with it.
+pub fn score_by_family(
+    obs: &[Obs],
+    truth: &Truth,
+    groups: &[Group],
+    topology: &Topology,
+) -> BTreeMap<String, Scores> {
+    let placed = Placed::of(obs, truth, groups);
+    let families: BTreeSet<&str> = truth.clusters.values().map(|c| c.family.as_str()).collect();
+    families
+        .into_iter()
+        .map(|f| {
+            let keep = |c: &str| truth.clusters.get(c).is_some_and(|c| c.family == f);
+            (f.to_string(), placed.scores(truth, groups, topology, &keep))
+        })
+        .collect()
+}
+
+/// Each placed identity's link confidence and whether the link was right:
+/// its cluster is not noise and is the one most of the incident's
+/// identities belong to (each noise identity counts as a cluster of its
+/// own; ties go to the cluster seen first). Links that opened an incident
+/// claim no belonging and are left out. `placements` is by ref.
+pub fn link_outcomes(
+    obs: &[Obs],
+    truth: &Truth,
+    groups: &[Group],
+    placements: &BTreeMap<String, causeway_app::replay::Placement>,
+) -> Vec<(f64, bool)> {
+    let placed = Placed::of(obs, truth, groups);
+    // group → cluster → (identities, first ref order)
+    let mut tally: BTreeMap<usize, BTreeMap<&str, (u64, usize)>> = BTreeMap::new();
+    for (order, (id, &(cluster, group))) in placed.first.iter().enumerate() {
+        let Some(g) = group else { continue };
+        let key = if cluster == NOISE { *id } else { cluster };
+        let e = tally.entry(g).or_default().entry(key).or_insert((0, order));
+        e.0 += 1;
+    }
+    let plurality: BTreeMap<usize, &str> = tally
+        .iter()
+        .filter_map(|(g, cs)| {
+            cs.iter()
+                .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
+                .map(|(c, _)| (*g, *c))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (id, &(cluster, group)) in &placed.first {
+        let (Some(g), Some(r)) = (group, placed.first_ref.get(id)) else {
+            continue;
+        };
+        let Some(p) = placements.get(*r).filter(|p| !p.opened) else {
+            continue;
+        };
+        let right = cluster != NOISE && plurality.get(&g) == Some(&cluster);
+        out.push((p.score, right));
+    }
+    out
 }
 
 /// The baselines, by name, in table order.

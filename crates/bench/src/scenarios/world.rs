@@ -4,7 +4,7 @@
 //! both exactly as `causeway replay --topology` would.
 
 use super::Rng;
-use crate::topology::{documents, load};
+use causeway_app::topology::{documents, load};
 use causeway_core::{Entity, Relation, Topology};
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -86,7 +86,10 @@ pub struct Truth {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cluster {
     pub family: String,
-    pub root: String,
+    /// The entity that broke; `None` where nothing did (a chronic,
+    /// flapping alert is a cluster of its own with no root).
+    #[serde(default)]
+    pub root: Option<String>,
 }
 
 /// The label for refs that belong to no incident.

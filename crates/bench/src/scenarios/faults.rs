@@ -64,7 +64,7 @@ impl Scenario {
             id.clone(),
             Cluster {
                 family: family.to_string(),
-                root,
+                root: Some(root),
             },
         );
         id

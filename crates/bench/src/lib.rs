@@ -1,0 +1,16 @@
+//! `causeway-bench`: what measures the correlation engine, kept out of the
+//! product (the desktop app never links it; the `causeway` CLI does behind
+//! its default `bench` feature).
+//!
+//! - [`scenarios`]: our own labelled fault generator over two real
+//!   applications, its scorer and the baselines;
+//! - [`storms`]: labelled storm folders from elsewhere (`events.ndjson`,
+//!   `topology/`, `truth.json`), read and scored the same way;
+//! - [`aiops`]: the AIOps Challenge 2022 storms, converted;
+//! - [`correlation`]: the runs and the Markdown tables of `causeway bench
+//!   correlation` and `causeway bench aiops`.
+
+pub mod aiops;
+pub mod correlation;
+pub mod scenarios;
+pub mod storms;
