@@ -67,10 +67,12 @@ pub fn replay_shared(
 /// How a signal came into its incident: the confidence of the link that
 /// first placed it, and whether that link opened the incident (an opening
 /// is no claim of belonging, so calibration leaves it out).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Placement {
     pub score: f64,
     pub opened: bool,
+    /// The link's reason, as the ledger says it.
+    pub why: String,
 }
 
 /// [`replay_shared`], and for each signal ref placed in an incident, the
@@ -117,9 +119,10 @@ pub fn replay_links(
             let decision = engine.observe_as(&s, declared);
             match decision {
                 Decision::Attach { link, opened, .. } => {
-                    placed.entry(s.id.clone()).or_insert(Placement {
+                    placed.entry(s.id.clone()).or_insert_with(|| Placement {
                         score: link.score,
                         opened,
+                        why: link.explanation.clone(),
                     });
                     let id = link.incident_id;
                     if opened {
@@ -141,10 +144,13 @@ pub fn replay_links(
                 }
             }
             for l in &engine.effects().adopted {
-                placed.entry(l.signal_id.clone()).or_insert(Placement {
-                    score: l.score,
-                    opened: false,
-                });
+                placed
+                    .entry(l.signal_id.clone())
+                    .or_insert_with(|| Placement {
+                        score: l.score,
+                        opened: false,
+                        why: l.explanation.clone(),
+                    });
                 if let Some((earlier, sig)) = waiting.remove(&l.signal_id) {
                     refs.entry(l.incident_id.clone())
                         .or_default()
@@ -191,7 +197,7 @@ pub fn replay_links(
     for i in &incidents {
         for r in &i.signals {
             if let Some(id) = ids.get(r).and_then(|id| placed.get(id)) {
-                by_ref.insert(r.clone(), *id);
+                by_ref.insert(r.clone(), id.clone());
             }
         }
     }

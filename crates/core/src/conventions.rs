@@ -111,6 +111,8 @@ pub const PEER: &[&str] = &[
     "server.address",
     "server_address",
     "net.peer.name",
+    // A probe's target (blackbox exporter, synthetic checks): what is checked.
+    "target",
 ];
 
 /// Scrape jobs and services of the monitoring stack itself: a label naming

@@ -73,6 +73,8 @@ pub struct Outcome {
     pub families: BTreeMap<String, Scores>,
     /// Each placed identity's link confidence and whether it was right.
     pub links: Vec<(f64, bool)>,
+    /// Each placed ref's link: confidence and reason (for `--out`).
+    pub placements: BTreeMap<String, causeway_app::replay::Placement>,
 }
 
 /// Replays `case` under `config` and scores it.
@@ -84,6 +86,7 @@ pub fn evaluate(case: &Case, config: &CorrelationConfig) -> (Outcome, Report) {
         total: score(&case.obs, &case.truth, &groups, &case.topology),
         families: score_by_family(&case.obs, &case.truth, &groups, &case.topology),
         links: link_outcomes(&case.obs, &case.truth, &groups, &placements),
+        placements,
     };
     (outcome, report)
 }

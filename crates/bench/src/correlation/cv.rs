@@ -166,7 +166,12 @@ impl<'a> Validator<'a> {
                     s.spawn(move || {
                         chunk
                             .iter()
-                            .map(|case| evaluate(case, config).0)
+                            .map(|case| {
+                                // The reasons are for --out; the cache keeps scores.
+                                let mut o = evaluate(case, config).0;
+                                o.placements.clear();
+                                o
+                            })
                             .collect::<Vec<_>>()
                     })
                 })

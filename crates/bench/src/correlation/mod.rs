@@ -72,6 +72,8 @@ pub fn run(args: &Args) -> Result<String, String> {
             let truth = serde_json::to_string_pretty(&c.truth).map_err(|e| e.to_string())?;
             write(&d.join("truth.json"), &(truth + "\n"))?;
             write(&d.join("report.json"), &to_json(&report))?;
+            let links = serde_json::to_string_pretty(&o.placements).map_err(|e| e.to_string())?;
+            write(&d.join("links.json"), &(links + "\n"))?;
         }
         outcomes.push(o);
     }

@@ -20,6 +20,16 @@ const TITLES_KEEP: usize = 8;
 const SCOPE_KEEP: usize = 8;
 /// How many unassigned signals wait at most (the oldest go first).
 const PENDING_KEEP: usize = 20_000;
+/// A signal that says something is wrong: a cause, an outage or a symptom,
+/// not a forecast, a heartbeat, a change or an eviction.
+fn evidence(o: &Obs) -> bool {
+    o.class.can_explain()
+        && !o.class.forecast
+        && !o.class.heartbeat
+        && !o.class.change
+        && !o.class.eviction
+}
+
 /// How many unassigned ends of episodes each alert keeps.
 const ENDS_KEEP: usize = 4;
 
@@ -162,6 +172,15 @@ impl Engine {
         } else {
             self.decide_opening(s, o)
         };
+        let corroborated = if verdict.is_none() {
+            self.corroboration(o)
+        } else {
+            None
+        };
+        let verdict = match (verdict, &corroborated) {
+            (None, Some(_)) => Some(super::rules::Opening::declared(o)),
+            (v, _) => v,
+        };
         let Some(opening) = verdict.clone().filter(|v| v.open) else {
             let reason = match &verdict {
                 Some(v) => format!("rule '{}' keeps it for review", v.rule.as_deref().unwrap_or("?")),
@@ -182,6 +201,11 @@ impl Engine {
             .unwrap_or_default();
         let why = if declared {
             format!("declared as an incident by {}{on}", o.source)
+        } else if let Some(c) = &corroborated {
+            format!(
+                "opened by related alerts together: {} alert{on}, {c}",
+                o.severity.as_str()
+            )
         } else {
             match &opening.rule {
                 Some(r) => format!("opened by rule '{r}': {} alert{on}", o.severity.as_str()),
@@ -458,11 +482,13 @@ impl Engine {
 
     /// Keeps an unassigned signal for a later incident to adopt.
     pub(super) fn pend(&mut self, o: &Obs) {
-        let change = o.kind == SignalKind::Change;
+        let change = o.kind == SignalKind::Change || o.class.change;
         if o.place.is_none() || (o.status != SignalStatus::Firing && !change) {
             return;
         }
-        if o.severity == Severity::Info && o.kind != SignalKind::Change {
+        // An informational note waits only when it says something: a cause
+        // (CPU throttling is often sent as info), an outage, a symptom.
+        if o.severity == Severity::Info && !change && !evidence(o) {
             return;
         }
         if let Some(p) = &o.place {
@@ -488,6 +514,55 @@ impl Engine {
                 self.unpend(&oldest);
             }
         }
+    }
+
+    /// Whether warnings too mild to open an incident alone are not alone:
+    /// another condition (not the same one said twice) fired within the
+    /// adoption window at the same place, at the peer it names, or one hop
+    /// away in the topology (a callee, a caller, the Node of its Pods).
+    /// Related warnings arriving together are an incident at their severity.
+    pub(super) fn corroboration(&self, o: &Obs) -> Option<String> {
+        if !o.known || o.status != SignalStatus::Firing || !evidence(o) || self.flapping(o) {
+            return None;
+        }
+        let place = o.place.as_ref()?;
+        let key = super::chronic::condition_key(o);
+        let window = self.config.adopt_window_secs;
+        let mut places = vec![place.clone()];
+        places.extend(o.peer.clone());
+        if let Some(t) = self.topology.as_deref() {
+            if let Some(start) = t.place_index(place) {
+                for way in [Way::Down, Way::Up] {
+                    places.extend(
+                        t.walk(start, way, 1, 64)
+                            .iter()
+                            .map(|r| t.entity(r.place).clone()),
+                    );
+                }
+            }
+        }
+        for p in &places {
+            for pid in self.pending_by_place.get(p).into_iter().flatten() {
+                let Some(q) = self.pending.get(pid) else {
+                    continue;
+                };
+                if q.status != SignalStatus::Firing
+                    || !evidence(q)
+                    || self.flapping(q)
+                    || super::chronic::condition_key(q) == key
+                    || (o.onset - q.onset).num_seconds().abs() > window
+                {
+                    continue;
+                }
+                let at = if p == place {
+                    "at the same place".to_string()
+                } else {
+                    format!("on {}", describe(p))
+                };
+                return Some(format!("with \"{}\" {at}", q.title));
+            }
+        }
+        None
     }
 
     /// Keeps the end of an episode whose firing went unassigned: it goes

@@ -21,6 +21,7 @@ use crate::incident::{LedgerAction, LedgerEntry, LinkStrategy};
 use crate::signal::{Severity, SignalStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// How many episode onsets a condition remembers.
 const EPISODES_KEEP: usize = 16;
@@ -36,6 +37,10 @@ pub(crate) struct Condition {
     pub episodes: Vec<(DateTime<Utc>, Option<String>)>,
     /// The latest time it was seen active (an onset or a repeat).
     pub last: Option<DateTime<Utc>>,
+    /// The alerts (fingerprints) of it firing now: a firing that finds none
+    /// begins a new episode (an event, which never resolves, does after a
+    /// quiet gap).
+    pub firing: BTreeSet<String>,
     /// Its signals that waited unassigned, for its chronic incident.
     pub waiting: Vec<Obs>,
     /// Its chronic incident, once it has one.
@@ -74,16 +79,30 @@ impl Engine {
         let key = condition_key(o);
         let new = !self.conditions.contains_key(&key);
         let c = self.conditions.entry(key.clone()).or_default();
-        if o.status == SignalStatus::Firing {
-            let t = o.onset.max(o.at);
-            let fresh = c.last.is_none_or(|l| (o.onset - l).num_seconds() > gap);
-            if fresh && c.episodes.last().map(|e| e.0) != Some(o.onset) {
-                c.episodes.push((o.onset, None));
-                if c.episodes.len() > EPISODES_KEEP {
-                    c.episodes.remove(0);
+        match o.status {
+            SignalStatus::Firing => {
+                let t = o.onset.max(o.at);
+                let quiet = c.last.is_none_or(|l| (o.onset - l).num_seconds() > gap);
+                let fresh = if o.point {
+                    c.firing.is_empty() && quiet
+                } else {
+                    c.firing.is_empty()
+                };
+                if fresh && c.episodes.last().map(|e| e.0) != Some(o.onset) {
+                    c.episodes.push((o.onset, None));
+                    if c.episodes.len() > EPISODES_KEEP {
+                        c.episodes.remove(0);
+                    }
                 }
+                if !o.point && c.firing.len() < EPISODES_KEEP {
+                    c.firing.insert(o.fingerprint.clone());
+                }
+                c.last = Some(c.last.map_or(t, |l| l.max(t)));
             }
-            c.last = Some(c.last.map_or(t, |l| l.max(t)));
+            SignalStatus::Resolved => {
+                c.firing.remove(&o.fingerprint);
+            }
+            SignalStatus::Info => {}
         }
         let last = c.last;
         if new {
@@ -131,6 +150,21 @@ impl Engine {
             .and_then(|id| self.follow(id))
             .and_then(|id| self.memory.get(&id))
             .is_none_or(|m| !m.mixed)
+    }
+
+    /// Whether `o`'s condition is flapping: it began at least two episodes
+    /// within the chronic gap before `o`. A flapping alert is weak
+    /// evidence: it does not corroborate another, nor is corroborated.
+    pub(super) fn flapping(&self, o: &Obs) -> bool {
+        let Some(c) = self.conditions.get(&condition_key(o)) else {
+            return false;
+        };
+        let gap = self.config.chronic_gap_secs.max(1) * 3;
+        c.episodes
+            .iter()
+            .filter(|e| (o.at - e.0).num_seconds() <= gap)
+            .count()
+            >= 2
     }
 
     /// Whether `key` is chronic at `now`, and why.

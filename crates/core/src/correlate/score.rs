@@ -287,7 +287,10 @@ impl Engine {
             // incident), or a failure right after its own change there (it
             // has its own explanation) is not the incident's.
             if !at_root
-                && (o.class.is_other() || o.class.change || self.changed_before(place, o.onset))
+                && (o.class.is_other()
+                    || o.class.change
+                    || o.class.local_cause()
+                    || self.changed_before(place, o.onset))
             {
                 continue;
             }
@@ -472,6 +475,15 @@ impl Engine {
                     let Some(gap) = self.in_window(id, o.onset, window) else {
                         continue;
                     };
+                    // A cause comes before what it causes (give or take the
+                    // alerting delays): a failure that began well after the
+                    // incident's first alert is not its root.
+                    let first = self.incidents.get(id).map(|i| i.opened_at);
+                    if first.is_some_and(|f| {
+                        (o.onset - f).num_seconds() > self.config.onset_tolerance_secs
+                    }) {
+                        continue;
+                    }
                     let path = topo.hops_to(&up, at_root.place);
                     out.push(Claim {
                         id: id.clone(),
