@@ -115,6 +115,10 @@ pub const PEER: &[&str] = &[
     "target",
 ];
 
+/// Keys naming how bad it is: `severity` (kube-prometheus), `priority`
+/// (P1–P5, as paging tools say it), `urgency`, `level`.
+pub const SEVERITY: &[&str] = &["severity", "priority", "urgency", "level"];
+
 /// Scrape jobs and services of the monitoring stack itself: a label naming
 /// one of these tells which exporter reported, not what the alert is about.
 const MONITORING: &[&str] = &[
@@ -204,6 +208,11 @@ impl<'a> Labels<'a> {
             let name = v.rsplit('/').next().unwrap_or(v);
             (valid_name(name) && !is_monitoring(name)).then(|| name.to_string())
         })
+    }
+
+    /// The word for how bad it is, as written (`warning`, `P2`, `page`).
+    pub fn severity(&self) -> Option<&'a str> {
+        self.first(SEVERITY)
     }
 
     /// The peer a caller's metric is about, as written.

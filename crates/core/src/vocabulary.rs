@@ -91,6 +91,7 @@ const BUILTIN: &[(Reading, &[&str])] = &[
             "memory & utilization & high",
             "memory & consumption",
             "mem$ & high",
+            "memory & filling",
             "swap & filling",
         ],
     ),
@@ -340,7 +341,9 @@ const BUILTIN: &[(Reading, &[&str])] = &[
         &[
             "will fill",
             "fill in$",
-            "filling up",
+            "filesystem & filling up",
+            "disk & filling up",
+            "volume & filling up",
             "predicted",
             "predict",
             "expire",

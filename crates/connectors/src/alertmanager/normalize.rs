@@ -2,6 +2,7 @@
 
 use crate::labels::{entity_from_labels, label_fingerprint, service_from_labels};
 use crate::{Context, NormalizeError, Normalizer};
+use causeway_core::conventions::Labels;
 use causeway_core::hash::short_hex;
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
 use chrono::{DateTime, Utc};
@@ -111,9 +112,9 @@ fn one(
         Some("resolved") => SignalStatus::Resolved,
         _ => SignalStatus::Firing,
     };
-    let severity = labels
-        .get("severity")
-        .and_then(|s| Severity::from_word(s))
+    let severity = Labels(&labels)
+        .severity()
+        .and_then(Severity::from_word)
         .unwrap_or(Severity::Medium);
     let alertname = labels.get("alertname").cloned();
     let title = annotations

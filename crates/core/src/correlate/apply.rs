@@ -235,6 +235,11 @@ impl Engine {
     ) -> String {
         let id = incident_id(&o.id, o.at);
         let group = o.place.clone();
+        // A caller's symptom that names its peer fails there, not here.
+        let root = match &o.peer {
+            Some(q) if o.class.travels_up() => Some(q.clone()),
+            _ => group.clone(),
+        };
         self.incidents.insert(
             id.clone(),
             IncidentState {
@@ -252,7 +257,7 @@ impl Engine {
                 team: opening.team.clone(),
                 runbook: opening.runbook.clone(),
                 rule: opening.rule.clone(),
-                root: group.clone(),
+                root,
                 merged_into: None,
             },
         );
@@ -617,33 +622,47 @@ impl Engine {
         if self.pending.is_empty() {
             return;
         }
-        let Some(place) = o.place.clone() else { return };
+        let Some(here) = o.place.clone() else { return };
         let mut found: Vec<(String, String)> = Vec::new();
         let window = self.config.adopt_window_secs;
         let change_window = self.config.change_window_secs;
-        for pid in self.pending_by_place.get(&place).into_iter().flatten() {
-            let Some(p) = self.pending.get(pid) else {
-                continue;
-            };
-            let limit = if p.kind == SignalKind::Change {
-                change_window
-            } else {
-                window
-            };
-            if (o.onset - p.onset).num_seconds().abs() <= limit {
-                let what = if p.kind == SignalKind::Change {
-                    "a change at the same place"
-                } else {
-                    "same place"
+        // Where it fails: its own place, or, for an incident opened by a
+        // caller's symptom naming its peer, that peer.
+        let place = match self.incidents.get(id).and_then(|i| i.root.clone()) {
+            Some(r) if opening => r,
+            _ => here.clone(),
+        };
+        let mut spots = vec![here.clone()];
+        if place != here {
+            spots.push(place.clone());
+        }
+        for spot in &spots {
+            for pid in self.pending_by_place.get(spot).into_iter().flatten() {
+                let Some(p) = self.pending.get(pid) else {
+                    continue;
                 };
-                found.push((
-                    pid.clone(),
-                    format!(
-                        "waited unassigned; {what} ({}), {} apart",
-                        describe(&place),
-                        human_secs((o.onset - p.onset).num_seconds().abs())
-                    ),
-                ));
+                let limit = if p.kind == SignalKind::Change {
+                    change_window
+                } else {
+                    window
+                };
+                if (o.onset - p.onset).num_seconds().abs() <= limit {
+                    let what = if p.kind == SignalKind::Change {
+                        "a change at the same place"
+                    } else if spot == &here {
+                        "same place"
+                    } else {
+                        "where the errors it calls come from"
+                    };
+                    found.push((
+                        pid.clone(),
+                        format!(
+                            "waited unassigned; {what} ({}), {} apart",
+                            describe(spot),
+                            human_secs((o.onset - p.onset).num_seconds().abs())
+                        ),
+                    ));
+                }
             }
         }
         if opening && o.known && !self.pending_by_place.is_empty() {

@@ -41,6 +41,8 @@ pub(crate) struct Condition {
     /// begins a new episode (an event, which never resolves, does after a
     /// quiet gap).
     pub firing: BTreeSet<String>,
+    /// When the last of its alerts resolved (nothing of it firing since).
+    pub resolved: Option<DateTime<Utc>>,
     /// Its signals that waited unassigned, for its chronic incident.
     pub waiting: Vec<Obs>,
     /// Its chronic incident, once it has one.
@@ -82,12 +84,11 @@ impl Engine {
         match o.status {
             SignalStatus::Firing => {
                 let t = o.onset.max(o.at);
-                let quiet = c.last.is_none_or(|l| (o.onset - l).num_seconds() > gap);
-                let fresh = if o.point {
-                    c.firing.is_empty() && quiet
-                } else {
-                    c.firing.is_empty()
-                };
+                // Quiet: nothing of it for the gap, or all of it resolved
+                // since it was last active.
+                let quiet = c.last.is_none_or(|l| (o.onset - l).num_seconds() > gap)
+                    || c.resolved.zip(c.last).is_some_and(|(r, l)| r >= l);
+                let fresh = c.firing.is_empty() && quiet;
                 if fresh && c.episodes.last().map(|e| e.0) != Some(o.onset) {
                     c.episodes.push((o.onset, None));
                     if c.episodes.len() > EPISODES_KEEP {
@@ -100,7 +101,9 @@ impl Engine {
                 c.last = Some(c.last.map_or(t, |l| l.max(t)));
             }
             SignalStatus::Resolved => {
-                c.firing.remove(&o.fingerprint);
+                if c.firing.remove(&o.fingerprint) && c.firing.is_empty() {
+                    c.resolved = Some(o.at);
+                }
             }
             SignalStatus::Info => {}
         }
