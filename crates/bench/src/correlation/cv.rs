@@ -44,8 +44,10 @@ pub fn axes() -> Vec<Axis> {
         a("topologyWindowSecs", &[300, 600, 900, 1800]),
         a("onsetToleranceSecs", &[60, 120, 300]),
         a("adoptWindowSecs", &[300, 600, 1200]),
-        a("temporalWindowSecs", &[120, 180, 600]),
         a("topologyMaxHops", &[1, 2, 3, 4]),
+        a("chronicMinEpisodes", &[2, 3, 4]),
+        a("chronicGapSecs", &[300, 600, 1200]),
+        a("chronicPersistSecs", &[1800, 3600, 7200]),
     ]
 }
 

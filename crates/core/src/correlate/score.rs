@@ -190,6 +190,21 @@ impl Engine {
         }
     }
 
+    /// Whether a cause of its own (CPU, memory, disk, a bad image or
+    /// config, a crash loop) waits unassigned at `place`, within the
+    /// adoption window of `o`: a symptom there has its explanation at home.
+    fn local_cause_waiting(&self, place: &crate::Entity, o: &Obs) -> bool {
+        self.pending_by_place
+            .get(place)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.pending.get(id))
+            .any(|p| {
+                p.class.local_cause()
+                    && (o.onset - p.onset).num_seconds().abs() <= self.config.adopt_window_secs
+            })
+    }
+
     /// Whether an incident is a chronic condition's own.
     pub(super) fn is_chronic(&self, id: &str) -> bool {
         self.memory.get(id).is_some_and(|m| m.chronic.is_some())
@@ -357,7 +372,8 @@ impl Engine {
         };
         // Failing right after its own change: explained where it is, so not
         // a victim of anything else (it can still explain what is above).
-        let self_explained = !o.class.change && self.changed_before(place, o.onset);
+        let self_explained = !o.class.change
+            && (self.changed_before(place, o.onset) || self.local_cause_waiting(place, o));
         let hops = self.config.topology_max_hops;
         let window = self.config.topology_window_secs;
         // Above failing places: symptoms and outages of what it depends on.
