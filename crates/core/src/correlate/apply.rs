@@ -270,6 +270,22 @@ impl Engine {
             why.to_string(),
         ));
         self.apply(&id, o, false);
+        // Opened by a caller naming its failing peer: the incident is at
+        // that peer too, so what fails there finds it.
+        if let Some(r) = self.incidents[&id]
+            .root
+            .clone()
+            .filter(|r| o.place.as_ref() != Some(r))
+        {
+            if let Some(m) = self.memory.get_mut(&id) {
+                m.places.insert(r.clone(), Span::at(o.onset));
+                m.root_onset = Some(o.onset);
+            }
+            let list = self.by_place.entry(r).or_default();
+            if !list.contains(&id) {
+                list.push(id.clone());
+            }
+        }
         self.unpend(&o.id);
         if adopt {
             self.adopt(&id, o, true);

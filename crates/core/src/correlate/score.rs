@@ -167,18 +167,30 @@ impl Engine {
             };
             let root = self.incidents.get(id).and_then(|i| i.root.as_ref());
             let at_peer = root == Some(q);
-            if !at_peer && !self.reaches(id, q) {
+            // The peer's own errors are already this incident's.
+            let holds_peer = self
+                .memory
+                .get(id)
+                .is_some_and(|m| m.places.contains_key(q));
+            if !at_peer && !holds_peer && !self.reaches(id, q) {
                 continue;
             }
-            let where_ = match root {
-                Some(r) if at_peer => format!("where it fails ({})", describe(r)),
-                Some(r) => format!("which depends on {} where it fails", describe(r)),
-                None => "which it holds".to_string(),
+            let (score, where_) = match root {
+                Some(r) if at_peer => (0.9, format!("where it fails ({})", describe(r))),
+                Some(r) if holds_peer => (
+                    0.85,
+                    format!("whose own errors it holds (failing at {})", describe(r)),
+                ),
+                Some(r) => (
+                    0.7,
+                    format!("which depends on {} where it fails", describe(r)),
+                ),
+                None => (0.7, "which it holds".to_string()),
             };
             out.push(Claim {
                 id: id.clone(),
                 strategy: LinkStrategy::Topology,
-                score: if at_peer { 0.85 } else { 0.75 },
+                score,
                 why: format!(
                     "its errors are of calls to {}, {where_}, {}",
                     describe(q),
