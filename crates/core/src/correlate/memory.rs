@@ -125,6 +125,27 @@ impl Engine {
         keys
     }
 
+    /// Whether a change landed at `place` (or a configuration it uses)
+    /// after `from` and no later than `to`.
+    pub(super) fn changed_between(
+        &self,
+        place: &Entity,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> bool {
+        if self.changes.is_empty() {
+            return false;
+        }
+        let mut keys = vec![place.to_string()];
+        if let Some(t) = self.topology.as_deref() {
+            keys.extend(t.configs_of(place).iter().map(ToString::to_string));
+        }
+        keys.iter()
+            .filter_map(|k| self.changes.get(k))
+            .flatten()
+            .any(|c| c.at > from && c.at <= to)
+    }
+
     /// Whether a change (deploy, rollout, config) landed at `place` up to
     /// the change window before `onset`: failures there are explained by it.
     pub(super) fn changed_before(&self, place: &Entity, onset: DateTime<Utc>) -> bool {

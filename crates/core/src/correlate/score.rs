@@ -321,6 +321,15 @@ impl Engine {
             {
                 continue;
             }
+            // A change that lands where an incident already fails comes
+            // after its cause: a new intervention (a fix, another release),
+            // and what fails after it is its doing, not the incident's.
+            if at_root
+                && (o.class.change || self.changed_between(place, inc.opened_at, o.onset))
+                && o.onset > inc.opened_at
+            {
+                continue;
+            }
             let Some(span) = self.memory.get(id).and_then(|m| m.places.get(place)) else {
                 continue;
             };
