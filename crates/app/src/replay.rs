@@ -61,7 +61,7 @@ pub fn replay_shared(
     config: CorrelationConfig,
     topology: Option<Arc<Topology>>,
 ) -> Report {
-    replay_links(events, config, topology).0
+    run(events, config, topology, false).0
 }
 
 /// How a signal came into its incident: the confidence of the link that
@@ -81,6 +81,16 @@ pub fn replay_links(
     events: &str,
     config: CorrelationConfig,
     topology: Option<Arc<Topology>>,
+) -> (Report, BTreeMap<String, Placement>) {
+    run(events, config, topology, true)
+}
+
+/// The replay, keeping each signal's placing link only when `links`.
+fn run(
+    events: &str,
+    config: CorrelationConfig,
+    topology: Option<Arc<Topology>>,
+    links: bool,
 ) -> (Report, BTreeMap<String, Placement>) {
     let mut placed: BTreeMap<String, Placement> = BTreeMap::new();
     let mut engine = Engine::new(config);
@@ -115,15 +125,19 @@ pub fn replay_links(
         };
         for (i, s) in signals.into_iter().enumerate() {
             signal_count += 1;
-            ids.insert(format!("{n}:{i}"), s.id.clone());
+            if links {
+                ids.insert(format!("{n}:{i}"), s.id.clone());
+            }
             let decision = engine.observe_as(&s, declared);
             match decision {
                 Decision::Attach { link, opened, .. } => {
-                    placed.entry(s.id.clone()).or_insert_with(|| Placement {
-                        score: link.score,
-                        opened,
-                        why: link.explanation.clone(),
-                    });
+                    if links {
+                        placed.entry(s.id.clone()).or_insert_with(|| Placement {
+                            score: link.score,
+                            opened,
+                            why: link.explanation.clone(),
+                        });
+                    }
                     let id = link.incident_id;
                     if opened {
                         order.push(id.clone());
@@ -144,13 +158,15 @@ pub fn replay_links(
                 }
             }
             for l in &engine.effects().adopted {
-                placed
-                    .entry(l.signal_id.clone())
-                    .or_insert_with(|| Placement {
-                        score: l.score,
-                        opened: false,
-                        why: l.explanation.clone(),
-                    });
+                if links {
+                    placed
+                        .entry(l.signal_id.clone())
+                        .or_insert_with(|| Placement {
+                            score: l.score,
+                            opened: false,
+                            why: l.explanation.clone(),
+                        });
+                }
                 if let Some((earlier, sig)) = waiting.remove(&l.signal_id) {
                     refs.entry(l.incident_id.clone())
                         .or_default()

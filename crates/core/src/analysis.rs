@@ -73,6 +73,8 @@ pub struct Read {
     pub peer: Option<Entity>,
     pub config: Option<Entity>,
     pub class: crate::classify::Class,
+    /// New behaviour: its condition came seldom or never before it.
+    pub fresh: bool,
 }
 
 /// What is known around an incident's signals: the topology, recent changes
@@ -87,6 +89,46 @@ pub struct Context<'a> {
     /// The engine's reading of each signal, in the same order (empty: the
     /// analysis reads them itself from their entity and service).
     pub reads: Vec<Read>,
+    pub weights: RankWeights,
+}
+
+/// How much each reason counts when the root cause is ranked (settings,
+/// chosen by the bench's cross-validation like every other).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RankWeights {
+    /// Most upstream: the share of the other alerting places its failure
+    /// reaches.
+    pub upstream: f64,
+    /// Earliest onset (scaled over the incident's span).
+    pub earliest: f64,
+    /// Times the weight of the cause its signals name (OOM 1.5, ...).
+    pub cause: f64,
+    /// Per further kind of cause at the same place.
+    pub more_causes: f64,
+    /// New behaviour among alerts that keep coming back.
+    pub fresh: f64,
+    /// The share of the incident's symptoms naming it as their peer.
+    pub blamed: f64,
+    /// A change on it shortly before.
+    pub change: f64,
+    /// Taken off a place that raised nothing itself.
+    pub silent_penalty: f64,
+}
+
+impl Default for RankWeights {
+    fn default() -> Self {
+        RankWeights {
+            upstream: 3.0,
+            earliest: 1.0,
+            cause: 1.0,
+            more_causes: 0.5,
+            fresh: 0.75,
+            blamed: 2.5,
+            change: 1.5,
+            silent_penalty: 0.5,
+        }
+    }
 }
 
 impl Default for Context<'_> {
@@ -97,6 +139,7 @@ impl Default for Context<'_> {
             change_window_secs: 30 * 60,
             recurrence: None,
             reads: Vec::new(),
+            weights: RankWeights::default(),
         }
     }
 }

@@ -166,6 +166,10 @@ struct Unit<'s> {
     /// Signal entities that stand for it (a Pod for its Deployment).
     members: BTreeSet<Entity>,
     cause: Option<(&'static str, f64, &'s Signal)>,
+    /// The distinct kinds of cause its signals name.
+    causes: BTreeSet<CauseKind>,
+    /// Whether one of its signals is new behaviour (rarely seen before).
+    fresh: bool,
 }
 
 /// The place an entity's alerts are about: the top of its owner chain in the
@@ -241,7 +245,11 @@ pub(crate) fn analyse_over(
             first: s,
             members: BTreeSet::new(),
             cause: None,
+            causes: BTreeSet::new(),
+            fresh: false,
         });
+        u.causes.extend(r.class.cause);
+        u.fresh |= r.fresh;
         u.members.insert(e.clone());
         if (s.occurred_at, &s.id) < (u.onset, &u.first.id) {
             u.onset = s.occurred_at;
@@ -284,6 +292,7 @@ pub(crate) fn analyse_over(
         }
     }
 
+    let all_fresh = units.values().all(|u| u.fresh);
     // A peer the callers blame but that raised nothing itself (a
     // partitioned service, an outside dependency): a candidate too.
     for q in blamed.keys() {
@@ -304,28 +313,38 @@ pub(crate) fn analyse_over(
             .filter(|(_, unit)| !unit.anchors.is_disjoint(&impact))
             .map(|(u, _)| u.clone())
             .collect();
-        let mut score = 3.0 * covered.len() as f64 / (n.max(2) - 1) as f64;
+        let w = &ctx.weights;
+        let mut score = w.upstream * covered.len() as f64 / (n.max(2) - 1) as f64;
         let unit = units.get(c);
         let onset = unit.map(|u| u.onset);
         match unit {
             Some(u) if span > 0 => {
-                score += 1.0 - (u.onset - first).num_seconds() as f64 / span as f64;
+                score += w.earliest * (1.0 - (u.onset - first).num_seconds() as f64 / span as f64);
             }
-            Some(_) => score += 1.0,
-            None => score -= 0.5,
+            Some(_) => score += w.earliest,
+            None => score -= w.silent_penalty,
         }
-        if let Some((_, w, _)) = unit.and_then(|u| u.cause) {
-            score += w;
+        if let Some((_, weight, _)) = unit.and_then(|u| u.cause) {
+            score += w.cause * weight;
+        }
+        if let Some(u) = unit {
+            // Several resources of one place failing together: its own.
+            score += w.more_causes * u.causes.len().saturating_sub(1) as f64;
+            // A departure from its usual rhythm, among alerts that keep
+            // coming back: new behaviour is what a new fault looks like.
+            if u.fresh && !all_fresh {
+                score += w.fresh;
+            }
         }
         // The share of the incident's symptoms that name it as their peer:
         // the service every erroring caller depends on.
         let votes = blamed.get(c).copied().unwrap_or(0);
         if votes > 0 && symptoms > 0 {
-            score += 2.5 * votes as f64 / symptoms as f64;
+            score += w.blamed * votes as f64 / symptoms as f64;
         }
         let change = facts.change_on(c).cloned();
         if change.is_some() {
-            score += 1.5;
+            score += w.change;
         }
         scored.push(Scored {
             entity: c.clone(),

@@ -60,5 +60,12 @@ pub fn aiops(dataset: &Path, out: Option<&Path>) -> Result<String, String> {
             );
         }
     }
+    if let Some((c, _)) = r.get("covered") {
+        let _ = writeln!(
+            md,
+            "\nFaults with an incident holding their alerts: {} of {} (the stream replayed as one day, in time order).",
+            c.right, c.total
+        );
+    }
     Ok(md)
 }

@@ -18,6 +18,7 @@
 use super::cases::{evaluate, Case, Outcome};
 use crate::aiops::{Dataset, Results};
 use crate::scenarios::score::Scores;
+use causeway_core::correlate::calibration::{calibrate, fit};
 use causeway_core::CorrelationConfig;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,7 +27,8 @@ use std::sync::Arc;
 
 /// One setting and the values tried.
 pub struct Axis {
-    /// Its name in `CorrelationConfig` (camelCase, as in `--rules`).
+    /// Its name in `CorrelationConfig` (camelCase, as in `--rules`; a dot
+    /// reaches into a group: `rank.blamed`).
     pub name: &'static str,
     pub values: Vec<Value>,
 }
@@ -39,6 +41,10 @@ pub fn axes() -> Vec<Axis> {
         name,
         values: values.iter().map(|v| json!(v)).collect(),
     };
+    let f = |name, values: &[f64]| Axis {
+        name,
+        values: values.iter().map(|v| json!(v)).collect(),
+    };
     vec![
         a("groupWindowSecs", &[900, 1800, 3600]),
         a("topologyWindowSecs", &[300, 600, 900, 1800]),
@@ -48,6 +54,11 @@ pub fn axes() -> Vec<Axis> {
         a("chronicMinEpisodes", &[2, 3, 4]),
         a("chronicGapSecs", &[300, 600, 1200]),
         a("chronicPersistSecs", &[1800, 3600, 7200]),
+        f("rank.upstream", &[2.0, 3.0, 4.0]),
+        f("rank.blamed", &[1.5, 2.5, 3.5]),
+        f("rank.change", &[1.0, 1.5, 2.5]),
+        f("rank.moreCauses", &[0.0, 0.5, 1.0]),
+        f("rank.fresh", &[0.0, 0.75, 1.5]),
     ]
 }
 
@@ -112,7 +123,12 @@ impl<'a> Validator<'a> {
             cases,
             aiops,
             axes: axes(),
-            base: serde_json::to_value(CorrelationConfig::default()).expect("config serializes"),
+            // Raw link scores: each fold fits its own calibration on them.
+            base: serde_json::to_value(CorrelationConfig {
+                calibration: Vec::new(),
+                ..CorrelationConfig::default()
+            })
+            .expect("config serializes"),
             cache: BTreeMap::new(),
         }
     }
@@ -121,8 +137,11 @@ impl<'a> Validator<'a> {
         self.axes
             .iter()
             .map(|a| {
-                let d = &self.base[a.name];
-                a.values.iter().position(|v| v == d).unwrap_or(0)
+                let d = setting(&self.base, a.name);
+                a.values
+                    .iter()
+                    .position(|v| v.as_f64() == d.as_f64())
+                    .unwrap_or(0)
             })
             .collect()
     }
@@ -130,7 +149,11 @@ impl<'a> Validator<'a> {
     pub fn config(&self, c: &Choice) -> CorrelationConfig {
         let mut v = self.base.clone();
         for (a, &i) in self.axes.iter().zip(c) {
-            v[a.name] = a.values[i].clone();
+            let mut at = &mut v;
+            for part in a.name.split('.') {
+                at = &mut at[part];
+            }
+            *at = a.values[i].clone();
         }
         serde_json::from_value(v).expect("axes name real settings")
     }
@@ -292,7 +315,12 @@ impl<'a> Validator<'a> {
                 aiops: is_aiops,
             };
             let c = self.choose(&train);
-            let t = self.totals(&c, &test);
+            let mut t = self.totals(&c, &test);
+            // Calibrated on the training worlds, stated on the held-out one.
+            let knots = fit(&self.totals(&c, &train).links);
+            for l in &mut t.links {
+                l.0 = calibrate(&knots, l.0);
+            }
             let e = self.eval(&c);
             for (i, on) in test.cases.iter().enumerate() {
                 if *on {
@@ -392,9 +420,29 @@ impl<'a> Validator<'a> {
             );
         }
         md.push('\n');
-        md.push_str(&calibration(&held.links, "held out (leave one world out)"));
+        md.push_str(&calibration(
+            &held.links,
+            "held out (leave one world out; each fold calibrated on the other worlds)",
+        ));
         md
     }
+
+    /// Knots fitted on every storm at the default settings: what
+    /// `CorrelationConfig::calibration` ships with.
+    pub fn fit_all(&mut self) -> Vec<[f64; 2]> {
+        let all = Part {
+            cases: vec![true; self.cases.len()],
+            families: None,
+            aiops: false,
+        };
+        let d = self.default_choice();
+        fit(&self.totals(&d, &all).links)
+    }
+}
+
+/// A setting's value by its dotted name.
+fn setting<'a>(v: &'a Value, name: &str) -> &'a Value {
+    name.split('.').fold(v, |at, part| &at[part])
 }
 
 /// The calibration table of link confidences, by decile, and the

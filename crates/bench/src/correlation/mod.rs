@@ -9,7 +9,7 @@
 mod aiops_run;
 pub mod cases;
 pub mod cv;
-mod perf;
+pub mod perf;
 
 pub use aiops_run::aiops;
 
@@ -44,6 +44,10 @@ pub struct Args {
     /// one family out) and print the held-out figures and calibration.
     #[arg(long)]
     pub cv: bool,
+    /// Fit the calibration of link confidences on every storm (default
+    /// settings) and print its knots, for `CorrelationConfig::calibration`.
+    #[arg(long)]
+    pub fit_calibration: bool,
     /// Skip the throughput and latency run.
     #[arg(long)]
     pub no_perf: bool,
@@ -103,9 +107,21 @@ pub fn run(args: &Args) -> Result<String, String> {
     }
     let links: Vec<(f64, bool)> = outcomes.iter().flat_map(|o| o.links.clone()).collect();
     md.push_str(&cv::calibration(&links, "default settings, in sample"));
-    if args.cv {
-        md.push('\n');
-        md.push_str(&cv::Validator::new(&cases, dataset.as_ref()).report());
+    if args.cv || args.fit_calibration {
+        let mut v = cv::Validator::new(&cases, dataset.as_ref());
+        if args.cv {
+            md.push('\n');
+            md.push_str(&v.report());
+        }
+        if args.fit_calibration {
+            let knots = v.fit_all();
+            let _ = writeln!(
+                md,
+                "\nCalibration knots fitted on all {} storms: {}",
+                cases.len(),
+                serde_json::to_string(&knots).map_err(|e| e.to_string())?
+            );
+        }
     }
     if !args.no_perf {
         md.push_str(&perf::performance(10_000));

@@ -112,9 +112,9 @@ pub(crate) struct Memory {
     pub root_kind: Option<crate::classify::CauseKind>,
     /// The recurring condition it is made of ([`super::chronic`]): it takes
     /// that condition's signals and nothing by place or topology.
-    pub chronic: Option<String>,
+    pub chronic: Option<u64>,
     /// The condition of its first signal, and whether others joined it.
-    pub first_condition: Option<String>,
+    pub first_condition: Option<u64>,
     pub mixed: bool,
     /// When its scheduled quiet check and cooling are due.
     pub quiet_due: Option<DateTime<Utc>>,
@@ -547,7 +547,7 @@ impl Engine {
             return None;
         }
         let place = o.place.as_ref()?;
-        let key = super::chronic::condition_key(o);
+        let key = o.condition;
         let window = self.config.adopt_window_secs;
         let mut places = vec![place.clone()];
         places.extend(o.peer.clone());
@@ -570,7 +570,7 @@ impl Engine {
                 if q.status != SignalStatus::Firing
                     || !evidence(q)
                     || self.flapping(q)
-                    || super::chronic::condition_key(q) == key
+                    || q.condition == key
                     || (o.onset - q.onset).num_seconds().abs() > window
                 {
                     continue;

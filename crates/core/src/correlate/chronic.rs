@@ -40,7 +40,7 @@ pub(crate) struct Condition {
     /// The alerts (fingerprints) of it firing now: a firing that finds none
     /// begins a new episode (an event, which never resolves, does after a
     /// quiet gap).
-    pub firing: BTreeSet<String>,
+    pub firing: BTreeSet<u64>,
     /// When the last of its alerts resolved (nothing of it firing since).
     pub resolved: Option<DateTime<Utc>>,
     /// Its signals that waited unassigned, for its chronic incident.
@@ -50,13 +50,13 @@ pub(crate) struct Condition {
 }
 
 /// The condition a signal states: its cause on its Pod or Node, else the
-/// alert itself.
-pub(crate) fn condition_key(o: &Obs) -> String {
+/// alert itself. (Computed once, in [`Engine::locate`]: `Obs::condition`.)
+pub(crate) fn condition_key(o: &Obs) -> u64 {
     match (&o.entity, o.class.cause) {
         (Some(e), Some(c)) if matches!(e.kind.as_str(), "pod" | "node" | "host") => {
-            format!("{e}#{c:?}")
+            crate::hash::fnv1a(&[&e.to_string(), &format!("{c:?}")])
         }
-        _ => format!("alert#{}", o.fingerprint),
+        _ => crate::hash::fnv1a(&["alert", &o.fingerprint]),
     }
 }
 
@@ -78,9 +78,11 @@ impl Engine {
             return;
         }
         let gap = self.config.chronic_gap_secs;
-        let key = condition_key(o);
-        let new = !self.conditions.contains_key(&key);
-        let c = self.conditions.entry(key.clone()).or_default();
+        let key = o.condition;
+        if self.conditions.is_empty() {
+            self.schedule_sweep_conditions(o.at);
+        }
+        let c = self.conditions.entry(key).or_default();
         match o.status {
             SignalStatus::Firing => {
                 let t = o.onset.max(o.at);
@@ -96,22 +98,16 @@ impl Engine {
                     }
                 }
                 if !o.point && c.firing.len() < EPISODES_KEEP {
-                    c.firing.insert(o.fingerprint.clone());
+                    c.firing.insert(crate::hash::fnv1a(&[&o.fingerprint]));
                 }
                 c.last = Some(c.last.map_or(t, |l| l.max(t)));
             }
             SignalStatus::Resolved => {
-                if c.firing.remove(&o.fingerprint) && c.firing.is_empty() {
+                if c.firing.remove(&crate::hash::fnv1a(&[&o.fingerprint])) && c.firing.is_empty() {
                     c.resolved = Some(o.at);
                 }
             }
             SignalStatus::Info => {}
-        }
-        let last = c.last;
-        if new {
-            if let Some(l) = last {
-                self.schedule_forget_condition(&key, l);
-            }
         }
     }
 
@@ -120,7 +116,7 @@ impl Engine {
         if !counts(o) || o.status != SignalStatus::Firing {
             return;
         }
-        let key = condition_key(o);
+        let key = o.condition;
         let Some(c) = self.conditions.get_mut(&key) else {
             return;
         };
@@ -136,11 +132,11 @@ impl Engine {
         if !counts(o) {
             return;
         }
-        let key = condition_key(o);
+        let key = o.condition;
         if let Some(m) = self.memory.get_mut(id) {
-            match &m.first_condition {
+            match m.first_condition {
                 None => m.first_condition = Some(key),
-                Some(k) if *k != key => m.mixed = true,
+                Some(k) if k != key => m.mixed = true,
                 _ => {}
             }
         }
@@ -159,7 +155,7 @@ impl Engine {
     /// within the chronic gap before `o`. A flapping alert is weak
     /// evidence: it does not corroborate another, nor is corroborated.
     pub(super) fn flapping(&self, o: &Obs) -> bool {
-        let Some(c) = self.conditions.get(&condition_key(o)) else {
+        let Some(c) = self.conditions.get(&o.condition) else {
             return false;
         };
         let gap = self.config.chronic_gap_secs.max(1) * 3;
@@ -170,9 +166,23 @@ impl Engine {
             >= 2
     }
 
+    /// Whether `o` is new behaviour: its condition began fewer than two
+    /// episodes in the look-back window before `o`'s own.
+    pub(crate) fn fresh(&self, o: &Obs) -> bool {
+        let Some(c) = self.conditions.get(&o.condition) else {
+            return true;
+        };
+        let look = self.config.chronic_lookback_secs;
+        c.episodes
+            .iter()
+            .filter(|e| e.0 < o.onset && (o.onset - e.0).num_seconds() <= look)
+            .count()
+            < 2
+    }
+
     /// Whether `key` is chronic at `now`, and why.
-    pub(super) fn chronic(&self, key: &str, now: DateTime<Utc>) -> Option<String> {
-        let c = self.conditions.get(key)?;
+    pub(super) fn chronic(&self, key: u64, now: DateTime<Utc>) -> Option<String> {
+        let c = self.conditions.get(&key)?;
         let look = self.config.chronic_lookback_secs;
         let (current, earlier) = c.episodes.split_last()?;
         let alone = earlier
@@ -202,17 +212,17 @@ impl Engine {
         if !counts(o) {
             return None;
         }
-        let key = condition_key(o);
-        let why = self.chronic(&key, o.at)?;
+        let key = o.condition;
+        let why = self.chronic(key, o.at)?;
         let existing = self
             .conditions
             .get(&key)
             .and_then(|c| c.incident.clone())
             .and_then(|id| self.follow(&id))
-            .or_else(|| self.adopt_alone_incident(&key));
+            .or_else(|| self.adopt_alone_incident(key));
         let (id, opened) = match existing {
             Some(id) => (id, false),
-            None => (self.open_chronic(o, &key, &why), true),
+            None => (self.open_chronic(o, key, &why), true),
         };
         let text = format!("recurring condition ({why})");
         if !opened {
@@ -226,7 +236,7 @@ impl Engine {
             self.apply(&id, o, false);
             self.unpend(&o.id);
         }
-        self.adopt_waiting(&id, &key, o);
+        self.adopt_waiting(&id, key, o);
         let incident = IncidentBrief::from(&self.incidents[&id]);
         Some(Decision::Attach {
             link: link(&id, &o.id, LinkStrategy::Key, 0.95, text, o.received),
@@ -237,10 +247,10 @@ impl Engine {
 
     /// The incident of the condition's current or last episode, when it
     /// holds that condition only: it becomes the chronic incident.
-    fn adopt_alone_incident(&mut self, key: &str) -> Option<String> {
+    fn adopt_alone_incident(&mut self, key: u64) -> Option<String> {
         let id = self
             .conditions
-            .get(key)?
+            .get(&key)?
             .episodes
             .iter()
             .rev()
@@ -250,28 +260,28 @@ impl Engine {
         if m.mixed || m.chronic.is_some() {
             return None;
         }
-        m.chronic = Some(key.to_string());
-        if let Some(c) = self.conditions.get_mut(key) {
+        m.chronic = Some(key);
+        if let Some(c) = self.conditions.get_mut(&key) {
             c.incident = Some(id.clone());
         }
         Some(id)
     }
 
-    fn open_chronic(&mut self, o: &Obs, key: &str, why: &str) -> String {
+    fn open_chronic(&mut self, o: &Obs, key: u64, why: &str) -> String {
         let opening = super::rules::Opening::chronic(o);
         let id = self.open_incident(o, opening, &format!("a recurring condition ({why})"), false);
         if let Some(m) = self.memory.get_mut(&id) {
-            m.chronic = Some(key.to_string());
+            m.chronic = Some(key);
         }
-        if let Some(c) = self.conditions.get_mut(key) {
+        if let Some(c) = self.conditions.get_mut(&key) {
             c.incident = Some(id.clone());
         }
         id
     }
 
     /// Pulls the condition's waiting signals into its chronic incident.
-    fn adopt_waiting(&mut self, id: &str, key: &str, o: &Obs) {
-        let waiting = match self.conditions.get_mut(key) {
+    fn adopt_waiting(&mut self, id: &str, key: u64, o: &Obs) {
+        let waiting = match self.conditions.get_mut(&key) {
             Some(c) => std::mem::take(&mut c.waiting),
             None => return,
         };
@@ -303,7 +313,7 @@ impl Engine {
         if !counts(o) && o.status != SignalStatus::Resolved {
             return;
         }
-        let key = condition_key(o);
+        let key = o.condition;
         let Some(c) = self.conditions.get_mut(&key) else {
             return;
         };
@@ -319,15 +329,14 @@ impl Engine {
         }
     }
 
-    /// Forgets a condition not seen for the look-back window.
-    pub(super) fn forget_condition(&mut self, key: &str, now: DateTime<Utc>) {
+    /// Forgets the conditions not seen for the look-back window (one sweep
+    /// every quarter of it, rather than a timer per condition).
+    pub(super) fn sweep_conditions(&mut self, now: DateTime<Utc>) {
         let keep = self.config.chronic_lookback_secs;
-        let last = self.conditions.get(key).and_then(|c| c.last);
-        match last {
-            Some(l) if (now - l).num_seconds() < keep => self.schedule_forget_condition(key, l),
-            _ => {
-                self.conditions.remove(key);
-            }
+        self.conditions
+            .retain(|_, c| c.last.is_some_and(|l| (now - l).num_seconds() < keep));
+        if !self.conditions.is_empty() {
+            self.schedule_sweep_conditions(now);
         }
     }
 }

@@ -29,8 +29,8 @@ pub(super) enum Work {
     Forget,
     /// An alert not seen for long is forgotten (recurrences, changes).
     ForgetAlert,
-    /// A condition not seen for the chronic look-back is forgotten.
-    ForgetCondition,
+    /// Conditions not seen for the chronic look-back are forgotten.
+    SweepConditions,
 }
 
 /// `(due, work, id)`: ordered by time, then kind, then id.
@@ -76,9 +76,9 @@ impl Engine {
         self.schedule(due, Work::Cool, id);
     }
 
-    pub(super) fn schedule_forget_condition(&mut self, key: &str, last: DateTime<Utc>) {
-        let due = last + Duration::seconds(self.config.chronic_lookback_secs.max(60));
-        self.schedule(due, Work::ForgetCondition, key);
+    pub(super) fn schedule_sweep_conditions(&mut self, now: DateTime<Utc>) {
+        let due = now + Duration::seconds((self.config.chronic_lookback_secs / 4).max(60));
+        self.schedule(due, Work::SweepConditions, "");
     }
 
     pub(super) fn schedule_forget(&mut self, id: &str, resolved_at: DateTime<Utc>) {
@@ -142,7 +142,7 @@ impl Engine {
                         self.forget(&id);
                     }
                 }
-                Work::ForgetCondition => self.forget_condition(&id, now),
+                Work::SweepConditions => self.sweep_conditions(now),
                 Work::ForgetAlert => {
                     self.forget_alert(&id, now);
                     forgot_alerts = true;

@@ -51,13 +51,21 @@ pub(crate) struct Obs {
     pub class: Class,
     /// A point in time (an event): it never keeps an incident open.
     pub point: bool,
+    /// The condition it states ([`super::chronic`]).
+    #[serde(default)]
+    pub condition: u64,
 }
 
 impl Engine {
     pub(crate) fn locate(&self, s: &Signal) -> Obs {
         let (mut place, mut known) = self.place_for(s);
-        let peer = self.peer_for(s, place.as_ref());
         let mut class = classify_with(self.words.as_deref().unwrap_or(Vocabulary::builtin()), s);
+        // Only a caller's symptom or outage names a peer that matters.
+        let peer = if class.travels_up() || class.network {
+            self.peer_for(s, place.as_ref())
+        } else {
+            None
+        };
         let config = self.config_named(s);
         if let Some(c) = &config {
             // A configuration applied or pushed is a change of that object;
@@ -85,7 +93,7 @@ impl Engine {
             && !s.correlation_key.is_empty()
             && s.correlation_key != s.fingerprint)
             .then(|| s.correlation_key.clone());
-        Obs {
+        let mut o = Obs {
             id: s.id.clone(),
             fingerprint: s.fingerprint.clone(),
             status: s.status,
@@ -112,7 +120,10 @@ impl Engine {
             key,
             class,
             point,
-        }
+            condition: 0,
+        };
+        o.condition = super::chronic::condition_key(&o);
+        o
     }
 
     /// The place a signal is about. With a topology: its entity's place (a
@@ -183,7 +194,9 @@ impl Engine {
         if s.source_type == "K8S_EVENT" || s.kind == SignalKind::Change {
             texts.extend(s.description.as_deref());
         }
-        for t in texts {
+        // Most signals name no configuration: a cheap look first.
+        let names_one = |t: &&str| t.contains("onfig") || t.contains("ecret");
+        for t in texts.into_iter().filter(names_one) {
             if let Some(e) = config_in_text(t) {
                 return Some(
                     self.topology

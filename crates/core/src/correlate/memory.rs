@@ -209,6 +209,7 @@ impl Engine {
             .map(|s| {
                 let o = self.locate(s);
                 analysis::Read {
+                    fresh: self.fresh(&o),
                     place: o.place,
                     known: o.known,
                     peer: o.peer,
@@ -221,6 +222,7 @@ impl Engine {
             signals,
             &analysis::Context {
                 reads,
+                weights: self.config.rank,
                 topology: self.topology.as_deref(),
                 changes: changes.into_iter().collect(),
                 change_window_secs: self.config.change_window_secs,

@@ -34,6 +34,7 @@
 //! after loading ([`Engine::set_topology`]).
 
 mod apply;
+pub mod calibration;
 mod chronic;
 mod lifecycle;
 mod locate;
@@ -132,6 +133,11 @@ pub struct CorrelationConfig {
     /// A team's own words for what its alerts mean, beside the built-in
     /// table of [`crate::vocabulary`] ("QueueBacklogGrowing" is a symptom).
     pub vocabulary: Vec<Words>,
+    /// How much each reason counts in the root-cause ranking.
+    pub rank: crate::analysis::RankWeights,
+    /// Knots `[score, probability]` turning a claim's score into the chance
+    /// its link is right ([`calibration`]); empty: the score as it is.
+    pub calibration: Vec<[f64; 2]>,
 }
 
 impl Default for CorrelationConfig {
@@ -160,6 +166,8 @@ impl Default for CorrelationConfig {
             trusted_key_sources: vec!["PAGERDUTY".into()],
             rules: Vec::new(),
             vocabulary: Vec::new(),
+            rank: crate::analysis::RankWeights::default(),
+            calibration: calibration::DEFAULT.to_vec(),
         }
     }
 }
@@ -282,7 +290,7 @@ pub struct Engine {
     /// Entity or `service:NAME` → recent changes (deploys, config) there.
     changes: BTreeMap<String, Vec<ChangeNote>>,
     /// Condition → its episodes and chronic incident ([`chronic`]).
-    conditions: BTreeMap<String, chronic::Condition>,
+    conditions: BTreeMap<u64, chronic::Condition>,
     /// Every person's override, oldest first: respected by later decisions.
     feedback: Vec<overrides::Feedback>,
     /// The graph the topology strategy walks; not state: set again after load.
@@ -388,13 +396,33 @@ impl Engine {
         let o = self.locate(signal);
         self.note_change(signal, &o);
         self.note_condition(&o);
-        let d = self.decide(signal, &o);
+        let mut d = self.decide(signal, &o);
         let incident = match &d {
-            Decision::Attach { link, .. } => Some(link.incident_id.as_str()),
+            Decision::Attach { link, .. } => Some(link.incident_id.clone()),
             Decision::Unassigned { .. } => None,
         };
-        self.settle_condition(&o, incident);
+        self.settle_condition(&o, incident.as_deref());
+        if let Decision::Attach { link, opened, .. } = &mut d {
+            if !*opened {
+                self.calibrate_link(link);
+            }
+        }
+        let mut adopted = std::mem::take(&mut self.effects.adopted);
+        for l in &mut adopted {
+            self.calibrate_link(l);
+        }
+        self.effects.adopted = adopted;
         d
+    }
+
+    /// States a link's confidence as the chance it is right.
+    fn calibrate_link(&self, l: &mut CorrelationLink) {
+        if self.config.calibration.is_empty() {
+            return;
+        }
+        let p = calibration::calibrate(&self.config.calibration, l.score);
+        l.score = (p * 1000.0).round() / 1000.0;
+        l.confidence = Confidence::from_score(p);
     }
 
     fn decide(&mut self, signal: &Signal, o: &Obs) -> Decision {
@@ -563,3 +591,6 @@ mod tests;
 
 #[cfg(test)]
 mod topology_tests;
+
+#[cfg(test)]
+mod evidence_tests;
