@@ -30,6 +30,7 @@ mod queries;
 mod receivers;
 pub mod replay;
 pub mod scenarios;
+mod secrets_scope;
 pub mod settings;
 mod sources;
 pub mod tokens;
@@ -37,6 +38,7 @@ pub mod topology;
 mod topology_live;
 pub mod topology_view;
 pub mod views;
+pub mod webhook_secrets;
 
 pub use commands::{dispatch, Command};
 pub use error::ApiError;
@@ -61,6 +63,8 @@ pub struct App {
     wake: Arc<Notify>,
     metrics: Arc<metrics::Metrics>,
     limits: Arc<limits::RateLimiter>,
+    /// Keeps refusals of outside requests from flooding the log.
+    refusal_log: Arc<limits::WarnGate>,
     receivers: Arc<receivers::Receivers>,
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
@@ -90,6 +94,9 @@ impl App {
             None => (Engine::default(), 0),
         };
         let (events, _) = broadcast::channel(256);
+        let scope = store.read_blocking(causeway_store::meta::keychain_scope)?;
+        let keychain = Keychain::new(&keychain_service()).scoped(&scope);
+        secrets_scope::adopt_unscoped(&store, &keychain);
         Ok(App {
             store,
             engine: Arc::new(Mutex::new(engine)),
@@ -98,8 +105,9 @@ impl App {
             wake: Arc::new(Notify::new()),
             metrics: Arc::new(metrics::Metrics::default()),
             limits: Arc::new(limits::RateLimiter::default()),
+            refusal_log: Arc::default(),
             receivers: Arc::default(),
-            keychain: Keychain::new(&keychain_service()),
+            keychain,
             base_url: Arc::default(),
             topology: Arc::default(),
             sources: Arc::default(),
@@ -151,6 +159,11 @@ impl App {
         &self.store
     }
 
+    /// This data folder's part of the OS keychain.
+    pub fn keychain(&self) -> &Keychain {
+        &self.keychain
+    }
+
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.metrics
     }
@@ -158,6 +171,11 @@ impl App {
     /// The rate limits shared by the hosts (webhooks, ingest API).
     pub fn limits(&self) -> &limits::RateLimiter {
         &self.limits
+    }
+
+    /// The gate for warnings about refused outside requests.
+    pub fn refusal_log(&self) -> &limits::WarnGate {
+        &self.refusal_log
     }
 
     /// The topology the engine correlates over, if any.
