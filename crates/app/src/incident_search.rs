@@ -127,7 +127,7 @@ mod tests {
     #[tokio::test]
     async fn filters_by_status_severity_and_words_over_the_whole_table() {
         let dir = tempfile::tempdir().unwrap();
-        let app = crate::test_support::open(dir.path());
+        let app = App::open(dir.path()).unwrap();
         let rows = vec![
             row(
                 "a",

@@ -86,10 +86,13 @@ type Direct<C> = Bucket<
     governor::middleware::NoOpMiddleware<<C as Clock>::Instant>,
 >;
 
+/// A bucket and the rate it was made for.
+type Keyed<C> = HashMap<String, (Rate, Arc<Direct<C>>)>;
+
 /// Buckets by key, each with the rate it was made for.
 pub struct RateLimiter<C: Clock = DefaultClock> {
     clock: C,
-    buckets: Mutex<HashMap<String, (Rate, Arc<Direct<C>>)>>,
+    buckets: Mutex<Keyed<C>>,
 }
 
 impl Default for RateLimiter {

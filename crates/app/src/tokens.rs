@@ -144,7 +144,7 @@ mod tests {
     #[tokio::test]
     async fn issued_tokens_work_until_revoked_and_are_never_listed() {
         let dir = tempfile::tempdir().unwrap();
-        let app = crate::test_support::open(dir.path());
+        let app = App::open(dir.path()).unwrap();
         let issued = dispatch(
             &app,
             Command::IssueToken {
@@ -181,7 +181,7 @@ mod tests {
     #[tokio::test]
     async fn unknown_scopes_and_ids_are_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
-        let app = crate::test_support::open(dir.path());
+        let app = App::open(dir.path()).unwrap();
         let e = dispatch(
             &app,
             Command::IssueToken {

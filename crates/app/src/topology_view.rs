@@ -147,7 +147,7 @@ mod tests {
     #[tokio::test]
     async fn without_a_topology_the_view_says_so() {
         let dir = tempfile::tempdir().unwrap();
-        let app = crate::test_support::open(dir.path());
+        let app = App::open(dir.path()).unwrap();
         let v = topology(&app).await;
         assert!(!v.loaded);
         assert!(v.graph.nodes.is_empty() && v.roots.is_empty());
@@ -156,7 +156,7 @@ mod tests {
     #[tokio::test]
     async fn the_demo_cluster_with_its_incident_marked_on_the_map() {
         let dir = tempfile::tempdir().unwrap();
-        let app = crate::test_support::open(dir.path());
+        let app = App::open(dir.path()).unwrap();
         app.set_topology(crate::demo_topology());
         let before = topology(&app).await;
         assert!(before.loaded);

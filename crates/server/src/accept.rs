@@ -22,7 +22,7 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// event stream, a monitoring tool a few.
 pub const MAX_CONNECTIONS: usize = 256;
 /// After a shutdown signal, how long open requests get to finish.
-const DRAIN: Duration = Duration::from_secs(5);
+const DRAIN: Duration = Duration::from_secs(3);
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets open
 /// requests finish (at most [`DRAIN`]).

@@ -148,8 +148,8 @@ struct StatusBody {
 }
 
 /// A JSON body as `T`, or 400 naming where it is wrong (never the value).
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Response> {
-    causeway_app::error::from_json(body, what).map_err(|e| ApiResponse(e).into_response())
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiResponse> {
+    causeway_app::error::from_json(body, what).map_err(ApiResponse)
 }
 
 async fn set_status(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
@@ -164,7 +164,7 @@ async fn set_status(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Byt
             )
             .await
         }
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -173,7 +173,7 @@ async fn create_instance(s: State<Ctx>, body: axum::body::Bytes) -> Response {
     let what = "not an instance (descriptorId, projectId, name, config, secrets)";
     let new = match parse(&body, what) {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let mut r = run(s, Command::CreateInstance(new)).await;
     if r.status() == StatusCode::OK {
@@ -190,7 +190,7 @@ async fn update_instance(
 ) -> Response {
     match parse(&body, "not an update (name, enabled, config, secrets)") {
         Ok(update) => run(s, Command::UpdateInstance { id, update }).await,
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -199,7 +199,7 @@ async fn test_connection(s: State<Ctx>, body: axum::body::Bytes) -> Response {
     let what = "not an instance (descriptorId, projectId, name, config, secrets)";
     match parse(&body, what) {
         Ok(new) => run(s, Command::TestConnection(new)).await,
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -223,7 +223,7 @@ async fn collect_evidence(
     } else {
         match parse(&body, "body") {
             Ok(b) => b,
-            Err(r) => return r,
+            Err(r) => return r.into_response(),
         }
     };
     run(
@@ -288,7 +288,9 @@ async fn authorize(
         .is_some_and(|id| ctx.auth.check(id));
     if by_cookie {
         return match check_origin {
-            Some(method) => crate::guard::same_origin(method, headers),
+            Some(method) => {
+                crate::guard::same_origin(method, headers).map_err(IntoResponse::into_response)
+            }
             None => Ok(()),
         };
     }

@@ -17,12 +17,27 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' '
      img-src 'self' data:; connect-src 'self'; worker-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-fn refuse(status: StatusCode, code: &str, message: String) -> Response {
-    (
+/// A refused request: its status and `{code, message}`.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = Json(serde_json::json!({"code": self.code, "message": self.message}));
+        (self.status, body).into_response()
+    }
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: String) -> Refusal {
+    Refusal {
         status,
-        Json(serde_json::json!({"code": code, "message": message})),
-    )
-        .into_response()
+        code,
+        message,
+    }
 }
 
 /// The host name of a `Host` value (`name`, `name:port`, `[v6]:port`),
@@ -49,7 +64,7 @@ pub fn host_allowed(host: Option<&str>, allowed: &[String]) -> bool {
     let Some(name) = host.and_then(host_name) else {
         return false;
     };
-    name.parse::<IpAddr>().is_ok() || name == "localhost" || allowed.iter().any(|a| *a == name)
+    name.parse::<IpAddr>().is_ok() || name == "localhost" || allowed.contains(&name)
 }
 
 /// Checks `Host` on everything but the webhook gateway and the ingest API
@@ -74,6 +89,7 @@ pub async fn host_and_headers(State(ctx): State<Ctx>, req: Request, next: Next) 
                  or start it with --allowed-host NAME for a name of your own"
             ),
         )
+        .into_response()
     };
     let h = resp.headers_mut();
     h.insert(
@@ -100,7 +116,7 @@ pub async fn host_and_headers(State(ctx): State<Ctx>, req: Request, next: Next) 
 /// ports of 127.0.0.1 apart), is not marked cross-site by `Sec-Fetch-Site`,
 /// and sends JSON (`text/plain` and form bodies are what a page can send
 /// cross-origin without asking). `Err` is the refusal.
-pub fn same_origin(method: &Method, headers: &HeaderMap) -> Result<(), Response> {
+pub fn same_origin(method: &Method, headers: &HeaderMap) -> Result<(), Refusal> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
@@ -202,7 +218,7 @@ mod tests {
             ("content-length", "40"),
         ];
         let r = same_origin(&Method::POST, &headers(&other_port)).unwrap_err();
-        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
         let no_origin = [("host", "127.0.0.1:8787")];
         assert!(same_origin(&Method::DELETE, &headers(&no_origin)).is_err());
         let text = [
@@ -212,7 +228,7 @@ mod tests {
             ("content-length", "40"),
         ];
         let r = same_origin(&Method::POST, &headers(&text)).unwrap_err();
-        assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let mut cross = ui.to_vec();
         cross.push(("sec-fetch-site", "same-site"));
         assert!(same_origin(&Method::POST, &headers(&cross)).is_err());
