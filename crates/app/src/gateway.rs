@@ -26,7 +26,7 @@ pub struct Accepted {
 /// Why a webhook body was refused. Each maps to one HTTP status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WebhookRejection {
-    /// A browser sent it (it carries `Origin` or `Sec-Fetch-*`): a web page
+    /// A browser sent it (it carries `Origin` or `Sec-Fetch-Site`): a web page
     /// the user visits must not post alerts to the laptop (403).
     FromBrowser,
     /// No enabled instance of that connector in that project (404).
@@ -293,18 +293,12 @@ fn scheme_header(scheme: &Scheme) -> Option<String> {
 }
 
 /// Whether a browser sent the request: browsers add `Origin` to every
-/// cross-site POST (and most others) and `Sec-Fetch-*` to every request;
+/// cross-site POST (and most others) and `Sec-Fetch-Site` to every request;
 /// monitoring tools send neither. A web page open in the user's browser
-/// can post to loopback, so its requests are refused outright.
+/// can post to loopback, so its requests are refused outright. (Node's
+/// `fetch` sends `Sec-Fetch-Mode` alone, so that one says nothing.)
 pub fn from_browser(h: &BTreeMap<String, String>) -> bool {
-    [
-        "origin",
-        "sec-fetch-site",
-        "sec-fetch-mode",
-        "sec-fetch-dest",
-    ]
-    .iter()
-    .any(|k| h.contains_key(*k))
+    h.contains_key("origin") || h.contains_key("sec-fetch-site")
 }
 
 /// `type/subtype` of a `Content-Type` value, lower case, without parameters;
@@ -384,6 +378,11 @@ mod tests {
             "https://evil.example"
         )])));
         assert!(from_browser(&headers(&[("sec-fetch-site", "cross-site")])));
+        // A tool on Node's fetch.
+        assert!(!from_browser(&headers(&[
+            ("user-agent", "node"),
+            ("sec-fetch-mode", "cors")
+        ])));
         assert!(!from_browser(&headers(&[(
             "user-agent",
             "Alertmanager/0.27.0"

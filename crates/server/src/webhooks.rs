@@ -72,7 +72,7 @@ fn rejection(ctx: &Ctx, r: WebhookRejection) -> Response {
         WebhookRejection::FromBrowser => (
             StatusCode::FORBIDDEN,
             "forbidden",
-            "webhooks come from monitoring tools, not from web pages: a request with Origin or Sec-Fetch headers is refused".into(),
+            "webhooks come from monitoring tools, not from web pages: a request with Origin or Sec-Fetch-Site is refused".into(),
         ),
         WebhookRejection::NoInstance { connector, project } => {
             let cut = |s: &str| s.chars().take(80).collect::<String>();
