@@ -3,9 +3,10 @@
 // plain W3C WebDriver to it. Checks, each a line of the summary:
 //   - the window opens on the incidents page with the first-run demo incident;
 //   - a second launch hands over to the running app and exits (single instance);
-//   - a new critical incident (an Alertmanager webhook to the app's port)
-//     shows in the window and raises a native notification (seen on the bus
-//     with dbus-monitor);
+//   - a new critical incident (an Alertmanager webhook to the app's port,
+//     with the secret made under Connectors → New secret) shows in the
+//     window and raises a native notification (seen on the bus with
+//     dbus-monitor);
 //   - the setup wizard connects Alertmanager (dry-run test included; the
 //     secret goes to the keychain) and monitoring shows it waiting for data;
 //   - the window's size is saved and restored at the next start.
@@ -149,10 +150,17 @@ try {
     monitor = spawn('dbus-monitor', ['--session', "interface='org.freedesktop.Notifications',member='Notify'"], { stdio: ['ignore', 'pipe', 'inherit'] });
     monitor.stdout.on('data', (d) => (seen += d.toString()));
     await sleep(500);
+    // The built-in receiver verifies a bearer secret; the desktop makes
+    // one on demand (Connectors → New secret), shown once.
+    await wd('POST', `${s}/execute/sync`, { script: 'location.hash = arguments[0]', args: ['#/connectors'] });
+    const receiver = '[data-instance-id="default-alertmanager"]';
+    await click(s, await until('the default receiver', () => find(s, `${receiver} [data-testid="new-secret"]`), 20000));
+    const secret = await until('its new secret', async () => wd('GET', `${s}/element/${await find(s, `${receiver} [data-testid="new-secret-value"]`)}/property/value`), 20000);
+    await wd('POST', `${s}/execute/sync`, { script: 'location.hash = arguments[0]', args: ['#/incidents'] });
     const addr = readFileSync(join(dataDir, 'serve.addr'), 'utf8').trim();
     const res = await fetch(`http://${addr}/webhooks/alertmanager/default`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
       body: JSON.stringify(criticalAlert()),
     });
     if (res.status !== 202) throw new Error(`the webhook answered ${res.status}: ${await res.text()}`);

@@ -51,7 +51,7 @@ test("the demo incident is explained, and a new alert shows up live", async ({ p
   page.on("pageerror", (e) => pageErrors.push(e.message));
 
   // The login link trades its token for an HttpOnly cookie and drops it from the address bar.
-  await page.goto(s.loginUrl);
+  await page.goto(s.newLoginUrl());
   await expect(page).toHaveURL(`${s.base}/`);
   const cookies = await context.cookies(s.base);
   expect(cookies.length, "the login link sets a session cookie").toBeGreaterThan(0);
@@ -98,7 +98,7 @@ test("the demo incident is explained, and a new alert shows up live", async ({ p
   const before = new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-incident-id"))));
   const res = await request.post(`${s.base}/webhooks/alertmanager/default`, {
     data: crashLoopWebhook(),
-    headers: { "content-type": "application/json", "user-agent": "Alertmanager/0.27.0" },
+    headers: { "content-type": "application/json", "user-agent": "Alertmanager/0.27.0", authorization: `Bearer ${s.receiverSecret}` },
   });
   expect(res.status(), `webhook answered ${res.status()}: ${await res.text()}`).toBe(202);
 
@@ -150,7 +150,7 @@ test("the API refuses a request without a session", async ({ browser }) => {
     const page = await stranger.newPage();
     await page.goto(`${s.base}/`);
     const banner = page.getByTestId("session-banner");
-    await expect(banner).toContainText("Session expired — open the link that `causeway serve` printed");
+    await expect(banner).toContainText("Session expired — open a new link from `causeway login` (each link opens one session)");
     await expect(page.locator("body")).not.toContainText("[object Object]");
     await expect(page.getByTestId("incident-row")).toHaveCount(0);
     await page.screenshot({ path: path.join(artifacts, "session-expired.png"), fullPage: true });
@@ -161,7 +161,7 @@ test("the API refuses a request without a session", async ({ browser }) => {
 
 test("the graph keeps fitting its box when the window narrows, until the user moves it", async ({ page }) => {
   const s = server();
-  await page.goto(s.loginUrl);
+  await page.goto(s.newLoginUrl());
   const graph = page.getByTestId("incident-detail").getByTestId("graph");
   await expect(graph.locator('[data-root="true"]')).toHaveCount(1, { timeout: 20_000 });
   await expect(graph).toHaveAttribute("data-layout", "elk", { timeout: 20_000 });

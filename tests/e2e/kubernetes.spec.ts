@@ -106,7 +106,7 @@ test("set up Kubernetes with the context picker, no webhook asked or shown, and 
   const s = server();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(s.loginUrl);
+  await page.goto(s.newLoginUrl());
   await page.getByTestId("nav-connectors").click();
   const card = page.getByTestId("connector-card").filter({ hasText: "Kubernetes" }).filter({ hasText: "live watch" });
   await page.getByTestId("catalogue-search").fill("kube");
@@ -162,7 +162,7 @@ test("a reachable cluster: the test shows what it would read, the watch connects
   const c = cluster!;
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(s.loginUrl);
+  await page.goto(s.newLoginUrl());
   await page.goto(`${s.base}/#/connectors/new/kubernetes`);
   const wizard = page.getByTestId("wizard");
   await wizard.getByLabel("Name").fill("minikube");
@@ -201,7 +201,7 @@ test("a reachable cluster: the test shows what it would read, the watch connects
   await expect
     .poll(
       async () => {
-        const r = await page.request.post(`${s.base}/api/rpc`, { data: { command: "listSignals", args: { unassigned: false } } });
+        const r = await page.request.post(`${s.base}/api/rpc`, { data: { command: "listSignals", args: { unassigned: false } }, headers: { origin: s.base } });
         const body = (await r.json()) as { signals: { title: string; entity: string | null }[] };
         return body.signals.find((x) => x.title.startsWith("BackOff"))?.entity ?? null;
       },

@@ -133,7 +133,7 @@ test("OAuth Connect: the wizard opens the provider's sign-in, the tokens land in
   const p = provider!;
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(s.loginUrl);
+  await page.goto(s.newLoginUrl());
   await page.goto(`${s.base}/#/connectors/new/e2e-oauth`);
   const wizard = page.getByTestId("wizard");
   await wizard.getByTestId("instance-name").fill("CI builds");

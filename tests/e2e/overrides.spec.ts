@@ -38,7 +38,7 @@ function nodeAlerts(node: string, alerts: { alertname: string; summary: string; 
 async function openDemo(page: Page) {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(server().loginUrl);
+  await page.goto(server().newLoginUrl());
   const rows = page.getByTestId("incident-row");
   const demo = rows.filter({ hasText: "redis-cart" });
   await expect(demo).toBeVisible({ timeout: 20_000 });
@@ -54,7 +54,10 @@ test("merge an incident into the demo one, then split a signal off: the UI follo
   const s = server();
   const { errors, rows, demoId } = await openDemo(page);
 
-  const res = await request.post(`${s.base}/webhooks/alertmanager/default`, { data: nodeDown() });
+  const res = await request.post(`${s.base}/webhooks/alertmanager/default`, {
+    data: nodeDown(),
+    headers: { authorization: `Bearer ${s.receiverSecret}` },
+  });
   expect(res.status(), await res.text()).toBe(202);
   const node = rows.filter({ hasText: "e2e-merge-node" });
   await expect(node).toBeVisible({ timeout: 20_000 });
@@ -99,6 +102,7 @@ test("move a signal to another incident and assign one from the inbox: both inci
       { alertname: "KubeNodeNotReady", summary: "Node e2e-move-node is not ready", fingerprint: "e2emove000000001" },
       { alertname: "NodeFilesystemAlmostOutOfSpace", summary: "Filesystem on e2e-move-node is 97% full", fingerprint: "e2emove000000002" },
     ]),
+    headers: { authorization: `Bearer ${s.receiverSecret}` },
   });
   expect(res.status(), await res.text()).toBe(202);
   const node = rows.filter({ hasText: "e2e-move-node" });

@@ -12,7 +12,7 @@ test("a settings change and a new rule are back-tested on the history before App
   const s = server();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(s.loginUrl);
+  await page.goto(s.newLoginUrl());
   await expect(page.getByTestId("incident-row").first()).toBeVisible({ timeout: 20_000 });
   await page.getByTestId("nav-rules").click();
   const rules = page.getByTestId("rules");

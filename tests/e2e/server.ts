@@ -1,8 +1,9 @@
-// Starts the real `causeway serve` for a spec. With `keyring: true` it runs
+// Starts the real `causeway serve` for a spec. With `keyring: true` (the
+// default: the built-in Alertmanager receiver keeps its secret there) it runs
 // inside scripts/with-keyring (a private D-Bus session with a throwaway,
 // unlocked gnome-keyring) under a keychain service of its own, so connector
 // secrets really go to a keychain and never touch the user's.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { test } from "@playwright/test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,14 +18,23 @@ export const artifacts = path.join(repo, "tests", "artifacts", "playwright");
 const LOGIN_LINE = /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/;
 const START_TIMEOUT_MS = 30_000;
 
-export type Server = { child: ChildProcess; loginUrl: string; base: string; dataDir: string; stderr: () => string };
+export type Server = {
+  child: ChildProcess;
+  base: string;
+  dataDir: string;
+  /** The default Alertmanager receiver's bearer secret, printed at the first start. */
+  receiverSecret: string;
+  /** A new one-time login link (`causeway login`): each opens one session. */
+  newLoginUrl: () => string;
+  stderr: () => string;
+};
 
 /**
  * `prepare` writes into the data folder before the server starts (user
  * descriptors, say) and returns extra environment for it (a `KUBECONFIG`).
  */
 export async function startServer({
-  keyring = false,
+  keyring = true,
   demo = true,
   prepare,
 }: { keyring?: boolean; demo?: boolean; prepare?: (dataDir: string) => void | Record<string, string> } = {}): Promise<Server> {
@@ -55,6 +65,7 @@ export async function startServer({
   });
   let stderr = "";
   let stdout = "";
+  let receiverSecret = "";
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (chunk: string) => {
     stderr = (stderr + chunk).slice(-20_000);
@@ -69,6 +80,8 @@ export async function startServer({
     const timer = setTimeout(() => fail(`causeway serve printed no login URL within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
     lines.on("line", (line) => {
       stdout += `${line}\n`;
+      const credentials = /^\s*credentials: (\S+)$/.exec(line);
+      if (credentials) receiverSecret = credentials[1];
       if (LOGIN_LINE.test(line.trim())) {
         clearTimeout(timer);
         resolve(line.trim());
@@ -78,7 +91,9 @@ export async function startServer({
     child.on("exit", (code, signal) => fail(`causeway serve exited early (code ${code}, signal ${signal})`));
   });
   child.stdout!.resume();
-  return { child, loginUrl, base: new URL(loginUrl).origin, dataDir, stderr: () => stderr };
+  if (!receiverSecret) throw new Error(`causeway serve printed no receiver secret:\n${stdout}\n${stderr}`);
+  const newLoginUrl = () => execFileSync(bin, ["login", "--data-dir", dataDir], { encoding: "utf8" }).trim();
+  return { child, base: new URL(loginUrl).origin, dataDir, receiverSecret, newLoginUrl, stderr: () => stderr };
 }
 
 export async function stopServer(s: Server) {

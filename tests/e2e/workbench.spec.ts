@@ -15,7 +15,7 @@ const server = serverForSpec({ keyring: true });
 test.describe.configure({ mode: "serial" });
 
 async function login(page: Page) {
-  await page.goto(server().loginUrl);
+  await page.goto(server().newLoginUrl());
   await expect(page).toHaveURL(`${server().base}/`);
 }
 
@@ -94,7 +94,7 @@ test("a dead letter is re-played: it leaves, and comes back as a new one when it
   await login(page);
   const res = await request.post(`${s.base}/webhooks/alertmanager/default`, {
     data: "this is not json {",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${s.receiverSecret}` },
   });
   // Accepted (kept raw, dead-lettered by the processor) or refused with the dead letter's id.
   expect([202, 400], await res.text()).toContain(res.status());

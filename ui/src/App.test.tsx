@@ -238,7 +238,7 @@ describe("App", () => {
     };
     render(<App platform={platform} />);
     const banner = await screen.findByTestId("session-banner");
-    expect(banner.textContent).toContain("Session expired — open the link that `causeway serve` printed");
+    expect(banner.textContent).toContain("Session expired — open a new link from `causeway login` (each link opens one session)");
     // Said once, not in every section.
     expect(document.body.textContent!.split("Session expired").length - 1).toBe(1);
     expect(document.body.textContent).not.toContain("[object Object]");

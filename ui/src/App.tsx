@@ -24,7 +24,7 @@ import { ConnectorWizard } from "./screens/ConnectorWizard";
 import { Topology } from "./screens/Topology";
 import { Settings } from "./screens/Settings";
 import { Rules } from "./screens/Rules";
-import type { CorrelationConfig } from "./wire";
+import type { CorrelationConfig, NewWebhookSecret } from "./wire";
 import { useHashRoute, type Route } from "./router";
 import { ErrorBox, Loading } from "./components/States";
 import { useNow } from "./useNow";
@@ -254,6 +254,7 @@ export function App({ platform }: { platform: Platform }) {
   const createInstance = useCallback((n: NewInstance) => after(["instances"], () => api.createInstance(n)), [api, after]);
   const setEnabled = useCallback((id: string, enabled: boolean) => after(["instances"], () => api.setInstanceEnabled(id, enabled)), [api, after]);
   const deleteInstance = useCallback((id: string) => after(["instances"], () => api.deleteInstance(id)), [api, after]);
+  const newSecret = useCallback((id: string) => after(["instances"], () => api.rotateWebhookSecret(id)), [api, after]);
   // The replayed payload goes back through the inbox, into signals.
   const replay = useCallback((id: number) => after(["deadLetters", "signals"], () => api.replayDeadLetter(id)), [api, after]);
   const setStatus = useCallback(
@@ -368,6 +369,7 @@ export function App({ platform }: { platform: Platform }) {
                 replay,
                 setEnabled,
                 deleteInstance,
+                newSecret,
                 createInstance,
                 refreshSettings: () => refresh(["settings"]),
                 applyCorrelation: (c) => after(["settings"], () => api.applyCorrelationSettings(c)),
@@ -403,6 +405,7 @@ type ScreenProps = {
     replay: (id: number) => Promise<Replayed>;
     setEnabled: (id: string, enabled: boolean) => Promise<unknown>;
     deleteInstance: (id: string) => Promise<unknown>;
+    newSecret: (id: string) => Promise<NewWebhookSecret>;
     createInstance: (n: NewInstance) => Promise<InstanceView>;
     refreshSettings: () => void;
     applyCorrelation: (c: CorrelationConfig) => Promise<CorrelationConfig>;
@@ -429,6 +432,7 @@ function Screen({ route, go, api, now, stalled, shown, data, actions, origin, as
             onDelete={actions.deleteInstance}
             onTest={api.testInstance}
             onAuthorize={api.authorizeInstance}
+            onNewSecret={actions.newSecret}
             isOauth={(id) => catalogue.data?.connectors.find((c) => c.id === id)?.auth.type === "oauth2"}
           />
           <CatalogueGrid catalogue={catalogue} instances={instances.data} onSetup={(descriptorId) => go({ screen: "connector-new", descriptorId })} />

@@ -36,6 +36,7 @@ export type { TopologyRoot } from "./bindings/TopologyRoot";
 export type { TokenView } from "./bindings/TokenView";
 export type { TokenList } from "./bindings/TokenList";
 export type { IssuedToken } from "./bindings/IssuedToken";
+export type { NewWebhookSecret } from "./bindings/NewWebhookSecret";
 export type { SettingsView } from "./bindings/SettingsView";
 export type { SettingsUpdate } from "./bindings/SettingsUpdate";
 export type { TestResult } from "./bindings/TestResult";

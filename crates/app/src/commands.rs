@@ -78,6 +78,9 @@ pub enum Command {
     },
     /// → `TestResult`: a dry run, nothing stored.
     TestInstance { id: String },
+    /// → `NewWebhookSecret`: a new secret for a receiver, shown this once;
+    /// the one before it still verifies until the next rotation.
+    RotateWebhookSecret { id: String },
     /// → `TestResult` for settings and secrets before creating an instance.
     TestConnection(NewInstance),
     /// → `Authorization`: the OAuth sign-in link (the desktop also opens it).
@@ -160,6 +163,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::GetInstance { id } => json(app.get_instance(id).await?),
         Command::UpdateInstance { id, update } => json(app.update_instance(id, update).await?),
         Command::TestInstance { id } => json(app.test_instance(id).await?),
+        Command::RotateWebhookSecret { id } => json(app.rotate_webhook_secret(id).await?),
         Command::TestConnection(new) => json(app.test_connection(new).await?),
         Command::AuthorizeInstance { id, open_browser } => {
             json(app.authorize_instance(id, open_browser).await?)
@@ -185,6 +189,8 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
 }
 
 /// Parses a raw command from a transport, with a `{code, message}` error.
+/// The error says where the command is wrong, never the value there (it
+/// may be a secret).
 pub fn parse(value: serde_json::Value) -> Result<Command, ApiError> {
-    serde_json::from_value(value).map_err(|e| ApiError::bad_request(format!("not a command: {e}")))
+    crate::error::from_value(value, "not a command")
 }

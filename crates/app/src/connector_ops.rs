@@ -107,6 +107,17 @@ impl App {
         match u.config {
             None => {}
             Some(serde_json::Value::Object(m)) => {
+                crate::instances::refuse_secrets_in_config(&inst.descriptor_id, &m)?;
+                // `verify` is kept a known scheme; `null` clears it, and the
+                // descriptor's scheme applies again (never "none" unsaid).
+                if let Some(v) = m.get("verify").filter(|v| !v.is_null()) {
+                    serde_json::from_value::<causeway_connectors::verify::Scheme>(v.clone())
+                        .map_err(|e| {
+                            ApiError::bad_request(format!(
+                                "config.verify is not a known scheme: {e}"
+                            ))
+                        })?;
+                }
                 for (k, v) in m {
                     if k == "secretFields" {
                         continue;
@@ -195,7 +206,10 @@ impl App {
         }
         let mut config = match new.config {
             serde_json::Value::Null => serde_json::json!({}),
-            c @ serde_json::Value::Object(_) => c,
+            serde_json::Value::Object(m) => {
+                crate::instances::refuse_secrets_in_config(&new.descriptor_id, &m)?;
+                serde_json::Value::Object(m)
+            }
             _ => return Err(ApiError::bad_request("config must be an object")),
         };
         config["secretFields"] = serde_json::json!(new.secrets.keys().collect::<Vec<_>>());

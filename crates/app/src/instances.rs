@@ -26,6 +26,12 @@ pub struct InstanceView {
     pub health: InstanceHealth,
     /// Where the tool should send its webhooks, when the server is listening.
     pub webhook_url: Option<String>,
+    /// How its webhooks are verified: the scheme's type (`bearer`,
+    /// `github_sha256`, …), or `none` when anyone who can reach the port
+    /// may post; absent for a connector that takes no webhooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub verification: Option<String>,
     /// Non-secret settings.
     #[ts(type = "Record<string, unknown>")]
     pub config: serde_json::Value,
@@ -166,6 +172,29 @@ pub(crate) fn secret_fields(config: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Refuses secret fields inside `config`: a value marked `x-secret` by the
+/// connector's schema (or a webhook or OAuth secret) given there would be
+/// stored in SQLite and returned by the API. It belongs in `secrets`.
+pub(crate) fn refuse_secrets_in_config(
+    descriptor_id: &str,
+    config: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), ApiError> {
+    let schema = causeway_connectors::descriptor::builtin_or_user(descriptor_id)
+        .map(|d| &d.config_schema["properties"]);
+    let secret = |k: &str| {
+        crate::secrets_scope::all_fields(&serde_json::Value::Null)
+            .iter()
+            .any(|f| f == k)
+            || schema.is_some_and(|p| p[k]["x-secret"] == true)
+    };
+    match config.iter().find(|(k, v)| !v.is_null() && secret(k)) {
+        Some((k, _)) => Err(ApiError::bad_request(format!(
+            "'{k}' is a secret: give it in `secrets` (it goes to the OS keychain), not in `config`"
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn keychain_error(e: SecretError) -> ApiError {
     match e {
         SecretError::Unavailable(m) => ApiError::new("keychain_unavailable", m),
@@ -240,7 +269,20 @@ impl App {
         let (health_state, last_error) =
             shown_health(i.enabled, &state, recent_dead, stream.as_ref());
         let takes_webhooks = causeway_connectors::descriptor::takes_webhooks(&i.descriptor_id);
+        let verification = (takes_webhooks && i.descriptor_id != "causeway")
+            .then(|| {
+                let d = causeway_connectors::descriptor::builtin_or_user(&i.descriptor_id);
+                crate::receivers::effective_scheme(&config, d).ok()
+            })
+            .flatten()
+            .map(|s| {
+                serde_json::to_value(s).unwrap_or_default()["type"]
+                    .as_str()
+                    .unwrap_or("none")
+                    .to_string()
+            });
         InstanceView {
+            verification,
             webhook_url: base
                 .filter(|_| takes_webhooks)
                 .map(|b| match i.descriptor_id.as_str() {
@@ -334,8 +376,9 @@ impl App {
             serde_json::Value::Null => Default::default(),
             _ => return Err(ApiError::bad_request("config must be an object")),
         };
+        refuse_secrets_in_config(&descriptor.id, &config)?;
         // Verification: as the instance says, else as its descriptor says.
-        let scheme = match config.get("verify") {
+        let scheme = match config.get("verify").filter(|v| !v.is_null()) {
             Some(v) => serde_json::from_value::<Scheme>(v.clone()).map_err(|e| {
                 ApiError::bad_request(format!("config.verify is not a known scheme: {e}"))
             })?,
@@ -423,13 +466,8 @@ impl App {
     pub async fn delete_instance(&self, id: String) -> Result<(), ApiError> {
         let inst = self.stored_instance(&id).await?;
         let config: serde_json::Value = serde_json::from_str(&inst.config).unwrap_or_default();
-        let mut fields = secret_fields(&config);
-        fields.extend(crate::SECRET_FIELDS.iter().map(|f| f.to_string()));
-        // What an OAuth sign-in or refresh wrote, never listed in the config.
-        {
-            use causeway_connectors::poll::auth::{ACCESS_TOKEN, EXPIRES_AT, REFRESH_TOKEN};
-            fields.extend([ACCESS_TOKEN, REFRESH_TOKEN, EXPIRES_AT].map(String::from));
-        }
+        // Also what an OAuth sign-in or refresh wrote, never listed in the config.
+        let fields = crate::secrets_scope::all_fields(&config);
         let keychain = self.keychain.clone();
         let kid = id.clone();
         tokio::task::spawn_blocking(move || {

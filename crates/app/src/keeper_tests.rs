@@ -55,7 +55,7 @@ fn storm() -> Vec<Vec<u8>> {
 async fn after_a_crash_the_engine_decides_again_on_what_its_saved_state_missed() {
     let dir = tempfile::tempdir().unwrap();
     let before = {
-        let app = App::open(dir.path()).unwrap();
+        let app = crate::test_support::open(dir.path());
         for body in storm() {
             send(&app, body).await;
             app.drain().await;
@@ -69,7 +69,7 @@ async fn after_a_crash_the_engine_decides_again_on_what_its_saved_state_missed()
         engine_json(&app)
         // Dropped here without a save: a crash.
     };
-    let app = App::open(dir.path()).unwrap();
+    let app = crate::test_support::open(dir.path());
     app.drain().await;
     assert_eq!(
         engine_json(&app),
@@ -96,7 +96,7 @@ async fn after_a_crash_the_engine_decides_again_on_what_its_saved_state_missed()
 #[tokio::test]
 async fn the_state_is_saved_once_the_inbox_runs_dry() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = crate::test_support::open(dir.path());
     for body in storm().into_iter().take(3) {
         send(&app, body).await;
     }
@@ -116,7 +116,7 @@ async fn the_state_is_saved_once_the_inbox_runs_dry() {
 #[tokio::test]
 async fn a_batch_that_fails_after_the_engine_decided_leaves_no_trace_in_it() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = crate::test_support::open(dir.path());
     send(
         &app,
         am("ok1", "cart-7d9f8b6c5-x2b4k", "2026-11-20T03:00:00Z"),
@@ -165,7 +165,7 @@ async fn a_batch_that_fails_after_the_engine_decided_leaves_no_trace_in_it() {
 #[tokio::test]
 async fn incident_rows_end_up_analysed_after_a_storm() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = crate::test_support::open(dir.path());
     // One incident touched by many batches in quick succession: most of
     // them only update its counts; the analysis catches up at the end.
     for n in 0..20 {

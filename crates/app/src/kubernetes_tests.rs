@@ -67,7 +67,7 @@ struct World {
 /// first topology in.
 async fn world(files: Vec<Value>) -> World {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(&dir.path().join("data")).unwrap();
+    let app = crate::test_support::open(&dir.path().join("data"));
     app.set_stream_tuning(fast());
     app.set_topology_documents(files);
     let fake = FakeApi::start(load_dir(&k8s("cluster")), TOKEN).await;
@@ -315,7 +315,7 @@ async fn an_event_version_is_taken_once_across_restarts_and_webhooks_are_refused
     w.app.stop_sources().await;
     let data = w.app.data_dir();
     drop(w.app);
-    let app = App::open(&data).unwrap();
+    let app = crate::test_support::open(&data);
     app.set_stream_tuning(fast());
     let lists = w.fake.requests().iter().filter(|r| !r.is_watch()).count();
     app.start();
@@ -368,7 +368,7 @@ async fn an_event_version_is_taken_once_across_restarts_and_webhooks_are_refused
 #[tokio::test]
 async fn bad_settings_are_refused_and_contexts_are_listed() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(&dir.path().join("data")).unwrap();
+    let app = crate::test_support::open(&dir.path().join("data"));
     let refused = app
         .create_instance(NewInstance {
             descriptor_id: "kubernetes".into(),

@@ -28,6 +28,7 @@ mod process;
 mod queries;
 mod receivers;
 pub mod replay;
+mod secrets_scope;
 pub mod settings;
 mod sources;
 pub mod tokens;
@@ -35,6 +36,7 @@ pub mod topology;
 mod topology_live;
 pub mod topology_view;
 pub mod views;
+pub mod webhook_secrets;
 
 pub use commands::{dispatch, Command};
 pub use error::ApiError;
@@ -59,6 +61,8 @@ pub struct App {
     wake: Arc<Notify>,
     metrics: Arc<metrics::Metrics>,
     limits: Arc<limits::RateLimiter>,
+    /// Keeps refusals of outside requests from flooding the log.
+    refusal_log: Arc<limits::WarnGate>,
     receivers: Arc<receivers::Receivers>,
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
@@ -88,6 +92,9 @@ impl App {
             None => (Engine::default(), 0),
         };
         let (events, _) = broadcast::channel(256);
+        let scope = store.read_blocking(causeway_store::meta::keychain_scope)?;
+        let keychain = Keychain::new(&keychain_service()).scoped(&scope);
+        secrets_scope::adopt_unscoped(&store, &keychain);
         Ok(App {
             store,
             engine: Arc::new(Mutex::new(engine)),
@@ -96,8 +103,9 @@ impl App {
             wake: Arc::new(Notify::new()),
             metrics: Arc::new(metrics::Metrics::default()),
             limits: Arc::new(limits::RateLimiter::default()),
+            refusal_log: Arc::default(),
             receivers: Arc::default(),
-            keychain: Keychain::new(&keychain_service()),
+            keychain,
             base_url: Arc::default(),
             topology: Arc::default(),
             sources: Arc::default(),
@@ -149,6 +157,11 @@ impl App {
         &self.store
     }
 
+    /// This data folder's part of the OS keychain.
+    pub fn keychain(&self) -> &Keychain {
+        &self.keychain
+    }
+
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.metrics
     }
@@ -156,6 +169,11 @@ impl App {
     /// The rate limits shared by the hosts (webhooks, ingest API).
     pub fn limits(&self) -> &limits::RateLimiter {
         &self.limits
+    }
+
+    /// The gate for warnings about refused outside requests.
+    pub fn refusal_log(&self) -> &limits::WarnGate {
+        &self.refusal_log
     }
 
     /// The topology the engine correlates over, if any.

@@ -51,11 +51,28 @@ const HELP: &[(&str, &str)] = &[
     ),
 ];
 
+/// Distinct label sets one counter may have; more fold into
+/// `overflow="true"`, so nothing a sender controls can grow `/metrics` (and
+/// memory) without bound.
+pub const MAX_SERIES: usize = 500;
+
 impl Metrics {
     /// Adds `n` to counter `name` with label `label="value"` (empty: no label).
     pub fn add(&self, name: &'static str, label: &str, n: u64) {
         if let Ok(mut c) = self.counters.lock() {
-            *c.entry((name, label.to_string())).or_default() += n;
+            let key = (name, label.to_string());
+            if !c.contains_key(&key) {
+                let series = c
+                    .range((name, String::new())..)
+                    .take_while(|((n, _), _)| *n == name)
+                    .count();
+                if series >= MAX_SERIES {
+                    *c.entry((name, "overflow=\"true\"".to_string()))
+                        .or_default() += n;
+                    return;
+                }
+            }
+            *c.entry(key).or_default() += n;
         }
     }
 
@@ -122,4 +139,41 @@ pub fn label(key: &str, value: &str) -> String {
         .replace('"', "\\\"")
         .replace('\n', "\\n");
     format!("{key}=\"{v}\"")
+}
+
+/// The `connector` label for a connector named by a sender (a URL): its id
+/// when such a connector exists, else `unknown`.
+pub fn connector_label(connector: &str) -> String {
+    let known = causeway_connectors::descriptor::builtin_or_user(connector).is_some();
+    label("connector", if known { connector } else { "unknown" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_from_urls_are_known_ids_and_series_are_capped() {
+        assert_eq!(connector_label("github"), "connector=\"github\"");
+        assert_eq!(connector_label(&"x".repeat(2048)), "connector=\"unknown\"");
+        let m = Metrics::default();
+        for i in 0..MAX_SERIES + 100 {
+            m.add(
+                "causeway_signals_total",
+                &label("connector", &i.to_string()),
+                1,
+            );
+        }
+        m.add("causeway_incidents_created_total", "", 1);
+        let text = m.render();
+        assert_eq!(
+            text.matches("causeway_signals_total{").count(),
+            MAX_SERIES + 1
+        );
+        assert!(
+            text.contains("causeway_signals_total{overflow=\"true\"} 100"),
+            "{text}"
+        );
+        assert!(text.contains("causeway_incidents_created_total 1"));
+    }
 }

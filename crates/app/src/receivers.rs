@@ -9,7 +9,9 @@
 //! here stay in [`Sensitive`] and are never written anywhere.
 
 use crate::gateway::{WebhookRejection, SECRET_FIELDS};
+use crate::limits::Rate;
 use crate::App;
+use causeway_connectors::descriptor::ConnectorDescriptor;
 use causeway_connectors::secrets::{handle_for, SecretError};
 use causeway_connectors::verify::Scheme;
 use causeway_core::Sensitive;
@@ -27,8 +29,13 @@ const MAX_ENTRIES: usize = 1024;
 /// An enabled instance ready to take webhooks.
 pub(crate) struct Receiver {
     pub instance: instances::Instance,
-    pub per_minute: u32,
+    /// Its verified deliveries' bucket.
+    pub rate: Rate,
     pub scheme: Scheme,
+    /// Media types its descriptor takes (`application/json` unless it says).
+    pub content_types: Vec<String>,
+    /// The request header its descriptor reads the event type from.
+    pub event_header: Option<String>,
     /// The active webhook secrets (current, and previous during a rotation);
     /// empty when the scheme needs none.
     pub secrets: Vec<Sensitive<String>>,
@@ -95,20 +102,13 @@ impl App {
             return Ok(None);
         };
         let config: serde_json::Value = serde_json::from_str(&instance.config).unwrap_or_default();
-        let per_minute = config["rateLimitPerMinute"]
-            .as_u64()
-            .map_or(crate::limits::DEFAULT_WEBHOOKS_PER_MINUTE, |n| {
-                n.min(u64::from(u32::MAX)) as u32
-            });
-        let scheme: Scheme = match config.get("verify") {
-            None | Some(serde_json::Value::Null) => Scheme::None,
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
-                WebhookRejection::Storage(format!(
-                    "instance {} has an unusable 'verify' setting: {e}",
-                    instance.id
-                ))
-            })?,
-        };
+        let descriptor = causeway_connectors::descriptor::builtin_or_user(&instance.descriptor_id);
+        let scheme = effective_scheme(&config, descriptor).map_err(|e| {
+            WebhookRejection::Storage(format!(
+                "instance {} has an unusable 'verify' setting: {e}",
+                instance.id
+            ))
+        })?;
         let secrets = if scheme == Scheme::None {
             Vec::new()
         } else {
@@ -116,8 +116,13 @@ impl App {
         };
         let r = Arc::new(Receiver {
             instance,
-            per_minute,
+            rate: Rate::from_config(&config, crate::limits::DEFAULT_WEBHOOKS),
             scheme,
+            content_types: descriptor.map_or_else(
+                || vec!["application/json".to_string()],
+                |d| d.ingestion.content_types.clone(),
+            ),
+            event_header: descriptor.and_then(|d| d.ingestion.event_type_header.clone()),
             secrets,
         });
         self.receivers.keep(key, Some(r.clone()));
@@ -144,5 +149,21 @@ impl App {
         })
         .await
         .map_err(|e| WebhookRejection::Storage(e.to_string()))?
+    }
+}
+
+/// How an instance verifies its webhooks: its `verify` setting, and when it
+/// has none (or `null`), its descriptor's scheme. Turning verification off
+/// takes an explicit `{"type": "none"}`: a missing or cleared setting must
+/// never quietly let unsigned deliveries in.
+pub(crate) fn effective_scheme(
+    config: &serde_json::Value,
+    descriptor: Option<&ConnectorDescriptor>,
+) -> Result<Scheme, serde_json::Error> {
+    match config.get("verify") {
+        None | Some(serde_json::Value::Null) => Ok(descriptor
+            .and_then(|d| d.auth.scheme.clone())
+            .unwrap_or(Scheme::None)),
+        Some(v) => serde_json::from_value(v.clone()),
     }
 }

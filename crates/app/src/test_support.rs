@@ -6,8 +6,27 @@ use crate::{dispatch, Accepted, App, Command};
 /// An app over a fresh data folder (kept while the `TempDir` lives).
 pub(crate) async fn app() -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = open(dir.path());
     (dir, app)
+}
+
+/// The app over `dir`, its default Alertmanager receiver taking unsigned
+/// deliveries (said explicitly, as a user would): these tests are about
+/// what happens to a payload, not about who may send one, and run without
+/// a keychain.
+pub(crate) fn open(dir: &std::path::Path) -> App {
+    let app = App::open(dir).unwrap();
+    app.store()
+        .write_blocking(|c| {
+            c.execute(
+                "UPDATE connector_instances SET config = json_set(config, '$.verify', json('{\"type\":\"none\"}'))
+                 WHERE id = 'default-alertmanager'",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    app
 }
 
 /// A command's answer, as the UI would decode it.

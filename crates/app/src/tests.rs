@@ -249,7 +249,7 @@ async fn not_json_is_refused_and_its_exact_bytes_kept_and_replayable() {
 async fn state_survives_a_restart_and_pending_rows_are_processed() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let app = App::open(dir.path()).unwrap();
+        let app = crate::test_support::open(dir.path());
         post(
             &app,
             &am(&alert(
@@ -277,7 +277,7 @@ async fn state_survives_a_restart_and_pending_rows_are_processed() {
         .await
         .unwrap();
     }
-    let app = App::open(dir.path()).unwrap();
+    let app = crate::test_support::open(dir.path());
     app.drain().await;
     let list: IncidentList = call(&app, Command::ListIncidents).await;
     assert_eq!(

@@ -39,6 +39,7 @@ fn export_all(dir: &Path) {
         causeway_app::topology_view::TopologyView,
         causeway_app::tokens::TokenList,
         causeway_app::tokens::IssuedToken,
+        causeway_app::webhook_secrets::NewWebhookSecret,
         causeway_app::settings::SettingsView,
     );
 }

@@ -33,6 +33,16 @@ async fn health_signals(app: &App) -> Vec<Value> {
 async fn a_source_that_stops_talking_raises_a_quiet_signal_that_resolves() {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(dir.path()).unwrap();
+    // Unsigned deliveries, said explicitly: this is about going quiet.
+    app.update_instance(
+        "default-alertmanager".into(),
+        causeway_app::connector_ops::InstanceUpdate {
+            config: Some(serde_json::json!({"verify": {"type": "none"}})),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     // Eight signals ten minutes apart, the last two hours ago.
     let last = Utc::now() - Duration::hours(2);
     for n in 0..8 {

@@ -290,3 +290,68 @@ async fn pkce_sign_in_then_one_refresh_with_a_rotated_token() {
         .unwrap_err();
     assert_eq!(e.class, ErrorClass::NeedsReauth);
 }
+
+/// The loopback listener serves each connection on its own, within a few
+/// seconds: an idle connection does not block the sign-in, and a request
+/// without this sign-in's `state` (`?error=` from a page probing the port)
+/// is answered 400 and ends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loopback_callback_waits_for_its_own_state() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Server::default();
+    let app = Router::new()
+        .route("/authorize", get(authorize_page))
+        .route("/token", post(token))
+        .with_state(s.clone());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    let (c, _h) = ctx(&[]);
+    let a = authorize(
+        c.clone(),
+        fetcher(&c),
+        spec(&base, "authorization_code"),
+        plain(),
+        Duration::from_secs(20),
+    )
+    .await
+    .unwrap();
+    let url = reqwest::Url::parse(&a.authorize_url).unwrap();
+    let redirect = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1
+        .into_owned();
+    let port = reqwest::Url::parse(&redirect).unwrap().port().unwrap();
+    let finish = tokio::spawn(a.finish);
+    // A connection that says nothing, held open.
+    let _idle = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    // A refusal without state: 400, and the sign-in goes on.
+    let mut probe = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    probe
+        .write_all(b"GET /callback?error=access_denied HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    probe.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // The person signs in: the provider redirects with code and state.
+    let page = reqwest::get(a.authorize_url.clone())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Signed in"), "{page}");
+    tokio::time::timeout(Duration::from_secs(10), finish)
+        .await
+        .expect("the sign-in finished despite the idle connection")
+        .unwrap()
+        .unwrap();
+    assert_eq!(secret(&c, "accessToken").as_deref(), Some("a-1"));
+}

@@ -4,7 +4,7 @@
 use crate::auth::{cookie, token_hash, COOKIE};
 use crate::Ctx;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -55,6 +55,12 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
         .route(
             "/connectors/instances/{id}/test",
             post(|s: State<Ctx>, Path(id): Path<String>| run(s, Command::TestInstance { id })),
+        )
+        .route(
+            "/connectors/instances/{id}/webhook-secret",
+            post(|s: State<Ctx>, Path(id): Path<String>| {
+                run(s, Command::RotateWebhookSecret { id })
+            }),
         )
         .route(
             "/connectors/instances/{id}/authorize",
@@ -141,8 +147,13 @@ struct StatusBody {
     status: IncidentStatus,
 }
 
+/// A JSON body as `T`, or 400 naming where it is wrong (never the value).
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiResponse> {
+    causeway_app::error::from_json(body, what).map_err(ApiResponse)
+}
+
 async fn set_status(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
-    match serde_json::from_slice::<StatusBody>(&body) {
+    match parse::<StatusBody>(&body, "body must be {\"status\": …}") {
         Ok(b) => {
             run(
                 s,
@@ -153,27 +164,16 @@ async fn set_status(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Byt
             )
             .await
         }
-        Err(e) => ApiResponse(ApiError::bad_request(format!(
-            "body must be {{\"status\": …}}: {e}"
-        )))
-        .into_response(),
+        Err(r) => r.into_response(),
     }
 }
 
 /// `POST /api/connectors/instances`: 201 with the instance (no secrets).
 async fn create_instance(s: State<Ctx>, body: axum::body::Bytes) -> Response {
-    let new = match serde_json::from_slice(&body) {
+    let what = "not an instance (descriptorId, projectId, name, config, secrets)";
+    let new = match parse(&body, what) {
         Ok(n) => n,
-        Err(e) => {
-            // Not echoing serde's text: it can quote a submitted value, and a
-            // secret must never come back out.
-            let msg = format!(
-                "not an instance (descriptorId, projectId, name, config, secrets) at line {} column {}",
-                e.line(),
-                e.column()
-            );
-            return ApiResponse(ApiError::bad_request(msg)).into_response();
-        }
+        Err(r) => return r.into_response(),
     };
     let mut r = run(s, Command::CreateInstance(new)).await;
     if r.status() == StatusCode::OK {
@@ -188,27 +188,18 @@ async fn update_instance(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    match serde_json::from_slice(&body) {
+    match parse(&body, "not an update (name, enabled, config, secrets)") {
         Ok(update) => run(s, Command::UpdateInstance { id, update }).await,
-        Err(e) => ApiResponse(ApiError::bad_request(format!(
-            "not an update (name, enabled, config, secrets) at line {} column {}",
-            e.line(),
-            e.column()
-        )))
-        .into_response(),
+        Err(r) => r.into_response(),
     }
 }
 
 /// `POST /api/connectors/test`: a connection test before creating.
 async fn test_connection(s: State<Ctx>, body: axum::body::Bytes) -> Response {
-    match serde_json::from_slice(&body) {
+    let what = "not an instance (descriptorId, projectId, name, config, secrets)";
+    match parse(&body, what) {
         Ok(new) => run(s, Command::TestConnection(new)).await,
-        Err(e) => ApiResponse(ApiError::bad_request(format!(
-            "not an instance (descriptorId, projectId, name, config, secrets) at line {} column {}",
-            e.line(),
-            e.column()
-        )))
-        .into_response(),
+        Err(r) => r.into_response(),
     }
 }
 
@@ -230,11 +221,9 @@ async fn collect_evidence(
     let b: EvidenceBody = if body.is_empty() {
         EvidenceBody::default()
     } else {
-        match serde_json::from_slice(&body) {
+        match parse(&body, "body") {
             Ok(b) => b,
-            Err(e) => {
-                return ApiResponse(ApiError::bad_request(format!("body: {e}"))).into_response()
-            }
+            Err(r) => return r.into_response(),
         }
     };
     run(
@@ -250,8 +239,7 @@ async fn collect_evidence(
 
 /// `POST /api/rpc`: the desktop IPC's command list over HTTP.
 async fn rpc(s: State<Ctx>, body: axum::body::Bytes) -> Response {
-    let parsed = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))
+    let parsed = causeway_app::error::from_json(&body, "body is not JSON")
         .and_then(causeway_app::commands::parse);
     match parsed {
         Ok(c) => run(s, c).await,
@@ -269,24 +257,42 @@ async fn events(State(ctx): State<Ctx>) -> impl IntoResponse {
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-/// `GET /metrics`.
-pub async fn metrics(State(ctx): State<Ctx>) -> impl IntoResponse {
+/// `GET /metrics`: open on loopback (Prometheus on the same machine);
+/// listening beyond it, only with an admin token or a session.
+pub async fn metrics(State(ctx): State<Ctx>, req: Request) -> Response {
+    if ctx.guard.remote {
+        if let Err(refused) = authorize(&ctx, req.headers(), None).await {
+            return refused;
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         ctx.app.metrics_text().await,
     )
+        .into_response()
 }
 
-/// Lets a request through with the session cookie or an admin Bearer token.
-async fn require_session(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
-    let headers = req.headers();
+/// Whether the request may use the API: a live session cookie or an admin
+/// Bearer token. With the cookie, a state-changing request must also come
+/// from the UI itself (`guard::same_origin`), since the browser adds the
+/// cookie to requests any page makes.
+async fn authorize(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    check_origin: Option<&Method>,
+) -> Result<(), Response> {
     let by_cookie = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
         .and_then(|c| cookie(c, COOKIE))
-        .is_some_and(|t| ctx.auth.is_login(t));
+        .is_some_and(|id| ctx.auth.check(id));
     if by_cookie {
-        return next.run(req).await;
+        return match check_origin {
+            Some(method) => {
+                crate::guard::same_origin(method, headers).map_err(IntoResponse::into_response)
+            }
+            None => Ok(()),
+        };
     }
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -294,11 +300,11 @@ async fn require_session(State(ctx): State<Ctx>, req: Request, next: Next) -> Re
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| token_hash(t.trim()));
     let Some(hash) = bearer else {
-        return ApiResponse(ApiError::new(
+        return Err(ApiResponse(ApiError::new(
             "unauthorized",
-            "sign in with the link `causeway serve` printed, or send an admin Bearer token",
+            "sign in with the link `causeway serve` printed (or a new one from `causeway login`), or send an admin Bearer token",
         ))
-        .into_response();
+        .into_response());
     };
     let scope = ctx
         .app
@@ -306,15 +312,38 @@ async fn require_session(State(ctx): State<Ctx>, req: Request, next: Next) -> Re
         .read(move |c| causeway_store::tokens::scope_of(c, &hash))
         .await;
     match scope {
-        Ok(Some(s)) if s == "admin" => next.run(req).await,
-        Ok(Some(_)) => ApiResponse(ApiError::new(
+        Ok(Some(s)) if s == "admin" => Ok(()),
+        Ok(Some(_)) => Err(ApiResponse(ApiError::new(
             "forbidden",
             "this token's scope is not admin",
         ))
-        .into_response(),
-        Ok(None) => {
-            ApiResponse(ApiError::new("unauthorized", "unknown or revoked token")).into_response()
+        .into_response()),
+        Ok(None) => Err(
+            ApiResponse(ApiError::new("unauthorized", "unknown or revoked token")).into_response(),
+        ),
+        Err(e) => Err(ApiResponse(e.into()).into_response()),
+    }
+}
+
+/// Lets a request through with a session or an admin Bearer token, its
+/// body read whole (within the size limit and deadline) before any handler.
+async fn require_session(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    if let Err(refused) = authorize(&ctx, &parts.headers, Some(&parts.method)).await {
+        return refused;
+    }
+    match crate::body::read(
+        &parts.headers,
+        body,
+        crate::API_BODY_LIMIT,
+        crate::body::BODY_DEADLINE,
+    )
+    .await
+    {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
         }
-        Err(e) => ApiResponse(e.into()).into_response(),
+        Err(e) => e.into_response(),
     }
 }

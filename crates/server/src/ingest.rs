@@ -1,22 +1,23 @@
 //! `POST /v1/incidents/ingest`: Bearer token with scope `ingest` or `admin`.
 
 use crate::auth::token_hash;
+use crate::body::{self, BODY_DEADLINE};
 use crate::webhooks::too_many;
 use crate::Ctx;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use causeway_app::ingest::IngestRejection;
-use causeway_app::limits::INGEST_PER_MINUTE;
+use causeway_app::limits::INGEST;
 use serde_json::json;
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({"code": code, "message": message}))).into_response()
 }
 
-pub async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Body) -> Response {
     let Some(hash) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -53,13 +54,14 @@ pub async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> 
         }
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "storage", &e.to_string()),
     }
-    if let Err(wait) = ctx
-        .app
-        .limits()
-        .check(&format!("ingest:{hash}"), INGEST_PER_MINUTE)
-    {
+    if let Err(wait) = ctx.app.limits().check(&format!("ingest:{hash}"), INGEST) {
         return too_many(wait, "this token's ingest rate limit");
     }
+    // Read only for a sender with a token, and only so long.
+    let body = match body::read(&headers, body, crate::BODY_LIMIT, BODY_DEADLINE).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
     match ctx.app.ingest(body.to_vec()).await {
         Ok(a) => {
             let status = if a.created {

@@ -46,6 +46,21 @@ enum Cmd {
         /// (default: DATA_DIR/topology when it exists; with --demo, Online Boutique).
         #[arg(long)]
         topology: Option<PathBuf>,
+        /// Listen on an address other machines reach (`--listen 0.0.0.0:8787`).
+        /// Without it, only loopback addresses are accepted. Put TLS in front.
+        #[arg(long)]
+        allow_remote: bool,
+        /// A host name the UI and API answer to besides IP addresses and
+        /// localhost (the name of a reverse proxy in front); repeatable.
+        #[arg(long = "allowed-host", value_name = "NAME")]
+        allowed_hosts: Vec<String>,
+    },
+    /// Print a new one-time login link for the `causeway serve` running on
+    /// a data folder (each link opens one browser session; it expires in 10 minutes).
+    Login {
+        /// Data folder (default: the platform's app-data folder, or CAUSEWAY_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Run normalize → correlate over a recorded NDJSON stream and write the report.
     Replay {
@@ -173,7 +188,19 @@ fn main() -> ExitCode {
             demo,
             ui_dir,
             topology,
-        } => serve(data_dir, listen, demo, ui_dir, topology),
+            allow_remote,
+            allowed_hosts,
+        } => {
+            let guard = causeway_server::Guard {
+                allowed_hosts: allowed_hosts
+                    .iter()
+                    .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                    .collect(),
+                remote: allow_remote,
+            };
+            serve(data_dir, listen, demo, ui_dir, topology, guard)
+        }
+        Cmd::Login { data_dir } => login(data_dir),
         Cmd::Replay {
             events,
             topology,
@@ -216,11 +243,18 @@ fn serve(
     demo: bool,
     ui_dir: Option<PathBuf>,
     topology: Option<PathBuf>,
+    guard: causeway_server::Guard,
 ) -> Result<(), String> {
     let data_dir = data_dir.unwrap_or_else(causeway_app::default_data_dir);
     let listen = listen.unwrap_or_else(|| {
         SocketAddr::from(([127, 0, 0, 1], causeway_app::settings::preferred_port()))
     });
+    if !listen.ip().is_loopback() && !guard.remote {
+        return Err(format!(
+            "--listen {listen} would let other machines reach the UI, the API and the webhooks; \
+             to mean it, add --allow-remote (and put TLS in front: Causeway speaks plain HTTP)"
+        ));
+    }
     let ui_dir = ui_dir.or_else(causeway_server::default_ui_dir);
     if ui_dir.is_none() {
         tracing::warn!("the web UI is not built (ui/dist); the API and webhooks still work");
@@ -264,10 +298,36 @@ fn serve(
         if demo && app.load_demo_if_empty().await.map_err(|e| e.message)? {
             tracing::info!("demo storm loaded");
         }
-        let running = causeway_server::start(app.clone(), listen, ui_dir, shutdown_signal())
+        let remote = guard.remote;
+        let options = causeway_server::Options {
+            listen,
+            ui_dir,
+            guard,
+        };
+        let running = causeway_server::start_with(app.clone(), options, shutdown_signal())
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         tracing::info!(addr = %running.addr, data_dir = %data_dir.display(), "causeway serving");
+        if remote {
+            tracing::warn!(addr = %running.addr, "listening beyond loopback: other machines reach the UI, API and webhooks over plain HTTP; put TLS in front");
+        }
+        // A new data folder's default receiver gets its secret now, shown
+        // this once (before the login link, which ends the greeting).
+        match app.ensure_default_receiver_secret().await {
+            Ok(Some(new)) => {
+                let url = new.webhook_url.unwrap_or_default();
+                println!(
+                    "Alertmanager → Causeway: add this receiver to alertmanager.yml. The secret is shown \
+                     only now (a new one: Connectors → Alertmanager → New secret):\n\n{}",
+                    causeway_app::webhook_secrets::alertmanager_snippet(&url, &new.secret)
+                );
+            }
+            Ok(None) => {}
+            Err(e) => eprintln!(
+                "warning: the default Alertmanager receiver has no secret yet, so it refuses every delivery: {}",
+                e.message
+            ),
+        }
         println!("{}", running.login_url());
         let served = running.task.await;
         // Polls in flight finish and commit before the process goes.
@@ -366,6 +426,25 @@ fn load_topology(dir: &std::path::Path) -> Result<causeway_core::Topology, Strin
         eprintln!("warning: --topology {}/{w}", dir.display());
     }
     Ok(loaded.topology)
+}
+
+/// A new login link for the server running on the data folder.
+fn login(data_dir: Option<PathBuf>) -> Result<(), String> {
+    let data_dir = data_dir.unwrap_or_else(causeway_app::default_data_dir);
+    let addr: SocketAddr = std::fs::read_to_string(data_dir.join("serve.addr"))
+        .ok()
+        .and_then(|a| a.trim().parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "no `causeway serve` has run on {}: start one, it prints the first link",
+                data_dir.display()
+            )
+        })?;
+    let store = causeway_store::Store::open(&data_dir).map_err(|e| e.to_string())?;
+    let token =
+        causeway_server::auth::new_login_token(&store, Some(causeway_server::auth::LINK_LIFETIME))?;
+    println!("{}", causeway_server::login_url(addr, &token));
+    Ok(())
 }
 
 fn token_issue(scope: &str, data_dir: Option<PathBuf>) -> Result<(), String> {

@@ -1,8 +1,8 @@
 //! `POST /webhooks/{connectorId}/{projectId}`: commit the raw body, then 202.
 
+use crate::body::{self, BODY_DEADLINE};
 use crate::Ctx;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,27 +15,18 @@ pub async fn receive(
     State(ctx): State<Ctx>,
     Path((connector, project)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
-    let body = match body {
+    let body = match body::read(&headers, body, crate::BODY_LIMIT, BODY_DEADLINE).await {
         Ok(b) => b,
         Err(e) => {
-            let label = causeway_app::metrics::label("connector", &connector);
-            ctx.app
-                .metrics()
-                .add("causeway_events_rejected_total", &label, 1);
-            let status = e.status();
-            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                format!("the body is over the {} KB limit", crate::BODY_LIMIT / 1024)
-            } else {
-                e.body_text()
-            };
-            tracing::warn!(connector, status = status.as_u16(), %message, "webhook refused");
-            return (
-                status,
-                Json(json!({"code": "body_rejected", "message": message})),
-            )
-                .into_response();
+            ctx.app.metrics().add(
+                "causeway_events_rejected_total",
+                &causeway_app::metrics::connector_label(&connector),
+                1,
+            );
+            warn(&ctx, e.status(), "body_rejected", &e.message());
+            return e.into_response();
         }
     };
     let all: BTreeMap<String, String> = headers
@@ -62,17 +53,39 @@ pub async fn receive(
             );
             (StatusCode::ACCEPTED, Json(json!({"accepted": a.accepted}))).into_response()
         }
-        Err(r) => rejection(r),
+        Err(r) => rejection(&ctx, r),
     }
 }
 
-fn rejection(r: WebhookRejection) -> Response {
+/// Logs a refusal, a few a minute at most: senders choose the URL and how
+/// often they call, and must not be able to fill the log. Says how many
+/// were not logged since the last line.
+fn warn(ctx: &Ctx, status: StatusCode, code: &str, message: &str) {
+    if let Some(held) = ctx.app.refusal_log().allow() {
+        let message: String = message.chars().take(300).collect();
+        tracing::warn!(status = status.as_u16(), code, %message, not_logged_before = held, "webhook refused");
+    }
+}
+
+fn rejection(ctx: &Ctx, r: WebhookRejection) -> Response {
     let (status, code, message) = match r {
-        WebhookRejection::NoInstance { connector, project } => (
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no enabled '{connector}' connector in project '{project}'"),
+        WebhookRejection::FromBrowser => (
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "webhooks come from monitoring tools, not from web pages: a request with Origin or Sec-Fetch-Site is refused".into(),
         ),
+        WebhookRejection::NoInstance { connector, project } => {
+            let cut = |s: &str| s.chars().take(80).collect::<String>();
+            (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!(
+                    "no enabled '{}' connector in project '{}'",
+                    cut(&connector),
+                    cut(&project)
+                ),
+            )
+        }
         WebhookRejection::NotJson { error, dead_letter } => (
             StatusCode::BAD_REQUEST,
             "bad_request",
@@ -85,18 +98,19 @@ fn rejection(r: WebhookRejection) -> Response {
         ),
         WebhookRejection::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
         WebhookRejection::RateLimited { retry_after_secs } => {
-            return too_many(retry_after_secs, "this connector instance's rate limit");
+            let r = too_many(retry_after_secs, "this connector instance's rate limit");
+            warn(ctx, r.status(), "rate_limited", "over an instance's rate limit");
+            return r;
         }
         WebhookRejection::Storage(m) => (StatusCode::INTERNAL_SERVER_ERROR, "storage", m),
     };
-    tracing::warn!(status = status.as_u16(), code, %message, "webhook refused");
+    warn(ctx, status, code, &message);
     (status, Json(json!({"code": code, "message": message}))).into_response()
 }
 
 /// 429 with `Retry-After` and a `{code, message}` body.
 pub fn too_many(retry_after_secs: u64, what: &str) -> Response {
     let message = format!("over {what}; retry in {retry_after_secs} s");
-    tracing::warn!(retry_after_secs, %message, "rate limited");
     (
         StatusCode::TOO_MANY_REQUESTS,
         [(

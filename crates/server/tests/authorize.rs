@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use base64::Engine as _;
-use causeway_connectors::secrets::{handle_for, test_keyring, Keychain};
+use causeway_connectors::secrets::{handle_for, test_keyring};
 use common::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -329,7 +329,7 @@ async fn slack_signs_in_through_the_authorize_route_then_polls_with_its_token() 
 
     // The token is in the keychain, and in no file of the data dir nor any
     // API answer.
-    let kc = Keychain::new(&service);
+    let kc = keychain(data.path());
     assert_eq!(
         kc.get(&handle_for(&id, "accessToken")).unwrap().expose(),
         ROTATED

@@ -4,7 +4,7 @@
 //! and nowhere in the data dir.
 
 mod common;
-use causeway_connectors::secrets::{handle_for, test_keyring, Keychain};
+use causeway_connectors::secrets::{handle_for, test_keyring};
 use common::*;
 use std::process::Command;
 
@@ -117,7 +117,7 @@ async fn connectors_are_added_tested_listed_and_removed_from_the_cli() {
     assert!(ok, "{err}");
     let gl = out.trim().to_string();
     assert_eq!(
-        Keychain::new(&service)
+        keychain(&d)
             .get(&handle_for(&gl, "token"))
             .unwrap()
             .expose(),
@@ -145,9 +145,7 @@ async fn connectors_are_added_tested_listed_and_removed_from_the_cli() {
     let (ok, _, err) = causeway(&d, &["remove", &gl], &[]);
     assert!(ok, "{err}");
     assert!(
-        Keychain::new(&service)
-            .get(&handle_for(&gl, "token"))
-            .is_err(),
+        keychain(&d).get(&handle_for(&gl, "token")).is_err(),
         "its secret went with it"
     );
     let (_, out, _) = causeway(&d, &["list"], &[]);

@@ -3,7 +3,7 @@
 //! SIGHUP, a disabled connector stopped, and one Causeway per data dir.
 
 mod common;
-use causeway_connectors::secrets::{handle_for, test_keyring, Keychain};
+use causeway_connectors::secrets::{handle_for, test_keyring};
 use common::*;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -88,7 +88,7 @@ async fn connectors_json_loads_with_env_and_hot_reloads() {
         "secrets are not settings"
     );
     assert_eq!(
-        Keychain::new(&service)
+        keychain(dir.path())
             .get(&handle_for(&id, "token"))
             .unwrap()
             .expose(),

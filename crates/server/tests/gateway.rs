@@ -2,7 +2,7 @@
 //! gnome-keyring), and webhook verification against them, over real HTTP.
 
 mod common;
-use causeway_connectors::secrets::{handle_for, test_keyring, Keychain, SecretError};
+use causeway_connectors::secrets::{handle_for, test_keyring, SecretError};
 use common::*;
 use hmac::{Hmac, Mac};
 use serde_json::json;
@@ -23,6 +23,7 @@ async fn rpc(s: &Server, command: serde_json::Value) -> (u16, serde_json::Value)
     let r = reqwest::Client::new()
         .post(s.url("/api/rpc"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .json(&command)
         .send()
         .await
@@ -46,6 +47,7 @@ async fn secrets_live_in_the_keychain_and_signatures_are_checked() {
     let r = c
         .post(s.url("/api/connectors/instances"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .json(&json!({"descriptorId": "alertmanager", "projectId": "default", "name": "Prod AM",
                       "config": {"verify": {"type": "bearer"}}, "secrets": {"webhookSecret": token}}))
         .send()
@@ -63,7 +65,7 @@ async fn secrets_live_in_the_keychain_and_signatures_are_checked() {
         .unwrap()
         .ends_with("/webhooks/alertmanager/default"));
     // It is in the keychain, and nowhere in the database.
-    let keychain = Keychain::new(&service);
+    let keychain = keychain(dir.path());
     assert_eq!(
         keychain
             .get(&handle_for(&id, "webhookSecret"))
@@ -119,6 +121,7 @@ async fn secrets_live_in_the_keychain_and_signatures_are_checked() {
     let r = c
         .post(s.url("/api/connectors/instances"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .json(&json!({"descriptorId": "alertmanager", "name": "Signed AM",
                       "config": {"verify": {"type": "github_sha256"}},
                       "secrets": {"webhookSecret": "new-secret", "webhookSecretPrevious": "old-secret"}}))
@@ -184,6 +187,7 @@ async fn secrets_live_in_the_keychain_and_signatures_are_checked() {
     let r = c
         .post(s.url("/api/connectors/instances"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .json(&json!({"descriptorId": "github", "name": "gh"}))
         .send()
         .await
@@ -202,6 +206,7 @@ async fn secrets_live_in_the_keychain_and_signatures_are_checked() {
     let r = c
         .post(s.url("/api/connectors/instances"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .json(&json!({"descriptorId": "nosuch", "name": "x"}))
         .send()
         .await
@@ -210,6 +215,7 @@ async fn secrets_live_in_the_keychain_and_signatures_are_checked() {
     let r = c
         .post(s.url("/api/connectors/instances"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .json(&json!({"descriptorId": "alertmanager", "name": "x", "secrets": {"webhookSecret": 12345678}}))
         .send()
         .await

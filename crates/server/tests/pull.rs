@@ -5,7 +5,7 @@
 //! a user would, against a real `causeway serve`.
 
 mod common;
-use causeway_connectors::secrets::{handle_for, test_keyring, Keychain};
+use causeway_connectors::secrets::{handle_for, test_keyring};
 use common::*;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -239,7 +239,7 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
     assert_eq!((st, &t["ok"]), (200, &json!(true)), "{t}");
 
     // The secret is in the keychain and in no file of the data dir.
-    let kept = Keychain::new(&service)
+    let kept = keychain(data.path())
         .get(&handle_for(&id, "token"))
         .unwrap();
     assert_eq!(kept.expose(), token);
@@ -418,7 +418,7 @@ async fn a_prometheus_alert_fires_and_resolves_through_the_pull_connectors() {
         .api("DELETE", &format!("/api/connectors/instances/{id}"), None)
         .await;
     assert_eq!(st, 200);
-    assert!(Keychain::new(&service)
+    assert!(keychain(data.path())
         .get(&handle_for(&id, "token"))
         .is_err());
 }

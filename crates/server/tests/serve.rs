@@ -26,26 +26,48 @@ async fn serve_prints_the_login_url_writes_its_address_and_guards_the_api() {
         .unwrap();
     assert_eq!(h, serde_json::json!({"status": "ok"}));
 
-    // The login link is traded for an HttpOnly cookie.
+    // The printed link opened the harness's session, and is spent: the
+    // token in the terminal's history opens nothing more.
+    let status = |url: String| {
+        let c = c.clone();
+        async move { c.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(s.url(&format!("/?token={}", s.token))).await, 401);
+    assert_eq!(status(s.url("/?token=cw_wrong")).await, 401);
+    // `causeway login` makes another link: traded once for an HttpOnly
+    // cookie that holds a session id, not the link's token.
+    let token = s.new_login_token();
     let r = c
-        .get(s.url(&format!("/?token={}", s.token)))
+        .get(s.url(&format!("/?token={token}")))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(
-        cookie.starts_with(&s.cookie()) && cookie.contains("HttpOnly"),
+        cookie.starts_with("causeway_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && !cookie.contains(&token),
         "{cookie}"
     );
-    assert_eq!(
-        c.get(s.url("/?token=cw_wrong"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    let session = cookie.split(';').next().unwrap().to_string();
+    let r = c
+        .get(s.url("/api/incidents"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(status(s.url(&format!("/?token={token}"))).await, 401);
+    // The token as a cookie is no session.
+    let r = c
+        .get(s.url("/api/incidents"))
+        .header("cookie", format!("causeway_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
 
     // No session: 401 with {code, message}.
     let r = c.get(s.url("/api/incidents")).send().await.unwrap();
@@ -207,6 +229,7 @@ async fn bad_bodies_get_clear_statuses_and_lose_nothing() {
     let r = c
         .get(s.url("/api/topology/impact?entity=node/n1"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .send()
         .await
         .unwrap();
@@ -216,6 +239,7 @@ async fn bad_bodies_get_clear_statuses_and_lose_nothing() {
     let r = c
         .get(s.url("/api/topology/impact?entity=nonsense"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .send()
         .await
         .unwrap();
@@ -223,6 +247,7 @@ async fn bad_bodies_get_clear_statuses_and_lose_nothing() {
     let r = c
         .post(s.url("/webhooks/alertmanager/default"))
         .header("content-type", "text/plain")
+        .bearer_auth(s.receiver_secret())
         .body("hello")
         .send()
         .await
@@ -335,6 +360,7 @@ async fn the_demo_and_live_updates() {
     let mut events = reqwest::Client::new()
         .get(s.url("/api/events"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .send()
         .await
         .unwrap();
@@ -500,6 +526,7 @@ async fn a_user_descriptor_in_the_data_dir_adds_a_source() {
     let r = reqwest::Client::new()
         .post(s.url("/api/connectors/instances"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .json(&serde_json::json!({"descriptorId": "acme-monitor", "name": "Acme"}))
         .send()
         .await

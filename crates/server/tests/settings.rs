@@ -4,14 +4,14 @@
 
 mod common;
 
-use common::{free_port, Server, BIN};
-use std::io::{BufRead, BufReader};
+use common::{free_port, keychain_service, Server, BIN};
 use std::process::{Command, Stdio};
 
 async fn rpc(s: &Server, body: serde_json::Value) -> (u16, serde_json::Value) {
     let r = reqwest::Client::new()
         .post(s.url("/api/rpc"))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .json(&body)
         .send()
         .await
@@ -32,25 +32,18 @@ async fn serve_starts_on_the_saved_data_folder_and_port() {
     )
     .unwrap();
     // No --data-dir, no --listen: the saved settings decide.
-    let mut child = Command::new(BIN)
+    keychain_service();
+    let child = Command::new(BIN)
         .arg("serve")
         .env("CAUSEWAY_CONFIG_DIR", &config)
         .env_remove("CAUSEWAY_DATA_DIR")
         .env("CAUSEWAY_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let (base, token) = line.trim().split_once("/?token=").unwrap();
-    let s = Server {
-        child,
-        base: base.to_string(),
-        token: token.to_string(),
-    };
+    let mut s = Server::from_child(child, &data).unwrap();
+    s.session = s.trade(&s.token.clone()).unwrap();
     assert_eq!(s.base, format!("http://127.0.0.1:{port}"));
     assert_eq!(
         std::fs::read_to_string(data.join("serve.addr")).unwrap(),
@@ -116,6 +109,7 @@ async fn a_token_issued_through_the_api_is_an_admin_bearer_until_revoked() {
     let r = reqwest::Client::new()
         .post(s.url(&format!("/api/tokens/{id}/revoke")))
         .header("cookie", s.cookie())
+        .header("origin", s.base.as_str())
         .send()
         .await
         .unwrap();

@@ -27,14 +27,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "processing_order",
         include_str!("../migrations/0008_processing_order.sql"),
     ),
+    (
+        9,
+        "store_identity",
+        include_str!("../migrations/0009_store_identity.sql"),
+    ),
 ];
 
 /// Opens (creating if needed) the database in `data_dir` with the house pragmas.
 pub fn open_connection(data_dir: &Path) -> Result<Connection> {
-    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+    let dir_error = |source| StoreError::DataDir {
         path: data_dir.display().to_string(),
         source,
-    })?;
+    };
+    private::create_dir(data_dir).map_err(dir_error)?;
+    private::file(&data_dir.join(DB_FILE)).map_err(dir_error)?;
     let conn = Connection::open(data_dir.join(DB_FILE))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -43,6 +50,74 @@ pub fn open_connection(data_dir: &Path) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
+}
+
+/// The data folder is its owner's alone: other users of the machine must not
+/// read the incidents, raw payloads and connector settings in it. SQLite
+/// gives the `-wal` and `-shm` files the database file's mode.
+#[cfg(unix)]
+mod private {
+    use std::fs::{self, Permissions};
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    use std::path::Path;
+
+    /// Creates `dir` (and missing parents) as 0700, and takes group and
+    /// other access away from an existing one.
+    pub fn create_dir(dir: &Path) -> std::io::Result<()> {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        tighten(dir, 0o700)
+    }
+
+    /// Creates `file` empty as 0600 when missing (SQLite then fills it);
+    /// an existing one, and its `-wal` and `-shm`, are made 0600.
+    pub fn file(file: &Path) -> std::io::Result<()> {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(file)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        tighten(file, 0o600)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = file.as_os_str().to_owned();
+            side.push(suffix);
+            match tighten(Path::new(&side), 0o600) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn tighten(path: &Path, mode: u32) -> std::io::Result<()> {
+        let now = fs::metadata(path)?.permissions().mode() & 0o777;
+        if now & !mode != 0 {
+            fs::set_permissions(path, Permissions::from_mode(now & mode))?;
+        }
+        Ok(())
+    }
+}
+
+/// Elsewhere the data folder is in the user's profile, which the OS
+/// already keeps from other users.
+#[cfg(not(unix))]
+mod private {
+    use std::path::Path;
+
+    pub fn create_dir(dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)
+    }
+
+    pub fn file(_: &Path) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Applies every migration the database has not had, in order. Not only
@@ -93,11 +168,48 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, MIGRATIONS.len() as i64);
+        // Every data folder has a keychain scope of its own.
+        let scope = crate::meta::keychain_scope(&c).unwrap();
+        assert_eq!(scope.len(), 32);
+        let other = tempfile::tempdir().unwrap();
+        let mut c2 = open_connection(other.path()).unwrap();
+        migrate(&mut c2).unwrap();
+        assert_ne!(crate::meta::keychain_scope(&c2).unwrap(), scope);
+        assert_eq!(
+            crate::meta::get(&c, crate::meta::KEYCHAIN_UNSCOPED).unwrap(),
+            None
+        );
         // Foreign keys are enforced: an inbox row needs a real instance.
         let err = c.execute(
             "INSERT INTO inbox (instance_id, connector_id, project_id, received_at, body) VALUES ('nope','x','default','t',x'00')",
             [],
         );
         assert!(err.is_err());
+    }
+
+    /// Other users of the machine read nothing: a new folder is 0700 and its
+    /// database 0600 (the write-ahead log too); an old, open one is closed.
+    #[cfg(unix)]
+    #[test]
+    fn the_folder_and_its_files_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let tmp = tempfile::tempdir().unwrap();
+        let fresh = tmp.path().join("a/data");
+        let mut c = open_connection(&fresh).unwrap();
+        migrate(&mut c).unwrap();
+        assert_eq!(mode(&fresh), 0o700);
+        assert_eq!(mode(&fresh.join(DB_FILE)), 0o600);
+        assert_eq!(mode(&fresh.join("causeway.db-wal")), 0o600);
+
+        let old = tmp.path().join("old");
+        std::fs::create_dir(&old).unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(old.join(DB_FILE), b"").unwrap();
+        std::fs::set_permissions(old.join(DB_FILE), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        open_connection(&old).unwrap();
+        assert_eq!(mode(&old), 0o700);
+        assert_eq!(mode(&old.join(DB_FILE)), 0o600);
     }
 }

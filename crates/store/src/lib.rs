@@ -17,6 +17,8 @@ pub mod incidents;
 pub mod ingest_requests;
 pub mod instances;
 pub mod links;
+pub mod login_tokens;
+pub mod meta;
 pub mod poll_items;
 pub mod settings;
 pub mod signals;

@@ -11,6 +11,12 @@ export type InstanceView = { id: string, descriptorId: string, projectId: string
  */
 webhookUrl: string | null, 
 /**
+ * How its webhooks are verified: the scheme's type (`bearer`,
+ * `github_sha256`, …), or `none` when anyone who can reach the port
+ * may post; absent for a connector that takes no webhooks.
+ */
+verification?: string, 
+/**
  * Non-secret settings.
  */
 config: Record<string, unknown>, 

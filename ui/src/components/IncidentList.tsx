@@ -107,7 +107,8 @@ export function IncidentList({ incidents, total, filter, onFilter, error, select
         error || stalled ? null : <Loading what="incidents" />
       ) : total === 0 ? (
         <Empty>
-          No incidents yet — point Alertmanager at <code className="break">{webhookUrl}</code>
+          No incidents yet — point Alertmanager at <code className="break">{webhookUrl}</code> with its bearer secret (printed at the first
+          start, or made anew under Connectors → New secret)
         </Empty>
       ) : incidents.length === 0 ? (
         <Empty>

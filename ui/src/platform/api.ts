@@ -26,6 +26,7 @@ import type {
   KubeContexts,
   LedgerView,
   OverrideResult,
+  NewWebhookSecret,
 } from "../wire";
 import type { Catalogue, FieldOptions } from "../catalogueTypes";
 import { ApiError } from "./errors";
@@ -78,6 +79,8 @@ export function createApi(platform: Platform) {
     deleteInstance: (id: string) => platform.call<unknown>({ command: "deleteInstance", args: { id } }),
     testConnection: (args: NewInstance) => platform.call<TestResult>({ command: "testConnection", args }),
     testInstance: (id: string) => platform.call<TestResult>({ command: "testInstance", args: { id } }),
+    /** A new webhook secret for a receiver, in this answer only. */
+    rotateWebhookSecret: (id: string) => platform.call<NewWebhookSecret>({ command: "rotateWebhookSecret", args: { id } }),
     /** The desktop opens the browser itself; a browser tab opens the link. */
     authorizeInstance: (id: string) =>
       platform.call<Authorization>({ command: "authorizeInstance", args: { id, openBrowser: platform.kind === "tauri" } }),

@@ -22,7 +22,7 @@ export class ApiError extends Error {
   }
 }
 
-export const SESSION_EXPIRED = "Session expired — open the link that `causeway serve` printed";
+export const SESSION_EXPIRED = "Session expired — open a new link from `causeway login` (each link opens one session)";
 
 export function isApiErrorBody(value: unknown): value is ApiErrorBody {
   return (

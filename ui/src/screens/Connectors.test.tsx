@@ -313,4 +313,30 @@ describe("monitoring", () => {
     await waitFor(() => expect(onAuthorize).toHaveBeenCalledWith("slack-1"));
     expect(open).toHaveBeenCalledWith("http://127.0.0.1:9/authorize?x=1", "_blank", "noopener");
   });
+
+  it("makes a receiver's new secret and shows it once with the Alertmanager snippet", async () => {
+    const onNewSecret = vi.fn().mockResolvedValue({
+      instanceId: "default-alertmanager",
+      descriptorId: "alertmanager",
+      secret: "0f".repeat(32),
+      webhookUrl: "http://127.0.0.1:8787/webhooks/alertmanager/default",
+      previousKept: false,
+    });
+    const fresh = instance({ id: "default-alertmanager", verification: "bearer", secretFields: [] });
+    const open = instance({ id: "open-one", name: "open", verification: "none" });
+    const pulled = instance({ id: "jira-1", descriptorId: "jira", name: "jira", verification: undefined, webhookUrl: null });
+    render(<Monitoring instances={{ data: [fresh, open, pulled], error: null }} now={now} onSetEnabled={vi.fn()} onDelete={vi.fn()} onNewSecret={onNewSecret} />);
+    const [row, openRow, jiraRow] = screen.getAllByTestId("instance");
+    expect(within(row).getByTestId("no-secret").textContent).toContain("every delivery is refused");
+    expect(within(openRow).getByTestId("unverified").textContent).toContain("anyone who can reach this port");
+    expect(within(openRow).queryByTestId("new-secret")).toBeNull();
+    expect(within(jiraRow).queryByTestId("new-secret")).toBeNull();
+    fireEvent.click(within(row).getByRole("button", { name: "New secret" }));
+    await waitFor(() => expect(onNewSecret).toHaveBeenCalledWith("default-alertmanager"));
+    expect(((await within(row).findByTestId("new-secret-value")) as HTMLInputElement).value).toBe("0f".repeat(32));
+    const snippet = within(row).getByTestId("alertmanager-snippet").textContent ?? "";
+    expect(snippet).toContain("url: http://127.0.0.1:8787/webhooks/alertmanager/default");
+    expect(snippet).toContain(`credentials: ${"0f".repeat(32)}`);
+    expect(within(row).queryByTestId("no-secret")).toBeNull();
+  });
 });

@@ -1,5 +1,6 @@
 import { useState } from "react";
-import type { Authorization, InstanceView, StreamHealth, TestResult } from "../wire";
+import type { Authorization, InstanceView, NewWebhookSecret, StreamHealth, TestResult } from "../wire";
+import { CopyField } from "../components/CopyField";
 import { formatAge, formatClock } from "../format";
 import { errorText } from "../platform/errors";
 import { Empty, ErrorBox, Loading, InlineError } from "../components/States";
@@ -23,6 +24,45 @@ const HEALTH_HINT: Record<string, string> = {
   quiet: "No signal for several times its usual gap: is the source still sending?",
   error: "Failing: Causeway keeps retrying with backoff.",
 };
+
+/** Verification schemes whose secret the sending tool takes from us. */
+const OUR_SECRET = new Set(["bearer", "shared_token", "github_sha256", "github_sha1", "grafana"]);
+
+/** The Alertmanager receiver to paste, with the new secret. */
+export function alertmanagerSnippet(url: string, secret: string): string {
+  return [
+    "receivers:",
+    "  - name: causeway",
+    "    webhook_configs:",
+    `      - url: ${url}`,
+    "        send_resolved: true",
+    "        http_config:",
+    "          authorization:",
+    `            credentials: ${secret}`,
+  ].join("\n");
+}
+
+/** A secret just made: shown this once, with where it goes. */
+function NewSecret({ made }: { made: NewWebhookSecret }) {
+  return (
+    <div className="new-secret" data-testid="new-secret-made">
+      <label>New webhook secret</label>
+      <CopyField value={made.secret} label="New webhook secret" testId="new-secret-value" secret />
+      {made.descriptorId === "alertmanager" && made.webhookUrl ? (
+        <>
+          <label>In alertmanager.yml</label>
+          <pre className="snippet" data-testid="alertmanager-snippet">
+            {alertmanagerSnippet(made.webhookUrl, made.secret)}
+          </pre>
+        </>
+      ) : null}
+      <p className="muted small">
+        Shown now only: it is in the keychain, and Causeway will not show it again.
+        {made.previousKept ? " The previous secret still works until the next new one, so nothing is lost while you switch." : ""}
+      </p>
+    </div>
+  );
+}
 
 /** A held connection's states (Kubernetes), said plainly. */
 export const STREAM_TEXT: Record<string, string> = {
@@ -106,6 +146,8 @@ type Props = {
   onDelete: (id: string) => Promise<unknown>;
   onTest?: (id: string) => Promise<TestResult>;
   onAuthorize?: (id: string) => Promise<Authorization>;
+  /** Makes a new webhook secret for a receiver (shown once). */
+  onNewSecret?: (id: string) => Promise<NewWebhookSecret>;
   /** Whether the descriptor signs in with OAuth (offers "Sign in again"). */
   isOauth?: (descriptorId: string) => boolean;
 };
@@ -113,8 +155,15 @@ type Props = {
 type Tested = { busy: boolean; result: TestResult | null };
 
 /** Each configured instance: health with its figures, on/off, test, and disconnect. */
-export function Monitoring({ instances, now, onSetEnabled, onDelete, onTest, onAuthorize, isOauth }: Props) {
+export function Monitoring({ instances, now, onSetEnabled, onDelete, onTest, onAuthorize, onNewSecret, isOauth }: Props) {
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [made, setMade] = useState<Record<string, NewWebhookSecret>>({});
+  const newSecret = (id: string) =>
+    run(id, async () => {
+      if (!onNewSecret) return;
+      const m = await onNewSecret(id);
+      setMade((x) => ({ ...x, [id]: m }));
+    });
   const [busy, setBusy] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [tests, setTests] = useState<Record<string, Tested>>({});
@@ -193,6 +242,11 @@ export function Monitoring({ instances, now, onSetEnabled, onDelete, onTest, onA
                       {t?.busy ? "Testing…" : "Test"}
                     </button>
                   ) : null}
+                  {onNewSecret && i.verification && OUR_SECRET.has(i.verification) ? (
+                    <button type="button" className="btn btn-quiet" data-testid="new-secret" disabled={busy === i.id} onClick={() => void newSecret(i.id)}>
+                      New secret
+                    </button>
+                  ) : null}
                   {onAuthorize && isOauth?.(i.descriptorId) ? (
                     <button type="button" className="btn btn-quiet" disabled={busy === i.id} onClick={() => void signIn(i.id)}>
                       {h.state === "needs_reauth" ? "Sign in again" : "Sign in"}
@@ -220,6 +274,17 @@ export function Monitoring({ instances, now, onSetEnabled, onDelete, onTest, onA
                   )}
                 </div>
                 {HEALTH_HINT[state] ? <p className="muted small health-hint">{HEALTH_HINT[state]}</p> : null}
+                {i.verification === "none" ? (
+                  <p className="inline-error small" data-testid="unverified">
+                    Unverified: anyone who can reach this port can send it alerts.
+                  </p>
+                ) : null}
+                {i.verification && OUR_SECRET.has(i.verification) && !i.secretFields.includes("webhookSecret") && !made[i.id] ? (
+                  <p className="inline-error small" data-testid="no-secret">
+                    No secret yet: every delivery is refused until you make one with New secret.
+                  </p>
+                ) : null}
+                {made[i.id] ? <NewSecret made={made[i.id]} /> : null}
                 {i.stream ? <StreamStats stream={i.stream} now={now} /> : null}
                 <dl className="instance-stats small">
                   <div>

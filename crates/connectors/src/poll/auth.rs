@@ -520,61 +520,117 @@ pub async fn authorize(
     })
 }
 
-/// Serves the loopback redirect: answers the browser with a short page and
-/// returns the code, once the `state` matches.
+/// How long one connection to the loopback listener may take to send its
+/// request: a connection that says nothing is dropped, not waited on.
+const CALLBACK_READ: Duration = Duration::from_secs(5);
+
+/// Serves the loopback redirect until a request carrying this sign-in's
+/// `state` arrives, and returns its code (or the provider's refusal). Each
+/// connection is served by a task of its own within [`CALLBACK_READ`], so
+/// an idle one cannot hold the listener; a request without the right
+/// `state` (another page probing the port, a stale tab) gets 400 and
+/// changes nothing.
 async fn callback(listener: &tokio::net::TcpListener, state: &str) -> Result<String, FetchError> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<String, String>>(4);
     loop {
-        let (mut sock, _) = listener
-            .accept()
-            .await
-            .map_err(|e| FetchError::new(ErrorClass::Fail, format!("loopback accept: {e}")))?;
-        let mut buf = vec![0u8; 8192];
-        let n = sock.read(&mut buf).await.unwrap_or(0);
-        let head = String::from_utf8_lossy(&buf[..n]).to_string();
-        let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-        let query = reqwest::Url::parse(&format!("http://127.0.0.1{target}")).ok();
-        let get = |k: &str| {
-            query.as_ref().and_then(|u| {
-                u.query_pairs()
-                    .find(|(a, _)| a == k)
-                    .map(|(_, v)| v.into_owned())
-            })
-        };
-        let (ok, text) = match (get("code"), get("state"), get("error")) {
-            (_, _, Some(err)) => (Err(err), "Sign-in was refused. You can close this tab."),
-            (Some(code), Some(s), _) if s == state => (
-                Ok(code),
-                "Signed in. You can close this tab and return to Causeway.",
-            ),
-            _ => {
-                let _ = sock
-                    .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                    .await;
-                continue;
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (sock, _) = accepted.map_err(|e| {
+                    FetchError::new(ErrorClass::Fail, format!("loopback accept: {e}"))
+                })?;
+                let (tx, state) = (tx.clone(), state.to_string());
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(CALLBACK_READ, answer_callback(sock, &state, &tx)).await;
+                });
             }
-        };
-        let resp = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
-            text.len()
-        );
-        let _ = sock.write_all(resp.as_bytes()).await;
-        return ok.map_err(|e| {
-            FetchError::new(
-                ErrorClass::NeedsReauth,
-                format!("the provider refused the sign-in: {e}"),
-            )
-        });
+            Some(outcome) = rx.recv() => {
+                return outcome.map_err(|e| {
+                    FetchError::new(
+                        ErrorClass::NeedsReauth,
+                        format!("the provider refused the sign-in: {e}"),
+                    )
+                });
+            }
+        }
     }
 }
 
-/// Opens `url` in the system browser.
+/// Reads one request on the loopback listener, answers it, and reports a
+/// code or a refusal that carries `state`.
+async fn answer_callback(
+    mut sock: tokio::net::TcpStream,
+    state: &str,
+    outcome: &tokio::sync::mpsc::Sender<Result<String, String>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 2048];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).to_string();
+    let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let query = reqwest::Url::parse(&format!("http://127.0.0.1{target}")).ok();
+    let get = |k: &str| {
+        query.as_ref().and_then(|u| {
+            u.query_pairs()
+                .find(|(a, _)| a == k)
+                .map(|(_, v)| v.into_owned())
+        })
+    };
+    let ours = get("state").is_some_and(|s| {
+        s.len() == state.len()
+            && s.bytes()
+                .zip(state.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    });
+    let (status, text, result) = match (ours, get("code"), get("error")) {
+        (false, _, _) => (
+            "400 Bad Request",
+            "This is not the sign-in Causeway is waiting for.",
+            None,
+        ),
+        (true, _, Some(err)) => (
+            "200 OK",
+            "Sign-in was refused. You can close this tab.",
+            Some(Err(err)),
+        ),
+        (true, Some(code), None) => (
+            "200 OK",
+            "Signed in. You can close this tab and return to Causeway.",
+            Some(Ok(code)),
+        ),
+        (true, None, None) => ("400 Bad Request", "The provider sent no code.", None),
+    };
+    let resp = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+        text.len()
+    );
+    let _ = sock.write_all(resp.as_bytes()).await;
+    if let Some(r) = result {
+        let _ = outcome.send(r).await;
+    }
+}
+
+/// Opens `url` in the system browser. Only http(s) URLs, and never through
+/// a shell: `cmd /C start` would read `&` in a provider's URL as the start
+/// of another command.
 pub fn open_browser(url: &str) -> std::io::Result<()> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "only http(s) links are opened",
+        ));
+    }
     let mut cmd = if cfg!(target_os = "macos") {
         std::process::Command::new("open")
     } else if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
+        let mut c = std::process::Command::new("rundll32");
+        c.arg("url.dll,FileProtocolHandler");
         c
     } else {
         std::process::Command::new("xdg-open")

@@ -240,12 +240,12 @@ impl Fetcher {
                         Some((k.as_str().to_string(), v.to_str().ok()?.to_string()))
                     })
                     .collect();
-                match r.bytes().await {
-                    Err(e) => Err(self.transport_error(req, &e)),
+                match self.read_body(req, r).await {
+                    Err(e) => Err(e),
                     Ok(body) => Ok(Response {
                         status,
                         headers,
-                        body: body.to_vec(),
+                        body,
                         latency: started.elapsed(),
                     }),
                 }
@@ -254,6 +254,45 @@ impl Fetcher {
         let outcome = outcome.and_then(|r| self.check_status(req, r));
         self.note(req, &outcome, started.elapsed());
         outcome
+    }
+
+    /// The answer's body, read a chunk at a time up to the instance's
+    /// `maxResponseBytes`: an upstream that sends more (or says it will)
+    /// fails the poll with a message, never takes the memory.
+    async fn read_body(
+        &self,
+        req: &Request,
+        mut r: reqwest::Response,
+    ) -> Result<Vec<u8>, FetchError> {
+        let max = self.settings.max_response_bytes;
+        let too_big = || {
+            FetchError::new(
+                ErrorClass::Fail,
+                format!(
+                    "{} {}: the answer is over {} MB, the most Causeway reads; ask for smaller pages, \
+                     or raise maxResponseBytes in the instance's settings",
+                    req.method,
+                    req.shown_url(),
+                    max / (1024 * 1024)
+                ),
+            )
+        };
+        if r.content_length().is_some_and(|n| n > max) {
+            return Err(too_big());
+        }
+        let mut body = Vec::new();
+        loop {
+            match r.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > max {
+                        return Err(too_big());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body),
+                Err(e) => return Err(self.transport_error(req, &e)),
+            }
+        }
     }
 
     /// Honours rate-limit headers and turns unusable statuses into errors.
@@ -324,7 +363,15 @@ impl Fetcher {
             })
             .unwrap_or_else(|| req.shown_url());
         let lower = chain.to_ascii_lowercase();
-        let (class, text) = if e.is_timeout() {
+        let (class, text) = if e.is_redirect() {
+            (
+                ErrorClass::Fail,
+                format!(
+                    "{host} redirected to another origin; Causeway does not follow such redirects, \
+                     so credentials never go to a host they were not meant for: set the URL to where it points ({chain})"
+                ),
+            )
+        } else if e.is_timeout() {
             (
                 ErrorClass::Retry,
                 format!(

@@ -70,7 +70,13 @@ pub struct RunSettings {
     pub requests_per_minute: u32,
     /// Pages one poll may fetch per stream before it stops (a loop guard).
     pub max_pages: u32,
+    /// The largest answer read (`maxResponseBytes`, 16 MB unless set): an
+    /// upstream that sends more fails the poll instead of filling memory.
+    pub max_response_bytes: u64,
 }
+
+/// Answers up to this size are read unless `maxResponseBytes` says.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
 impl RunSettings {
     /// Reads the instance config over the defaults given (the descriptor's).
@@ -101,6 +107,9 @@ impl RunSettings {
                 .unwrap_or(u64::from(default_rpm))
                 .min(100_000) as u32,
             max_pages: ms("maxPages").unwrap_or(50).clamp(1, 10_000) as u32,
+            max_response_bytes: ms("maxResponseBytes")
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES)
+                .clamp(1024, 1024 * 1024 * 1024),
         }
     }
 

@@ -141,22 +141,39 @@ fn map_error(err: keyring::Error, handle: &SecretHandle, value: Option<&str>) ->
     }
 }
 
-/// The OS keychain, under one service name (`"causeway"` in the app).
+/// The OS keychain, under one service name (`"causeway"` in the app), and
+/// within it one data folder's scope.
 ///
-/// Entries are keyed by (service, handle). Every method blocks: see the
-/// [module docs](self).
+/// Entries are keyed by (service, `<scope>/<handle>`). Instance ids repeat
+/// from one data folder to the next (`github-gh` in both), so without the
+/// scope a second data folder would read, replace and delete the first
+/// one's secrets; the app always files under its store's random scope
+/// ([`Keychain::scoped`]). Every method blocks: see the [module docs](self).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keychain {
     service: String,
+    scope: Option<String>,
 }
 
 impl Keychain {
     /// The service name the app uses.
     pub const DEFAULT_SERVICE: &'static str = "causeway";
 
+    /// The keychain under `service`, unscoped: handles are filed as they
+    /// are. Only for entries made before scoping; use [`Keychain::scoped`].
     pub fn new(service: &str) -> Self {
         Keychain {
             service: service.to_string(),
+            scope: None,
+        }
+    }
+
+    /// The same service, every handle filed under `scope` (a data folder's
+    /// random id, kept in its database).
+    pub fn scoped(&self, scope: &str) -> Self {
+        Keychain {
+            service: self.service.clone(),
+            scope: Some(scope.to_string()),
         }
     }
 
@@ -164,11 +181,25 @@ impl Keychain {
         &self.service
     }
 
+    /// The data folder scope, if any.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// The keychain's account name of `handle`: `<scope>/<handle>`.
+    fn account(&self, handle: &SecretHandle) -> String {
+        match &self.scope {
+            Some(scope) => format!("{scope}/{handle}"),
+            None => handle.as_str().to_string(),
+        }
+    }
+
     fn entry(&self, handle: &SecretHandle) -> Result<keyring::Entry, SecretError> {
         if !HAS_BACKEND {
             return Err(unavailable("no keychain backend is built for this OS"));
         }
-        keyring::Entry::new(&self.service, handle.as_str()).map_err(|e| map_error(e, handle, None))
+        keyring::Entry::new(&self.service, &self.account(handle))
+            .map_err(|e| map_error(e, handle, None))
     }
 
     /// Stores `value` under `handle`, replacing what was there. Blocking.

@@ -175,6 +175,28 @@ mod real_keychain {
         assert_eq!(only_item(&kc).attributes["username"], "instance/b/token");
     }
 
+    /// Two data folders both have an instance `github-gh`: each keeps its
+    /// own secret, and deleting one's leaves the other's.
+    #[test]
+    fn two_scopes_keep_their_own_secrets_under_the_same_handle() {
+        let kc = keychain();
+        let (first, second) = (kc.scoped("0a1b"), kc.scoped("9f8e"));
+        let h = handle_for("github-gh", "webhookSecret");
+        first.put(&h, &secret("first-folder")).unwrap();
+        second.put(&h, &secret("second-folder")).unwrap();
+        assert_eq!(first.get(&h).unwrap().expose(), "first-folder");
+        assert_eq!(second.get(&h).unwrap().expose(), "second-folder");
+        assert!(matches!(kc.get(&h), Err(SecretError::NotFound { .. })));
+        second
+            .delete_instance("github-gh", &["webhookSecret"])
+            .unwrap();
+        assert_eq!(first.get(&h).unwrap().expose(), "first-folder");
+        assert_eq!(
+            only_item(&kc).attributes["username"],
+            "0a1b/instance/github-gh/webhookSecret"
+        );
+    }
+
     #[test]
     fn check_passes_and_leaves_nothing_behind() {
         let kc = keychain();

@@ -136,7 +136,10 @@ pub async fn start_causeway() -> Result<Server, String> {
     store
         .write(|conn| {
             let n = conn.execute(
-                "UPDATE connector_instances SET config = json_set(config, '$.rateLimitPerMinute', ?1)
+                // A load test on loopback: unsigned deliveries (said
+                // explicitly) and a bucket as large as the run.
+                "UPDATE connector_instances SET config = json_set(config, '$.rateLimitPerMinute', ?1,
+                   '$.rateLimitBurst', ?1, '$.verify', json('{\"type\":\"none\"}'))
                  WHERE id = 'default-alertmanager'",
                 [BENCH_RATE_LIMIT],
             )?;

@@ -2,6 +2,7 @@
 //! Each test binary uses a part of it.
 #![allow(dead_code)]
 
+use causeway_connectors::secrets::{handle_for, test_keyring, Keychain};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -19,39 +20,186 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The private keychain every server of this test binary files its secrets
+/// in (a gnome-keyring on a private bus, under a service of this process's
+/// own unless the test chose one); its name.
+pub fn keychain_service() -> String {
+    static SERVICE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SERVICE
+        .get_or_init(|| {
+            test_keyring::ensure();
+            let chosen = std::env::var("CAUSEWAY_KEYCHAIN_SERVICE").ok();
+            chosen.filter(|s| !s.is_empty()).unwrap_or_else(|| {
+                let s = format!("causeway-test-{}", std::process::id());
+                std::env::set_var("CAUSEWAY_KEYCHAIN_SERVICE", &s);
+                s
+            })
+        })
+        .clone()
+}
+
+/// The part of the test keychain that belongs to the data folder `dir`.
+pub fn keychain(dir: &Path) -> Keychain {
+    let store = causeway_store::Store::open(dir).unwrap();
+    let scope = store
+        .read_blocking(causeway_store::meta::keychain_scope)
+        .unwrap();
+    Keychain::new(
+        &std::env::var("CAUSEWAY_KEYCHAIN_SERVICE").unwrap_or_else(|_| keychain_service()),
+    )
+    .scoped(&scope)
+}
+
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// The printed login link's token (spent: the harness signed in with it).
     pub token: String,
+    /// This harness's browser session (`causeway_session=…`).
+    pub session: String,
+    /// The default Alertmanager receiver's secret, when this start made it
+    /// (the first start on a data folder prints it once).
+    pub receiver_secret: Option<String>,
+    pub dir: std::path::PathBuf,
+    /// What it wrote to stderr so far.
+    pub log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
     /// Starts `causeway serve` and waits for its login-URL line.
     pub fn start(dir: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
+        let mut s = Server::spawn(dir, &[&["--listen", "127.0.0.1:0"], extra].concat())
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.session = s
+            .trade(&s.token.clone())
+            .expect("the printed login link opens a session");
+        s
+    }
+
+    /// Starts `causeway serve` with exactly `args` (after the data folder);
+    /// `Err` with what it said when it exits instead of printing a link.
+    pub fn spawn(dir: &Path, args: &[&str]) -> Result<Server, String> {
+        keychain_service();
+        let child = Command::new(BIN)
             .args(["serve", "--data-dir"])
             .arg(dir)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
+            .args(args)
             .env("CAUSEWAY_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn causeway serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let line = line.trim().to_string();
-        let (base, token) = line
+        Server::from_child(child, dir)
+    }
+
+    /// A started `causeway serve` (stdout and stderr piped) on `dir`: reads
+    /// what it prints up to its login link.
+    pub fn from_child(mut child: Child, dir: &Path) -> Result<Server, String> {
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut secret = None;
+        let login = loop {
+            let mut line = String::new();
+            if out.read_line(&mut line).unwrap_or(0) == 0 {
+                let mut err = String::new();
+                let _ = std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err);
+                let _ = child.wait();
+                return Err(format!("causeway serve printed no login link: {err}"));
+            }
+            let line = line.trim();
+            if let Some(v) = line.strip_prefix("credentials: ") {
+                secret = Some(v.to_string());
+            }
+            if line.contains("/?token=") {
+                break line.to_string();
+            }
+        };
+        // Its stderr goes on to ours, for the test's report, and is kept.
+        let err = child.stderr.take().unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                kept.lock().unwrap().push_str(&line);
+                kept.lock().unwrap().push('\n');
+            }
+        });
+        let (base, token) = login
             .split_once("/?token=")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
-        assert!(base.starts_with("http://127.0.0.1:"), "{line}");
-        Server {
+            .unwrap_or_else(|| panic!("unexpected login line: {login:?}"));
+        Ok(Server {
             child,
             base: base.to_string(),
             token: token.to_string(),
+            session: String::new(),
+            receiver_secret: secret,
+            dir: dir.to_path_buf(),
+            log,
+        })
+    }
+
+    /// Opens a login link's token as a browser would: the session cookie
+    /// it sets, or `None` when the server refused it.
+    pub fn trade(&self, token: &str) -> Option<String> {
+        use std::io::{Read, Write};
+        let host = self.base.trim_start_matches("http://");
+        let mut conn = std::net::TcpStream::connect(host).unwrap();
+        write!(
+            conn,
+            "GET /?token={token} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        if !answer.starts_with("HTTP/1.1 303") {
+            return None;
         }
+        answer.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            if !k.eq_ignore_ascii_case("set-cookie") {
+                return None;
+            }
+            let pair = v.trim().split(';').next()?;
+            pair.strip_prefix("causeway_session=").map(str::to_string)
+        })
+    }
+
+    /// A new login link's token from `causeway login`.
+    pub fn new_login_token(&self) -> String {
+        let out = Command::new(BIN)
+            .args(["login", "--data-dir"])
+            .arg(&self.dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = String::from_utf8(out.stdout).unwrap();
+        line.trim()
+            .split_once("/?token=")
+            .expect("a login link")
+            .1
+            .to_string()
+    }
+
+    /// The default receiver's bearer secret (from the keychain when this
+    /// start did not print it).
+    pub fn receiver_secret(&self) -> String {
+        if let Some(s) = &self.receiver_secret {
+            return s.clone();
+        }
+        let dir = self.dir.clone();
+        std::thread::spawn(move || {
+            keychain(&dir)
+                .get(&handle_for("default-alertmanager", "webhookSecret"))
+                .expect("the default receiver's secret in the keychain")
+                .expose()
+                .clone()
+        })
+        .join()
+        .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -60,7 +208,7 @@ impl Server {
 
     /// The session cookie header a browser gets after the token trade.
     pub fn cookie(&self) -> String {
-        format!("causeway_session={}", self.token)
+        format!("causeway_session={}", self.session)
     }
 
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
@@ -89,7 +237,9 @@ impl Server {
             "DELETE" => c.delete(self.url(path)),
             _ => c.get(self.url(path)),
         }
-        .header("cookie", self.cookie());
+        .header("cookie", self.cookie())
+        // The UI's own requests name their origin.
+        .header("origin", &self.base);
         if let Some(b) = body {
             r = r.json(&b);
         }
@@ -98,10 +248,12 @@ impl Server {
         (status, r.json().await.unwrap_or_default())
     }
 
+    /// A delivery to the default Alertmanager receiver, with its secret.
     pub async fn post_webhook(&self, body: Vec<u8>) -> (u16, serde_json::Value) {
         let r = reqwest::Client::new()
             .post(self.url("/webhooks/alertmanager/default"))
             .header("content-type", "application/json")
+            .bearer_auth(self.receiver_secret())
             .body(body)
             .send()
             .await
