@@ -6,6 +6,7 @@
 //! fight over the write lock. Each table has its own query module.
 
 pub mod assignments;
+mod codec;
 mod db;
 pub mod dead_letters;
 pub mod engine_state;
