@@ -28,6 +28,7 @@ mod pipeline;
 mod process;
 mod queries;
 mod receivers;
+mod refresh;
 pub mod replay;
 pub mod scenarios;
 pub mod settings;
@@ -240,6 +241,8 @@ fn platform_dir(xdg: &str, under_home: &str) -> PathBuf {
     }
 }
 
+#[cfg(test)]
+mod process_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]

@@ -51,10 +51,16 @@ mod tests {
 
     #[test]
     fn bodies_round_trip_and_small_or_incompressible_ones_stay_raw() {
-        let json = br#"{"labels":{"alertname":"KubePodCrashLooping","namespace":"shop"}}"#.repeat(20);
+        let json =
+            br#"{"labels":{"alertname":"KubePodCrashLooping","namespace":"shop"}}"#.repeat(20);
         let (packed, enc) = pack(&json);
         assert_eq!(enc, Some(LZ4));
-        assert!(packed.len() < json.len() / 4, "{} of {}", packed.len(), json.len());
+        assert!(
+            packed.len() < json.len() / 4,
+            "{} of {}",
+            packed.len(),
+            json.len()
+        );
         assert_eq!(unpack(packed.into_owned(), enc).unwrap(), json);
 
         let (small, enc) = pack(b"{}");

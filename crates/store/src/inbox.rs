@@ -202,7 +202,16 @@ mod tests {
     }
 
     fn add(c: &Connection, at: &str, body: &[u8]) -> i64 {
-        insert(c, "default-alertmanager", "alertmanager", "default", at, "{}", body).unwrap()
+        insert(
+            c,
+            "default-alertmanager",
+            "alertmanager",
+            "default",
+            at,
+            "{}",
+            body,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -211,9 +220,11 @@ mod tests {
         let body = br#"{"alerts":[{"labels":{"alertname":"KubePodCrashLooping"}}]}"#.repeat(10);
         let id = add(&c, "2026-01-01T00:00:00.000Z", &body);
         let (stored, enc): (Vec<u8>, Option<String>) = c
-            .query_row("SELECT body, encoding FROM inbox WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT body, encoding FROM inbox WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap();
         assert_eq!(enc.as_deref(), Some("lz4"));
         assert!(stored.len() < body.len() / 3);

@@ -27,7 +27,7 @@ mod writer;
 
 pub use db::{open_connection, DB_FILE};
 pub use rusqlite::{self, Connection, Transaction};
-pub use writer::{Intake, Store};
+pub use writer::{panic_message, Intake, Store};
 
 /// A store failure. Carries no payload data, so it is safe to log and show.
 #[derive(Debug, thiserror::Error)]

@@ -355,9 +355,9 @@ fn commit_intake(conn: &mut Connection, batch: Vec<IntakeJob>, durable: bool) {
     if durable {
         if let Err(e) = conn.pragma_update(None, "synchronous", "FULL") {
             for job in batch {
-                let _ = job
-                    .done
-                    .send(Err(StoreError::Invalid(format!("cannot flush intake: {e}"))));
+                let _ = job.done.send(Err(StoreError::Invalid(format!(
+                    "cannot flush intake: {e}"
+                ))));
             }
             return;
         }
