@@ -83,6 +83,11 @@ impl Keeper {
         }
     }
 
+    /// The place in the processing order the saved state includes.
+    pub fn saved_seq(&self) -> i64 {
+        self.saved_seq
+    }
+
     /// The place for the next processed payload.
     pub fn next_seq(&mut self) -> i64 {
         self.seq += 1;

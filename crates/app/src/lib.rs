@@ -30,6 +30,7 @@ mod queries;
 mod receivers;
 mod refresh;
 pub mod replay;
+pub mod retention;
 pub mod scenarios;
 pub mod settings;
 mod sources;
@@ -42,6 +43,7 @@ pub mod views;
 pub use commands::{dispatch, Command};
 pub use error::ApiError;
 pub use gateway::{kept_headers, Accepted, WebhookRejection, SECRET_FIELDS};
+pub use pipeline::set_memory_release;
 pub use topology_live::{demo_documents, demo_topology, ImpactView};
 pub use views::ChangeEvent;
 
@@ -116,6 +118,7 @@ impl App {
     /// connectors that pull or watch start too.
     pub fn start(&self) {
         self.start_sources();
+        retention::spawn(self.clone(), settings::load().retention.unwrap_or_default());
         let app = self.clone();
         tokio::spawn(async move {
             loop {

@@ -17,6 +17,16 @@ use chrono::Utc;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+/// How the host's allocator gives freed memory back to the system.
+static MEMORY_RELEASE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets how freed memory is given back after a backlog drained. The
+/// allocator keeps what a storm freed for reuse (hundreds of MB after a
+/// big one) unless told; the host, which chose the allocator, says how.
+pub fn set_memory_release(release: fn()) {
+    let _ = MEMORY_RELEASE.set(release);
+}
+
 /// Changes are told to the UI at most this often while a backlog drains.
 const TICK: Duration = Duration::from_millis(250);
 /// Past this many changed incidents in one tick, the UI is told to refetch
@@ -82,7 +92,27 @@ impl App {
                 told = Instant::now();
             }
         }
+        let worked = changes.signals;
         self.tell(changes);
+        if worked {
+            self.release_memory().await;
+        }
+    }
+
+    /// After a drain, gives what the processing freed back to the system
+    /// (see [`set_memory_release`]): on the writer thread, whose heap held
+    /// the batches, and on this one.
+    async fn release_memory(&self) {
+        if let Some(release) = MEMORY_RELEASE.get().copied() {
+            let _ = self
+                .store
+                .write(move |_| {
+                    release();
+                    Ok(())
+                })
+                .await;
+            release();
+        }
     }
 
     /// Sends what `c` gathered.

@@ -59,7 +59,7 @@ const BATCH: usize = 4096;
 /// Inbox rows read at a time within a batch.
 const CHUNK: i64 = 32;
 /// A batch runs at least this long before a waiting webhook commit ends it...
-const MIN_SLICE: Duration = Duration::from_millis(4);
+const MIN_SLICE: Duration = Duration::from_millis(2);
 /// ...and at most this long in any case: a sender never waits longer, and
 /// the UI hears about new incidents within a fraction of a second.
 const MAX_SLICE: Duration = Duration::from_millis(40);
@@ -413,9 +413,11 @@ pub(crate) fn write_incident(
     let Some(mut row) = incident_row(engine, id, project, members.len() as i64) else {
         return Ok(());
     };
-    row.pattern = analysis.pattern;
-    row.root_cause = analysis.root_cause;
-    incidents::upsert(conn, &row)
+    row.pattern = analysis.pattern.clone();
+    row.root_cause = analysis.root_cause.clone();
+    incidents::upsert(conn, &row)?;
+    // Kept for the detail view, which would otherwise analyse again.
+    incidents::set_analysis(conn, id, &serde_json::to_string(&analysis)?)
 }
 
 /// Writes what the engine knows of an incident, keeping its stored analysis.

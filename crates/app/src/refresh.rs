@@ -5,9 +5,9 @@
 //! batch, a storm spent most of its time re-analysing the same incidents.
 //! Instead the incidents a batch touched are marked stale, and stale ones
 //! are analysed within a time budget, round-robin from where the last look
-//! stopped: during a backlog a fixed share of the processing time, once the
+//! stopped: during a backlog an eighth of the processing time, once the
 //! inbox is empty all of them. One incident is analysed again at most once
-//! a second, and a big one less often still: never sooner than ten times
+//! a second, and a big one less often still: never sooner than twenty times
 //! what its last analysis took, so analysis stays a bounded share of the
 //! writer's time however big the incident grows. The rest of the row
 //! (status, severity, signal count) is written with every batch, so an
@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 /// An incident is analysed again at most this often.
 pub(crate) const ANALYSE_EVERY: Duration = Duration::from_secs(1);
 /// ...and never sooner than this many times its last analysis took.
-const COST_FACTOR: u32 = 10;
+const COST_FACTOR: u32 = 20;
 /// The share of a processing batch's time spent on analysis during a backlog.
-const BACKLOG_SHARE: u32 = 4;
+const BACKLOG_SHARE: u32 = 8;
 /// The longest an idle refresh holds the writer before it lets intake in.
 pub(crate) const IDLE_BUDGET: Duration = Duration::from_millis(50);
 

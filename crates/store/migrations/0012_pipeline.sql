@@ -20,3 +20,8 @@ CREATE INDEX incidents_updated_id ON incidents(updated_at, id);
 
 -- Signals waiting in no incident, newest first, without walking every signal.
 CREATE INDEX signals_unassigned ON signals(received_at) WHERE unassigned_reason IS NOT NULL;
+
+-- An incident's analysis (causal graph, impact, insight) as JSON, written
+-- when the incident is analysed: the detail view reads it instead of
+-- analysing thousands of signals on every request. NULL until analysed.
+ALTER TABLE incidents ADD COLUMN analysis TEXT;

@@ -109,6 +109,22 @@ pub fn upsert_state_adding(conn: &Connection, i: &IncidentRow, added: i64) -> Re
     Ok(())
 }
 
+/// Stores the incident's analysis (JSON), written when it is analysed.
+pub fn set_analysis(conn: &Connection, id: &str, analysis_json: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE incidents SET analysis = ?2 WHERE id = ?1")?
+        .execute(params![id, analysis_json])?;
+    Ok(())
+}
+
+/// The incident's stored analysis (JSON), if it was analysed.
+pub fn analysis(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT analysis FROM incidents WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
 const SELECT: &str =
     "SELECT id, project_id, title, severity, status, pattern, group_key, root_cause,
   signal_count, opened_at, updated_at, resolved_at FROM incidents";

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often the poller reads the incident list.
-const POLL: Duration = Duration::from_millis(50);
+const POLL: Duration = Duration::from_millis(100);
 
 /// Accepted → visible, per probe.
 #[derive(Debug, Default, Serialize)]
@@ -171,7 +171,11 @@ impl Probes {
 /// The probe numbers named in an incident list's JSON.
 fn probe_numbers(text: &str) -> Vec<usize> {
     let mut out = Vec::new();
-    for part in text.split("CausewayBenchProbe").skip(1).chain(text.split("bench probe ").skip(1)) {
+    for part in text
+        .split("CausewayBenchProbe")
+        .skip(1)
+        .chain(text.split("bench probe ").skip(1))
+    {
         let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
         if let Ok(n) = digits.parse() {
             out.push(n);
@@ -233,7 +237,10 @@ pub async fn stored(server: &Server, token: &str) -> Result<Stored, String> {
     drop(conn);
     let list_ms = timed_get(server.addr, token, "/api/incidents").await;
     let (biggest_incident_signals, biggest_incident_ms) = match biggest {
-        Some((id, n)) => (n, timed_get(server.addr, token, &format!("/api/incidents/{id}")).await),
+        Some((id, n)) => (
+            n,
+            timed_get(server.addr, token, &format!("/api/incidents/{id}")).await,
+        ),
         None => (0, f64::NAN),
     };
     let (db_mib, wal_mib) = peers::file_sizes(&data);

@@ -313,9 +313,7 @@ async fn measure(
                 accepted_alerts: out.accepted_alerts,
                 distinct_alerts: distinct,
                 signals_after_restart: d.signals,
-                nothing_lost: d.pending == 0
-                    && out.errors == 0
-                    && d.signals == distinct as i64,
+                nothing_lost: d.pending == 0 && out.errors == 0 && d.signals == distinct as i64,
             })
         }
         None => None,
@@ -489,7 +487,8 @@ fn render_live(rows: &[Row]) -> String {
               |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
         for r in live {
             let (st, v) = (r.stored.as_ref(), r.visibility.as_ref());
-            s += &format!(
+            s +=
+                &format!(
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} | {} | {} |\n",
                 r.alerts_per_request,
                 r.normalization.as_ref().map_or("–".into(), |n| format!("{:.0}", n.alerts_per_sec)),

@@ -168,7 +168,11 @@ pub async fn crash_and_restart(server: Server, envs: &[(&str, &str)]) -> Result<
     serve_causeway(dir, token, envs).await
 }
 
-async fn serve_causeway(dir: TempDir, token: String, envs: &[(&str, &str)]) -> Result<Server, String> {
+async fn serve_causeway(
+    dir: TempDir,
+    token: String,
+    envs: &[(&str, &str)],
+) -> Result<Server, String> {
     let data = dir.path().join("data");
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
     let args = [
