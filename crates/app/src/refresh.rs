@@ -6,7 +6,10 @@
 //! Instead the incidents a batch touched are marked stale, and stale ones
 //! are analysed within a time budget, round-robin from where the last look
 //! stopped: during a backlog an eighth of the processing time, once the
-//! inbox is empty all of them. One incident is analysed again at most once
+//! inbox is empty all of them; an analysis that outlasts its share (one big
+//! incident can take longer than many batches) is paid back by the batches
+//! after it, so analysis stays that share of the time overall. One
+//! incident is analysed again at most once
 //! a second, and a big one less often still: never sooner than twenty times
 //! what its last analysis took, so analysis stays a bounded share of the
 //! writer's time however big the incident grows. The rest of the row
@@ -37,6 +40,9 @@ pub(crate) struct Refresh {
     pub analysed: BTreeMap<String, (Instant, Duration)>,
     /// Where the next round-robin look starts.
     cursor: String,
+    /// Time analysis took beyond its budgets: one big incident's analysis
+    /// can outlast many batches' shares, and is paid back before the next.
+    debt: Duration,
 }
 
 impl Refresh {
@@ -74,6 +80,15 @@ impl Refresh {
             stale: touched.clone(),
             ..Done::default()
         };
+        // During a backlog, what earlier batches overspent comes first.
+        let budget = if all {
+            budget
+        } else if self.debt >= budget {
+            done.debt = Some(self.debt - budget);
+            return Ok(done);
+        } else {
+            budget - self.debt
+        };
         let after = self.stale.range::<String, _>((
             std::ops::Bound::Excluded(&self.cursor),
             std::ops::Bound::Unbounded,
@@ -99,6 +114,11 @@ impl Refresh {
             done.stale.remove(id);
             done.cursor = Some(id.clone());
         }
+        done.debt = Some(if all {
+            Duration::ZERO
+        } else {
+            started.elapsed().saturating_sub(budget)
+        });
         Ok(done)
     }
 }
@@ -112,6 +132,8 @@ pub(crate) struct Done {
     /// Incidents touched and left stale → their project.
     pub stale: BTreeMap<String, String>,
     cursor: Option<String>,
+    /// The analysis debt after this run.
+    debt: Option<Duration>,
 }
 
 impl Done {
@@ -124,6 +146,9 @@ impl Done {
         }
         if let Some(c) = self.cursor {
             r.cursor = c;
+        }
+        if let Some(d) = self.debt {
+            r.debt = d;
         }
     }
 
