@@ -18,14 +18,14 @@
 //! transaction ([`App::with_engine`]).
 
 use crate::error::ApiError;
-use crate::process::{normalize_item, poisoned};
+use crate::process::normalize_item;
 use crate::refresh::Refresh;
 use crate::App;
 use causeway_connectors::normalizer;
 use causeway_core::{Engine, Topology};
 use causeway_store::inbox::InboxItem;
 use causeway_store::{engine_state, inbox, Connection, StoreError, Transaction};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Under a steady stream, the state is saved at least this often.
@@ -128,6 +128,28 @@ impl Keeper {
     }
 }
 
+/// Locks the engine and its keeper for a writer job. A job that panicked
+/// while holding them (caught by the writer, which goes on) left the lock
+/// poisoned and the engine perhaps half-way through a decision: the lock is
+/// taken back and the engine reloaded from the store before it decides
+/// again, rather than every later job failing on the poisoned lock.
+pub(crate) fn lock_live<'a>(
+    engine: &'a Mutex<Engine>,
+    keeper: &'a Mutex<Keeper>,
+) -> (MutexGuard<'a, Engine>, MutexGuard<'a, Keeper>) {
+    let poisoned = engine.is_poisoned() || keeper.is_poisoned();
+    let e = engine.lock().unwrap_or_else(|p| p.into_inner());
+    let mut k = keeper.lock().unwrap_or_else(|p| p.into_inner());
+    if poisoned {
+        engine.clear_poison();
+        keeper.clear_poison();
+        k.needs_recovery = true;
+        // The engine is not the state loaded at start any more.
+        k.at_saved_state = false;
+    }
+    (e, k)
+}
+
 /// Reloads `engine` from its saved state (keeping `topology`) and has it
 /// decide again on everything processed since, writing nothing. Returns how
 /// many payloads it went over.
@@ -216,8 +238,7 @@ impl App {
         Ok(self
             .store()
             .write(move |conn| {
-                let mut engine = engine.lock().map_err(|_| poisoned())?;
-                let mut keeper = keeper.lock().map_err(|_| poisoned())?;
+                let (mut engine, mut keeper) = lock_live(&engine, &keeper);
                 if keeper.needs_recovery {
                     recover(conn, &mut engine, &mut keeper, topology.clone())?;
                 }

@@ -18,7 +18,7 @@
 //! the row is dead-lettered with the panic's message the next time round;
 //! the rows around it are processed as usual.
 
-use crate::keeper::{recover, Keeper};
+use crate::keeper::{lock_live, recover, Keeper};
 use crate::metrics::{label, Metrics};
 use crate::refresh::{Refresh, IDLE_BUDGET};
 use causeway_connectors::{normalize_bytes, normalizer, Context, NormalizeError};
@@ -152,8 +152,7 @@ impl Live {
     where
         T: Touches,
     {
-        let mut engine = self.engine.lock().map_err(|_| poisoned())?;
-        let mut keeper = self.keeper.lock().map_err(|_| poisoned())?;
+        let (mut engine, mut keeper) = lock_live(&self.engine, &self.keeper);
         if keeper.needs_recovery {
             recover(conn, &mut engine, &mut keeper, self.topology.clone())?;
         }

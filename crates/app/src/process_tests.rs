@@ -68,3 +68,36 @@ async fn a_payload_that_panics_is_dead_lettered_and_the_others_are_processed() {
     let signals: SignalList = call(&app, Command::ListSignals { unassigned: false }).await;
     assert_eq!(signals.signals.len(), 3);
 }
+
+#[tokio::test]
+async fn a_job_that_panicked_holding_the_engine_does_not_stop_processing() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    app.accept_webhook("alertmanager", "default", Default::default(), am("b1", ""))
+        .await
+        .unwrap();
+    app.drain().await;
+    // A job panics with the engine locked (as a panic in the ingest API's
+    // processing would): the writer goes on, the lock is poisoned.
+    let engine = app.engine.clone();
+    let failed = app
+        .store()
+        .write(move |_| -> causeway_store::Result<()> {
+            let _held = engine.lock().unwrap();
+            panic!("injected panic holding the engine");
+        })
+        .await;
+    assert!(failed.is_err());
+    assert!(app.engine.is_poisoned());
+    app.accept_webhook("alertmanager", "default", Default::default(), am("b2", ""))
+        .await
+        .unwrap();
+    app.drain().await;
+    let signals: SignalList = call(&app, Command::ListSignals { unassigned: false }).await;
+    assert_eq!(
+        signals.signals.len(),
+        2,
+        "the engine was taken back and went on"
+    );
+    assert!(!app.engine.is_poisoned());
+}
