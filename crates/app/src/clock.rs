@@ -26,7 +26,13 @@ impl App {
             .with_engine(move |tx, engine| {
                 let changed = engine.advance(now);
                 let mut touched = BTreeMap::new();
-                crate::effects::store(tx, engine, "default", &mut touched)?;
+                crate::effects::store(
+                    tx,
+                    engine,
+                    "default",
+                    &mut touched,
+                    &mut Default::default(),
+                )?;
                 for (id, project) in &touched {
                     write_incident(tx, engine, id, project)?;
                 }

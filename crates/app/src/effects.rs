@@ -10,16 +10,20 @@ use causeway_store::{incident_ledger, incidents, links, signals, Transaction};
 use std::collections::BTreeMap;
 
 /// Stores the effects of the engine's last call; `touched` (incident →
-/// project) gains the incidents whose rows must be written.
+/// project) gains the incidents whose rows must be written, `added` the
+/// links inserted per incident.
 pub(crate) fn store(
     tx: &Transaction<'_>,
     engine: &Engine,
     project: &str,
     touched: &mut BTreeMap<String, String>,
+    added: &mut BTreeMap<String, i64>,
 ) -> causeway_store::Result<()> {
     let fx = engine.effects();
     for l in &fx.adopted {
-        links::insert_if_absent(tx, l)?;
+        if links::insert_if_absent(tx, l)? {
+            *added.entry(l.incident_id.clone()).or_default() += 1;
+        }
         signals::set_unassigned(tx, &l.signal_id, None)?;
         touched.insert(l.incident_id.clone(), project.to_string());
     }

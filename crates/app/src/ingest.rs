@@ -205,6 +205,9 @@ impl Touches for Ingested {
     fn touched(&self) -> &std::collections::BTreeMap<String, String> {
         &self.processed.incidents
     }
+    fn added(&self) -> &std::collections::BTreeMap<String, i64> {
+        &self.processed.added
+    }
 }
 
 /// The content hash of the evidence: `ev-` and 32 hex digits of SHA-256 over

@@ -3,7 +3,10 @@
 //! Serializing the whole engine with every processed batch cost more than
 //! the batch itself once a storm had filled it, so the engine's state is
 //! saved every few seconds instead, with the place in the processing order
-//! (`inbox.processed_seq`) it includes. Decisions are written as they are
+//! (`inbox.processed_seq`) it includes: the saved state is a snapshot and
+//! the inbox, in processing order, the log of what came after it. The
+//! snapshot's interval grows with what a save costs (never more than a
+//! twentieth of the time goes to saving), and it is stored compressed. Decisions are written as they are
 //! made. After a crash, or when a processing transaction fails after the
 //! engine already moved, the engine is reloaded from its saved state and
 //! decides again, without writing anything, on the payloads processed after
@@ -15,14 +18,14 @@
 //! transaction ([`App::with_engine`]).
 
 use crate::error::ApiError;
-use crate::process::{normalize_item, poisoned};
+use crate::process::normalize_item;
+use crate::refresh::Refresh;
 use crate::App;
 use causeway_connectors::normalizer;
 use causeway_core::{Engine, Topology};
 use causeway_store::inbox::InboxItem;
 use causeway_store::{engine_state, inbox, Connection, StoreError, Transaction};
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Under a steady stream, the state is saved at least this often.
@@ -30,9 +33,8 @@ const SAVE_EVERY: Duration = Duration::from_secs(5);
 /// When the inbox runs dry, the state is saved if it changed and the last
 /// save is at least this old.
 const SAVE_WHEN_IDLE_AFTER: Duration = Duration::from_secs(1);
-/// An incident's analysis (pattern, root cause) is redone at most this
-/// often while signals pour in; the rest of its row is kept current.
-pub(crate) const ANALYSE_EVERY: Duration = Duration::from_secs(1);
+/// A save is at least this many times as far from the last one as it takes.
+const SAVE_COST_FACTOR: u32 = 20;
 
 /// What processing keeps beside the engine.
 pub(crate) struct Keeper {
@@ -48,10 +50,13 @@ pub(crate) struct Keeper {
     ///
     /// [`App::open`]: crate::App::open
     at_saved_state: bool,
-    /// Incidents whose stored analysis is behind → their project.
-    pub stale: BTreeMap<String, String>,
-    /// When each incident was last analysed.
-    pub analysed_at: BTreeMap<String, Instant>,
+    /// Which incidents' analyses are behind, and when each was done last.
+    pub refresh: Refresh,
+    /// What the last save took.
+    save_cost: Duration,
+    /// An inbox row whose processing panicked, and the panic's message: it
+    /// goes to dead letters the next time round.
+    pub panicked: Option<(i64, String)>,
 }
 
 impl Keeper {
@@ -64,9 +69,23 @@ impl Keeper {
             saved_at: Instant::now(),
             needs_recovery: true,
             at_saved_state: true,
-            stale: BTreeMap::new(),
-            analysed_at: BTreeMap::new(),
+            refresh: Refresh::default(),
+            save_cost: Duration::ZERO,
+            panicked: None,
         }
+    }
+
+    /// The panic message when inbox row `id` panicked before.
+    pub fn take_panicked(&mut self, id: i64) -> Option<String> {
+        match &self.panicked {
+            Some((at, _)) if *at == id => self.panicked.take().map(|(_, m)| m),
+            _ => None,
+        }
+    }
+
+    /// The place in the processing order the saved state includes.
+    pub fn saved_seq(&self) -> i64 {
+        self.saved_seq
     }
 
     /// The place for the next processed payload.
@@ -81,7 +100,8 @@ impl Keeper {
 
     /// Whether a batch that just ran should save the state with it.
     pub fn save_due(&self) -> bool {
-        self.unsaved() && self.saved_at.elapsed() >= SAVE_EVERY
+        self.unsaved()
+            && self.saved_at.elapsed() >= SAVE_EVERY.max(self.save_cost * SAVE_COST_FACTOR)
     }
 
     /// Whether the state should be saved now that the inbox is empty.
@@ -89,17 +109,45 @@ impl Keeper {
         self.unsaved() && self.saved_at.elapsed() >= SAVE_WHEN_IDLE_AFTER
     }
 
-    /// Writes the engine's state inside `tx`; call [`Keeper::saved`] once
-    /// `tx` committed.
-    pub fn save(&self, tx: &Connection, engine: &Engine) -> causeway_store::Result<i64> {
+    /// Writes the engine's state inside `tx`; call [`Keeper::saved`] with
+    /// the place and cost it answers once `tx` committed.
+    pub fn save(
+        &self,
+        tx: &Connection,
+        engine: &Engine,
+    ) -> causeway_store::Result<(i64, Duration)> {
+        let started = Instant::now();
         engine_state::save(tx, &serde_json::to_string(engine)?, self.seq)?;
-        Ok(self.seq)
+        Ok((self.seq, started.elapsed()))
     }
 
-    pub fn saved(&mut self, seq: i64) {
+    pub fn saved(&mut self, seq: i64, cost: Duration) {
         self.saved_seq = seq;
         self.saved_at = Instant::now();
+        self.save_cost = cost;
     }
+}
+
+/// Locks the engine and its keeper for a writer job. A job that panicked
+/// while holding them (caught by the writer, which goes on) left the lock
+/// poisoned and the engine perhaps half-way through a decision: the lock is
+/// taken back and the engine reloaded from the store before it decides
+/// again, rather than every later job failing on the poisoned lock.
+pub(crate) fn lock_live<'a>(
+    engine: &'a Mutex<Engine>,
+    keeper: &'a Mutex<Keeper>,
+) -> (MutexGuard<'a, Engine>, MutexGuard<'a, Keeper>) {
+    let poisoned = engine.is_poisoned() || keeper.is_poisoned();
+    let e = engine.lock().unwrap_or_else(|p| p.into_inner());
+    let mut k = keeper.lock().unwrap_or_else(|p| p.into_inner());
+    if poisoned {
+        engine.clear_poison();
+        keeper.clear_poison();
+        k.needs_recovery = true;
+        // The engine is not the state loaded at start any more.
+        k.at_saved_state = false;
+    }
+    (e, k)
 }
 
 /// Reloads `engine` from its saved state (keeping `topology`) and has it
@@ -143,7 +191,7 @@ pub(crate) fn recover(
         *engine = f;
     }
     keeper.seq = seq;
-    keeper.saved(saved_seq);
+    keeper.saved(saved_seq, keeper.save_cost);
     keeper.needs_recovery = false;
     if redone > 0 {
         tracing::info!(
@@ -161,8 +209,16 @@ fn redecide(item: &InboxItem, engine: &mut Engine) -> causeway_store::Result<()>
     let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
     // It normalized before; if it no longer does (a descriptor changed),
     // there is nothing to decide again.
-    for s in normalize_item(item)?.unwrap_or_default() {
-        engine.observe_as(&s, declared);
+    let signals = normalize_item(item)?.unwrap_or_default();
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for s in &signals {
+            engine.observe_as(s, declared);
+        }
+    }));
+    if let Err(panic) = ran {
+        // It did not panic when it was processed (or it would be a dead
+        // letter): the engine changed since. Go on without it.
+        tracing::error!(inbox_id = item.id, panic = %causeway_store::panic_message(&*panic), "deciding again on a payload panicked; skipped");
     }
     Ok(())
 }
@@ -182,21 +238,20 @@ impl App {
         Ok(self
             .store()
             .write(move |conn| {
-                let mut engine = engine.lock().map_err(|_| poisoned())?;
-                let mut keeper = keeper.lock().map_err(|_| poisoned())?;
+                let (mut engine, mut keeper) = lock_live(&engine, &keeper);
                 if keeper.needs_recovery {
                     recover(conn, &mut engine, &mut keeper, topology.clone())?;
                 }
                 let out = (|| {
                     let tx = conn.transaction()?;
                     let out = f(&tx, &mut engine)?;
-                    let seq = keeper.save(&tx, &engine)?;
+                    let saved = keeper.save(&tx, &engine)?;
                     tx.commit()?;
-                    Ok((out, seq))
+                    Ok((out, saved))
                 })();
                 match out {
-                    Ok((out, seq)) => {
-                        keeper.saved(seq);
+                    Ok((out, (seq, cost))) => {
+                        keeper.saved(seq, cost);
                         Ok(out)
                     }
                     Err(e) => {

@@ -27,7 +27,9 @@ mod pipeline;
 mod process;
 mod queries;
 mod receivers;
+mod refresh;
 pub mod replay;
+pub mod retention;
 mod secrets_scope;
 pub mod settings;
 mod sources;
@@ -41,6 +43,7 @@ pub mod webhook_secrets;
 pub use commands::{dispatch, Command};
 pub use error::ApiError;
 pub use gateway::{kept_headers, Accepted, WebhookRejection, SECRET_FIELDS};
+pub use pipeline::set_memory_release;
 pub use topology_live::{demo_documents, demo_topology, ImpactView};
 pub use views::ChangeEvent;
 
@@ -121,6 +124,7 @@ impl App {
     /// connectors that pull or watch start too.
     pub fn start(&self) {
         self.start_sources();
+        retention::spawn(self.clone(), settings::load().retention.unwrap_or_default());
         let app = self.clone();
         tokio::spawn(async move {
             loop {
@@ -256,6 +260,8 @@ fn platform_dir(xdg: &str, under_home: &str) -> PathBuf {
     }
 }
 
+#[cfg(test)]
+mod process_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]

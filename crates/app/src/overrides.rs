@@ -75,7 +75,7 @@ fn store(
     for (id, p) in &touched {
         write_incident_state(tx, next, id, p)?;
     }
-    crate::effects::store(tx, next, project, &mut touched)?;
+    crate::effects::store(tx, next, project, &mut touched, &mut Default::default())?;
     if let Some(f) = next.feedback().last() {
         feedback::insert(tx, f)?;
     }

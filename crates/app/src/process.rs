@@ -4,12 +4,23 @@
 //! Decisions (signals, links, incident rows) are written in the batch's
 //! transaction; the engine's own state is saved every few seconds by the
 //! [`Keeper`], which can bring the engine back in step after a crash.
-//! Working out an incident's pattern and root cause reads all its signals,
-//! so in a storm it is redone at most once a second per incident, and once
-//! more when the inbox runs dry.
+//! An incident's pattern and root cause are redone within a time budget
+//! ([`Refresh`]), not with every signal.
+//!
+//! A batch is a time slice of the writer: it runs at least [`MIN_SLICE`]
+//! before it lets waiting webhook commits in, and at most [`MAX_SLICE`].
+//! Ending it after every row whenever a sender waited (as it once did) made
+//! a storm's batches one row long, and the fixed cost of a transaction then
+//! ate the processing rate.
+//!
+//! A panic while processing a row (normalizing or correlating an outside
+//! payload) is contained: the batch rolls back, the engine is reloaded, and
+//! the row is dead-lettered with the panic's message the next time round;
+//! the rows around it are processed as usual.
 
-use crate::keeper::{recover, Keeper, ANALYSE_EVERY};
+use crate::keeper::{lock_live, recover, Keeper};
 use crate::metrics::{label, Metrics};
+use crate::refresh::{Refresh, IDLE_BUDGET};
 use causeway_connectors::{normalize_bytes, normalizer, Context, NormalizeError};
 use causeway_core::{Decision, Engine, Signal, Topology};
 use causeway_store::inbox::InboxItem;
@@ -19,32 +30,39 @@ use causeway_store::{
 };
 use chrono::Utc;
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What processed inbox rows changed.
 #[derive(Default)]
 pub(crate) struct Processed {
     /// Incident → its project.
     pub incidents: BTreeMap<String, String>,
+    /// Links inserted per incident (its stored signal count grows by that).
+    pub added: BTreeMap<String, i64>,
     /// Each signal with the incident it went to, in payload order.
     pub placed: Vec<(String, Option<String>)>,
     /// The normalization error, when the row was dead-lettered (of the
     /// first such row, for a batch).
     pub error: Option<String>,
+    /// Inbox rows processed.
+    pub rows: usize,
 }
 
 pub(crate) fn poisoned() -> StoreError {
     StoreError::Invalid("the correlation engine lock is poisoned".into())
 }
 
-/// Pending inbox rows taken per transaction: enough to amortize the commit
-/// over a storm, small enough that a webhook's commit (which the writer
-/// takes first) never waits long behind one, and that the UI hears about
-/// new incidents within a fraction of a second.
-const BATCH: usize = 256;
+/// Most inbox rows per transaction.
+const BATCH: usize = 4096;
 /// Inbox rows read at a time within a batch.
-const CHUNK: i64 = 16;
+const CHUNK: i64 = 32;
+/// A batch runs at least this long before a waiting webhook commit ends it...
+const MIN_SLICE: Duration = Duration::from_millis(2);
+/// ...and at most this long in any case: a sender never waits longer, and
+/// the UI hears about new incidents within a fraction of a second.
+const MAX_SLICE: Duration = Duration::from_millis(40);
 
 /// Everything processing works with; cheap to clone into a writer job.
 #[derive(Clone)]
@@ -60,46 +78,67 @@ pub(crate) struct Live {
 /// What one processing step did.
 pub(crate) enum Step<T> {
     Did(T),
-    /// Nothing was pending; these incidents' analyses were brought up to date.
+    /// Nothing was pending; these incidents' analyses were brought up to
+    /// date (`more`: others still wait for theirs).
     Idle {
         refreshed: Vec<String>,
+        more: bool,
     },
 }
 
 impl Live {
-    /// Normalizes and correlates up to [`BATCH`] pending inbox rows, oldest
-    /// first, in one transaction — fewer when a webhook's commit is waiting
-    /// for the writer; when nothing is pending, brings analyses and the
-    /// saved state up to date instead.
+    /// Normalizes and correlates pending inbox rows, oldest first, in one
+    /// transaction for one time slice; when nothing is pending, brings
+    /// analyses and the saved state up to date instead.
     pub fn process_next(&self, conn: &mut Connection) -> causeway_store::Result<Step<Processed>> {
-        self.run(conn, |tx, engine, keeper, metrics| {
+        let store = self.store.clone();
+        self.run(conn, move |tx, engine, keeper, metrics| {
+            let started = Instant::now();
             let mut all = Processed::default();
-            let (mut after, mut done) = (0, 0);
-            // Read in small chunks: when a webhook waits, the batch ends
-            // after the row at hand, and reading 256 bodies to use one
-            // would be work thrown away.
-            'batch: while done < BATCH {
+            let mut after = 0;
+            'batch: while all.rows < BATCH {
                 let items = inbox::pending_after(tx, after, CHUNK)?;
                 let Some(last) = items.last() else { break };
                 after = last.id;
                 for item in &items {
-                    let p = process_item(tx, item, engine, keeper.next_seq(), metrics)?;
-                    all.incidents.extend(p.incidents);
-                    all.error = all.error.or(p.error);
-                    done += 1;
-                    if self.store.intake_waiting() {
+                    let seq = keeper.next_seq();
+                    if let Some(panic) = keeper.take_panicked(item.id) {
+                        let error = format!("processing this payload panicked: {panic}");
+                        dead_letter(tx, item, &error, seq, metrics)?;
+                        all.error = all.error.or(Some(error));
+                    } else {
+                        let ran = catch_unwind(AssertUnwindSafe(|| {
+                            process_into(tx, item, engine, seq, metrics, &mut all)
+                        }));
+                        match ran {
+                            Ok(r) => r?,
+                            Err(panic) => {
+                                let message = causeway_store::panic_message(&*panic);
+                                tracing::error!(inbox_id = item.id, connector = %item.connector_id, panic = %message, "processing a payload panicked; it goes to dead letters");
+                                keeper.panicked = Some((item.id, message));
+                                return Err(StoreError::Invalid(format!(
+                                    "processing inbox row {} panicked",
+                                    item.id
+                                )));
+                            }
+                        }
+                    }
+                    all.rows += 1;
+                    let spent = started.elapsed();
+                    if spent >= MAX_SLICE || (spent >= MIN_SLICE && store.intake_waiting()) {
                         break 'batch;
                     }
                 }
             }
-            Ok((done > 0).then_some(all))
+            Ok((all.rows > 0).then_some(all))
         })
     }
 
     /// Runs `f` (which processes inbox rows, or answers `None` when there
     /// were none) in a write transaction, then writes the incidents it
-    /// touched and, when due, the engine's state. If anything fails, the
-    /// engine is brought back in step with the store.
+    /// touched, analyses stale ones within a budget and, when due, saves
+    /// the engine's state. If anything fails, the engine is brought back in
+    /// step with the store.
     pub fn run<T>(
         &self,
         conn: &mut Connection,
@@ -113,51 +152,55 @@ impl Live {
     where
         T: Touches,
     {
-        let mut engine = self.engine.lock().map_err(|_| poisoned())?;
-        let mut keeper = self.keeper.lock().map_err(|_| poisoned())?;
+        let (mut engine, mut keeper) = lock_live(&self.engine, &self.keeper);
         if keeper.needs_recovery {
             recover(conn, &mut engine, &mut keeper, self.topology.clone())?;
         }
+        let started = Instant::now();
         let out = (|| {
             let tx = conn.transaction()?;
-            let (step, written) = match f(&tx, &mut engine, &mut keeper, &self.metrics)? {
+            let (step, done) = match f(&tx, &mut engine, &mut keeper, &self.metrics)? {
                 Some(out) => {
-                    let written = write_incidents(&tx, &engine, &keeper, out.touched(), false)?;
-                    (Step::Did(out), written)
+                    write_states(&tx, &engine, out.touched(), out.added())?;
+                    let budget = Refresh::backlog_budget(started.elapsed());
+                    let done = keeper
+                        .refresh
+                        .run(&tx, &engine, out.touched(), budget, false)?;
+                    (Step::Did(out), done)
                 }
                 None => {
                     // Nothing came in: finish what a storm left behind.
-                    let written = write_incidents(&tx, &engine, &keeper, &keeper.stale, true)?;
-                    let refreshed = keeper.stale.keys().cloned().collect();
-                    (Step::Idle { refreshed }, written)
+                    let none = BTreeMap::new();
+                    let done = keeper.refresh.run(&tx, &engine, &none, IDLE_BUDGET, true)?;
+                    let refreshed: Vec<String> = done.ids().cloned().collect();
+                    let more = refreshed.len() < keeper.refresh.stale.len();
+                    (Step::Idle { refreshed, more }, done)
                 }
             };
             let due = match step {
                 Step::Did(_) => keeper.save_due(),
-                Step::Idle { .. } => keeper.idle_save_due(),
+                Step::Idle { more, .. } => !more && keeper.idle_save_due(),
             };
             let saved = due.then(|| keeper.save(&tx, &engine)).transpose()?;
             tx.commit()?;
-            Ok((step, written, saved))
+            Ok((step, done, saved))
         })();
         match out {
-            Ok((step, written, saved)) => {
+            Ok((step, done, saved)) => {
                 // Committed: now the keeper may remember what was analysed.
-                written.apply(&mut keeper);
+                done.apply(&mut keeper.refresh);
                 if matches!(step, Step::Idle { .. }) {
-                    keeper
-                        .analysed_at
-                        .retain(|_, at| at.elapsed() < ANALYSE_EVERY);
+                    keeper.refresh.prune();
                 }
-                if let Some(seq) = saved {
-                    keeper.saved(seq);
+                if let Some((seq, cost)) = saved {
+                    keeper.saved(seq, cost);
                 }
                 Ok(step)
             }
             Err(e) => {
                 // The transaction rolled back but the engine had moved on
                 // (recovery puts the keeper's place back in step too).
-                keeper.analysed_at.clear();
+                keeper.refresh.analysed.clear();
                 keeper.needs_recovery = true;
                 if let Err(again) = recover(conn, &mut engine, &mut keeper, self.topology.clone()) {
                     tracing::error!(error = %again, "correlation engine recovery failed; will retry");
@@ -171,12 +214,33 @@ impl Live {
 /// What a processing step reports about the incidents it touched.
 pub(crate) trait Touches {
     fn touched(&self) -> &BTreeMap<String, String>;
+    /// Links inserted per incident.
+    fn added(&self) -> &BTreeMap<String, i64>;
 }
 
 impl Touches for Processed {
     fn touched(&self) -> &BTreeMap<String, String> {
         &self.incidents
     }
+    fn added(&self) -> &BTreeMap<String, i64> {
+        &self.added
+    }
+}
+
+/// Writes what the engine knows of each touched incident (not its
+/// analysis), adding the links inserted to its stored signal count.
+fn write_states(
+    tx: &Transaction<'_>,
+    engine: &Engine,
+    touched: &BTreeMap<String, String>,
+    added: &BTreeMap<String, i64>,
+) -> causeway_store::Result<()> {
+    for (id, project) in touched {
+        if let Some(row) = incident_row(engine, id, project, 0) {
+            incidents::upsert_state_adding(tx, &row, added.get(id).copied().unwrap_or(0))?;
+        }
+    }
+    Ok(())
 }
 
 /// Normalizes an inbox row with its connector, in the context it arrived in.
@@ -208,133 +272,126 @@ pub(crate) fn process_item(
     seq: i64,
     metrics: &Metrics,
 ) -> causeway_store::Result<Processed> {
-    // Declared incidents (the ingest API) open one when nothing claims them.
-    let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
-    let now = ts(Utc::now());
-    let connector = label("connector", &item.connector_id);
     let mut out = Processed::default();
-    match normalize_item(item)? {
-        Err(e) => {
-            dead_letters::insert(
-                tx,
-                &dead_letters::NewDeadLetter {
-                    instance_id: Some(&item.instance_id),
-                    connector_id: &item.connector_id,
-                    project_id: &item.project_id,
-                    received_at: &item.received_at,
-                    error: &e.to_string(),
-                    headers: &item.headers,
-                    raw: &item.body,
-                    inbox_id: Some(item.id),
-                },
-            )?;
-            inbox::mark_processed(tx, item.id, &now, "dead_letter", seq)?;
-            instances::count_item(tx, &item.instance_id, true, &now)?;
-            metrics.add("causeway_events_dead_lettered_total", &connector, 1);
-            tracing::warn!(inbox_id = item.id, connector = %item.connector_id, error = %e, "payload dead-lettered");
-            out.error = Some(e.to_string());
-        }
-        Ok(batch) => {
-            for s in &batch {
-                signals::upsert(tx, s)?;
-                let decision = engine.observe_as(s, declared);
-                match decision {
-                    Decision::Attach { link, opened, .. } => {
-                        if opened {
-                            // Its row before its first link (no deferred
-                            // foreign keys: that pragma drops every cached
-                            // statement); no link to count yet.
-                            if let Some(row) =
-                                incident_row(engine, &link.incident_id, &item.project_id, 0)
-                            {
-                                incidents::upsert_state(tx, &row)?;
-                            }
-                        }
-                        links::insert_if_absent(tx, &link)?;
-                        signals::set_unassigned(tx, &s.id, None)?;
-                        metrics.add(
-                            "causeway_correlation_decisions_total",
-                            &label("strategy", link.strategy.as_str()),
-                            1,
-                        );
-                        if opened {
-                            metrics.add("causeway_incidents_created_total", "", 1);
-                        }
-                        out.placed
-                            .push((s.id.clone(), Some(link.incident_id.clone())));
-                        out.incidents
-                            .insert(link.incident_id, item.project_id.clone());
-                    }
-                    Decision::Unassigned { reason } => {
-                        if !links::is_linked(tx, &s.id)? {
-                            signals::set_unassigned(tx, &s.id, Some(&reason))?;
-                        }
-                        metrics.add(
-                            "causeway_correlation_decisions_total",
-                            &label("strategy", "unassigned"),
-                            1,
-                        );
-                        out.placed.push((s.id.clone(), None));
-                    }
-                }
-                crate::effects::store(tx, engine, &item.project_id, &mut out.incidents)?;
-            }
-            inbox::mark_processed(tx, item.id, &now, "normalized", seq)?;
-            instances::count_item(tx, &item.instance_id, false, &now)?;
-            metrics.add("causeway_events_normalized_total", &connector, 1);
-            metrics.add("causeway_signals_total", &connector, batch.len() as u64);
-        }
-    }
+    process_into(tx, item, engine, seq, metrics, &mut out)?;
+    out.rows = 1;
     Ok(out)
 }
 
-/// The incidents a transaction wrote: analysed now, or left stale (with
-/// their project). Applied to the keeper only once the transaction commits,
-/// so a rolled-back batch leaves nothing marked analysed that is not.
-#[derive(Default)]
-struct Written(Vec<(String, Option<String>)>);
-
-impl Written {
-    fn apply(self, keeper: &mut Keeper) {
-        for (id, stale) in self.0 {
-            match stale {
-                None => {
-                    keeper.stale.remove(&id);
-                    keeper.analysed_at.insert(id, Instant::now());
-                }
-                Some(project) => {
-                    keeper.stale.insert(id, project);
-                }
-            }
-        }
-    }
+/// Keeps a payload that cannot be taken in as a dead letter, exact bytes
+/// and `error`, and marks its inbox row processed.
+fn dead_letter(
+    tx: &Transaction<'_>,
+    item: &InboxItem,
+    error: &str,
+    seq: i64,
+    metrics: &Metrics,
+) -> causeway_store::Result<()> {
+    let now = ts(Utc::now());
+    dead_letters::insert(
+        tx,
+        &dead_letters::NewDeadLetter {
+            instance_id: Some(&item.instance_id),
+            connector_id: &item.connector_id,
+            project_id: &item.project_id,
+            received_at: &item.received_at,
+            error,
+            headers: &item.headers,
+            raw: &item.body,
+            inbox_id: Some(item.id),
+        },
+    )?;
+    inbox::mark_processed(tx, item.id, &now, "dead_letter", seq)?;
+    instances::count_item(tx, &item.instance_id, true, &now)?;
+    metrics.add(
+        "causeway_events_dead_lettered_total",
+        &label("connector", &item.connector_id),
+        1,
+    );
+    tracing::warn!(inbox_id = item.id, connector = %item.connector_id, error = %error, "payload dead-lettered");
+    Ok(())
 }
 
-/// Writes the rows of the incidents in `touched`. An incident analysed less
-/// than [`ANALYSE_EVERY`] ago keeps its stored pattern and root cause for
-/// now and is remembered as stale; `all` analyses every one regardless.
-fn write_incidents(
+/// [`process_item`] adding to `out`.
+fn process_into(
     tx: &Transaction<'_>,
-    engine: &Engine,
-    keeper: &Keeper,
-    touched: &BTreeMap<String, String>,
-    all: bool,
-) -> causeway_store::Result<Written> {
-    let mut written = Written::default();
-    for (id, project) in touched {
-        let recent = keeper
-            .analysed_at
-            .get(id)
-            .is_some_and(|t| t.elapsed() < ANALYSE_EVERY);
-        if all || !recent {
-            write_incident(tx, engine, id, project)?;
-            written.0.push((id.clone(), None));
-        } else {
-            write_incident_state(tx, engine, id, project)?;
-            written.0.push((id.clone(), Some(project.clone())));
+    item: &InboxItem,
+    engine: &mut Engine,
+    seq: i64,
+    metrics: &Metrics,
+    out: &mut Processed,
+) -> causeway_store::Result<()> {
+    #[cfg(test)]
+    crate::process_tests::maybe_panic(item);
+    // Declared incidents (the ingest API) open one when nothing claims them.
+    let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
+    let batch = match normalize_item(item)? {
+        Err(e) => {
+            let error = e.to_string();
+            dead_letter(tx, item, &error, seq, metrics)?;
+            out.error = out.error.take().or(Some(error));
+            return Ok(());
         }
+        Ok(batch) => batch,
+    };
+    let now = ts(Utc::now());
+    for s in &batch {
+        signals::upsert(tx, s)?;
+        let decision = engine.observe_as(s, declared);
+        match decision {
+            Decision::Attach { link, opened, .. } => {
+                if opened {
+                    // Its row before its first link (no deferred
+                    // foreign keys: that pragma drops every cached
+                    // statement); no link to count yet.
+                    if let Some(row) = incident_row(engine, &link.incident_id, &item.project_id, 0)
+                    {
+                        incidents::upsert_state(tx, &row)?;
+                    }
+                }
+                if links::insert_if_absent(tx, &link)? {
+                    *out.added.entry(link.incident_id.clone()).or_default() += 1;
+                }
+                signals::set_unassigned(tx, &s.id, None)?;
+                metrics.add(
+                    "causeway_correlation_decisions_total",
+                    &label("strategy", link.strategy.as_str()),
+                    1,
+                );
+                if opened {
+                    metrics.add("causeway_incidents_created_total", "", 1);
+                }
+                out.placed
+                    .push((s.id.clone(), Some(link.incident_id.clone())));
+                out.incidents
+                    .insert(link.incident_id, item.project_id.clone());
+            }
+            Decision::Unassigned { reason } => {
+                if !links::is_linked(tx, &s.id)? {
+                    signals::set_unassigned(tx, &s.id, Some(&reason))?;
+                }
+                metrics.add(
+                    "causeway_correlation_decisions_total",
+                    &label("strategy", "unassigned"),
+                    1,
+                );
+                out.placed.push((s.id.clone(), None));
+            }
+        }
+        crate::effects::store(
+            tx,
+            engine,
+            &item.project_id,
+            &mut out.incidents,
+            &mut out.added,
+        )?;
     }
-    Ok(written)
+    inbox::mark_processed(tx, item.id, &now, "normalized", seq)?;
+    instances::count_item(tx, &item.instance_id, false, &now)?;
+    let connector = label("connector", &item.connector_id);
+    metrics.add("causeway_events_normalized_total", &connector, 1);
+    metrics.add("causeway_signals_total", &connector, batch.len() as u64);
+    Ok(())
 }
 
 /// Writes an incident from the engine's state plus the analysis of its signals.
@@ -355,9 +412,11 @@ pub(crate) fn write_incident(
     let Some(mut row) = incident_row(engine, id, project, members.len() as i64) else {
         return Ok(());
     };
-    row.pattern = analysis.pattern;
-    row.root_cause = analysis.root_cause;
-    incidents::upsert(conn, &row)
+    row.pattern = analysis.pattern.clone();
+    row.root_cause = analysis.root_cause.clone();
+    incidents::upsert(conn, &row)?;
+    // Kept for the detail view, which would otherwise analyse again.
+    incidents::set_analysis(conn, id, &serde_json::to_string(&analysis)?)
 }
 
 /// Writes what the engine knows of an incident, keeping its stored analysis.

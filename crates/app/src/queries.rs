@@ -4,7 +4,7 @@ use crate::error::ApiError;
 use crate::views::*;
 use crate::App;
 use base64::Engine as _;
-use causeway_core::analysis::analyse;
+use causeway_core::analysis::{analyse, Analysis};
 use causeway_core::correlate::describe;
 use causeway_core::SignalStatus;
 use causeway_store::{dead_letters, incidents, ingest_requests, links, signals, ts};
@@ -37,7 +37,7 @@ pub(crate) async fn list_incidents(app: &App) -> Result<IncidentList, ApiError> 
 
 pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail, ApiError> {
     let key = id.clone();
-    let (row, members, links, ingested, collected) = app
+    let (row, members, links, ingested, collected, stored) = app
         .store()
         .read(move |c| {
             Ok((
@@ -46,21 +46,32 @@ pub(crate) async fn get_incident(app: &App, id: String) -> Result<IncidentDetail
                 links::for_incident(c, &key)?,
                 ingest_requests::for_incident(c, &key)?,
                 causeway_store::evidence::for_incident(c, &key)?,
+                incidents::analysis(c, &key)?,
             ))
         })
         .await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
-    let sigs: Vec<_> = members.iter().map(|s| s.signal.clone()).collect();
-    // The engine knows more than the rows: its topology, recent changes and
-    // recurrences. Its lock may wait for a processing batch, and a big
-    // incident takes a while to analyse: both off the async threads.
-    let engine = app.engine.clone();
-    let analysis = tokio::task::spawn_blocking(move || match engine.lock() {
-        Ok(engine) => engine.analyse(&sigs),
-        Err(_) => analyse(&sigs),
-    })
-    .await
-    .map_err(|e| ApiError::new("internal", format!("incident analysis failed: {e}")))?;
+    // The analysis stored when the incident was last analysed (at most a
+    // second or so behind its signals during a storm); analysing thousands
+    // of signals per request made a big incident's page slow.
+    let stored = stored.and_then(|a| serde_json::from_str::<Analysis>(&a).ok());
+    let analysis = match stored {
+        Some(a) => a,
+        None => {
+            let sigs: Vec<_> = members.iter().map(|s| s.signal.clone()).collect();
+            // The engine knows more than the rows: its topology, recent
+            // changes and recurrences. Its lock may wait for a processing
+            // batch, and a big incident takes a while to analyse: both off
+            // the async threads.
+            let engine = app.engine.clone();
+            tokio::task::spawn_blocking(move || match engine.lock() {
+                Ok(engine) => engine.analyse(&sigs),
+                Err(_) => analyse(&sigs),
+            })
+            .await
+            .map_err(|e| ApiError::new("internal", format!("incident analysis failed: {e}")))?
+        }
+    };
     let mut by_signal: BTreeMap<String, _> = links
         .into_iter()
         .map(|l| (l.signal_id.clone(), l))

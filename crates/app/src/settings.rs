@@ -25,6 +25,10 @@ pub struct Preferences {
     pub data_dir: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_port: Option<u16>,
+    /// How long processed payloads and dead letters are kept (edited in the
+    /// file; see [`crate::retention`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::retention::Retention>,
 }
 
 /// `getSettings`: what is in use now beside what is saved for the next start.
@@ -263,6 +267,10 @@ mod tests {
         let p = Preferences {
             data_dir: Some(tmp.path().join("d")),
             webhook_port: Some(9000),
+            retention: Some(crate::retention::Retention {
+                inbox_days: 2,
+                dead_letter_days: 90,
+            }),
         };
         save_to(&path, &p).unwrap();
         assert_eq!(load_from(&path), p);

@@ -14,6 +14,19 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+unsafe extern "C" {
+    /// mimalloc's own collection (in the library the allocator links in):
+    /// frees the calling thread's retained pages; `force` also purges them.
+    fn mi_collect(force: bool);
+}
+
+/// Gives memory a storm freed back to the system, from the calling thread.
+fn release_memory() {
+    // SAFETY: mi_collect takes no pointers and may be called from any
+    // thread at any time; it only walks mimalloc's own heap of that thread.
+    unsafe { mi_collect(true) }
+}
+
 #[derive(Parser)]
 #[command(
     name = "causeway",
@@ -262,6 +275,7 @@ fn serve(
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let app = App::open(&data_dir).map_err(|e| e.message)?;
+        causeway_app::set_memory_release(release_memory);
         // One Causeway per data dir: otherwise every instance polls twice.
         let _lock = app.lock_data_dir().map_err(|e| e.message)?;
         match app.load_user_descriptors() {

@@ -32,7 +32,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "store_identity",
         include_str!("../migrations/0009_store_identity.sql"),
     ),
+    (
+        12,
+        "pipeline",
+        include_str!("../migrations/0012_pipeline.sql"),
+    ),
 ];
+
+/// The write-ahead log is cut back to this size whenever a checkpoint
+/// empties it: a storm may grow it, but it does not stay big.
+pub const WAL_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// Opens (creating if needed) the database in `data_dir` with the house pragmas.
 pub fn open_connection(data_dir: &Path) -> Result<Connection> {
@@ -49,6 +58,7 @@ pub fn open_connection(data_dir: &Path) -> Result<Connection> {
     // could lose the last commits.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "journal_size_limit", WAL_LIMIT_BYTES)?;
     Ok(conn)
 }
 
@@ -164,6 +174,10 @@ mod tests {
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
+        let limit: i64 = c
+            .query_row("PRAGMA journal_size_limit", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(limit, WAL_LIMIT_BYTES);
         let n: i64 = c
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
             .unwrap();

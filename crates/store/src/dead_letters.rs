@@ -1,6 +1,8 @@
 //! `dead_letters`: what could not be taken in, with its exact bytes and the
-//! error, kept until a person re-plays it.
+//! error, kept until a person re-plays it or the retention period ends.
+//! The bytes are stored compressed and given back exactly ([`crate::codec`]).
 
+use crate::codec;
 use crate::Result;
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -31,15 +33,16 @@ pub struct NewDeadLetter<'a> {
 }
 
 pub fn insert(conn: &Connection, d: &NewDeadLetter<'_>) -> Result<i64> {
-    conn.execute(
-        "INSERT INTO dead_letters (instance_id, connector_id, project_id, received_at, error, headers, raw, inbox_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![d.instance_id, d.connector_id, d.project_id, d.received_at, d.error, d.headers, d.raw, d.inbox_id],
-    )?;
+    let (stored, encoding) = codec::pack(d.raw);
+    conn.prepare_cached(
+        "INSERT INTO dead_letters (instance_id, connector_id, project_id, received_at, error, headers, raw, inbox_id, encoding)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![d.instance_id, d.connector_id, d.project_id, d.received_at, d.error, d.headers, stored.as_ref(), d.inbox_id, encoding])?;
     Ok(conn.last_insert_rowid())
 }
 
-const COLUMNS: &str = "id, instance_id, connector_id, project_id, received_at, error, headers, raw, inbox_id, replayed_at";
+const COLUMNS: &str = "id, instance_id, connector_id, project_id, received_at, error, headers, raw, inbox_id, replayed_at, encoding";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeadLetter> {
     Ok(DeadLetter {
@@ -50,7 +53,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeadLetter> {
         received_at: r.get(4)?,
         error: r.get(5)?,
         headers: r.get(6)?,
-        raw: r.get(7)?,
+        raw: codec::unpack_column(r.get(7)?, r.get(10)?, 7)?,
         inbox_id: r.get(8)?,
         replayed_at: r.get(9)?,
     })
@@ -81,4 +84,13 @@ pub fn mark_replayed(conn: &Connection, id: i64, at: &str) -> Result<()> {
         params![id, at],
     )?;
     Ok(())
+}
+
+/// Deletes dead letters received before `before` (the retention period);
+/// returns how many went.
+pub fn delete_before(conn: &Connection, before: &str) -> Result<usize> {
+    Ok(conn.execute(
+        "DELETE FROM dead_letters WHERE received_at < ?1",
+        params![before],
+    )?)
 }

@@ -81,6 +81,50 @@ pub fn upsert_state(conn: &Connection, i: &IncidentRow) -> Result<()> {
     Ok(())
 }
 
+/// Like [`upsert_state`], but adds `added` to the stored signal count
+/// instead of setting it: the processing path knows how many links it just
+/// inserted, and counting an incident's links for every batch cost as much
+/// as the incident was big.
+pub fn upsert_state_adding(conn: &Connection, i: &IncidentRow, added: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO incidents (id, project_id, title, severity, status, group_key,
+           signal_count, opened_at, updated_at, resolved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, status = excluded.status,
+           signal_count = signal_count + excluded.signal_count, updated_at = excluded.updated_at,
+           resolved_at = excluded.resolved_at",
+    )?
+    .execute(params![
+        i.id,
+        i.project_id,
+        i.title,
+        i.severity.as_str(),
+        i.status.as_str(),
+        i.group_key,
+        added,
+        ts(i.opened_at),
+        ts(i.updated_at),
+        i.resolved_at.map(ts)
+    ])?;
+    Ok(())
+}
+
+/// Stores the incident's analysis (JSON), written when it is analysed.
+pub fn set_analysis(conn: &Connection, id: &str, analysis_json: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE incidents SET analysis = ?2 WHERE id = ?1")?
+        .execute(params![id, analysis_json])?;
+    Ok(())
+}
+
+/// The incident's stored analysis (JSON), if it was analysed.
+pub fn analysis(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT analysis FROM incidents WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
 const SELECT: &str =
     "SELECT id, project_id, title, severity, status, pattern, group_key, root_cause,
   signal_count, opened_at, updated_at, resolved_at FROM incidents";

@@ -6,6 +6,7 @@
 //! fight over the write lock. Each table has its own query module.
 
 pub mod assignments;
+mod codec;
 mod db;
 pub mod dead_letters;
 pub mod engine_state;
@@ -28,7 +29,7 @@ mod writer;
 
 pub use db::{open_connection, DB_FILE};
 pub use rusqlite::{self, Connection, Transaction};
-pub use writer::{Intake, Store};
+pub use writer::{panic_message, Intake, Store};
 
 /// A store failure. Carries no payload data, so it is safe to log and show.
 #[derive(Debug, thiserror::Error)]

@@ -76,8 +76,11 @@ fn decode(rows: Vec<(String, i64, String, Option<String>)>) -> Result<Vec<Stored
 
 /// Signals newest first; only those in no incident when `unassigned_only`.
 pub fn list(conn: &Connection, unassigned_only: bool, limit: i64) -> Result<Vec<StoredSignal>> {
+    // Every signal in no incident has the reason why (processing sets it,
+    // a link clears it): the partial index walks only those.
     let filter = if unassigned_only {
-        " WHERE NOT EXISTS (SELECT 1 FROM incident_signals l WHERE l.signal_id = s.id)"
+        " WHERE s.unassigned_reason IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM incident_signals l WHERE l.signal_id = s.id)"
     } else {
         ""
     };

@@ -30,3 +30,12 @@ pub fn insert(
     .execute(params![instance_id, delivery_id, inbox_id, at])?;
     Ok(())
 }
+
+/// Forgets delivery ids received before `before`: a provider re-sends
+/// within minutes or hours, not after the retention period.
+pub fn delete_before(conn: &Connection, before: &str) -> Result<usize> {
+    Ok(conn.execute(
+        "DELETE FROM webhook_deliveries WHERE received_at < ?1",
+        params![before],
+    )?)
+}

@@ -251,11 +251,14 @@ pub struct Outcome {
 }
 
 /// Sends every request in `requests` over `connections` connections, each
-/// taking the next unsent one; returns once all are answered.
+/// taking the next unsent one; returns once all are answered. With `pace`,
+/// request `i` is not sent before `i × pace` after the start (a sustained
+/// rate rather than as fast as the server answers).
 pub async fn run(
     addr: SocketAddr,
     requests: Arc<Vec<Request>>,
     connections: usize,
+    pace: Option<Duration>,
 ) -> Result<Outcome, String> {
     let mut conns = Vec::new();
     for _ in 0..connections.max(1) {
@@ -276,6 +279,10 @@ pub async fn run(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(req) = requests.get(i) else { break };
+                    if let Some(p) = pace {
+                        let due = started + p * i as u32;
+                        tokio::time::sleep_until(due.into()).await;
+                    }
                     let t = Instant::now();
                     let result = conn.exchange(&req.bytes).await;
                     out.latencies.push(t.elapsed());

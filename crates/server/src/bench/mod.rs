@@ -3,6 +3,7 @@
 //! machine and the same load generator. See docs/bench-ingest.md.
 
 mod alerts;
+mod live;
 mod load;
 mod peers;
 
@@ -42,6 +43,26 @@ pub struct IngestArgs {
     /// Also write the raw figures here, as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Send at this many alerts per second (sustained) instead of as fast
+    /// as each peer answers.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Causeway: one visibility probe every this many ms during the load.
+    #[arg(long, default_value_t = 100)]
+    probe_every_ms: u64,
+    /// Causeway: seconds to wait idle after the drain before the settled
+    /// RSS and file sizes are read.
+    #[arg(long, default_value_t = 10)]
+    settle: u64,
+    /// Causeway: kill -9 the server right after the load (mid-backlog),
+    /// start it again on the same data, and check that every accepted
+    /// alert became a signal.
+    #[arg(long)]
+    crash: bool,
+    /// Causeway: `full` (default: an intake commit is flushed to disk
+    /// before the 202) or `normal` (not flushed), to measure the flush.
+    #[arg(long, default_value = "full")]
+    intake_sync: String,
 }
 
 pub fn run(args: IngestArgs) -> Result<(), String> {
@@ -88,6 +109,26 @@ struct Row {
     client_cpu_secs_during_load: f64,
     loadavg_before: f64,
     normalization: Option<Normalization>,
+    /// Causeway: from the last response to the last inbox row processed, s.
+    drain_after_load_secs: Option<f64>,
+    visibility: Option<live::Visibility>,
+    stored: Option<live::Stored>,
+    /// Causeway: RSS after the drain and `--settle` seconds idle.
+    settled_rss_kib: Option<u64>,
+    settled_db_mib: Option<f64>,
+    settled_wal_mib: Option<f64>,
+    crash: Option<Crash>,
+}
+
+/// `--crash`: the backlog when the server was killed, and what came of it.
+#[derive(Serialize)]
+struct Crash {
+    backlog_at_kill: i64,
+    accepted_alerts: u64,
+    distinct_alerts: usize,
+    signals_after_restart: i64,
+    /// Every accepted distinct alert is a signal and every inbox row processed.
+    nothing_lost: bool,
 }
 
 /// Causeway's asynchronous half: inbox rows → signals, timed from the first request.
@@ -137,7 +178,7 @@ async fn ingest(args: &IngestArgs) -> Result<(), String> {
     for &shape in &args.shapes {
         for &peer in &peers {
             let requests = Arc::new(requests(&stream, shape, peer, &ends_at));
-            let row = measure(args, peer, shape, requests).await?;
+            let row = measure(args, peer, shape, requests, stream.unique.len()).await?;
             eprintln!(
                 "  {} ×{shape}: {:.0} alerts/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, RSS {:.1} MiB",
                 row.peer,
@@ -199,11 +240,23 @@ async fn measure(
     peer: Peer,
     shape: usize,
     requests: Arc<Vec<Request>>,
+    distinct: usize,
 ) -> Result<Row, String> {
-    let server: Server = match peer {
-        Peer::Causeway => peers::start_causeway().await?,
+    let envs = [("CAUSEWAY_INTAKE_SYNC", args.intake_sync.as_str())];
+    let mut server: Server = match peer {
+        Peer::Causeway => peers::start_causeway(&envs).await?,
         Peer::Alertmanager => peers::start_alertmanager(&args.alertmanager).await?,
     };
+    let probes = (peer == Peer::Causeway && !args.crash && args.probe_every_ms > 0).then(|| {
+        live::Probes::start(
+            server.addr,
+            server.token.clone(),
+            Duration::from_millis(args.probe_every_ms),
+        )
+    });
+    let pace = args
+        .rate
+        .map(|r| Duration::from_secs_f64(shape as f64 / r.max(1.0)));
     eprintln!(
         "{} ×{shape}: {} requests on {} (pid {})…",
         server.name,
@@ -217,15 +270,54 @@ async fn measure(
         peers::cpu_secs(std::process::id()),
     );
     let first_request = Utc::now();
-    let out = load::run(server.addr, requests, args.connections).await?;
+    let out = load::run(server.addr, requests, args.connections, pace).await?;
+    let load_end = Utc::now();
+    if let Some(p) = &probes {
+        p.stop_sending();
+    }
     let cpu = peers::cpu_secs(server.pid) - cpu0;
     let client_cpu = peers::cpu_secs(std::process::id()) - client0;
     let memory_after_load = peers::memory(server.pid);
+    let mut crash = None;
+    if peer == Peer::Causeway && args.crash {
+        let backlog = peers::drain_state(&server.data_dir())?.pending;
+        eprintln!("  kill -9 with {backlog} inbox rows unprocessed; starting again");
+        server = peers::crash_and_restart(server, &envs).await?;
+        crash = Some(backlog);
+    }
     let normalization = match peer {
         Peer::Causeway => Some(normalized(&server, first_request, args.drain_timeout).await?),
         Peer::Alertmanager => None,
     };
+    let visibility = match probes {
+        Some(p) => Some(p.finish(Duration::from_secs(10)).await),
+        None => None,
+    };
+    let drain_after_load_secs = normalization.as_ref().and_then(|n| {
+        let last = causeway_store::parse_ts(n.inbox.last_processed_at.as_deref()?).ok()?;
+        Some(((last - load_end).num_milliseconds() as f64 / 1000.0).max(0.0))
+    });
     let peak_rss_kib = peers::memory(server.pid).hwm_kib;
+    let (mut stored, mut settled) = (None, None);
+    if peer == Peer::Causeway {
+        stored = Some(live::stored(&server, &server.token).await?);
+        tokio::time::sleep(Duration::from_secs(args.settle)).await;
+        let (db, wal) = peers::file_sizes(&server.data_dir());
+        settled = Some((peers::memory(server.pid).rss_kib, db, wal));
+    }
+    let crash = match crash {
+        Some(backlog_at_kill) => {
+            let d = peers::drain_state(&server.data_dir())?;
+            Some(Crash {
+                backlog_at_kill,
+                accepted_alerts: out.accepted_alerts,
+                distinct_alerts: distinct,
+                signals_after_restart: d.signals,
+                nothing_lost: d.pending == 0 && out.errors == 0 && d.signals == distinct as i64,
+            })
+        }
+        None => None,
+    };
     drop(server);
     let secs = out.wall.as_secs_f64();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -251,6 +343,13 @@ async fn measure(
         client_cpu_secs_during_load: client_cpu,
         loadavg_before,
         normalization,
+        drain_after_load_secs,
+        visibility,
+        stored,
+        settled_rss_kib: settled.map(|s| s.0),
+        settled_db_mib: settled.map(|s| s.1),
+        settled_wal_mib: settled.map(|s| s.2),
+        crash,
     })
 }
 
@@ -346,6 +445,7 @@ fn render(rows: &[Row]) -> String {
             }
         }
     }
+    s += &render_live(rows);
     let mut shapes: Vec<usize> = rows.iter().map(|r| r.alerts_per_request).collect();
     shapes.dedup();
     let mut ratios = String::new();
@@ -372,6 +472,54 @@ fn render(rows: &[Row]) -> String {
     if !ratios.is_empty() {
         s += "\nRatios:\n\n";
         s += &ratios;
+    }
+    s
+}
+
+/// Causeway's processing figures: drain, visibility, the stored storm.
+fn render_live(rows: &[Row]) -> String {
+    let mut s = String::new();
+    let f = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
+    let live: Vec<&Row> = rows.iter().filter(|r| r.stored.is_some()).collect();
+    if !live.is_empty() {
+        s += "\nCauseway processing (visible = webhook 202 → the probe's incident in GET /api/incidents):\n\n\
+              | alerts/request | processed alerts/s | drain after load s | visible p50 ms | visible p99 ms | probes seen | incidents | signals | GET /api/incidents ms | biggest incident signals | its GET ms | peak RSS MiB | settled RSS MiB | DB MiB | WAL MiB |\n\
+              |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+        for r in live {
+            let (st, v) = (r.stored.as_ref(), r.visibility.as_ref());
+            s +=
+                &format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} | {} | {} |\n",
+                r.alerts_per_request,
+                r.normalization.as_ref().map_or("–".into(), |n| format!("{:.0}", n.alerts_per_sec)),
+                f(r.drain_after_load_secs),
+                f(v.map(|v| v.p50_ms)),
+                f(v.map(|v| v.p99_ms)),
+                v.map_or("–".into(), |v| format!("{}/{}", v.probes_seen, v.probes_accepted)),
+                st.map_or(0, |x| x.incidents),
+                st.map_or(0, |x| x.signals),
+                f(st.map(|x| x.list_ms)),
+                st.map_or(0, |x| x.biggest_incident_signals),
+                f(st.map(|x| x.biggest_incident_ms)),
+                mib(r.peak_rss_kib),
+                f(r.settled_rss_kib.map(mib)),
+                f(r.settled_db_mib),
+                f(r.settled_wal_mib),
+            );
+        }
+    }
+    for r in rows {
+        if let Some(c) = &r.crash {
+            s += &format!(
+                "\nCrash (×{}): killed with {} inbox rows unprocessed; {} alerts accepted, {} distinct, {} signals after the restart: {}\n",
+                r.alerts_per_request,
+                c.backlog_at_kill,
+                c.accepted_alerts,
+                c.distinct_alerts,
+                c.signals_after_restart,
+                if c.nothing_lost { "nothing lost" } else { "SOMETHING LOST" }
+            );
+        }
     }
     s
 }

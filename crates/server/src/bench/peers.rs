@@ -53,6 +53,8 @@ pub struct Server {
     pub name: &'static str,
     pub addr: SocketAddr,
     pub pid: u32,
+    /// Causeway only: an admin API token for the bench's reads.
+    pub token: String,
     child: ChildGuard,
     dir: TempDir,
 }
@@ -128,8 +130,9 @@ fn spawn(
 }
 
 /// `causeway serve` (this very binary) on a fresh data folder whose
-/// Alertmanager instance allows the benchmark's request rate.
-pub async fn start_causeway() -> Result<Server, String> {
+/// Alertmanager instance allows the benchmark's request rate. `envs` go to
+/// the server (`CAUSEWAY_INTAKE_SYNC`).
+pub async fn start_causeway(envs: &[(&str, &str)]) -> Result<Server, String> {
     let dir = TempDir::new("causeway-bench")?;
     let data = dir.path().join("data");
     let store = causeway_store::Store::open(&data).map_err(|e| e.to_string())?;
@@ -152,7 +155,28 @@ pub async fn start_causeway() -> Result<Server, String> {
         })
         .await
         .map_err(|e| format!("cannot configure the bench data folder: {e}"))?;
+    let token = causeway_server::auth::issue(&store, "admin")?;
     drop(store);
+    serve_causeway(dir, token, envs).await
+}
+
+/// Kills Causeway with SIGKILL, as a crash would, and starts it again on
+/// the same data folder.
+pub async fn crash_and_restart(server: Server, envs: &[(&str, &str)]) -> Result<Server, String> {
+    let Server {
+        token, child, dir, ..
+    } = server;
+    drop(child);
+    let _ = std::fs::remove_file(dir.path().join("data").join("serve.addr"));
+    serve_causeway(dir, token, envs).await
+}
+
+async fn serve_causeway(
+    dir: TempDir,
+    token: String,
+    envs: &[(&str, &str)],
+) -> Result<Server, String> {
+    let data = dir.path().join("data");
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
     let args = [
         "serve".into(),
@@ -161,7 +185,7 @@ pub async fn start_causeway() -> Result<Server, String> {
         "--listen".into(),
         "127.0.0.1:0".into(),
     ];
-    let child = ChildGuard(spawn(&exe, &args, dir.path(), &[])?);
+    let child = ChildGuard(spawn(&exe, &args, dir.path(), envs)?);
     let pid = child.0.id();
     // `serve` writes the address it bound to into the data folder.
     let addr_file = data.join("serve.addr");
@@ -170,6 +194,7 @@ pub async fn start_causeway() -> Result<Server, String> {
         name: "Causeway",
         addr: ([127, 0, 0, 1], 0).into(),
         pid,
+        token,
         child,
         dir,
     };
@@ -226,6 +251,7 @@ pub async fn start_alertmanager(bin: &Path) -> Result<Server, String> {
         name: "Alertmanager",
         addr,
         pid,
+        token: String::new(),
         child,
         dir,
     }
@@ -309,4 +335,15 @@ pub fn counter(text: &str, name: &str) -> u64 {
         })
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum()
+}
+
+/// The database file and its write-ahead log, MiB.
+pub fn file_sizes(data_dir: &Path) -> (f64, f64) {
+    let size = |name: String| {
+        std::fs::metadata(data_dir.join(name)).map_or(0.0, |m| m.len() as f64 / 1048576.0)
+    };
+    (
+        size(causeway_store::DB_FILE.to_string()),
+        size(format!("{}-wal", causeway_store::DB_FILE)),
+    )
 }
