@@ -2,7 +2,7 @@
 
 use crate::test_support::call;
 use crate::views::{DeadLetterList, SignalList};
-use crate::{App, Command};
+use crate::Command;
 use causeway_store::inbox::InboxItem;
 
 /// Bodies carrying this text make processing panic (tests only): no real
@@ -28,7 +28,7 @@ fn am(fp: &str, extra: &str) -> Vec<u8> {
 #[tokio::test]
 async fn a_payload_that_panics_is_dead_lettered_and_the_others_are_processed() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = crate::test_support::open(dir.path());
     for body in [am("a1", ""), am("a2", "causeway-test-panic"), am("a3", "")] {
         app.accept_webhook("alertmanager", "default", Default::default(), body)
             .await
@@ -72,7 +72,7 @@ async fn a_payload_that_panics_is_dead_lettered_and_the_others_are_processed() {
 #[tokio::test]
 async fn a_job_that_panicked_holding_the_engine_does_not_stop_processing() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = crate::test_support::open(dir.path());
     app.accept_webhook("alertmanager", "default", Default::default(), am("b1", ""))
         .await
         .unwrap();

@@ -118,7 +118,7 @@ mod tests {
     #[tokio::test]
     async fn old_processed_payloads_and_dead_letters_go_and_recent_ones_stay() {
         let dir = tempfile::tempdir().unwrap();
-        let app = App::open(dir.path()).unwrap();
+        let app = crate::test_support::open(dir.path());
         for fp in ["a", "b"] {
             app.accept_webhook("alertmanager", "default", Default::default(), am(fp))
                 .await

@@ -132,6 +132,7 @@ const MONITORING: &[&str] = &[
     "prometheus-operator",
     "alertmanager",
     "alertmanager-main",
+    "monitoring",
     "blackbox-exporter",
     "kubernetes-pods",
     "kubernetes-nodes",
