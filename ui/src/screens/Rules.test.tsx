@@ -22,8 +22,15 @@ const config: CorrelationConfig = {
   changeWindowSecs: 3600,
   recurringMinRepeats: 3,
   retainResolvedSecs: 86400,
+  chronicMinEpisodes: 3,
+  chronicGapSecs: 600,
+  chronicLookbackSecs: 21600,
+  chronicPersistSecs: 3600,
   pointInTimeSources: [],
   trustedKeySources: [],
+  vocabulary: [],
+  rank: { upstream: 3, earliest: 1, cause: 1, moreCauses: 0.5, fresh: 0.75, blamed: 2.5, change: 1.5, silentPenalty: 0.5 },
+  calibration: [],
   rules: [
     {
       name: "db-critical",

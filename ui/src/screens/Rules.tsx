@@ -39,6 +39,15 @@ const GROUPS: { title: string; fields: { key: NumberKey; label: string; help: st
     ],
   },
   {
+    title: "Chronic alerts",
+    fields: [
+      { key: "chronicMinEpisodes", label: "Chronic after", help: "An alert (or the same cause on the same Pod or Node) coming back by itself this many times is chronic: its own incident, never another's." },
+      { key: "chronicGapSecs", label: "Quiet gap (s)", help: "A new episode begins after this long without the alert (or when all of it resolved)." },
+      { key: "chronicLookbackSecs", label: "Look back (s)", help: "Episodes are counted over this long." },
+      { key: "chronicPersistSecs", label: "Or active for (s)", help: "Firing by itself without a break this long is chronic too." },
+    ],
+  },
+  {
     title: "Patterns and history",
     fields: [
       { key: "changeWindowSecs", label: "Change before failure (s)", help: "A deploy or config change this long before a failure is suggested as its cause." },
