@@ -21,6 +21,8 @@ pub struct Compiled {
     pub(super) event_header: Option<String>,
     pub(super) event_path: Option<JsonPath>,
     pub(super) event_types: Vec<String>,
+    /// Lower-cased: taken, mapped to nothing.
+    pub(super) ignored_event_types: Vec<String>,
     pub(super) base: Plan,
     /// Tried in order; the first whose conditions hold replaces the base.
     pub(super) variants: Vec<(Vec<Cond>, Plan)>,
@@ -55,6 +57,10 @@ pub struct Plan {
     pub(super) participants: Vec<JsonPath>,
     pub(super) related: Vec<(String, CField)>,
     pub(super) raw_fields: Vec<(String, Vec<JsonPath>)>,
+    /// Any of these holding skips the item.
+    pub(super) skip: Vec<Vec<Cond>>,
+    /// When given, an item for which it does not hold is skipped.
+    pub(super) only: Option<Vec<Cond>>,
 }
 
 /// A text field: paths tried in order, then a template (by its name in the
@@ -114,6 +120,14 @@ pub fn compile_mapping(
         Some(i) => c.ingestion(i)?,
         None => (None, None, Vec::new()),
     };
+    let ignored_event_types = ingestion
+        .map(|i| {
+            i.ignored_event_types
+                .iter()
+                .map(|t| t.to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
     let mut base = mapping.clone();
     if let (Some(d), false) = (items_default, base.contains_key("itemsPath")) {
         base.insert("itemsPath".into(), Value::String(d.into()));
@@ -157,6 +171,7 @@ pub fn compile_mapping(
         event_header,
         event_path,
         event_types,
+        ignored_event_types,
         base: base_plan,
         variants: out,
     })
@@ -344,6 +359,10 @@ impl Compiler<'_> {
                 t.format,
             ));
         }
+        let mut skip = Vec::new();
+        for (i, w) in spec.skip_when.iter().enumerate() {
+            skip.push(self.when(&format!("{at}/skipWhen/{i}"), w)?);
+        }
         let summary = match &spec.summary_template {
             Some(t) => Some(self.template(&p("summaryTemplate"), t)?),
             None => None,
@@ -386,6 +405,11 @@ impl Compiler<'_> {
             participants: self.paths(&p("participants"), spec.participants.as_ref())?,
             related,
             raw_fields,
+            skip,
+            only: match &spec.only_when {
+                Some(w) => Some(self.when(&p("onlyWhen"), w)?),
+                None => None,
+            },
         })
     }
 

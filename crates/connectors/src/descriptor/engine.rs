@@ -83,6 +83,10 @@ impl Compiled {
     ) -> Result<Vec<Signal>, NormalizeError> {
         let mut scope = self.scope(body, ctx.headers);
         if let Some(e) = scope.get("event_type").and_then(Value::as_str) {
+            let lower = e.to_ascii_lowercase();
+            if self.ignored_event_types.contains(&lower) {
+                return Ok(Vec::new());
+            }
             if !self.event_types.is_empty() && !self.event_types.iter().any(|t| t == e) {
                 return Err(NormalizeError::Shape(format!(
                     "{id}: event type '{e}' is not one this connector maps"
@@ -111,6 +115,10 @@ impl Compiled {
             let tags = item_tags(plan, &scope);
             if let Value::Object(m) = &mut scope {
                 m.insert("tags".into(), json!(tags));
+            }
+            let kept = plan.only.as_ref().is_none_or(|c| holds_all(c, &scope));
+            if !kept || plan.skip.iter().any(|conds| holds_all(conds, &scope)) {
+                continue;
             }
             let per_item = [
                 ("item".to_string(), Tv::from_serialize(&scope["item"])),
@@ -144,8 +152,11 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// A field's text: first non-empty path, else the template, else the
-    /// default. An undefined name in a template without a default is an error
-    /// (strict templates), named by field, never by value.
+    /// default. Templates are strict, so one naming a field the sender left
+    /// out (an optional id, a label) yields nothing rather than half a
+    /// value — and nothing is not an error: the field falls back (to its
+    /// default, a derived fingerprint, a generic title) instead of
+    /// dead-lettering a payload that is otherwise fine.
     fn text(&self, f: Option<&CField>) -> Result<Option<String>, NormalizeError> {
         let Some(f) = f else { return Ok(None) };
         if let Some(t) = first_text(&f.paths, self.scope) {
@@ -160,15 +171,12 @@ impl Run<'_> {
             match rendered {
                 Ok(s) if !s.trim().is_empty() => return Ok(Some(s.trim().to_string())),
                 Ok(_) => {}
-                Err(e) if f.default.is_none() => {
-                    return Err(NormalizeError::Shape(format!(
-                        "{}: mapping {}: {}",
-                        self.id,
-                        f.name,
-                        e.kind()
-                    )))
-                }
-                Err(_) => {}
+                Err(e) => tracing::debug!(
+                    connector = self.id,
+                    field = %f.name,
+                    error = %e.kind(),
+                    "template yields nothing; the field falls back"
+                ),
             }
         }
         Ok(f.default.clone())

@@ -77,6 +77,15 @@ pub struct MappingSpec {
     pub raw_fields: BTreeMap<String, Paths>,
     #[serde(default)]
     pub raw_fields_prefix: Option<String>,
+    /// Items that are not alerts (a queued check, a successful run, a
+    /// note added to an alert): when any entry holds, the item yields no
+    /// signal. Taken, not refused: the sender did nothing wrong.
+    #[serde(default)]
+    pub skip_when: Vec<When>,
+    /// The other way round: an item yields a signal only when this holds
+    /// (a GitHub check run only when it completed and failed).
+    #[serde(default)]
+    pub only_when: Option<When>,
 }
 
 /// One JSONPath, or alternatives tried in order (the first non-empty match wins).

@@ -114,6 +114,11 @@ pub struct Ingestion {
     /// clear error rather than turned into meaningless signals.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub event_types: Vec<String>,
+    /// Event types taken (2xx) but mapped to no signal: deliveries that say
+    /// nothing about a system's health (GitHub's `ping`, a note added to an
+    /// Opsgenie alert). Compared without case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored_event_types: Vec<String>,
     #[serde(default = "json_only")]
     pub content_types: Vec<String>,
 }

@@ -312,13 +312,24 @@ fn bad_payloads_are_clear_errors_not_panics() {
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(s.len(), 1, "{id}");
     }
-    // A strict template meeting a missing field is an error naming the field.
+    // A template naming a field the sender left out yields nothing, and the
+    // field falls back — never a dead letter (issue 15): the title to a
+    // generic one, the fingerprint to a derived hash, not half a value.
     let mut v = minimal();
     v["mapping"]["title"] = json!("{{ root.secret.token }}");
+    v["mapping"]["fingerprint"] = json!("acme:{{ root.id }}");
+    v["mapping"]["correlationKey"] = json!({"template": "k:{{ root.key }}", "default": "k"});
     let d = parse_descriptor("t.json", &v.to_string()).unwrap();
     let n = DescriptorNormalizer::new("t.json", d).unwrap();
-    let e = crate::Normalizer::normalize(&n, &json!({"name": "x"}), &ctx).unwrap_err();
-    assert!(e.to_string().contains("/mapping/title"), "{e}");
+    let s = crate::Normalizer::normalize(&n, &json!({"name": "x"}), &ctx).unwrap();
+    assert_eq!(s[0].title, "acme signal");
+    assert_eq!(s[0].fingerprint.len(), 16, "derived, not 'acme:'");
+    assert_eq!(s[0].correlation_key, "k");
+    let s = crate::Normalizer::normalize(&n, &json!({"id": 7, "key": "a"}), &ctx).unwrap();
+    assert_eq!(
+        (s[0].fingerprint.as_str(), s[0].correlation_key.as_str()),
+        ("acme:7", "k:a")
+    );
     // The `default` filter is the way out.
     let mut v = minimal();
     v["mapping"]["title"] = json!("{{ root.title | default('untitled') }}");
@@ -407,4 +418,72 @@ fn every_verifying_descriptor_asks_for_webhook_secret() {
             );
         }
     }
+}
+
+#[test]
+fn deliveries_that_are_not_alerts_are_taken_and_yield_nothing() {
+    let mut v = minimal();
+    v["ingestion"] = json!({"mode": "webhook", "eventTypePath": "$.root.action",
+        "eventTypes": ["create", "close"], "ignoredEventTypes": ["AddNote"]});
+    v["mapping"]["itemsPath"] = json!("$.root.checks[*]");
+    v["mapping"]["title"] = json!("{{ item.name }}");
+    v["mapping"]["onlyWhen"] =
+        json!({"path": "$.item.conclusion", "matches": "^(failure|timed_out)$"});
+    v["mapping"]["skipWhen"] = json!([[{"path": "$.item.name", "equals": "flaky"}, {"path": "$.item.conclusion", "equals": "timed_out"}]]);
+    let n = DescriptorNormalizer::new(
+        "t.json",
+        parse_descriptor("t.json", &v.to_string()).unwrap(),
+    )
+    .unwrap();
+    let ctx = Context {
+        project: "p",
+        instance: "i",
+        received_at: received(),
+        raw_ref: "x",
+        headers: &BTreeMap::new(),
+    };
+    let body = json!({"action": "create", "checks": [
+        {"name": "lint", "conclusion": "success"},
+        {"name": "test", "conclusion": "failure"},
+        {"name": "build"},
+        {"name": "flaky", "conclusion": "timed_out"},
+        {"name": "e2e", "conclusion": "timed_out"}]});
+    let s = crate::Normalizer::normalize(&n, &body, &ctx).unwrap();
+    let titles: Vec<&str> = s.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["test", "e2e"]);
+    // Each keeps its place in the payload.
+    assert_eq!(s[1].raw_ref.as_deref(), Some("x#4"));
+    // An ignored event type is taken (no error) and says nothing, whatever
+    // its case; an unknown one is still refused.
+    for action in ["AddNote", "addnote"] {
+        let body = json!({"action": action, "checks": [{"name": "t", "conclusion": "failure"}]});
+        assert!(crate::Normalizer::normalize(&n, &body, &ctx)
+            .unwrap()
+            .is_empty());
+    }
+    let body = json!({"action": "star", "checks": []});
+    assert!(crate::Normalizer::normalize(&n, &body, &ctx).is_err());
+    // GitHub: a ping, a queued and a successful check are taken and dropped;
+    // a failed one fires.
+    let github = |event: &str, body: Value| {
+        let headers: BTreeMap<String, String> =
+            [("x-github-event".to_string(), event.to_string())].into();
+        let ctx = Context {
+            headers: &headers,
+            ..ctx.clone()
+        };
+        normalize_bytes("github", body.to_string().as_bytes(), &ctx).unwrap()
+    };
+    assert!(github("ping", json!({"zen": "Design for failure."})).is_empty());
+    let run = |status: &str, conclusion: Value| {
+        json!({"action": "completed", "check_run": {"id": 1, "name": "ci", "status": status,
+            "conclusion": conclusion}, "repository": {"name": "r", "full_name": "o/r"}})
+    };
+    assert!(github("check_run", run("queued", Value::Null)).is_empty());
+    assert!(github("check_run", run("completed", json!("success"))).is_empty());
+    let failed = github("check_run", run("completed", json!("failure")));
+    assert_eq!(
+        (failed[0].status, failed[0].kind, failed[0].title.as_str()),
+        (SignalStatus::Firing, SignalKind::Alert, "Check ci failure")
+    );
 }

@@ -64,7 +64,8 @@ pub struct Expect {
     pub file: &'static str,
     /// Request headers the provider sends with it (`x-github-event`).
     pub headers: &'static [(&'static str, &'static str)],
-    /// Signals the payload yields.
+    /// Signals the payload yields (0: taken, but not an alert; the other
+    /// fields are then not read).
     pub count: usize,
     pub index: usize,
     pub title: &'static str,
@@ -87,6 +88,10 @@ pub fn check(source: &str, source_type: &str, expected: &[Expect]) {
         let signals = run(source, &fixture(source, e.file), e.headers);
         let ctx = format!("{source}/{}[{}]", e.file, e.index);
         assert_eq!(signals.len(), e.count, "{ctx}: item count");
+        // A delivery that is not an alert: taken, and nothing else to check.
+        if e.count == 0 {
+            continue;
+        }
         let s = &signals[e.index];
         assert_eq!(s.title, e.title, "{ctx}");
         assert_eq!(s.severity, e.severity, "{ctx}");
