@@ -41,9 +41,6 @@ export async function startServer({
   const bin = process.env.CAUSEWAY_BIN;
   if (!bin) throw new Error("CAUSEWAY_BIN is not set: point it at the built causeway binary");
   if (!existsSync(bin)) throw new Error(`CAUSEWAY_BIN=${bin} does not exist: build it with cargo first`);
-  if (!existsSync(path.join(uiDist, "index.html"))) {
-    throw new Error(`${uiDist}/index.html is missing: run \`npm ci && npm run build\` in ui/ first`);
-  }
   const dataDir = mkdtempSync(path.join(tmpdir(), "causeway-e2e-"));
   const extraEnv = prepare?.(dataDir) ?? {};
   const serveArgs = ["serve", ...(demo ? ["--demo"] : []), "--data-dir", dataDir, "--listen", "127.0.0.1:0"];
@@ -53,7 +50,8 @@ export async function startServer({
   const child = spawn(cmd, args, {
     env: {
       ...process.env,
-      CAUSEWAY_UI_DIR: uiDist,
+      // The UI built into the binary, as a user gets it (never a folder).
+      CAUSEWAY_UI_DIR: "",
       // Settings saved from the UI go to the test's own folder, never the user's.
       CAUSEWAY_CONFIG_DIR: path.join(dataDir, "config"),
       ...(keyring ? { CAUSEWAY_KEYCHAIN_SERVICE: `causeway-e2e-${process.pid}-${Date.now()}` } : {}),

@@ -71,6 +71,8 @@ function fakePlatform(incidents: IncidentSummary[]) {
           return { inboxId: 41 } as T;
         case "setIncidentStatus":
           return state.incidents[0] as T;
+        case "getVersion":
+          return { name: "Causeway", version: "9.8.7" } as T;
         default:
           throw new ApiError("not_found", `the fake platform has no ${command.command}`);
       }
@@ -100,6 +102,8 @@ describe("App", () => {
     fireEvent.click(rows[1]);
     await waitFor(() => expect(screen.getByTestId("incident-detail").getAttribute("data-incident-id")).toBe("inc-0"));
     expect(window.location.hash).toBe("#/incidents/inc-0");
+    // The backend's version, as it says it.
+    expect((await screen.findByTestId("version")).textContent).toBe("Causeway 9.8.7");
   });
 
   it("searches on the server too, and shows what the list in memory does not hold", async () => {

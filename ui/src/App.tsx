@@ -85,6 +85,8 @@ export function App({ platform }: { platform: Platform }) {
   const onSettings = screen === "settings";
   const settings = useLoaded(onSettings ? () => api.getSettings() : null, [api, ticks.settings, onSettings]);
   const tokens = useLoaded(onSettings ? () => api.listTokens().then((r) => r.tokens) : null, [api, ticks.settings, onSettings]);
+  // Changes only with the binary: asked once.
+  const version = useLoaded(() => api.getVersion().then((v) => `${v.name} ${v.version}`), [api]);
 
   const incidents = list.data;
   // The filter runs at once over the list in memory, and on the server over
@@ -314,6 +316,7 @@ export function App({ platform }: { platform: Platform }) {
             signals: unassigned.data?.length ?? null,
             "dead-letters": deadLetters.data?.length ?? null,
           }}
+          version={version.data}
         />
         {screen === "incidents" ? (
           <div className="layout">

@@ -39,6 +39,7 @@ export type { IssuedToken } from "./bindings/IssuedToken";
 export type { NewWebhookSecret } from "./bindings/NewWebhookSecret";
 export type { SettingsView } from "./bindings/SettingsView";
 export type { SettingsUpdate } from "./bindings/SettingsUpdate";
+export type { VersionView } from "./bindings/VersionView";
 export type { TestResult } from "./bindings/TestResult";
 export type { Authorization } from "./bindings/Authorization";
 export type { Signal } from "./bindings/Signal";

@@ -123,6 +123,8 @@ pub enum Command {
     SaveSettings(SettingsUpdate),
     /// → `IncidentList`: the list's filter and search over every incident.
     SearchIncidents(IncidentQuery),
+    /// → `VersionView`: which Causeway answers.
+    GetVersion,
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -185,6 +187,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::GetSettings => json(app.settings()),
         Command::SaveSettings(update) => json(app.save_settings(update)?),
         Command::SearchIncidents(q) => json(app.search_incidents(q).await?),
+        Command::GetVersion => json(crate::version::current()),
     }
 }
 

@@ -37,6 +37,7 @@ pub mod tokens;
 pub mod topology;
 mod topology_live;
 pub mod topology_view;
+pub mod version;
 pub mod views;
 pub mod webhook_secrets;
 

@@ -94,6 +94,7 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
             "/settings",
             get(|s: State<Ctx>| run(s, Command::GetSettings)),
         )
+        .route("/version", get(|s: State<Ctx>| run(s, Command::GetVersion)))
         .route("/rpc", post(rpc))
         .route("/events", get(events))
         .layer(middleware::from_fn_with_state(ctx, require_session))

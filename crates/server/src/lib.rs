@@ -157,11 +157,21 @@ pub async fn start_with(
     })
 }
 
-/// Where the built UI is: `CAUSEWAY_UI_DIR`, else `ui/dist` of this source tree.
+/// A UI folder to serve instead of the embedded one: `CAUSEWAY_UI_DIR`; in a
+/// build without the embedded UI (the desktop app's), `ui/dist` of this
+/// source tree when it was built.
 pub fn default_ui_dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("CAUSEWAY_UI_DIR").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(d));
     }
+    if ui_embedded() {
+        return None;
+    }
     let built = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/dist"));
     built.join("index.html").exists().then_some(built)
+}
+
+/// Whether this binary carries the built web UI.
+pub fn ui_embedded() -> bool {
+    static_ui::embedded_present()
 }

@@ -52,7 +52,8 @@ enum Cmd {
         /// Load the built-in demo storm when the database is empty.
         #[arg(long)]
         demo: bool,
-        /// The built web UI (default: CAUSEWAY_UI_DIR, else ui/dist of the source tree).
+        /// Serve the web UI from this folder instead of the one built into the
+        /// binary (default: CAUSEWAY_UI_DIR).
         #[arg(long)]
         ui_dir: Option<PathBuf>,
         /// Kubernetes manifests / ServiceGraph files to correlate over
@@ -269,8 +270,8 @@ fn serve(
         ));
     }
     let ui_dir = ui_dir.or_else(causeway_server::default_ui_dir);
-    if ui_dir.is_none() {
-        tracing::warn!("the web UI is not built (ui/dist); the API and webhooks still work");
+    if ui_dir.is_none() && !causeway_server::ui_embedded() {
+        tracing::warn!("the web UI is not built into this binary; the API and webhooks still work");
     }
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(async move {

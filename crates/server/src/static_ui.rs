@@ -1,9 +1,13 @@
-//! The web UI: files from the built `ui/dist`, and the login-token trade.
+//! The web UI: the built `ui/dist` embedded in the binary (or a folder
+//! named with `CAUSEWAY_UI_DIR`), and the login-token trade.
+
+#[path = "static_ui_embedded.rs"]
+mod embedded;
 
 use crate::auth::COOKIE;
 use crate::Ctx;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode, Uri};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::path::Component;
@@ -13,7 +17,12 @@ pub struct Login {
     token: Option<String>,
 }
 
-pub async fn serve(State(ctx): State<Ctx>, uri: Uri, Query(login): Query<Login>) -> Response {
+pub async fn serve(
+    State(ctx): State<Ctx>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(login): Query<Login>,
+) -> Response {
     if let Some(token) = login.token {
         let Some(session) = ctx.auth.login(ctx.app.store(), &token).await else {
             return (
@@ -39,18 +48,19 @@ pub async fn serve(State(ctx): State<Ctx>, uri: Uri, Query(login): Query<Login>)
         )
             .into_response();
     }
-    let Some(dir) = &ctx.ui_dir else {
-        return (
-            StatusCode::NOT_FOUND,
-            "The web UI is not built: run `npm ci && npm run build` in ui/, or set CAUSEWAY_UI_DIR.",
-        )
-            .into_response();
-    };
     let path = uri.path().trim_start_matches('/');
     let file = if safe_path(path) { path } else { "index.html" };
+    match &ctx.ui_dir {
+        Some(dir) => from_dir(dir, file).await,
+        None => embedded::serve(file, &headers),
+    }
+}
+
+/// A file of the UI folder named with `--ui-dir` or `CAUSEWAY_UI_DIR` (a UI
+/// being worked on); unknown paths are the single-page app's routes.
+async fn from_dir(dir: &std::path::Path, file: &str) -> Response {
     let bytes = match tokio::fs::read(dir.join(file)).await {
         Ok(b) => b,
-        // Unknown paths are the single-page app's routes.
         Err(_) => match tokio::fs::read(dir.join("index.html")).await {
             Ok(b) => return html(b),
             Err(e) => {
@@ -68,6 +78,15 @@ pub async fn serve(State(ctx): State<Ctx>, uri: Uri, Query(login): Query<Login>)
     ([(header::CONTENT_TYPE, content_type(file))], bytes).into_response()
 }
 
+/// Whether the binary carries the UI.
+pub fn embedded_present() -> bool {
+    embedded::present()
+}
+
+/// What a binary built without the UI answers.
+const NOT_BUILT: &str = "The web UI is not built into this causeway: build it with Node.js \
+     installed (the build runs `npm ci && npm run build` in ui/), or point CAUSEWAY_UI_DIR at a built ui/dist.";
+
 /// Whether `path` (the URL path without its leading `/`) names a file inside
 /// the UI folder: only normal components (no root, no drive or UNC prefix,
 /// no `.` or `..`), none hidden, and no `:` or `\\` anywhere, so that
@@ -82,7 +101,7 @@ fn safe_path(path: &str) -> bool {
         })
 }
 
-fn html(bytes: Vec<u8>) -> Response {
+pub(crate) fn html(bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -93,7 +112,7 @@ fn html(bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn content_type(file: &str) -> &'static str {
+pub(crate) fn content_type(file: &str) -> &'static str {
     match file.rsplit('.').next() {
         Some("js" | "mjs") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",

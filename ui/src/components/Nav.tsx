@@ -17,7 +17,16 @@ function activeFor(route: Route): Route["screen"] {
   return route.screen === "connector-new" ? "connectors" : route.screen;
 }
 
-export function Nav({ route, counts }: { route: Route; counts: Partial<Record<Route["screen"], number | null>> }) {
+export function Nav({
+  route,
+  counts,
+  version = null,
+}: {
+  route: Route;
+  counts: Partial<Record<Route["screen"], number | null>>;
+  /** `Causeway 0.1.0`, once the backend said it. */
+  version?: string | null;
+}) {
   const active = activeFor(route);
   return (
     <nav className="rail" aria-label="Screens" data-testid="nav">
@@ -43,6 +52,11 @@ export function Nav({ route, counts }: { route: Route; counts: Partial<Record<Ro
       <span className="rail-hint muted small">
         <kbd>Ctrl</kbd>+<kbd>K</kbd> jump to… · <kbd>/</kbd> search · <kbd>j</kbd>/<kbd>k</kbd> next/previous
       </span>
+      {version ? (
+        <span className="rail-version muted small" data-testid="version">
+          {version}
+        </span>
+      ) : null}
     </nav>
   );
 }

@@ -79,8 +79,20 @@ impl Server {
     /// Starts `causeway serve` with exactly `args` (after the data folder);
     /// `Err` with what it said when it exits instead of printing a link.
     pub fn spawn(dir: &Path, args: &[&str]) -> Result<Server, String> {
+        Server::spawn_bin(Path::new(BIN), dir, args)
+    }
+
+    /// [`Server::spawn`] of the `causeway` binary at `bin` (a copy), run
+    /// from the folder it is in, without `CAUSEWAY_UI_DIR`.
+    pub fn spawn_bin(bin: &Path, dir: &Path, args: &[&str]) -> Result<Server, String> {
         keychain_service();
-        let child = Command::new(BIN)
+        let mut command = Command::new(bin);
+        if bin != Path::new(BIN) {
+            command
+                .current_dir(bin.parent().unwrap())
+                .env_remove("CAUSEWAY_UI_DIR");
+        }
+        let child = command
             .args(["serve", "--data-dir"])
             .arg(dir)
             .args(args)
