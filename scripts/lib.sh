@@ -28,6 +28,9 @@ ensure_apt() {
 # libayatana-appindicator3-1 is loaded at run time for the tray icon.
 DESKTOP_BUILD_PKGS=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-1)
+# What Tauri's bundler needs beyond the build to make the .deb (it looks
+# for the tray library's development files).
+PACKAGE_PKGS=(libayatana-appindicator3-dev)
 # What running it headless and driving it needs.
 DESKTOP_TEST_PKGS=(xvfb xauth dbus dbus-daemon dbus-x11 webkit2gtk-driver)
 # The real OS keychain for the secrets tests: gnome-keyring on a private bus.
