@@ -96,6 +96,31 @@ pub struct Declared {
     pub secrets: BTreeMap<String, Sensitive<String>>,
 }
 
+/// Where an entry's fields are, for error messages: `connectors[0].type`
+/// in the file, `CONNECTOR_JIRA_PROD_TYPE` in the environment
+/// ([`crate::config_env`]). The messages are otherwise the same.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Place<'a> {
+    File(usize),
+    /// The variables' prefix, `CONNECTOR_JIRA_PROD`.
+    Env(&'a str),
+}
+
+impl Place<'_> {
+    /// Where `field` (`type`, `providerConfig.baseUrl`; `""`: the entry) is.
+    pub(crate) fn at(&self, field: &str) -> String {
+        match (self, field) {
+            (Place::File(i), "") => format!("connectors[{i}]"),
+            (Place::File(i), f) => format!("connectors[{i}].{f}"),
+            (Place::Env(prefix), "") => (*prefix).to_string(),
+            (Place::Env(prefix), f) => {
+                let last = f.rsplit('.').next().unwrap_or(f);
+                format!("{prefix}_{}", crate::config_env::screaming(last))
+            }
+        }
+    }
+}
+
 /// Parses and resolves a connectors.json text. Errors name the file's
 /// entry and field.
 pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Declared>, String> {
@@ -112,62 +137,101 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Dec
     let mut out = Vec::new();
     let mut names = Vec::new();
     for (i, c) in list.iter().enumerate() {
-        let at = format!("connectors[{i}]");
-        let c = substitute(c, env, &at)?;
-        let name = c["name"]
-            .as_str()
-            .filter(|n| !n.trim().is_empty())
-            .ok_or(format!("{at}.name is required"))?;
-        let kind = c["type"].as_str().ok_or(format!(
-            "{at}.type is required (a connector id such as prometheus)"
-        ))?;
-        let d = causeway_connectors::descriptor::builtin_or_user(kind)
-            .ok_or(format!("{at}.type: no connector '{kind}'"))?;
-        if names.contains(&(kind.to_string(), name.to_string())) {
-            return Err(format!("{at}: a second {kind} named '{name}'"));
-        }
-        names.push((kind.to_string(), name.to_string()));
-        let secret_keys: Vec<String> = d.config_schema["properties"]
-            .as_object()
-            .map(|p| {
-                p.iter()
-                    .filter(|(_, s)| s["x-secret"] == true)
-                    .map(|(k, _)| k.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut config = Map::new();
-        let mut secrets = BTreeMap::new();
-        match &c["providerConfig"] {
-            Value::Null => {}
-            Value::Object(m) => {
-                for (k, v) in m {
-                    if secret_keys.contains(k) {
-                        let s = v
-                            .as_str()
-                            .ok_or(format!("{at}.providerConfig.{k} must be a string"))?;
-                        secrets.insert(k.clone(), Sensitive::new(s.to_string()));
-                    } else {
-                        config.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-            _ => return Err(format!("{at}.providerConfig must be an object")),
-        }
-        for k in RUN_KEYS {
-            if let Some(v) = c.get(*k) {
-                config.insert((*k).to_string(), v.clone());
-            }
-        }
-        out.push(Declared {
-            name: name.to_string(),
-            descriptor_id: kind.to_string(),
-            enabled: c["enabled"].as_bool().unwrap_or(true),
-            config,
-            secrets,
-        });
+        let place = Place::File(i);
+        let c = substitute(c, env, &place.at(""))?;
+        out.push(declare(&c, place, &mut names)?);
     }
     Ok(out)
+}
+
+/// One entry in the framework's format (`name`, `type`, the run keys,
+/// `providerConfig`), checked the same way wherever it was written; `names`
+/// are the (type, name) pairs declared before it.
+pub(crate) fn declare(
+    c: &Value,
+    place: Place<'_>,
+    names: &mut Vec<(String, String)>,
+) -> Result<Declared, String> {
+    let name = c["name"]
+        .as_str()
+        .filter(|n| !n.trim().is_empty())
+        .ok_or(format!("{} is required", place.at("name")))?;
+    let kind = c["type"].as_str().ok_or(format!(
+        "{} is required (a connector id such as prometheus)",
+        place.at("type")
+    ))?;
+    let d = causeway_connectors::descriptor::builtin_or_user(kind)
+        .ok_or(format!("{}: no connector '{kind}'", place.at("type")))?;
+    if names.contains(&(kind.to_string(), name.to_string())) {
+        return Err(format!("{}: a second {kind} named '{name}'", place.at("")));
+    }
+    names.push((kind.to_string(), name.to_string()));
+    let secret_keys = secret_fields_of(d);
+    let mut config = Map::new();
+    let mut secrets = BTreeMap::new();
+    match &c["providerConfig"] {
+        Value::Null => {}
+        Value::Object(m) => {
+            for (k, v) in m {
+                if secret_keys.contains(k) {
+                    let s = v.as_str().ok_or(format!(
+                        "{} must be a string",
+                        place.at(&format!("providerConfig.{k}"))
+                    ))?;
+                    secrets.insert(k.clone(), Sensitive::new(s.to_string()));
+                } else {
+                    config.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        _ => return Err(format!("{} must be an object", place.at("providerConfig"))),
+    }
+    // What the setup form would not let through stops the start here,
+    // rather than as a poll failing later with the field's name lost.
+    let required = d.config_schema["required"].as_array();
+    for k in required.into_iter().flatten().filter_map(Value::as_str) {
+        let given = match config.get(k) {
+            None | Some(Value::Null) => secrets.contains_key(k),
+            Some(Value::String(s)) => !s.trim().is_empty(),
+            Some(_) => true,
+        };
+        if !given {
+            let title = d.config_schema["properties"][k]["title"]
+                .as_str()
+                .unwrap_or(k);
+            return Err(format!(
+                "{} is required ({title})",
+                place.at(&format!("providerConfig.{k}"))
+            ));
+        }
+    }
+    for k in RUN_KEYS {
+        if let Some(v) = c.get(*k) {
+            config.insert((*k).to_string(), v.clone());
+        }
+    }
+    Ok(Declared {
+        name: name.to_string(),
+        descriptor_id: kind.to_string(),
+        enabled: c["enabled"].as_bool().unwrap_or(true),
+        config,
+        secrets,
+    })
+}
+
+/// The settings a descriptor marks secret (`"x-secret": true`).
+pub(crate) fn secret_fields_of(
+    d: &causeway_connectors::descriptor::ConnectorDescriptor,
+) -> Vec<String> {
+    d.config_schema["properties"]
+        .as_object()
+        .map(|p| {
+            p.iter()
+                .filter(|(_, s)| s["x-secret"] == true)
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Where connectors.json is: `CONNECTORS_CONFIG_PATH`, else `DATA_DIR/connectors.json`.
@@ -176,6 +240,39 @@ pub fn config_path(data_dir: &Path) -> PathBuf {
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| data_dir.join("connectors.json"))
+}
+
+/// Who declared an instance (`managed_by` in the store): it updates and
+/// removes only its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner {
+    File,
+    Env,
+}
+
+impl Owner {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Owner::File => "file",
+            Owner::Env => "env",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Owner> {
+        match s {
+            "file" => Some(Owner::File),
+            "env" => Some(Owner::Env),
+            _ => None,
+        }
+    }
+
+    /// As a person would say where it was declared.
+    fn said(self) -> &'static str {
+        match self {
+            Owner::File => "connectors.json",
+            Owner::Env => "ENABLED_CONNECTORS",
+        }
+    }
 }
 
 /// The data dir's lock, held for the process's life.
@@ -239,29 +336,52 @@ impl App {
         };
         let declared = parse(&text, &|k| std::env::var(k).ok())
             .map_err(|e| ApiError::bad_request(format!("{}: {e}", path.display())))?;
-        // The instances, and those the file made (one read).
-        let (existing, owned) = self
+        self.apply_declared(&declared, Owner::File).await
+    }
+
+    /// Applies `declared` as owned by `owner`: created or updated, and the
+    /// instances `owner` made before but no longer declares removed with
+    /// their secrets. An instance the other owner holds is not taken over.
+    pub(crate) async fn apply_declared(
+        &self,
+        declared: &[Declared],
+        owner: Owner,
+    ) -> Result<usize, ApiError> {
+        // The instances, and who made each (one read).
+        let (existing, makers) = self
             .store()
             .read(|c| {
                 let all = instances::list(c)?;
-                let mut owned = Vec::new();
+                let mut makers = BTreeMap::new();
                 for i in &all {
-                    if instances::managed_by(c, &i.id)?.as_deref() == Some("file") {
-                        owned.push(i.id.clone());
+                    if let Some(by) = instances::managed_by(c, &i.id)? {
+                        makers.insert(i.id.clone(), by);
                     }
                 }
-                Ok((all, owned))
+                Ok((all, makers))
             })
             .await?;
         let mut keep = Vec::new();
-        for d in &declared {
+        for d in declared {
             let found = existing.iter().find(|i| {
                 i.descriptor_id == d.descriptor_id && i.name == d.name && i.project_id == "default"
             });
+            let other = found
+                .and_then(|i| makers.get(&i.id))
+                .filter(|by| by.as_str() != owner.as_str());
+            if let Some(by) = other {
+                return Err(ApiError::bad_request(format!(
+                    "{} '{}' is declared both in {} and in {}: keep one",
+                    d.descriptor_id,
+                    d.name,
+                    owner.said(),
+                    Owner::parse(by).map_or(by.as_str(), |o| o.said())
+                )));
+            }
             let id = match found {
                 Some(i) => {
                     let mut config = d.config.clone();
-                    // Keys that are gone from the file are removed.
+                    // Keys that are gone from the declaration are removed.
                     let old: Map<String, Value> =
                         serde_json::from_str(&i.config).unwrap_or_default();
                     for k in old.keys() {
@@ -296,12 +416,15 @@ impl App {
             };
             let mid = id.clone();
             self.store()
-                .write(move |c| instances::set_managed_by(c, &mid, Some("file")))
+                .write(move |c| instances::set_managed_by(c, &mid, Some(owner.as_str())))
                 .await?;
             keep.push(id);
         }
-        for id in owned.into_iter().filter(|id| !keep.contains(id)) {
-            tracing::info!(instance = %id, "removed from connectors.json");
+        let gone = makers
+            .into_iter()
+            .filter(|(id, by)| by == owner.as_str() && !keep.contains(id));
+        for (id, _) in gone {
+            tracing::info!(instance = %id, "no longer declared in {}", owner.said());
             self.delete_instance(id).await?;
         }
         self.sync_sources().await;
@@ -418,5 +541,9 @@ mod tests {
         assert!(parse(r#"[{"name": "p", "type": "nope"}]"#, &env)
             .unwrap_err()
             .contains("no connector 'nope'"));
+        assert_eq!(
+            parse(r#"[{"name": "p", "type": "prometheus"}]"#, &env).unwrap_err(),
+            "connectors[0].providerConfig.baseUrl is required (Prometheus URL)"
+        );
     }
 }

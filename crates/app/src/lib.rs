@@ -7,6 +7,7 @@
 pub mod backtest;
 mod clock;
 pub mod commands;
+pub mod config_env;
 pub mod config_file;
 pub mod connector_ops;
 pub mod demo;

@@ -304,6 +304,11 @@ fn serve(
         if declared > 0 {
             tracing::info!(path = %connectors_file.display(), connectors = declared, "connectors.json applied");
         }
+        // ENABLED_CONNECTORS + CONNECTOR_*: a bad variable stops the start, naming it.
+        let from_env = app.apply_connectors_env().await.map_err(|e| e.message)?;
+        if from_env > 0 {
+            tracing::info!(connectors = from_env, "connectors from the environment applied");
+        }
         app.start();
         app.watch_connectors_file(
             connectors_file,
