@@ -30,10 +30,20 @@ impl Compiled {
             for ptr in pointers {
                 if let Some(slot) = scope.pointer_mut(&ptr) {
                     // Only JSON structures replace the string; plain text
-                    // (an SNS subscription message) stays as it was.
+                    // (an SNS subscription message) stays as it was. JSON
+                    // in base64 is read too: a Pub/Sub push carries its
+                    // message that way.
                     let parsed = slot
                         .as_str()
-                        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                        .and_then(|s| {
+                            serde_json::from_str::<Value>(s).ok().or_else(|| {
+                                use base64::Engine;
+                                let bytes = base64::engine::general_purpose::STANDARD
+                                    .decode(s.trim())
+                                    .ok()?;
+                                serde_json::from_slice::<Value>(&bytes).ok()
+                            })
+                        })
                         .filter(|v| v.is_object() || v.is_array());
                     if let Some(v) = parsed {
                         *slot = v;

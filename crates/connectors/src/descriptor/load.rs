@@ -115,6 +115,26 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "healthchecks.json",
         include_str!("../../../../descriptors/healthchecks.json"),
     ),
+    (
+        "azure-monitor.json",
+        include_str!("../../../../descriptors/azure-monitor.json"),
+    ),
+    (
+        "zabbix.json",
+        include_str!("../../../../descriptors/zabbix.json"),
+    ),
+    (
+        "uptimerobot.json",
+        include_str!("../../../../descriptors/uptimerobot.json"),
+    ),
+    (
+        "splunk.json",
+        include_str!("../../../../descriptors/splunk.json"),
+    ),
+    (
+        "gcp-pubsub.json",
+        include_str!("../../../../descriptors/gcp-pubsub.json"),
+    ),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

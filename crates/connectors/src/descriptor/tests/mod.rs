@@ -1,8 +1,10 @@
 //! Descriptor tests: loading and refusal here, one file per built-in source
 //! with a table over every fixture in `tests/fixtures/webhooks/<source>/`.
 
+mod azure_monitor;
 mod cloudwatch;
 mod datadog;
+mod gcp_pubsub;
 mod github;
 mod grafana;
 mod graylog;
@@ -13,7 +15,10 @@ mod opsgenie;
 mod pagerduty;
 mod pingdom;
 mod sentry;
+mod splunk;
 mod stackdriver;
+mod uptimerobot;
+mod zabbix;
 
 use crate::{normalizer, Context};
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
