@@ -294,7 +294,9 @@ pub(crate) fn analyse_over(
 
     // New behaviour counts where there is old behaviour to tell it from.
     let most_fresh = units.values().map(|u| u.fresh).max().unwrap_or(0);
-    let all_fresh = units.values().all(|u| u.fresh > 0 && u.fresh == u.members.len().max(1) && u.fresh == most_fresh);
+    let all_fresh = units
+        .values()
+        .all(|u| u.fresh > 0 && u.fresh == u.members.len().max(1) && u.fresh == most_fresh);
     // A peer the callers blame but that raised nothing itself (a
     // partitioned service, an outside dependency): a candidate too.
     for q in blamed.keys() {

@@ -480,3 +480,30 @@ fn a_silent_service_every_erroring_caller_names_is_the_inferred_root() {
     );
     assert!(e.incident(&inc).is_some());
 }
+
+#[test]
+fn a_links_confidence_is_its_calibrated_chance_of_being_right() {
+    let mut e = engine();
+    let redis = at(
+        0,
+        alert(
+            "redis-oom",
+            &[
+                ("alertname", "KubernetesContainerOomKiller"),
+                ("namespace", "shop"),
+                ("pod", "redis-6f4d8c7b9-k2m4p"),
+            ],
+            Severity::High,
+            "redis OOMKilled",
+        ),
+    );
+    e.observe(&redis);
+    let d = e.observe(&latency("cart", "cart", Some("redis"), 30));
+    let Decision::Attach { link, .. } = d else {
+        panic!("{}", why(&d));
+    };
+    // The peer strategy's raw score, mapped through the shipped knots.
+    let want = calibration::calibrate(calibration::DEFAULT, 0.9);
+    assert_eq!(link.score, (want * 1000.0).round() / 1000.0);
+    assert_eq!(link.confidence, Confidence::from_score(want));
+}
