@@ -533,3 +533,35 @@ fn connection_failures_across_services_without_an_upstream_are_a_partition() {
     let a = e.analyse(&members[&first.0]);
     assert_eq!(a.pattern.as_deref(), Some("network_partition"));
 }
+
+#[test]
+fn the_same_rule_firing_on_many_unknown_places_at_once_is_one_incident() {
+    // No topology: 40 Nodes the engine knows nothing of lose their kubelet
+    // within two minutes — one incident, as Alertmanager's group_by would.
+    let mut e = Engine::new(raw());
+    let mut ids = BTreeMap::new();
+    for n in 0..40 {
+        let mut s = sig(
+            &format!("kubelet-{n}"),
+            Some(&format!("node/worker-{n}")),
+            "Target disappeared from Prometheus target discovery.",
+            n * 3,
+        );
+        s.tags.insert("alertname".into(), "KubeletDown".into());
+        s.severity = Severity::Critical;
+        if let Decision::Attach { link, .. } = e.observe(&s) {
+            *ids.entry(link.incident_id).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    // A different rule at the same time is not that incident.
+    let mut other = sig("disk", Some("node/worker-1"), "Disk is full", 60);
+    other
+        .tags
+        .insert("alertname".into(), "NodeFilesystemAlmostOutOfSpace".into());
+    other.severity = Severity::Critical;
+    let Decision::Attach { link, .. } = e.observe(&other) else {
+        panic!("a critical alert opens or joins");
+    };
+    assert!(!ids.contains_key(&link.incident_id));
+}
