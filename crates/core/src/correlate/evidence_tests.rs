@@ -507,3 +507,62 @@ fn a_links_confidence_is_its_calibrated_chance_of_being_right() {
     assert_eq!(link.score, (want * 1000.0).round() / 1000.0);
     assert_eq!(link.confidence, Confidence::from_score(want));
 }
+
+#[test]
+fn an_explanation_never_lists_nothing() {
+    // Two namespaces run a "cart"; one calls the other. The root's reasons
+    // name what depends on it, never an empty list ("most upstream:
+    // depends on it").
+    let mut docs = Vec::new();
+    for ns in ["edge", "core"] {
+        docs.push(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "cart", "namespace": ns},
+            "spec": {"selector": {"matchLabels": {"app": "cart"}},
+                "template": {"metadata": {"labels": {"app": "cart"}}}}}));
+        docs.push(json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "cart", "namespace": ns}, "spec": {"selector": {"app": "cart"}}}));
+    }
+    docs.push(json!({"apiVersion": "causeway/v1", "kind": "ServiceGraph",
+        "calls": [{"from": "service/edge/cart", "to": "service/core/cart"}]}));
+    let mut b = TopologyBuilder::new();
+    for d in &docs {
+        b.add_document(d);
+    }
+    let mut e = Engine::with_topology(CorrelationConfig::default(), Arc::new(b.build()));
+    let db = at(
+        0,
+        alert(
+            "core-oom",
+            &[
+                ("alertname", "KubernetesContainerOomKiller"),
+                ("namespace", "core"),
+                ("deployment", "cart"),
+            ],
+            Severity::High,
+            "cart OOMKilled",
+        ),
+    );
+    let edge = at(
+        30,
+        alert(
+            "edge-err",
+            &[
+                ("alertname", "HighErrorRate"),
+                ("namespace", "edge"),
+                ("deployment", "cart"),
+            ],
+            Severity::High,
+            "cart 5xx ratio above 5%",
+        ),
+    );
+    e.observe(&db);
+    e.observe(&edge);
+    let root = e.analyse(&[db, edge]).root_cause.unwrap();
+    assert_eq!(root.entity.to_string(), "deployment/core/cart");
+    assert!(!root.explanation.contains(":  "), "{}", root.explanation);
+    assert!(
+        !root.explanation.contains("upstream:  "),
+        "{}",
+        root.explanation
+    );
+}
