@@ -566,3 +566,56 @@ fn an_explanation_never_lists_nothing() {
         root.explanation
     );
 }
+
+#[test]
+fn a_teams_own_words_change_what_its_alerts_mean() {
+    let backlog = |secs| {
+        at(
+            secs,
+            alert(
+                "backlog",
+                &[
+                    ("alertname", "QueueBacklogGrowing"),
+                    ("namespace", "shop"),
+                    ("service", "cart"),
+                    ("destination_service", "redis"),
+                ],
+                Severity::High,
+                "QueueBacklogGrowing",
+            ),
+        )
+    };
+    let redis = at(
+        0,
+        alert(
+            "redis-oom",
+            &[
+                ("alertname", "KubernetesContainerOomKiller"),
+                ("namespace", "shop"),
+                ("pod", "redis-6f4d8c7b9-k2m4p"),
+            ],
+            Severity::High,
+            "redis OOMKilled",
+        ),
+    );
+    // Built-in words: the team's alert name means nothing, so it is no
+    // symptom of redis failing.
+    let mut plain = engine();
+    let r = into(plain.observe(&redis)).unwrap();
+    assert_ne!(
+        into(plain.observe(&backlog(30))).as_deref(),
+        Some(r.as_str())
+    );
+    // Taught that a growing backlog is a symptom, the engine follows its peer.
+    let config = CorrelationConfig {
+        vocabulary: vec![crate::vocabulary::Words {
+            reading: crate::vocabulary::Reading::Symptom,
+            phrases: vec!["backlog & growing".into()],
+        }],
+        ..CorrelationConfig::default()
+    };
+    let mut taught = Engine::with_topology(config, shop());
+    let r = into(taught.observe(&redis)).unwrap();
+    let d = taught.observe(&backlog(30));
+    assert_eq!(incident_of(&d).as_deref(), Some(r.as_str()), "{}", why(&d));
+}
