@@ -99,7 +99,10 @@ fn random_signals_never_panic_the_engine_or_its_analysis() {
         for _ in 0..(rng.next() % 6) {
             s.tags.insert(rng.pick(KEYS).into(), rng.pick(WORDS).into());
         }
-        s.description = (rng.next() % 2 == 0).then(|| rng.pick(WORDS).to_string());
+        s.description = rng
+            .next()
+            .is_multiple_of(2)
+            .then(|| rng.pick(WORDS).to_string());
         s.source_type =
             ["ALERTMANAGER", "K8S_EVENT", "DATADOG_ALERT"][(rng.next() % 3) as usize].into();
         s.status = [
