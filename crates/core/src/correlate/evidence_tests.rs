@@ -619,3 +619,31 @@ fn a_teams_own_words_change_what_its_alerts_mean() {
     let d = taught.observe(&backlog(30));
     assert_eq!(incident_of(&d).as_deref(), Some(r.as_str()), "{}", why(&d));
 }
+
+#[test]
+fn a_nodes_own_alerts_together_are_one_incident() {
+    // Known to the graph or not, a Node that stops being ready while its
+    // disk fills is one failure: the full disk is a cause at that Node.
+    for mut e in [engine(), Engine::new(CorrelationConfig::default())] {
+        let down = into(e.observe(&node_down(0, "node-9"))).unwrap();
+        let disk = at(
+            0,
+            alert(
+                "disk-node-9",
+                &[
+                    ("alertname", "NodeFilesystemAlmostOutOfSpace"),
+                    ("node", "node-9"),
+                ],
+                Severity::High,
+                "Filesystem on node-9 is 97% full",
+            ),
+        );
+        let d = e.observe(&disk);
+        assert_eq!(
+            incident_of(&d).as_deref(),
+            Some(down.as_str()),
+            "{}",
+            why(&d)
+        );
+    }
+}
