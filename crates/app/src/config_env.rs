@@ -214,18 +214,22 @@ pub fn parse(vars: &BTreeMap<String, String>) -> Result<Vec<Declared>, String> {
     Ok(out)
 }
 
+/// This process's environment. `std::env::vars()` panics on a variable
+/// that is not UTF-8; such a one cannot be a connector's, so it is passed
+/// over.
+pub(crate) fn vars() -> BTreeMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
 impl App {
     /// Applies the connectors this process's environment declares
     /// (`ENABLED_CONNECTORS`); those it declared at an earlier start and no
     /// longer does are removed with their secrets. Returns how many.
     pub async fn apply_connectors_env(&self) -> Result<usize, ApiError> {
-        // `vars()` panics on a variable that is not UTF-8; such a one
-        // cannot be a connector's, so it is passed over.
-        let vars: BTreeMap<String, String> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
         let declared =
-            parse(&vars).map_err(|e| ApiError::bad_request(format!("environment: {e}")))?;
+            parse(&vars()).map_err(|e| ApiError::bad_request(format!("environment: {e}")))?;
         self.apply_declared(&declared, crate::config_file::Owner::Env)
             .await
     }

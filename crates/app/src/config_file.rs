@@ -368,7 +368,12 @@ impl App {
             });
             let other = found
                 .and_then(|i| makers.get(&i.id))
-                .filter(|by| by.as_str() != owner.as_str());
+                .filter(|by| by.as_str() != owner.as_str())
+                .filter(|by| {
+                    // Moved from one to the other: the new one takes it.
+                    Owner::parse(by)
+                        .is_none_or(|o| self.still_declares(o, &d.descriptor_id, &d.name))
+                });
             if let Some(by) = other {
                 return Err(ApiError::bad_request(format!(
                     "{} '{}' is declared both in {} and in {}: keep one",
@@ -429,6 +434,23 @@ impl App {
         }
         self.sync_sources().await;
         Ok(declared.len())
+    }
+
+    /// Whether `owner` declares `kind` named `name` now (one that cannot
+    /// be read counts as declaring it, so nothing is taken by mistake).
+    fn still_declares(&self, owner: Owner, kind: &str, name: &str) -> bool {
+        let declared = match owner {
+            Owner::Env => crate::config_env::parse(&crate::config_env::vars()),
+            Owner::File => match std::fs::read_to_string(config_path(&self.data_dir())) {
+                Ok(text) => parse(&text, &|k| std::env::var(k).ok()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+                Err(_) => return true,
+            },
+        };
+        declared.map_or(true, |all| {
+            all.iter()
+                .any(|d| d.descriptor_id == kind && d.name == name)
+        })
     }
 
     /// Reloads connectors.json when it changes on disk (checked every

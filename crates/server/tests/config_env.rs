@@ -3,7 +3,8 @@
 //! connector polls a local fake serving the documented answer, with its API
 //! key from a variable sent where the provider wants it and kept in the
 //! keychain only; a bad variable stops the start, naming it; a connector
-//! dropped from the list is removed at the next start.
+//! dropped from the list is removed at the next start, and one moved to
+//! connectors.json is taken over by the file.
 
 mod common;
 use axum::http::HeaderMap;
@@ -155,6 +156,26 @@ async fn the_environment_alone_starts_a_polling_connector() {
     let list = s.get_json("/api/connectors/instances").await;
     assert!(!list.to_string().contains("hc-prod"), "{list}");
     assert!(chain.get(&handle_for(&id, "apiKey")).is_err());
+    drop(s);
+
+    // Moved from the environment to connectors.json: the file takes the
+    // same instance over instead of calling it declared twice.
+    drop(start(dir.path(), &good));
+    let file = format!(
+        r#"{{"connectors": [{{"name": "hc-prod", "type": "healthchecks",
+            "providerConfig": {{"baseUrl": "{base}", "apiKey": "${{CW_HC_KEY}}"}}}}]}}"#
+    );
+    std::fs::write(dir.path().join("connectors.json"), file).unwrap();
+    let s = start(dir.path(), &[("CW_HC_KEY", KEY)]);
+    let list = s.get_json("/api/connectors/instances").await;
+    let moved = list["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "hc-prod")
+        .unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(moved["id"], id.as_str(), "{moved}");
+    assert_eq!(chain.get(&handle_for(&id, "apiKey")).unwrap().expose(), KEY);
     drop(s);
 
     // The key never reached the data dir.
