@@ -24,6 +24,7 @@ export const PUSH_INSTRUCTIONS: Record<string, string> = {
   zabbix: "Alerts → Media types → Webhook: POST hostname, severity, status, item, trigger and link as JSON to the URL, with the secret as the Authorization header.",
   uptimerobot: "Alert contacts → Webhook: paste the URL, send the monitor variables as JSON, and add the secret as the Authorization header.",
   "gcp-pubsub": "Pub/Sub → the notification channel's topic → Create subscription: delivery type Push, endpoint = the URL.",
+  freshping: "Settings → Integrations → Webhook: paste the URL and add the secret as the Authorization header.",
   splunk: "Saved search → Edit alert → Add action → Webhook: paste the URL with user:secret in it.",
   "kubernetes-events": "Run an event exporter with a webhook sink pointing at the URL.",
   causeway: "POST incidents to the URL with your ingest token.",

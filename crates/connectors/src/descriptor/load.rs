@@ -135,6 +135,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "gcp-pubsub.json",
         include_str!("../../../../descriptors/gcp-pubsub.json"),
     ),
+    (
+        "freshping.json",
+        include_str!("../../../../descriptors/freshping.json"),
+    ),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

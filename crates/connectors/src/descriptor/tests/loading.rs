@@ -34,7 +34,7 @@ fn every_descriptor_file_is_built_in_valid_and_maps_a_fixture() {
     let schema: Value = serde_json::from_str(SCHEMA).unwrap();
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     let all = files();
-    assert_eq!(all.len(), 31, "descriptor files");
+    assert_eq!(all.len(), 32, "descriptor files");
     assert_eq!(
         builtin_descriptors().count(),
         all.len(),
@@ -273,6 +273,7 @@ fn bad_payloads_are_clear_errors_not_panics() {
         "uptimerobot",
         "splunk",
         "gcp-pubsub",
+        "freshping",
     ] {
         for body in [
             &b"[]"[..],

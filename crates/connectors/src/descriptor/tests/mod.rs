@@ -4,6 +4,7 @@
 mod azure_monitor;
 mod cloudwatch;
 mod datadog;
+mod freshping;
 mod gcp_pubsub;
 mod github;
 mod grafana;
