@@ -82,7 +82,8 @@ pub fn describe(e: &RedisError) -> String {
         || lower.contains("invalid username-password")
         || e.kind() == redis::ErrorKind::AuthenticationFailed
     {
-        "the password (or ACL user) was refused: set the right one in the connector's settings".into()
+        "the password (or ACL user) was refused: set the right one in the connector's settings"
+            .into()
     } else if lower.contains("noauth") || lower.contains("authentication required") {
         "the server wants a password: give it in the connector's settings".into()
     } else if lower.contains("noperm") {

@@ -5,10 +5,13 @@
 //! and comes back first.
 
 use super::connect::{connect, describe, redacted_url, Connection, Target};
-use super::{Settings, StartFrom, ENTRIES, ENTRY_HEADER, ID, MAX_BODY, POISON_HEADER, STREAM_HEADER};
+use super::{
+    Settings, StartFrom, ENTRIES, ENTRY_HEADER, ID, MAX_BODY, POISON_HEADER, STREAM_HEADER,
+};
 use crate::poll::settings::RetryConfig;
 use crate::runtime::{
-    BoxFuture, Commit, ErrorClass, ItemVersion, Payload, Report, Source, SourceContext, StreamStatus,
+    BoxFuture, Commit, ErrorClass, ItemVersion, Payload, Report, Source, SourceContext,
+    StreamStatus,
 };
 use chrono::Utc;
 use redis::streams::{
@@ -43,7 +46,10 @@ fn retry(message: String) -> Failure {
 
 fn redis_failure(what: &str, e: &redis::RedisError) -> Failure {
     let text = describe(e);
-    let class = if text.contains("refused:") || text.contains("wants a password") || text.contains("ACL user") {
+    let class = if text.contains("refused:")
+        || text.contains("wants a password")
+        || text.contains("ACL user")
+    {
         ErrorClass::Fail
     } else {
         ErrorClass::Retry
@@ -357,7 +363,11 @@ async fn delivery_counts(
         return Ok(HashMap::new());
     };
     // Entries of one read come in id order, so one range covers them.
-    let (lo, hi) = if first <= last { (first, last) } else { (last, first) };
+    let (lo, hi) = if first <= last {
+        (first, last)
+    } else {
+        (last, first)
+    };
     let r: StreamPendingCountReply = redis::cmd("XPENDING")
         .arg(&s.stream)
         .arg(&s.group)

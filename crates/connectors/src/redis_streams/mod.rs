@@ -31,7 +31,7 @@ pub mod test_server;
 #[cfg(test)]
 mod tests;
 
-pub use connect::{connect, redacted_url, Connection};
+pub use connect::{connect, describe, redacted_url, Connection, Target};
 pub use consume::RedisStreamSource;
 pub use poison::Poison;
 pub use probe::{probe, Probe};
@@ -181,7 +181,10 @@ mod settings_tests {
             "consumer": " ", "secretFields": ["password"]
         }))
         .unwrap();
-        assert_eq!((s.group.as_str(), s.field.as_str()), ("causeway", "payload"));
+        assert_eq!(
+            (s.group.as_str(), s.field.as_str()),
+            ("causeway", "payload")
+        );
         assert_eq!(s.start_from, StartFrom::Beginning);
         assert_eq!(s.consumer_or(Some("ann".into())), "ann");
         assert_eq!(s.consumer_or(None), "causeway");
@@ -194,7 +197,10 @@ mod settings_tests {
         };
         assert!(bad(with("url", json!("http://h:1"))).contains("redis://"));
         let e = bad(with("url", json!("redis://:hunter2@h:1")));
-        assert!(e.contains("password field") && !e.contains("hunter2"), "{e}");
+        assert!(
+            e.contains("password field") && !e.contains("hunter2"),
+            "{e}"
+        );
         assert!(bad(with("format", json!("nope"))).contains("'nope'"));
         assert!(bad(with("format", json!(ID))).contains("format"));
         assert!(bad(with("stream", json!(" "))).contains("stream"));

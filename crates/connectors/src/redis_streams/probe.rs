@@ -46,7 +46,10 @@ pub async fn probe(s: &Settings, password: Option<Sensitive<String>>) -> Probe {
         Ok(c) => c,
         Err(m) => return failed(m),
     };
-    let kind: Result<String, _> = redis::cmd("TYPE").arg(&s.stream).query_async(&mut conn).await;
+    let kind: Result<String, _> = redis::cmd("TYPE")
+        .arg(&s.stream)
+        .query_async(&mut conn)
+        .await;
     match kind {
         Ok(k) if k == "stream" => {}
         Ok(k) if k == "none" => {

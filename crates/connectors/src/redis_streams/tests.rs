@@ -168,7 +168,10 @@ async fn entries_are_committed_then_acknowledged_and_poison_goes_to_dead_letters
     // Acknowledged ids are forgotten again.
     assert!(host.versions.lock().unwrap().is_empty());
     let st = host.status.lock().unwrap().clone().unwrap();
-    assert_eq!((st.state.as_str(), st.taken, st.dead_lettered), ("connected", 4, 1));
+    assert_eq!(
+        (st.state.as_str(), st.taken, st.dead_lettered),
+        ("connected", 4, 1)
+    );
     stop.stop();
 }
 
@@ -179,7 +182,10 @@ async fn a_refused_commit_leaves_entries_pending_and_they_come_back_once() {
     host.refuse.store(true, Ordering::SeqCst);
     let stop = start(config(&r, json!({})), host.clone(), None);
     // The group is made by the consumer; then an entry it cannot store.
-    until("the group", || r.cli(&["XINFO", "GROUPS", "alerts"]).contains("causeway")).await;
+    until("the group", || {
+        r.cli(&["XINFO", "GROUPS", "alerts"]).contains("causeway")
+    })
+    .await;
     r.cli(&["XADD", "alerts", "*", "payload", &alert(1)]);
     until("the entry pending", || pending(&r).starts_with('1')).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -198,7 +204,15 @@ async fn an_entry_stored_before_a_crash_is_acknowledged_not_taken_again() {
     r.cli(&["XGROUP", "CREATE", "alerts", "causeway", "0", "MKSTREAM"]);
     let id = r.cli(&["XADD", "alerts", "*", "payload", &alert(1)]);
     // Read by this consumer, stored, then the process died before XACK.
-    r.cli(&["XREADGROUP", "GROUP", "causeway", "causeway", "STREAMS", "alerts", ">"]);
+    r.cli(&[
+        "XREADGROUP",
+        "GROUP",
+        "causeway",
+        "causeway",
+        "STREAMS",
+        "alerts",
+        ">",
+    ]);
     let host = Arc::new(Memory::default());
     host.versions
         .lock()
@@ -215,11 +229,27 @@ async fn entries_of_a_dead_consumer_are_claimed_and_overdelivered_ones_dead_lett
     let r = RedisServer::start();
     r.cli(&["XGROUP", "CREATE", "alerts", "causeway", "0", "MKSTREAM"]);
     r.cli(&["XADD", "alerts", "*", "payload", &alert(1)]);
-    let ghost = r.cli(&["XREADGROUP", "GROUP", "causeway", "ghost", "STREAMS", "alerts", ">"]);
+    let ghost = r.cli(&[
+        "XREADGROUP",
+        "GROUP",
+        "causeway",
+        "ghost",
+        "STREAMS",
+        "alerts",
+        ">",
+    ]);
     assert!(!ghost.is_empty());
     // Another entry delivered six times already.
     let bad = r.cli(&["XADD", "alerts", "*", "payload", &alert(2)]);
-    r.cli(&["XREADGROUP", "GROUP", "causeway", "ghost", "STREAMS", "alerts", ">"]);
+    r.cli(&[
+        "XREADGROUP",
+        "GROUP",
+        "causeway",
+        "ghost",
+        "STREAMS",
+        "alerts",
+        ">",
+    ]);
     for _ in 0..5 {
         r.cli(&["XCLAIM", "alerts", "causeway", "ghost", "0", &bad, "FORCE"]);
     }
@@ -229,9 +259,16 @@ async fn entries_of_a_dead_consumer_are_claimed_and_overdelivered_ones_dead_lett
     until("both taken", || host.payloads().len() == 2).await;
     until("nothing pending", || pending(&r).starts_with('0')).await;
     let p = host.payloads();
-    let poison: Vec<_> = p.iter().filter(|p| p.connector_id.as_deref() == Some(ID)).collect();
+    let poison: Vec<_> = p
+        .iter()
+        .filter(|p| p.connector_id.as_deref() == Some(ID))
+        .collect();
     assert_eq!(poison.len(), 1);
-    assert!(poison[0].headers[POISON_HEADER].contains("delivered"), "{:?}", poison[0].headers);
+    assert!(
+        poison[0].headers[POISON_HEADER].contains("delivered"),
+        "{:?}",
+        poison[0].headers
+    );
     assert_eq!(poison[0].headers[ENTRY_HEADER], bad);
     stop.stop();
 }
@@ -253,7 +290,10 @@ async fn reading_waits_while_the_inbox_is_behind() {
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(host.payloads().is_empty(), "nothing read while behind");
-    assert!(r.cli(&["XINFO", "GROUPS", "alerts"]).contains("lag\n1"), "the stream holds it");
+    assert!(
+        r.cli(&["XINFO", "GROUPS", "alerts"]).contains("lag\n1"),
+        "the stream holds it"
+    );
     host.backlog.store(0, Ordering::SeqCst);
     until("taken after", || host.payloads().len() == 1).await;
     stop.stop();
@@ -269,7 +309,11 @@ async fn a_password_is_sent_and_a_wrong_one_is_said_plainly() {
     assert!(wrong.message.contains("password"), "{}", wrong.message);
     assert!(!wrong.message.contains("nope"));
     let none = probe(&s, None).await;
-    assert!(!none.ok && none.message.contains("password"), "{}", none.message);
+    assert!(
+        !none.ok && none.message.contains("password"),
+        "{}",
+        none.message
+    );
     let host = Arc::new(Memory::default());
     let stop = start(config(&r, json!({})), host.clone(), Some("s3cret-pw"));
     until("taken", || host.payloads().len() == 1).await;
@@ -283,15 +327,36 @@ async fn a_test_shows_the_next_entries_without_acknowledging_them() {
     for n in 0..3 {
         r.cli(&["XADD", "alerts", "*", "payload", &alert(n)]);
     }
-    r.cli(&["XREADGROUP", "GROUP", "causeway", "c", "COUNT", "1", "STREAMS", "alerts", ">"]);
+    r.cli(&[
+        "XREADGROUP",
+        "GROUP",
+        "causeway",
+        "c",
+        "COUNT",
+        "1",
+        "STREAMS",
+        "alerts",
+        ">",
+    ]);
     let before = r.cli(&["XINFO", "GROUPS", "alerts"]);
     let s = Settings::from_config(&config(&r, json!({}))).unwrap();
     let p = probe(&s, None).await;
     assert!(p.ok, "{}", p.message);
     assert_eq!(p.payloads.len(), 2, "the two the group has not had yet");
     assert_eq!(p.payloads[0].body, alert(1).as_bytes());
-    assert_eq!(r.cli(&["XINFO", "GROUPS", "alerts"]), before, "nothing moved");
-    let missing = Settings::from_config(&json!({"url": r.url(), "stream": "none-yet", "format": "alertmanager"})).unwrap();
+    assert_eq!(
+        r.cli(&["XINFO", "GROUPS", "alerts"]),
+        before,
+        "nothing moved"
+    );
+    let missing = Settings::from_config(
+        &json!({"url": r.url(), "stream": "none-yet", "format": "alertmanager"}),
+    )
+    .unwrap();
     let p = probe(&missing, None).await;
-    assert!(p.ok && p.message.contains("no stream 'none-yet' yet"), "{}", p.message);
+    assert!(
+        p.ok && p.message.contains("no stream 'none-yet' yet"),
+        "{}",
+        p.message
+    );
 }
