@@ -64,9 +64,11 @@ impl<'a> Facts<'a> {
                     service: s.service.clone(),
                 }),
         );
+        // An alert that has since resolved still began when it began: the
+        // stored signal is its latest state.
         let first_onset = signals
             .iter()
-            .filter(|s| s.kind != SignalKind::Change && s.status == SignalStatus::Firing)
+            .filter(|s| s.kind != SignalKind::Change && s.status != SignalStatus::Info)
             .map(|s| s.occurred_at)
             .min();
         Facts {
@@ -168,8 +170,8 @@ struct Unit<'s> {
     cause: Option<(&'static str, f64, &'s Signal)>,
     /// The distinct kinds of cause its signals name.
     causes: BTreeSet<CauseKind>,
-    /// Whether one of its signals is new behaviour (rarely seen before).
-    fresh: bool,
+    /// How many of its signals are new behaviour (rarely seen before).
+    fresh: usize,
 }
 
 /// The place an entity's alerts are about: the top of its owner chain in the
@@ -246,10 +248,10 @@ pub(crate) fn analyse_over(
             members: BTreeSet::new(),
             cause: None,
             causes: BTreeSet::new(),
-            fresh: false,
+            fresh: 0,
         });
         u.causes.extend(r.class.cause);
-        u.fresh |= r.fresh;
+        u.fresh += usize::from(r.fresh);
         u.members.insert(e.clone());
         if (s.occurred_at, &s.id) < (u.onset, &u.first.id) {
             u.onset = s.occurred_at;
@@ -292,7 +294,11 @@ pub(crate) fn analyse_over(
         }
     }
 
-    let all_fresh = units.values().all(|u| u.fresh);
+    // New behaviour counts where there is old behaviour to tell it from.
+    let most_fresh = units.values().map(|u| u.fresh).max().unwrap_or(0);
+    let all_fresh = units
+        .values()
+        .all(|u| u.fresh > 0 && u.fresh == u.members.len().max(1) && u.fresh == most_fresh);
     // A peer the callers blame but that raised nothing itself (a
     // partitioned service, an outside dependency): a candidate too.
     for q in blamed.keys() {
@@ -332,8 +338,8 @@ pub(crate) fn analyse_over(
             score += w.more_causes * u.causes.len().saturating_sub(1) as f64;
             // A departure from its usual rhythm, among alerts that keep
             // coming back: new behaviour is what a new fault looks like.
-            if u.fresh && !all_fresh {
-                score += w.fresh;
+            if most_fresh > 0 && !all_fresh {
+                score += w.fresh * u.fresh as f64 / most_fresh as f64;
             }
         }
         // The share of the incident's symptoms that name it as their peer:

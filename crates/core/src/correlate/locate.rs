@@ -322,5 +322,10 @@ fn scopes(s: &Signal, place: Option<&Entity>) -> Vec<String> {
     if let Some(ns) = namespace_of(s) {
         out.push(format!("namespace:{ns}"));
     }
+    // The same rule firing across many places at once: what Alertmanager's
+    // `group_by: [alertname]` gathers, for places the graph cannot relate.
+    if let Some(rule) = s.tags.get("alertname").filter(|r| !r.is_empty()) {
+        out.push(format!("rule:{rule}"));
+    }
     out
 }

@@ -561,6 +561,31 @@ impl Engine {
                 if o.known && !self.memory.get(id).is_some_and(|m| m.network) {
                     continue;
                 }
+                // Time and text join only near the incident's start: a
+                // storm that never stops must not chain into one incident.
+                if self.incidents.get(id).is_some_and(|i| {
+                    (o.onset - i.opened_at).num_seconds() > self.config.group_window_secs
+                }) {
+                    continue;
+                }
+                let (kind, name) = scope.split_once(':').unwrap_or(("scope", scope));
+                if kind == "rule" {
+                    if o.known {
+                        continue; // the graph decides for places it knows
+                    }
+                    out.push(Claim {
+                        id: id.clone(),
+                        strategy: LinkStrategy::Temporal,
+                        score: 0.4,
+                        why: format!(
+                            "the same rule {name} firing elsewhere at once (no path between the places is known), {}",
+                            apart(gap)
+                        ),
+                        explains: false,
+                        gap_secs: gap,
+                    });
+                    continue;
+                }
                 let titles = self.memory.get(id).map(|m| m.titles.as_slice());
                 let best = titles
                     .into_iter()
@@ -571,7 +596,6 @@ impl Engine {
                 if sim < self.config.temporal_min_similarity {
                     continue;
                 }
-                let (kind, name) = scope.split_once(':').unwrap_or(("scope", scope));
                 out.push(Claim {
                     id: id.clone(),
                     strategy: LinkStrategy::Temporal,

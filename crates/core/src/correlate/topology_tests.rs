@@ -137,13 +137,22 @@ fn cascade() -> Vec<Signal> {
     ]
 }
 
+/// The settings with link scores as the strategies state them (the
+/// calibration that maps them to probabilities has tests of its own).
+fn raw() -> CorrelationConfig {
+    CorrelationConfig {
+        calibration: Vec::new(),
+        ..CorrelationConfig::default()
+    }
+}
+
 fn names(es: &[Entity]) -> Vec<String> {
     es.iter().map(ToString::to_string).collect()
 }
 
 #[test]
 fn a_cascade_joins_over_the_call_graph_and_the_callee_is_the_root() {
-    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut e = Engine::with_topology(raw(), shop());
     let (d, members) = run(&mut e, &cascade());
     let redis = d[0].clone().unwrap().0;
     let cart = d[1].clone().unwrap();
@@ -192,7 +201,7 @@ fn a_cascade_joins_over_the_call_graph_and_the_callee_is_the_root() {
 
 #[test]
 fn outside_the_topology_window_opens_a_new_incident() {
-    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut e = Engine::with_topology(raw(), shop());
     let (d, _) = run(
         &mut e,
         &[
@@ -223,7 +232,7 @@ fn outside_the_topology_window_opens_a_new_incident() {
 
 #[test]
 fn same_trace_joins_with_high_confidence() {
-    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut e = Engine::with_topology(raw(), shop());
     let mut a = sig(
         "checkout",
         Some("deployment/shop/checkoutservice"),
@@ -243,7 +252,7 @@ fn same_trace_joins_with_high_confidence() {
 
 #[test]
 fn a_trace_match_names_its_signal_after_a_person_reopens_the_incident() {
-    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut e = Engine::with_topology(raw(), shop());
     let mut a = sig(
         "checkout",
         Some("deployment/shop/checkoutservice"),
@@ -267,7 +276,7 @@ fn a_trace_match_names_its_signal_after_a_person_reopens_the_incident() {
 
 #[test]
 fn a_node_failure_groups_its_pods_under_the_node() {
-    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut e = Engine::with_topology(raw(), shop());
     let (d, members) = run(
         &mut e,
         &[
@@ -312,7 +321,7 @@ fn a_node_failure_groups_its_pods_under_the_node() {
 
 #[test]
 fn a_deploy_then_errors_is_a_regression_with_a_rollback() {
-    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut e = Engine::with_topology(raw(), shop());
     let mut deploy = sig(
         "deploy",
         Some("deployment/shop/checkoutservice"),
@@ -391,7 +400,7 @@ fn similar_titles_in_one_service_join_with_low_confidence() {
 
 #[test]
 fn an_alert_coming_back_by_itself_becomes_one_recurring_incident() {
-    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut e = Engine::with_topology(raw(), shop());
     let mut ids = Vec::new();
     let mut members: BTreeMap<String, Vec<Signal>> = BTreeMap::new();
     for k in 0..4 {
@@ -437,13 +446,13 @@ fn an_alert_coming_back_by_itself_becomes_one_recurring_incident() {
 fn decisions_are_deterministic_and_survive_a_save_and_load() {
     let topo = shop();
     let signals = cascade();
-    let mut a = Engine::with_topology(CorrelationConfig::default(), topo.clone());
-    let mut b = Engine::with_topology(CorrelationConfig::default(), topo.clone());
+    let mut a = Engine::with_topology(raw(), topo.clone());
+    let mut b = Engine::with_topology(raw(), topo.clone());
     let (da, ma) = run(&mut a, &signals);
     let (db, _) = run(&mut b, &signals);
     assert_eq!(da, db);
 
-    let mut c = Engine::with_topology(CorrelationConfig::default(), topo.clone());
+    let mut c = Engine::with_topology(raw(), topo.clone());
     let (mut dc, _) = run(&mut c, &signals[..2]);
     let saved = serde_json::to_string(&c).unwrap();
     assert!(!saved.contains("topology\""), "the graph is not state");
@@ -458,7 +467,7 @@ fn decisions_are_deterministic_and_survive_a_save_and_load() {
 
 #[test]
 fn a_silent_service_between_two_alerting_ones_is_inferred_not_dropped() {
-    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut e = Engine::with_topology(raw(), shop());
     let (d, members) = run(
         &mut e,
         &[
@@ -500,7 +509,7 @@ fn a_silent_service_between_two_alerting_ones_is_inferred_not_dropped() {
 
 #[test]
 fn connection_failures_across_services_without_an_upstream_are_a_partition() {
-    let mut e = Engine::with_topology(CorrelationConfig::default(), shop());
+    let mut e = Engine::with_topology(raw(), shop());
     let (d, members) = run(
         &mut e,
         &[
@@ -523,4 +532,36 @@ fn connection_failures_across_services_without_an_upstream_are_a_partition() {
     assert_eq!(second.1, LinkStrategy::Temporal);
     let a = e.analyse(&members[&first.0]);
     assert_eq!(a.pattern.as_deref(), Some("network_partition"));
+}
+
+#[test]
+fn the_same_rule_firing_on_many_unknown_places_at_once_is_one_incident() {
+    // No topology: 40 Nodes the engine knows nothing of lose their kubelet
+    // within two minutes — one incident, as Alertmanager's group_by would.
+    let mut e = Engine::new(raw());
+    let mut ids = BTreeMap::new();
+    for n in 0..40 {
+        let mut s = sig(
+            &format!("kubelet-{n}"),
+            Some(&format!("node/worker-{n}")),
+            "Target disappeared from Prometheus target discovery.",
+            n * 3,
+        );
+        s.tags.insert("alertname".into(), "KubeletDown".into());
+        s.severity = Severity::Critical;
+        if let Decision::Attach { link, .. } = e.observe(&s) {
+            *ids.entry(link.incident_id).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    // A different rule at the same time is not that incident.
+    let mut other = sig("disk", Some("node/worker-1"), "Disk is full", 60);
+    other
+        .tags
+        .insert("alertname".into(), "NodeFilesystemAlmostOutOfSpace".into());
+    other.severity = Severity::Critical;
+    let Decision::Attach { link, .. } = e.observe(&other) else {
+        panic!("a critical alert opens or joins");
+    };
+    assert!(!ids.contains_key(&link.incident_id));
 }
