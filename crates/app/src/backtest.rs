@@ -215,7 +215,9 @@ impl App {
         config: CorrelationConfig,
     ) -> Result<CorrelationConfig, ApiError> {
         if self.in_team() {
-            let d = crate::team::log::Decision::Settings { config };
+            let d = crate::team::log::Decision::Settings {
+                config: Box::new(config),
+            };
             return crate::overrides::from_json(self.decide(d).await?);
         }
         self.apply_settings_at(config, Utc::now()).await

@@ -35,7 +35,8 @@ pub enum Decision {
     #[serde(rename_all = "camelCase")]
     Split { id: String, signal_ids: Vec<String> },
     #[serde(rename_all = "camelCase")]
-    Settings { config: CorrelationConfig },
+    /// Boxed: settings are large, and the other decisions are small.
+    Settings { config: Box<CorrelationConfig> },
 }
 
 /// A connector instance as every member stores it: no secret, only the

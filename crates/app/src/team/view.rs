@@ -176,7 +176,7 @@ fn view(team: &Team, names: &std::collections::BTreeMap<String, String>) -> Team
 }
 
 /// The team's gauges for `/metrics`.
-pub(crate) fn gauges(v: &TeamView) -> Vec<(&'static str, &'static str, Vec<(String, f64)>)> {
+pub(crate) fn gauges(v: &TeamView) -> Vec<crate::metrics::Gauge<'static>> {
     use crate::metrics::label;
     let team = label("team", &v.team);
     let live: Vec<&MemberView> = v.members.iter().filter(|m| !m.gone).collect();
