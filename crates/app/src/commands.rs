@@ -123,6 +123,8 @@ pub enum Command {
     SaveSettings(SettingsUpdate),
     /// → `IncidentList`: the list's filter and search over every incident.
     SearchIncidents(IncidentQuery),
+    /// → `TeamView`, or `null` when this Causeway is in no team.
+    GetTeam,
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -183,7 +185,8 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::IssueToken { scope } => json(app.issue_token(scope).await?),
         Command::RevokeToken { id } => json(app.revoke_token(id).await?),
         Command::GetSettings => json(app.settings()),
-        Command::SaveSettings(update) => json(app.save_settings(update)?),
+        Command::SaveSettings(update) => json(app.save_settings(update).await?),
+        Command::GetTeam => json(app.team_view().await),
         Command::SearchIncidents(q) => json(app.search_incidents(q).await?),
     }
 }

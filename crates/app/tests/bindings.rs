@@ -41,6 +41,7 @@ fn export_all(dir: &Path) {
         causeway_app::tokens::IssuedToken,
         causeway_app::webhook_secrets::NewWebhookSecret,
         causeway_app::settings::SettingsView,
+        causeway_app::team::view::TeamView,
     );
 }
 

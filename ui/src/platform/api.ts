@@ -27,6 +27,7 @@ import type {
   LedgerView,
   OverrideResult,
   NewWebhookSecret,
+  TeamView,
 } from "../wire";
 import type { Catalogue, FieldOptions } from "../catalogueTypes";
 import { ApiError } from "./errors";
@@ -125,6 +126,8 @@ export function createApi(platform: Platform) {
     revokeToken: (id: string) => platform.call<TokenView>({ command: "revokeToken", args: { id } }),
     getSettings: () => platform.call<SettingsView>({ command: "getSettings" }),
     saveSettings: (args: SettingsUpdate) => platform.call<SettingsView>({ command: "saveSettings", args }),
+    /** The team this Causeway is in (members, leases, log lag), or null. */
+    getTeam: () => platform.call<TeamView | null>({ command: "getTeam" }),
   };
 }
 
