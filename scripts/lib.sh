@@ -36,7 +36,7 @@ DESKTOP_TEST_PKGS=(xvfb xauth dbus dbus-daemon dbus-x11 webkit2gtk-driver)
 # The real OS keychain for the secrets tests: gnome-keyring on a private bus.
 KEYCHAIN_TEST_PKGS=(gnome-keyring dbus-daemon)
 # The real sources the pull connectors are tested against, on loopback ports.
-PULL_TEST_PKGS=(prometheus prometheus-alertmanager)
+PULL_TEST_PKGS=(prometheus prometheus-alertmanager redis-server)
 
 ensure_rust() {
   command -v cargo >/dev/null || { echo "Rust is required: https://rustup.rs" >&2; exit 1; }

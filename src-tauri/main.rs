@@ -97,9 +97,17 @@ async fn run_background(app: App, handle: tauri::AppHandle, tray: Option<tauri::
     if let Err(e) = app.load_user_descriptors() {
         tracing::error!(error = %e.message, "user descriptors refused");
     }
+    // The team saved in Settings, if any (the demo is a lone laptop's).
+    if let Some(team) = app.team_from_settings() {
+        if let Err(e) = app.join_team(team) {
+            tracing::error!(error = %e.message, "cannot join the team saved in Settings");
+        }
+    }
     app.start();
-    if let Err(e) = app.load_demo_if_empty().await {
-        tracing::error!(error = %e, "could not load the demo");
+    if !app.in_team() {
+        if let Err(e) = app.load_demo_if_empty().await {
+            tracing::error!(error = %e, "could not load the demo");
+        }
     }
     let mut events = app.subscribe();
     let emitter = handle.clone();

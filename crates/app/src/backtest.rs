@@ -214,12 +214,27 @@ impl App {
         &self,
         config: CorrelationConfig,
     ) -> Result<CorrelationConfig, ApiError> {
+        if self.in_team() {
+            let d = crate::team::log::Decision::Settings {
+                config: Box::new(config),
+            };
+            return crate::overrides::from_json(self.decide(d).await?);
+        }
+        self.apply_settings_at(config, Utc::now()).await
+    }
+
+    /// [`App::apply_settings`] here only, applied at `at`.
+    pub(crate) async fn apply_settings_at(
+        &self,
+        config: CorrelationConfig,
+        at: chrono::DateTime<Utc>,
+    ) -> Result<CorrelationConfig, ApiError> {
         let json =
             serde_json::to_string(&config).map_err(|e| ApiError::bad_request(e.to_string()))?;
         let applied = config.clone();
         self.with_engine(move |tx, engine| {
             engine.set_config(config);
-            settings::insert(tx, Utc::now(), &json)
+            settings::insert(tx, at, &json)
         })
         .await?;
         Ok(applied)

@@ -125,6 +125,8 @@ pub enum Command {
     SearchIncidents(IncidentQuery),
     /// → `VersionView`: which Causeway answers.
     GetVersion,
+    /// → `TeamView`, or `null` when this Causeway is in no team.
+    GetTeam,
 }
 
 /// Runs a command and returns its answer as JSON.
@@ -185,7 +187,8 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::IssueToken { scope } => json(app.issue_token(scope).await?),
         Command::RevokeToken { id } => json(app.revoke_token(id).await?),
         Command::GetSettings => json(app.settings()),
-        Command::SaveSettings(update) => json(app.save_settings(update)?),
+        Command::SaveSettings(update) => json(app.save_settings(update).await?),
+        Command::GetTeam => json(app.team_view().await),
         Command::SearchIncidents(q) => json(app.search_incidents(q).await?),
         Command::GetVersion => json(crate::version::current()),
     }

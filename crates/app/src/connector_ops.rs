@@ -10,7 +10,6 @@ use causeway_connectors::runtime::{poller_for, stop_pair, InstanceInfo};
 use causeway_connectors::secrets::handle_for;
 use causeway_connectors::{headers_from_json, normalize_bytes, Context};
 use causeway_core::{Sensitive, Signal};
-use causeway_store::instances;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -166,14 +165,12 @@ impl App {
         .await
         .map_err(internal)?
         .map_err(crate::instances::keychain_error)?;
-        if inst.descriptor_id == causeway_connectors::kubernetes::CONNECTOR_ID {
-            crate::kubernetes::check_config(&serde_json::Value::Object(config.clone()))?;
-        }
+        crate::streams::check_config(
+            &inst.descriptor_id,
+            &serde_json::Value::Object(config.clone()),
+        )?;
         inst.config = serde_json::Value::Object(config).to_string();
-        let row = inst.clone();
-        self.store()
-            .write(move |c| instances::update(c, &row).map(|_| ()))
-            .await?;
+        self.save_instance(inst.clone(), false).await?;
         if new_secrets {
             // New credentials: do not wait out a re-auth pause.
             self.restart_source(&id);
@@ -230,6 +227,9 @@ impl App {
     ) -> Result<TestResult, ApiError> {
         if info.descriptor_id == causeway_connectors::kubernetes::CONNECTOR_ID {
             return Ok(crate::kubernetes::test(&info).await);
+        }
+        if info.descriptor_id == causeway_connectors::redis_streams::ID {
+            return Ok(self.test_stream(info, secrets).await);
         }
         let Some(poller) = poller_for(&info.descriptor_id, &info.config) else {
             return Ok(TestResult {

@@ -191,6 +191,10 @@ impl App {
             1,
         );
         self.wake.notify_one();
+        // In a team the body waits in the outbox: on to the team log.
+        if let Some(team) = self.team() {
+            team.forward.notify_one();
+        }
         Ok(Accepted {
             accepted,
             inbox_id,

@@ -148,19 +148,40 @@ impl App {
             let quiet_since = quiet.map(|q| ts(q.since));
             let id = i.id.clone();
             let (project, body) = (i.project_id.clone(), payload);
+            // In a team the signal goes on the log (from the clock holder).
+            let team = self.team().map(|t| ts(t.now()));
             let res = self
                 .store()
                 .write(move |c| {
                     let tx = c.transaction()?;
-                    causeway_store::inbox::insert(
-                        &tx,
-                        &id,
-                        causeway_connectors::health::ID,
-                        &project,
-                        &ts(Utc::now()),
-                        "{}",
-                        &serde_json::to_vec(&body)?,
-                    )?;
+                    let bytes = serde_json::to_vec(&body)?;
+                    match team {
+                        Some(at) => {
+                            causeway_store::team_outbox::insert(
+                                &tx,
+                                &causeway_store::team_outbox::NewOutbox {
+                                    kind: "raw".into(),
+                                    instance_id: Some(id.clone()),
+                                    connector_id: Some(causeway_connectors::health::ID.into()),
+                                    project_id: Some(project.clone()),
+                                    received_at: at,
+                                    headers: "{}".into(),
+                                    body: bytes,
+                                },
+                            )?;
+                        }
+                        None => {
+                            causeway_store::inbox::insert(
+                                &tx,
+                                &id,
+                                causeway_connectors::health::ID,
+                                &project,
+                                &ts(Utc::now()),
+                                "{}",
+                                &bytes,
+                            )?;
+                        }
+                    }
                     instances::set_quiet(&tx, &id, quiet_since.as_deref())?;
                     tx.commit()?;
                     Ok(())
@@ -168,6 +189,9 @@ impl App {
                 .await;
             if res.is_ok() {
                 self.wake.notify_one();
+                if let Some(t) = self.team() {
+                    t.forward.notify_one();
+                }
             }
         }
     }

@@ -37,6 +37,9 @@ pub enum IngestRejection {
     Invalid(Vec<FieldError>),
     /// 500.
     Storage(String),
+    /// In a team whose log does not answer: the request is kept and is
+    /// processed (on every member) once it is on the log (202).
+    Queued,
 }
 
 impl App {
@@ -85,6 +88,69 @@ impl App {
             return Err(IngestRejection::Invalid(errors));
         }
         let value = parsed.unwrap_or_default();
+        let source_type = value["sourceType"].as_str().unwrap_or_default().to_string();
+        let source_ref = value["sourceRef"].as_str().unwrap_or_default().to_string();
+        let answer = if let Some(team) = self.team() {
+            self.ingest_through_team(&team, body, &source_type, &source_ref)
+                .await?
+        } else {
+            self.ingest_processed(body, now).await?
+        };
+        let (incident_id, evidence_bundle_id, created) = answer;
+        // collectionContext: evidence for the incident's window, in the
+        // background (the caller is owed an answer now, not a query's time).
+        let window = value
+            .get("collectionContext")
+            .filter(|c| c.is_object())
+            .map(|c| {
+                (
+                    c["windowMinutesBefore"].as_i64(),
+                    c["windowMinutesAfter"].as_i64(),
+                )
+            });
+        if let Some((before, after)) = window {
+            let (app, id) = (self.clone(), incident_id.clone());
+            tokio::spawn(async move {
+                if let Err(e) = app.collect_evidence(id, before, after).await {
+                    tracing::warn!(error = %e.message, "evidence collection failed");
+                }
+            });
+        }
+        if created {
+            self.metrics().add(
+                "causeway_events_received_total",
+                &label("connector", "causeway"),
+                1,
+            );
+            self.emit(ChangeEvent::IncidentsChanged {
+                ids: vec![incident_id.clone()],
+            });
+            self.emit(ChangeEvent::SignalsChanged);
+        }
+        Ok(IngestAnswer {
+            status: if created { "created" } else { "existing" }.into(),
+            message: if created {
+                "incident ingested".into()
+            } else {
+                "this (sourceType, sourceRef) was ingested before; same incident".into()
+            },
+            incident_id,
+            evidence_bundle_id,
+            created,
+        })
+    }
+}
+
+impl App {
+    /// Processes an ingest request's body at once (the caller is owed an
+    /// incident id): the answer (incident, evidence bundle, whether new).
+    pub(crate) async fn ingest_processed(
+        &self,
+        body: Vec<u8>,
+        now: String,
+    ) -> Result<(String, Option<String>, bool), IngestRejection> {
+        let storage = |e: causeway_store::StoreError| IngestRejection::Storage(e.to_string());
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         let source_type = value["sourceType"].as_str().unwrap_or_default().to_string();
         let source_ref = value["sourceRef"].as_str().unwrap_or_default().to_string();
         let evidence = value
@@ -149,48 +215,47 @@ impl App {
                 "the request was not processed".into(),
             ));
         };
-        let (incident_id, evidence_bundle_id, created) = answer;
-        // collectionContext: evidence for the incident's window, in the
-        // background (the caller is owed an answer now, not a query's time).
-        let window = value
-            .get("collectionContext")
-            .filter(|c| c.is_object())
-            .map(|c| {
-                (
-                    c["windowMinutesBefore"].as_i64(),
-                    c["windowMinutesAfter"].as_i64(),
-                )
-            });
-        if let Some((before, after)) = window {
-            let (app, id) = (self.clone(), incident_id.clone());
-            tokio::spawn(async move {
-                if let Err(e) = app.collect_evidence(id, before, after).await {
-                    tracing::warn!(error = %e.message, "evidence collection failed");
-                }
-            });
+        Ok(answer)
+    }
+
+    /// In a team: the request goes on the log (every member processes it
+    /// where it lands), and the answer waits until this member has.
+    async fn ingest_through_team(
+        &self,
+        team: &crate::team::Team,
+        body: Vec<u8>,
+        source_type: &str,
+        source_ref: &str,
+    ) -> Result<(String, Option<String>, bool), IngestRejection> {
+        let storage = |e: causeway_store::StoreError| IngestRejection::Storage(e.to_string());
+        let (t, r) = (source_type.to_string(), source_ref.to_string());
+        let find = move |app: &App| {
+            let (t, r) = (t.clone(), r.clone());
+            let store = app.store().clone();
+            async move { store.read(move |c| ingest_requests::find(c, &t, &r)).await }
+        };
+        if let Some(r) = find(self).await.map_err(storage)? {
+            return Ok((r.incident_id, r.evidence_bundle_id, false));
         }
-        if created {
-            self.metrics().add(
-                "causeway_events_received_total",
-                &label("connector", "causeway"),
-                1,
-            );
-            self.emit(ChangeEvent::IncidentsChanged {
-                ids: vec![incident_id.clone()],
-            });
-            self.emit(ChangeEvent::SignalsChanged);
-        }
-        Ok(IngestAnswer {
-            status: if created { "created" } else { "existing" }.into(),
-            message: if created {
-                "incident ingested".into()
-            } else {
-                "this (sourceType, sourceRef) was ingested before; same incident".into()
-            },
-            incident_id,
-            evidence_bundle_id,
-            created,
+        self.to_outbox(causeway_store::team_outbox::NewOutbox {
+            kind: "raw".into(),
+            instance_id: Some(INSTANCE.into()),
+            connector_id: Some("causeway".into()),
+            project_id: Some("default".into()),
+            received_at: ts(team.now()),
+            headers: "{}".into(),
+            body,
         })
+        .await
+        .map_err(|e| IngestRejection::Storage(e.message))?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::time::Instant::now() < deadline {
+            if let Some(r) = find(self).await.map_err(storage)? {
+                return Ok((r.incident_id, r.evidence_bundle_id, true));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        Err(IngestRejection::Queued)
     }
 }
 

@@ -231,7 +231,8 @@ pub(crate) fn shown_health(
                 // Connected, but its watches went silent.
                 "connected" if state.quiet_since.is_some() => "quiet",
                 "connected" => "healthy",
-                "reconnecting" => "degraded",
+                // Reconnecting, or a stream waiting for the inbox to catch up.
+                "reconnecting" | "waiting" => "degraded",
                 "error" => "error",
                 _ => "waiting",
             };
@@ -405,9 +406,7 @@ impl App {
             )));
         }
         config.insert("verify".into(), scheme_json);
-        if descriptor.id == causeway_connectors::kubernetes::CONNECTOR_ID {
-            crate::kubernetes::check_config(&serde_json::Value::Object(config.clone()))?;
-        }
+        crate::streams::check_config(&descriptor.id, &serde_json::Value::Object(config.clone()))?;
         if let Some(field) = new.secrets.keys().find(|k| k.is_empty() || k.contains('/')) {
             return Err(ApiError::bad_request(format!(
                 "secret field '{field}' is not a plain name"
@@ -452,10 +451,7 @@ impl App {
             enabled: true,
             config: serde_json::Value::Object(config).to_string(),
         };
-        let row = instance.clone();
-        self.store()
-            .write(move |c| instances::insert(c, &row, &ts(Utc::now())))
-            .await?;
+        self.save_instance(instance.clone(), true).await?;
         tracing::info!(instance = %id, descriptor = %instance.descriptor_id, secrets = fields.len(), "connector instance created");
         self.sync_sources().await;
         self.emit(crate::views::ChangeEvent::ConnectorsChanged);
@@ -477,9 +473,7 @@ impl App {
         .await
         .map_err(|e| ApiError::new("internal", e.to_string()))?
         .map_err(keychain_error)?;
-        self.store()
-            .write(move |c| instances::delete(c, &id))
-            .await?;
+        self.drop_instance(id).await?;
         self.sync_sources().await;
         self.emit(crate::views::ChangeEvent::ConnectorsChanged);
         Ok(())
@@ -490,13 +484,13 @@ impl App {
         id: String,
         enabled: bool,
     ) -> Result<InstanceView, ApiError> {
+        let mut inst = self.stored_instance(&id).await?;
+        inst.enabled = enabled;
+        self.save_instance(inst, false).await?;
         let key = id.clone();
         let found = self
             .store()
-            .write(move |c| {
-                if !instances::set_enabled(c, &key, enabled)? {
-                    return Ok(None);
-                }
+            .read(move |c| {
                 Ok(Some((
                     instances::get(c, &key)?,
                     instances::state(c, &key)?,

@@ -37,6 +37,50 @@ pub struct StreamHealth {
     pub last_event_at: Option<String>,
     /// Since when `state` holds.
     pub since: String,
+    /// A consumed stream (Redis Streams): the stream and consumer group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub group: Option<String>,
+    /// Entries the group has not been given yet (the stream's lag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub lag: Option<i64>,
+    /// Entries delivered to the group and not acknowledged yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pending: Option<i64>,
+    /// The newest entry in the stream, and the last one taken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub last_entry_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub last_taken_id: Option<String>,
+    /// Of the entries taken, those that went to dead letters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub dead_lettered: Option<i64>,
+}
+
+impl From<causeway_connectors::runtime::StreamStatus> for StreamHealth {
+    fn from(s: causeway_connectors::runtime::StreamStatus) -> Self {
+        StreamHealth {
+            state: s.state,
+            message: s.message,
+            context: Some(s.stream),
+            server: Some(s.server),
+            objects: 0,
+            events: s.taken as i64,
+            last_event_at: s.last_taken_at.map(ts),
+            since: ts(s.since),
+            group: Some(format!("{} (consumer {})", s.group, s.consumer)),
+            lag: s.lag.map(|l| l as i64),
+            pending: Some(s.pending as i64),
+            last_entry_id: s.last_entry_id,
+            last_taken_id: s.last_taken_id,
+            dead_lettered: Some(s.dead_lettered as i64),
+        }
+    }
 }
 
 impl From<HealthReport> for StreamHealth {
@@ -50,6 +94,12 @@ impl From<HealthReport> for StreamHealth {
             events: r.events as i64,
             last_event_at: r.last_event_at.map(ts),
             since: ts(r.since),
+            group: None,
+            lag: None,
+            pending: None,
+            last_entry_id: None,
+            last_taken_id: None,
+            dead_lettered: None,
         }
     }
 }
@@ -138,9 +188,13 @@ pub(crate) fn check_config(config: &Value) -> Result<(), ApiError> {
         .map_err(ApiError::bad_request)
 }
 
-/// The connection health of the running watches, by instance id.
+/// The connection health of the running watches, and the status of the
+/// running stream consumers, by instance id.
 #[derive(Default)]
-pub(crate) struct Connections(std::sync::Mutex<BTreeMap<String, Health>>);
+pub(crate) struct Connections(
+    std::sync::Mutex<BTreeMap<String, Health>>,
+    std::sync::Mutex<BTreeMap<String, causeway_connectors::runtime::StreamStatus>>,
+);
 
 impl App {
     pub(crate) fn set_connection(&self, id: &str, health: Option<Health>) {
@@ -151,10 +205,28 @@ impl App {
         };
     }
 
-    /// The connection health of a running Kubernetes instance.
+    pub(crate) fn set_stream_status(
+        &self,
+        id: &str,
+        status: Option<causeway_connectors::runtime::StreamStatus>,
+    ) {
+        let mut map = self.connections.1.lock().unwrap_or_else(|p| p.into_inner());
+        match status {
+            Some(s) => map.insert(id.to_string(), s),
+            None => map.remove(id),
+        };
+    }
+
+    /// The connection health of a running Kubernetes instance, or the
+    /// status of a running stream consumer.
     pub fn stream_health(&self, id: &str) -> Option<StreamHealth> {
         let map = self.connections.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(id).map(|h| h.report().into())
+        if let Some(h) = map.get(id) {
+            return Some(h.report().into());
+        }
+        drop(map);
+        let streams = self.connections.1.lock().unwrap_or_else(|p| p.into_inner());
+        streams.get(id).cloned().map(Into::into)
     }
 
     /// For a running stream, since when it has heard nothing from the

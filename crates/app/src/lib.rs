@@ -34,6 +34,8 @@ pub mod retention;
 mod secrets_scope;
 pub mod settings;
 mod sources;
+mod streams;
+pub mod team;
 pub mod tokens;
 pub mod topology;
 mod topology_live;
@@ -76,6 +78,8 @@ pub struct App {
     topology_inputs: Arc<topology_live::TopologyInputs>,
     /// The connection health of running Kubernetes watches.
     connections: Arc<kubernetes::Connections>,
+    /// The team this app joined (`causeway serve --team`), if any.
+    team: Arc<std::sync::OnceLock<Arc<team::Team>>>,
 }
 
 impl App {
@@ -116,6 +120,7 @@ impl App {
             sources: Arc::default(),
             topology_inputs: Arc::default(),
             connections: Arc::default(),
+            team: Arc::default(),
         })
     }
 
@@ -126,13 +131,19 @@ impl App {
     /// connectors that pull or watch start too.
     pub fn start(&self) {
         self.start_sources();
+        self.start_team();
         retention::spawn(self.clone(), settings::load().retention.unwrap_or_default());
         let app = self.clone();
+        // In a team the engine's clock moves by the log's ticks instead, so
+        // that every member resolves the same incidents at the same place.
+        let own_clock = !self.in_team();
         tokio::spawn(async move {
             loop {
                 app.drain().await;
-                if let Err(e) = app.advance_engine(chrono::Utc::now()).await {
-                    tracing::error!(error = %e.message, "advancing the correlation clock failed");
+                if own_clock {
+                    if let Err(e) = app.advance_engine(chrono::Utc::now()).await {
+                        tracing::error!(error = %e.message, "advancing the correlation clock failed");
+                    }
                 }
                 tokio::select! {
                     _ = app.wake.notified() => {}

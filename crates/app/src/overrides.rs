@@ -12,7 +12,7 @@ use causeway_core::{Engine, Feedback, LedgerEntry, OverrideError, Signal};
 use causeway_store::{
     feedback, incident_ledger, incidents, links, signals, StoreError, Transaction,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
@@ -85,6 +85,13 @@ fn store(
     Ok(touched.into_keys().collect())
 }
 
+/// An answer that came back from the team log, as its type.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    v: serde_json::Value,
+) -> Result<T, ApiError> {
+    serde_json::from_value(v).map_err(|e| ApiError::new("internal", e.to_string()))
+}
+
 /// A refused override is the caller's mistake, not a storage failure.
 fn api_error(e: StoreError) -> ApiError {
     match e {
@@ -124,16 +131,31 @@ impl App {
     }
 
     /// Moves a signal (its alert: later repeats and resolves follow) into
-    /// incident `to`.
+    /// incident `to`. In a team the move goes on the team log and applies
+    /// on every member alike.
     pub async fn move_signal(
         &self,
         signal_id: String,
         to: String,
     ) -> Result<OverrideResult, ApiError> {
+        if self.in_team() {
+            let d = crate::team::log::Decision::Move { signal_id, to };
+            return from_json(self.decide(d).await?);
+        }
+        self.move_signal_at(signal_id, to, Utc::now()).await
+    }
+
+    /// [`App::move_signal`] here only, decided at `at`.
+    pub(crate) async fn move_signal_at(
+        &self,
+        signal_id: String,
+        to: String,
+        at: DateTime<Utc>,
+    ) -> Result<OverrideResult, ApiError> {
         self.override_with(move |tx, next| {
             let project = exists(tx, &to)?;
             let s = signal(tx, &signal_id)?;
-            let link = next.move_signal(&s, &to, Utc::now()).map_err(refused)?;
+            let link = next.move_signal(&s, &to, at).map_err(refused)?;
             links::relink(tx, &link)?;
             signals::set_unassigned(tx, &s.id, None)?;
             let touched = BTreeMap::from([(to.clone(), project.clone())]);
@@ -149,10 +171,24 @@ impl App {
         from: String,
         into: String,
     ) -> Result<OverrideResult, ApiError> {
+        if self.in_team() {
+            let d = crate::team::log::Decision::Merge { from, into };
+            return from_json(self.decide(d).await?);
+        }
+        self.merge_incidents_at(from, into, Utc::now()).await
+    }
+
+    /// [`App::merge_incidents`] here only, decided at `at`.
+    pub(crate) async fn merge_incidents_at(
+        &self,
+        from: String,
+        into: String,
+        at: DateTime<Utc>,
+    ) -> Result<OverrideResult, ApiError> {
         self.override_with(move |tx, next| {
             let project = exists(tx, &into)?;
             exists(tx, &from)?;
-            next.merge(&from, &into, Utc::now()).map_err(refused)?;
+            next.merge(&from, &into, at).map_err(refused)?;
             links::reassign(tx, &from, &into)?;
             let touched = BTreeMap::from([
                 (from.clone(), project.clone()),
@@ -169,13 +205,27 @@ impl App {
         id: String,
         signal_ids: Vec<String>,
     ) -> Result<OverrideResult, ApiError> {
+        if self.in_team() {
+            let d = crate::team::log::Decision::Split { id, signal_ids };
+            return from_json(self.decide(d).await?);
+        }
+        self.split_incident_at(id, signal_ids, Utc::now()).await
+    }
+
+    /// [`App::split_incident`] here only, decided at `at`.
+    pub(crate) async fn split_incident_at(
+        &self,
+        id: String,
+        signal_ids: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> Result<OverrideResult, ApiError> {
         self.override_with(move |tx, next| {
             let project = exists(tx, &id)?;
             let sigs = signal_ids
                 .iter()
                 .map(|s| signal(tx, s))
                 .collect::<causeway_store::Result<Vec<_>>>()?;
-            let (new_id, new_links) = next.split(&id, &sigs, Utc::now()).map_err(refused)?;
+            let (new_id, new_links) = next.split(&id, &sigs, at).map_err(refused)?;
             let touched = BTreeMap::from([
                 (id.clone(), project.clone()),
                 (new_id.clone(), project.clone()),

@@ -136,6 +136,7 @@ impl App {
 
     /// Puts a dead letter's exact bytes back into the inbox for another try.
     pub async fn replay_dead_letter(&self, id: i64) -> Result<Replayed, ApiError> {
+        let team = self.in_team();
         let inbox_id = self
             .store
             .write(move |conn| {
@@ -149,15 +150,31 @@ impl App {
                     ))
                 })?;
                 let now = ts(Utc::now());
-                let inbox_id = inbox::insert(
-                    &tx,
-                    &instance,
-                    &d.connector_id,
-                    &d.project_id,
-                    &now,
-                    &d.headers,
-                    &d.raw,
-                )?;
+                // In a team the bytes go on the log, for every member.
+                let inbox_id = if team {
+                    causeway_store::team_outbox::insert(
+                        &tx,
+                        &causeway_store::team_outbox::NewOutbox {
+                            kind: "raw".into(),
+                            instance_id: Some(instance.clone()),
+                            connector_id: Some(d.connector_id.clone()),
+                            project_id: Some(d.project_id.clone()),
+                            received_at: now.clone(),
+                            headers: d.headers.clone(),
+                            body: d.raw.clone(),
+                        },
+                    )?
+                } else {
+                    inbox::insert(
+                        &tx,
+                        &instance,
+                        &d.connector_id,
+                        &d.project_id,
+                        &now,
+                        &d.headers,
+                        &d.raw,
+                    )?
+                };
                 dead_letters::mark_replayed(&tx, id, &now)?;
                 tx.commit()?;
                 Ok(inbox_id)
@@ -168,15 +185,33 @@ impl App {
                 other => other.into(),
             })?;
         self.wake.notify_one();
+        if let Some(t) = self.team() {
+            t.forward.notify_one();
+        }
         self.emit(ChangeEvent::DeadLettersChanged);
         Ok(Replayed { inbox_id })
     }
 
-    /// A person sets an incident's status; the engine keeps it.
+    /// A person sets an incident's status; the engine keeps it. In a team
+    /// it goes on the team log and applies on every member alike.
     pub async fn set_incident_status(
         &self,
         id: String,
         status: IncidentStatus,
+    ) -> Result<IncidentSummary, ApiError> {
+        if self.in_team() {
+            let d = crate::team::log::Decision::Status { id, status };
+            return crate::overrides::from_json(self.decide(d).await?);
+        }
+        self.set_incident_status_at(id, status, Utc::now()).await
+    }
+
+    /// [`App::set_incident_status`] here only, decided at `at`.
+    pub(crate) async fn set_incident_status_at(
+        &self,
+        id: String,
+        status: IncidentStatus,
+        at: chrono::DateTime<Utc>,
     ) -> Result<IncidentSummary, ApiError> {
         let key = id.clone();
         let found = self
@@ -184,7 +219,7 @@ impl App {
                 let Some(mut row) = incidents::get(tx, &key)? else {
                     return Ok(None);
                 };
-                let now = Utc::now();
+                let now = at;
                 engine.set_status(&key, status, now);
                 // The person's decision goes to the incident's ledger.
                 let mut touched = std::collections::BTreeMap::new();

@@ -29,7 +29,27 @@ pub struct Preferences {
     /// file; see [`crate::retention`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<crate::retention::Retention>,
+    /// The team to join at start (its password is in the keychain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<TeamPrefs>,
 }
+
+/// Team mode as saved: the Redis URL (no password), the team's and this
+/// member's names.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamPrefs {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub member: Option<String>,
+}
+
+/// The keychain handle of the team's Redis password.
+const TEAM_PASSWORD: &str = "team/redis/password";
 
 /// `getSettings`: what is in use now beside what is saved for the next start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -50,6 +70,12 @@ pub struct SettingsView {
     pub overridden_by: Vec<String>,
     /// Whether what is saved differs from what is in use: a restart applies it.
     pub restart_needed: bool,
+    /// The team saved for the next start (`None`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub team: Option<TeamPrefs>,
+    /// Whether this process is in a team now.
+    pub in_team: bool,
 }
 
 /// `saveSettings`: a field left out keeps its saved value; `resetDataDir`
@@ -66,6 +92,14 @@ pub struct SettingsUpdate {
     #[serde(default)]
     #[ts(optional)]
     pub webhook_port: Option<u16>,
+    /// Joins this team at the next start (`url` empty: leave the team).
+    #[serde(default)]
+    #[ts(optional)]
+    pub team: Option<TeamPrefs>,
+    /// The team Redis's password, straight to the keychain (empty: none).
+    #[serde(default)]
+    #[ts(optional, type = "string")]
+    pub team_password: Option<causeway_core::Sensitive<String>>,
 }
 
 /// The folder `settings.json` lives in.
@@ -132,6 +166,30 @@ pub fn apply(mut saved: Preferences, update: SettingsUpdate) -> Result<Preferenc
             })?;
         saved.data_dir = Some(dir);
     }
+    if let Some(t) = update.team {
+        let url = t.url.trim().to_string();
+        if url.is_empty() {
+            saved.team = None;
+        } else {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ApiError::bad_request(
+                    "the team's Redis URL starts with redis:// or rediss://",
+                ));
+            }
+            if reqwest::Url::parse(&url).map_or(true, |u| u.password().is_some()) {
+                return Err(ApiError::bad_request(
+                    "give the team's Redis URL without a password; the password field puts it in the keychain",
+                ));
+            }
+            let clean =
+                |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            saved.team = Some(TeamPrefs {
+                url,
+                name: clean(t.name),
+                member: clean(t.member),
+            });
+        }
+    }
     Ok(saved)
 }
 
@@ -158,11 +216,48 @@ impl App {
         self.settings_view(&settings_file())
     }
 
-    pub fn save_settings(&self, update: SettingsUpdate) -> Result<SettingsView, ApiError> {
+    pub async fn save_settings(
+        &self,
+        mut update: SettingsUpdate,
+    ) -> Result<SettingsView, ApiError> {
         let path = settings_file();
+        let password = update.team_password.take();
         let next = apply(load_from(&path), update)?;
+        if let Some(p) = password {
+            let k = self.keychain().clone();
+            tokio::task::spawn_blocking(move || {
+                let h = causeway_connectors::secrets::SecretHandle::new(TEAM_PASSWORD);
+                if p.expose().is_empty() {
+                    k.delete(&h).or_else(|e| match e {
+                        causeway_connectors::secrets::SecretError::NotFound { .. } => Ok(()),
+                        e => Err(e),
+                    })
+                } else {
+                    k.put(&h, &p)
+                }
+            })
+            .await
+            .map_err(|e| ApiError::new("internal", e.to_string()))?
+            .map_err(crate::instances::keychain_error)?;
+        }
         save_to(&path, &next)?;
         Ok(self.settings_view(&path))
+    }
+
+    /// The team saved in Settings, with its password from the keychain:
+    /// what the desktop app (and `causeway serve` without `--team`) joins.
+    pub fn team_from_settings(&self) -> Option<crate::team::TeamConfig> {
+        let t = load().team?;
+        let mut c = crate::team::TeamConfig::new(&t.url);
+        if let Some(n) = t.name {
+            c.name = n;
+        }
+        if let Some(m) = t.member {
+            c.member_name = m;
+        }
+        let h = causeway_connectors::secrets::SecretHandle::new(TEAM_PASSWORD);
+        c.password = self.keychain().get(&h).ok();
+        Some(c)
     }
 
     fn settings_view(&self, path: &Path) -> SettingsView {
@@ -192,8 +287,10 @@ impl App {
             listening_on,
             webhook_port,
             settings_file: path.display().to_string(),
-            restart_needed: dir_pending || port_pending,
+            restart_needed: dir_pending || port_pending || saved.team.is_some() != self.in_team(),
             overridden_by,
+            team: saved.team,
+            in_team: self.in_team(),
         }
     }
 }
@@ -260,6 +357,25 @@ mod tests {
     }
 
     #[test]
+    fn a_team_is_saved_without_a_password_and_an_empty_url_leaves_it() {
+        let team = |url: &str| SettingsUpdate {
+            team: Some(TeamPrefs {
+                url: url.into(),
+                name: Some(" sre ".into()),
+                member: Some("".into()),
+            }),
+            ..Default::default()
+        };
+        let p = apply(Preferences::default(), team("rediss://redis.lan:6380/1")).unwrap();
+        let t = p.team.clone().unwrap();
+        assert_eq!((t.name.as_deref(), t.member), (Some("sre"), None));
+        let e = apply(Preferences::default(), team("redis://:hunter2@h:1")).unwrap_err();
+        assert!(e.message.contains("password field") && !e.message.contains("hunter2"));
+        assert!(apply(Preferences::default(), team("http://h")).is_err());
+        assert_eq!(apply(p, team(" ")).unwrap().team, None);
+    }
+
+    #[test]
     fn saved_settings_round_trip_and_a_broken_file_reads_as_defaults() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("cfg").join(FILE);
@@ -270,6 +386,11 @@ mod tests {
             retention: Some(crate::retention::Retention {
                 inbox_days: 2,
                 dead_letter_days: 90,
+            }),
+            team: Some(TeamPrefs {
+                url: "redis://redis.lan:6379/0".into(),
+                name: Some("sre".into()),
+                member: None,
             }),
         };
         save_to(&path, &p).unwrap();

@@ -158,6 +158,34 @@ impl Host for AppHost {
         self.app.set_connection(instance_id, health);
     }
 
+    fn forget_versions(
+        &self,
+        instance_id: &str,
+        stream: &str,
+        keys: Vec<String>,
+    ) -> BoxFuture<'_, Result<(), HostError>> {
+        let (id, stream) = (instance_id.to_string(), stream.to_string());
+        Box::pin(async move {
+            self.app
+                .store()
+                .write(move |c| poll_items::forget(c, &id, &stream, &keys))
+                .await
+                .map_err(|e| HostError(e.to_string()))
+        })
+    }
+
+    fn backlog(&self) -> BoxFuture<'_, u64> {
+        Box::pin(async move { self.app.backlog().await })
+    }
+
+    fn stream_status(
+        &self,
+        instance_id: &str,
+        status: Option<causeway_connectors::runtime::StreamStatus>,
+    ) {
+        self.app.set_stream_status(instance_id, status);
+    }
+
     /// A watched cluster's objects join the live topology.
     fn topology(&self, instance_id: &str, objects: Option<Vec<Arc<Value>>>) -> BoxFuture<'_, ()> {
         let id = instance_id.to_string();
@@ -222,13 +250,17 @@ impl App {
                 tokio::time::sleep(std::time::Duration::from_secs(3)).await;
             }
         });
-        let app = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(crate::health::QUIET_CHECK).await;
-                app.check_quiet().await;
-            }
-        });
+        // In a team the holder of the clock lease watches for quiet
+        // connectors, so one "went quiet" goes on the log, not one per member.
+        if !self.in_team() {
+            let app = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(crate::health::QUIET_CHECK).await;
+                    app.check_quiet().await;
+                }
+            });
+        }
         tokio::spawn(crate::evidence::auto_collect(self.clone()));
     }
 
@@ -260,7 +292,13 @@ impl App {
             }
         };
         let mut wanted: HashMap<String, (String, InstanceInfo, Arc<dyn Source>)> = HashMap::new();
-        for i in rows.into_iter().filter(|i| i.enabled) {
+        // In a team, a source runs only on the member holding its lease.
+        let team = self.team();
+        for i in rows
+            .into_iter()
+            .filter(|i| i.enabled)
+            .filter(|i| team.as_ref().is_none_or(|t| t.holds(&i.id).is_some()))
+        {
             let config: Value = serde_json::from_str(&i.config).unwrap_or_default();
             let Some(source) = source_for(&i.descriptor_id, &config) else {
                 continue;
@@ -297,7 +335,16 @@ impl App {
             };
             let (handle, stop) = stop_pair();
             let ctx = match self.source_context(info, stop.clone(), None) {
-                Ok(c) => c,
+                Ok(mut c) => {
+                    if let Some(team) = &team {
+                        c.host = Arc::new(crate::team::TeamHost {
+                            app: self.clone(),
+                            team: team.clone(),
+                            local: c.host.clone(),
+                        });
+                    }
+                    c
+                }
                 Err(e) => {
                     tracing::error!(instance = %id, error = %e, "cannot start connector");
                     continue;
@@ -412,7 +459,12 @@ impl App {
                 polled.push((l, t.timestamp() as f64));
             }
         }
-        self.metrics().render_with(&[
+        let team = self.team_view().await;
+        let team_gauges = team
+            .as_ref()
+            .map(crate::team::view::gauges)
+            .unwrap_or_default();
+        let mut gauges: Vec<crate::metrics::Gauge<'_>> = vec![
             (
                 "causeway_connector_health",
                 "1 for the state each connector instance is in.",
@@ -443,7 +495,9 @@ impl App {
                 "When the instance last started a poll (or a stream connected).",
                 polled,
             ),
-        ])
+        ];
+        gauges.extend(team_gauges);
+        self.metrics().render_with(&gauges)
     }
 
     async fn apply_report(&self, id: String, r: Report) {

@@ -42,6 +42,7 @@ fn export_all(dir: &Path) {
         causeway_app::webhook_secrets::NewWebhookSecret,
         causeway_app::settings::SettingsView,
         causeway_app::version::VersionView,
+        causeway_app::team::view::TeamView,
     );
 }
 

@@ -13,6 +13,7 @@ pub mod kubernetes;
 mod labels;
 pub mod poll;
 pub mod prometheus;
+pub mod redis_streams;
 pub mod runtime;
 pub mod secrets;
 pub mod verify;
@@ -94,6 +95,7 @@ pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
         health::ID => Some(&health::Health),
         kubernetes::CONNECTOR_ID => Some(&kubernetes::EventNormalizer),
         prometheus::ID => Some(&prometheus::Prometheus),
+        redis_streams::ID => Some(&redis_streams::Poison),
         _ => descriptor::normalizer(id).map(|n| n as &'static dyn Normalizer),
     }
 }

@@ -75,5 +75,10 @@ pub async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Body) -> R
             (StatusCode::BAD_REQUEST, Json(json!({"errors": errors}))).into_response()
         }
         Err(IngestRejection::Storage(m)) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", &m),
+        Err(IngestRejection::Queued) => (
+            StatusCode::ACCEPTED,
+            Json(json!({"status": "queued", "message": "the team log does not answer: the request is kept and is processed (on every member) once it is on the log; send it again later for its incident"})),
+        )
+            .into_response(),
     }
 }

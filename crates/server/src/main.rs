@@ -68,6 +68,8 @@ enum Cmd {
         /// localhost (the name of a reverse proxy in front); repeatable.
         #[arg(long = "allowed-host", value_name = "NAME")]
         allowed_hosts: Vec<String>,
+        #[command(flatten)]
+        team: TeamArgs,
     },
     /// Print a new one-time login link for the `causeway serve` running on
     /// a data folder (each link opens one browser session; it expires in 10 minutes).
@@ -120,6 +122,56 @@ enum Cmd {
         #[command(subcommand)]
         command: TokenCmd,
     },
+}
+
+/// Team mode: several Causeways sharing connectors and incidents through
+/// a Redis (see the README's "Team mode").
+#[derive(clap::Args, Clone)]
+struct TeamArgs {
+    /// Join the team on this Redis: `redis://host:6379/0` or `rediss://…`
+    /// (a password: CAUSEWAY_TEAM_PASSWORD, never on the command line).
+    /// Default: the team saved in Settings, if any.
+    #[arg(long, value_name = "URL")]
+    team: Option<String>,
+    /// The team's name (its keys' prefix; several teams may share a Redis).
+    #[arg(long, value_name = "NAME", default_value = "causeway")]
+    team_name: String,
+    /// This member's name as the others see it (default: the host name).
+    #[arg(long, value_name = "NAME")]
+    member_name: Option<String>,
+    /// How long a connector's lease lives without renewal; renewed at a
+    /// third of it, and a dead member's connectors move within it.
+    #[arg(long, value_name = "MS", default_value_t = 15_000)]
+    team_lease_ms: u64,
+    /// How long the team log keeps entries (a member joining later catches
+    /// up from them).
+    #[arg(long, value_name = "DAYS", default_value_t = 7.0)]
+    team_retention_days: f64,
+}
+
+impl TeamArgs {
+    fn config(&self, app: &App) -> Option<causeway_app::team::TeamConfig> {
+        let mut c = match &self.team {
+            Some(url) => {
+                let mut c = causeway_app::team::TeamConfig::new(url);
+                c.name = self.team_name.clone();
+                c
+            }
+            None => app.team_from_settings()?,
+        };
+        if let Ok(p) = std::env::var("CAUSEWAY_TEAM_PASSWORD") {
+            if !p.is_empty() {
+                c.password = Some(causeway_core::Sensitive::new(p));
+            }
+        }
+        if let Some(m) = &self.member_name {
+            c.member_name = m.clone();
+        }
+        c.lease_ttl = std::time::Duration::from_millis(self.team_lease_ms.max(300));
+        c.retention =
+            std::time::Duration::from_secs_f64(self.team_retention_days.max(0.0) * 86_400.0);
+        Some(c)
+    }
 }
 
 #[derive(Subcommand)]
@@ -204,6 +256,7 @@ fn main() -> ExitCode {
             topology,
             allow_remote,
             allowed_hosts,
+            team,
         } => {
             let guard = causeway_server::Guard {
                 allowed_hosts: allowed_hosts
@@ -212,7 +265,7 @@ fn main() -> ExitCode {
                     .collect(),
                 remote: allow_remote,
             };
-            serve(data_dir, listen, demo, ui_dir, topology, guard)
+            serve(data_dir, listen, demo, ui_dir, topology, guard, team)
         }
         Cmd::Login { data_dir } => login(data_dir),
         Cmd::Replay {
@@ -258,6 +311,7 @@ fn serve(
     ui_dir: Option<PathBuf>,
     topology: Option<PathBuf>,
     guard: causeway_server::Guard,
+    team: TeamArgs,
 ) -> Result<(), String> {
     let data_dir = data_dir.unwrap_or_else(causeway_app::default_data_dir);
     let listen = listen.unwrap_or_else(|| {
@@ -308,6 +362,12 @@ fn serve(
         let from_env = app.apply_connectors_env().await.map_err(|e| e.message)?;
         if from_env > 0 {
             tracing::info!(connectors = from_env, "connectors from the environment applied");
+        }
+        if let Some(config) = team.config(&app) {
+            if demo {
+                return Err("--demo loads a storm into this member alone; it does not go with a team".into());
+            }
+            app.join_team(config).map_err(|e| e.message)?;
         }
         app.start();
         app.watch_connectors_file(

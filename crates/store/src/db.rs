@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "pipeline",
         include_str!("../migrations/0012_pipeline.sql"),
     ),
+    (13, "team", include_str!("../migrations/0013_team.sql")),
 ];
 
 /// The write-ahead log is cut back to this size whenever a checkpoint

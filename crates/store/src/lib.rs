@@ -23,6 +23,7 @@ pub mod meta;
 pub mod poll_items;
 pub mod settings;
 pub mod signals;
+pub mod team_outbox;
 pub mod tokens;
 pub mod webhook_deliveries;
 mod writer;

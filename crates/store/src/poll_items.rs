@@ -52,6 +52,18 @@ pub fn prune(conn: &Connection, instance_id: &str, stream: &str, before: &str) -
         .execute(params![instance_id, stream, before])? as u64)
 }
 
+/// Forgets the versions of these keys of `stream` (a stream consumer's
+/// entry ids, once the broker has their acknowledgement).
+pub fn forget(conn: &Connection, instance_id: &str, stream: &str, keys: &[String]) -> Result<()> {
+    let mut st = conn.prepare_cached(
+        "DELETE FROM poll_items WHERE instance_id = ?1 AND stream = ?2 AND item_key = ?3",
+    )?;
+    for k in keys {
+        st.execute(params![instance_id, stream, k])?;
+    }
+    Ok(())
+}
+
 /// How many items of an instance have a stored version.
 pub fn count(conn: &Connection, instance_id: &str) -> Result<i64> {
     Ok(conn.query_row(

@@ -146,6 +146,9 @@ pub struct Store {
 
 struct Inner {
     queue: Arc<Queue>,
+    /// Team mode: intake goes to the team outbox, not the inbox (the team
+    /// log brings it back into the inbox, in the log's order).
+    outbox: Arc<std::sync::atomic::AtomicBool>,
     readers: Mutex<Vec<Connection>>,
     data_dir: PathBuf,
 }
@@ -172,6 +175,8 @@ impl Store {
             .map_or(true, |v| !v.eq_ignore_ascii_case("normal"));
         let queue = Arc::new(Queue::default());
         let q = queue.clone();
+        let outbox = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let to_outbox = outbox.clone();
         std::thread::Builder::new()
             .name("causeway-db-writer".into())
             .spawn(move || {
@@ -180,7 +185,12 @@ impl Store {
                     lingering = matches!(work, Work::Intake(_));
                     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         match work {
-                            Work::Intake(batch) => commit_intake(&mut conn, batch, durable),
+                            Work::Intake(batch) => commit_intake(
+                                &mut conn,
+                                batch,
+                                durable,
+                                to_outbox.load(Ordering::SeqCst),
+                            ),
                             Work::Job(job) => job(&mut conn),
                         }
                     }));
@@ -198,6 +208,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 queue,
+                outbox,
                 readers: Mutex::new(Vec::new()),
                 data_dir: data_dir.to_path_buf(),
             }),
@@ -206,6 +217,17 @@ impl Store {
 
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
+    }
+
+    /// Team mode: from now on intake is committed to the team outbox
+    /// instead of the inbox.
+    pub fn set_outbox(&self, on: bool) {
+        self.inner.outbox.store(on, Ordering::SeqCst);
+    }
+
+    /// Whether intake goes to the team outbox.
+    pub fn outbox(&self) -> bool {
+        self.inner.outbox.load(Ordering::SeqCst)
     }
 
     /// Commits a received body to the inbox (group-committed with whatever
@@ -363,7 +385,7 @@ fn spawn_checkpointer(data_dir: &Path, queue: std::sync::Weak<Queue>) -> Result<
 /// the batch fails as a whole (one row's instance was deleted meanwhile, the
 /// disk is full...), each row is tried alone so one bad row fails only its
 /// own sender.
-fn commit_intake(conn: &mut Connection, batch: Vec<IntakeJob>, durable: bool) {
+fn commit_intake(conn: &mut Connection, batch: Vec<IntakeJob>, durable: bool, outbox: bool) {
     // Flushed to disk with its commit: the senders are answered after it.
     if durable {
         if let Err(e) = conn.pragma_update(None, "synchronous", "FULL") {
@@ -375,7 +397,7 @@ fn commit_intake(conn: &mut Connection, batch: Vec<IntakeJob>, durable: bool) {
             return;
         }
     }
-    commit_intake_rows(conn, batch);
+    commit_intake_rows(conn, batch, outbox);
     if durable {
         // Processing commits can be redone from the inbox: no flush.
         if let Err(e) = conn.pragma_update(None, "synchronous", "NORMAL") {
@@ -384,12 +406,12 @@ fn commit_intake(conn: &mut Connection, batch: Vec<IntakeJob>, durable: bool) {
     }
 }
 
-fn commit_intake_rows(conn: &mut Connection, batch: Vec<IntakeJob>) {
+fn commit_intake_rows(conn: &mut Connection, batch: Vec<IntakeJob>, outbox: bool) {
     let together = (|| -> Result<Vec<Intake>> {
         let tx = conn.transaction()?;
         let out = batch
             .iter()
-            .map(|j| insert_one(&tx, &j.row))
+            .map(|j| insert_one(&tx, &j.row, outbox))
             .collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(out)
@@ -405,7 +427,7 @@ fn commit_intake_rows(conn: &mut Connection, batch: Vec<IntakeJob>) {
             for job in batch {
                 let one = (|| {
                     let tx = conn.transaction()?;
-                    let out = insert_one(&tx, &job.row)?;
+                    let out = insert_one(&tx, &job.row, outbox)?;
                     tx.commit()?;
                     Ok(out)
                 })();
@@ -415,13 +437,28 @@ fn commit_intake_rows(conn: &mut Connection, batch: Vec<IntakeJob>) {
     }
 }
 
-fn insert_one(conn: &Connection, row: &NewInbox) -> Result<Intake> {
+fn insert_one(conn: &Connection, row: &NewInbox, outbox: bool) -> Result<Intake> {
     if let Some(d) = &row.delivery_id {
         if let Some(earlier) = webhook_deliveries::seen(conn, &row.instance_id, d)? {
             return Ok(Intake::Duplicate(earlier));
         }
     }
-    let id = inbox::insert_row(conn, row)?;
+    let id = if outbox {
+        crate::team_outbox::insert(
+            conn,
+            &crate::team_outbox::NewOutbox {
+                kind: "raw".into(),
+                instance_id: Some(row.instance_id.clone()),
+                connector_id: Some(row.connector_id.clone()),
+                project_id: Some(row.project_id.clone()),
+                received_at: row.received_at.clone(),
+                headers: row.headers.clone(),
+                body: row.body.clone(),
+            },
+        )?
+    } else {
+        inbox::insert_row(conn, row)?
+    };
     if let Some(d) = &row.delivery_id {
         webhook_deliveries::insert(conn, &row.instance_id, d, id, &row.received_at)?;
     }

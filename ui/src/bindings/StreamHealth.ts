@@ -24,4 +24,24 @@ events: number, lastEventAt: string | null,
 /**
  * Since when `state` holds.
  */
-since: string, };
+since: string, 
+/**
+ * A consumed stream (Redis Streams): the stream and consumer group.
+ */
+group?: string, 
+/**
+ * Entries the group has not been given yet (the stream's lag).
+ */
+lag?: number, 
+/**
+ * Entries delivered to the group and not acknowledged yet.
+ */
+pending?: number, 
+/**
+ * The newest entry in the stream, and the last one taken in.
+ */
+lastEntryId?: string, lastTakenId?: string, 
+/**
+ * Of the entries taken, those that went to dead letters.
+ */
+deadLettered?: number, };

@@ -28,6 +28,7 @@ import type {
   OverrideResult,
   NewWebhookSecret,
   VersionView,
+  TeamView,
 } from "../wire";
 import type { Catalogue, FieldOptions } from "../catalogueTypes";
 import { ApiError } from "./errors";
@@ -128,6 +129,8 @@ export function createApi(platform: Platform) {
     saveSettings: (args: SettingsUpdate) => platform.call<SettingsView>({ command: "saveSettings", args }),
     /** Which Causeway answers (`GET /api/version` over HTTP). */
     getVersion: () => platform.call<VersionView>({ command: "getVersion" }),
+    /** The team this Causeway is in (members, leases, log lag), or null. */
+    getTeam: () => platform.call<TeamView | null>({ command: "getTeam" }),
   };
 }
 

@@ -15,6 +15,7 @@ const settings: SettingsView = {
   settingsFile: "/home/me/.config/causeway/settings.json",
   overriddenBy: [],
   restartNeeded: false,
+  inTeam: false,
 };
 const tokens: TokenView[] = [
   { id: "tok-aaaa", scope: "ingest", createdAt: "2026-01-01T09:00:00Z", revokedAt: null },

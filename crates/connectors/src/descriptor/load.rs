@@ -44,6 +44,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../../descriptors/kubernetes.json"),
     ),
     (
+        "redis-streams.json",
+        include_str!("../../../../descriptors/redis-streams.json"),
+    ),
+    (
         "opsgenie.json",
         include_str!("../../../../descriptors/opsgenie.json"),
     ),

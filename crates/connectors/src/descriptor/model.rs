@@ -136,6 +136,11 @@ pub enum IngestionMode {
     /// A native connector that holds a connection open (Kubernetes watches):
     /// it takes no webhooks and has no poll interval.
     Streaming,
+    /// A native connector that consumes a message stream through a consumer
+    /// group (Redis Streams): entries are acknowledged only after they are
+    /// committed, so the broker keeps what was not taken in. No webhooks, no
+    /// poll interval.
+    Stream,
 }
 
 impl IngestionMode {

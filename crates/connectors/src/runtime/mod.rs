@@ -9,7 +9,7 @@ mod source;
 
 pub use source::{
     stop_pair, BoxFuture, Commit, ErrorClass, Host, HostError, InstanceInfo, ItemVersion, Payload,
-    Report, Source, SourceContext, Stop, StopHandle,
+    Report, Source, SourceContext, Stop, StopHandle, StreamStatus,
 };
 
 use serde_json::Value;
@@ -23,6 +23,9 @@ pub fn source_for(descriptor_id: &str, config: &Value) -> Option<Arc<dyn Source>
     // rest poll.
     if descriptor_id == crate::kubernetes::CONNECTOR_ID {
         return Some(Arc::new(crate::kubernetes::KubernetesSource));
+    }
+    if descriptor_id == crate::redis_streams::ID {
+        return Some(Arc::new(crate::redis_streams::RedisStreamSource));
     }
     poller_for(descriptor_id, config)
         .map(|p| Arc::new(crate::poll::PollingSource::new(p)) as Arc<dyn Source>)

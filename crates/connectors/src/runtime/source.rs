@@ -184,6 +184,63 @@ pub trait Host: Send + Sync + 'static {
     /// A watching source's connection health, for the host to show while
     /// it runs (`None`: it stopped). A host that shows none ignores it.
     fn connection(&self, _instance_id: &str, _health: Option<crate::kubernetes::Health>) {}
+    /// Forgets the versions of these keys of `stream`: a stream consumer
+    /// records each entry id with the commit that stores it (so a
+    /// redelivery after a crash is not taken twice) and forgets it once
+    /// the broker has the acknowledgement, so nothing grows.
+    fn forget_versions(
+        &self,
+        _instance_id: &str,
+        _stream: &str,
+        _keys: Vec<String>,
+    ) -> BoxFuture<'_, Result<(), HostError>> {
+        Box::pin(async { Ok(()) })
+    }
+    /// How many committed payloads wait to be processed: a stream consumer
+    /// stops reading while this is high (backpressure), so the broker, not
+    /// the inbox, holds a flood.
+    fn backlog(&self) -> BoxFuture<'_, u64> {
+        Box::pin(async { 0 })
+    }
+    /// A stream consumer's status (lag, pending, last entry), for the host
+    /// to show while it runs (`None`: it stopped).
+    fn stream_status(&self, _instance_id: &str, _status: Option<StreamStatus>) {}
+    /// The name this Causeway goes by among others sharing a source (a
+    /// team member's name): a stream consumer's default consumer name.
+    fn member_name(&self) -> Option<String> {
+        None
+    }
+}
+
+/// How a stream consumer is doing, as it last saw it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamStatus {
+    /// `connecting`, `connected`, `reconnecting`, `waiting` (backpressure)
+    /// or `error`.
+    pub state: String,
+    /// What is wrong, or why it waits, in words; `None` when all is well.
+    pub message: Option<String>,
+    /// Where it reads: the URL without credentials, the stream and group.
+    pub server: String,
+    pub stream: String,
+    pub group: String,
+    pub consumer: String,
+    /// Entries in the stream the group has not been given yet (`XINFO
+    /// GROUPS` lag; `None` when the server cannot tell).
+    pub lag: Option<u64>,
+    /// Entries delivered to the group and not acknowledged yet.
+    pub pending: u64,
+    /// The newest entry the stream holds, and the last one taken in.
+    pub last_entry_id: Option<String>,
+    pub last_taken_id: Option<String>,
+    pub last_taken_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Entries taken in (committed and acknowledged) since it started, and
+    /// of those the ones sent to dead letters.
+    pub taken: u64,
+    pub dead_lettered: u64,
+    /// Since when `state` holds.
+    pub since: chrono::DateTime<chrono::Utc>,
 }
 
 /// Tells a source to finish: in-flight work completes, nothing new starts.

@@ -659,11 +659,21 @@ impl Engine {
         if place != here {
             spots.push(place.clone());
         }
+        let root = self.incidents.get(id).and_then(|i| i.root.clone());
+        let pinned = self.memory.get(id).map(|m| &m.pinned);
         for spot in &spots {
+            // Where the incident is only felt, a cause of that place's own
+            // (a crash loop, memory, a change there) is not the incident's
+            // doing: the same rule as a live signal there (`place_claims`).
+            let felt = root.as_ref() != Some(spot) && !pinned.is_some_and(|p| p.contains(spot));
             for pid in self.pending_by_place.get(spot).into_iter().flatten() {
                 let Some(p) = self.pending.get(pid) else {
                     continue;
                 };
+                if felt && (p.class.local_cause() || p.class.change || p.kind == SignalKind::Change)
+                {
+                    continue;
+                }
                 let limit = if p.kind == SignalKind::Change {
                     change_window
                 } else {

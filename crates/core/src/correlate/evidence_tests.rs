@@ -647,3 +647,45 @@ fn a_nodes_own_alerts_together_are_one_incident() {
         );
     }
 }
+
+#[test]
+fn a_crash_loop_where_an_outage_is_only_felt_is_not_adopted_by_it() {
+    let mut e = engine();
+    let check = at(
+        0,
+        alert(
+            "synthetic",
+            &[("alertname", "SyntheticCheckFailing")],
+            Severity::High,
+            "[Synthetics] api.pay.example health check is failing",
+        ),
+    );
+    let outage = into(e.observe(&check)).unwrap();
+    // payment's Pod crash-loops for a reason of its own: it waits.
+    let backoff = at(
+        10,
+        event(
+            "backoff-payment",
+            "pod/shop/payment-6b4f8d9c7-q8zrm",
+            "Warning",
+            "BackOff",
+            "Back-off restarting failed container payment in pod payment-6b4f8d9c7-q8zrm",
+        ),
+    );
+    assert_eq!(into(e.observe(&backoff)), None);
+    // payment's calls to the outside fail: the outage's, felt at payment.
+    let mut errors = latency("pay-err", "payment", Some("api.pay.example"), 20);
+    errors.title = "payment 5xx ratio above 5%".into();
+    let d = e.observe(&errors);
+    assert_eq!(
+        incident_of(&d).as_deref(),
+        Some(outage.as_str()),
+        "{}",
+        why(&d)
+    );
+    assert!(
+        e.effects.adopted.iter().all(|l| l.signal_id != backoff.id),
+        "the crash loop has a cause of its own: {:?}",
+        e.effects.adopted
+    );
+}

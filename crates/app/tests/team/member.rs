@@ -1,0 +1,280 @@
+//! A team member for the tests: an app over its own data folder, joined to
+//! the test Redis, running on a tokio runtime of its own (so it can die
+//! like a killed process), and what the tests ask of it.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use causeway_app::team::TeamConfig;
+use causeway_app::{dispatch, App, Command};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Short leases, so a dead member's connectors move within seconds.
+pub const LEASE_MS: u64 = 1500;
+
+pub struct Member {
+    pub name: String,
+    app: App,
+    rt: Option<tokio::runtime::Runtime>,
+    _dir: tempfile::TempDir,
+}
+
+impl Member {
+    /// Opens an app in a new folder, joins team `t` on `url`, starts it.
+    pub async fn start(url: &str, name: &str) -> Member {
+        causeway_connectors::secrets::test_keyring::ensure();
+        std::env::set_var(
+            "CAUSEWAY_KEYCHAIN_SERVICE",
+            format!("causeway-team-{}", std::process::id()),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(dir.path()).unwrap();
+        // The built-in Alertmanager receiver takes unsigned deliveries here:
+        // these tests are about the team, not about who may post.
+        app.store()
+            .write_blocking(|c| {
+                c.execute(
+                    "UPDATE connector_instances SET config = json_set(config, '$.verify', json('{\"type\":\"none\"}'))
+                     WHERE id = 'default-alertmanager'",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let mut config = TeamConfig::new(url);
+        config.name = "t".into();
+        config.member_name = name.into();
+        config.lease_ttl = Duration::from_millis(LEASE_MS);
+        app.join_team(config).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let started = app.clone();
+        rt.spawn(async move { started.start() }).await.unwrap();
+        Member {
+            name: name.into(),
+            app,
+            rt: Some(rt),
+            _dir: dir,
+        }
+    }
+
+    /// Runs `f` on this member's runtime (what it spawns dies with it).
+    pub async fn run<T, F>(&self, f: impl FnOnce(App) -> F) -> T
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        let rt = self.rt.as_ref().expect("a live member");
+        rt.spawn(f(self.app.clone())).await.unwrap()
+    }
+
+    /// Dies at once: no lease is given back, nothing is said to the others.
+    pub fn kill(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+
+    pub fn alive(&self) -> bool {
+        self.rt.is_some()
+    }
+
+    pub async fn rpc(&self, command: Value) -> Result<Value, String> {
+        let c: Command = serde_json::from_value(command).unwrap();
+        self.run(move |app| async move { dispatch(&app, c).await.map_err(|e| e.message) })
+            .await
+    }
+
+    /// An Alertmanager notification, as the webhook gateway takes it.
+    pub async fn post(&self, body: Vec<u8>) {
+        let a = self
+            .run(move |app| async move {
+                app.accept_webhook("alertmanager", "default", Default::default(), body)
+                    .await
+            })
+            .await;
+        assert!(a.is_ok(), "{} refused a webhook: {a:?}", self.name);
+    }
+
+    pub async fn team(&self) -> Value {
+        self.rpc(json!({"command": "getTeam"})).await.unwrap()
+    }
+
+    pub async fn state(&self) -> String {
+        self.team().await["state"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub async fn connected(&self) -> bool {
+        self.state().await == "connected"
+    }
+
+    pub async fn add(&self, descriptor: &str, name: &str, config: Value) -> String {
+        let v = self
+            .rpc(json!({"command": "createInstance", "args": {
+                "descriptorId": descriptor, "projectId": "default", "name": name,
+                "config": config, "secrets": {}}}))
+            .await
+            .unwrap();
+        v["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn instance(&self, id: &str) -> Option<Value> {
+        self.rpc(json!({"command": "getInstance", "args": {"id": id}}))
+            .await
+            .ok()
+    }
+
+    pub async fn signal_count(&self) -> usize {
+        let v = self
+            .rpc(json!({"command": "listSignals", "args": {"unassigned": false}}))
+            .await
+            .unwrap();
+        v["signals"].as_array().unwrap().len()
+    }
+
+    pub async fn dead_letters(&self) -> Vec<Value> {
+        let v = self
+            .rpc(json!({"command": "listDeadLetters"}))
+            .await
+            .unwrap();
+        v["deadLetters"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// What must be the same on every member: each incident's id, status,
+/// sorted signal ids and root cause, in the list's order.
+pub async fn fingerprint(m: &Member) -> Vec<Value> {
+    let list = m.rpc(json!({"command": "listIncidents"})).await.unwrap();
+    let mut out = Vec::new();
+    for i in list["incidents"].as_array().unwrap() {
+        let d = m
+            .rpc(json!({"command": "getIncident", "args": {"id": i["id"]}}))
+            .await
+            .unwrap();
+        let mut signals: Vec<String> = d["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect();
+        signals.sort();
+        out.push(json!({
+            "id": i["id"], "status": i["status"], "rootCause": i["rootCause"],
+            "signals": signals,
+        }));
+    }
+    out.sort_by_key(|v| v["id"].as_str().unwrap().to_string());
+    out
+}
+
+/// Waits until every member has `signals` signals and the same incidents;
+/// returns them.
+pub async fn same_everywhere(members: &[&Member], signals: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut lists = Vec::new();
+        let mut counts = Vec::new();
+        for m in members {
+            counts.push(m.signal_count().await);
+            lists.push(fingerprint(m).await);
+        }
+        let all_in = counts.iter().all(|c| *c == signals);
+        if all_in && !lists[0].is_empty() && lists.iter().all(|l| *l == lists[0]) {
+            return lists.swap_remove(0);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the members differ: signals {counts:?}\n{lists:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits (30 s at most) until `f` holds.
+pub async fn until<F, Fut>(what: &str, f: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// An RFC 3339 time `secs` ago (the engine resolves what went quiet long
+/// ago, and a resolved incident takes no merge).
+pub fn ago(secs: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::seconds(secs))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub fn am(alerts: &[String]) -> Vec<u8> {
+    format!(
+        r#"{{"version":"4","status":"firing","alerts":[{}]}}"#,
+        alerts.join(",")
+    )
+    .into_bytes()
+}
+
+pub fn alert(fp: &str, pod: &str, sev: &str, starts: &str) -> String {
+    let deployment = pod.split('-').next().unwrap_or(pod);
+    format!(
+        r#"{{"status":"firing","fingerprint":"{fp}","labels":{{"alertname":"{deployment}Down","namespace":"shop","pod":"{pod}","deployment":"{deployment}","severity":"{sev}"}},
+           "annotations":{{"summary":"{deployment} is down"}},"startsAt":"{starts}","endsAt":"0001-01-01T00:00:00Z"}}"#
+    )
+}
+
+/// A local stand-in for a Prometheus server's API (one firing alert), which
+/// counts the alert requests it gets.
+pub struct FakeProm(Arc<AtomicUsize>);
+
+impl FakeProm {
+    pub fn requests(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub async fn start_prometheus() -> (String, FakeProm) {
+    let n = Arc::new(AtomicUsize::new(0));
+    let counted = n.clone();
+    let app = Router::new()
+        .route(
+            "/api/v1/alerts",
+            get(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async {
+                    Json(json!({"status": "success", "data": {"alerts": [{
+                        "labels": {"alertname": "HighErrorRate", "namespace": "shop",
+                                   "deployment": "checkout", "severity": "critical"},
+                        "annotations": {"summary": "checkout errors"},
+                        "state": "firing", "activeAt": "2026-11-20T03:00:00Z", "value": "1"
+                    }]}}))
+                }
+            }),
+        )
+        .route(
+            "/api/v1/rules",
+            get(|| async { Json(json!({"status": "success", "data": {"groups": []}})) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, FakeProm(n))
+}
