@@ -95,6 +95,15 @@ describe("catalogue", () => {
     expect(screen.queryByRole("status")).toBeNull();
   });
 
+  it("shows a brand's mark where Simple Icons has one, else its initial", () => {
+    render(<CatalogueGrid catalogue={{ data: catalogue, error: null }} instances={[]} onSetup={vi.fn()} />);
+    const card = (id: string) => document.querySelector(`[data-connector-id="${id}"] .connector-icon`) as HTMLElement;
+    expect(card("grafana").querySelector("svg path")?.getAttribute("d")).toMatch(/^M/);
+    expect(card("grafana").style.background).not.toBe("");
+    expect(card("alertmanager").querySelector("svg")).toBeNull();
+    expect(card("alertmanager").textContent).toBe("P");
+  });
+
   it("derives status from instances", () => {
     expect(connectorStatus("x", null)).toBe("not configured");
     expect(connectorStatus("alertmanager", [instance({ enabled: false })])).toBe("not configured");

@@ -4,6 +4,7 @@ import { modeText, type Catalogue, type DescriptorSummary } from "../catalogueTy
 import { ApiError } from "../platform/errors";
 import { Empty, ErrorBox, Loading } from "../components/States";
 import { matchesWords } from "../format";
+import { BRAND_ICONS } from "../brandIcons";
 import type { Loaded } from "../useLoaded";
 
 export const CATEGORIES = [
@@ -43,7 +44,18 @@ function hue(id: string): number {
   return HUES[id];
 }
 
+/** The brand's mark in its colour when Simple Icons has it, else its initial on a hue of its own. */
 export function ConnectorIcon({ d }: { d: Pick<DescriptorSummary, "id" | "name" | "icon"> }) {
+  const brand = BRAND_ICONS[d.icon];
+  if (brand) {
+    return (
+      <span className="connector-icon brand" data-icon={d.icon} aria-hidden="true" style={{ background: `#${brand.hex}` }}>
+        <svg viewBox="0 0 24 24" role="presentation">
+          <path d={brand.path} />
+        </svg>
+      </span>
+    );
+  }
   return (
     <span className="connector-icon" data-icon={d.icon} aria-hidden="true" style={{ background: `hsl(${hue(d.icon || d.id)} 55% 45%)` }}>
       {(d.name || d.id).slice(0, 1).toUpperCase()}
