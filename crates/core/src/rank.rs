@@ -64,9 +64,11 @@ impl<'a> Facts<'a> {
                     service: s.service.clone(),
                 }),
         );
+        // An alert that has since resolved still began when it began: the
+        // stored signal is its latest state.
         let first_onset = signals
             .iter()
-            .filter(|s| s.kind != SignalKind::Change && s.status == SignalStatus::Firing)
+            .filter(|s| s.kind != SignalKind::Change && s.status != SignalStatus::Info)
             .map(|s| s.occurred_at)
             .min();
         Facts {

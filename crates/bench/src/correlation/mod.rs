@@ -67,9 +67,13 @@ pub fn run(args: &Args) -> Result<String, String> {
     let config = CorrelationConfig::default();
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut signals = 0;
+    let mut broken: Vec<String> = Vec::new();
     for c in &cases {
         let (o, report) = evaluate(c, &config);
         signals += report.stats.signals;
+        if let Err(why) = contract(c, &report, &config) {
+            broken.push(format!("{}: {why}", c.name));
+        }
         if let Some(dir) = &args.out {
             let d = dir.join(c.name.replace('/', "-"));
             write(&d.join("events.ndjson"), &c.events)?;
@@ -96,9 +100,14 @@ pub fn run(args: &Args) -> Result<String, String> {
         }
     }
     let mut md = format!(
-        "{} storms ({} signals), default settings.\n\n",
+        "{} storms ({} signals), default settings. Replay contract (each ref once, the same bytes on a rerun): {}.\n\n",
         cases.len(),
-        signals
+        signals,
+        if broken.is_empty() {
+            "held on every storm".to_string()
+        } else {
+            format!("BROKEN on {}", broken.join("; "))
+        }
     );
     md.push_str(&by_source(&cases, &outcomes));
     md.push_str(&by_family(&cases, &outcomes));
@@ -127,6 +136,35 @@ pub fn run(args: &Args) -> Result<String, String> {
         md.push_str(&perf::performance(10_000));
     }
     Ok(md)
+}
+
+/// The replay contract of `spec/replay.md` on one storm: every ref in one
+/// incident or `unassigned` (or its line in `rejected`), exactly once; a
+/// second replay gives the same bytes.
+fn contract(
+    c: &Case,
+    report: &causeway_app::replay::Report,
+    config: &CorrelationConfig,
+) -> Result<(), String> {
+    let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for r in report
+        .incidents
+        .iter()
+        .flat_map(|i| &i.signals)
+        .chain(&report.unassigned)
+    {
+        if !seen.insert(r.as_str()) {
+            return Err(format!("ref {r} placed twice"));
+        }
+    }
+    if let Some(missing) = c.obs.iter().find(|o| !seen.contains(o.r.as_str())) {
+        return Err(format!("ref {} placed nowhere", missing.r));
+    }
+    let again = evaluate(c, config).1;
+    if to_json(&again) != to_json(report) {
+        return Err("a second replay gave other bytes".into());
+    }
+    Ok(())
 }
 
 /// Causeway and the baselines, per source and world.

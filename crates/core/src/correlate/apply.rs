@@ -526,14 +526,21 @@ impl Engine {
         self.schedule_pending(&o.id, o.received + chrono::Duration::seconds(keep));
         self.pending.insert(o.id.clone(), o.clone());
         if self.pending.len() > PENDING_KEEP {
-            if let Some(oldest) = self
-                .pending
-                .values()
-                .min_by(|a, b| (a.received, &a.id).cmp(&(b.received, &b.id)))
-                .map(|p| p.id.clone())
-            {
-                self.unpend(&oldest);
-            }
+            self.forget_oldest_pending();
+        }
+    }
+
+    /// Forgets the oldest tenth of the waiting signals at once: in a storm
+    /// of warnings the list is full on every arrival, and finding the
+    /// oldest one each time made every arrival cost a scan of all of them.
+    fn forget_oldest_pending(&mut self) {
+        let mut by_age: Vec<(DateTime<Utc>, &String)> =
+            self.pending.values().map(|p| (p.received, &p.id)).collect();
+        let drop = (PENDING_KEEP / 10).max(1).min(by_age.len());
+        by_age.select_nth_unstable(drop - 1);
+        let oldest: Vec<String> = by_age[..drop].iter().map(|(_, id)| (*id).clone()).collect();
+        for id in oldest {
+            self.unpend(&id);
         }
     }
 

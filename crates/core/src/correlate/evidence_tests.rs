@@ -507,3 +507,143 @@ fn a_links_confidence_is_its_calibrated_chance_of_being_right() {
     assert_eq!(link.score, (want * 1000.0).round() / 1000.0);
     assert_eq!(link.confidence, Confidence::from_score(want));
 }
+
+#[test]
+fn an_explanation_never_lists_nothing() {
+    // Two namespaces run a "cart"; one calls the other. The root's reasons
+    // name what depends on it, never an empty list ("most upstream:
+    // depends on it").
+    let mut docs = Vec::new();
+    for ns in ["edge", "core"] {
+        docs.push(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "cart", "namespace": ns},
+            "spec": {"selector": {"matchLabels": {"app": "cart"}},
+                "template": {"metadata": {"labels": {"app": "cart"}}}}}));
+        docs.push(json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "cart", "namespace": ns}, "spec": {"selector": {"app": "cart"}}}));
+    }
+    docs.push(json!({"apiVersion": "causeway/v1", "kind": "ServiceGraph",
+        "calls": [{"from": "service/edge/cart", "to": "service/core/cart"}]}));
+    let mut b = TopologyBuilder::new();
+    for d in &docs {
+        b.add_document(d);
+    }
+    let mut e = Engine::with_topology(CorrelationConfig::default(), Arc::new(b.build()));
+    let db = at(
+        0,
+        alert(
+            "core-oom",
+            &[
+                ("alertname", "KubernetesContainerOomKiller"),
+                ("namespace", "core"),
+                ("deployment", "cart"),
+            ],
+            Severity::High,
+            "cart OOMKilled",
+        ),
+    );
+    let edge = at(
+        30,
+        alert(
+            "edge-err",
+            &[
+                ("alertname", "HighErrorRate"),
+                ("namespace", "edge"),
+                ("deployment", "cart"),
+            ],
+            Severity::High,
+            "cart 5xx ratio above 5%",
+        ),
+    );
+    e.observe(&db);
+    e.observe(&edge);
+    let root = e.analyse(&[db, edge]).root_cause.unwrap();
+    assert_eq!(root.entity.to_string(), "deployment/core/cart");
+    assert!(!root.explanation.contains(":  "), "{}", root.explanation);
+    assert!(
+        !root.explanation.contains("upstream:  "),
+        "{}",
+        root.explanation
+    );
+}
+
+#[test]
+fn a_teams_own_words_change_what_its_alerts_mean() {
+    let backlog = |secs| {
+        at(
+            secs,
+            alert(
+                "backlog",
+                &[
+                    ("alertname", "QueueBacklogGrowing"),
+                    ("namespace", "shop"),
+                    ("service", "cart"),
+                    ("destination_service", "redis"),
+                ],
+                Severity::High,
+                "QueueBacklogGrowing",
+            ),
+        )
+    };
+    let redis = at(
+        0,
+        alert(
+            "redis-oom",
+            &[
+                ("alertname", "KubernetesContainerOomKiller"),
+                ("namespace", "shop"),
+                ("pod", "redis-6f4d8c7b9-k2m4p"),
+            ],
+            Severity::High,
+            "redis OOMKilled",
+        ),
+    );
+    // Built-in words: the team's alert name means nothing, so it is no
+    // symptom of redis failing.
+    let mut plain = engine();
+    let r = into(plain.observe(&redis)).unwrap();
+    assert_ne!(
+        into(plain.observe(&backlog(30))).as_deref(),
+        Some(r.as_str())
+    );
+    // Taught that a growing backlog is a symptom, the engine follows its peer.
+    let config = CorrelationConfig {
+        vocabulary: vec![crate::vocabulary::Words {
+            reading: crate::vocabulary::Reading::Symptom,
+            phrases: vec!["backlog & growing".into()],
+        }],
+        ..CorrelationConfig::default()
+    };
+    let mut taught = Engine::with_topology(config, shop());
+    let r = into(taught.observe(&redis)).unwrap();
+    let d = taught.observe(&backlog(30));
+    assert_eq!(incident_of(&d).as_deref(), Some(r.as_str()), "{}", why(&d));
+}
+
+#[test]
+fn a_nodes_own_alerts_together_are_one_incident() {
+    // Known to the graph or not, a Node that stops being ready while its
+    // disk fills is one failure: the full disk is a cause at that Node.
+    for mut e in [engine(), Engine::new(CorrelationConfig::default())] {
+        let down = into(e.observe(&node_down(0, "node-9"))).unwrap();
+        let disk = at(
+            0,
+            alert(
+                "disk-node-9",
+                &[
+                    ("alertname", "NodeFilesystemAlmostOutOfSpace"),
+                    ("node", "node-9"),
+                ],
+                Severity::High,
+                "Filesystem on node-9 is 97% full",
+            ),
+        );
+        let d = e.observe(&disk);
+        assert_eq!(
+            incident_of(&d).as_deref(),
+            Some(down.as_str()),
+            "{}",
+            why(&d)
+        );
+    }
+}

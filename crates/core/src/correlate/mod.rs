@@ -594,3 +594,6 @@ mod topology_tests;
 
 #[cfg(test)]
 mod evidence_tests;
+
+#[cfg(test)]
+mod hostile_tests;
