@@ -7,10 +7,16 @@
 //!
 //! They are placed after the faults, anywhere (a fault may later strike
 //! the same place); an episode never overlaps the same alert a fault fires.
+//! Each is already firing in the first minutes of the suite, before the
+//! first fault: that is what makes it chronic rather than part of a fault.
 
 use super::faults::{Alert, Fault, On, Scenario, HORIZON};
 use super::world::World;
 use super::Rng;
+
+/// By when (seconds) a chronic alert has first fired: the first fault's
+/// earliest sign comes no sooner than five minutes in.
+const ALREADY: i64 = 180;
 
 /// The kinds of chronic alerts.
 pub const KINDS: [&str; 3] = ["flapping-latency", "crashloop", "node-memory"];
@@ -25,10 +31,20 @@ pub fn chronic(world: &World, kind: &str, sc: &mut Scenario, rng: &mut Rng) -> O
             let cluster = sc.cluster("none", None);
             let on = On::Service(svc.clone());
             let summary = format!("{svc}: p99 latency above 500ms");
-            let mut at = rng.range(0, 300);
+            let mut at = rng.range(0, ALREADY);
             while at < HORIZON {
                 let ends = at + rng.range(3, 10) * 60;
-                push(sc, rng, &cluster, "HighLatencyP99", "warning", &on, &summary, at, ends);
+                push(
+                    sc,
+                    rng,
+                    &cluster,
+                    "HighLatencyP99",
+                    "warning",
+                    &on,
+                    &summary,
+                    at,
+                    ends,
+                );
                 at += rng.range(20, 60) * 60;
             }
             Some(cluster)
@@ -51,7 +67,7 @@ pub fn chronic(world: &World, kind: &str, sc: &mut Scenario, rng: &mut Rng) -> O
             let pod = world.workloads[&svc].pods.last()?.name.clone();
             let cluster = sc.cluster("none", None);
             let on = On::Pod(svc.clone(), pod.clone());
-            let start = rng.range(0, 900);
+            let start = rng.range(0, ALREADY);
             let f = Fault {
                 world,
                 cluster: cluster.clone(),
@@ -73,10 +89,31 @@ pub fn chronic(world: &World, kind: &str, sc: &mut Scenario, rng: &mut Rng) -> O
             );
             let s = format!("{pod} is restarting 2.1 times / 10 minutes");
             let at = start + 900;
-            push(sc, rng, &cluster, "KubePodCrashLooping", "warning", &on, &s, at, HORIZON + 3600);
+            push(
+                sc,
+                rng,
+                &cluster,
+                "KubePodCrashLooping",
+                "warning",
+                &on,
+                &s,
+                at,
+                HORIZON + 3600,
+            );
             if rng.chance(50) {
-                let s = format!("{pod} container waiting in CrashLoopBackOff for longer than 1 hour");
-                push(sc, rng, &cluster, "KubeContainerWaiting", "warning", &on, &s, start + 3600, HORIZON + 3600);
+                let s =
+                    format!("{pod} container waiting in CrashLoopBackOff for longer than 1 hour");
+                push(
+                    sc,
+                    rng,
+                    &cluster,
+                    "KubeContainerWaiting",
+                    "warning",
+                    &on,
+                    &s,
+                    start + 3600,
+                    HORIZON + 3600,
+                );
             }
             Some(cluster)
         }
@@ -88,15 +125,29 @@ pub fn chronic(world: &World, kind: &str, sc: &mut Scenario, rng: &mut Rng) -> O
                 .cloned()
                 .collect();
             let node = rng
-                .pick(if quiet.is_empty() { &world.nodes } else { &quiet })
+                .pick(if quiet.is_empty() {
+                    &world.nodes
+                } else {
+                    &quiet
+                })
                 .clone();
             let cluster = sc.cluster("none", None);
             let on = On::Node(node.clone());
             let summary = format!("{node}: memory utilisation above 90%");
-            let mut at = rng.range(0, 600);
+            let mut at = rng.range(0, ALREADY);
             while at < HORIZON {
                 let ends = at + rng.range(30, 90) * 60;
-                push(sc, rng, &cluster, "NodeMemoryHighUtilization", "warning", &on, &summary, at, ends);
+                push(
+                    sc,
+                    rng,
+                    &cluster,
+                    "NodeMemoryHighUtilization",
+                    "warning",
+                    &on,
+                    &summary,
+                    at,
+                    ends,
+                );
                 at = ends + rng.range(5, 20) * 60;
             }
             Some(cluster)

@@ -103,7 +103,13 @@ pub(super) fn config_change(f: &Fault, sc: &mut Scenario, rng: &mut Rng, target:
                 } else {
                     let hash = rng.k8s_suffix(9);
                     let msg = format!("Scaled up replica set {user}-{hash} to 1");
-                    f.event(sc, &On::Workload(user.clone()), "ScalingReplicaSet", msg, at);
+                    f.event(
+                        sc,
+                        &On::Workload(user.clone()),
+                        "ScalingReplicaSet",
+                        msg,
+                        at,
+                    );
                     format!("{user}-{hash}-{}", rng.k8s_suffix(5))
                 };
                 let on = On::Pod(user.clone(), pod.clone());
@@ -138,9 +144,8 @@ pub(super) fn config_change(f: &Fault, sc: &mut Scenario, rng: &mut Rng, target:
                 if stateful {
                     f.cascade(sc, rng, user, 90 + at - t0, 1);
                 } else {
-                    let s = format!(
-                        "{ns}/{user}: rollout has not progressed for more than 15 minutes"
-                    );
+                    let s =
+                        format!("{ns}/{user}: rollout has not progressed for more than 15 minutes");
                     let stuck = at + 900 + rng.range(0, 120);
                     f.raise(
                         sc,

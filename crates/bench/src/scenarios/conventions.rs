@@ -280,9 +280,14 @@ impl Conventions {
 
     /// Request-metric rules are named by what measures the requests.
     fn app_rule(&self, canonical: &str) -> Option<&'static str> {
-        let i = ["HighErrorRate", "HighLatencyP99", "CallErrors", "CallTimeouts"]
-            .iter()
-            .position(|c| *c == canonical)?;
+        let i = [
+            "HighErrorRate",
+            "HighLatencyP99",
+            "CallErrors",
+            "CallTimeouts",
+        ]
+        .iter()
+        .position(|c| *c == canonical)?;
         let names: [&str; 4] = match self.mesh {
             Mesh::Istio => [
                 "IstioHigh5xxErrorRate",
@@ -438,15 +443,15 @@ impl Conventions {
             }
             (On::Nothing, _) => match &a.job {
                 Some(job) => {
-                    put(if otel { "k8s_namespace_name" } else { "namespace" }, ns);
                     put(
                         if otel {
-                            "k8s_job_name"
+                            "k8s_namespace_name"
                         } else {
-                            "job_name"
+                            "namespace"
                         },
-                        job,
+                        ns,
                     );
+                    put(if otel { "k8s_job_name" } else { "job_name" }, job);
                     put("job", "kube-state-metrics");
                 }
                 None => put("namespace", "monitoring"),
@@ -552,7 +557,11 @@ impl Conventions {
                     None => self.service_labels(svc, ns, put),
                 }
                 if let (Mesh::Envoy, Some(p)) = (self.mesh, &a.peer) {
-                    let port = if matches!(p, Peer::Host(_)) { 443 } else { 8080 };
+                    let port = if matches!(p, Peer::Host(_)) {
+                        443
+                    } else {
+                        8080
+                    };
                     put(
                         "envoy_cluster_name",
                         &format!("outbound|{port}||{}", peer_dns(p)),
@@ -621,7 +630,10 @@ const MIXIN_SUMMARIES: &[(&str, &str)] = &[
         "KubePodNotReady",
         "Pod has been in a non-ready state for more than 15 minutes.",
     ),
-    ("KubeContainerWaiting", "Pod container waiting longer than 1 hour"),
+    (
+        "KubeContainerWaiting",
+        "Pod container waiting longer than 1 hour",
+    ),
     ("KubeNodeNotReady", "Node is not ready."),
     (
         "KubeDeploymentReplicasMismatch",
@@ -640,7 +652,10 @@ const MIXIN_SUMMARIES: &[(&str, &str)] = &[
         "Processes experience elevated CPU throttling.",
     ),
     ("TargetDown", "One or more targets are unreachable."),
-    ("NodeMemoryHighUtilization", "Host is running out of memory."),
+    (
+        "NodeMemoryHighUtilization",
+        "Host is running out of memory.",
+    ),
     ("NodeCPUHighUsage", "High CPU usage."),
     ("NodeClockSkewDetected", "Clock skew detected."),
     (

@@ -124,7 +124,8 @@ pub fn render(name: &str, world: &World, sc: &Scenario, rng: &mut Rng) -> (Strin
             let mut meta = json!({"name": format!("{}.{}", e.name, &uid[..12]), "namespace": e.namespace.as_deref().unwrap_or("default"), "uid": uid, "creationTimestamp": time(e.at)});
             if e.kind == "Kustomization" {
                 let sha = short_hex(&[&e.message, "rev"]);
-                meta["annotations"] = json!({"kustomize.toolkit.fluxcd.io/revision": format!("main@sha1:{sha}")});
+                meta["annotations"] =
+                    json!({"kustomize.toolkit.fluxcd.io/revision": format!("main@sha1:{sha}")});
             }
             let body = json!({"apiVersion": "v1", "kind": "Event", "metadata": meta,
                 "involvedObject": involved, "reason": e.reason, "message": e.message,
@@ -308,9 +309,11 @@ fn group_payload(
         let group: BTreeMap<String, String> = match conv.group_by {
             GroupBy::Namespace => [("namespace", get("namespace"))].into(),
             GroupBy::AlertName => [("alertname", get("alertname"))].into(),
-            GroupBy::AlertNameNamespace => {
-                [("alertname", get("alertname")), ("namespace", get("namespace"))].into()
-            }
+            GroupBy::AlertNameNamespace => [
+                ("alertname", get("alertname")),
+                ("namespace", get("namespace")),
+            ]
+            .into(),
             GroupBy::Each => common
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.clone()))

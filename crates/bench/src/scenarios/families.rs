@@ -14,8 +14,14 @@ pub(super) fn db_oom(f: &Fault, sc: &mut Scenario, rng: &mut Rng, target: &str) 
         f.raise(
             sc,
             rng,
-            Raise::new("KubeContainerMemoryNearLimit", "warning", pod.clone(), s, at)
-                .via(Via::Alertmanager),
+            Raise::new(
+                "KubeContainerMemoryNearLimit",
+                "warning",
+                pod.clone(),
+                s,
+                at,
+            )
+            .via(Via::Alertmanager),
         );
         let s = format!("{p} OOMKilled and restarting");
         if i == 0 {

@@ -116,7 +116,13 @@ pub(super) struct Raise {
 }
 
 impl Raise {
-    pub fn new(name: &'static str, severity: &'static str, on: On, summary: String, at: i64) -> Raise {
+    pub fn new(
+        name: &'static str,
+        severity: &'static str,
+        on: On,
+        summary: String,
+        at: i64,
+    ) -> Raise {
         Raise {
             via: None,
             name,
@@ -251,9 +257,7 @@ impl Fault<'_> {
         let (kind, namespace, name, component) = match on {
             On::Pod(_, p) => ("Pod", ns, p.clone(), "kubelet"),
             On::Workload(w) => ("Deployment", ns, w.clone(), "deployment-controller"),
-            On::Node(n) if reason == "OOMKilling" => {
-                ("Node", None, n.clone(), "kernel-monitor")
-            }
+            On::Node(n) if reason == "OOMKilling" => ("Node", None, n.clone(), "kernel-monitor"),
             On::Node(n) => ("Node", None, n.clone(), "node-controller"),
             _ => return,
         };

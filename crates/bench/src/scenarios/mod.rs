@@ -124,18 +124,32 @@ pub struct Suite {
     pub truth: Truth,
 }
 
+/// The PRNG of suite `family_index` on world `world_index` for `seed`
+/// (tests re-plan a suite's scenario with it to inspect its items).
+pub fn suite_rng(seed: u64, world_index: usize, family_index: usize) -> Rng {
+    Rng::new(
+        seed.wrapping_mul(1000)
+            .wrapping_add((world_index * 100 + family_index) as u64),
+    )
+}
+
+/// The families of the suites, in suite order: each fault family alone,
+/// then co-located faults, then the mixed storm.
+pub fn suite_families() -> Vec<&'static str> {
+    faults::FAMILIES
+        .iter()
+        .copied()
+        .chain(["colocated", "mixed"])
+        .collect()
+}
+
 /// Every suite for `seed`: each family on each topology, plus co-located
 /// faults and a mixed storm on each.
 pub fn suites(seed: u64, worlds: &[world::World]) -> Vec<Suite> {
     let mut out = Vec::new();
     for (w, world) in worlds.iter().enumerate() {
-        for (f, family) in faults::FAMILIES
-            .iter()
-            .copied()
-            .chain(["colocated", "mixed"])
-            .enumerate()
-        {
-            let mut rng = Rng::new(seed.wrapping_mul(1000).wrapping_add((w * 100 + f) as u64));
+        for (f, family) in suite_families().into_iter().enumerate() {
+            let mut rng = suite_rng(seed, w, f);
             let name = format!("{family}-{}", world.name);
             let scenario = plan::scenario(world, family, &mut rng);
             let (events, truth) = emit::render(&name, world, &scenario, &mut rng);

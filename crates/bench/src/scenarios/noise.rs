@@ -167,4 +167,3 @@ fn near_a_fault(world: &World, sc: &Scenario, svc: &str, from: i64, to: i64) -> 
         overlaps && above
     })
 }
-

@@ -69,7 +69,9 @@ pub fn nodes(world: &str, n: usize, rng: &mut Rng) -> Vec<(String, String)> {
         .collect();
     let style = rng.range(0, 3);
     let pool = format!("{:08x}", rng.next_u64() as u32);
-    let region = rng.pick(&["eu-west-1", "us-east-2", "ap-southeast-2"]).to_string();
+    let region = rng
+        .pick(&["eu-west-1", "us-east-2", "ap-southeast-2"])
+        .to_string();
     let aks = rng.range(10_000_000, 99_999_999);
     ips.into_iter()
         .enumerate()
@@ -103,7 +105,7 @@ pub fn configs(
     let suffix = *rng.pick(&["properties", "appsettings", "runtime"]);
     let dir = *rng.pick(&["apps", "clusters/production", "deploy/overlays/prod"]);
     let path = |name: &str, secret: bool| {
-        let ext = if secret && name.len() % 2 == 0 {
+        let ext = if secret && name.len().is_multiple_of(2) {
             "sops.yaml"
         } else {
             "yaml"
@@ -232,7 +234,10 @@ pub fn patch_pod_spec(
     let mut mounts = Vec::new();
     let mut env = Vec::new();
     let mut env_from = Vec::new();
-    for c in configs.iter().filter(|c| c.users.iter().any(|u| u == workload)) {
+    for c in configs
+        .iter()
+        .filter(|c| c.users.iter().any(|u| u == workload))
+    {
         let secret = c.kind == "Secret";
         match c.mount {
             Mount::Volume => {
@@ -276,7 +281,11 @@ pub fn patch_pod_spec(
         spec["volumes"] = json!(volumes);
     }
     if let Some(c) = spec["containers"].get_mut(0) {
-        for (field, add) in [("volumeMounts", mounts), ("env", env), ("envFrom", env_from)] {
+        for (field, add) in [
+            ("volumeMounts", mounts),
+            ("env", env),
+            ("envFrom", env_from),
+        ] {
             if add.is_empty() {
                 continue;
             }
@@ -314,7 +323,9 @@ pub fn objects(namespace: &str, configs: &[Config], externals: &[External]) -> V
                     (k.as_str(), v)
                 })
                 .collect();
-            out.push(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}));
+            out.push(
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}),
+            );
         }
     }
     for e in externals {

@@ -159,7 +159,8 @@ fn family_for(world: &World, svc: &str) -> &'static str {
 
 /// Co-located faults, at the same time:
 /// - sharing a Node: a datastore running out of memory and another
-///   workload (CPU-starved or badly rolled out) with Pods on the same Node;
+///   workload CPU-starved, each with a Pod on the same Node (a noisy
+///   neighbour and a memory limit are separate faults with separate fixes);
 /// - sharing a caller: one callee of a service fails while the network to
 ///   another callee of the same service is cut;
 /// - sharing a caller with an outside API: the API fails while another
@@ -171,7 +172,9 @@ fn colocated(world: &World, sc: &mut Scenario, rng: &mut Rng) {
         let here: Vec<String> = world.pods_on(node).into_iter().map(|(w, _)| w).collect();
         for db in world.databases().iter().filter(|d| here.contains(d)) {
             for other in here.iter().filter(|o| !world.databases().contains(o)) {
-                if world.callers.contains_key(other) && apart(world, ("db_oom", db), ("cpu_saturation", other)) {
+                if world.callers.contains_key(other)
+                    && apart(world, ("db_oom", db), ("cpu_saturation", other))
+                {
                     pairs.push((db.clone(), other.clone()));
                 }
             }
@@ -183,16 +186,12 @@ fn colocated(world: &World, sc: &mut Scenario, rng: &mut Rng) {
         let (db, other) = rng.pick(&pairs).clone();
         let t0 = 600;
         inject(world, "db_oom", &db, t0, sc, rng, Opts::default());
-        let fam = if rng.chance(50) {
-            "cpu_saturation"
-        } else {
-            "bad_deploy"
-        };
         let opts = Opts {
             warning_only: rng.chance(20),
             shared: true,
         };
-        inject(world, fam, &other, t0 + rng.range(0, 180), sc, rng, opts);
+        let t1 = t0 + rng.range(0, 180);
+        inject(world, "cpu_saturation", &other, t1, sc, rng, opts);
     }
     // Behind one caller.
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -212,7 +211,15 @@ fn colocated(world: &World, sc: &mut Scenario, rng: &mut Rng) {
     if !pairs.is_empty() {
         let (x, y) = rng.pick(&pairs).clone();
         let t0 = 600 + 2 * 3600;
-        inject(world, family_for(world, &x), &x, t0, sc, rng, Opts::default());
+        inject(
+            world,
+            family_for(world, &x),
+            &x,
+            t0,
+            sc,
+            rng,
+            Opts::default(),
+        );
         let opts = Opts {
             warning_only: false,
             shared: true,
@@ -232,13 +239,25 @@ fn colocated(world: &World, sc: &mut Scenario, rng: &mut Rng) {
     if !pairs.is_empty() {
         let (e, z) = rng.pick(&pairs).clone();
         let t0 = 600 + 3 * 3600 + rng.range(0, 300);
-        inject(world, "external_dependency", &e, t0, sc, rng, Opts::default());
+        inject(
+            world,
+            "external_dependency",
+            &e,
+            t0,
+            sc,
+            rng,
+            Opts::default(),
+        );
         let opts = Opts {
             warning_only: rng.chance(30),
             shared: true,
         };
         let fam = family_for(world, &z);
-        let fam = if fam == "bad_deploy" { "cpu_saturation" } else { fam };
+        let fam = if fam == "bad_deploy" {
+            "cpu_saturation"
+        } else {
+            fam
+        };
         inject(world, fam, &z, t0 + rng.range(30, 200), sc, rng, opts);
     }
 }

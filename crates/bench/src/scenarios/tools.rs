@@ -14,7 +14,11 @@ use serde_json::json;
 fn datadog_tags(a: &Alert, world: &World) -> (String, Vec<String>) {
     let ns = world.namespace.as_str();
     let kind = |w: &str| {
-        if world.workloads.get(w).is_some_and(|x| x.kind == "statefulset") {
+        if world
+            .workloads
+            .get(w)
+            .is_some_and(|x| x.kind == "statefulset")
+        {
             "kube_stateful_set"
         } else {
             "kube_deployment"
@@ -34,7 +38,10 @@ fn datadog_tags(a: &Alert, world: &World) -> (String, Vec<String>) {
             vec![format!("service:{s}")],
         ),
         On::Node(n) => (format!("host:{n}"), vec![format!("kube_node:{n}")]),
-        On::Url(u) => (String::new(), vec!["check_type:http".into(), format!("url:{u}")]),
+        On::Url(u) => (
+            String::new(),
+            vec!["check_type:http".into(), format!("url:{u}")],
+        ),
         On::Nothing => (String::new(), Vec::new()),
     };
     match &a.peer {
@@ -50,7 +57,12 @@ pub fn datadog(a: &Alert, world: &World, conv: &Conventions, rng: &mut Rng) -> V
     let name = conv.monitor_name(a, &world.namespace);
     let monitor = fnv1a(&[&name]) % 100_000_000;
     let mut tags = vec!["env:prod".to_string()];
-    tags.extend(scopes.split(',').filter(|s| !s.is_empty()).map(String::from));
+    tags.extend(
+        scopes
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from),
+    );
     tags.extend(extra);
     let tags = tags.join(",");
     let kind = if a.severity == "critical" {

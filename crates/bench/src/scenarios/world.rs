@@ -122,8 +122,12 @@ impl World {
             let ns = d["metadata"]["namespace"].as_str().unwrap_or("default");
             let labels = d["spec"]["template"]["metadata"]["labels"].clone();
             let kind = d["kind"].as_str().unwrap_or_default().to_string();
-            let pod_spec =
-                overlay::patch_pod_spec(&d["spec"]["template"]["spec"], &wname, &configs, &externals);
+            let pod_spec = overlay::patch_pod_spec(
+                &d["spec"]["template"]["spec"],
+                &wname,
+                &configs,
+                &externals,
+            );
             let mut live = d.clone();
             live["spec"]["template"]["spec"] = pod_spec.clone();
             objects.push(live);
