@@ -1,31 +1,42 @@
 //! The fault families and the noise around them, as source-agnostic items
-//! (alerts, Kubernetes events, deploys) with their truth cluster. [`super::emit`]
-//! turns them into the payloads real tools send.
+//! (alerts, Kubernetes events, deploys, pushes) with their truth cluster.
+//! [`super::emit`] turns them into the payloads real tools send.
+//!
+//! The families' bodies live by concept: [`super::families`] (resources,
+//! Nodes, deploys, a datastore down), [`super::changes`] (configuration),
+//! [`super::network`] (partitions, outside APIs).
 
+use super::conventions::Conventions;
 use super::world::World;
+use super::{changes, families, network};
 use super::{Cluster, Rng};
 use std::collections::BTreeMap;
 
 /// The fault families, in table order.
-pub const FAMILIES: [&str; 5] = [
+pub const FAMILIES: [&str; 8] = [
     "db_oom",
     "node_failure",
     "bad_deploy",
     "cpu_saturation",
     "dependency_outage",
+    "config_change",
+    "network_partition",
+    "external_dependency",
 ];
 
 /// How long a suite lasts (seconds): long enough for a recurrence hours later.
 pub const HORIZON: i64 = 4 * 3600 + 1800;
 
-pub use super::items::{Alert, Deploy, K8sEvent, On, Via};
+pub use super::items::{Alert, Deploy, K8sEvent, On, Peer, Push, Via};
 
 /// Everything that happens in one suite.
 #[derive(Debug, Clone, Default)]
 pub struct Scenario {
+    pub conv: Conventions,
     pub alerts: Vec<Alert>,
     pub events: Vec<K8sEvent>,
     pub deploys: Vec<Deploy>,
+    pub pushes: Vec<Push>,
     pub clusters: BTreeMap<String, Cluster>,
     /// `(key, from, to, cluster)`: the places a fault holds exclusively (its
     /// root and its direct callers, or a Node and what runs on it). Places
@@ -38,6 +49,13 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    pub fn new(conv: Conventions) -> Scenario {
+        Scenario {
+            conv,
+            ..Scenario::default()
+        }
+    }
+
     /// Whether `key` is free of other clusters' exclusive claims in `[from, to)`.
     pub(super) fn free(&self, key: &str, from: i64, to: i64, cluster: &str) -> bool {
         !self
@@ -51,23 +69,95 @@ impl Scenario {
     }
 
     /// Whether another cluster already fires this alert (same name, same
-    /// subject) during `[from, to)`: then it is that cluster's alert.
-    fn duplicate(&self, name: &str, on: &On, from: i64, to: i64, cluster: &str) -> bool {
+    /// subject, same peer) during `[from, to)`: then it is that cluster's alert.
+    pub(super) fn duplicate(
+        &self,
+        name: &str,
+        on: &On,
+        peer: Option<&Peer>,
+        from: i64,
+        to: i64,
+        cluster: &str,
+    ) -> bool {
         self.alerts.iter().any(|a| {
-            a.name == name && &a.on == on && a.cluster != cluster && a.starts < to && from < a.ends
+            a.name == name
+                && &a.on == on
+                && a.peer.as_ref() == peer
+                && a.cluster != cluster
+                && a.starts < to
+                && from < a.ends
         })
     }
 
-    pub(super) fn cluster(&mut self, family: &str, root: String) -> String {
+    pub(super) fn cluster(&mut self, family: &str, root: Option<String>) -> String {
         let id = format!("c{}", self.clusters.len() + 1);
         self.clusters.insert(
             id.clone(),
             Cluster {
                 family: family.to_string(),
-                root: Some(root),
+                root,
             },
         );
         id
+    }
+}
+
+/// One alert a fault raises.
+pub(super) struct Raise {
+    pub via: Option<Via>,
+    pub name: &'static str,
+    pub severity: &'static str,
+    pub on: On,
+    pub summary: String,
+    pub at: i64,
+    /// When it resolves (else with the fault, give or take).
+    pub until: Option<i64>,
+    pub peer: Option<Peer>,
+}
+
+impl Raise {
+    pub fn new(
+        name: &'static str,
+        severity: &'static str,
+        on: On,
+        summary: String,
+        at: i64,
+    ) -> Raise {
+        Raise {
+            via: None,
+            name,
+            severity,
+            on,
+            summary,
+            at,
+            until: None,
+            peer: None,
+        }
+    }
+
+    pub fn via(mut self, via: Via) -> Raise {
+        self.via = Some(via);
+        self
+    }
+
+    pub fn peer(mut self, peer: Peer) -> Raise {
+        self.peer = Some(peer);
+        self
+    }
+}
+
+/// The place an alert holds, for claims: a service, a Node, a probed URL;
+/// a caller's alert about one peer is a place of its own.
+fn key_of(on: &On, peer: Option<&Peer>) -> String {
+    let base = match on {
+        On::Pod(w, _) | On::Workload(w) | On::Service(w) => format!("svc:{w}"),
+        On::Node(n) => format!("node:{n}"),
+        On::Url(u) => format!("url:{u}"),
+        On::Nothing => String::new(),
+    };
+    match peer {
+        Some(p) if !base.is_empty() => format!("{base}>{}", p.name()),
+        _ => base,
     }
 }
 
@@ -77,105 +167,111 @@ pub(super) struct Fault<'a> {
     pub(super) cluster: String,
     pub(super) t0: i64,
     pub(super) end: i64,
+    /// Every alert it raises is a warning: what pages is not what broke.
+    pub(super) warning_only: bool,
 }
 
 impl Fault<'_> {
+    pub(super) fn raise(&self, sc: &mut Scenario, rng: &mut Rng, r: Raise) {
+        let key = key_of(&r.on, r.peer.as_ref());
+        let ends = r.until.unwrap_or_else(|| self.end + rng.range(0, 300));
+        if !sc.free(&key, r.at, ends, &self.cluster)
+            || sc.duplicate(r.name, &r.on, r.peer.as_ref(), r.at, ends, &self.cluster)
+        {
+            return;
+        }
+        let via = sc.conv.route(r.via, rng);
+        let severity = if self.warning_only && r.severity == "critical" {
+            "warning"
+        } else {
+            r.severity
+        };
+        sc.alerts.push(Alert {
+            via,
+            name: r.name.into(),
+            severity,
+            on: r.on,
+            summary: r.summary,
+            starts: r.at,
+            ends,
+            cluster: self.cluster.clone(),
+            job: None,
+            peer: r.peer,
+        });
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(super) fn alert(
         &self,
         sc: &mut Scenario,
         rng: &mut Rng,
         via: Option<Via>,
-        name: &str,
+        name: &'static str,
         severity: &'static str,
         on: On,
         summary: String,
         at: i64,
     ) {
-        self.alert_until(sc, rng, via, name, severity, on, summary, at, None);
-    }
-
-    /// An alert that resolves at `until` (else with the fault, give or take).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn alert_until(
-        &self,
-        sc: &mut Scenario,
-        rng: &mut Rng,
-        via: Option<Via>,
-        name: &str,
-        severity: &'static str,
-        on: On,
-        summary: String,
-        at: i64,
-        until: Option<i64>,
-    ) {
-        let key = match &on {
-            On::Pod(w, _) | On::Workload(w) | On::Service(w) => format!("svc:{w}"),
-            On::Node(n) => format!("node:{n}"),
-            On::Nothing => String::new(),
-        };
-        let ends = until.unwrap_or_else(|| self.end + rng.range(0, 300));
-        if !sc.free(&key, at, ends, &self.cluster)
-            || sc.duplicate(name, &on, at, ends, &self.cluster)
-        {
-            return;
-        }
-        let via = via.unwrap_or_else(|| pick_via(rng));
-        sc.alerts.push(Alert {
-            via,
-            name: name.into(),
-            severity,
-            on,
-            summary,
-            starts: at,
-            ends,
-            cluster: self.cluster.clone(),
-            job: None,
-        });
+        let mut r = Raise::new(name, severity, on, summary, at);
+        r.via = via;
+        self.raise(sc, rng, r);
     }
 
     /// An alert that fires, resolves a few minutes later and fires again.
-    #[allow(clippy::too_many_arguments)]
-    fn flapping(
-        &self,
-        sc: &mut Scenario,
-        rng: &mut Rng,
-        via: Option<Via>,
-        name: &str,
-        severity: &'static str,
-        on: On,
-        summary: String,
-        at: i64,
-    ) {
-        let gap = at + rng.range(120, 240);
+    pub(super) fn flapping(&self, sc: &mut Scenario, rng: &mut Rng, r: Raise) {
+        let gap = r.at + rng.range(120, 240);
         let again = gap + rng.range(150, 400);
-        self.alert_until(
-            sc,
-            rng,
-            via,
-            name,
-            severity,
-            on.clone(),
-            summary.clone(),
-            at,
-            Some(gap),
-        );
-        self.alert(sc, rng, via, name, severity, on, summary, again);
+        let first = Raise {
+            via: r.via,
+            name: r.name,
+            severity: r.severity,
+            on: r.on.clone(),
+            summary: r.summary.clone(),
+            at: r.at,
+            until: Some(gap),
+            peer: r.peer.clone(),
+        };
+        self.raise(sc, rng, first);
+        self.raise(sc, rng, Raise { at: again, ..r });
     }
 
     pub(super) fn event(&self, sc: &mut Scenario, on: &On, reason: &str, message: String, at: i64) {
+        let repeats = if reason == "BackOff" { 3 } else { 1 };
+        self.event_every(sc, on, reason, message, at, repeats, 60);
+    }
+
+    /// An event kubelet or a controller keeps re-reporting, `repeats` times
+    /// `every` seconds apart.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn event_every(
+        &self,
+        sc: &mut Scenario,
+        on: &On,
+        reason: &str,
+        message: String,
+        at: i64,
+        repeats: u32,
+        every: i64,
+    ) {
         let ns = Some(self.world.namespace.clone());
-        let (kind, namespace, name) = match on {
-            On::Pod(_, p) => ("Pod", ns, p.clone()),
-            On::Workload(w) => ("Deployment", ns, w.clone()),
-            On::Node(n) => ("Node", None, n.clone()),
+        let (kind, namespace, name, component) = match on {
+            On::Pod(_, p) => ("Pod", ns, p.clone(), "kubelet"),
+            On::Workload(w) => ("Deployment", ns, w.clone(), "deployment-controller"),
+            On::Node(n) if reason == "OOMKilling" => ("Node", None, n.clone(), "kernel-monitor"),
+            On::Node(n) => ("Node", None, n.clone(), "node-controller"),
             _ => return,
         };
         // Kubernetes' own event types: these reasons are Warnings, the rest
         // (Pulled, Scheduled, ScalingReplicaSet, NodeNotReady...) Normal.
         let warning = matches!(
             reason,
-            "BackOff" | "Unhealthy" | "FailedScheduling" | "OOMKilling" | "Evicted" | "FailedMount"
+            "BackOff"
+                | "Unhealthy"
+                | "FailedScheduling"
+                | "OOMKilling"
+                | "Evicted"
+                | "FailedMount"
+                | "Failed"
         );
         sc.events.push(K8sEvent {
             kind: kind.into(),
@@ -185,7 +281,9 @@ impl Fault<'_> {
             message,
             warning,
             at,
-            repeats: if reason == "BackOff" { 3 } else { 1 },
+            repeats,
+            every,
+            component,
             cluster: self.cluster.clone(),
         });
     }
@@ -199,7 +297,14 @@ impl Fault<'_> {
     }
 
     /// Error alerts on the callers of `svc`, later the further up they are.
-    fn cascade(&self, sc: &mut Scenario, rng: &mut Rng, svc: &str, delay: i64, depth: usize) {
+    pub(super) fn cascade(
+        &self,
+        sc: &mut Scenario,
+        rng: &mut Rng,
+        svc: &str,
+        delay: i64,
+        depth: usize,
+    ) {
         for (caller, d) in self.world.upstream(svc, depth) {
             let at = self.t0 + delay * d as i64 + rng.range(0, 60);
             let (name, sev, what) = if d == 1 {
@@ -226,43 +331,69 @@ impl Fault<'_> {
     }
 }
 
-fn pick_via(rng: &mut Rng) -> Via {
-    match rng.range(0, 19) {
-        0..=12 => Via::Alertmanager,
-        13..=14 => Via::Grafana,
-        15..=16 => Via::Datadog,
-        17 => Via::PagerDuty,
-        _ => Via::PagerDutyIncident,
+/// The exclusive places of a fault: its root and direct callers, a Node
+/// and the workloads running on it, a configuration's users and their
+/// callers, an outside API's callers.
+pub(super) fn exclusive_keys(world: &World, family: &str, target: &str) -> Vec<String> {
+    let with_callers = |svcs: &[String]| {
+        let mut keys = Vec::new();
+        for s in svcs {
+            keys.push(format!("svc:{s}"));
+            keys.extend(
+                world
+                    .upstream(s, 1)
+                    .into_iter()
+                    .map(|(c, _)| format!("svc:{c}")),
+            );
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    match family {
+        "node_failure" => {
+            let mut keys = vec![format!("node:{target}")];
+            keys.extend(
+                world
+                    .pods_on(target)
+                    .into_iter()
+                    .map(|(w, _)| format!("svc:{w}")),
+            );
+            keys
+        }
+        "config_change" => {
+            let users = world
+                .configs
+                .iter()
+                .find(|c| c.entity(&world.namespace) == target)
+                .map(|c| c.users.clone())
+                .unwrap_or_default();
+            with_callers(&users)
+        }
+        "external_dependency" => {
+            let mut keys = vec![format!("ext:{target}")];
+            for e in world.externals.iter().filter(|e| e.name == target) {
+                keys.extend(e.callers.iter().map(|c| format!("svc:{c}")));
+            }
+            keys
+        }
+        _ => with_callers(&[target.to_string()]),
     }
 }
 
-/// The exclusive places of a fault: its root and direct callers, or a Node
-/// and the workloads running on it.
-pub(super) fn exclusive_keys(world: &World, family: &str, target: &str) -> Vec<String> {
-    if family == "node_failure" {
-        let mut keys = vec![format!("node:{target}")];
-        keys.extend(
-            world
-                .pods_on(target)
-                .into_iter()
-                .map(|(w, _)| format!("svc:{w}")),
-        );
-        keys
-    } else {
-        let mut keys = vec![format!("svc:{target}")];
-        keys.extend(
-            world
-                .upstream(target, 1)
-                .into_iter()
-                .map(|(s, _)| format!("svc:{s}")),
-        );
-        keys
+/// The root-cause entity of a fault on `target`.
+pub(super) fn root_of(world: &World, family: &str, target: &str) -> String {
+    match family {
+        "node_failure" => format!("node/{target}"),
+        "config_change" => target.to_string(),
+        "external_dependency" => format!("service/{}/{target}", world.namespace),
+        _ => world.workload_entity(target).to_string(),
     }
 }
 
 /// Alert rules fire after their `for:` clause, which differs per rule: a
 /// cause's alert may come after the symptoms it causes.
-fn fire_delay(rng: &mut Rng) -> i64 {
+pub(super) fn fire_delay(rng: &mut Rng) -> i64 {
     if rng.chance(40) {
         rng.range(120, 420)
     } else {
@@ -270,6 +401,17 @@ fn fire_delay(rng: &mut Rng) -> i64 {
     }
 }
 
+/// How a fault is injected beyond its family and target.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Opts {
+    /// Every alert of it is a warning.
+    pub warning_only: bool,
+    /// It shares places with a fault already injected (co-located): places
+    /// another fault holds stay that fault's.
+    pub shared: bool,
+}
+
+/// Injects one fault; returns its cluster id.
 pub fn inject(
     world: &World,
     family: &str,
@@ -277,300 +419,44 @@ pub fn inject(
     t0: i64,
     sc: &mut Scenario,
     rng: &mut Rng,
-) {
-    let root = if family == "node_failure" {
-        format!("node/{target}")
-    } else {
-        world.workload_entity(target).to_string()
-    };
-    let cluster = sc.cluster(family, root);
+    opts: Opts,
+) -> String {
+    let cluster = sc.cluster(family, Some(root_of(world, family, target)));
     let end = t0 + rng.range(20, 40) * 60;
     let f = Fault {
         world,
         cluster: cluster.clone(),
         t0,
         end,
+        warning_only: opts.warning_only,
     };
     // Claim what this fault holds first, so its own alerts pass.
     for k in exclusive_keys(world, family, target) {
+        if opts.shared && !sc.free(&k, t0 - 600, end + 900, &cluster) {
+            continue;
+        }
         sc.claim(k, t0 - 600, end + 900, &cluster);
     }
-    let root_key = if family == "node_failure" {
-        format!("node:{target}")
-    } else {
-        format!("svc:{target}")
+    let roots: Vec<String> = match family {
+        "node_failure" => vec![format!("node:{target}")],
+        "config_change" | "external_dependency" => exclusive_keys(world, family, target)
+            .into_iter()
+            .filter(|k| k.starts_with("svc:"))
+            .collect(),
+        _ => vec![format!("svc:{target}")],
     };
-    sc.faults.push((root_key, t0 - 600, end + 900));
-    let ns = &world.namespace;
-    match family {
-        "db_oom" => {
-            let crash = t0 + fire_delay(rng);
-            for (i, pod) in f.pods(target).into_iter().enumerate() {
-                let On::Pod(_, p) = &pod else { continue };
-                let s = format!("{p}: container memory at 97% of its limit");
-                let at = t0 - rng.range(60, 300);
-                f.alert(
-                    sc,
-                    rng,
-                    Some(Via::Alertmanager),
-                    "KubeContainerMemoryNearLimit",
-                    "warning",
-                    pod.clone(),
-                    s,
-                    at,
-                );
-                let s = format!("{p} OOMKilled and restarting");
-                if i == 0 {
-                    f.flapping(
-                        sc,
-                        rng,
-                        Some(Via::Alertmanager),
-                        "KubePodCrashLooping",
-                        "critical",
-                        pod.clone(),
-                        s,
-                        crash,
-                    );
-                } else {
-                    let at = crash + rng.range(0, 40);
-                    f.alert(
-                        sc,
-                        rng,
-                        None,
-                        "KubePodCrashLooping",
-                        "critical",
-                        pod.clone(),
-                        s,
-                        at,
-                    );
-                }
-                f.event(
-                    sc,
-                    &pod,
-                    "BackOff",
-                    "Back-off restarting failed container".into(),
-                    t0 + 10,
-                );
-            }
-            f.cascade(sc, rng, target, 90, 2);
-        }
-        "node_failure" => {
-            let node = On::Node(target.to_string());
-            let fired = t0 + 40 + fire_delay(rng);
-            f.event(
-                sc,
-                &node,
-                "NodeNotReady",
-                format!("Node {target} status is now: NodeNotReady"),
-                t0,
-            );
-            f.alert(
-                sc,
-                rng,
-                Some(Via::Alertmanager),
-                "KubeNodeNotReady",
-                "critical",
-                node.clone(),
-                format!("{target} has been unready for more than 1 minute"),
-                fired,
-            );
-            f.alert(
-                sc,
-                rng,
-                Some(Via::Datadog),
-                "Host unreachable",
-                "critical",
-                node,
-                format!("{target} stopped reporting"),
-                t0 + 70,
-            );
-            for (w, p) in world.pods_on(target) {
-                let on = On::Pod(w.clone(), p.clone());
-                let at = t0 + rng.range(60, 150);
-                f.alert(
-                    sc,
-                    rng,
-                    None,
-                    "KubePodNotReady",
-                    "warning",
-                    on,
-                    format!("{ns}/{p} has been in a non-ready state"),
-                    at,
-                );
-                if world.workloads[&w].pods.iter().all(|x| x.node == target) {
-                    f.alert(
-                        sc,
-                        rng,
-                        None,
-                        "KubeDeploymentReplicasMismatch",
-                        "critical",
-                        On::Workload(w.clone()),
-                        format!("{ns}/{w} has no ready replica"),
-                        t0 + 300,
-                    );
-                }
-            }
-        }
-        "bad_deploy" => {
-            let hash = rng.k8s_suffix(9);
-            if rng.chance(50) {
-                sc.deploys.push(Deploy {
-                    service: target.to_string(),
-                    at: t0,
-                    cluster: cluster.clone(),
-                });
-            } else {
-                let msg = format!("Scaled up replica set {target}-{hash} to 1");
-                f.event(
-                    sc,
-                    &On::Workload(target.to_string()),
-                    "ScalingReplicaSet",
-                    msg,
-                    t0,
-                );
-            }
-            let at = t0 + rng.range(90, 180);
-            f.alert(
-                sc,
-                rng,
-                None,
-                "HighErrorRate",
-                "critical",
-                On::Service(target.to_string()),
-                format!("{target}: 5xx ratio above 5% since the rollout"),
-                at,
-            );
-            for _ in 0..rng.range(1, 2) {
-                let pod = format!("{target}-{hash}-{}", rng.k8s_suffix(5));
-                let s = format!("{pod}: readiness probe failing");
-                let at = at + rng.range(0, 60);
-                f.alert(
-                    sc,
-                    rng,
-                    None,
-                    "KubePodNotReady",
-                    "warning",
-                    On::Pod(target.to_string(), pod),
-                    s,
-                    at,
-                );
-            }
-            f.cascade(sc, rng, target, 150, 1);
-        }
-        "cpu_saturation" => {
-            for (i, pod) in f.pods(target).into_iter().enumerate() {
-                let On::Pod(_, p) = &pod else { continue };
-                let s = format!("{p}: 68% throttling of CPU");
-                let at = t0 + rng.range(0, 60);
-                if i == 0 {
-                    f.flapping(
-                        sc,
-                        rng,
-                        None,
-                        "CPUThrottlingHigh",
-                        "warning",
-                        pod.clone(),
-                        s,
-                        at,
-                    );
-                } else {
-                    f.alert(
-                        sc,
-                        rng,
-                        None,
-                        "CPUThrottlingHigh",
-                        "warning",
-                        pod.clone(),
-                        s,
-                        at,
-                    );
-                }
-            }
-            let on = On::Workload(target.to_string());
-            f.alert(
-                sc,
-                rng,
-                Some(Via::Datadog),
-                "CPU usage above 90%",
-                "critical",
-                on,
-                format!("{target} CPU usage above 90%"),
-                t0 + 90,
-            );
-            f.alert(
-                sc,
-                rng,
-                None,
-                "HighLatencyP99",
-                "warning",
-                On::Service(target.to_string()),
-                format!("{target}: p99 latency above 2s"),
-                t0 + 120,
-            );
-            f.cascade(sc, rng, target, 180, 1);
-        }
-        _ => {
-            // dependency outage: a leaf service goes down, its callers alert.
-            let down = On::Service(target.to_string());
-            let s = format!("100% of the {target} targets are down");
-            let at = t0 + fire_delay(rng);
-            if rng.chance(50) {
-                f.flapping(
-                    sc,
-                    rng,
-                    Some(Via::Alertmanager),
-                    "TargetDown",
-                    "critical",
-                    down,
-                    s,
-                    at,
-                );
-            } else {
-                f.alert(
-                    sc,
-                    rng,
-                    Some(Via::Alertmanager),
-                    "TargetDown",
-                    "critical",
-                    down,
-                    s,
-                    at,
-                );
-            }
-            let mismatch = t0 + 30 + fire_delay(rng);
-            f.alert(
-                sc,
-                rng,
-                None,
-                "KubeDeploymentReplicasMismatch",
-                "critical",
-                On::Workload(target.to_string()),
-                format!("{ns}/{target} has no ready replica"),
-                mismatch,
-            );
-            for pod in f.pods(target) {
-                f.event(
-                    sc,
-                    &pod,
-                    "BackOff",
-                    "Back-off restarting failed container".into(),
-                    t0 + 15,
-                );
-            }
-            f.cascade(sc, rng, target, 60, 2);
-            if let Some((top, _)) = world.upstream(target, 3).last().cloned() {
-                let s = format!("Synthetic check failing on {top}");
-                f.alert(
-                    sc,
-                    rng,
-                    Some(Via::PagerDuty),
-                    "SyntheticCheck",
-                    "critical",
-                    On::Service(top),
-                    s,
-                    t0 + 150,
-                );
-            }
-        }
+    for r in roots {
+        sc.faults.push((r, t0 - 600, end + 900));
     }
+    match family {
+        "db_oom" => families::db_oom(&f, sc, rng, target),
+        "node_failure" => families::node_failure(&f, sc, rng, target),
+        "bad_deploy" => families::bad_deploy(&f, sc, rng, target),
+        "cpu_saturation" => families::cpu_saturation(&f, sc, rng, target),
+        "config_change" => changes::config_change(&f, sc, rng, target),
+        "network_partition" => network::partition(&f, sc, rng, target),
+        "external_dependency" => network::external(&f, sc, rng, target),
+        _ => families::dependency_outage(&f, sc, rng, target),
+    }
+    cluster
 }

@@ -5,20 +5,35 @@
 //! epoch, ordered maps only. The same seed gives the same bytes.
 //!
 //! - [`world`]: a real manifest set plus a generated cluster state (Nodes,
-//!   ReplicaSets, Pods placed on Nodes) and the topology built from both;
-//! - [`faults`] and [`plan`]: the fault families, when and where they
-//!   strike, and the noise, as source-agnostic [`items`];
-//! - [`emit`]: the items as the payloads real tools send (Alertmanager with
-//!   real grouping, Grafana, Datadog, PagerDuty, Kubernetes Events, GitHub),
-//!   as replay NDJSON lines plus the truth of every ref;
+//!   ReplicaSets, Pods placed on Nodes) with its environment's [`overlay`]
+//!   (ConfigMaps and Secrets mounted, ExternalName Services for outside
+//!   APIs), and the topology built from both;
+//! - [`faults`] and [`plan`]: the fault families ([`families`], [`changes`],
+//!   [`network`]), when and where they strike (overlapping, co-located,
+//!   recurring, warning-only), the chronic [`background`] and the
+//!   [`noise`], as source-agnostic [`items`];
+//! - [`conventions`]: each suite's monitoring setup (tools, rule sets,
+//!   label keys, severity words, peer labels, grouping);
+//! - [`emit`] and [`tools`]: the items as the payloads real tools send
+//!   (Alertmanager with real grouping, Grafana, Datadog, PagerDuty,
+//!   Opsgenie, Kubernetes Events, GitHub), as replay NDJSON lines plus the
+//!   truth of every ref;
 //! - [`score`]: pairwise precision/recall/F1, root-cause accuracy and noise
 //!   reduction (`spec/replay.md`, Scoring), and the baselines.
 
+pub mod background;
+pub mod changes;
+pub mod conventions;
 pub mod emit;
+pub mod families;
 pub mod faults;
 pub mod items;
+pub mod network;
+pub mod noise;
+pub mod overlay;
 pub mod plan;
 pub mod score;
+pub mod tools;
 pub mod world;
 
 #[cfg(test)]
@@ -100,7 +115,8 @@ pub const NOISE: &str = "noise";
 pub struct Suite {
     /// `db_oom-online-boutique`, `mixed-sock-shop`...
     pub name: String,
-    /// The fault family (`mixed` for the storm).
+    /// The fault family (`mixed` for the storm of all of them,
+    /// `colocated` for faults sharing a Node or a caller).
     pub family: String,
     /// Index into [`world::World::all`].
     pub world: usize,
@@ -108,18 +124,32 @@ pub struct Suite {
     pub truth: Truth,
 }
 
-/// Every suite for `seed`: each family on each topology, plus a mixed storm
-/// on each.
+/// The PRNG of suite `family_index` on world `world_index` for `seed`
+/// (tests re-plan a suite's scenario with it to inspect its items).
+pub fn suite_rng(seed: u64, world_index: usize, family_index: usize) -> Rng {
+    Rng::new(
+        seed.wrapping_mul(1000)
+            .wrapping_add((world_index * 100 + family_index) as u64),
+    )
+}
+
+/// The families of the suites, in suite order: each fault family alone,
+/// then co-located faults, then the mixed storm.
+pub fn suite_families() -> Vec<&'static str> {
+    faults::FAMILIES
+        .iter()
+        .copied()
+        .chain(["colocated", "mixed"])
+        .collect()
+}
+
+/// Every suite for `seed`: each family on each topology, plus co-located
+/// faults and a mixed storm on each.
 pub fn suites(seed: u64, worlds: &[world::World]) -> Vec<Suite> {
     let mut out = Vec::new();
     for (w, world) in worlds.iter().enumerate() {
-        for (f, family) in faults::FAMILIES
-            .iter()
-            .copied()
-            .chain(["mixed"])
-            .enumerate()
-        {
-            let mut rng = Rng::new(seed.wrapping_mul(1000).wrapping_add((w * 100 + f) as u64));
+        for (f, family) in suite_families().into_iter().enumerate() {
+            let mut rng = suite_rng(seed, w, f);
             let name = format!("{family}-{}", world.name);
             let scenario = plan::scenario(world, family, &mut rng);
             let (events, truth) = emit::render(&name, world, &scenario, &mut rng);

@@ -1,14 +1,31 @@
-//! A suite's plan: which faults, where and when (overlapping ones in
-//! different parts of the graph, a recurrence hours later), and the noise.
+//! A suite's plan: its monitoring conventions, which faults, where and
+//! when (overlapping ones in different parts of the graph, co-located ones
+//! sharing a Node or a caller, a recurrence hours later, some seen only
+//! through warnings), the chronic background and the noise.
 
-use super::faults::{exclusive_keys, inject, Alert, Fault, On, Scenario, Via, HORIZON};
+use super::background::{chronic, KINDS};
+use super::conventions::Conventions;
+use super::faults::{exclusive_keys, inject, Opts, Scenario};
+use super::noise::noise;
 use super::world::World;
-use super::{Rng, NOISE};
+use super::Rng;
 
 /// Candidate targets of a family, free for `[from, to)`: the places the
 /// fault would hold exclusively (root, direct callers) are not another's.
 fn targets(world: &World, family: &str, sc: &Scenario, from: i64, to: i64) -> Vec<String> {
-    let all: Vec<String> = match family {
+    all_targets(world, family)
+        .into_iter()
+        .filter(|t| {
+            exclusive_keys(world, family, t)
+                .iter()
+                .all(|k| sc.free(k, from, to, ""))
+        })
+        .collect()
+}
+
+/// Every place a family can strike.
+fn all_targets(world: &World, family: &str) -> Vec<String> {
+    match family {
         "db_oom" => world.databases(),
         "node_failure" => world.nodes.clone(),
         "dependency_outage" => {
@@ -24,222 +41,223 @@ fn targets(world: &World, family: &str, sc: &Scenario, from: i64, to: i64) -> Ve
                 apis
             }
         }
+        "config_change" => world
+            .configs
+            .iter()
+            .filter(|c| c.users.iter().all(|u| world.workloads.contains_key(u)))
+            .map(|c| c.entity(&world.namespace))
+            .collect(),
+        "network_partition" => world.callers.keys().cloned().collect(),
+        "external_dependency" => world.externals.iter().map(|e| e.name.clone()).collect(),
         _ => world
             .workloads
             .keys()
             .filter(|s| world.callers.contains_key(*s) || world.calls.contains_key(*s))
             .cloned()
             .collect(),
-    };
-    all.into_iter()
-        .filter(|t| {
-            exclusive_keys(world, family, t)
-                .iter()
-                .all(|k| sc.free(k, from, to, ""))
-        })
-        .collect()
-}
-
-/// Noise: the Watchdog, unrelated warnings (some on the very Nodes and
-/// services a fault reaches), short latency blips on services no fault is
-/// touching, a failed batch job, info alerts and routine Kubernetes events.
-fn noise(world: &World, sc: &mut Scenario, rng: &mut Rng) {
-    let watchdog = Alert {
-        via: Via::Alertmanager,
-        name: "Watchdog".into(),
-        severity: "none",
-        on: On::Nothing,
-        summary: "An alert that should always be firing to certify that Alertmanager is working properly.".into(),
-        starts: 0,
-        ends: HORIZON + 3600,
-        cluster: NOISE.into(),
-        job: None,
-    };
-    sc.alerts.push(watchdog);
-    let services: Vec<String> = world.workloads.keys().cloned().collect();
-    for i in 0..18 {
-        let at = rng.range(0, HORIZON - 1800);
-        let svc = rng.pick(&services).clone();
-        let node = rng.pick(&world.nodes).clone();
-        let pod = rng.pick(&world.workloads[&svc].pods).name.clone();
-        let kind = i % 9;
-        let (key, on) = match kind {
-            0 | 5 => (format!("node:{node}"), On::Node(node.clone())),
-            1 | 4 | 7 => (format!("svc:{svc}"), On::Service(svc.clone())),
-            8 => (String::new(), On::Nothing),
-            _ => (format!("svc:{svc}"), On::Pod(svc.clone(), pod.clone())),
-        };
-        let dur = if kind == 7 {
-            rng.range(3, 6)
-        } else {
-            rng.range(5, 25)
-        } * 60;
-        if !key.is_empty() && !sc.free(&key, at - 300, at + dur + 300, NOISE) {
-            continue;
-        }
-        // A blip must not look like a fault's own symptom: nothing below it fails.
-        if kind == 7 && near_a_fault(world, sc, &svc, at - 900, at + dur + 900) {
-            continue;
-        }
-        let f = Fault {
-            world,
-            cluster: NOISE.into(),
-            t0: at,
-            end: at + dur,
-        };
-        let ns = &world.namespace;
-        match kind {
-            0 => f.alert(
-                sc,
-                rng,
-                None,
-                "NodeClockSkewDetected",
-                "warning",
-                on,
-                format!("Clock on {node} is out of sync"),
-                at,
-            ),
-            1 => f.alert(
-                sc,
-                rng,
-                None,
-                "KubeHpaMaxedOut",
-                "warning",
-                On::Workload(svc.clone()),
-                format!(
-                    "HPA {ns}/{svc} has been running at max replicas for longer than 15 minutes"
-                ),
-                at,
-            ),
-            2 => f.alert(
-                sc,
-                rng,
-                None,
-                "KubeContainerWaiting",
-                "info",
-                on,
-                format!("{pod} container waiting longer than 1 hour"),
-                at,
-            ),
-            3 => f.event(
-                sc,
-                &on,
-                "Pulled",
-                "Container image already present on machine".into(),
-                at,
-            ),
-            4 => f.alert(
-                sc,
-                rng,
-                Some(Via::Grafana),
-                "DashboardQueryErrors",
-                "info",
-                on,
-                format!("{svc} dashboard query errors"),
-                at,
-            ),
-            5 => f.alert(
-                sc,
-                rng,
-                Some(Via::Datadog),
-                "Disk usage above 80%",
-                "warning",
-                on,
-                format!("{node} disk usage above 80%"),
-                at,
-            ),
-            6 => f.event(
-                sc,
-                &on,
-                "Scheduled",
-                format!("Successfully assigned {ns}/{pod} to {node}"),
-                at,
-            ),
-            7 => f.alert(
-                sc,
-                rng,
-                None,
-                "HighLatencyP99",
-                "warning",
-                on,
-                format!("{svc}: p99 latency above 2s"),
-                at,
-            ),
-            _ => {
-                let job = format!("nightly-report-{}", rng.range(2_800_000, 2_899_999));
-                f.alert(
-                    sc,
-                    rng,
-                    Some(Via::Alertmanager),
-                    "KubeJobFailed",
-                    "critical",
-                    On::Nothing,
-                    format!("Job {ns}/{job} failed to complete"),
-                    at,
-                );
-                if let Some(a) = sc.alerts.last_mut().filter(|a| a.name == "KubeJobFailed") {
-                    a.job = Some(job);
-                }
-            }
-        }
     }
 }
 
-/// Whether `svc` is a fault's root or within three calls above one, during
-/// `[from, to)`.
-fn near_a_fault(world: &World, sc: &Scenario, svc: &str, from: i64, to: i64) -> bool {
-    sc.faults.iter().any(|(root, a, b)| {
-        let overlaps = *a < to && from < *b;
-        let above = match root.strip_prefix("svc:") {
-            Some(r) => r == svc || world.upstream(r, 3).iter().any(|(s, _)| s == svc),
-            None => true,
-        };
-        overlaps && above
-    })
-}
-
-/// One suite's scenario: two overlapping faults in different parts of the
-/// graph, the first recurring hours later, noise throughout. `mixed` runs
-/// every family, two of them overlapping, and a recurrence.
+/// One suite's scenario. A family's suite: two overlapping faults of it in
+/// different parts of the graph, the first recurring hours later, each a
+/// warning-only fault one time in five. `mixed` runs every family, two at a
+/// time, one of them warning-only, and a recurrence. `colocated` runs
+/// pairs of faults that share a Node or a caller. Every suite has chronic
+/// alerts (all three kinds in `mixed`) and noise throughout.
 pub fn scenario(world: &World, family: &str, rng: &mut Rng) -> Scenario {
-    let mut sc = Scenario::default();
-    let plan: Vec<(&str, i64, Option<usize>)> = if family == "mixed" {
-        vec![
-            ("db_oom", 600, None),
-            ("node_failure", 1800, None),
-            ("bad_deploy", 1800 + rng.range(60, 240), None),
-            ("cpu_saturation", 4200, None),
-            ("dependency_outage", 4200 + rng.range(60, 240), None),
-            ("db_oom", 600 + 3 * 3600 + rng.range(0, 600), Some(0)),
-        ]
+    let mut sc = Scenario::new(Conventions::pick(rng));
+    if family == "colocated" {
+        colocated(world, &mut sc, rng);
     } else {
-        vec![
-            (family, 600, None),
-            (family, 600 + rng.range(60, 240), None),
-            (family, 600 + 3 * 3600 + rng.range(0, 600), Some(0)),
-        ]
-    };
-    let mut chosen: Vec<String> = Vec::new();
-    for (fam, t0, again) in plan {
-        let target = match again {
-            Some(i) => chosen[i].clone(),
-            None => {
-                let free = targets(world, fam, &sc, t0 - 600, t0 + 3600);
-                let fresh: Vec<String> = free
-                    .iter()
-                    .filter(|t| !chosen.contains(t))
-                    .cloned()
-                    .collect();
-                match (fresh.is_empty(), free.is_empty()) {
-                    (false, _) => rng.pick(&fresh).clone(),
-                    (true, false) => rng.pick(&free).clone(),
-                    _ => continue,
-                }
-            }
+        let plan: Vec<(&str, i64, Option<usize>)> = if family == "mixed" {
+            vec![
+                ("db_oom", 600, None),
+                ("node_failure", 1800, None),
+                ("bad_deploy", 1800 + rng.range(60, 240), None),
+                ("cpu_saturation", 4200, None),
+                ("dependency_outage", 4200 + rng.range(60, 240), None),
+                ("config_change", 6600, None),
+                ("network_partition", 6600 + rng.range(60, 240), None),
+                ("external_dependency", 9000 + rng.range(0, 300), None),
+                ("db_oom", 600 + 3 * 3600 + rng.range(0, 600), Some(0)),
+            ]
+        } else {
+            vec![
+                (family, 600, None),
+                (family, 600 + rng.range(60, 240), None),
+                (family, 600 + 3 * 3600 + rng.range(0, 600), Some(0)),
+            ]
         };
-        chosen.push(target.clone());
-        inject(world, fam, &target, t0, &mut sc, rng);
+        let quiet = rng.range(0, plan.len() as i64 - 1) as usize;
+        let mut chosen: Vec<String> = Vec::new();
+        for (i, (fam, t0, again)) in plan.into_iter().enumerate() {
+            let target = match again {
+                Some(i) => chosen[i].clone(),
+                None => {
+                    let free = targets(world, fam, &sc, t0 - 600, t0 + 3600);
+                    let fresh: Vec<String> = free
+                        .iter()
+                        .filter(|t| !chosen.contains(t))
+                        .cloned()
+                        .collect();
+                    match (fresh.is_empty(), free.is_empty()) {
+                        (false, _) => rng.pick(&fresh).clone(),
+                        (true, false) => rng.pick(&free).clone(),
+                        _ => continue,
+                    }
+                }
+            };
+            chosen.push(target.clone());
+            let warning_only = if family == "mixed" {
+                i == quiet
+            } else {
+                rng.chance(20)
+            };
+            let opts = Opts {
+                warning_only,
+                shared: false,
+            };
+            inject(world, fam, &target, t0, &mut sc, rng, opts);
+        }
+    }
+    let kinds: Vec<&str> = if family == "mixed" {
+        KINDS.to_vec()
+    } else {
+        let first = *rng.pick(&KINDS);
+        let mut k = vec![first];
+        let second = *rng.pick(&KINDS);
+        if second != first && rng.chance(40) {
+            k.push(second);
+        }
+        k
+    };
+    for k in kinds {
+        chronic(world, k, &mut sc, rng);
     }
     noise(world, &mut sc, rng);
     sc
+}
+
+/// Whether two faults' exclusive places are apart.
+fn apart(world: &World, a: (&str, &str), b: (&str, &str)) -> bool {
+    let ka = exclusive_keys(world, a.0, a.1);
+    exclusive_keys(world, b.0, b.1)
+        .iter()
+        .all(|k| !ka.contains(k))
+}
+
+/// The family that takes down service `svc` the way its kind would fail.
+fn family_for(world: &World, svc: &str) -> &'static str {
+    if world.databases().iter().any(|d| d == svc) {
+        "db_oom"
+    } else if world.leaves().iter().any(|l| l == svc) {
+        "dependency_outage"
+    } else {
+        "bad_deploy"
+    }
+}
+
+/// Co-located faults, at the same time:
+/// - sharing a Node: a datastore running out of memory and another
+///   workload CPU-starved, each with a Pod on the same Node (a noisy
+///   neighbour and a memory limit are separate faults with separate fixes);
+/// - sharing a caller: one callee of a service fails while the network to
+///   another callee of the same service is cut;
+/// - sharing a caller with an outside API: the API fails while another
+///   callee of one of its callers is CPU-starved.
+fn colocated(world: &World, sc: &mut Scenario, rng: &mut Rng) {
+    // On one Node.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for node in &world.nodes {
+        let here: Vec<String> = world.pods_on(node).into_iter().map(|(w, _)| w).collect();
+        for db in world.databases().iter().filter(|d| here.contains(d)) {
+            for other in here.iter().filter(|o| !world.databases().contains(o)) {
+                if world.callers.contains_key(other)
+                    && apart(world, ("db_oom", db), ("cpu_saturation", other))
+                {
+                    pairs.push((db.clone(), other.clone()));
+                }
+            }
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    if !pairs.is_empty() {
+        let (db, other) = rng.pick(&pairs).clone();
+        let t0 = 600;
+        inject(world, "db_oom", &db, t0, sc, rng, Opts::default());
+        let opts = Opts {
+            warning_only: rng.chance(20),
+            shared: true,
+        };
+        let t1 = t0 + rng.range(0, 180);
+        inject(world, "cpu_saturation", &other, t1, sc, rng, opts);
+    }
+    // Behind one caller.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for callees in world.calls.values() {
+        for x in callees {
+            for y in callees.iter().filter(|y| *y != x) {
+                let unrelated = !world.calls.get(x).is_some_and(|c| c.contains(y))
+                    && !world.calls.get(y).is_some_and(|c| c.contains(x));
+                if unrelated {
+                    pairs.push((x.clone(), y.clone()));
+                }
+            }
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    if !pairs.is_empty() {
+        let (x, y) = rng.pick(&pairs).clone();
+        let t0 = 600 + 2 * 3600;
+        inject(
+            world,
+            family_for(world, &x),
+            &x,
+            t0,
+            sc,
+            rng,
+            Opts::default(),
+        );
+        let opts = Opts {
+            warning_only: false,
+            shared: true,
+        };
+        let t1 = t0 + rng.range(60, 240);
+        inject(world, "network_partition", &y, t1, sc, rng, opts);
+    }
+    // An outside API and another callee of its caller.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for e in &world.externals {
+        for c in &e.callers {
+            for z in world.calls.get(c).into_iter().flatten() {
+                pairs.push((e.name.clone(), z.clone()));
+            }
+        }
+    }
+    if !pairs.is_empty() {
+        let (e, z) = rng.pick(&pairs).clone();
+        let t0 = 600 + 3 * 3600 + rng.range(0, 300);
+        inject(
+            world,
+            "external_dependency",
+            &e,
+            t0,
+            sc,
+            rng,
+            Opts::default(),
+        );
+        let opts = Opts {
+            warning_only: rng.chance(30),
+            shared: true,
+        };
+        let fam = family_for(world, &z);
+        let fam = if fam == "bad_deploy" {
+            "cpu_saturation"
+        } else {
+            fam
+        };
+        inject(world, fam, &z, t0 + rng.range(30, 200), sc, rng, opts);
+    }
 }
