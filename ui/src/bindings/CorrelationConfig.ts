@@ -90,6 +90,9 @@ retainResolvedSecs: number,
  * A condition (the same cause on the same Pod or Node, else the same
  * alert) that came back at least this many times within
  * `chronic_lookback_secs` is chronic: its own incident, nobody's victim.
+ * 2, as cross-validation chose on every source (`bench correlation
+ * --cv`): an alert that already came back once by itself is more often
+ * a rhythm than a new fault's victim.
  */
 chronicMinEpisodes: number, 
 /**
