@@ -137,6 +137,24 @@ fn why(d: &Decision) -> String {
     }
 }
 
+/// Asserts the decision put its signal into incident `id`.
+fn assert_in(d: &Decision, id: &str) {
+    assert_eq!(incident_of(d).as_deref(), Some(id), "{}", why(d));
+}
+
+/// A synthetic check of the outside payment API failing.
+fn synthetic_check() -> Signal {
+    at(
+        0,
+        alert(
+            "synthetic",
+            &[("alertname", "SyntheticCheckFailing")],
+            Severity::High,
+            "[Synthetics] api.pay.example health check is failing",
+        ),
+    )
+}
+
 fn node_down(secs: i64, node: &str) -> Signal {
     at(
         secs,
@@ -237,12 +255,7 @@ fn an_oom_on_a_failing_node_keeps_its_own_cause() {
         ),
     );
     let d = e.observe(&notready);
-    assert_eq!(
-        incident_of(&d).as_deref(),
-        Some(node.as_str()),
-        "{}",
-        why(&d)
-    );
+    assert_in(&d, &node);
 }
 
 #[test]
@@ -436,25 +449,12 @@ fn the_end_of_an_unassigned_alert_waits_and_follows_its_firing() {
 #[test]
 fn an_outside_dependency_failing_is_named_by_its_externalname_service() {
     let mut e = engine();
-    let check = at(
-        0,
-        alert(
-            "synthetic",
-            &[("alertname", "SyntheticCheckFailing")],
-            Severity::High,
-            "[Synthetics] api.pay.example health check is failing",
-        ),
-    );
+    let check = synthetic_check();
     let inc = into(e.observe(&check)).unwrap();
     let mut errors = latency("pay-err", "payment", Some("api.pay.example"), 30);
     errors.title = "payment 5xx ratio above 5%".into();
     let d = e.observe(&errors);
-    assert_eq!(
-        incident_of(&d).as_deref(),
-        Some(inc.as_str()),
-        "{}",
-        why(&d)
-    );
+    assert_in(&d, &inc);
     let root = e.analyse(&[check, errors]).root_cause.unwrap();
     assert_eq!(root.entity.to_string(), "service/shop/payment-gateway");
 }
@@ -617,7 +617,7 @@ fn a_teams_own_words_change_what_its_alerts_mean() {
     let mut taught = Engine::with_topology(config, shop());
     let r = into(taught.observe(&redis)).unwrap();
     let d = taught.observe(&backlog(30));
-    assert_eq!(incident_of(&d).as_deref(), Some(r.as_str()), "{}", why(&d));
+    assert_in(&d, &r);
 }
 
 #[test]
@@ -639,27 +639,14 @@ fn a_nodes_own_alerts_together_are_one_incident() {
             ),
         );
         let d = e.observe(&disk);
-        assert_eq!(
-            incident_of(&d).as_deref(),
-            Some(down.as_str()),
-            "{}",
-            why(&d)
-        );
+        assert_in(&d, &down);
     }
 }
 
 #[test]
 fn a_crash_loop_where_an_outage_is_only_felt_is_not_adopted_by_it() {
     let mut e = engine();
-    let check = at(
-        0,
-        alert(
-            "synthetic",
-            &[("alertname", "SyntheticCheckFailing")],
-            Severity::High,
-            "[Synthetics] api.pay.example health check is failing",
-        ),
-    );
+    let check = synthetic_check();
     let outage = into(e.observe(&check)).unwrap();
     // payment's Pod crash-loops for a reason of its own: it waits.
     let backoff = at(
@@ -677,12 +664,7 @@ fn a_crash_loop_where_an_outage_is_only_felt_is_not_adopted_by_it() {
     let mut errors = latency("pay-err", "payment", Some("api.pay.example"), 20);
     errors.title = "payment 5xx ratio above 5%".into();
     let d = e.observe(&errors);
-    assert_eq!(
-        incident_of(&d).as_deref(),
-        Some(outage.as_str()),
-        "{}",
-        why(&d)
-    );
+    assert_in(&d, &outage);
     assert!(
         e.effects.adopted.iter().all(|l| l.signal_id != backoff.id),
         "the crash loop has a cause of its own: {:?}",
