@@ -501,6 +501,18 @@ impl Engine {
         }
     }
 
+    /// Whether incident `id` fails at `place` (its root, or a place a person
+    /// put into it) rather than only being felt there.
+    pub(super) fn fails_at(&self, id: &str, place: &Entity) -> bool {
+        self.incidents
+            .get(id)
+            .is_some_and(|i| i.root.as_ref() == Some(place))
+            || self
+                .memory
+                .get(id)
+                .is_some_and(|m| m.pinned.contains(place))
+    }
+
     /// Keeps an unassigned signal for a later incident to adopt.
     pub(super) fn pend(&mut self, o: &Obs) {
         let change = o.kind == SignalKind::Change || o.class.change;
@@ -659,13 +671,11 @@ impl Engine {
         if place != here {
             spots.push(place.clone());
         }
-        let root = self.incidents.get(id).and_then(|i| i.root.clone());
-        let pinned = self.memory.get(id).map(|m| &m.pinned);
         for spot in &spots {
             // Where the incident is only felt, a cause of that place's own
             // (a crash loop, memory, a change there) is not the incident's
             // doing: the same rule as a live signal there (`place_claims`).
-            let felt = root.as_ref() != Some(spot) && !pinned.is_some_and(|p| p.contains(spot));
+            let felt = !self.fails_at(id, spot);
             for pid in self.pending_by_place.get(spot).into_iter().flatten() {
                 let Some(p) = self.pending.get(pid) else {
                     continue;

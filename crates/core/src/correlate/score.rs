@@ -304,11 +304,7 @@ impl Engine {
             if self.is_chronic(id) {
                 continue;
             }
-            let at_root = inc.root.as_ref() == Some(place)
-                || self
-                    .memory
-                    .get(id)
-                    .is_some_and(|m| m.pinned.contains(place));
+            let at_root = self.fails_at(id, place);
             // Where the incident is only felt, not failing: a warning that
             // explains nothing, a change (it cannot be caused by the
             // incident), or a failure right after its own change there (it

@@ -294,8 +294,8 @@ impl Topology {
     /// The Services a free text names, in the order it names them: its
     /// words (split at anything but letters, digits, `-` and `.`) that are
     /// a Service's name, or an outside host an ExternalName Service stands
-    /// for. For signals whose labels name no place ("[FIRING:1]
-    /// front-end_availability_slo_burn front-end shop", "api.example.com
+    /// for. For signals whose labels name no place (a Grafana title such as
+    /// "[FIRING:1] checkout_latency_slo_burn checkout prod", or "api.example.com
     /// health check is failing").
     pub fn services_named_in(&self, text: &str, namespace: Option<&str>) -> Vec<Entity> {
         let mut out: Vec<Entity> = Vec::new();
