@@ -58,27 +58,17 @@ pub fn upsert(conn: &Connection, i: &IncidentRow) -> Result<()> {
 /// Like [`upsert`], but keeps the stored pattern and root cause: for the
 /// rows a storm updates faster than their analysis is redone.
 pub fn upsert_state(conn: &Connection, i: &IncidentRow) -> Result<()> {
-    conn.prepare_cached(
+    upsert_state_with(
+        conn,
+        i,
+        i.signal_count,
         "INSERT INTO incidents (id, project_id, title, severity, status, group_key,
            signal_count, opened_at, updated_at, resolved_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, status = excluded.status,
            signal_count = excluded.signal_count, updated_at = excluded.updated_at,
            resolved_at = excluded.resolved_at",
-    )?
-    .execute(params![
-        i.id,
-        i.project_id,
-        i.title,
-        i.severity.as_str(),
-        i.status.as_str(),
-        i.group_key,
-        i.signal_count,
-        ts(i.opened_at),
-        ts(i.updated_at),
-        i.resolved_at.map(ts)
-    ])?;
-    Ok(())
+    )
 }
 
 /// Like [`upsert_state`], but adds `added` to the stored signal count
@@ -86,22 +76,35 @@ pub fn upsert_state(conn: &Connection, i: &IncidentRow) -> Result<()> {
 /// inserted, and counting an incident's links for every batch cost as much
 /// as the incident was big.
 pub fn upsert_state_adding(conn: &Connection, i: &IncidentRow, added: i64) -> Result<()> {
-    conn.prepare_cached(
+    upsert_state_with(
+        conn,
+        i,
+        added,
         "INSERT INTO incidents (id, project_id, title, severity, status, group_key,
            signal_count, opened_at, updated_at, resolved_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, status = excluded.status,
            signal_count = signal_count + excluded.signal_count, updated_at = excluded.updated_at,
            resolved_at = excluded.resolved_at",
-    )?
-    .execute(params![
+    )
+}
+
+/// Runs one of the state upserts above: `sql` takes the state columns as
+/// ?1..?10, with `signal_count` as ?7.
+fn upsert_state_with(
+    conn: &Connection,
+    i: &IncidentRow,
+    signal_count: i64,
+    sql: &str,
+) -> Result<()> {
+    conn.prepare_cached(sql)?.execute(params![
         i.id,
         i.project_id,
         i.title,
         i.severity.as_str(),
         i.status.as_str(),
         i.group_key,
-        added,
+        signal_count,
         ts(i.opened_at),
         ts(i.updated_at),
         i.resolved_at.map(ts)

@@ -100,16 +100,8 @@ impl App {
     pub(crate) async fn save_instance(&self, i: Instance, new: bool) -> Result<(), ApiError> {
         if self.in_team() {
             let id = i.id.clone();
-            let def = InstanceDef {
-                id: i.id,
-                descriptor_id: i.descriptor_id,
-                project_id: i.project_id,
-                name: i.name,
-                enabled: i.enabled,
-                config: i.config,
-            };
-            let body =
-                serde_json::to_vec(&def).map_err(|e| ApiError::new("internal", e.to_string()))?;
+            let body = serde_json::to_vec(&instance_def(i))
+                .map_err(|e| ApiError::new("internal", e.to_string()))?;
             self.publish(instance_row(&id, "upsert", body)).await?;
             return Ok(());
         }
@@ -142,15 +134,7 @@ impl App {
     /// (instances made before joining, or by connectors.json at start).
     pub(crate) async fn announce_instance(&self, i: Instance) {
         let id = i.id.clone();
-        let def = InstanceDef {
-            id: i.id,
-            descriptor_id: i.descriptor_id,
-            project_id: i.project_id,
-            name: i.name,
-            enabled: i.enabled,
-            config: i.config,
-        };
-        let Ok(body) = serde_json::to_vec(&def) else {
+        let Ok(body) = serde_json::to_vec(&instance_def(i)) else {
             return;
         };
         if let Err(e) = self.to_outbox(instance_row(&id, "upsert", body)).await {
@@ -211,5 +195,17 @@ fn instance_row(id: &str, op: &str, body: Vec<u8>) -> NewOutbox {
         headers: "{}".into(),
         body,
         ..Default::default()
+    }
+}
+
+/// An instance's definition as the team log carries it.
+fn instance_def(i: Instance) -> InstanceDef {
+    InstanceDef {
+        id: i.id,
+        descriptor_id: i.descriptor_id,
+        project_id: i.project_id,
+        name: i.name,
+        enabled: i.enabled,
+        config: i.config,
     }
 }
