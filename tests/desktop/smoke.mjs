@@ -204,8 +204,12 @@ try {
     await wd('DELETE', s);
     session = (await newSession()).sessionId;
     s = `/session/${session}`;
-    const rect = await until('the window', () => wd('GET', `${s}/window/rect`));
-    if (rect.width !== 1111 || rect.height !== 777) throw new Error(`reopened at ${rect.width}x${rect.height}, saved 1111x777`);
+    // The window opens at its default size and the saved one is applied
+    // right after: read until it is, or until the wait runs out.
+    let rect = await until('the window', () => wd('GET', `${s}/window/rect`));
+    const restored = (r) => r.width === 1111 && r.height === 777;
+    await until('the saved size', async () => restored((rect = await wd('GET', `${s}/window/rect`))), 10000).catch(() => {});
+    if (!restored(rect)) throw new Error(`reopened at ${rect.width}x${rect.height}, saved 1111x777`);
     return `reopened at ${rect.width}x${rect.height}`;
   });
 } catch (e) {
