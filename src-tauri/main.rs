@@ -18,7 +18,7 @@ async fn rpc(
     app: tauri::State<'_, App>,
     request: serde_json::Value,
 ) -> Result<serde_json::Value, ApiError> {
-    causeway_app::dispatch(&app, causeway_app::commands::parse(request)?).await
+    causeway_app::dispatch(&app, causeway_app::api::commands::parse(request)?).await
 }
 
 #[global_allocator]
@@ -119,7 +119,10 @@ async fn run_background(app: App, handle: tauri::AppHandle, tray: Option<tauri::
     tauri::async_runtime::spawn(desktop::watch(app.clone(), handle, tray));
     // The port saved in Settings (8787 unless changed), or any free one when
     // it is taken (by a `causeway serve` on the same machine, say).
-    let preferred = SocketAddr::from(([127, 0, 0, 1], causeway_app::settings::preferred_port()));
+    let preferred = SocketAddr::from((
+        [127, 0, 0, 1],
+        causeway_app::config::settings::preferred_port(),
+    ));
     let started =
         match causeway_server::start(app.clone(), preferred, None, std::future::pending()).await {
             Ok(r) => Ok(r),

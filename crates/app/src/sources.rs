@@ -10,7 +10,7 @@
 //! also the [`Host`] sources commit through: the inbox, item versions and
 //! checkpoints in one transaction, then the processor is woken.
 
-use crate::metrics::label;
+use crate::telemetry::label;
 use crate::App;
 use causeway_connectors::runtime::{
     source_for, stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source,
@@ -256,12 +256,12 @@ impl App {
             let app = self.clone();
             tokio::spawn(async move {
                 loop {
-                    tokio::time::sleep(crate::health::QUIET_CHECK).await;
+                    tokio::time::sleep(crate::connectors::health::QUIET_CHECK).await;
                     app.check_quiet().await;
                 }
             });
         }
-        tokio::spawn(crate::evidence::auto_collect(self.clone()));
+        tokio::spawn(crate::incidents::evidence::auto_collect(self.clone()));
     }
 
     /// Starts, restarts and stops sources so that exactly the enabled
@@ -412,7 +412,7 @@ impl App {
     pub async fn metrics_text(&self) -> String {
         let rows = self
             .store()
-            .read(crate::instances::listed)
+            .read(crate::connectors::instances::listed)
             .await
             .unwrap_or_default();
         let mut health = Vec::new();
@@ -424,8 +424,12 @@ impl App {
         for (i, st, ex) in &rows {
             let l = label("instance", &i.id);
             let stream = self.stream_health(&i.id);
-            let (state, _) =
-                crate::instances::shown_health(i.enabled, st, ex.recent_dead, stream.as_ref());
+            let (state, _) = crate::connectors::instances::shown_health(
+                i.enabled,
+                st,
+                ex.recent_dead,
+                stream.as_ref(),
+            );
             for s in [
                 "healthy",
                 "degraded",
@@ -464,7 +468,7 @@ impl App {
             .as_ref()
             .map(crate::team::view::gauges)
             .unwrap_or_default();
-        let mut gauges: Vec<crate::metrics::Gauge<'_>> = vec![
+        let mut gauges: Vec<crate::telemetry::Gauge<'_>> = vec![
             (
                 "causeway_connector_health",
                 "1 for the state each connector instance is in.",
@@ -582,6 +586,6 @@ impl App {
         if let Err(e) = result {
             tracing::warn!(error = %e, "could not record connector health");
         }
-        self.emit(crate::views::ChangeEvent::ConnectorsChanged);
+        self.emit(crate::api::views::ChangeEvent::ConnectorsChanged);
     }
 }

@@ -11,7 +11,7 @@ fn main() {
     };
     let text = std::fs::read_to_string(&path).expect("readable events");
     for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        match causeway_app::replay::signals_of(n, line) {
+        match causeway_app::history::replay::signals_of(n, line) {
             Ok((signals, _)) => {
                 for (i, s) in signals.iter().enumerate() {
                     let class = causeway_core::classify::classify(s);

@@ -315,7 +315,10 @@ fn serve(
 ) -> Result<(), String> {
     let data_dir = data_dir.unwrap_or_else(causeway_app::default_data_dir);
     let listen = listen.unwrap_or_else(|| {
-        SocketAddr::from(([127, 0, 0, 1], causeway_app::settings::preferred_port()))
+        SocketAddr::from((
+            [127, 0, 0, 1],
+            causeway_app::config::settings::preferred_port(),
+        ))
     });
     if !listen.ip().is_loopback() && !guard.remote {
         return Err(format!(
@@ -350,7 +353,7 @@ fn serve(
             None => {}
         }
         // connectors.json: a broken file (an unset ${VARIABLE}) stops the start, naming it.
-        let connectors_file = causeway_app::config_file::config_path(&data_dir);
+        let connectors_file = causeway_app::config::file::config_path(&data_dir);
         let declared = app
             .apply_connectors_file(&connectors_file)
             .await
@@ -399,7 +402,7 @@ fn serve(
                 println!(
                     "Alertmanager → Causeway: add this receiver to alertmanager.yml. The secret is shown \
                      only now (a new one: Connectors → Alertmanager → New secret):\n\n{}",
-                    causeway_app::webhook_secrets::alertmanager_snippet(&url, &new.secret)
+                    causeway_app::connectors::webhook_secrets::alertmanager_snippet(&url, &new.secret)
                 );
             }
             Ok(None) => {}
@@ -472,8 +475,8 @@ fn replay(
         }
     }
     let topology = topology.map(|dir| load_topology(&dir)).transpose()?;
-    let report = causeway_app::replay::replay(&text, config, topology.as_ref());
-    std::fs::write(&out, causeway_app::replay::to_json(&report))
+    let report = causeway_app::history::replay::replay(&text, config, topology.as_ref());
+    std::fs::write(&out, causeway_app::history::replay::to_json(&report))
         .map_err(|e| format!("cannot write --out {}: {e}", out.display()))
 }
 

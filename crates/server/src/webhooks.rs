@@ -22,7 +22,7 @@ pub async fn receive(
         Err(e) => {
             ctx.app.metrics().add(
                 "causeway_events_rejected_total",
-                &causeway_app::metrics::connector_label(&connector),
+                &causeway_app::telemetry::connector_label(&connector),
                 1,
             );
             warn(&ctx, e.status(), "body_rejected", &e.message());

@@ -88,7 +88,7 @@ impl Host for TeamHost {
                     if n > 0 {
                         self.app.metrics().add(
                             "causeway_events_received_total",
-                            &crate::metrics::label("connector", &inst.descriptor_id),
+                            &crate::telemetry::label("connector", &inst.descriptor_id),
                             n,
                         );
                     }

@@ -48,7 +48,7 @@ pub(super) async fn run(app: App, team: Arc<Team>) {
                 trim(&team).await;
                 trimmed = Some(Instant::now());
             }
-            if quiet_checked.elapsed() >= crate::health::QUIET_CHECK {
+            if quiet_checked.elapsed() >= crate::connectors::health::QUIET_CHECK {
                 app.check_quiet().await;
                 quiet_checked = Instant::now();
             }
@@ -366,7 +366,7 @@ impl Candidates {
             if causeway_connectors::runtime::source_for(&i.descriptor_id, &config).is_none() {
                 continue;
             }
-            let fields = crate::instances::secret_fields(&config);
+            let fields = crate::connectors::instances::secret_fields(&config);
             let fresh = self
                 .secrets
                 .get(&i.id)

@@ -176,8 +176,8 @@ fn view(team: &Team, names: &std::collections::BTreeMap<String, String>) -> Team
 }
 
 /// The team's gauges for `/metrics`.
-pub(crate) fn gauges(v: &TeamView) -> Vec<crate::metrics::Gauge<'static>> {
-    use crate::metrics::label;
+pub(crate) fn gauges(v: &TeamView) -> Vec<crate::telemetry::Gauge<'static>> {
+    use crate::telemetry::label;
     let team = label("team", &v.team);
     let live: Vec<&MemberView> = v.members.iter().filter(|m| !m.gone).collect();
     vec![
