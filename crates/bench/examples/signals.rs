@@ -14,7 +14,7 @@ fn main() {
         match causeway_app::history::replay::signals_of(n, line) {
             Ok((signals, _)) => {
                 for (i, s) in signals.iter().enumerate() {
-                    let class = causeway_core::classify::classify(s);
+                    let class = causeway_core::analysis::classify::classify(s);
                     println!(
                         "{n}:{i}\t{}\t{:?}\t{:?}\t{:?}\t{}\tsvc={}\t{}\t{}\tfp={}",
                         s.received_at.format("%H:%M:%S"),

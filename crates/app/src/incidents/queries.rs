@@ -5,7 +5,7 @@ use crate::api::views::*;
 use crate::App;
 use base64::Engine as _;
 use causeway_core::analysis::{analyse, Analysis};
-use causeway_core::correlate::describe;
+use causeway_core::words::describe;
 use causeway_core::SignalStatus;
 use causeway_store::{dead_letters, incidents, ingest_requests, links, signals, ts};
 use serde_json::Value;

@@ -2,14 +2,17 @@
 //! cause ranking, the impacted entities and a one-line insight.
 //!
 //! Without a topology the ranking uses the owner chain and earliest onset;
-//! with one, [`crate::rank`] ranks over the graph. Both name a pattern from
+//! with one, [`rank`] ranks over the graph. Both name a pattern from
 //! the library and, after a change on the root, suggest rolling it back.
 
-use crate::correlate::{describe, ChangeNote, Recurrence};
+pub mod classify;
+mod rank;
+
 use crate::entity::Entity;
 use crate::incident::RootCause;
 use crate::signal::{Signal, SignalStatus};
 use crate::topology::Topology;
+use crate::words::describe;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -72,7 +75,7 @@ pub struct Read {
     pub known: bool,
     pub peer: Option<Entity>,
     pub config: Option<Entity>,
-    pub class: crate::classify::Class,
+    pub class: classify::Class,
     /// New behaviour: its condition came seldom or never before it.
     pub fresh: bool,
 }
@@ -152,17 +155,17 @@ pub fn analyse(signals: &[Signal]) -> Analysis {
 
 /// Analyses the signals of one incident with what is known around them.
 /// With a topology that knows the incident's entities, the root is ranked
-/// over the graph ([`crate::rank`]); otherwise by owner chain and onset.
+/// over the graph ([`rank`]); otherwise by owner chain and onset.
 pub fn analyse_with(signals: &[Signal], ctx: &Context<'_>) -> Analysis {
     if let Some(a) = ctx
         .topology
-        .and_then(|t| crate::rank::analyse_over(signals, t, ctx))
+        .and_then(|t| rank::analyse_over(signals, t, ctx))
     {
         return a;
     }
     let mut a = analyse_plain(signals);
     if let Some(root) = &a.root_cause {
-        let facts = crate::rank::Facts::of(signals, ctx, None);
+        let facts = rank::Facts::of(signals, ctx, None);
         a.pattern = facts.pattern(&root.entity, 0);
         a.action = facts.action(&root.entity);
     }
@@ -277,7 +280,7 @@ fn rank_root(order: &[(&Entity, &(DateTime<Utc>, &Signal))]) -> Option<RootCause
         Some((_, (next, _))) => format!(
             "earliest onset: \"{}\" began {} before any other entity alerted",
             sig.title,
-            crate::correlate::human_secs((*next - *at).num_seconds())
+            crate::words::human_secs((*next - *at).num_seconds())
         ),
         None => format!("the only entity alerting: \"{}\"", sig.title),
     };
@@ -298,6 +301,25 @@ pub(crate) fn node(e: &Entity, signal_count: u32, firing: u32, inferred: bool) -
         root: false,
         inferred,
     }
+}
+
+/// A deploy, rollout or config change the engine saw, wherever it went.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeNote {
+    pub at: DateTime<Utc>,
+    pub title: String,
+    pub entity: Option<Entity>,
+    pub service: Option<String>,
+}
+
+/// An alert that keeps coming back at a regular period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Recurrence {
+    /// How many times it fired again after the first time.
+    pub repeats: usize,
+    /// The mean time between onsets, in seconds.
+    pub period_secs: i64,
 }
 
 #[cfg(test)]

@@ -8,14 +8,14 @@
 //! crash-looping database, a change shortly before) and the reasons that won
 //! are the explanation; the confidence is the margin over the runner-up.
 
-use crate::analysis::Read;
-use crate::analysis::{node, Analysis, Context, Graph, GraphEdge, GraphNode};
-use crate::classify::{classify, CauseKind, Class};
-use crate::correlate::{describe, human_secs, ChangeNote, Recurrence};
+use super::classify::{classify, CauseKind, Class};
+use super::Read;
+use super::{node, Analysis, ChangeNote, Context, Graph, GraphEdge, GraphNode, Recurrence};
 use crate::entity::Entity;
 use crate::incident::RootCause;
 use crate::signal::{Signal, SignalKind, SignalStatus};
 use crate::topology::{Hop, Relation, Topology};
+use crate::words::{describe, human_secs};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 

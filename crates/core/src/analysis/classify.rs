@@ -319,4 +319,5 @@ impl Text {
 }
 
 #[cfg(test)]
+#[path = "classify_tests.rs"]
 mod tests;
