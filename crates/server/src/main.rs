@@ -1,6 +1,5 @@
 //! `causeway`: the headless app and its tools.
 
-mod bench;
 mod cli_connectors;
 mod incidents_cli;
 
@@ -94,6 +93,7 @@ enum Cmd {
         out: PathBuf,
     },
     /// Benchmarks: ingest against Alertmanager, correlation against baselines.
+    #[cfg(feature = "bench")]
     Bench {
         #[command(subcommand)]
         command: BenchCmd,
@@ -174,23 +174,22 @@ impl TeamArgs {
     }
 }
 
+#[cfg(feature = "bench")]
 #[derive(Subcommand)]
 enum BenchCmd {
     /// Alerts/s, latency and memory of Causeway's webhook intake against
     /// Alertmanager's (`apt-get install prometheus-alertmanager`).
-    Ingest(bench::IngestArgs),
+    Ingest(causeway_bench::ingest::IngestArgs),
     /// Score correlation on labelled storms beside the baselines: our own
     /// generator's scenarios over online-boutique and sock-shop, and with
     /// --storms every labelled storm folder under a directory; --cv chooses
     /// the settings by cross-validation and prints the held-out figures and
     /// the calibration of link confidences.
-    #[cfg(feature = "bench")]
     Correlation(causeway_bench::correlation::Args),
     /// Root-cause accuracy on the AIOps Challenge 2022 storms (Online
     /// Boutique cloudbed-1) beside the "entity with the most alerts"
     /// heuristic. The data is not shipped: pass the `data/` folder of
     /// https://github.com/boerste/rca-llm-reasoning (research use).
-    #[cfg(feature = "bench")]
     Aiops {
         /// The dataset's `data/` folder (holding fault-alerts/ and system-knowledge-graphs/).
         #[arg(long)]
@@ -237,6 +236,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // A benchmark prints its own progress; the store's notes would be noise.
     let level = match cli.command {
+        #[cfg(feature = "bench")]
         Cmd::Bench { .. } => "warn",
         _ => "info",
     };
@@ -274,9 +274,6 @@ fn main() -> ExitCode {
             rules,
             out,
         } => replay(events, topology, rules, out),
-        Cmd::Bench {
-            command: BenchCmd::Ingest(args),
-        } => bench::run(args),
         Cmd::Token {
             command: TokenCmd::Issue { scope, data_dir },
         } => token_issue(&scope, data_dir),
@@ -286,6 +283,10 @@ fn main() -> ExitCode {
             &data_dir.unwrap_or_else(causeway_app::default_data_dir),
         ),
         Cmd::Connectors { command } => cli_connectors::run(command),
+        #[cfg(feature = "bench")]
+        Cmd::Bench {
+            command: BenchCmd::Ingest(args),
+        } => causeway_bench::ingest::run(args),
         #[cfg(feature = "bench")]
         Cmd::Bench {
             command: BenchCmd::Correlation(args),

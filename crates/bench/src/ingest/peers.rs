@@ -155,7 +155,9 @@ pub async fn start_causeway(envs: &[(&str, &str)]) -> Result<Server, String> {
         })
         .await
         .map_err(|e| format!("cannot configure the bench data folder: {e}"))?;
-    let token = causeway_server::auth::issue(&store, "admin")?;
+    let token = causeway_app::api::tokens::issue_blocking(&store, "admin")
+        .map(|t| t.token)
+        .map_err(|e| e.message)?;
     drop(store);
     serve_causeway(dir, token, envs).await
 }
