@@ -5,6 +5,7 @@
 //! [`api::views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
 pub mod api;
+pub mod boot;
 pub mod config;
 pub mod connectors;
 pub mod demo;

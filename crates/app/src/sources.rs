@@ -10,7 +10,8 @@
 //! also the [`Host`] sources commit through: the inbox, item versions and
 //! checkpoints in one transaction, then the processor is woken.
 
-use crate::telemetry::label;
+use crate::telemetry::events::{PayloadsReceived, PollFinished};
+use crate::telemetry::{label, Gauge, Series};
 use crate::App;
 use causeway_connectors::runtime::{
     source_for, stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source,
@@ -83,11 +84,11 @@ impl Host for AppHost {
                 .await
                 .map_err(|e| HostError(e.to_string()))?;
             if n > 0 {
-                self.app.metrics().add(
-                    "causeway_events_received_total",
-                    &label("connector", &descriptor),
-                    n,
-                );
+                PayloadsReceived {
+                    connector: &descriptor,
+                    count: n,
+                }
+                .emit(self.app.metrics());
                 self.app.wake.notify_one();
             }
             Ok(())
@@ -468,37 +469,13 @@ impl App {
             .as_ref()
             .map(crate::team::view::gauges)
             .unwrap_or_default();
-        let mut gauges: Vec<crate::telemetry::Gauge<'_>> = vec![
-            (
-                "causeway_connector_health",
-                "1 for the state each connector instance is in.",
-                health,
-            ),
-            (
-                "causeway_connector_consecutive_failures",
-                "Failed polls in a row, per instance.",
-                failures,
-            ),
-            (
-                "causeway_connector_last_success_timestamp_seconds",
-                "When the instance last polled (or received) successfully.",
-                success,
-            ),
-            (
-                "causeway_connector_signals_24h",
-                "Signals from the instance in the last 24 hours.",
-                day,
-            ),
-            (
-                "causeway_connector_signals_7d",
-                "Signals from the instance in the last 7 days.",
-                week,
-            ),
-            (
-                "causeway_connector_last_poll_timestamp_seconds",
-                "When the instance last started a poll (or a stream connected).",
-                polled,
-            ),
+        let mut gauges: Vec<Series> = vec![
+            (Gauge::ConnectorHealth, health),
+            (Gauge::ConnectorConsecutiveFailures, failures),
+            (Gauge::ConnectorLastSuccess, success),
+            (Gauge::ConnectorSignals24h, day),
+            (Gauge::ConnectorSignals7d, week),
+            (Gauge::ConnectorLastPoll, polled),
         ];
         gauges.extend(team_gauges);
         self.metrics().render_with(&gauges)
@@ -507,7 +484,6 @@ impl App {
     async fn apply_report(&self, id: String, r: Report) {
         let now = Utc::now();
         let at = ts(now);
-        let inst = label("instance", &id);
         match &r {
             Report::Started => {}
             Report::Succeeded {
@@ -515,37 +491,20 @@ impl App {
                 fetched,
                 published,
                 skipped,
-            } => {
-                let m = self.metrics();
-                m.add(
-                    "causeway_polls_total",
-                    &format!("{inst},{}", label("outcome", "ok")),
-                    1,
-                );
-                for (what, n) in [
-                    ("fetched", fetched),
-                    ("published", published),
-                    ("skipped", skipped),
-                ] {
-                    m.add(
-                        "causeway_poll_items_total",
-                        &format!("{inst},{}", label("what", what)),
-                        *n,
-                    );
-                }
-                m.observe_latency(&inst, latency.as_secs_f64());
+            } => PollFinished {
+                instance: &id,
+                outcome: "ok",
+                latency: Some(*latency),
+                items: Some((*fetched, *published, *skipped)),
             }
-            Report::Failed { class, latency, .. } => {
-                let m = self.metrics();
-                m.add(
-                    "causeway_polls_total",
-                    &format!("{inst},{}", label("outcome", class.as_str())),
-                    1,
-                );
-                if let Some(l) = latency {
-                    m.observe_latency(&inst, l.as_secs_f64());
-                }
+            .emit(self.metrics()),
+            Report::Failed { class, latency, .. } => PollFinished {
+                instance: &id,
+                outcome: class.as_str(),
+                latency: *latency,
+                items: None,
             }
+            .emit(self.metrics()),
         }
         let result = self
             .store()

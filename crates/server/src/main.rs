@@ -337,49 +337,30 @@ fn serve(
         causeway_app::set_memory_release(release_memory);
         // One Causeway per data dir: otherwise every instance polls twice.
         let _lock = app.lock_data_dir().map_err(|e| e.message)?;
-        match app.load_user_descriptors() {
-            Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "user descriptors loaded"),
-            Ok(_) => {}
-            // The app still runs with the built-in connectors; say why clearly.
-            Err(e) => eprintln!("causeway: {}", e.message),
+        let team = team.config(&app);
+        let booted = causeway_app::boot::Boot {
+            topology,
+            demo,
+            team,
+            reload: Some(hangups()),
+            failures: causeway_app::boot::Failures::Stop,
         }
-        let topology = topology.or_else(|| Some(data_dir.join("topology")).filter(|d| d.is_dir()));
-        match topology {
-            Some(dir) => {
-                for w in app.load_topology_dir(&dir).map_err(|e| e.message)? {
-                    eprintln!("warning: topology: {w}");
-                }
-            }
-            None if demo => app.set_topology_documents(causeway_app::demo_documents()),
-            None => {}
+        .run(&app)
+        .await
+        .map_err(|e| e.message)?;
+        if !booted.descriptors.is_empty() {
+            tracing::info!(ids = ?booted.descriptors, "user descriptors loaded");
         }
-        // connectors.json: a broken file (an unset ${VARIABLE}) stops the start, naming it.
-        let connectors_file = causeway_app::config::file::config_path(&data_dir);
-        let declared = app
-            .apply_connectors_file(&connectors_file)
-            .await
-            .map_err(|e| e.message)?;
-        if declared > 0 {
-            tracing::info!(path = %connectors_file.display(), connectors = declared, "connectors.json applied");
+        for w in &booted.topology_warnings {
+            eprintln!("warning: topology: {w}");
         }
-        // ENABLED_CONNECTORS + CONNECTOR_*: a bad variable stops the start, naming it.
-        let from_env = app.apply_connectors_env().await.map_err(|e| e.message)?;
-        if from_env > 0 {
-            tracing::info!(connectors = from_env, "connectors from the environment applied");
+        if booted.from_file > 0 {
+            tracing::info!(connectors = booted.from_file, "connectors.json applied");
         }
-        if let Some(config) = team.config(&app) {
-            if demo {
-                return Err("--demo loads a storm into this member alone; it does not go with a team".into());
-            }
-            app.join_team(config).map_err(|e| e.message)?;
+        if booted.from_env > 0 {
+            tracing::info!(connectors = booted.from_env, "connectors from the environment applied");
         }
-        app.start();
-        app.watch_connectors_file(
-            connectors_file,
-            std::time::Duration::from_secs(2),
-            hangups(),
-        );
-        if demo && app.load_demo_if_empty().await.map_err(|e| e.message)? {
+        if booted.demo_loaded {
             tracing::info!("demo storm loaded");
         }
         let remote = guard.remote;

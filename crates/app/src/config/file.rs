@@ -454,13 +454,13 @@ impl App {
     }
 
     /// Reloads connectors.json when it changes on disk (checked every
-    /// `every`) or when `hup` fires (SIGHUP). A broken file is reported and
-    /// the running connectors are left as they are.
+    /// `every`) or when `hup` fires (SIGHUP, where the host has one). A
+    /// broken file is reported and the running connectors are left as they are.
     pub fn watch_connectors_file(
         &self,
         path: PathBuf,
         every: std::time::Duration,
-        mut hup: tokio::sync::mpsc::Receiver<()>,
+        mut hup: Option<tokio::sync::mpsc::Receiver<()>>,
     ) {
         let app = self.clone();
         tokio::spawn(async move {
@@ -473,7 +473,12 @@ impl App {
             loop {
                 let forced = tokio::select! {
                     _ = tokio::time::sleep(every) => false,
-                    r = hup.recv() => r.is_some(),
+                    r = async {
+                        match hup.as_mut() {
+                            Some(h) => h.recv().await,
+                            None => std::future::pending().await,
+                        }
+                    } => r.is_some(),
                 };
                 let now = stamp(&path);
                 if !forced && now == last {

@@ -231,8 +231,10 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
         "the Event went through the inbox"
     );
     assert_eq!(
-        app.metrics()
-            .get("causeway_events_received_total", "connector=\"kubernetes\""),
+        app.metrics().get(
+            crate::telemetry::Counter::EventsReceived,
+            "connector=\"kubernetes\""
+        ),
         1
     );
 }

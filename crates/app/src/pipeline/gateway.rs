@@ -5,7 +5,7 @@
 
 use crate::api::views::ChangeEvent;
 use crate::pipeline::limits::UNVERIFIED;
-use crate::telemetry::{connector_label, label};
+use crate::telemetry::events::{PayloadDeadLettered, PayloadsReceived, RequestRejected};
 use crate::App;
 use causeway_connectors::verify::{verify, Scheme};
 
@@ -58,15 +58,10 @@ impl App {
         body: Vec<u8>,
     ) -> Result<Accepted, WebhookRejection> {
         let storage = |e: causeway_store::StoreError| WebhookRejection::Storage(e.to_string());
-        let rejected = |app: &App| {
-            app.metrics.add(
-                "causeway_events_rejected_total",
-                &connector_label(connector),
-                1,
-            )
-        };
+        let rejected =
+            |app: &App, reason: &str| RequestRejected { connector, reason }.emit(&app.metrics);
         if from_browser(&headers) {
-            rejected(self);
+            rejected(self, "from a browser");
             return Err(WebhookRejection::FromBrowser);
         }
         // The ingest API's payloads come in only through its own route,
@@ -108,7 +103,7 @@ impl App {
             ) {
                 Ok(v) => v.delivery_id,
                 Err(e) => {
-                    rejected(self);
+                    rejected(self, "signature");
                     let key = format!("unverified:{}", instance.id);
                     if let Err(retry_after_secs) = self.limits.check(&key, UNVERIFIED) {
                         return Err(WebhookRejection::RateLimited { retry_after_secs });
@@ -119,7 +114,7 @@ impl App {
         };
         let key = format!("deliveries:{}", instance.id);
         if let Err(retry_after_secs) = self.limits.check(&key, receiver.rate) {
-            rejected(self);
+            rejected(self, "rate limit");
             return Err(WebhookRejection::RateLimited { retry_after_secs });
         }
 
@@ -141,11 +136,12 @@ impl App {
                 .dead_letter_raw(instance, &now, &error, kept, body)
                 .await
                 .map_err(storage)?;
-            self.metrics.add(
-                "causeway_events_dead_lettered_total",
-                &label("connector", connector),
-                1,
-            );
+            PayloadDeadLettered {
+                connector,
+                inbox_id: None,
+                error: &error,
+            }
+            .emit(&self.metrics);
             self.emit(ChangeEvent::DeadLettersChanged);
             return Err(match declared {
                 Some(content_type) => WebhookRejection::NotJsonMediaType {
@@ -181,11 +177,11 @@ impl App {
                 duplicate,
             });
         }
-        self.metrics.add(
-            "causeway_events_received_total",
-            &label("connector", connector),
-            1,
-        );
+        PayloadsReceived {
+            connector,
+            count: 1,
+        }
+        .emit(&self.metrics);
         self.wake.notify_one();
         // In a team the body waits in the outbox: on to the team log.
         if let Some(team) = self.team() {

@@ -5,7 +5,7 @@
 
 use crate::api::views::ChangeEvent;
 use crate::pipeline::process::{process_item, Processed, Step, Touches};
-use crate::telemetry::label;
+use crate::telemetry::events::{PayloadDeadLettered, PayloadsReceived};
 use crate::App;
 use causeway_connectors::causeway::{validate, FieldError};
 use causeway_store::inbox::InboxItem;
@@ -60,6 +60,7 @@ impl App {
                 .map(|e| format!("{} {}", e.field, e.message))
                 .collect();
             let error = format!("invalid ingest request: {}", text.join("; "));
+            let error_text = error.clone();
             let at = now.clone();
             self.store()
                 .write(move |c| {
@@ -79,11 +80,12 @@ impl App {
                 })
                 .await
                 .map_err(storage)?;
-            self.metrics().add(
-                "causeway_events_dead_lettered_total",
-                &label("connector", "causeway"),
-                1,
-            );
+            PayloadDeadLettered {
+                connector: "causeway",
+                inbox_id: None,
+                error: &error_text,
+            }
+            .emit(self.metrics());
             self.emit(ChangeEvent::DeadLettersChanged);
             return Err(IngestRejection::Invalid(errors));
         }
@@ -117,11 +119,11 @@ impl App {
             });
         }
         if created {
-            self.metrics().add(
-                "causeway_events_received_total",
-                &label("connector", "causeway"),
-                1,
-            );
+            PayloadsReceived {
+                connector: "causeway",
+                count: 1,
+            }
+            .emit(self.metrics());
             self.emit(ChangeEvent::IncidentsChanged {
                 ids: vec![incident_id.clone()],
             });

@@ -20,7 +20,8 @@
 
 use crate::pipeline::keeper::{lock_live, recover, Keeper};
 use crate::pipeline::refresh::{Refresh, IDLE_BUDGET};
-use crate::telemetry::{label, Metrics};
+use crate::telemetry::events::{PayloadDeadLettered, PayloadNormalized, SignalCorrelated};
+use crate::telemetry::Metrics;
 use causeway_connectors::{normalize_bytes, normalizer, Context, NormalizeError};
 use causeway_core::{Decision, Engine, Signal, Topology};
 use causeway_store::inbox::InboxItem;
@@ -303,12 +304,12 @@ fn dead_letter(
     )?;
     inbox::mark_processed(tx, item.id, &now, "dead_letter", seq)?;
     instances::count_item(tx, &item.instance_id, true, &now)?;
-    metrics.add(
-        "causeway_events_dead_lettered_total",
-        &label("connector", &item.connector_id),
-        1,
-    );
-    tracing::warn!(inbox_id = item.id, connector = %item.connector_id, error = %error, "payload dead-lettered");
+    PayloadDeadLettered {
+        connector: &item.connector_id,
+        inbox_id: Some(item.id),
+        error,
+    }
+    .emit(metrics);
     Ok(())
 }
 
@@ -353,14 +354,11 @@ fn process_into(
                     *out.added.entry(link.incident_id.clone()).or_default() += 1;
                 }
                 signals::set_unassigned(tx, &s.id, None)?;
-                metrics.add(
-                    "causeway_correlation_decisions_total",
-                    &label("strategy", link.strategy.as_str()),
-                    1,
-                );
-                if opened {
-                    metrics.add("causeway_incidents_created_total", "", 1);
+                SignalCorrelated {
+                    strategy: link.strategy.as_str(),
+                    opened,
                 }
+                .emit(metrics);
                 out.placed
                     .push((s.id.clone(), Some(link.incident_id.clone())));
                 out.incidents
@@ -370,11 +368,11 @@ fn process_into(
                 if !links::is_linked(tx, &s.id)? {
                     signals::set_unassigned(tx, &s.id, Some(&reason))?;
                 }
-                metrics.add(
-                    "causeway_correlation_decisions_total",
-                    &label("strategy", "unassigned"),
-                    1,
-                );
+                SignalCorrelated {
+                    strategy: "unassigned",
+                    opened: false,
+                }
+                .emit(metrics);
                 out.placed.push((s.id.clone(), None));
             }
         }
@@ -388,9 +386,11 @@ fn process_into(
     }
     inbox::mark_processed(tx, item.id, &now, "normalized", seq)?;
     instances::count_item(tx, &item.instance_id, false, &now)?;
-    let connector = label("connector", &item.connector_id);
-    metrics.add("causeway_events_normalized_total", &connector, 1);
-    metrics.add("causeway_signals_total", &connector, batch.len() as u64);
+    PayloadNormalized {
+        connector: &item.connector_id,
+        signals: batch.len(),
+    }
+    .emit(metrics);
     Ok(())
 }
 

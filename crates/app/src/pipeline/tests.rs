@@ -54,7 +54,7 @@ async fn every_fixture_is_accepted_and_shows_up() {
         .all(|s| s.unassigned_reason.as_deref().unwrap().contains("below")));
     assert_eq!(
         app.metrics().get(
-            "causeway_events_received_total",
+            crate::telemetry::Counter::EventsReceived,
             "connector=\"alertmanager\""
         ),
         7

@@ -86,11 +86,11 @@ impl Host for TeamHost {
                 "ok" => {
                     let n = c.payloads.len() as u64;
                     if n > 0 {
-                        self.app.metrics().add(
-                            "causeway_events_received_total",
-                            &crate::telemetry::label("connector", &inst.descriptor_id),
-                            n,
-                        );
+                        crate::telemetry::events::PayloadsReceived {
+                            connector: &inst.descriptor_id,
+                            count: n,
+                        }
+                        .emit(self.app.metrics());
                     }
                     Ok(())
                 }

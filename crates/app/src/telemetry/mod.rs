@@ -1,55 +1,19 @@
 //! Counters for `/metrics` (Prometheus text format) and the health page.
+//! What is counted, and under which name, is said once in [`events`].
 
+pub mod events;
+
+pub use events::{Counter, Gauge};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 /// Named counters with one label set each, rendered in a stable order.
 #[derive(Default)]
 pub struct Metrics {
-    counters: Mutex<BTreeMap<(&'static str, String), u64>>,
+    counters: Mutex<BTreeMap<(Counter, String), u64>>,
     /// Poll latency per instance label: (sum of seconds, count).
     latency: Mutex<BTreeMap<String, (f64, u64)>>,
 }
-
-/// (name, help) of every counter we expose.
-const HELP: &[(&str, &str)] = &[
-    (
-        "causeway_events_received_total",
-        "Payloads committed to the inbox, per connector.",
-    ),
-    (
-        "causeway_events_normalized_total",
-        "Payloads normalized into signals, per connector.",
-    ),
-    (
-        "causeway_events_dead_lettered_total",
-        "Payloads kept in dead letters, per connector.",
-    ),
-    (
-        "causeway_events_rejected_total",
-        "Requests refused (rate limit, signature), per connector.",
-    ),
-    (
-        "causeway_signals_total",
-        "Signals produced by normalization, per connector.",
-    ),
-    (
-        "causeway_correlation_decisions_total",
-        "Correlation decisions, per strategy (unassigned included).",
-    ),
-    (
-        "causeway_incidents_created_total",
-        "Incidents opened by the engine.",
-    ),
-    (
-        "causeway_polls_total",
-        "Polls per connector instance, by outcome (ok, retry, fail, needs_reauth).",
-    ),
-    (
-        "causeway_poll_items_total",
-        "Items polled per connector instance: fetched, published, skipped as unchanged.",
-    ),
-];
 
 /// Distinct label sets one counter may have; more fold into
 /// `overflow="true"`, so nothing a sender controls can grow `/metrics` (and
@@ -57,8 +21,9 @@ const HELP: &[(&str, &str)] = &[
 pub const MAX_SERIES: usize = 500;
 
 impl Metrics {
-    /// Adds `n` to counter `name` with label `label="value"` (empty: no label).
-    pub fn add(&self, name: &'static str, label: &str, n: u64) {
+    /// Adds `n` to counter `name` with labels `label` (`key="value"`, …;
+    /// empty: none). Only the events of [`events`] count.
+    pub(crate) fn add(&self, name: Counter, label: &str, n: u64) {
         if let Ok(mut c) = self.counters.lock() {
             let key = (name, label.to_string());
             if !c.contains_key(&key) {
@@ -76,7 +41,7 @@ impl Metrics {
         }
     }
 
-    pub fn get(&self, name: &'static str, label: &str) -> u64 {
+    pub fn get(&self, name: Counter, label: &str) -> u64 {
         self.counters
             .lock()
             .ok()
@@ -85,7 +50,7 @@ impl Metrics {
     }
 
     /// Records one poll's latency for an instance (`instance="…"`).
-    pub fn observe_latency(&self, label: &str, seconds: f64) {
+    pub(crate) fn observe_latency(&self, label: &str, seconds: f64) {
         if let Ok(mut l) = self.latency.lock() {
             let e = l.entry(label.to_string()).or_default();
             e.0 += seconds;
@@ -94,15 +59,19 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition; `gauges` are rendered after the
-    /// counters (name, help, [(labels, value)]).
-    pub fn render_with(&self, gauges: &[Gauge<'_>]) -> String {
+    /// counters, with their series `(labels, value)`.
+    pub fn render_with(&self, gauges: &[Series]) -> String {
         let mut out = self.render();
         let latency = self.latency.lock().map(|l| l.clone()).unwrap_or_default();
-        out.push_str("# HELP causeway_poll_latency_seconds Time a poll took, per connector instance.\n# TYPE causeway_poll_latency_seconds summary\n");
+        let (name, help) = events::POLL_LATENCY;
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} summary\n"));
         for (label, (sum, count)) in &latency {
-            out.push_str(&format!("causeway_poll_latency_seconds_sum{{{label}}} {sum}\ncauseway_poll_latency_seconds_count{{{label}}} {count}\n"));
+            out.push_str(&format!(
+                "{name}_sum{{{label}}} {sum}\n{name}_count{{{label}}} {count}\n"
+            ));
         }
-        for (name, help, values) in gauges {
+        for (gauge, values) in gauges {
+            let (name, help) = (gauge.name(), gauge.help());
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
             for (label, v) in values {
                 out.push_str(&format!("{name}{{{label}}} {v}\n"));
@@ -115,13 +84,14 @@ impl Metrics {
     pub fn render(&self) -> String {
         let counters = self.counters.lock().map(|c| c.clone()).unwrap_or_default();
         let mut out = String::new();
-        for (name, help) in HELP {
+        for counter in Counter::ALL {
+            let (name, help) = (counter.name(), counter.help());
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
-            for ((n, label), v) in counters.iter().filter(|((n, _), _)| n == name) {
+            for ((_, label), v) in counters.iter().filter(|((c, _), _)| *c == counter) {
                 if label.is_empty() {
-                    out.push_str(&format!("{n} {v}\n"));
+                    out.push_str(&format!("{name} {v}\n"));
                 } else {
-                    out.push_str(&format!("{n}{{{label}}} {v}\n"));
+                    out.push_str(&format!("{name}{{{label}}} {v}\n"));
                 }
             }
         }
@@ -129,8 +99,8 @@ impl Metrics {
     }
 }
 
-/// A gauge family: name, help, and `(labels, value)` per series.
-pub type Gauge<'a> = (&'a str, &'a str, Vec<(String, f64)>);
+/// A gauge and its series, `(labels, value)` each.
+pub type Series = (Gauge, Vec<(String, f64)>);
 
 /// `key="value"` with the value escaped for the text format.
 pub fn label(key: &str, value: &str) -> String {
@@ -158,13 +128,13 @@ mod tests {
         assert_eq!(connector_label(&"x".repeat(2048)), "connector=\"unknown\"");
         let m = Metrics::default();
         for i in 0..MAX_SERIES + 100 {
-            m.add(
-                "causeway_signals_total",
-                &label("connector", &i.to_string()),
-                1,
-            );
+            m.add(Counter::Signals, &label("connector", &i.to_string()), 1);
         }
-        m.add("causeway_incidents_created_total", "", 1);
+        events::SignalCorrelated {
+            strategy: "topology",
+            opened: true,
+        }
+        .emit(&m);
         let text = m.render();
         assert_eq!(
             text.matches("causeway_signals_total{").count(),
@@ -175,5 +145,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("causeway_incidents_created_total 1"));
+        // Every counter is rendered, with or without series: a name is
+        // never missing because nothing counted it yet.
+        for c in Counter::ALL {
+            assert!(
+                text.contains(&format!("# TYPE {} counter\n", c.name())),
+                "{c:?}"
+            );
+        }
     }
 }
