@@ -19,8 +19,6 @@
 //! topology snapshots, a [`Health`] handle, and a shutdown future.
 
 mod events;
-#[cfg(any(test, feature = "test-kube-api"))]
-pub mod fake_api;
 mod health;
 mod kinds;
 mod kubeconfig;

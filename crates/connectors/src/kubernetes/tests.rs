@@ -2,10 +2,10 @@
 //! (`tests/fixtures/k8s/`): the topology after the first list, changes by
 //! watch, Events, reconnects, 410 Gone, and what health says on the way.
 
-use super::fake_api::{load_dir, FakeApi};
 use super::*;
 use causeway_core::topology::Relation;
 use causeway_core::{Entity, Topology, TopologyBuilder};
+use causeway_testkit::kube_api::{load_dir, FakeApi};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -153,7 +153,7 @@ async fn cluster() -> (tempfile::TempDir, FakeApi, Running) {
     (dir, fake, running)
 }
 
-fn watches(fake: &FakeApi) -> Vec<super::fake_api::Request> {
+fn watches(fake: &FakeApi) -> Vec<causeway_testkit::kube_api::Request> {
     fake.requests()
         .into_iter()
         .filter(|r| r.is_watch())

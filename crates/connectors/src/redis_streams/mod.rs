@@ -26,8 +26,6 @@ mod connect;
 mod consume;
 mod poison;
 mod probe;
-#[cfg(any(test, feature = "test-redis"))]
-pub mod test_server;
 #[cfg(test)]
 mod tests;
 

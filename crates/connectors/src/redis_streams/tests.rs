@@ -1,13 +1,13 @@
 //! The consumer against a real `redis-server`, with an in-memory host that
 //! records commits (and can refuse them, or report a backlog).
 
-use super::test_server::RedisServer;
 use super::*;
 use crate::runtime::{
     stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source, SourceContext,
     StopHandle, StreamStatus,
 };
 use causeway_core::Sensitive;
+use causeway_testkit::redis_server::RedisServer;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
