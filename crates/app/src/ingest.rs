@@ -7,7 +7,7 @@ use crate::metrics::label;
 use crate::process::{process_item, Processed, Step, Touches};
 use crate::views::ChangeEvent;
 use crate::App;
-use causeway_connectors::causeway::{validate, FieldError};
+use causeway_connectors::sources::causeway::{validate, FieldError};
 use causeway_store::inbox::InboxItem;
 use causeway_store::{dead_letters, inbox, ingest_requests, ts};
 use chrono::Utc;

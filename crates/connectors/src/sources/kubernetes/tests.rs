@@ -306,10 +306,10 @@ async fn a_warning_event_goes_to_the_sink_once_per_version() {
     assert_eq!(item.key, "d2b4f6a8-a6bd-11e9-990f-42010a800218");
     assert_eq!(item.version, fake.resource_version().to_string());
     // It maps, with the webhook path's descriptor, to a signal on the Pod.
-    let signals = crate::normalize_bytes(
-        CONNECTOR_ID,
+    let signals = crate::runtime::Normalizer::normalize_bytes(
+        &EventNormalizer,
         &item.body,
-        &crate::Context {
+        &crate::runtime::Context {
             project: "default",
             instance: "k",
             received_at: chrono::Utc::now(),

@@ -4,15 +4,17 @@
 //! evidence over an incident's window.
 //!
 //! Alerts are committed in Alertmanager's webhook shape (see
-//! [`crate::alertmanager::pull`]), so one normalizer reads both, with
+//! [`crate::sources::alertmanager::pull`]), so one normalizer reads both, with
 //! source type `PROMETHEUS`.
 
-use crate::alertmanager::normalize_as;
-use crate::alertmanager::pull::{authorizer, base_url, get_json, model_fingerprint, publish_diff};
 use crate::poll::http::FetchError;
 use crate::poll::{PollOutcome, PollRun, Poller};
 use crate::runtime::{BoxFuture, ErrorClass};
-use crate::{Context, NormalizeError, Normalizer};
+use crate::runtime::{Context, NormalizeError, Normalizer};
+use crate::sources::alertmanager::normalize_as;
+use crate::sources::alertmanager::pull::{
+    authorizer, base_url, get_json, model_fingerprint, publish_diff,
+};
 use causeway_core::Signal;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
