@@ -13,9 +13,10 @@
 use crate::telemetry::events::{PayloadsReceived, PollFinished};
 use crate::telemetry::{label, Gauge, Series};
 use crate::App;
+use causeway_connectors::registry::source_for;
 use causeway_connectors::runtime::{
-    source_for, stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source,
-    SourceContext, StopHandle,
+    stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source, SourceContext,
+    StopHandle,
 };
 use causeway_store::{inbox, instances, poll_items, ts};
 use chrono::Utc;
@@ -154,7 +155,7 @@ impl Host for AppHost {
     fn connection(
         &self,
         instance_id: &str,
-        health: Option<causeway_connectors::kubernetes::Health>,
+        health: Option<causeway_connectors::sources::kubernetes::Health>,
     ) {
         self.app.set_connection(instance_id, health);
     }

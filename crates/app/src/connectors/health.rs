@@ -162,7 +162,9 @@ impl App {
                                 &causeway_store::team_outbox::NewOutbox {
                                     kind: "raw".into(),
                                     instance_id: Some(id.clone()),
-                                    connector_id: Some(causeway_connectors::health::ID.into()),
+                                    connector_id: Some(
+                                        causeway_connectors::sources::health::ID.into(),
+                                    ),
                                     project_id: Some(project.clone()),
                                     received_at: at,
                                     headers: "{}".into(),
@@ -174,7 +176,7 @@ impl App {
                             causeway_store::inbox::insert(
                                 &tx,
                                 &id,
-                                causeway_connectors::health::ID,
+                                causeway_connectors::sources::health::ID,
                                 &project,
                                 &ts(Utc::now()),
                                 "{}",

@@ -371,7 +371,7 @@ impl App {
             "secretFields".into(),
             serde_json::json!(new.secrets.keys().collect::<Vec<_>>()),
         );
-        let pulls = causeway_connectors::runtime::poller_for(
+        let pulls = causeway_connectors::registry::poller_for(
             &new.descriptor_id,
             &serde_json::Value::Object(probe),
         )

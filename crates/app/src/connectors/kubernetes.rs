@@ -8,10 +8,10 @@ use crate::api::error::ApiError;
 use crate::connectors::ops::test_signals;
 use crate::connectors::ops::TestResult;
 use crate::App;
-use causeway_connectors::kubernetes::{
+use causeway_connectors::runtime::InstanceInfo;
+use causeway_connectors::sources::kubernetes::{
     self as kube_connector, ContextList, Health, HealthReport, Settings, Tuning,
 };
-use causeway_connectors::runtime::InstanceInfo;
 use causeway_store::ts;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -257,7 +257,7 @@ impl App {
     /// Timings for the Kubernetes watches started from now on (tests
     /// shorten them).
     pub fn set_stream_tuning(&self, tuning: Tuning) {
-        causeway_connectors::kubernetes::set_tuning(tuning);
+        causeway_connectors::sources::kubernetes::set_tuning(tuning);
     }
 }
 

@@ -8,7 +8,8 @@ use crate::api::requests::NewInstance;
 use crate::connectors::instances::InstanceView;
 use crate::App;
 use causeway_connectors::poll::{dry_run, http::Exchange};
-use causeway_connectors::runtime::{poller_for, stop_pair, InstanceInfo};
+use causeway_connectors::registry::poller_for;
+use causeway_connectors::runtime::{stop_pair, InstanceInfo};
 use causeway_connectors::secrets::handle_for;
 use causeway_connectors::{headers_from_json, normalize_bytes, Context};
 use causeway_core::{Sensitive, Signal};
@@ -209,10 +210,10 @@ impl App {
         info: InstanceInfo,
         secrets: Option<BTreeMap<String, Sensitive<String>>>,
     ) -> Result<TestResult, ApiError> {
-        if info.descriptor_id == causeway_connectors::kubernetes::CONNECTOR_ID {
+        if info.descriptor_id == causeway_connectors::sources::kubernetes::CONNECTOR_ID {
             return Ok(crate::connectors::kubernetes::test(&info).await);
         }
-        if info.descriptor_id == causeway_connectors::redis_streams::ID {
+        if info.descriptor_id == causeway_connectors::sources::redis_streams::ID {
             return Ok(self.test_stream(info, secrets).await);
         }
         let Some(poller) = poller_for(&info.descriptor_id, &info.config) else {

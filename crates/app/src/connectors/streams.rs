@@ -6,9 +6,9 @@
 use crate::api::error::ApiError;
 use crate::connectors::ops::{test_signals, TestResult};
 use crate::App;
-use causeway_connectors::redis_streams::{self, Settings};
 use causeway_connectors::runtime::InstanceInfo;
 use causeway_connectors::secrets::{handle_for, SecretError};
+use causeway_connectors::sources::redis_streams::{self, Settings};
 use causeway_core::Sensitive;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 /// Checks the settings of a connector whose source reads them at start,
 /// so a mistake is refused when it is saved rather than shown later.
 pub(crate) fn check_config(descriptor_id: &str, config: &Value) -> Result<(), ApiError> {
-    if descriptor_id == causeway_connectors::kubernetes::CONNECTOR_ID {
+    if descriptor_id == causeway_connectors::sources::kubernetes::CONNECTOR_ID {
         return crate::connectors::kubernetes::check_config(config);
     }
     if descriptor_id == redis_streams::ID {

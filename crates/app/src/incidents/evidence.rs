@@ -86,7 +86,9 @@ impl App {
                 let members = signals::for_incident(c, &key)?;
                 let proms: Vec<_> = instances::list(c)?
                     .into_iter()
-                    .filter(|i| i.enabled && i.descriptor_id == causeway_connectors::prometheus::ID)
+                    .filter(|i| {
+                        i.enabled && i.descriptor_id == causeway_connectors::sources::prometheus::ID
+                    })
                     .collect();
                 Ok((row, members, proms))
             })
@@ -146,7 +148,7 @@ impl App {
                 dry: true,
                 dry_payloads: Vec::new(),
             };
-            match causeway_connectors::prometheus::collect_evidence(
+            match causeway_connectors::sources::prometheus::collect_evidence(
                 &mut run,
                 &alertnames,
                 &extra,
@@ -205,9 +207,9 @@ impl App {
             .read(move |c| {
                 let mut out = Vec::new();
                 // No Prometheus to ask: nothing can be due.
-                let prometheus = instances::list(c)?
-                    .into_iter()
-                    .any(|i| i.enabled && i.descriptor_id == causeway_connectors::prometheus::ID);
+                let prometheus = instances::list(c)?.into_iter().any(|i| {
+                    i.enabled && i.descriptor_id == causeway_connectors::sources::prometheus::ID
+                });
                 if !prometheus {
                     return Ok(out);
                 }

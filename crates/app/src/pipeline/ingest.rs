@@ -7,7 +7,7 @@ use crate::api::views::ChangeEvent;
 use crate::pipeline::process::{process_item, Processed, Step, Touches};
 use crate::telemetry::events::{PayloadDeadLettered, PayloadsReceived};
 use crate::App;
-use causeway_connectors::causeway::{validate, FieldError};
+use causeway_connectors::sources::causeway::{validate, FieldError};
 use causeway_store::inbox::InboxItem;
 use causeway_store::{dead_letters, inbox, ingest_requests, ts};
 use chrono::Utc;

@@ -70,7 +70,7 @@ pub(super) async fn run(app: App, team: Arc<Team>) {
             Err(e) => {
                 team.failed(format!(
                     "cannot read the team log: {}",
-                    causeway_connectors::redis_streams::describe(&e)
+                    causeway_connectors::sources::redis_streams::describe(&e)
                 ))
                 .await;
                 failures = failures.saturating_add(1);

@@ -25,7 +25,7 @@ pub(crate) struct TeamHost {
 fn redis_err(e: redis::RedisError) -> HostError {
     HostError(format!(
         "the team's Redis: {}",
-        causeway_connectors::redis_streams::describe(&e)
+        causeway_connectors::sources::redis_streams::describe(&e)
     ))
 }
 
@@ -217,7 +217,7 @@ impl Host for TeamHost {
     fn connection(
         &self,
         instance_id: &str,
-        health: Option<causeway_connectors::kubernetes::Health>,
+        health: Option<causeway_connectors::sources::kubernetes::Health>,
     ) {
         self.local.connection(instance_id, health);
     }

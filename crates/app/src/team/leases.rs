@@ -75,7 +75,7 @@ fn expire(team: &Team) -> bool {
 /// One heartbeat; whether this member's leases changed.
 async fn beat(app: &App, team: &Team, wanted: &BTreeSet<String>) -> Result<bool, String> {
     let mut c = team.conn().await?;
-    let err = |e: redis::RedisError| causeway_connectors::redis_streams::describe(&e);
+    let err = |e: redis::RedisError| causeway_connectors::sources::redis_streams::describe(&e);
     let asked = Utc::now();
     let (secs, micros): (i64, i64) = redis::cmd("TIME").query_async(&mut c).await.map_err(err)?;
     let answered = Utc::now();
@@ -363,7 +363,7 @@ impl Candidates {
         };
         for i in rows.into_iter().filter(|i| i.enabled) {
             let config: serde_json::Value = serde_json::from_str(&i.config).unwrap_or_default();
-            if causeway_connectors::runtime::source_for(&i.descriptor_id, &config).is_none() {
+            if causeway_connectors::registry::source_for(&i.descriptor_id, &config).is_none() {
                 continue;
             }
             let fields = crate::connectors::instances::secret_fields(&config);

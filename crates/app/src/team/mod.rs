@@ -38,7 +38,7 @@ pub(crate) use host::TeamHost;
 use crate::api::error::ApiError;
 use crate::incidents::decision::Decision;
 use crate::App;
-use causeway_connectors::redis_streams::{connect, redacted_url, Connection, Target};
+use causeway_connectors::sources::redis_streams::{connect, redacted_url, Connection, Target};
 use causeway_core::Sensitive;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};

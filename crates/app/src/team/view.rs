@@ -4,7 +4,7 @@
 
 use super::{Team, CLOCK};
 use crate::App;
-use causeway_connectors::redis_streams::redacted_url;
+use causeway_connectors::sources::redis_streams::redacted_url;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

@@ -1,7 +1,7 @@
 //! The ingest schema: valid requests map, invalid ones list every bad field.
 
 use super::*;
-use crate::{normalize_bytes, Context};
+use crate::runtime::{Context, Normalizer};
 use causeway_core::{Severity, SignalStatus};
 use chrono::{TimeZone, Utc};
 use serde_json::json;
@@ -42,7 +42,7 @@ fn full() -> serde_json::Value {
 #[test]
 fn a_full_request_maps_to_one_signal() {
     let body = serde_json::to_vec(&full()).unwrap();
-    let s = &normalize_bytes("causeway", &body, &ctx()).unwrap()[0];
+    let s = &Causeway.normalize_bytes(&body, &ctx()).unwrap()[0];
     assert_eq!(s.title, "checkout p99 latency above 2 s");
     assert_eq!(s.severity, Severity::High);
     assert_eq!(s.status, SignalStatus::Firing);
@@ -68,7 +68,7 @@ fn a_full_request_maps_to_one_signal() {
         "ingest:DATADOG:dd-monitor-12345-2026-11-20"
     );
     // The same (sourceType, sourceRef) always gives the same fingerprint.
-    let again = &normalize_bytes("causeway", &body, &ctx()).unwrap()[0];
+    let again = &Causeway.normalize_bytes(&body, &ctx()).unwrap()[0];
     assert_eq!(again.fingerprint, s.fingerprint);
 }
 
@@ -76,7 +76,9 @@ fn a_full_request_maps_to_one_signal() {
 fn minimal_and_resolved_requests() {
     let body = json!({"sourceType": "CUSTOM", "sourceRef": "x", "title": "t",
                       "timeline": {"start": "2026-11-20T02:58:00Z", "end": "2026-11-20T03:10:00+01:00"}});
-    let s = &normalize_bytes("causeway", &serde_json::to_vec(&body).unwrap(), &ctx()).unwrap()[0];
+    let s = &Causeway
+        .normalize_bytes(&serde_json::to_vec(&body).unwrap(), &ctx())
+        .unwrap()[0];
     assert_eq!(s.severity, Severity::Medium);
     assert_eq!(s.status, SignalStatus::Resolved);
     assert_eq!(
@@ -129,6 +131,8 @@ fn every_bad_field_is_listed() {
     assert_eq!(validate(&json!([1]))[0].field, "body");
     assert!(validate(&full()).is_empty());
     // In replay or the pipeline, an invalid body is a clear error, not a panic.
-    let err = normalize_bytes("causeway", br#"{"title":""}"#, &ctx()).unwrap_err();
+    let err = Causeway
+        .normalize_bytes(br#"{"title":""}"#, &ctx())
+        .unwrap_err();
     assert!(err.to_string().contains("sourceType is required"), "{err}");
 }

@@ -3,8 +3,8 @@
 //! become signals. Nothing is stored.
 
 use super::events::to_item;
-use super::health::describe_client;
 use super::kinds::{self, Scope};
+use super::problems::describe_client;
 use super::{kubeconfig, Settings};
 use kube::api::{Api, DynamicObject, ListParams};
 use std::time::{Duration, Instant};

@@ -6,8 +6,12 @@
 //! field identifies an item and which tell that it changed, and the mapping
 //! that turns one item into a signal (the same language as webhooks, with
 //! `$.item` being the polled item).
+//!
+//! A descriptor carries it ([`crate::descriptor::ConnectorDescriptor`]); it
+//! lives here, beside the generic poller that runs it, so that the descriptor
+//! model depends on the poller's types and never the other way round.
 
-use crate::poll::auth::AuthSpec;
+use super::auth::AuthSpec;
 use crate::runtime::ErrorClass;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

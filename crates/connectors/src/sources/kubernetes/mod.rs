@@ -19,20 +19,18 @@
 //! topology snapshots, a [`Health`] handle, and a shutdown future.
 
 mod events;
-#[cfg(any(test, feature = "test-kube-api"))]
-pub mod fake_api;
-mod health;
 mod kinds;
 mod kubeconfig;
 mod probe;
+mod problems;
 mod run;
 mod source;
 mod store;
 #[cfg(test)]
 mod tests;
 
+pub use crate::runtime::{Health, HealthReport, State};
 pub use events::{EventFilter, EventNormalizer};
-pub use health::{Health, HealthReport, State};
 pub use kubeconfig::{list_contexts, ContextInfo, ContextList};
 pub use probe::{probe, Probe};
 pub use run::run;
@@ -157,7 +155,7 @@ impl Default for Tuning {
             watch_timeout_secs: 290,
             probe_every: Duration::from_secs(5),
             reload_after: Duration::from_secs(60),
-            silence: Duration::from_secs(30 * 60),
+            silence: crate::runtime::DEFAULT_SILENCE,
             event_retention: Duration::from_secs(24 * 3600),
             prune_every: Duration::from_secs(3600),
         }

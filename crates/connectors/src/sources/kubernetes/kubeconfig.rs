@@ -5,7 +5,8 @@
 //! credentials (tokens, client keys, exec plugins) stay in the user's
 //! kubeconfig and are never copied into Causeway's database or keychain.
 
-use super::health::{chain, Problem};
+use super::problems::chain;
+use crate::runtime::Problem;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use serde::Serialize;

@@ -9,7 +9,7 @@
 //! `Started` events does not flood the unassigned inbox.
 
 use super::{StreamItem, CONNECTOR_ID};
-use crate::{Context, NormalizeError, Normalizer};
+use crate::runtime::{Context, NormalizeError, Normalizer};
 use causeway_core::{SignalKind, SignalStatus};
 use chrono::Utc;
 use serde::Deserialize;

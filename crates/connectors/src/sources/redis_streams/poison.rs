@@ -5,7 +5,7 @@
 //! look for them (and can re-play them after a fix).
 
 use super::{ENTRY_HEADER, ID, POISON_HEADER, STREAM_HEADER};
-use crate::{Context, NormalizeError, Normalizer};
+use crate::runtime::{Context, NormalizeError, Normalizer};
 use causeway_core::Signal;
 use serde_json::Value;
 

@@ -2,10 +2,10 @@
 //! (`tests/fixtures/k8s/`): the topology after the first list, changes by
 //! watch, Events, reconnects, 410 Gone, and what health says on the way.
 
-use super::fake_api::{load_dir, FakeApi};
 use super::*;
 use causeway_core::topology::Relation;
 use causeway_core::{Entity, Topology, TopologyBuilder};
+use causeway_testkit::kube_api::{load_dir, FakeApi};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -153,7 +153,7 @@ async fn cluster() -> (tempfile::TempDir, FakeApi, Running) {
     (dir, fake, running)
 }
 
-fn watches(fake: &FakeApi) -> Vec<super::fake_api::Request> {
+fn watches(fake: &FakeApi) -> Vec<causeway_testkit::kube_api::Request> {
     fake.requests()
         .into_iter()
         .filter(|r| r.is_watch())
@@ -306,10 +306,10 @@ async fn a_warning_event_goes_to_the_sink_once_per_version() {
     assert_eq!(item.key, "d2b4f6a8-a6bd-11e9-990f-42010a800218");
     assert_eq!(item.version, fake.resource_version().to_string());
     // It maps, with the webhook path's descriptor, to a signal on the Pod.
-    let signals = crate::normalize_bytes(
-        CONNECTOR_ID,
+    let signals = crate::runtime::Normalizer::normalize_bytes(
+        &EventNormalizer,
         &item.body,
-        &crate::Context {
+        &crate::runtime::Context {
             project: "default",
             instance: "k",
             received_at: chrono::Utc::now(),

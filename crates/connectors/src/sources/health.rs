@@ -2,7 +2,7 @@
 //! several times its usual gap), and it resumed. It enters through the
 //! inbox like any payload, so it is stored, correlated and replayable.
 
-use crate::{Context, NormalizeError, Normalizer};
+use crate::runtime::{Context, NormalizeError, Normalizer};
 use causeway_core::hash::short_hex;
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
 use chrono::{DateTime, Utc};

@@ -26,8 +26,6 @@ mod connect;
 mod consume;
 mod poison;
 mod probe;
-#[cfg(any(test, feature = "test-redis"))]
-pub mod test_server;
 #[cfg(test)]
 mod tests;
 
@@ -115,7 +113,10 @@ fn default_max_backlog() -> u64 {
 
 impl Settings {
     /// Reads and checks an instance's config (other keys belong to the app).
-    pub fn from_config(config: &Value) -> Result<Settings, String> {
+    /// `maps` says whether a connector id can map an entry's body (the
+    /// `format`): the registry's answer, handed in so that this folder names
+    /// no other connector. [`Settings::from_config`] reads with it.
+    pub fn read(config: &Value, maps: fn(&str) -> bool) -> Result<Settings, String> {
         let mut s: Settings = serde_json::from_value(config.clone())
             .map_err(|e| format!("redis-streams settings: {e}"))?;
         let blank = |v: &Option<String>| v.as_deref().is_none_or(|t| t.trim().is_empty());
@@ -148,7 +149,7 @@ impl Settings {
                 return Err(format!("redis-streams settings: {name} must not be empty"));
             }
         }
-        if s.format == ID || crate::normalizer(&s.format).is_none() {
+        if s.format == ID || !maps(&s.format) {
             return Err(format!(
                 "redis-streams settings: no connector '{}' to map the entries with (format)",
                 s.format
@@ -171,15 +172,19 @@ impl Settings {
 
 #[cfg(test)]
 mod settings_tests {
+    use super::tests::alertmanager_only;
     use super::*;
     use serde_json::json;
 
     #[test]
     fn settings_take_defaults_and_refuse_what_cannot_work() {
-        let s = Settings::from_config(&json!({
-            "url": "redis://127.0.0.1:6379/0", "stream": "alerts", "format": "alertmanager",
-            "consumer": " ", "secretFields": ["password"]
-        }))
+        let s = Settings::read(
+            &json!({
+                "url": "redis://127.0.0.1:6379/0", "stream": "alerts", "format": "alertmanager",
+                "consumer": " ", "secretFields": ["password"]
+            }),
+            alertmanager_only,
+        )
         .unwrap();
         assert_eq!(
             (s.group.as_str(), s.field.as_str()),
@@ -188,7 +193,7 @@ mod settings_tests {
         assert_eq!(s.start_from, StartFrom::Beginning);
         assert_eq!(s.consumer_or(Some("ann".into())), "ann");
         assert_eq!(s.consumer_or(None), "causeway");
-        let bad = |c: Value| Settings::from_config(&c).unwrap_err();
+        let bad = |c: Value| Settings::read(&c, alertmanager_only).unwrap_err();
         let base = json!({"url": "redis://h:1", "stream": "s", "format": "alertmanager"});
         let with = |k: &str, v: Value| {
             let mut c = base.clone();
@@ -204,6 +209,6 @@ mod settings_tests {
         assert!(bad(with("format", json!("nope"))).contains("'nope'"));
         assert!(bad(with("format", json!(ID))).contains("format"));
         assert!(bad(with("stream", json!(" "))).contains("stream"));
-        assert!(Settings::from_config(&with("startFrom", json!("new"))).is_ok());
+        assert!(Settings::read(&with("startFrom", json!("new")), alertmanager_only).is_ok());
     }
 }

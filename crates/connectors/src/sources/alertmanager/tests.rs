@@ -2,7 +2,7 @@
 //! normalizes to the signals a person would expect.
 
 use super::Alertmanager;
-use crate::{normalize_bytes, Context, NormalizeError, Normalizer};
+use crate::runtime::{Context, NormalizeError, Normalizer};
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -24,7 +24,7 @@ fn load(file: &str) -> Vec<Signal> {
         raw_ref: "inbox:1",
         headers: &std::collections::BTreeMap::new(),
     };
-    normalize_bytes("alertmanager", &body, &ctx).unwrap()
+    Alertmanager.normalize_bytes(&body, &ctx).unwrap()
 }
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -258,7 +258,7 @@ fn kubernetes_labels_give_entity_and_service() {
         raw_ref: "line:0",
         headers: &std::collections::BTreeMap::new(),
     };
-    let s = &normalize_bytes("alertmanager", body, &ctx).unwrap()[0];
+    let s = &Alertmanager.normalize_bytes(body, &ctx).unwrap()[0];
     assert_eq!(
         s.entity.as_ref().unwrap().to_string(),
         "pod/shop/cart-7d9f8b6c5-x2b4k"
@@ -289,20 +289,13 @@ fn bad_payloads_are_clear_errors_not_panics() {
         (b"{\"alerts\":[1]}", "alerts[0] is not an object"),
     ];
     for (body, want) in cases {
-        let err = normalize_bytes("alertmanager", body, &ctx).unwrap_err();
+        let err = Alertmanager.normalize_bytes(body, &ctx).unwrap_err();
         assert!(err.to_string().contains(want), "{err}");
     }
-    assert_eq!(
-        normalize_bytes("nosuch", b"{}", &ctx).unwrap_err(),
-        NormalizeError::UnknownSource("nosuch".into())
-    );
     // Odd but valid: labels with non-string values, no times at all.
-    let s = &normalize_bytes(
-        "alertmanager",
-        br#"{"alerts":[{"labels":{"alertname":"X","n":3}}]}"#,
-        &ctx,
-    )
-    .unwrap()[0];
+    let s = &Alertmanager
+        .normalize_bytes(br#"{"alerts":[{"labels":{"alertname":"X","n":3}}]}"#, &ctx)
+        .unwrap()[0];
     assert_eq!(s.tags.get("n").map(String::as_str), Some("3"));
     assert_eq!(s.occurred_at, received());
 }

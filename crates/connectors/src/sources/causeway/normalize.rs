@@ -2,7 +2,7 @@
 
 use super::validate::validate;
 use crate::labels::entity_from_labels;
-use crate::{Context, NormalizeError, Normalizer};
+use crate::runtime::{Context, NormalizeError, Normalizer};
 use causeway_core::hash::short_hex;
 use causeway_core::{Entity, Severity, Signal, SignalKind, SignalStatus};
 use chrono::{DateTime, Utc};

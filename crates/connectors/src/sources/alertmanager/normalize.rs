@@ -1,7 +1,7 @@
 //! Alertmanager payload → signals.
 
 use crate::labels::{entity_from_labels, label_fingerprint, service_from_labels};
-use crate::{Context, NormalizeError, Normalizer};
+use crate::runtime::{Context, NormalizeError, Normalizer};
 use causeway_core::conventions::Labels;
 use causeway_core::hash::short_hex;
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
@@ -45,7 +45,7 @@ impl Normalizer for Alertmanager {
         let object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
         match serde_json::from_slice::<Alerts>(body) {
             Ok(a) if object => Ok(a.alerts.len()),
-            _ => Ok(self.item_count(&crate::parse_json(body)?)),
+            _ => Ok(self.item_count(&crate::runtime::parse_json(body)?)),
         }
     }
 

@@ -1,13 +1,13 @@
 //! The consumer against a real `redis-server`, with an in-memory host that
 //! records commits (and can refuse them, or report a backlog).
 
-use super::test_server::RedisServer;
 use super::*;
 use crate::runtime::{
     stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source, SourceContext,
     StopHandle, StreamStatus,
 };
 use causeway_core::Sensitive;
+use causeway_testkit::redis_server::RedisServer;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -84,6 +84,12 @@ impl Host for Memory {
     }
 }
 
+/// The connectors these tests map entries with, standing in for the
+/// registry's answer (which knows them all: `registry::tests`).
+pub(super) fn alertmanager_only(id: &str) -> bool {
+    id == "alertmanager"
+}
+
 fn config(redis: &RedisServer, extra: serde_json::Value) -> serde_json::Value {
     let mut c = json!({"url": redis.url(), "stream": "alerts", "format": "alertmanager", "claimIdleMs": 1000});
     for (k, v) in extra.as_object().unwrap() {
@@ -112,7 +118,12 @@ fn start(config: serde_json::Value, host: Arc<Memory>, password: Option<&str>) -
         http: crate::runtime::http_client().unwrap(),
         overrides: Some(Arc::new(Mutex::new(secrets))),
     };
-    tokio::spawn(RedisStreamSource.run(ctx));
+    tokio::spawn(
+        RedisStreamSource {
+            maps: alertmanager_only,
+        }
+        .run(ctx),
+    );
     handle
 }
 
@@ -156,14 +167,14 @@ async fn entries_are_committed_then_acknowledged_and_poison_goes_to_dead_letters
     let h = std::collections::BTreeMap::new();
     let mut headers = p[3].headers.clone();
     headers.extend(h);
-    let ctx = crate::Context {
+    let ctx = crate::runtime::Context {
         project: "default",
         instance: "i",
         received_at: chrono::Utc::now(),
         raw_ref: "inbox:1",
         headers: &headers,
     };
-    let e = crate::normalize_bytes(ID, &p[3].body, &ctx).unwrap_err();
+    let e = crate::runtime::Normalizer::normalize_bytes(&Poison, &p[3].body, &ctx).unwrap_err();
     assert!(e.to_string().contains("stream alerts entry "), "{e}");
     // Acknowledged ids are forgotten again.
     assert!(host.versions.lock().unwrap().is_empty());
@@ -303,7 +314,7 @@ async fn reading_waits_while_the_inbox_is_behind() {
 async fn a_password_is_sent_and_a_wrong_one_is_said_plainly() {
     let r = RedisServer::start_with(Some("s3cret-pw"));
     r.cli(&["XADD", "alerts", "*", "payload", &alert(1)]);
-    let s = Settings::from_config(&config(&r, json!({}))).unwrap();
+    let s = Settings::read(&config(&r, json!({})), alertmanager_only).unwrap();
     let wrong = probe(&s, Some(Sensitive::new("nope".into()))).await;
     assert!(!wrong.ok);
     assert!(wrong.message.contains("password"), "{}", wrong.message);
@@ -339,7 +350,7 @@ async fn a_test_shows_the_next_entries_without_acknowledging_them() {
         ">",
     ]);
     let before = r.cli(&["XINFO", "GROUPS", "alerts"]);
-    let s = Settings::from_config(&config(&r, json!({}))).unwrap();
+    let s = Settings::read(&config(&r, json!({})), alertmanager_only).unwrap();
     let p = probe(&s, None).await;
     assert!(p.ok, "{}", p.message);
     assert_eq!(p.payloads.len(), 2, "the two the group has not had yet");
@@ -349,8 +360,9 @@ async fn a_test_shows_the_next_entries_without_acknowledging_them() {
         before,
         "nothing moved"
     );
-    let missing = Settings::from_config(
+    let missing = Settings::read(
         &json!({"url": r.url(), "stream": "none-yet", "format": "alertmanager"}),
+        alertmanager_only,
     )
     .unwrap();
     let p = probe(&missing, None).await;

@@ -2,11 +2,12 @@
 //! saw, Events to the sink as they come, topology snapshots debounced.
 
 use super::events::to_item;
-use super::health::{describe_watch, Health, Problem};
 use super::kinds::{self, Kind, Scope};
+use super::problems::describe_watch;
 use super::store::{self, Store};
 use super::{kubeconfig, Settings, Sink, StreamItem, Tuning};
 use crate::poll::settings::RetryConfig;
+use crate::runtime::{Health, Problem};
 use chrono::Utc;
 use futures_util::StreamExt;
 use kube::api::{Api, DynamicObject};

@@ -29,7 +29,11 @@ const BLOCK_MS: u64 = 1000;
 const INFO_EVERY: Duration = Duration::from_secs(2);
 
 /// Consumes a `redis-streams` instance's stream.
-pub struct RedisStreamSource;
+pub struct RedisStreamSource {
+    /// Whether a connector id can map an entry's body, for checking the
+    /// `format` setting ([`Settings::read`]): the registry's answer.
+    pub maps: fn(&str) -> bool,
+}
 
 /// Why a session ended other than by stop.
 struct Failure {
@@ -62,9 +66,10 @@ fn redis_failure(what: &str, e: &redis::RedisError) -> Failure {
 
 impl Source for RedisStreamSource {
     fn run(&self, ctx: SourceContext) -> BoxFuture<'static, ()> {
+        let maps = self.maps;
         Box::pin(async move {
             let id = ctx.instance.id.clone();
-            let settings = match Settings::from_config(&ctx.instance.config) {
+            let settings = match Settings::read(&ctx.instance.config, maps) {
                 Ok(s) => s,
                 Err(message) => {
                     // Checked when the instance is saved; a hand-edited row
