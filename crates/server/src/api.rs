@@ -2,6 +2,7 @@
 //! `causeway_app::dispatch`, the same function the desktop IPC calls.
 
 use crate::auth::{cookie, token_hash, COOKIE};
+use crate::errors::ApiResponse;
 use crate::Ctx;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -98,23 +99,6 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
         .route("/rpc", post(rpc))
         .route("/events", get(events))
         .layer(middleware::from_fn_with_state(ctx, require_session))
-}
-
-/// An [`ApiError`] as an HTTP response: fitting status, `{code, message}` body.
-pub struct ApiResponse(pub ApiError);
-
-impl IntoResponse for ApiResponse {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.0)).into_response()
-    }
-}
-
-/// A refusal with a status the route chooses: `{code, message}` as every
-/// error of the server, built in this one place.
-pub fn refusal(status: StatusCode, code: Code, message: impl Into<String>) -> Response {
-    (status, Json(ApiError::new(code, message))).into_response()
 }
 
 async fn run(State(ctx): State<Ctx>, command: Command) -> Response {

@@ -50,7 +50,7 @@ impl BodyError {
 
 impl IntoResponse for BodyError {
     fn into_response(self) -> Response {
-        let mut r = crate::api::refusal(
+        let mut r = crate::errors::refusal(
             self.status(),
             causeway_app::Code::BodyRejected,
             self.message(),

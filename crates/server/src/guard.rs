@@ -27,7 +27,7 @@ pub struct Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        crate::api::refusal(self.status, self.code, self.message)
+        crate::errors::refusal(self.status, self.code, self.message)
     }
 }
 

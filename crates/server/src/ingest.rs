@@ -1,8 +1,8 @@
 //! `POST /v1/incidents/ingest`: Bearer token with scope `ingest` or `admin`.
 
-use crate::api::refusal;
 use crate::auth::token_hash;
 use crate::body::{self, BODY_DEADLINE};
+use crate::errors::refusal;
 use crate::webhooks::too_many;
 use crate::Ctx;
 use axum::body::Body;

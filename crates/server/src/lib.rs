@@ -1,12 +1,13 @@
 //! The HTTP host around [`causeway_app::App`]: the webhook gateway, the UI's
 //! JSON API and event stream, `/metrics`, and the web UI itself. Contract:
-//! `spec/http-api.md`. The desktop app runs this same router in-process for
+//! `docs/http-api.md`. The desktop app runs this same router in-process for
 //! webhooks. What guards it, and against whom: `docs/security.md`.
 
 mod accept;
 mod api;
 pub mod auth;
 mod body;
+mod errors;
 mod guard;
 mod ingest;
 mod static_ui;

@@ -1,7 +1,7 @@
 //! `POST /webhooks/{connectorId}/{projectId}`: commit the raw body, then 202.
 
-use crate::api::refusal;
 use crate::body::{self, BODY_DEADLINE};
+use crate::errors::refusal;
 use crate::Ctx;
 use axum::body::Body;
 use axum::extract::{Path, State};

@@ -210,11 +210,8 @@ impl App {
         info: InstanceInfo,
         secrets: Option<BTreeMap<String, Sensitive<String>>>,
     ) -> Result<TestResult, ApiError> {
-        if info.descriptor_id == causeway_connectors::sources::kubernetes::CONNECTOR_ID {
-            return Ok(crate::connectors::kubernetes::test(&info).await);
-        }
-        if info.descriptor_id == causeway_connectors::sources::redis_streams::ID {
-            return Ok(self.test_stream(info, secrets).await);
+        if let Some(held) = self.test_held_connection(&info, &secrets).await {
+            return Ok(held);
         }
         let Some(poller) = poller_for(&info.descriptor_id, &info.config) else {
             return Ok(TestResult {

@@ -8,6 +8,7 @@ use crate::connectors::ops::{test_signals, TestResult};
 use crate::App;
 use causeway_connectors::runtime::InstanceInfo;
 use causeway_connectors::secrets::{handle_for, SecretError};
+use causeway_connectors::sources::kubernetes;
 use causeway_connectors::sources::redis_streams::{self, Settings};
 use causeway_core::Sensitive;
 use serde_json::Value;
@@ -16,18 +17,31 @@ use std::collections::BTreeMap;
 /// Checks the settings of a connector whose source reads them at start,
 /// so a mistake is refused when it is saved rather than shown later.
 pub(crate) fn check_config(descriptor_id: &str, config: &Value) -> Result<(), ApiError> {
-    if descriptor_id == causeway_connectors::sources::kubernetes::CONNECTOR_ID {
-        return crate::connectors::kubernetes::check_config(config);
-    }
-    if descriptor_id == redis_streams::ID {
-        return Settings::from_config(config)
+    match descriptor_id {
+        kubernetes::CONNECTOR_ID => crate::connectors::kubernetes::check_config(config),
+        redis_streams::ID => Settings::from_config(config)
             .map(|_| ())
-            .map_err(ApiError::bad_request);
+            .map_err(ApiError::bad_request),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 impl App {
+    /// The dry run of a connector that holds a connection (this file is
+    /// the one place the app tells those apart); `None` for the others,
+    /// which the polling dry run or a webhook test covers.
+    pub(crate) async fn test_held_connection(
+        &self,
+        info: &InstanceInfo,
+        secrets: &Option<BTreeMap<String, Sensitive<String>>>,
+    ) -> Option<TestResult> {
+        match info.descriptor_id.as_str() {
+            kubernetes::CONNECTOR_ID => Some(crate::connectors::kubernetes::test(info).await),
+            redis_streams::ID => Some(self.test_stream(info.clone(), secrets.clone()).await),
+            _ => None,
+        }
+    }
+
     /// Payloads committed and not yet processed.
     pub(crate) async fn backlog(&self) -> u64 {
         self.store()

@@ -1,6 +1,6 @@
 //! `causeway replay`: the live pipeline (normalize → correlate) over a
 //! recorded NDJSON stream, with each line's `at` as the clock. Contract:
-//! `spec/replay.md`. Same input → same bytes: no wall clock, no randomness,
+//! `docs/replay.md`. Same input → same bytes: no wall clock, no randomness,
 //! ordered maps only.
 
 use causeway_connectors::{normalizer, Context};

@@ -3,7 +3,7 @@
 //! Parsing lives here rather than in core because YAML is a file format, not
 //! part of the domain; reading the folder stays with the host (`causeway
 //! replay --topology DIR`), so this is testable on plain strings. Contract:
-//! `spec/replay.md`, "Input: topology DIR".
+//! `docs/replay.md`, "Input: topology DIR".
 
 /// The topology the live app correlates over: manifests, the demo, Kubernetes.
 pub(crate) mod live;

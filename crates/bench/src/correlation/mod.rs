@@ -138,7 +138,7 @@ pub fn run(args: &Args) -> Result<String, String> {
     Ok(md)
 }
 
-/// The replay contract of `spec/replay.md` on one storm: every ref in one
+/// The replay contract of `docs/replay.md` on one storm: every ref in one
 /// incident or `unassigned` (or its line in `rejected`), exactly once; a
 /// second replay gives the same bytes.
 fn contract(

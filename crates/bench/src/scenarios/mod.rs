@@ -19,7 +19,7 @@
 //!   Opsgenie, Kubernetes Events, GitHub), as replay NDJSON lines plus the
 //!   truth of every ref;
 //! - [`score`]: pairwise precision/recall/F1, root-cause accuracy and noise
-//!   reduction (`spec/replay.md`, Scoring), and the baselines.
+//!   reduction (`docs/replay.md`, Scoring), and the baselines.
 
 pub mod background;
 pub mod changes;

@@ -1,4 +1,4 @@
-//! Scoring (`spec/replay.md`, Scoring) over alert identities, and the
+//! Scoring (`docs/replay.md`, Scoring) over alert identities, and the
 //! baselines scored the same way.
 //!
 //! An alert re-sent many times counts once: refs are deduplicated by the
