@@ -143,6 +143,18 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap()
     }
 
+    /// A payload's context with no headers, as a test delivery has.
+    fn ctx() -> Context<'static> {
+        static NO_HEADERS: BTreeMap<String, String> = BTreeMap::new();
+        Context {
+            project: "p",
+            instance: "i",
+            received_at: received(),
+            raw_ref: "x",
+            headers: &NO_HEADERS,
+        }
+    }
+
     #[test]
     fn every_catalogue_connector_that_takes_bodies_maps_a_fixture() {
         for d in builtin_descriptors() {
@@ -171,13 +183,7 @@ mod tests {
                 .map(|e| e.unwrap().file_name().into_string().unwrap())
                 .min()
                 .unwrap();
-            let ctx = Context {
-                project: "p",
-                instance: "i",
-                received_at: received(),
-                raw_ref: "x",
-                headers: &BTreeMap::new(),
-            };
+            let ctx = ctx();
             let body = std::fs::read(format!("{dir}/{first}")).unwrap();
             let signals = normalize_bytes(&d.id, &body, &ctx)
                 .unwrap_or_else(|e| panic!("{name}: {first}: {e}"));
@@ -189,13 +195,7 @@ mod tests {
 
     #[test]
     fn an_unknown_connector_is_an_error_that_names_it() {
-        let ctx = Context {
-            project: "p",
-            instance: "i",
-            received_at: received(),
-            raw_ref: "x",
-            headers: &BTreeMap::new(),
-        };
+        let ctx = ctx();
         assert_eq!(
             normalize_bytes("nosuch", b"{}", &ctx).unwrap_err(),
             NormalizeError::UnknownSource("nosuch".into())

@@ -150,16 +150,7 @@ impl From<ContextList> for KubeContexts {
 pub(crate) async fn test(info: &InstanceInfo) -> TestResult {
     let settings = match Settings::from_config(&info.config) {
         Ok(s) => s,
-        Err(message) => {
-            return TestResult {
-                ok: false,
-                latency_ms: 0,
-                message,
-                sample: Vec::new(),
-                requests: Vec::new(),
-                error_class: Some("fail".into()),
-            }
-        }
+        Err(message) => return TestResult::failed(message),
     };
     let probe = kube_connector::probe(&settings).await;
     let headers = BTreeMap::new();

@@ -37,6 +37,21 @@ pub struct TestResult {
     pub error_class: Option<String>,
 }
 
+impl TestResult {
+    /// A test that could not start (bad settings, an unreadable secret):
+    /// nothing was sent, and retrying as it is will not help.
+    pub(crate) fn failed(message: String) -> TestResult {
+        TestResult {
+            ok: false,
+            latency_ms: 0,
+            message,
+            sample: Vec::new(),
+            requests: Vec::new(),
+            error_class: Some("fail".into()),
+        }
+    }
+}
+
 /// The OAuth sign-in link for an instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -59,7 +59,7 @@ impl App {
     ) -> TestResult {
         let settings = match Settings::from_config(&info.config) {
             Ok(s) => s,
-            Err(message) => return failed(message),
+            Err(message) => return TestResult::failed(message),
         };
         let password = match secrets {
             Some(s) => s.get("password").cloned(),
@@ -68,8 +68,10 @@ impl App {
                 match tokio::task::spawn_blocking(move || k.get(&h)).await {
                     Ok(Ok(v)) => Some(v),
                     Ok(Err(SecretError::NotFound { .. })) => None,
-                    Ok(Err(e)) => return failed(format!("cannot read the password: {e}")),
-                    Err(e) => return failed(format!("keychain task failed: {e}")),
+                    Ok(Err(e)) => {
+                        return TestResult::failed(format!("cannot read the password: {e}"))
+                    }
+                    Err(e) => return TestResult::failed(format!("keychain task failed: {e}")),
                 }
             }
         };
@@ -99,16 +101,5 @@ impl App {
             requests: Vec::new(),
             error_class: (!probe.ok).then(|| "fail".into()),
         }
-    }
-}
-
-fn failed(message: String) -> TestResult {
-    TestResult {
-        ok: false,
-        latency_ms: 0,
-        message,
-        sample: Vec::new(),
-        requests: Vec::new(),
-        error_class: Some("fail".into()),
     }
 }
