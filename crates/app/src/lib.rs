@@ -33,6 +33,7 @@ pub mod replay;
 pub mod retention;
 mod secrets_scope;
 pub mod settings;
+pub mod setup_schema;
 mod sources;
 mod streams;
 pub mod team;

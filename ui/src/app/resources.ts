@@ -1,8 +1,7 @@
 // What more than one part of the app shows: the rail's counts, the top bar,
 // the palette and the screens ask for these by the same key, so each is one
 // request however many show it. A screen's own answers live in its folder.
-import type { Catalogue } from "../catalogueTypes";
-import type { DeadLetterView, IncidentSummary, SignalView } from "../wire";
+import type { Catalogue, DeadLetterView, IncidentSummary, SignalView } from "../wire";
 import type { ResourceSpec } from "./useResource";
 
 /** The latest page of incidents. */

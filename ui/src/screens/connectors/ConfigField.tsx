@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { FieldOptions, SchemaProperty, XOptions } from "../../catalogueTypes";
+import type { SchemaProperty, XOptions } from "../../wire";
 import { errorText } from "../../platform/errors";
 import { useDebounced } from "../../app/useDebounced";
 
@@ -7,6 +7,15 @@ import { useDebounced } from "../../app/useDebounced";
 const OPTIONS_DEBOUNCE_MS = 400;
 
 export type Field = { name: string; prop: SchemaProperty; required: boolean };
+
+/** The choices a field's `x-options` command offers. */
+export type FieldOptions = {
+  options: { value: string; label: string; detail?: string }[];
+  /** The default the server takes when the field is left empty. */
+  current: string | null;
+  /** Where they were read from (a kubeconfig path), to say so. */
+  source?: string;
+};
 
 /** Asks the server for a field's choices (`x-options`). */
 export type LoadOptions = (command: string, args: Record<string, unknown>, valueKey?: string) => Promise<FieldOptions>;

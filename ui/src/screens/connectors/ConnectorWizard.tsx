@@ -1,6 +1,7 @@
 import { useMemo, useState } from "react";
 import type { Authorization, InstanceView, NewInstance, TestResult } from "../../wire";
-import { takesWebhooks, type Catalogue, type DescriptorSummary } from "../../catalogueTypes";
+import type { Catalogue, CatalogueEntry as DescriptorSummary } from "../../wire";
+import { takesWebhooks } from "./catalogue";
 import { errorText } from "../../platform/errors";
 import { ErrorBox, Loading, InlineError } from "../../components/States";
 import type { Loaded } from "../../app/useResource";

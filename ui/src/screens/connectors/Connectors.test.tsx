@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { CatalogueGrid, connectorStatus, Monitoring } from "./Connectors";
 import { ConnectorWizard, gatewayScheme } from "./ConnectorWizard";
-import type { Catalogue, DescriptorSummary } from "../../catalogueTypes";
+import type { Catalogue, CatalogueEntry as DescriptorSummary } from "../../wire";
 import type { InstanceView } from "../../wire";
 import { ApiError } from "../../platform/errors";
 import { sampleDetail } from "../../test/sample";

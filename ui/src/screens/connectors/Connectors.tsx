@@ -1,6 +1,7 @@
 import { useMemo, useState } from "react";
 import type { InstanceView } from "../../wire";
-import { modeText, type Catalogue, type DescriptorSummary } from "../../catalogueTypes";
+import type { Catalogue, CatalogueEntry as DescriptorSummary } from "../../wire";
+import { modeText } from "./catalogue";
 import { ApiError } from "../../platform/errors";
 import { Empty, ErrorBox, Loading } from "../../components/States";
 import { matchesWords } from "../../components/format";

@@ -9,7 +9,7 @@ import { Monitoring } from "./Monitoring";
 import { CatalogueGrid } from "./Connectors";
 import { listOf } from "./ConfigField";
 import { createApi, type Platform } from "../../platform/api";
-import type { Catalogue, DescriptorSummary } from "../../catalogueTypes";
+import type { Catalogue, CatalogueEntry as DescriptorSummary } from "../../wire";
 import type { Command, InstanceView, KubeContexts } from "../../wire";
 import { ApiError } from "../../platform/errors";
 

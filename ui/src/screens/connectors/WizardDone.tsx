@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { Authorization, InstanceView } from "../../wire";
-import { takesWebhooks, type DescriptorSummary } from "../../catalogueTypes";
+import type { CatalogueEntry as DescriptorSummary } from "../../wire";
+import { takesWebhooks } from "./catalogue";
 import { CopyField } from "../../components/CopyField";
 import { InlineError } from "../../components/States";
 import { errorText } from "../../platform/errors";
