@@ -3,8 +3,8 @@
 //! state saved as the user moves it. Everything it knows comes from
 //! `causeway-app` through the same commands the UI uses.
 
-use causeway_app::incident_search::IncidentQuery;
-use causeway_app::views::{ChangeEvent, IncidentSummary};
+use causeway_app::api::requests::IncidentQuery;
+use causeway_app::api::views::{ChangeEvent, IncidentSummary};
 use causeway_app::App;
 use causeway_core::{IncidentStatus, Severity};
 use std::collections::HashSet;
@@ -189,7 +189,7 @@ pub fn save_state_soon(app: &AppHandle, generation: &Arc<AtomicU64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use causeway_app::views::IncidentSummary;
+    use causeway_app::api::views::IncidentSummary;
 
     fn inc(id: &str, sev: Severity, status: IncidentStatus, opened: &str) -> IncidentSummary {
         IncidentSummary {

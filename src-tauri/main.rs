@@ -18,7 +18,7 @@ async fn rpc(
     app: tauri::State<'_, App>,
     request: serde_json::Value,
 ) -> Result<serde_json::Value, ApiError> {
-    causeway_app::dispatch(&app, causeway_app::commands::parse(request)?).await
+    causeway_app::dispatch(&app, causeway_app::api::commands::parse(request)?).await
 }
 
 #[global_allocator]
@@ -82,32 +82,23 @@ fn main() {
 /// Processing, the first-run demo, the webhook server, change events, and
 /// the tray and notifications.
 async fn run_background(app: App, handle: tauri::AppHandle, tray: Option<tauri::tray::TrayIcon>) {
-    // The user's manifests when there are some, else the demo's cluster.
-    let dir = app.data_dir().join("topology");
-    if dir.is_dir() {
-        match app.load_topology_dir(&dir) {
-            Ok(warnings) => warnings
-                .iter()
-                .for_each(|w| tracing::warn!(warning = %w, "topology")),
-            Err(e) => tracing::error!(error = %e.message, "topology refused"),
-        }
-    } else {
-        app.set_topology_documents(causeway_app::demo_documents());
-    }
-    if let Err(e) = app.load_user_descriptors() {
-        tracing::error!(error = %e.message, "user descriptors refused");
-    }
-    // The team saved in Settings, if any (the demo is a lone laptop's).
-    if let Some(team) = app.team_from_settings() {
-        if let Err(e) = app.join_team(team) {
-            tracing::error!(error = %e.message, "cannot join the team saved in Settings");
-        }
-    }
-    app.start();
-    if !app.in_team() {
-        if let Err(e) = app.load_demo_if_empty().await {
-            tracing::error!(error = %e, "could not load the demo");
-        }
+    // The user's manifests when there are some, else the demo's cluster; the
+    // team saved in Settings, if any; the demo storm on a lone laptop's
+    // first start. A step that fails is logged: the window is open anyway.
+    let team = app.team_from_settings();
+    let boot = causeway_app::boot::Boot {
+        topology: None,
+        demo: true,
+        team,
+        reload: None,
+        failures: causeway_app::boot::Failures::Continue,
+    };
+    match boot.run(&app).await {
+        Ok(b) => b
+            .topology_warnings
+            .iter()
+            .for_each(|w| tracing::warn!(warning = %w, "topology")),
+        Err(e) => tracing::error!(error = %e.message, "start-up failed"),
     }
     let mut events = app.subscribe();
     let emitter = handle.clone();
@@ -119,7 +110,10 @@ async fn run_background(app: App, handle: tauri::AppHandle, tray: Option<tauri::
     tauri::async_runtime::spawn(desktop::watch(app.clone(), handle, tray));
     // The port saved in Settings (8787 unless changed), or any free one when
     // it is taken (by a `causeway serve` on the same machine, say).
-    let preferred = SocketAddr::from(([127, 0, 0, 1], causeway_app::settings::preferred_port()));
+    let preferred = SocketAddr::from((
+        [127, 0, 0, 1],
+        causeway_app::config::settings::preferred_port(),
+    ));
     let started =
         match causeway_server::start(app.clone(), preferred, None, std::future::pending()).await {
             Ok(r) => Ok(r),

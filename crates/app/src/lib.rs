@@ -1,56 +1,29 @@
 //! `causeway-app`: the one host-agnostic API.
 //!
 //! The Tauri shell and the HTTP server are both thin hosts around an [`App`]:
-//! they hand it webhook bodies and [`commands::Command`]s and forward its
-//! [`views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
+//! they hand it webhook bodies and [`api::commands::Command`]s and forward its
+//! [`api::views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
-pub mod backtest;
-mod clock;
-pub mod commands;
-pub mod config_env;
-pub mod config_file;
-pub mod connector_ops;
+pub mod api;
+pub mod boot;
+pub mod config;
+pub mod connectors;
 pub mod demo;
-mod effects;
-pub mod error;
-pub mod evidence;
-mod gateway;
-pub mod health;
-pub mod incident_search;
-pub mod ingest;
-pub mod instances;
-mod keeper;
-pub mod kubernetes;
-pub mod limits;
-pub mod metrics;
-pub mod overrides;
-mod pipeline;
-mod process;
-mod queries;
-mod receivers;
-mod refresh;
-pub mod replay;
-pub mod retention;
-mod secrets_scope;
-pub mod settings;
-pub mod setup_schema;
+pub mod history;
+pub mod incidents;
+pub mod pipeline;
 mod sources;
-mod streams;
 pub mod team;
-pub mod tokens;
+pub mod telemetry;
 pub mod topology;
-mod topology_live;
-pub mod topology_view;
-pub mod version;
-pub mod views;
-pub mod webhook_secrets;
 
-pub use commands::{dispatch, Command};
-pub use error::ApiError;
-pub use gateway::{kept_headers, Accepted, WebhookRejection, SECRET_FIELDS};
-pub use pipeline::set_memory_release;
-pub use topology_live::{demo_documents, demo_topology, ImpactView};
-pub use views::ChangeEvent;
+pub use api::commands::{dispatch, Command};
+pub use api::error::ApiError;
+pub use api::views::ChangeEvent;
+pub use connectors::webhook_secrets::SECRET_FIELDS;
+pub use pipeline::drain::set_memory_release;
+pub use pipeline::gateway::{kept_headers, Accepted, WebhookRejection};
+pub use topology::live::{demo_documents, demo_topology, ImpactView};
 
 use causeway_connectors::secrets::Keychain;
 use causeway_core::Engine;
@@ -64,21 +37,21 @@ use tokio::sync::{broadcast, Notify};
 pub struct App {
     store: Store,
     engine: Arc<Mutex<Engine>>,
-    keeper: Arc<Mutex<keeper::Keeper>>,
+    keeper: Arc<Mutex<pipeline::keeper::Keeper>>,
     events: broadcast::Sender<ChangeEvent>,
     wake: Arc<Notify>,
-    metrics: Arc<metrics::Metrics>,
-    limits: Arc<limits::RateLimiter>,
+    metrics: Arc<telemetry::Metrics>,
+    limits: Arc<pipeline::limits::RateLimiter>,
     /// Keeps refusals of outside requests from flooding the log.
-    refusal_log: Arc<limits::WarnGate>,
-    receivers: Arc<receivers::Receivers>,
+    refusal_log: Arc<pipeline::limits::WarnGate>,
+    receivers: Arc<pipeline::receivers::Receivers>,
     keychain: Keychain,
     base_url: Arc<std::sync::RwLock<Option<String>>>,
     topology: Arc<std::sync::RwLock<Option<Arc<causeway_core::Topology>>>>,
     sources: Arc<sources::Sources>,
-    topology_inputs: Arc<topology_live::TopologyInputs>,
+    topology_inputs: Arc<topology::live::TopologyInputs>,
     /// The connection health of running Kubernetes watches.
-    connections: Arc<kubernetes::Connections>,
+    connections: Arc<connectors::kubernetes::Connections>,
     /// The team this app joined (`causeway serve --team`), if any.
     team: Arc<std::sync::OnceLock<Arc<team::Team>>>,
 }
@@ -104,15 +77,15 @@ impl App {
         let (events, _) = broadcast::channel(256);
         let scope = store.read_blocking(causeway_store::meta::keychain_scope)?;
         let keychain = Keychain::new(&keychain_service()).scoped(&scope);
-        secrets_scope::adopt_unscoped(&store, &keychain);
+        connectors::secrets_scope::adopt_unscoped(&store, &keychain);
         Ok(App {
             store,
             engine: Arc::new(Mutex::new(engine)),
-            keeper: Arc::new(Mutex::new(keeper::Keeper::new(saved_seq))),
+            keeper: Arc::new(Mutex::new(pipeline::keeper::Keeper::new(saved_seq))),
             events,
             wake: Arc::new(Notify::new()),
-            metrics: Arc::new(metrics::Metrics::default()),
-            limits: Arc::new(limits::RateLimiter::default()),
+            metrics: Arc::new(telemetry::Metrics::default()),
+            limits: Arc::new(pipeline::limits::RateLimiter::default()),
             refusal_log: Arc::default(),
             receivers: Arc::default(),
             keychain,
@@ -133,7 +106,10 @@ impl App {
     pub fn start(&self) {
         self.start_sources();
         self.start_team();
-        retention::spawn(self.clone(), settings::load().retention.unwrap_or_default());
+        history::retention::spawn(
+            self.clone(),
+            config::settings::load().retention.unwrap_or_default(),
+        );
         let app = self.clone();
         // In a team the engine's clock moves by the log's ticks instead, so
         // that every member resolves the same incidents at the same place.
@@ -180,17 +156,17 @@ impl App {
         &self.keychain
     }
 
-    pub fn metrics(&self) -> &metrics::Metrics {
+    pub fn metrics(&self) -> &telemetry::Metrics {
         &self.metrics
     }
 
     /// The rate limits shared by the hosts (webhooks, ingest API).
-    pub fn limits(&self) -> &limits::RateLimiter {
+    pub fn limits(&self) -> &pipeline::limits::RateLimiter {
         &self.limits
     }
 
     /// The gate for warnings about refused outside requests.
-    pub fn refusal_log(&self) -> &limits::WarnGate {
+    pub fn refusal_log(&self) -> &pipeline::limits::WarnGate {
         &self.refusal_log
     }
 
@@ -200,8 +176,8 @@ impl App {
     }
 
     /// What a processing job on the writer thread needs.
-    pub(crate) fn live(&self) -> process::Live {
-        process::Live {
+    pub(crate) fn live(&self) -> pipeline::process::Live {
+        pipeline::process::Live {
             engine: self.engine.clone(),
             keeper: self.keeper.clone(),
             metrics: self.metrics.clone(),
@@ -237,7 +213,7 @@ pub fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CAUSEWAY_DATA_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
-    if let Some(dir) = settings::load().data_dir {
+    if let Some(dir) = config::settings::load().data_dir {
         return dir;
     }
     platform_data_dir().join("causeway")
@@ -275,8 +251,4 @@ fn platform_dir(xdg: &str, under_home: &str) -> PathBuf {
 }
 
 #[cfg(test)]
-mod process_tests;
-#[cfg(test)]
 mod test_support;
-#[cfg(test)]
-mod tests;

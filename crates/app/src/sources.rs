@@ -10,11 +10,13 @@
 //! also the [`Host`] sources commit through: the inbox, item versions and
 //! checkpoints in one transaction, then the processor is woken.
 
-use crate::metrics::label;
+use crate::telemetry::events::{PayloadsReceived, PollFinished};
+use crate::telemetry::{label, Gauge, Series};
 use crate::App;
+use causeway_connectors::registry::source_for;
 use causeway_connectors::runtime::{
-    source_for, stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source,
-    SourceContext, StopHandle,
+    stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source, SourceContext,
+    StopHandle,
 };
 use causeway_store::{inbox, instances, poll_items, ts};
 use chrono::Utc;
@@ -83,11 +85,11 @@ impl Host for AppHost {
                 .await
                 .map_err(|e| HostError(e.to_string()))?;
             if n > 0 {
-                self.app.metrics().add(
-                    "causeway_events_received_total",
-                    &label("connector", &descriptor),
-                    n,
-                );
+                PayloadsReceived {
+                    connector: &descriptor,
+                    count: n,
+                }
+                .emit(self.app.metrics());
                 self.app.wake.notify_one();
             }
             Ok(())
@@ -153,7 +155,7 @@ impl Host for AppHost {
     fn connection(
         &self,
         instance_id: &str,
-        health: Option<causeway_connectors::kubernetes::Health>,
+        health: Option<causeway_connectors::sources::kubernetes::Health>,
     ) {
         self.app.set_connection(instance_id, health);
     }
@@ -256,12 +258,12 @@ impl App {
             let app = self.clone();
             tokio::spawn(async move {
                 loop {
-                    tokio::time::sleep(crate::health::QUIET_CHECK).await;
+                    tokio::time::sleep(crate::connectors::health::QUIET_CHECK).await;
                     app.check_quiet().await;
                 }
             });
         }
-        tokio::spawn(crate::evidence::auto_collect(self.clone()));
+        tokio::spawn(crate::incidents::evidence::auto_collect(self.clone()));
     }
 
     /// Starts, restarts and stops sources so that exactly the enabled
@@ -412,7 +414,7 @@ impl App {
     pub async fn metrics_text(&self) -> String {
         let rows = self
             .store()
-            .read(crate::instances::listed)
+            .read(crate::connectors::instances::listed)
             .await
             .unwrap_or_default();
         let mut health = Vec::new();
@@ -424,8 +426,12 @@ impl App {
         for (i, st, ex) in &rows {
             let l = label("instance", &i.id);
             let stream = self.stream_health(&i.id);
-            let (state, _) =
-                crate::instances::shown_health(i.enabled, st, ex.recent_dead, stream.as_ref());
+            let (state, _) = crate::connectors::instances::shown_health(
+                i.enabled,
+                st,
+                ex.recent_dead,
+                stream.as_ref(),
+            );
             for s in [
                 "healthy",
                 "degraded",
@@ -464,37 +470,13 @@ impl App {
             .as_ref()
             .map(crate::team::view::gauges)
             .unwrap_or_default();
-        let mut gauges: Vec<crate::metrics::Gauge<'_>> = vec![
-            (
-                "causeway_connector_health",
-                "1 for the state each connector instance is in.",
-                health,
-            ),
-            (
-                "causeway_connector_consecutive_failures",
-                "Failed polls in a row, per instance.",
-                failures,
-            ),
-            (
-                "causeway_connector_last_success_timestamp_seconds",
-                "When the instance last polled (or received) successfully.",
-                success,
-            ),
-            (
-                "causeway_connector_signals_24h",
-                "Signals from the instance in the last 24 hours.",
-                day,
-            ),
-            (
-                "causeway_connector_signals_7d",
-                "Signals from the instance in the last 7 days.",
-                week,
-            ),
-            (
-                "causeway_connector_last_poll_timestamp_seconds",
-                "When the instance last started a poll (or a stream connected).",
-                polled,
-            ),
+        let mut gauges: Vec<Series> = vec![
+            (Gauge::ConnectorHealth, health),
+            (Gauge::ConnectorConsecutiveFailures, failures),
+            (Gauge::ConnectorLastSuccess, success),
+            (Gauge::ConnectorSignals24h, day),
+            (Gauge::ConnectorSignals7d, week),
+            (Gauge::ConnectorLastPoll, polled),
         ];
         gauges.extend(team_gauges);
         self.metrics().render_with(&gauges)
@@ -503,7 +485,6 @@ impl App {
     async fn apply_report(&self, id: String, r: Report) {
         let now = Utc::now();
         let at = ts(now);
-        let inst = label("instance", &id);
         match &r {
             Report::Started => {}
             Report::Succeeded {
@@ -511,37 +492,20 @@ impl App {
                 fetched,
                 published,
                 skipped,
-            } => {
-                let m = self.metrics();
-                m.add(
-                    "causeway_polls_total",
-                    &format!("{inst},{}", label("outcome", "ok")),
-                    1,
-                );
-                for (what, n) in [
-                    ("fetched", fetched),
-                    ("published", published),
-                    ("skipped", skipped),
-                ] {
-                    m.add(
-                        "causeway_poll_items_total",
-                        &format!("{inst},{}", label("what", what)),
-                        *n,
-                    );
-                }
-                m.observe_latency(&inst, latency.as_secs_f64());
+            } => PollFinished {
+                instance: &id,
+                outcome: "ok",
+                latency: Some(*latency),
+                items: Some((*fetched, *published, *skipped)),
             }
-            Report::Failed { class, latency, .. } => {
-                let m = self.metrics();
-                m.add(
-                    "causeway_polls_total",
-                    &format!("{inst},{}", label("outcome", class.as_str())),
-                    1,
-                );
-                if let Some(l) = latency {
-                    m.observe_latency(&inst, l.as_secs_f64());
-                }
+            .emit(self.metrics()),
+            Report::Failed { class, latency, .. } => PollFinished {
+                instance: &id,
+                outcome: class.as_str(),
+                latency: *latency,
+                items: None,
             }
+            .emit(self.metrics()),
         }
         let result = self
             .store()
@@ -582,6 +546,6 @@ impl App {
         if let Err(e) = result {
             tracing::warn!(error = %e, "could not record connector health");
         }
-        self.emit(crate::views::ChangeEvent::ConnectorsChanged);
+        self.emit(crate::api::views::ChangeEvent::ConnectorsChanged);
     }
 }

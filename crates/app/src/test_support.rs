@@ -1,6 +1,7 @@
 //! What the app's unit tests share: an app over a fresh SQLite file,
 //! commands through the one dispatcher, webhooks taken and processed.
 
+use crate::api::views::IncidentList;
 use crate::{dispatch, Accepted, App, Command};
 
 /// An app over a fresh data folder (kept while the `TempDir` lives).
@@ -47,4 +48,25 @@ pub(crate) async fn post(app: &App, body: impl AsRef<[u8]>) -> Accepted {
         .unwrap();
     app.drain().await;
     a
+}
+
+/// One Alertmanager alert on a Pod of `deploy`.
+pub(crate) async fn fire(app: &App, fp: &str, deploy: &str, status: &str, starts: &str) {
+    let body = format!(
+        r#"{{"version":"4","status":"{status}","alerts":[{{"status":"{status}","fingerprint":"{fp}",
+        "labels":{{"alertname":"A{fp}","namespace":"shop","pod":"{deploy}-7d9f8b6c5-x2b4k","severity":"critical"}},
+        "annotations":{{"summary":"alert {fp}"}},"startsAt":"{starts}","endsAt":"2026-11-20T03:40:00Z"}}]}}"#
+    );
+    post(app, body).await;
+}
+
+/// The id of the incident whose title holds `title`.
+pub(crate) async fn incident_of(app: &App, title: &str) -> String {
+    let list: IncidentList = call(app, Command::ListIncidents).await;
+    list.incidents
+        .iter()
+        .find(|i| i.title.contains(title))
+        .unwrap_or_else(|| panic!("no incident titled {title}: {list:?}"))
+        .id
+        .clone()
 }

@@ -5,10 +5,10 @@
 //! drift; `UPDATE_BINDINGS=1 cargo test -p causeway-app --test bindings`
 //! rewrites them.
 
-use causeway_app::commands::{visit_answers, AnswerVisitor, Command};
-use causeway_app::error::ApiError;
-use causeway_app::instances::{Catalogue, InstanceList};
-use causeway_app::views::*;
+use causeway_app::api::commands::{visit_answers, AnswerVisitor, Command};
+use causeway_app::api::error::ApiError;
+use causeway_app::api::views::*;
+use causeway_app::connectors::instances::{Catalogue, InstanceList};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, Dependency, TypeVisitor, TS};
@@ -30,20 +30,20 @@ fn export_all(dir: &Path) {
         InstanceList,
         Catalogue,
         causeway_app::ImpactView,
-        causeway_app::overrides::OverrideResult,
-        causeway_app::overrides::LedgerView,
-        causeway_app::overrides::FeedbackList,
-        causeway_app::backtest::BacktestReport,
-        causeway_app::connector_ops::TestResult,
-        causeway_app::connector_ops::Authorization,
-        causeway_app::evidence::EvidenceCollected,
-        causeway_app::kubernetes::KubeContexts,
-        causeway_app::topology_view::TopologyView,
-        causeway_app::tokens::TokenList,
-        causeway_app::tokens::IssuedToken,
-        causeway_app::webhook_secrets::NewWebhookSecret,
-        causeway_app::settings::SettingsView,
-        causeway_app::version::VersionView,
+        causeway_app::incidents::overrides::OverrideResult,
+        causeway_app::api::views::LedgerView,
+        causeway_app::incidents::overrides::FeedbackList,
+        causeway_app::history::backtest::BacktestReport,
+        causeway_app::connectors::ops::TestResult,
+        causeway_app::connectors::ops::Authorization,
+        causeway_app::incidents::evidence::EvidenceCollected,
+        causeway_app::connectors::kubernetes::KubeContexts,
+        causeway_app::topology::view::TopologyView,
+        causeway_app::api::tokens::TokenList,
+        causeway_app::api::tokens::IssuedToken,
+        causeway_app::connectors::webhook_secrets::NewWebhookSecret,
+        causeway_app::config::settings::SettingsView,
+        causeway_app::api::version::VersionView,
         causeway_app::team::view::TeamView,
     );
     let client = client(&cfg);

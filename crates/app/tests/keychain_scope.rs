@@ -3,9 +3,10 @@
 //! Secret Service (a private gnome-keyring).
 
 use causeway_app::App;
-use causeway_connectors::secrets::{handle_for, test_keyring, Keychain, SecretError};
+use causeway_connectors::secrets::{handle_for, Keychain, SecretError};
 use causeway_core::Sensitive;
 use causeway_store::{instances, meta, Store};
+use causeway_testkit::keyring as test_keyring;
 
 #[test]
 fn secrets_filed_before_scoping_are_adopted_once() {

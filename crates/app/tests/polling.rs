@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine as _;
-use causeway_app::connector_ops::InstanceUpdate;
+use causeway_app::api::requests::InstanceUpdate;
 use causeway_app::App;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -208,7 +208,7 @@ async fn jira_signals(app: &App) -> Vec<causeway_core::Signal> {
     )
     .await
     .unwrap();
-    let list: causeway_app::views::SignalList = serde_json::from_value(v).unwrap();
+    let list: causeway_app::api::views::SignalList = serde_json::from_value(v).unwrap();
     list.signals
         .into_iter()
         .map(|s| s.signal)

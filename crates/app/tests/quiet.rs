@@ -36,7 +36,7 @@ async fn a_source_that_stops_talking_raises_a_quiet_signal_that_resolves() {
     // Unsigned deliveries, said explicitly: this is about going quiet.
     app.update_instance(
         "default-alertmanager".into(),
-        causeway_app::connector_ops::InstanceUpdate {
+        causeway_app::api::requests::InstanceUpdate {
             config: Some(serde_json::json!({"verify": {"type": "none"}})),
             ..Default::default()
         },

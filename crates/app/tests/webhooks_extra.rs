@@ -14,7 +14,7 @@
 //! repository; they are read from `CAUSEWAY_WEBHOOKS_EXTRA` (or
 //! `../shared/fixtures/webhooks-extra` beside the checkout) when it exists.
 
-use causeway_app::instances::NewInstance;
+use causeway_app::api::requests::NewInstance;
 use causeway_app::App;
 use causeway_core::{Signal, SignalStatus};
 use causeway_store::{dead_letters, signals};
@@ -64,7 +64,7 @@ async fn app_for(connectors: &[String], dir: &Path) -> App {
         if c == "alertmanager" {
             app.update_instance(
                 "default-alertmanager".into(),
-                causeway_app::connector_ops::InstanceUpdate {
+                causeway_app::api::requests::InstanceUpdate {
                     config: Some(unsigned.clone()),
                     ..Default::default()
                 },

@@ -22,7 +22,7 @@ fn main() {
         .filter(|l| !l.trim().is_empty())
         .enumerate()
     {
-        let Ok((signals, _)) = causeway_app::replay::signals_of(n, line) else {
+        let Ok((signals, _)) = causeway_app::history::replay::signals_of(n, line) else {
             continue;
         };
         for (i, s) in signals.iter().enumerate() {

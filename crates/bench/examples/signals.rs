@@ -11,10 +11,10 @@ fn main() {
     };
     let text = std::fs::read_to_string(&path).expect("readable events");
     for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        match causeway_app::replay::signals_of(n, line) {
+        match causeway_app::history::replay::signals_of(n, line) {
             Ok((signals, _)) => {
                 for (i, s) in signals.iter().enumerate() {
-                    let class = causeway_core::classify::classify(s);
+                    let class = causeway_core::analysis::classify::classify(s);
                     println!(
                         "{n}:{i}\t{}\t{:?}\t{:?}\t{:?}\t{}\tsvc={}\t{}\t{}\tfp={}",
                         s.received_at.format("%H:%M:%S"),

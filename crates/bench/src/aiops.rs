@@ -13,7 +13,7 @@
 //! by the incident holding most of its alerts is compared with the label at
 //! the labelled level, beside the "entity with the most alerts" heuristic.
 
-use causeway_app::replay::replay_shared;
+use causeway_app::history::replay::replay_shared;
 use causeway_core::{Entity, Topology, TopologyBuilder};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

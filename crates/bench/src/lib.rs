@@ -8,9 +8,12 @@
 //!   `topology/`, `truth.json`), read and scored the same way;
 //! - [`aiops`]: the AIOps Challenge 2022 storms, converted;
 //! - [`correlation`]: the runs and the Markdown tables of `causeway bench
-//!   correlation` and `causeway bench aiops`.
+//!   correlation` and `causeway bench aiops`;
+//! - [`ingest`]: `causeway bench ingest`, the webhook load against a
+//!   running `causeway serve` and Alertmanager side by side.
 
 pub mod aiops;
 pub mod correlation;
+pub mod ingest;
 pub mod scenarios;
 pub mod storms;

@@ -5,17 +5,16 @@
 //! events, so a replay of the same input gives the same output, byte for byte.
 
 pub mod analysis;
-pub mod classify;
 pub mod conventions;
 pub mod correlate;
 pub mod entity;
 pub mod hash;
 pub mod incident;
-mod rank;
 pub mod sensitive;
 pub mod signal;
 pub mod topology;
 pub mod vocabulary;
+pub mod words;
 
 pub use correlate::{
     CorrelationConfig, Decision, Effects, Engine, Feedback, IncidentRule, OverrideError, RuleMatch,

@@ -434,7 +434,7 @@ impl Vocabulary {
     }
 
     /// Whether any phrase of `reading` is in `text` (lowercase words with a
-    /// space at both ends, as [`crate::classify`] makes it).
+    /// space at both ends, as [`crate::analysis::classify`] makes it).
     pub fn matches(&self, reading: Reading, text: &str) -> bool {
         self.phrases
             .iter()

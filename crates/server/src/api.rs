@@ -150,7 +150,7 @@ struct StatusBody {
 
 /// A JSON body as `T`, or 400 naming where it is wrong (never the value).
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiResponse> {
-    causeway_app::error::from_json(body, what).map_err(ApiResponse)
+    causeway_app::api::error::from_json(body, what).map_err(ApiResponse)
 }
 
 async fn set_status(s: State<Ctx>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
@@ -240,8 +240,8 @@ async fn collect_evidence(
 
 /// `POST /api/rpc`: the desktop IPC's command list over HTTP.
 async fn rpc(s: State<Ctx>, body: axum::body::Bytes) -> Response {
-    let parsed = causeway_app::error::from_json(&body, "body is not JSON")
-        .and_then(causeway_app::commands::parse);
+    let parsed = causeway_app::api::error::from_json(&body, "body is not JSON")
+        .and_then(causeway_app::api::commands::parse);
     match parsed {
         Ok(c) => run(s, c).await,
         Err(e) => ApiResponse(e).into_response(),

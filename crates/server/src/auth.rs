@@ -103,7 +103,7 @@ pub fn new_login_token(store: &Store, expires: Option<chrono::Duration>) -> Resu
 /// A random token: `cw_` and 64 hex digits (256 bits), as the app issues
 /// them; without OS randomness the server cannot start safely.
 pub fn new_token() -> String {
-    causeway_app::tokens::new_token().expect("the OS random source is available")
+    causeway_app::api::tokens::new_token().expect("the OS random source is available")
 }
 
 pub fn sha256(token: &str) -> [u8; 32] {
@@ -111,7 +111,7 @@ pub fn sha256(token: &str) -> [u8; 32] {
 }
 
 /// The stored form of a token (the one definition, shared with the app).
-pub use causeway_app::tokens::token_hash;
+pub use causeway_app::api::tokens::token_hash;
 
 /// The value of cookie `name` in a `Cookie` header.
 pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
@@ -126,7 +126,7 @@ pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 /// It is shown once: only its hash is kept. The same code issues tokens from
 /// the Settings screen.
 pub fn issue(store: &causeway_store::Store, scope: &str) -> Result<String, String> {
-    causeway_app::tokens::issue_blocking(store, scope)
+    causeway_app::api::tokens::issue_blocking(store, scope)
         .map(|t| t.token)
         .map_err(|e| e.message)
 }

@@ -3,8 +3,8 @@
 //! changes up within seconds. Secrets are read from environment variables
 //! or standard input, never from the command line (shell history, `ps`).
 
-use causeway_app::connector_ops::TestResult;
-use causeway_app::instances::NewInstance;
+use causeway_app::api::requests::NewInstance;
+use causeway_app::connectors::ops::TestResult;
 use causeway_app::{dispatch, App, Command};
 use causeway_core::Sensitive;
 use clap::Subcommand;

@@ -7,7 +7,7 @@
 //! `POST /api/rpc` with a fresh admin token, so the running engine makes the
 //! change; otherwise the command runs in this process on the data dir.
 
-use causeway_app::commands::Command;
+use causeway_app::api::commands::Command;
 use causeway_app::App;
 use causeway_core::CorrelationConfig;
 use clap::Subcommand;
@@ -89,8 +89,8 @@ pub fn run(cmd: IncidentsCmd, data_dir: &Path) -> Result<(), String> {
             Some(addr) => {
                 // A token for these calls only, removed after them.
                 let store = causeway_store::Store::open(data_dir).map_err(|e| e.to_string())?;
-                let issued =
-                    causeway_app::tokens::issue_blocking(&store, "admin").map_err(|e| e.message)?;
+                let issued = causeway_app::api::tokens::issue_blocking(&store, "admin")
+                    .map_err(|e| e.message)?;
                 let out = async {
                     let mut out = Vec::new();
                     for c in &commands {

@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use causeway_app::ingest::IngestRejection;
-use causeway_app::limits::INGEST;
+use causeway_app::pipeline::ingest::IngestRejection;
+use causeway_app::pipeline::limits::INGEST;
 use serde_json::json;
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {

@@ -1,6 +1,5 @@
 //! `causeway`: the headless app and its tools.
 
-mod bench;
 mod cli_connectors;
 mod incidents_cli;
 
@@ -94,6 +93,7 @@ enum Cmd {
         out: PathBuf,
     },
     /// Benchmarks: ingest against Alertmanager, correlation against baselines.
+    #[cfg(feature = "bench")]
     Bench {
         #[command(subcommand)]
         command: BenchCmd,
@@ -174,23 +174,22 @@ impl TeamArgs {
     }
 }
 
+#[cfg(feature = "bench")]
 #[derive(Subcommand)]
 enum BenchCmd {
     /// Alerts/s, latency and memory of Causeway's webhook intake against
     /// Alertmanager's (`apt-get install prometheus-alertmanager`).
-    Ingest(bench::IngestArgs),
+    Ingest(causeway_bench::ingest::IngestArgs),
     /// Score correlation on labelled storms beside the baselines: our own
     /// generator's scenarios over online-boutique and sock-shop, and with
     /// --storms every labelled storm folder under a directory; --cv chooses
     /// the settings by cross-validation and prints the held-out figures and
     /// the calibration of link confidences.
-    #[cfg(feature = "bench")]
     Correlation(causeway_bench::correlation::Args),
     /// Root-cause accuracy on the AIOps Challenge 2022 storms (Online
     /// Boutique cloudbed-1) beside the "entity with the most alerts"
     /// heuristic. The data is not shipped: pass the `data/` folder of
     /// https://github.com/boerste/rca-llm-reasoning (research use).
-    #[cfg(feature = "bench")]
     Aiops {
         /// The dataset's `data/` folder (holding fault-alerts/ and system-knowledge-graphs/).
         #[arg(long)]
@@ -237,6 +236,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // A benchmark prints its own progress; the store's notes would be noise.
     let level = match cli.command {
+        #[cfg(feature = "bench")]
         Cmd::Bench { .. } => "warn",
         _ => "info",
     };
@@ -274,9 +274,6 @@ fn main() -> ExitCode {
             rules,
             out,
         } => replay(events, topology, rules, out),
-        Cmd::Bench {
-            command: BenchCmd::Ingest(args),
-        } => bench::run(args),
         Cmd::Token {
             command: TokenCmd::Issue { scope, data_dir },
         } => token_issue(&scope, data_dir),
@@ -286,6 +283,10 @@ fn main() -> ExitCode {
             &data_dir.unwrap_or_else(causeway_app::default_data_dir),
         ),
         Cmd::Connectors { command } => cli_connectors::run(command),
+        #[cfg(feature = "bench")]
+        Cmd::Bench {
+            command: BenchCmd::Ingest(args),
+        } => causeway_bench::ingest::run(args),
         #[cfg(feature = "bench")]
         Cmd::Bench {
             command: BenchCmd::Correlation(args),
@@ -315,7 +316,10 @@ fn serve(
 ) -> Result<(), String> {
     let data_dir = data_dir.unwrap_or_else(causeway_app::default_data_dir);
     let listen = listen.unwrap_or_else(|| {
-        SocketAddr::from(([127, 0, 0, 1], causeway_app::settings::preferred_port()))
+        SocketAddr::from((
+            [127, 0, 0, 1],
+            causeway_app::config::settings::preferred_port(),
+        ))
     });
     if !listen.ip().is_loopback() && !guard.remote {
         return Err(format!(
@@ -333,49 +337,30 @@ fn serve(
         causeway_app::set_memory_release(release_memory);
         // One Causeway per data dir: otherwise every instance polls twice.
         let _lock = app.lock_data_dir().map_err(|e| e.message)?;
-        match app.load_user_descriptors() {
-            Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "user descriptors loaded"),
-            Ok(_) => {}
-            // The app still runs with the built-in connectors; say why clearly.
-            Err(e) => eprintln!("causeway: {}", e.message),
+        let team = team.config(&app);
+        let booted = causeway_app::boot::Boot {
+            topology,
+            demo,
+            team,
+            reload: Some(hangups()),
+            failures: causeway_app::boot::Failures::Stop,
         }
-        let topology = topology.or_else(|| Some(data_dir.join("topology")).filter(|d| d.is_dir()));
-        match topology {
-            Some(dir) => {
-                for w in app.load_topology_dir(&dir).map_err(|e| e.message)? {
-                    eprintln!("warning: topology: {w}");
-                }
-            }
-            None if demo => app.set_topology_documents(causeway_app::demo_documents()),
-            None => {}
+        .run(&app)
+        .await
+        .map_err(|e| e.message)?;
+        if !booted.descriptors.is_empty() {
+            tracing::info!(ids = ?booted.descriptors, "user descriptors loaded");
         }
-        // connectors.json: a broken file (an unset ${VARIABLE}) stops the start, naming it.
-        let connectors_file = causeway_app::config_file::config_path(&data_dir);
-        let declared = app
-            .apply_connectors_file(&connectors_file)
-            .await
-            .map_err(|e| e.message)?;
-        if declared > 0 {
-            tracing::info!(path = %connectors_file.display(), connectors = declared, "connectors.json applied");
+        for w in &booted.topology_warnings {
+            eprintln!("warning: topology: {w}");
         }
-        // ENABLED_CONNECTORS + CONNECTOR_*: a bad variable stops the start, naming it.
-        let from_env = app.apply_connectors_env().await.map_err(|e| e.message)?;
-        if from_env > 0 {
-            tracing::info!(connectors = from_env, "connectors from the environment applied");
+        if booted.from_file > 0 {
+            tracing::info!(connectors = booted.from_file, "connectors.json applied");
         }
-        if let Some(config) = team.config(&app) {
-            if demo {
-                return Err("--demo loads a storm into this member alone; it does not go with a team".into());
-            }
-            app.join_team(config).map_err(|e| e.message)?;
+        if booted.from_env > 0 {
+            tracing::info!(connectors = booted.from_env, "connectors from the environment applied");
         }
-        app.start();
-        app.watch_connectors_file(
-            connectors_file,
-            std::time::Duration::from_secs(2),
-            hangups(),
-        );
-        if demo && app.load_demo_if_empty().await.map_err(|e| e.message)? {
+        if booted.demo_loaded {
             tracing::info!("demo storm loaded");
         }
         let remote = guard.remote;
@@ -399,7 +384,7 @@ fn serve(
                 println!(
                     "Alertmanager → Causeway: add this receiver to alertmanager.yml. The secret is shown \
                      only now (a new one: Connectors → Alertmanager → New secret):\n\n{}",
-                    causeway_app::webhook_secrets::alertmanager_snippet(&url, &new.secret)
+                    causeway_app::connectors::webhook_secrets::alertmanager_snippet(&url, &new.secret)
                 );
             }
             Ok(None) => {}
@@ -472,8 +457,8 @@ fn replay(
         }
     }
     let topology = topology.map(|dir| load_topology(&dir)).transpose()?;
-    let report = causeway_app::replay::replay(&text, config, topology.as_ref());
-    std::fs::write(&out, causeway_app::replay::to_json(&report))
+    let report = causeway_app::history::replay::replay(&text, config, topology.as_ref());
+    std::fs::write(&out, causeway_app::history::replay::to_json(&report))
         .map_err(|e| format!("cannot write --out {}: {e}", out.display()))
 }
 

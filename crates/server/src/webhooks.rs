@@ -20,11 +20,11 @@ pub async fn receive(
     let body = match body::read(&headers, body, crate::BODY_LIMIT, BODY_DEADLINE).await {
         Ok(b) => b,
         Err(e) => {
-            ctx.app.metrics().add(
-                "causeway_events_rejected_total",
-                &causeway_app::metrics::connector_label(&connector),
-                1,
-            );
+            causeway_app::telemetry::events::RequestRejected {
+                connector: &connector,
+                reason: "body",
+            }
+            .emit(ctx.app.metrics());
             warn(&ctx, e.status(), "body_rejected", &e.message());
             return e.into_response();
         }

@@ -4,7 +4,8 @@
 //! and nowhere in the data dir.
 
 mod common;
-use causeway_connectors::secrets::{handle_for, test_keyring};
+use causeway_connectors::secrets::handle_for;
+use causeway_testkit::keyring as test_keyring;
 use common::*;
 use std::process::Command;
 

@@ -8,7 +8,8 @@
 
 mod common;
 use axum::http::HeaderMap;
-use causeway_connectors::secrets::{handle_for, test_keyring};
+use causeway_connectors::secrets::handle_for;
+use causeway_testkit::keyring as test_keyring;
 use common::*;
 use std::path::Path;
 use std::process::{Command, Stdio};

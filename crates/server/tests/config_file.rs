@@ -3,7 +3,8 @@
 //! SIGHUP, a disabled connector stopped, and one Causeway per data dir.
 
 mod common;
-use causeway_connectors::secrets::{handle_for, test_keyring};
+use causeway_connectors::secrets::handle_for;
+use causeway_testkit::keyring as test_keyring;
 use common::*;
 use std::process::Command;
 use std::time::{Duration, Instant};

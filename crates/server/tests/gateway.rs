@@ -2,7 +2,8 @@
 //! gnome-keyring), and webhook verification against them, over real HTTP.
 
 mod common;
-use causeway_connectors::secrets::{handle_for, test_keyring, SecretError};
+use causeway_connectors::secrets::{handle_for, SecretError};
+use causeway_testkit::keyring as test_keyring;
 use common::*;
 use hmac::{Hmac, Mac};
 use serde_json::json;

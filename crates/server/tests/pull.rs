@@ -5,7 +5,8 @@
 //! a user would, against a real `causeway serve`.
 
 mod common;
-use causeway_connectors::secrets::{handle_for, test_keyring};
+use causeway_connectors::secrets::handle_for;
+use causeway_testkit::keyring as test_keyring;
 use common::*;
 use serde_json::{json, Value};
 use std::path::Path;

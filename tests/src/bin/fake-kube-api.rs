@@ -10,7 +10,7 @@
 //! watches) and prints `applied <resourceVersion>`. It stops when standard
 //! input closes.
 
-use causeway_connectors::kubernetes::fake_api::{load_dir, FakeApi};
+use causeway_testkit::kube_api::{load_dir, FakeApi};
 use std::io::Write;
 use std::path::Path;
 use tokio::io::{AsyncBufReadExt, BufReader};

@@ -3,8 +3,9 @@
 //! never included), people's decisions (applied at the time they were
 //! made), and ingest requests (processed where they land on the log).
 
-use super::log::{Decision, InstanceDef};
-use crate::error::ApiError;
+use super::log::InstanceDef;
+use crate::api::error::ApiError;
+use crate::incidents::decision::Decision;
 use crate::App;
 use causeway_store::instances::{self, Instance};
 use causeway_store::team_outbox::NewOutbox;
@@ -65,7 +66,7 @@ impl App {
             return;
         }
         self.sync_sources().await;
-        self.emit(crate::views::ChangeEvent::ConnectorsChanged);
+        self.emit(crate::api::views::ChangeEvent::ConnectorsChanged);
     }
 
     /// Removes a connector instance the log says was deleted, with this
@@ -76,7 +77,7 @@ impl App {
             return;
         };
         let config: serde_json::Value = serde_json::from_str(&inst.config).unwrap_or_default();
-        let fields = crate::secrets_scope::all_fields(&config);
+        let fields = crate::connectors::secrets_scope::all_fields(&config);
         let (keychain, kid) = (self.keychain().clone(), inst.id.clone());
         let _ = tokio::task::spawn_blocking(move || {
             let names: Vec<&str> = fields.iter().map(String::as_str).collect();
@@ -92,7 +93,7 @@ impl App {
             tracing::warn!(instance = %id, error = %e, "cannot delete a connector instance the team log removed");
         }
         self.sync_sources().await;
-        self.emit(crate::views::ChangeEvent::ConnectorsChanged);
+        self.emit(crate::api::views::ChangeEvent::ConnectorsChanged);
     }
 
     /// Stores an instance's definition: here, or — in a team — on the log,

@@ -8,6 +8,7 @@
 
 use super::log::{self, Entry, Read};
 use super::Team;
+use crate::incidents::decision::Decision;
 use crate::App;
 use causeway_store::{dead_letters, inbox, instances, meta, ts};
 use redis::streams::StreamReadReply;
@@ -69,7 +70,7 @@ pub(super) async fn run(app: App, team: Arc<Team>) {
             Err(e) => {
                 team.failed(format!(
                     "cannot read the team log: {}",
-                    causeway_connectors::redis_streams::describe(&e)
+                    causeway_connectors::sources::redis_streams::describe(&e)
                 ))
                 .await;
                 failures = failures.saturating_add(1);
@@ -137,9 +138,7 @@ async fn check_position(app: &App, team: &Team, c: &mut super::Connection, curso
             if let Ok(Some(s)) = settings {
                 if let Ok(config) = serde_json::from_slice(&s) {
                     let at = team.now();
-                    let _ = app
-                        .apply_decision(log::Decision::Settings { config }, at)
-                        .await;
+                    let _ = app.apply_decision(Decision::Settings { config }, at).await;
                 }
             }
         }
@@ -406,5 +405,5 @@ async fn malformed(app: &App, team: &Team, id: &str, why: &str, kept: (String, V
             )
         })
         .await;
-    app.emit(crate::views::ChangeEvent::DeadLettersChanged);
+    app.emit(crate::api::views::ChangeEvent::DeadLettersChanged);
 }

@@ -98,7 +98,7 @@ async fn send(team: &Team, rows: &[team_outbox::OutboxItem]) -> Result<(), Strin
     added.map(|_| ()).map_err(|e| {
         format!(
             "cannot put accepted items on the team log: {}",
-            causeway_connectors::redis_streams::describe(&e)
+            causeway_connectors::sources::redis_streams::describe(&e)
         )
     })
 }

@@ -25,7 +25,7 @@ pub(crate) struct TeamHost {
 fn redis_err(e: redis::RedisError) -> HostError {
     HostError(format!(
         "the team's Redis: {}",
-        causeway_connectors::redis_streams::describe(&e)
+        causeway_connectors::sources::redis_streams::describe(&e)
     ))
 }
 
@@ -86,11 +86,11 @@ impl Host for TeamHost {
                 "ok" => {
                     let n = c.payloads.len() as u64;
                     if n > 0 {
-                        self.app.metrics().add(
-                            "causeway_events_received_total",
-                            &crate::metrics::label("connector", &inst.descriptor_id),
-                            n,
-                        );
+                        crate::telemetry::events::PayloadsReceived {
+                            connector: &inst.descriptor_id,
+                            count: n,
+                        }
+                        .emit(self.app.metrics());
                     }
                     Ok(())
                 }
@@ -217,7 +217,7 @@ impl Host for TeamHost {
     fn connection(
         &self,
         instance_id: &str,
-        health: Option<causeway_connectors::kubernetes::Health>,
+        health: Option<causeway_connectors::sources::kubernetes::Health>,
     ) {
         self.local.connection(instance_id, health);
     }

@@ -48,7 +48,7 @@ pub(super) async fn run(app: App, team: Arc<Team>) {
                 trim(&team).await;
                 trimmed = Some(Instant::now());
             }
-            if quiet_checked.elapsed() >= crate::health::QUIET_CHECK {
+            if quiet_checked.elapsed() >= crate::connectors::health::QUIET_CHECK {
                 app.check_quiet().await;
                 quiet_checked = Instant::now();
             }
@@ -75,7 +75,7 @@ fn expire(team: &Team) -> bool {
 /// One heartbeat; whether this member's leases changed.
 async fn beat(app: &App, team: &Team, wanted: &BTreeSet<String>) -> Result<bool, String> {
     let mut c = team.conn().await?;
-    let err = |e: redis::RedisError| causeway_connectors::redis_streams::describe(&e);
+    let err = |e: redis::RedisError| causeway_connectors::sources::redis_streams::describe(&e);
     let asked = Utc::now();
     let (secs, micros): (i64, i64) = redis::cmd("TIME").query_async(&mut c).await.map_err(err)?;
     let answered = Utc::now();
@@ -363,10 +363,10 @@ impl Candidates {
         };
         for i in rows.into_iter().filter(|i| i.enabled) {
             let config: serde_json::Value = serde_json::from_str(&i.config).unwrap_or_default();
-            if causeway_connectors::runtime::source_for(&i.descriptor_id, &config).is_none() {
+            if causeway_connectors::registry::source_for(&i.descriptor_id, &config).is_none() {
                 continue;
             }
-            let fields = crate::instances::secret_fields(&config);
+            let fields = crate::connectors::instances::secret_fields(&config);
             let fresh = self
                 .secrets
                 .get(&i.id)

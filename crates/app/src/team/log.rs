@@ -16,28 +16,11 @@
 //! - `topology` (a watched cluster's objects): `i` instance, `b` JSON
 //!   array, LZ4-compressed, empty when the watch stopped.
 
-use causeway_core::{CorrelationConfig, IncidentStatus};
+use crate::incidents::decision::Decision;
 use chrono::{DateTime, Utc};
 use redis::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-
-/// A person's decision, as it travels on the log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase")]
-pub enum Decision {
-    #[serde(rename_all = "camelCase")]
-    Status { id: String, status: IncidentStatus },
-    #[serde(rename_all = "camelCase")]
-    Move { signal_id: String, to: String },
-    #[serde(rename_all = "camelCase")]
-    Merge { from: String, into: String },
-    #[serde(rename_all = "camelCase")]
-    Split { id: String, signal_ids: Vec<String> },
-    #[serde(rename_all = "camelCase")]
-    /// Boxed: settings are large, and the other decisions are small.
-    Settings { config: Box<CorrelationConfig> },
-}
 
 /// A connector instance as every member stores it: no secret, only the
 /// names of the secret fields (each member holds its own values).

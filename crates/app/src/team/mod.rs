@@ -35,9 +35,10 @@ pub mod view;
 
 pub(crate) use host::TeamHost;
 
-use crate::error::ApiError;
+use crate::api::error::ApiError;
+use crate::incidents::decision::Decision;
 use crate::App;
-use causeway_connectors::redis_streams::{connect, redacted_url, Connection, Target};
+use causeway_connectors::sources::redis_streams::{connect, redacted_url, Connection, Target};
 use causeway_core::Sensitive;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -312,12 +313,12 @@ impl App {
     /// A person's decision in team mode: it goes on the log, and every
     /// member (this one too) applies it where it lands. Waits for this
     /// member to apply it, so the caller gets its answer.
-    pub(crate) async fn decide(&self, d: log::Decision) -> Result<serde_json::Value, ApiError> {
+    pub(crate) async fn decide(&self, d: Decision) -> Result<serde_json::Value, ApiError> {
         let team = self
             .team()
             .ok_or_else(|| ApiError::new("internal", "not in a team"))?;
         let (kind, body) = match &d {
-            log::Decision::Settings { config } => ("settings", serde_json::to_vec(config)),
+            Decision::Settings { config } => ("settings", serde_json::to_vec(config)),
             other => ("decision", serde_json::to_vec(other)),
         };
         let body = body.map_err(|e| ApiError::new("internal", e.to_string()))?;

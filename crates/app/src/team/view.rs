@@ -4,7 +4,7 @@
 
 use super::{Team, CLOCK};
 use crate::App;
-use causeway_connectors::redis_streams::redacted_url;
+use causeway_connectors::sources::redis_streams::redacted_url;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -176,31 +176,24 @@ fn view(team: &Team, names: &std::collections::BTreeMap<String, String>) -> Team
 }
 
 /// The team's gauges for `/metrics`.
-pub(crate) fn gauges(v: &TeamView) -> Vec<crate::metrics::Gauge<'static>> {
-    use crate::metrics::label;
+pub(crate) fn gauges(v: &TeamView) -> Vec<crate::telemetry::Series> {
+    use crate::telemetry::{label, Gauge};
     let team = label("team", &v.team);
     let live: Vec<&MemberView> = v.members.iter().filter(|m| !m.gone).collect();
     vec![
+        (Gauge::TeamMembers, vec![(team.clone(), live.len() as f64)]),
         (
-            "causeway_team_members",
-            "Members of the team heard from recently.",
-            vec![(team.clone(), live.len() as f64)],
-        ),
-        (
-            "causeway_team_connected",
-            "1 while this member reaches the team's Redis.",
+            Gauge::TeamConnected,
             vec![(team.clone(), f64::from(u8::from(v.state == "connected")))],
         ),
         (
-            "causeway_team_member_lag_entries",
-            "Team log entries each member has not applied yet.",
+            Gauge::TeamMemberLag,
             live.iter()
                 .map(|m| (format!("{team},{}", label("member", &m.name)), m.lag as f64))
                 .collect(),
         ),
         (
-            "causeway_team_outbox_items",
-            "Items each member accepted that wait for the team log.",
+            Gauge::TeamOutboxItems,
             live.iter()
                 .map(|m| {
                     (
@@ -211,8 +204,7 @@ pub(crate) fn gauges(v: &TeamView) -> Vec<crate::metrics::Gauge<'static>> {
                 .collect(),
         ),
         (
-            "causeway_team_lease_held",
-            "1 for the member holding each lease.",
+            Gauge::TeamLeaseHeld,
             v.leases
                 .iter()
                 .map(|l| {
@@ -228,8 +220,7 @@ pub(crate) fn gauges(v: &TeamView) -> Vec<crate::metrics::Gauge<'static>> {
                 .collect(),
         ),
         (
-            "causeway_team_clock_offset_seconds",
-            "Redis's clock minus each member's.",
+            Gauge::TeamClockOffset,
             live.iter()
                 .map(|m| {
                     (

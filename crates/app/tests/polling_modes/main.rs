@@ -22,7 +22,7 @@
 mod support;
 mod upstream;
 
-use causeway_app::connector_ops::InstanceUpdate;
+use causeway_app::api::requests::InstanceUpdate;
 use causeway_app::App;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

@@ -1,10 +1,11 @@
 //! What the polling test binaries share: an app over a temp data dir and a
 //! private keychain, creating instances, and waiting on their health.
 
-use causeway_app::instances::{InstanceView, NewInstance};
+use causeway_app::api::requests::NewInstance;
+use causeway_app::connectors::instances::InstanceView;
 use causeway_app::App;
-use causeway_connectors::secrets::test_keyring;
 use causeway_core::Sensitive;
+use causeway_testkit::keyring as test_keyring;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

@@ -17,7 +17,7 @@
 
 mod member;
 
-use causeway_connectors::redis_streams::test_server::RedisServer;
+use causeway_testkit::redis_server::RedisServer;
 use member::{ago, alert, am, fingerprint, same_everywhere, start_prometheus, until, Member};
 use serde_json::json;
 use std::time::{Duration, Instant};

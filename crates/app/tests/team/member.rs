@@ -25,7 +25,7 @@ pub struct Member {
 impl Member {
     /// Opens an app in a new folder, joins team `t` on `url`, starts it.
     pub async fn start(url: &str, name: &str) -> Member {
-        causeway_connectors::secrets::test_keyring::ensure();
+        causeway_testkit::keyring::ensure();
         std::env::set_var(
             "CAUSEWAY_KEYCHAIN_SERVICE",
             format!("causeway-team-{}", std::process::id()),

@@ -7,7 +7,7 @@ use crate::scenarios::score::{
 use crate::scenarios::world::World;
 use crate::scenarios::{suites, Truth};
 use crate::storms;
-use causeway_app::replay::{replay_links, Report};
+use causeway_app::history::replay::{replay_links, Report};
 use causeway_core::{CorrelationConfig, Topology};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,7 +74,7 @@ pub struct Outcome {
     /// Each placed identity's link confidence and whether it was right.
     pub links: Vec<(f64, bool)>,
     /// Each placed ref's link: confidence and reason (for `--out`).
-    pub placements: BTreeMap<String, causeway_app::replay::Placement>,
+    pub placements: BTreeMap<String, causeway_app::history::replay::Placement>,
 }
 
 /// Replays `case` under `config` and scores it.

@@ -16,7 +16,7 @@ pub use aiops_run::aiops;
 use crate::scenarios::score::{Scores, BASELINES};
 use crate::scenarios::world::World;
 use cases::{evaluate, Case, Outcome};
-use causeway_app::replay::to_json;
+use causeway_app::history::replay::to_json;
 use causeway_core::CorrelationConfig;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -143,7 +143,7 @@ pub fn run(args: &Args) -> Result<String, String> {
 /// second replay gives the same bytes.
 fn contract(
     c: &Case,
-    report: &causeway_app::replay::Report,
+    report: &causeway_app::history::replay::Report,
     config: &CorrelationConfig,
 ) -> Result<(), String> {
     let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();

@@ -1,7 +1,7 @@
 //! Throughput and per-decision latency of the engine on a large storm: a
 //! 62,500-entity graph, 10,000 open incidents. Timing is only here.
 
-use causeway_app::replay::replay_shared;
+use causeway_app::history::replay::replay_shared;
 use causeway_core::{CorrelationConfig, Decision, Engine, Topology, TopologyBuilder};
 use serde_json::json;
 use std::sync::Arc;

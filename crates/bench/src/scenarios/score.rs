@@ -6,7 +6,7 @@
 //! is placed where its first ref went.
 
 use super::{Truth, NOISE};
-use causeway_app::replay::{signals_of, Report};
+use causeway_app::history::replay::{signals_of, Report};
 use causeway_core::{Entity, Relation, Signal, SignalStatus, Topology};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::AddAssign;
@@ -300,7 +300,7 @@ pub fn link_outcomes(
     obs: &[Obs],
     truth: &Truth,
     groups: &[Group],
-    placements: &BTreeMap<String, causeway_app::replay::Placement>,
+    placements: &BTreeMap<String, causeway_app::history::replay::Placement>,
 ) -> Vec<(f64, bool)> {
     let placed = Placed::of(obs, truth, groups);
     // group → cluster → (identities, first ref order)

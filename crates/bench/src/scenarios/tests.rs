@@ -1,7 +1,7 @@
 use super::score::{baseline, observe, score, Group, Obs, RootMatcher};
 use super::world::World;
 use super::*;
-use causeway_app::replay::replay;
+use causeway_app::history::replay::replay;
 use causeway_core::CorrelationConfig;
 
 fn am_line(at: &str, alerts: &[(&str, &str, &str)]) -> String {

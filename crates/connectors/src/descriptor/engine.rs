@@ -6,7 +6,7 @@ use super::values::{
     all_texts, first_text, first_value, holds_all, parse_tags, parse_time, string_map,
 };
 use crate::labels::{entity_from_labels, label_fingerprint, service_from_labels};
-use crate::{Context, NormalizeError};
+use crate::runtime::{Context, NormalizeError};
 use causeway_core::hash::short_hex;
 use causeway_core::{Entity, Severity, Signal, SignalKind, SignalStatus};
 use minijinja::Value as Tv;

@@ -10,7 +10,6 @@ mod engine;
 mod load;
 pub mod mapping;
 pub mod model;
-pub mod polling;
 #[cfg(test)]
 mod tests;
 mod values;
@@ -21,7 +20,7 @@ pub use model::{
     IngestionMode,
 };
 
-use crate::{Context, NormalizeError, Normalizer};
+use crate::runtime::{Context, NormalizeError, Normalizer};
 use causeway_core::Signal;
 use serde_json::Value;
 use std::path::Path;
@@ -135,7 +134,7 @@ fn builtins() -> &'static Builtins {
     })
 }
 
-/// User descriptors live for the whole process: [`crate::normalizer`] hands
+/// User descriptors live for the whole process: [`normalizer`] hands
 /// out `'static` references, so each is leaked once when added (a handful,
 /// loaded at startup).
 static USER: RwLock<Vec<&'static load::Loaded>> = RwLock::new(Vec::new());

@@ -33,7 +33,7 @@ pub struct ConnectorDescriptor {
     pub health_check: Option<Value>,
     /// How a generic connector pulls (streams, paging, deltas, per-stream mappings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub polling: Option<super::polling::PollingSpec>,
+    pub polling: Option<crate::poll::spec::PollingSpec>,
     /// JSON Schema of the instance settings; secret fields carry `"x-secret": true`.
     pub config_schema: Value,
 }

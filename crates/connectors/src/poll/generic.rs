@@ -11,8 +11,8 @@
 
 use super::auth::Authorizer;
 use super::http::{FetchError, Request, Response};
+use super::spec::{Delta, Pagination, PollingSpec, SinceFormat, StreamSpec};
 use super::{PollOutcome, PollRun, Poller};
-use crate::descriptor::polling::{Delta, Pagination, PollingSpec, SinceFormat, StreamSpec};
 use crate::runtime::{BoxFuture, Commit, ErrorClass, ItemVersion, Payload};
 use causeway_core::hash::short_hex;
 use chrono::{DateTime, Utc};

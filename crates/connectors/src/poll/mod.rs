@@ -11,6 +11,7 @@ pub mod auth;
 pub mod generic;
 pub mod http;
 pub mod settings;
+pub mod spec;
 
 use crate::runtime::{BoxFuture, Commit, ErrorClass, Payload, Report, Source, SourceContext};
 use causeway_core::hash::short_hex;

@@ -183,7 +183,7 @@ pub trait Host: Send + Sync + 'static {
     }
     /// A watching source's connection health, for the host to show while
     /// it runs (`None`: it stopped). A host that shows none ignores it.
-    fn connection(&self, _instance_id: &str, _health: Option<crate::kubernetes::Health>) {}
+    fn connection(&self, _instance_id: &str, _health: Option<super::Health>) {}
     /// Forgets the versions of these keys of `stream`: a stream consumer
     /// records each entry id with the commit that stores it (so a
     /// redelivery after a crash is not taken twice) and forgets it once

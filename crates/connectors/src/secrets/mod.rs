@@ -23,10 +23,6 @@ use causeway_core::Sensitive;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The private gnome-keyring the tests run against; other crates' tests
-/// reach it through the `test-keyring` feature.
-#[cfg(all(any(test, feature = "test-keyring"), target_os = "linux"))]
-pub mod test_keyring;
 #[cfg(test)]
 mod tests;
 

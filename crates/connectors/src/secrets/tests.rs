@@ -69,8 +69,8 @@ fn mapped_errors_never_carry_the_value() {
 /// Against the real Secret Service: gnome-keyring on a private bus.
 #[cfg(target_os = "linux")]
 mod real_keychain {
-    use super::super::test_keyring::{ensure, stored_items, StoredItem};
     use super::*;
+    use causeway_testkit::keyring::{ensure, stored_items, StoredItem};
     use std::sync::atomic::{AtomicU32, Ordering};
 
     /// A service name of its own for every test, so tests never see each

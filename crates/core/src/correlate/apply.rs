@@ -109,7 +109,7 @@ pub(crate) struct Memory {
     /// Whether it holds connection failures or timeouts (a partition?).
     pub network: bool,
     /// The kind of the cause seen at its root, once one is.
-    pub root_kind: Option<crate::classify::CauseKind>,
+    pub root_kind: Option<crate::analysis::classify::CauseKind>,
     /// The recurring condition it is made of ([`super::chronic`]): it takes
     /// that condition's signals and nothing by place or topology.
     pub chronic: Option<u64>,
@@ -359,7 +359,7 @@ impl Engine {
             let own_cause = o
                 .class
                 .cause
-                .is_some_and(|c| c != crate::classify::CauseKind::CrashLoop);
+                .is_some_and(|c| c != crate::analysis::classify::CauseKind::CrashLoop);
             if inc.root.as_ref() == Some(p) && (own_cause || o.class.change || changed_here) {
                 mem.root_explained = true;
             }

@@ -2,7 +2,7 @@
 //! topology), what it says (its class), and the keys it is indexed under.
 
 use super::Engine;
-use crate::classify::{classify_with, Class};
+use crate::analysis::classify::{classify_with, Class};
 use crate::conventions::{valid_name, Labels, Peer};
 use crate::entity::Entity;
 use crate::signal::{Severity, Signal, SignalKind, SignalStatus};

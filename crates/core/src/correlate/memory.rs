@@ -3,7 +3,7 @@
 //! analysis (suspect changes, recurring failures).
 
 use super::Engine;
-use crate::analysis::{self, Analysis};
+use crate::analysis::{self, Analysis, ChangeNote, Recurrence};
 use crate::entity::Entity;
 use crate::signal::{Signal, SignalStatus};
 use chrono::{DateTime, Utc};
@@ -22,25 +22,6 @@ pub struct Episodes {
     /// Onset of each episode, oldest first (the last few).
     pub onsets: Vec<DateTime<Utc>>,
     pub firing: bool,
-}
-
-/// A deploy, rollout or config change the engine saw, wherever it went.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChangeNote {
-    pub at: DateTime<Utc>,
-    pub title: String,
-    pub entity: Option<Entity>,
-    pub service: Option<String>,
-}
-
-/// An alert that keeps coming back at a regular period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Recurrence {
-    /// How many times it fired again after the first time.
-    pub repeats: usize,
-    /// The mean time between onsets, in seconds.
-    pub period_secs: i64,
 }
 
 impl Engine {

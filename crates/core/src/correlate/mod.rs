@@ -21,7 +21,7 @@
 //! latency travel up the call graph, so a symptom on a caller joins a failure
 //! below it, and a cause or an outage below an incident's root can explain
 //! it; two failures that only share a caller are not joined. See
-//! [`crate::classify`] for how a signal is read.
+//! [`crate::analysis::classify`] for how a signal is read.
 //!
 //! Incidents move building → active → resolved: resolved once every alert in
 //! them has resolved *and* a quiet period passed; a new firing of one of its
@@ -43,6 +43,7 @@ mod overrides;
 mod rules;
 mod score;
 
+use crate::analysis::ChangeNote;
 use crate::hash::short_hex;
 use crate::incident::{
     Confidence, CorrelationLink, IncidentStatus, LedgerAction, LedgerEntry, LinkStrategy,
@@ -50,13 +51,14 @@ use crate::incident::{
 use crate::signal::{Severity, Signal, SignalStatus};
 use crate::topology::Topology;
 use crate::vocabulary::{Vocabulary, Words};
+use crate::words::{describe, human_secs, title_kind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub(crate) use locate::Obs;
-pub use memory::{ChangeNote, Recurrence};
+
 pub use overrides::{Feedback, OverrideError};
 pub use rules::{IncidentRule, RuleMatch};
 
@@ -552,41 +554,6 @@ pub(crate) fn incident_id(signal_id: &str, at: DateTime<Utc>) -> String {
 /// Whether a status means "keep correlating into it".
 pub(crate) fn is_open(s: IncidentStatus) -> bool {
     s.is_open()
-}
-
-/// `deployment/shop/cart` → "Deployment shop/cart".
-pub fn describe(e: &crate::Entity) -> String {
-    match &e.namespace {
-        Some(ns) => format!("{} {}/{}", title_kind(&e.kind), ns, e.name),
-        None => format!("{} {}", title_kind(&e.kind), e.name),
-    }
-}
-
-pub(crate) fn title_kind(kind: &str) -> String {
-    match kind {
-        "replicaset" => "ReplicaSet".into(),
-        "statefulset" => "StatefulSet".into(),
-        "daemonset" => "DaemonSet".into(),
-        "configmap" => "ConfigMap".into(),
-        _ => {
-            let mut c = kind.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect())
-                .unwrap_or_default()
-        }
-    }
-}
-
-/// 40 → "40 s", 150 → "2 min 30 s", 7200 → "2 h".
-pub fn human_secs(s: i64) -> String {
-    let s = s.max(0);
-    match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 if s % 60 == 0 => format!("{} min", s / 60),
-        60..=3599 => format!("{} min {} s", s / 60, s % 60),
-        _ if s % 3600 == 0 => format!("{} h", s / 3600),
-        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
-    }
 }
 
 #[cfg(test)]

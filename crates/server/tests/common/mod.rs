@@ -2,7 +2,8 @@
 //! Each test binary uses a part of it.
 #![allow(dead_code)]
 
-use causeway_connectors::secrets::{handle_for, test_keyring, Keychain};
+use causeway_connectors::secrets::{handle_for, Keychain};
+use causeway_testkit::keyring as test_keyring;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -21,7 +21,7 @@ mod stackdriver;
 mod uptimerobot;
 mod zabbix;
 
-use crate::{normalizer, Context};
+use crate::runtime::{Context, NormalizeError, Normalizer};
 use causeway_core::{Severity, Signal, SignalKind, SignalStatus};
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::BTreeMap;
@@ -34,6 +34,23 @@ pub fn received() -> DateTime<Utc> {
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// A descriptor's normalizer by id. These tests stay inside the descriptor
+/// folder; a native connector's go through the registry (`registry::tests`).
+pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
+    crate::descriptor::normalizer(id).map(|n| n as &'static dyn Normalizer)
+}
+
+/// Parses a body with descriptor `id`: the registry's path for a descriptor.
+pub fn normalize_bytes(
+    id: &str,
+    body: &[u8],
+    ctx: &Context<'_>,
+) -> Result<Vec<Signal>, NormalizeError> {
+    normalizer(id)
+        .ok_or_else(|| NormalizeError::UnknownSource(id.to_string()))?
+        .normalize_bytes(body, ctx)
 }
 
 /// Normalizes a payload with the source's registered normalizer.

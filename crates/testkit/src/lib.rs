@@ -1,0 +1,17 @@
+//! Stand-ins for what cannot run inside a test, shared by the tests of every
+//! crate (and by the `fake-kube-api` process the browser tests start).
+//!
+//! None of them knows Causeway's own types: each speaks only the protocol of
+//! what it replaces, so a test checks the real client code against it.
+//!
+//! - [`kube_api`]: a Kubernetes API server serving recorded objects, with
+//!   list, watch, compaction (410 Gone) and dropped-connection behaviour;
+//! - [`keyring`] (Linux): a private gnome-keyring on a private D-Bus, so the
+//!   keychain tests use the real Secret Service and never the user's;
+//! - [`redis_server`]: a real `redis-server` on a free loopback port that can
+//!   be stopped and started again, to test an outage.
+
+#[cfg(target_os = "linux")]
+pub mod keyring;
+pub mod kube_api;
+pub mod redis_server;
