@@ -39,12 +39,14 @@ export type ResourceState<T> = Loaded<T> & {
 type Snapshot = { key: string | null; data: unknown; error: unknown; loading: boolean; nonce: number };
 type Entry = Snapshot & {
   key: string;
-  /** The stamp of the last request made, and the one waiting out a throttle. */
+  /** The stamp of the last request made. */
   stamp: string | null;
+  /** The stamp of the request waiting out the throttle, and its timer. */
   waiting: string | null;
   timer?: ReturnType<typeof setTimeout>;
-  /** When a live change last made it refetch. */
+  /** When it was last asked again (its first request does not count). */
   refetchedAt: number;
+  /** Kept when nobody shows it. */
   keep: boolean;
   listeners: Set<() => void>;
 };
@@ -70,7 +72,8 @@ export class ResourceStore {
 
   snapshot(key: string | null): Snapshot {
     const e = key === null ? undefined : this.entries.get(key);
-    return e ? { key, data: e.data, error: e.error, loading: e.loading, nonce: e.nonce } : { key, data: null, error: null, loading: false, nonce: 0 };
+    if (!e) return { key, data: null, error: null, loading: false, nonce: 0 };
+    return { key, data: e.data, error: e.error, loading: e.loading, nonce: e.nonce };
   }
 
   subscribe(key: string, listener: () => void, keep = false): () => void {
@@ -116,7 +119,7 @@ export class ResourceStore {
     );
   }
 
-  /** Asks for `key` again at the next render, whatever the ticks say. */
+  /** Asks for `key` again (within its throttle), whatever the live ticks say. */
   refetch(key: string): void {
     const e = this.entries.get(key);
     if (e) this.update(e, { nonce: e.nonce + 1 });
@@ -135,7 +138,18 @@ export class ResourceStore {
   private entry(key: string): Entry {
     let e = this.entries.get(key);
     if (!e) {
-      e = { key, data: null, error: null, loading: false, nonce: 0, stamp: null, waiting: null, refetchedAt: Number.NEGATIVE_INFINITY, keep: false, listeners: new Set() };
+      e = {
+        key,
+        data: null,
+        error: null,
+        loading: false,
+        nonce: 0,
+        stamp: null,
+        waiting: null,
+        refetchedAt: Number.NEGATIVE_INFINITY,
+        keep: false,
+        listeners: new Set(),
+      };
       this.entries.set(key, e);
     }
     return e;

@@ -44,6 +44,7 @@ export function IncidentsScreen({ id: routeId, go, walk }: { id: string | null; 
   const [filter, setFilter] = useState<IncidentFilter>(DEFAULT_FILTER);
   const list = useResource(INCIDENTS);
   const incidents = list.data;
+  const changeList = list.mutate;
 
   // The filter runs at once over the list in memory, and on the server over
   // the whole table (once typing pauses): the server's answer for the same
@@ -92,29 +93,31 @@ export function IncidentsScreen({ id: routeId, go, walk }: { id: string | null; 
 
   const moveAll = useCallback(
     // A moved signal may come from the inbox; "detail" reloads the ledger too.
-    (ids: string[], to: string) => list.mutate(async (api) => {
-      for (const id of ids) await api.moveSignal(id, to);
-    }, ["incidents", "detail", "signals"]),
-    [list],
+    (ids: string[], to: string) =>
+      changeList(async (api) => {
+        for (const id of ids) await api.moveSignal(id, to);
+      }, ["incidents", "detail", "signals"]),
+    [changeList],
   );
   const manage = useMemo<Manage | undefined>(() => {
     if (!selectedId) return undefined;
     const andOpen = async (change: Promise<{ incidentId: string }>) => go({ screen: "incidents", id: (await change).incidentId });
     return {
       incidents: incidents ?? [],
-      merge: (into) => andOpen(list.mutate((api) => api.mergeIncidents(selectedId, into), ["incidents", "detail"])),
+      merge: (into) => andOpen(changeList((api) => api.mergeIncidents(selectedId, into), ["incidents", "detail"])),
       move: moveAll,
-      split: (ids) => andOpen(list.mutate((api) => api.splitIncident(selectedId, ids), ["incidents", "detail"])),
+      split: (ids) => andOpen(changeList((api) => api.splitIncident(selectedId, ids), ["incidents", "detail"])),
     };
-  }, [selectedId, incidents, list, go, moveAll]);
+  }, [selectedId, incidents, changeList, go, moveAll]);
+  const { mutate: changeDetail, patch: patchDetail } = detail;
   const setStatus = useCallback(
     async (status: IncidentStatus) => {
       if (!selectedId) return;
-      const summary = await detail.mutate((api) => api.setIncidentStatus(selectedId, status), ["incidents"]);
+      const summary = await changeDetail((api) => api.setIncidentStatus(selectedId, status), ["incidents"]);
       // Shown at once; the full reload may wait for its throttle window.
-      detail.patch((d) => (d.id === summary.id ? { ...d, ...summary } : d));
+      patchDetail((d) => (d.id === summary.id ? { ...d, ...summary } : d));
     },
-    [selectedId, detail],
+    [selectedId, changeDetail, patchDetail],
   );
 
   const origin = platform.kind === "web" && typeof location !== "undefined" ? location.origin : null;
