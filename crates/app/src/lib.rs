@@ -18,7 +18,7 @@ pub mod telemetry;
 pub mod topology;
 
 pub use api::commands::{dispatch, Command};
-pub use api::error::ApiError;
+pub use api::error::{ApiError, Code};
 pub use api::views::ChangeEvent;
 pub use connectors::webhook_secrets::SECRET_FIELDS;
 pub use pipeline::drain::set_memory_release;
@@ -66,7 +66,7 @@ impl App {
             Some(s) => (
                 serde_json::from_str(&s.state).map_err(|e| {
                     ApiError::new(
-                        "storage",
+                        Code::Storage,
                         format!("the saved correlation state is unreadable: {e}"),
                     )
                 })?,

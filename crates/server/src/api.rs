@@ -10,7 +10,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use causeway_app::{dispatch, ApiError, Command};
+use causeway_app::{dispatch, ApiError, Code, Command};
 use causeway_core::IncidentStatus;
 use serde::Deserialize;
 use tokio_stream::wrappers::BroadcastStream;
@@ -109,6 +109,12 @@ impl IntoResponse for ApiResponse {
             StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(self.0)).into_response()
     }
+}
+
+/// A refusal with a status the route chooses: `{code, message}` as every
+/// error of the server, built in this one place.
+pub fn refusal(status: StatusCode, code: Code, message: impl Into<String>) -> Response {
+    (status, Json(ApiError::new(code, message))).into_response()
 }
 
 async fn run(State(ctx): State<Ctx>, command: Command) -> Response {
@@ -302,7 +308,7 @@ async fn authorize(
         .map(|t| token_hash(t.trim()));
     let Some(hash) = bearer else {
         return Err(ApiResponse(ApiError::new(
-            "unauthorized",
+            Code::Unauthorized,
             "sign in with the link `causeway serve` printed (or a new one from `causeway login`), or send an admin Bearer token",
         ))
         .into_response());
@@ -315,13 +321,15 @@ async fn authorize(
     match scope {
         Ok(Some(s)) if s == "admin" => Ok(()),
         Ok(Some(_)) => Err(ApiResponse(ApiError::new(
-            "forbidden",
+            Code::Forbidden,
             "this token's scope is not admin",
         ))
         .into_response()),
-        Ok(None) => Err(
-            ApiResponse(ApiError::new("unauthorized", "unknown or revoked token")).into_response(),
-        ),
+        Ok(None) => Err(ApiResponse(ApiError::new(
+            Code::Unauthorized,
+            "unknown or revoked token",
+        ))
+        .into_response()),
         Err(e) => Err(ApiResponse(e.into()).into_response()),
     }
 }

@@ -8,7 +8,6 @@
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use std::time::Duration;
 use tokio_stream::StreamExt;
 
@@ -51,9 +50,17 @@ impl BodyError {
 
 impl IntoResponse for BodyError {
     fn into_response(self) -> Response {
-        let body = Json(serde_json::json!({"code": "body_rejected", "message": self.message()}));
+        let mut r = crate::api::refusal(
+            self.status(),
+            causeway_app::Code::BodyRejected,
+            self.message(),
+        );
         // The rest of a refused body is not worth reading: close.
-        (self.status(), [(header::CONNECTION, "close")], body).into_response()
+        r.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        r
     }
 }
 

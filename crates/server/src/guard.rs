@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use causeway_app::Code;
 use std::net::IpAddr;
 
 /// The web UI's content security policy: its own scripts, styles (React
@@ -21,18 +21,17 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' '
 #[derive(Debug)]
 pub struct Refusal {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let body = Json(serde_json::json!({"code": self.code, "message": self.message}));
-        (self.status, body).into_response()
+        crate::api::refusal(self.status, self.code, self.message)
     }
 }
 
-fn refuse(status: StatusCode, code: &'static str, message: String) -> Refusal {
+fn refuse(status: StatusCode, code: Code, message: String) -> Refusal {
     Refusal {
         status,
         code,
@@ -83,7 +82,7 @@ pub async fn host_and_headers(State(ctx): State<Ctx>, req: Request, next: Next) 
         let shown: String = host.unwrap_or("").chars().take(80).collect();
         refuse(
             StatusCode::MISDIRECTED_REQUEST,
-            "forbidden",
+            Code::Forbidden,
             format!(
                 "this server does not answer to the name '{shown}': open it as 127.0.0.1 or localhost, \
                  or start it with --allowed-host NAME for a name of your own"
@@ -123,7 +122,7 @@ pub fn same_origin(method: &Method, headers: &HeaderMap) -> Result<(), Refusal> 
     let forbid = |why: &str| {
         Err(refuse(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            Code::Forbidden,
             format!("{why}: a signed-in request must come from the Causeway UI itself"),
         ))
     };
@@ -149,7 +148,7 @@ pub fn same_origin(method: &Method, headers: &HeaderMap) -> Result<(), Refusal> 
     if sends_body && !json {
         return Err(refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "the API takes application/json".into(),
         ));
     }

@@ -1,5 +1,6 @@
 //! `POST /v1/incidents/ingest`: Bearer token with scope `ingest` or `admin`.
 
+use crate::api::refusal;
 use crate::auth::token_hash;
 use crate::body::{self, BODY_DEADLINE};
 use crate::webhooks::too_many;
@@ -11,10 +12,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use causeway_app::pipeline::ingest::IngestRejection;
 use causeway_app::pipeline::limits::INGEST;
+use causeway_app::Code;
 use serde_json::json;
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({"code": code, "message": message}))).into_response()
+fn error(status: StatusCode, code: Code, message: &str) -> Response {
+    refusal(status, code, message)
 }
 
 pub async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Body) -> Response {
@@ -26,7 +28,7 @@ pub async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Body) -> R
     else {
         return error(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            Code::Unauthorized,
             "send `Authorization: Bearer <token>`; issue one with `causeway token issue --scope ingest`",
         );
     };
@@ -41,18 +43,24 @@ pub async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Body) -> R
         Ok(Some(_)) => {
             return error(
                 StatusCode::FORBIDDEN,
-                "forbidden",
+                Code::Forbidden,
                 "this token's scope may not ingest",
             )
         }
         Ok(None) => {
             return error(
                 StatusCode::UNAUTHORIZED,
-                "unauthorized",
+                Code::Unauthorized,
                 "unknown or revoked token",
             )
         }
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "storage", &e.to_string()),
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Code::Storage,
+                &e.to_string(),
+            )
+        }
     }
     if let Err(wait) = ctx.app.limits().check(&format!("ingest:{hash}"), INGEST) {
         return too_many(wait, "this token's ingest rate limit");
@@ -74,7 +82,7 @@ pub async fn ingest(State(ctx): State<Ctx>, headers: HeaderMap, body: Body) -> R
         Err(IngestRejection::Invalid(errors)) => {
             (StatusCode::BAD_REQUEST, Json(json!({"errors": errors}))).into_response()
         }
-        Err(IngestRejection::Storage(m)) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", &m),
+        Err(IngestRejection::Storage(m)) => error(StatusCode::INTERNAL_SERVER_ERROR, Code::Storage, &m),
         Err(IngestRejection::Queued) => (
             StatusCode::ACCEPTED,
             Json(json!({"status": "queued", "message": "the team log does not answer: the request is kept and is processed (on every member) once it is on the log; send it again later for its incident"})),

@@ -3,7 +3,7 @@
 //! speaks the same language to either host; the REST routes of the HTTP spec
 //! map onto the same functions.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::api::requests::IncidentQuery;
 use crate::api::requests::InstanceUpdate;
 use crate::api::requests::NewInstance;
@@ -254,7 +254,7 @@ answers! {
 /// type [`answers!`] declares for it.
 pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, ApiError> {
     fn json<T: Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
-        serde_json::to_value(v).map_err(|e| ApiError::new("internal", e.to_string()))
+        serde_json::to_value(v).map_err(|e| ApiError::new(Code::Internal, e.to_string()))
     }
     match command {
         Command::ListIncidents => json::<answer::ListIncidents>(app.list_incidents().await?),

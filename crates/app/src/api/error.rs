@@ -4,38 +4,126 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+/// Every error code Causeway answers with, once. The HTTP API's list of
+/// codes (docs/http-api.md, "Error codes") is generated from this enum, and
+/// a test fails when the two drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    UnsupportedMediaType,
+    BodyRejected,
+    RateLimited,
+    Locked,
+    TeamPending,
+    Kubeconfig,
+    Keychain,
+    KeychainUnavailable,
+    Storage,
+    Internal,
+}
+
+impl Code {
+    pub const ALL: [Code; 14] = [
+        Code::BadRequest,
+        Code::Unauthorized,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::UnsupportedMediaType,
+        Code::BodyRejected,
+        Code::RateLimited,
+        Code::Locked,
+        Code::TeamPending,
+        Code::Kubeconfig,
+        Code::Keychain,
+        Code::KeychainUnavailable,
+        Code::Storage,
+        Code::Internal,
+    ];
+
+    /// As it appears in `{"code": …}`.
+    pub fn as_str(self) -> &'static str {
+        self.text().0
+    }
+
+    /// What it means, for the documentation.
+    pub fn meaning(self) -> &'static str {
+        self.text().1
+    }
+
+    fn text(self) -> (&'static str, &'static str) {
+        match self {
+            Code::BadRequest => ("bad_request", "the request is malformed or asks for something that makes no sense; the message says what and where"),
+            Code::Unauthorized => ("unauthorized", "no session or token, or an unknown or revoked one"),
+            Code::Forbidden => ("forbidden", "the caller may not do this (a token's scope, a request from a web page, a Host the server does not answer to)"),
+            Code::NotFound => ("not_found", "no such incident, signal, instance or dead letter; for a webhook, no enabled connector instance at that URL"),
+            Code::UnsupportedMediaType => ("unsupported_media_type", "the body is not `application/json`"),
+            Code::BodyRejected => ("body_rejected", "the body is over the size limit, arrived too slowly, or could not be read"),
+            Code::RateLimited => ("rate_limited", "over a rate limit; `Retry-After` says when to try again"),
+            Code::Locked => ("locked", "another Causeway already uses this data folder"),
+            Code::TeamPending => ("team_pending", "the team log did not answer in time; the change is kept and applies once it is on the log"),
+            Code::Kubeconfig => ("kubeconfig", "the kubeconfig cannot be read or has no such context"),
+            Code::Keychain => ("keychain", "the OS keychain refused to store or read a secret"),
+            Code::KeychainUnavailable => ("keychain_unavailable", "no OS keychain answers (no Secret Service on this session)"),
+            Code::Storage => ("storage", "the database or a file could not be read or written"),
+            Code::Internal => ("internal", "something that should not happen did; the message and the log say what"),
+        }
+    }
+
+    /// The HTTP status that fits it, where the caller does not choose one.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Code::NotFound => 404,
+            Code::BadRequest | Code::BodyRejected => 400,
+            Code::Unauthorized => 401,
+            Code::Forbidden => 403,
+            Code::UnsupportedMediaType => 415,
+            Code::RateLimited => 429,
+            Code::Locked
+            | Code::TeamPending
+            | Code::Kubeconfig
+            | Code::Keychain
+            | Code::KeychainUnavailable
+            | Code::Storage
+            | Code::Internal => 500,
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct ApiError {
-    /// Stable, machine-readable: `not_found`, `bad_request`, `unauthorized`,
-    /// `forbidden`, `storage`, `internal`.
-    pub code: String,
+    /// Stable and machine-readable.
+    pub code: Code,
     /// For a person: what went wrong and, where it can, what to do.
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         ApiError {
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new("not_found", message)
+        Self::new(Code::NotFound, message)
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new("bad_request", message)
+        Self::new(Code::BadRequest, message)
     }
     /// The HTTP status that fits the code.
     pub fn http_status(&self) -> u16 {
-        match self.code.as_str() {
-            "not_found" => 404,
-            "bad_request" => 400,
-            "unauthorized" => 401,
-            "forbidden" => 403,
-            _ => 500,
-        }
+        self.code.http_status()
     }
 }
 
@@ -121,7 +209,7 @@ fn without_values(message: &str) -> String {
 impl From<causeway_store::StoreError> for ApiError {
     fn from(e: causeway_store::StoreError) -> Self {
         tracing::error!(error = %e, "storage error");
-        ApiError::new("storage", e.to_string())
+        ApiError::new(Code::Storage, e.to_string())
     }
 }
 

@@ -3,7 +3,7 @@
 //! issued; only its SHA-256 is stored, so a lost token is revoked and
 //! replaced, never recovered.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::App;
 use causeway_store::{tokens, ts, Connection, Store};
 use serde::{Deserialize, Serialize};
@@ -54,7 +54,7 @@ impl From<tokens::TokenRow> for TokenView {
 pub fn new_token() -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| ApiError::new("internal", format!("no OS randomness: {e}")))?;
+        .map_err(|e| ApiError::new(Code::Internal, format!("no OS randomness: {e}")))?;
     Ok(format!("cw_{}", hex(&bytes)))
 }
 
@@ -190,7 +190,7 @@ mod tests {
         )
         .await
         .unwrap_err();
-        assert_eq!(e.code, "bad_request");
+        assert_eq!(e.code, crate::Code::BadRequest);
         assert!(e.message.contains("'root'"), "{}", e.message);
         let e = dispatch(
             &app,
@@ -200,6 +200,6 @@ mod tests {
         )
         .await
         .unwrap_err();
-        assert_eq!(e.code, "not_found");
+        assert_eq!(e.code, crate::Code::NotFound);
     }
 }

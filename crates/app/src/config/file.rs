@@ -15,7 +15,7 @@
 //! those it no longer lists. Export writes secrets as `${VARIABLES}`, never
 //! values.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::api::requests::NewInstance;
 use crate::App;
 use causeway_core::Sensitive;
@@ -292,7 +292,10 @@ impl App {
             .truncate(false)
             .open(&path)
             .map_err(|e| {
-                ApiError::new("storage", format!("cannot open {}: {e}", path.display()))
+                ApiError::new(
+                    Code::Storage,
+                    format!("cannot open {}: {e}", path.display()),
+                )
             })?;
         match file.try_lock() {
             Ok(()) => {
@@ -305,7 +308,7 @@ impl App {
             Err(std::fs::TryLockError::WouldBlock) => {
                 let pid = std::fs::read_to_string(&path).unwrap_or_default();
                 Err(ApiError::new(
-                    "locked",
+                    Code::Locked,
                     format!(
                         "another Causeway (pid {}) is running on {}; stop it first, or use another --data-dir",
                         pid.trim(),
@@ -314,7 +317,7 @@ impl App {
                 ))
             }
             Err(std::fs::TryLockError::Error(e)) => Err(ApiError::new(
-                "storage",
+                Code::Storage,
                 format!("cannot lock {}: {e}", path.display()),
             )),
         }

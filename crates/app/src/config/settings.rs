@@ -7,7 +7,7 @@
 //! (`~/.config/causeway` on Linux, `CAUSEWAY_CONFIG_DIR` to change it), not in
 //! the data folder: the data folder is one of them.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::api::requests::{SettingsUpdate, TeamPrefs};
 use crate::App;
 use serde::{Deserialize, Serialize};
@@ -159,15 +159,15 @@ pub fn apply(mut saved: Preferences, update: SettingsUpdate) -> Result<Preferenc
 fn save_to(path: &Path, p: &Preferences) -> Result<(), ApiError> {
     let fail = |e: std::io::Error| {
         ApiError::new(
-            "storage",
+            Code::Storage,
             format!("cannot save settings to {}: {e}", path.display()),
         )
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    let text =
-        serde_json::to_string_pretty(p).map_err(|e| ApiError::new("internal", e.to_string()))?;
+    let text = serde_json::to_string_pretty(p)
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
     // Written aside then renamed: a crash never leaves half a file.
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, text).map_err(fail)?;
@@ -200,7 +200,7 @@ impl App {
                 }
             })
             .await
-            .map_err(|e| ApiError::new("internal", e.to_string()))?
+            .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
             .map_err(crate::connectors::instances::keychain_error)?;
         }
         save_to(&path, &next)?;
@@ -272,7 +272,7 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert_eq!(e.code, "bad_request");
+        assert_eq!(e.code, crate::Code::BadRequest);
         assert!(e.message.contains("1024"), "{}", e.message);
         let p = apply(
             Preferences::default(),

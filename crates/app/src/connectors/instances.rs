@@ -2,7 +2,7 @@
 //! settings live in SQLite; every secret goes straight to the OS keychain and
 //! only its field name is kept, so nothing here can leak one.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::api::requests::NewInstance;
 use crate::App;
 use causeway_connectors::secrets::{handle_for, SecretError};
@@ -176,8 +176,8 @@ pub(crate) fn refuse_secrets_in_config(
 
 pub(crate) fn keychain_error(e: SecretError) -> ApiError {
     match e {
-        SecretError::Unavailable(m) => ApiError::new("keychain_unavailable", m),
-        other => ApiError::new("keychain", other.to_string()),
+        SecretError::Unavailable(m) => ApiError::new(Code::KeychainUnavailable, m),
+        other => ApiError::new(Code::Keychain, other.to_string()),
     }
 }
 
@@ -423,7 +423,7 @@ impl App {
             Ok::<_, SecretError>(())
         })
         .await
-        .map_err(|e| ApiError::new("internal", e.to_string()))?
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
         .map_err(keychain_error)?;
         let instance = Instance {
             id: id.clone(),
@@ -453,7 +453,7 @@ impl App {
             keychain.delete_instance(&kid, &names)
         })
         .await
-        .map_err(|e| ApiError::new("internal", e.to_string()))?
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
         .map_err(keychain_error)?;
         self.drop_instance(id).await?;
         self.sync_sources().await;

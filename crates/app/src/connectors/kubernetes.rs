@@ -4,7 +4,7 @@
 //! started with its instance, stopped with it; its Events reach the inbox
 //! through the runtime's host, its objects the live topology.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::connectors::ops::test_signals;
 use crate::connectors::ops::TestResult;
 use crate::App;
@@ -249,9 +249,9 @@ impl App {
     ) -> Result<KubeContexts, ApiError> {
         tokio::task::spawn_blocking(move || kube_connector::list_contexts(kubeconfig.as_deref()))
             .await
-            .map_err(|e| ApiError::new("internal", e.to_string()))?
+            .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
             .map(Into::into)
-            .map_err(|m| ApiError::new("kubeconfig", m))
+            .map_err(|m| ApiError::new(Code::Kubeconfig, m))
     }
 
     /// Timings for the Kubernetes watches started from now on (tests

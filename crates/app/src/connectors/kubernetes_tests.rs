@@ -382,7 +382,7 @@ async fn bad_settings_are_refused_and_contexts_are_listed() {
         })
         .await
         .unwrap_err();
-    assert_eq!(refused.code, "bad_request");
+    assert_eq!(refused.code, crate::Code::BadRequest);
     assert!(
         refused.message.contains("is not a namespace name"),
         "{}",
@@ -412,7 +412,7 @@ async fn bad_settings_are_refused_and_contexts_are_listed() {
     )
     .await
     .unwrap_err();
-    assert_eq!(missing.code, "kubeconfig");
+    assert_eq!(missing.code, crate::Code::Kubeconfig);
 
     // "Test connection" before creating: the server answers, the recent
     // Warning would be a signal, the routine Normal event would not.

@@ -2,7 +2,7 @@
 //! change it, test it (before or after creating it), sign in with OAuth,
 //! and collect Prometheus evidence for an incident.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::api::requests::InstanceUpdate;
 use crate::api::requests::NewInstance;
 use crate::connectors::instances::InstanceView;
@@ -64,7 +64,7 @@ pub(crate) fn test_signals(
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new("internal", e.to_string())
+    ApiError::new(Code::Internal, e.to_string())
 }
 
 impl App {

@@ -8,7 +8,7 @@
 //! like every Alertmanager instance, with a secret made here and shown once
 //! (with the snippet to paste); only its keychain entry keeps it.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::connectors::instances::keychain_error;
 use crate::App;
 use causeway_connectors::descriptor::ConnectorDescriptor;
@@ -52,7 +52,7 @@ impl std::fmt::Debug for NewWebhookSecret {
 fn generate() -> Result<Sensitive<String>, ApiError> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b)
-        .map_err(|e| ApiError::new("internal", format!("no OS randomness: {e}")))?;
+        .map_err(|e| ApiError::new(Code::Internal, format!("no OS randomness: {e}")))?;
     Ok(Sensitive::new(
         b.iter().map(|x| format!("{x:02x}")).collect(),
     ))
@@ -102,7 +102,7 @@ impl App {
             Err(e) => Err(e),
         })
         .await
-        .map_err(|e| ApiError::new("internal", e.to_string()))?
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
         .map_err(keychain_error)?;
         if have {
             return Ok(None);
@@ -146,7 +146,7 @@ impl App {
             Ok(kept)
         })
         .await
-        .map_err(|e| ApiError::new("internal", e.to_string()))?
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
         .map_err(keychain_error)?;
         let mut config: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&inst.config).unwrap_or_default();

@@ -3,7 +3,7 @@
 //! current settings and one with the proposed settings, and show what would
 //! change — incidents created, merged, split — before applying them.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::pipeline::process::poisoned;
 use crate::App;
 use causeway_connectors::normalizer;
@@ -205,7 +205,7 @@ impl App {
         let history = self.store.read(history).await?;
         tokio::task::spawn_blocking(move || compare(&history, topology, current, proposed))
             .await
-            .map_err(|e| ApiError::new("internal", e.to_string()))
+            .map_err(|e| ApiError::new(Code::Internal, e.to_string()))
     }
 
     /// Applies settings for the decisions to come (back-test them first),

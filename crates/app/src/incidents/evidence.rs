@@ -10,7 +10,7 @@
 //! more when it resolves (so the window covers the recovery). Bounded: each
 //! incident at most once per phase, a few per look, one at a time.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::App;
 use causeway_connectors::poll::{http::Fetcher, settings::RunSettings, PollRun};
 use causeway_connectors::runtime::{stop_pair, InstanceInfo};
@@ -134,7 +134,7 @@ impl App {
             let (_keep, stop) = stop_pair();
             let ctx = self
                 .source_context(info, stop, None)
-                .map_err(|e| ApiError::new("internal", e))?;
+                .map_err(|e| ApiError::new(Code::Internal, e))?;
             let fetcher = Fetcher {
                 client: ctx.http.clone(),
                 settings: RunSettings::from_config(&config, std::time::Duration::from_secs(30), 0),

@@ -4,7 +4,7 @@
 //! stay apart), is recorded as feedback and in the incidents' ledgers, and
 //! is stored in one transaction with the engine's state.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::api::views::{ChangeEvent, LedgerView};
 use crate::pipeline::process::{write_incident, write_incident_state};
 use crate::App;
@@ -81,7 +81,7 @@ fn store(
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     v: serde_json::Value,
 ) -> Result<T, ApiError> {
-    serde_json::from_value(v).map_err(|e| ApiError::new("internal", e.to_string()))
+    serde_json::from_value(v).map_err(|e| ApiError::new(Code::Internal, e.to_string()))
 }
 
 /// A refused override is the caller's mistake, not a storage failure.

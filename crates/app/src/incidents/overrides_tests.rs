@@ -80,7 +80,7 @@ async fn a_moved_signal_and_its_later_repeats_stay_where_a_person_put_it() {
     )
     .await
     .unwrap_err();
-    assert_eq!(e.code, "not_found");
+    assert_eq!(e.code, crate::Code::NotFound);
 }
 
 #[tokio::test]

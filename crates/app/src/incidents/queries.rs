@@ -1,6 +1,6 @@
 //! Read side of the API: stored rows → views.
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::api::views::*;
 use crate::App;
 use base64::Engine as _;
@@ -75,7 +75,9 @@ impl App {
                     Err(_) => analyse(&sigs),
                 })
                 .await
-                .map_err(|e| ApiError::new("internal", format!("incident analysis failed: {e}")))?
+                .map_err(|e| {
+                    ApiError::new(Code::Internal, format!("incident analysis failed: {e}"))
+                })?
             }
         };
         let mut by_signal: BTreeMap<String, _> = links

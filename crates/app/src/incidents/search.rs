@@ -188,6 +188,6 @@ mod tests {
         )
         .await
         .unwrap_err();
-        assert_eq!(e.code, "bad_request");
+        assert_eq!(e.code, crate::Code::BadRequest);
     }
 }

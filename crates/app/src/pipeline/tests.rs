@@ -242,7 +242,7 @@ async fn not_json_is_refused_and_its_exact_bytes_kept_and_replayable() {
     let e = dispatch(&app, Command::GetIncident { id: "inc-x".into() })
         .await
         .unwrap_err();
-    assert_eq!(e.code, "not_found");
+    assert_eq!(e.code, crate::Code::NotFound);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! made), and ingest requests (processed where they land on the log).
 
 use super::log::InstanceDef;
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::incidents::decision::Decision;
 use crate::App;
 use causeway_store::instances::{self, Instance};
@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 fn json<T: serde::Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(v).map_err(|e| ApiError::new("internal", e.to_string()))
+    serde_json::to_value(v).map_err(|e| ApiError::new(Code::Internal, e.to_string()))
 }
 
 impl App {
@@ -102,7 +102,7 @@ impl App {
         if self.in_team() {
             let id = i.id.clone();
             let body = serde_json::to_vec(&instance_def(i))
-                .map_err(|e| ApiError::new("internal", e.to_string()))?;
+                .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
             self.publish(instance_row(&id, "upsert", body)).await?;
             return Ok(());
         }
@@ -162,7 +162,7 @@ impl App {
     pub(crate) async fn publish(&self, row: NewOutbox) -> Result<serde_json::Value, ApiError> {
         let team = self
             .team()
-            .ok_or_else(|| ApiError::new("internal", "not in a team"))?;
+            .ok_or_else(|| ApiError::new(Code::Internal, "not in a team"))?;
         // Registered before the row is committed: the answer cannot come
         // before anyone waits for it.
         let waiting = team.clone();
@@ -180,7 +180,7 @@ impl App {
         match tokio::time::timeout(Duration::from_secs(20), rx).await {
             Ok(Ok(result)) => result,
             _ => Err(ApiError::new(
-                "team_pending",
+                Code::TeamPending,
                 "the team log did not answer in time: the change is kept and applies (on every member) once it is on the log",
             )),
         }

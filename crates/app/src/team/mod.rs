@@ -35,7 +35,7 @@ pub mod view;
 
 pub(crate) use host::TeamHost;
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Code};
 use crate::incidents::decision::Decision;
 use crate::App;
 use causeway_connectors::sources::redis_streams::{connect, redacted_url, Connection, Target};
@@ -249,7 +249,7 @@ impl App {
         let member_id = self
             .store()
             .read_blocking(|c| causeway_store::meta::get(c, "team_member_id"))?
-            .ok_or_else(|| ApiError::new("storage", "the data folder has no team member id"))?;
+            .ok_or_else(|| ApiError::new(Code::Storage, "the data folder has no team member id"))?;
         if config.name.is_empty()
             || !config
                 .name
@@ -316,12 +316,12 @@ impl App {
     pub(crate) async fn decide(&self, d: Decision) -> Result<serde_json::Value, ApiError> {
         let team = self
             .team()
-            .ok_or_else(|| ApiError::new("internal", "not in a team"))?;
+            .ok_or_else(|| ApiError::new(Code::Internal, "not in a team"))?;
         let (kind, body) = match &d {
             Decision::Settings { config } => ("settings", serde_json::to_vec(config)),
             other => ("decision", serde_json::to_vec(other)),
         };
-        let body = body.map_err(|e| ApiError::new("internal", e.to_string()))?;
+        let body = body.map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
         self.publish(causeway_store::team_outbox::NewOutbox {
             kind: kind.into(),
             received_at: causeway_store::ts(team.now()),
