@@ -64,3 +64,8 @@ export type { BacktestSide } from "./bindings/BacktestSide";
 export type { StreamHealth } from "./bindings/StreamHealth";
 export type { KubeContext } from "./bindings/KubeContext";
 export type { KubeContexts } from "./bindings/KubeContexts";
+export type { Catalogue } from "./bindings/Catalogue";
+export type { CatalogueEntry } from "./bindings/CatalogueEntry";
+export type { ConfigSchema } from "./bindings/ConfigSchema";
+export type { SchemaProperty } from "./bindings/SchemaProperty";
+export type { XOptions } from "./bindings/XOptions";

@@ -1,5 +1,5 @@
 import type { Confidence, IncidentStatus, Severity, SignalStatus } from "../wire";
-import { titleCase } from "../format";
+import { titleCase } from "./format";
 
 /**
  * Every severity, worst first: the order the filters and pickers offer them

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { IncidentSummary } from "../wire";
 import { SeverityBadge, StatusBadge } from "./Badges";
-import { listKeyDown } from "../listKeys";
-import { matchesWords } from "../format";
+import { listKeyDown } from "./listKeys";
+import { matchesWords } from "./format";
 
 const SHOWN = 30;
 

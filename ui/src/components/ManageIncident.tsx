@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useState } from "react";
 import type { IncidentSummary } from "../wire";
-import { useRun } from "../useRun";
+import { useRun } from "./useRun";
 import { IncidentPicker } from "./IncidentPicker";
 import { InlineError } from "./States";
 

@@ -1,7 +1,7 @@
 import { memo, useCallback, useRef, type CSSProperties, type ReactNode } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { SignalView } from "../wire";
-import { formatAge, formatScore } from "../format";
+import { formatAge, formatScore } from "./format";
 import { ConfidenceBadge, SeverityBadge, StatusBadge } from "./Badges";
 import { EntityText } from "./EntityText";
 

@@ -1,36 +1,5 @@
-import type {
-  ChangeEvent,
-  Command,
-  DeadLetterList,
-  IncidentDetail,
-  IncidentList,
-  IncidentQuery,
-  IncidentStatus,
-  IncidentSummary,
-  ImpactView,
-  InstanceList,
-  IssuedToken,
-  SettingsUpdate,
-  SettingsView,
-  TokenList,
-  TokenView,
-  TopologyView,
-  InstanceView,
-  NewInstance,
-  Replayed,
-  SignalList,
-  TestResult,
-  Authorization,
-  BacktestReport,
-  CorrelationConfig,
-  KubeContexts,
-  LedgerView,
-  OverrideResult,
-  NewWebhookSecret,
-  VersionView,
-  TeamView,
-} from "../wire";
-import type { Catalogue, FieldOptions } from "../catalogueTypes";
+import type { ChangeEvent, Command, CorrelationConfig, IncidentQuery, IncidentStatus, NewInstance, SettingsUpdate } from "../wire";
+import { createClient } from "../bindings/client";
 import { ApiError } from "./errors";
 import { TauriPlatform } from "./tauri";
 import { WebPlatform } from "./web";
@@ -57,47 +26,44 @@ export interface Platform {
   subscribe(onChange: (e: ChangeEvent) => void, onStatus?: (s: LiveStatus) => void): () => void;
 }
 
-/** Typed helpers over a platform, one per command. */
+/**
+ * The commands as the screens call them, positional arguments in, over the
+ * client generated from the backend's answer table (`bindings/client.ts`):
+ * every answer's type comes from there, none is written here.
+ */
 export function createApi(platform: Platform) {
+  const c = createClient(<T,>(command: Command) => platform.call<T>(command));
   /** The contexts of a kubeconfig (default: the server's `$KUBECONFIG` or `~/.kube/config`). */
-  const listKubeContexts = (kubeconfig: string | null = null) =>
-    platform.call<KubeContexts>({ command: "listKubeContexts", args: { kubeconfig } });
+  const listKubeContexts = (kubeconfig: string | null = null) => c.listKubeContexts({ kubeconfig });
   return {
-    listIncidents: () => platform.call<IncidentList>({ command: "listIncidents" }),
-    searchIncidents: (args: IncidentQuery) => platform.call<IncidentList>({ command: "searchIncidents", args }),
-    getIncident: (id: string) => platform.call<IncidentDetail>({ command: "getIncident", args: { id } }),
-    listSignals: (unassigned: boolean) =>
-      platform.call<SignalList>({ command: "listSignals", args: { unassigned } }),
-    listDeadLetters: () => platform.call<DeadLetterList>({ command: "listDeadLetters" }),
-    replayDeadLetter: (id: number) =>
-      platform.call<Replayed>({ command: "replayDeadLetter", args: { id } }),
-    setIncidentStatus: (id: string, status: IncidentStatus) =>
-      platform.call<IncidentSummary>({ command: "setIncidentStatus", args: { id, status } }),
-    listCatalogue: () => platform.call<Catalogue>({ command: "listCatalogue" }),
-    listInstances: () => platform.call<InstanceList>({ command: "listInstances" }),
-    createInstance: (args: NewInstance) => platform.call<InstanceView>({ command: "createInstance", args }),
-    setInstanceEnabled: (id: string, enabled: boolean) =>
-      platform.call<InstanceView>({ command: "setInstanceEnabled", args: { id, enabled } }),
-    deleteInstance: (id: string) => platform.call<unknown>({ command: "deleteInstance", args: { id } }),
-    testConnection: (args: NewInstance) => platform.call<TestResult>({ command: "testConnection", args }),
-    testInstance: (id: string) => platform.call<TestResult>({ command: "testInstance", args: { id } }),
+    listIncidents: () => c.listIncidents(),
+    searchIncidents: (args: IncidentQuery) => c.searchIncidents(args),
+    getIncident: (id: string) => c.getIncident({ id }),
+    listSignals: (unassigned: boolean) => c.listSignals({ unassigned }),
+    listDeadLetters: () => c.listDeadLetters(),
+    replayDeadLetter: (id: number) => c.replayDeadLetter({ id }),
+    setIncidentStatus: (id: string, status: IncidentStatus) => c.setIncidentStatus({ id, status }),
+    listCatalogue: () => c.listCatalogue(),
+    listInstances: () => c.listInstances(),
+    createInstance: (args: NewInstance) => c.createInstance(args),
+    setInstanceEnabled: (id: string, enabled: boolean) => c.setInstanceEnabled({ id, enabled }),
+    deleteInstance: (id: string) => c.deleteInstance({ id }),
+    testConnection: (args: NewInstance) => c.testConnection(args),
+    testInstance: (id: string) => c.testInstance({ id }),
     /** A new webhook secret for a receiver, in this answer only. */
-    rotateWebhookSecret: (id: string) => platform.call<NewWebhookSecret>({ command: "rotateWebhookSecret", args: { id } }),
+    rotateWebhookSecret: (id: string) => c.rotateWebhookSecret({ id }),
     /** The desktop opens the browser itself; a browser tab opens the link. */
-    authorizeInstance: (id: string) =>
-      platform.call<Authorization>({ command: "authorizeInstance", args: { id, openBrowser: platform.kind === "tauri" } }),
-    moveSignal: (signalId: string, incidentId: string) =>
-      platform.call<OverrideResult>({ command: "moveSignal", args: { signalId, incidentId } }),
-    mergeIncidents: (from: string, into: string) => platform.call<OverrideResult>({ command: "mergeIncidents", args: { from, into } }),
-    splitIncident: (id: string, signalIds: string[]) =>
-      platform.call<OverrideResult>({ command: "splitIncident", args: { id, signalIds } }),
-    getLedger: (id: string) => platform.call<LedgerView>({ command: "getLedger", args: { id } }),
+    authorizeInstance: (id: string) => c.authorizeInstance({ id, openBrowser: platform.kind === "tauri" }),
+    moveSignal: (signalId: string, incidentId: string) => c.moveSignal({ signalId, incidentId }),
+    mergeIncidents: (from: string, into: string) => c.mergeIncidents({ from, into }),
+    splitIncident: (id: string, signalIds: string[]) => c.splitIncident({ id, signalIds }),
+    getLedger: (id: string) => c.getLedger({ id }),
     listKubeContexts,
     /**
      * The choices of a setup field whose `x-options` names `command`, with
      * `args` taken from the form. Only commands that list choices are asked.
      */
-    fieldOptions: async (command: string, args: Record<string, unknown>, valueKey = "name"): Promise<FieldOptions> => {
+    fieldOptions: async (command: string, args: Record<string, unknown>, valueKey = "name") => {
       switch (command) {
         case "listKubeContexts": {
           const path = typeof args.kubeconfig === "string" && args.kubeconfig.trim() ? args.kubeconfig.trim() : null;
@@ -116,21 +82,20 @@ export function createApi(platform: Platform) {
           throw new ApiError("bad_request", `this version of the UI cannot list choices with ${command}`);
       }
     },
-    getCorrelationSettings: () => platform.call<CorrelationConfig>({ command: "getCorrelationSettings" }),
-    backtest: (config: CorrelationConfig) => platform.call<BacktestReport>({ command: "backtest", args: { config } }),
-    applyCorrelationSettings: (config: CorrelationConfig) =>
-      platform.call<CorrelationConfig>({ command: "applyCorrelationSettings", args: { config } }),
-    getTopology: () => platform.call<TopologyView>({ command: "getTopology" }),
-    topologyImpact: (entity: string) => platform.call<ImpactView>({ command: "topologyImpact", args: { entity } }),
-    listTokens: () => platform.call<TokenList>({ command: "listTokens" }),
-    issueToken: (scope: "ingest" | "admin") => platform.call<IssuedToken>({ command: "issueToken", args: { scope } }),
-    revokeToken: (id: string) => platform.call<TokenView>({ command: "revokeToken", args: { id } }),
-    getSettings: () => platform.call<SettingsView>({ command: "getSettings" }),
-    saveSettings: (args: SettingsUpdate) => platform.call<SettingsView>({ command: "saveSettings", args }),
+    getCorrelationSettings: () => c.getCorrelationSettings(),
+    backtest: (config: CorrelationConfig) => c.backtest({ config }),
+    applyCorrelationSettings: (config: CorrelationConfig) => c.applyCorrelationSettings({ config }),
+    getTopology: () => c.getTopology(),
+    topologyImpact: (entity: string) => c.topologyImpact({ entity }),
+    listTokens: () => c.listTokens(),
+    issueToken: (scope: "ingest" | "admin") => c.issueToken({ scope }),
+    revokeToken: (id: string) => c.revokeToken({ id }),
+    getSettings: () => c.getSettings(),
+    saveSettings: (args: SettingsUpdate) => c.saveSettings(args),
     /** Which Causeway answers (`GET /api/version` over HTTP). */
-    getVersion: () => platform.call<VersionView>({ command: "getVersion" }),
+    getVersion: () => c.getVersion(),
     /** The team this Causeway is in (members, leases, log lag), or null. */
-    getTeam: () => platform.call<TeamView | null>({ command: "getTeam" }),
+    getTeam: () => c.getTeam(),
   };
 }
 

@@ -126,7 +126,8 @@ pub struct CatalogueEntry {
     #[ts(type = "{ mode: string, [k: string]: unknown }")]
     pub ingestion: serde_json::Value,
     /// JSON Schema of the settings; secret properties carry `"x-secret": true`.
-    #[ts(type = "Record<string, unknown>")]
+    /// Kept whole as JSON; the UI's type names the part its wizard draws.
+    #[ts(as = "crate::connectors::setup_schema::ConfigSchema")]
     pub config_schema: serde_json::Value,
     /// Configured instances of it, and how many of those are unhealthy.
     pub instances: usize,

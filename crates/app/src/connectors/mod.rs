@@ -8,5 +8,6 @@ pub mod instances;
 pub mod kubernetes;
 pub mod ops;
 pub(crate) mod secrets_scope;
+pub mod setup_schema;
 pub(crate) mod streams;
 pub mod webhook_secrets;

@@ -1,0 +1,58 @@
+import type { InstanceView } from "../../wire";
+import type { Route } from "../../app/router";
+import { CATALOGUE } from "../../app/resources";
+import { useResource, useWorkbench, type ResourceSpec } from "../../app/useResource";
+import { useNow } from "../../app/useNow";
+import { CatalogueGrid, Monitoring } from "./Connectors";
+import { ConnectorWizard } from "./ConnectorWizard";
+
+export const INSTANCES: ResourceSpec<InstanceView[]> = {
+  key: "instances",
+  load: (api) => api.listInstances().then((r) => r.instances),
+  on: ["instances"],
+};
+
+/** The connectors set up (their health, to test, pause or remove) above the catalogue of those to set up. */
+export function ConnectorsScreen({ go }: { go: (r: Route) => void }) {
+  const { api } = useWorkbench();
+  const now = useNow();
+  const instances = useResource(INSTANCES);
+  const catalogue = useResource(CATALOGUE);
+  const { mutate } = instances;
+  return (
+    <div className="connectors">
+      <Monitoring
+        instances={instances}
+        now={now}
+        onSetEnabled={(id, enabled) => mutate((api) => api.setInstanceEnabled(id, enabled))}
+        onDelete={(id) => mutate((api) => api.deleteInstance(id))}
+        onTest={api.testInstance}
+        onAuthorize={api.authorizeInstance}
+        onNewSecret={(id) => mutate((api) => api.rotateWebhookSecret(id))}
+        isOauth={(id) => catalogue.data?.connectors.find((c) => c.id === id)?.auth.type === "oauth2"}
+      />
+      <CatalogueGrid catalogue={catalogue} instances={instances.data} onSetup={(descriptorId) => go({ screen: "connector-new", descriptorId })} />
+    </div>
+  );
+}
+
+/** The wizard that sets up one connector of the catalogue, then goes back to the list. */
+export function NewConnectorScreen({ descriptorId, go }: { descriptorId: string; go: (r: Route) => void }) {
+  const { api, platform } = useWorkbench();
+  const catalogue = useResource(CATALOGUE);
+  const origin = platform.kind === "web" && typeof location !== "undefined" ? location.origin : null;
+  return (
+    <ConnectorWizard
+      key={descriptorId}
+      descriptorId={descriptorId}
+      catalogue={catalogue}
+      onCreate={(n) => catalogue.mutate((api) => api.createInstance(n), ["instances"])}
+      onTest={api.testConnection}
+      onAuthorize={api.authorizeInstance}
+      loadOptions={api.fieldOptions}
+      onCancel={() => go({ screen: "connectors" })}
+      onDone={() => go({ screen: "connectors" })}
+      origin={origin}
+    />
+  );
+}

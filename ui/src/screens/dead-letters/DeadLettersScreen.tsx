@@ -1,0 +1,21 @@
+import { DEAD_LETTERS } from "../../app/resources";
+import { useResource, useSession } from "../../app/useResource";
+import { useNow } from "../../app/useNow";
+import { DeadLetters } from "./DeadLetters";
+
+/** Payloads that could not be read, each re-playable once the reader is fixed. */
+export function DeadLettersScreen() {
+  const { shown, stalled } = useSession();
+  const now = useNow();
+  const deadLetters = useResource(DEAD_LETTERS);
+  return (
+    <DeadLetters
+      deadLetters={deadLetters.data}
+      error={shown(deadLetters.error)}
+      stalled={stalled}
+      now={now}
+      // The replayed payload goes back through the inbox, into signals.
+      onReplay={(id) => deadLetters.mutate((api) => api.replayDeadLetter(id), ["signals"])}
+    />
+  );
+}

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { IncidentDetail } from "./IncidentDetail";
+import { sampleDetail } from "../../test/sample";
+import { ApiError } from "../../platform/errors";
+
+afterEach(cleanup);
+
+const now = Date.parse("2026-01-01T10:05:00Z");
+
+describe("IncidentDetail", () => {
+  it("shows the insight, the root cause with its confidence and the impacted entities", () => {
+    render(<IncidentDetail detail={sampleDetail} now={now} />);
+    expect(screen.getByTestId("incident-detail")).toBeTruthy();
+    expect(screen.getByTestId("insight").textContent).toBe(sampleDetail.insight);
+    const root = screen.getByTestId("root-cause");
+    expect(root.textContent).toContain("pod/shop/cart-7d9f8b6c5-x2b4k");
+    expect(root.textContent).toContain("60% confidence");
+    expect(root.textContent).toContain("earliest onset");
+    const impacted = screen.getByRole("region", { name: "Impacted entities" });
+    expect(impacted.textContent).toContain("deployment/shop/cart");
+    expect(impacted.textContent).toContain("service/shop/cart");
+  });
+
+  it("says what to try first when a change preceded the incident, and nothing when none did", () => {
+    const { rerender } = render(<IncidentDetail detail={sampleDetail} now={now} />);
+    expect(screen.queryByTestId("suggested-action")).toBeNull();
+    rerender(<IncidentDetail detail={{ ...sampleDetail, suggestedAction: "roll back deploy cartservice v1.4.2" }} now={now} />);
+    expect(screen.getByTestId("suggested-action").textContent).toBe("Try first: roll back deploy cartservice v1.4.2");
+  });
+
+  it("highlights the root node of the graph and only that one", () => {
+    render(<IncidentDetail detail={sampleDetail} now={now} />);
+    const graph = screen.getByTestId("graph");
+    const nodes = graph.querySelectorAll('[data-testid="graph-node"]');
+    expect(nodes).toHaveLength(3);
+    const roots = graph.querySelectorAll('[data-root="true"]');
+    expect(roots).toHaveLength(1);
+    expect(roots[0].getAttribute("data-entity")).toBe("pod/shop/cart-7d9f8b6c5-x2b4k");
+    expect(roots[0].getAttribute("class")).toContain("root");
+    expect(roots[0].textContent).toContain("cart-7d9f8b6c5-x2b4k");
+    // The owner sits above what it owns.
+    const y = (id: string) => Number(graph.querySelector(`[data-entity="${id}"]`)!.getAttribute("data-y"));
+    expect(y("deployment/shop/cart")).toBeLessThan(y("pod/shop/cart-7d9f8b6c5-x2b4k"));
+  });
+
+  it("lists every signal with its correlation reason", () => {
+    render(<IncidentDetail detail={sampleDetail} now={now} />);
+    const rows = screen.getAllByTestId("signal-row");
+    expect(rows).toHaveLength(sampleDetail.signals.length);
+    rows.forEach((row, i) => {
+      const s = sampleDetail.signals[i];
+      const reason = within(row).getByTestId("link-reason");
+      expect(row.textContent).toContain(s.title);
+      expect(reason.textContent).toContain(s.link!.explanation);
+      expect(reason.textContent).toContain(s.link!.strategy);
+      expect(reason.textContent).toContain(s.link!.confidence);
+    });
+    expect(within(rows[1]).getByTestId("link-reason").textContent).toContain("0.85");
+  });
+
+  it("shows the timeline", () => {
+    render(<IncidentDetail detail={sampleDetail} now={now} />);
+    expect(screen.getByText("Incident opened")).toBeTruthy();
+    expect(screen.getByText("KubeDeploymentReplicasMismatch fired")).toBeTruthy();
+  });
+
+  it("acknowledges and shows an error message, not [object Object]", async () => {
+    const onSetStatus = vi.fn().mockRejectedValueOnce(new ApiError("forbidden", "read-only session"));
+    render(<IncidentDetail detail={sampleDetail} now={now} onSetStatus={onSetStatus} />);
+    fireEvent.click(screen.getByRole("button", { name: "Acknowledge" }));
+    expect(onSetStatus).toHaveBeenCalledWith("acknowledged");
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toBe("read-only session (forbidden)");
+    fireEvent.click(screen.getByRole("button", { name: "Resolve" }));
+    expect(onSetStatus).toHaveBeenLastCalledWith("resolved");
+    await waitFor(() => expect(screen.queryByRole("alert")).toBeNull());
+  });
+
+  it("offers no actions on a resolved incident", () => {
+    render(
+      <IncidentDetail
+        detail={{ ...sampleDetail, status: "resolved", resolvedAt: "2026-01-01T10:04:30Z" }}
+        now={now}
+        onSetStatus={vi.fn()}
+      />,
+    );
+    expect((screen.getByRole("button", { name: "Acknowledge" }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole("button", { name: "Resolve" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});
