@@ -4,6 +4,7 @@
 //! they hand it webhook bodies and [`api::commands::Command`]s and forward its
 //! [`api::views::ChangeEvent`]s to the UI. Nothing here knows about Tauri or HTTP.
 
+pub mod answers;
 pub mod api;
 pub mod boot;
 pub mod config;
@@ -17,7 +18,8 @@ pub mod team;
 pub mod telemetry;
 pub mod topology;
 
-pub use api::commands::{dispatch, Command};
+pub use answers::dispatch;
+pub use api::commands::Command;
 pub use api::error::{ApiError, Code};
 pub use api::views::ChangeEvent;
 pub use connectors::webhook_secrets::SECRET_FIELDS;

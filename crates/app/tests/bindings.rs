@@ -5,10 +5,11 @@
 //! drift; `UPDATE_BINDINGS=1 cargo test -p causeway-app --test bindings`
 //! rewrites them.
 
-use causeway_app::api::commands::{visit_answers, AnswerVisitor, Command};
+use causeway_app::answers::{visit_answers, AnswerVisitor};
 use causeway_app::api::error::ApiError;
 use causeway_app::api::views::*;
 use causeway_app::connectors::instances::{Catalogue, InstanceList};
+use causeway_app::Command;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, Dependency, TypeVisitor, TS};

@@ -5,10 +5,6 @@ import type { IncidentStatus } from "./IncidentStatus";
 import type { NewInstance } from "./NewInstance";
 import type { SettingsUpdate } from "./SettingsUpdate";
 
-/**
- * What the UI can ask; what each answers with is declared in code, in
- * [`answer`] (the `answers!` table below).
- */
 export type Command = { "command": "listIncidents" } | { "command": "getIncident", "args": { id: string, } } | { "command": "listSignals", "args": { unassigned: boolean, } } | { "command": "listDeadLetters" } | { "command": "replayDeadLetter", "args": { id: number, } } | { "command": "setIncidentStatus", "args": { id: string, status: IncidentStatus, } } | { "command": "topologyImpact", "args": { entity: string, } } | { "command": "listCatalogue" } | { "command": "listInstances" } | { "command": "createInstance", "args": NewInstance } | { "command": "setInstanceEnabled", "args": { id: string, enabled: boolean, } } | { "command": "deleteInstance", "args": { id: string, } } | { "command": "moveSignal", "args": { signalId: string, incidentId: string, } } | { "command": "mergeIncidents", "args": { from: string, into: string, } } | { "command": "splitIncident", "args": { id: string, signalIds: Array<string>, } } | { "command": "getLedger", "args": { id: string, } } | { "command": "listFeedback" } | { "command": "getCorrelationSettings" } | { "command": "backtest", "args": { config: CorrelationConfig, } } | { "command": "applyCorrelationSettings", "args": { config: CorrelationConfig, } } | { "command": "getInstance", "args": { id: string, } } | { "command": "updateInstance", "args": { id: string, name: string | null, enabled: boolean | null, 
 /**
  * Merged over the current settings (`null` removes a key).

@@ -137,8 +137,8 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use crate::api::commands::{dispatch, Command};
     use crate::App;
+    use crate::{dispatch, Command};
     use causeway_store::tokens::scope_of;
 
     #[tokio::test]

@@ -1,12 +1,12 @@
 //! Overrides that stick, the ledger, back-testing: through the app's
 //! commands, on a real SQLite file.
 
-use crate::api::commands::{dispatch, Command};
 use crate::api::views::IncidentDetail;
 use crate::api::views::LedgerView;
 use crate::incidents::overrides::{FeedbackList, OverrideResult};
 use crate::test_support::{app, call, fire, incident_of};
 use crate::App;
+use crate::{dispatch, Command};
 use causeway_core::{CorrelationConfig, LedgerAction, LinkStrategy, Severity};
 
 async fn signal_of(app: &App, incident: &str, fp: &str) -> String {

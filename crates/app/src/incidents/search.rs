@@ -54,7 +54,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::commands::{dispatch, Command};
+    use crate::{dispatch, Command};
     use causeway_core::{RootCause, Severity};
     use causeway_store::incidents::IncidentRow;
 

@@ -137,8 +137,8 @@ fn graph_of(topology: &Topology, marks: &BTreeMap<Entity, Marks>) -> Graph {
 #[cfg(test)]
 mod tests {
     use super::TopologyView;
-    use crate::api::commands::{dispatch, Command};
     use crate::App;
+    use crate::{dispatch, Command};
 
     async fn topology(app: &App) -> TopologyView {
         serde_json::from_value(dispatch(app, Command::GetTopology).await.unwrap()).unwrap()
