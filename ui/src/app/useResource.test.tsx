@@ -118,4 +118,28 @@ describe("useResource", () => {
     });
     expect(calls, "the two later ones: folded into one").toHaveLength(3);
   });
+
+  it("asks again every pollMs while shown, and stops once nobody shows it", async () => {
+    let n = 0;
+    const { calls, Provider } = setup(async () => ({ name: "Causeway", version: String(++n) }));
+    const spec: ResourceSpec<string> = { key: "polled", load: VERSION.load, pollMs: 5000 };
+    vi.useFakeTimers();
+    const { unmount } = render(
+      <Provider>
+        <Shows id="a" spec={spec} />
+      </Provider>,
+    );
+    await act(async () => {});
+    expect(calls).toHaveLength(1);
+    await act(async () => {
+      vi.advanceTimersByTime(5000);
+    });
+    expect(calls, "asked again after one period, with no change event").toHaveLength(2);
+    expect(screen.getByTestId("a").textContent).toContain("2");
+    unmount();
+    await act(async () => {
+      vi.advanceTimersByTime(20000);
+    });
+    expect(calls, "not asked once it is not shown").toHaveLength(2);
+  });
 });

@@ -21,6 +21,11 @@ export type ResourceSpec<T> = {
   keep?: boolean;
   /** The answer renders in a transition: a 10k-signal incident renders without freezing the page. */
   transition?: boolean;
+  /**
+   * Asked again this often while shown: for what changes with no change
+   * event to tell (the team's heartbeats, leases and lag).
+   */
+  pollMs?: number;
 };
 
 export type ResourceState<T> = Loaded<T> & {
@@ -224,6 +229,13 @@ export function useResource<T>(spec: ResourceSpec<T> | null): ResourceState<T> {
     if (key === null || !load.current) return;
     store.fetch(key, `${tick}|${current.nonce}`, load.current, everyMs);
   }, [store, key, tick, current.nonce, everyMs]);
+
+  const pollMs = spec?.pollMs ?? 0;
+  useEffect(() => {
+    if (key === null || pollMs <= 0) return;
+    const timer = setInterval(() => store.refetch(key), pollMs);
+    return () => clearInterval(timer);
+  }, [store, key, pollMs]);
 
   const mutate = useCallback(
     async <R>(change: (api: Api) => Promise<R>, also: readonly Resource[] = []) => {

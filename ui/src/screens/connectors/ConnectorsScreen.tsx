@@ -1,10 +1,11 @@
-import type { InstanceView } from "../../wire";
+import type { InstanceView, TeamView } from "../../wire";
 import type { Route } from "../../app/router";
 import { CATALOGUE } from "../../app/resources";
 import { useResource, useWorkbench, type ResourceSpec } from "../../app/useResource";
 import { useNow } from "../../app/useNow";
 import { CatalogueGrid, Monitoring } from "./Connectors";
 import { ConnectorWizard } from "./ConnectorWizard";
+import { TeamPanel } from "./Team";
 
 export const INSTANCES: ResourceSpec<InstanceView[]> = {
   key: "instances",
@@ -12,15 +13,28 @@ export const INSTANCES: ResourceSpec<InstanceView[]> = {
   on: ["instances"],
 };
 
-/** The connectors set up (their health, to test, pause or remove) above the catalogue of those to set up. */
+/** The team this Causeway is in (`null`: none), asked again while shown: heartbeats send no change event. */
+export const TEAM: ResourceSpec<TeamView | null> = {
+  key: "team",
+  load: (api) => api.getTeam(),
+  pollMs: 5000,
+};
+
+/**
+ * The team, when in one (members, who runs what, lag), the connectors set
+ * up (their health, to test, pause or remove), and the catalogue of those
+ * to set up.
+ */
 export function ConnectorsScreen({ go }: { go: (r: Route) => void }) {
   const { api } = useWorkbench();
   const now = useNow();
   const instances = useResource(INSTANCES);
   const catalogue = useResource(CATALOGUE);
+  const team = useResource(TEAM);
   const { mutate } = instances;
   return (
     <div className="connectors">
+      <TeamPanel team={team} />
       <Monitoring
         instances={instances}
         now={now}
