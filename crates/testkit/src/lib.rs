@@ -9,9 +9,12 @@
 //! - [`keyring`] (Linux): a private gnome-keyring on a private D-Bus, so the
 //!   keychain tests use the real Secret Service and never the user's;
 //! - [`redis_server`]: a real `redis-server` on a free loopback port that can
-//!   be stopped and started again, to test an outage.
+//!   be stopped and started again, to test an outage;
+//! - [`team`]: what the team tests ask of any member (in-process or a
+//!   process): the alerts they send, and "every member shows the same".
 
 #[cfg(target_os = "linux")]
 pub mod keyring;
 pub mod kube_api;
 pub mod redis_server;
+pub mod team;

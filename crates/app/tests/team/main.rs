@@ -18,7 +18,8 @@
 mod member;
 
 use causeway_testkit::redis_server::RedisServer;
-use member::{ago, alert, am, fingerprint, same_everywhere, start_prometheus, until, Member};
+use causeway_testkit::team::{ago, alert, am, fingerprint, same_everywhere, signal_count};
+use member::{start_prometheus, until, Member};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -87,7 +88,7 @@ async fn members_show_the_same_incidents_and_a_late_one_catches_up() {
     assert_eq!(a.team().await["outbox"], 0);
     // Nothing doubled: seven alerts, seven signals, on every member.
     for m in [&a, &b, &c] {
-        assert_eq!(m.signal_count().await, 7, "{}", m.name);
+        assert_eq!(signal_count(m).await, 7, "{}", m.name);
     }
 }
 
@@ -161,7 +162,7 @@ async fn a_pulled_connector_runs_once_and_moves_when_its_member_dies() {
     .await;
     assert_eq!(log_entries_naming(&redis, &id), naming);
     for m in &live {
-        assert_eq!(m.signal_count().await, 1, "{}", m.name);
+        assert_eq!(signal_count(*m).await, 1, "{}", m.name);
     }
 }
 

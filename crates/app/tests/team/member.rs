@@ -22,6 +22,16 @@ pub struct Member {
     _dir: tempfile::TempDir,
 }
 
+impl causeway_testkit::team::Member for Member {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn rpc(&self, command: Value) -> Value {
+        Member::rpc(self, command).await.unwrap()
+    }
+}
+
 impl Member {
     /// Opens an app in a new folder, joins team `t` on `url`, starts it.
     pub async fn start(url: &str, name: &str) -> Member {
@@ -133,14 +143,6 @@ impl Member {
             .ok()
     }
 
-    pub async fn signal_count(&self) -> usize {
-        let v = self
-            .rpc(json!({"command": "listSignals", "args": {"unassigned": false}}))
-            .await
-            .unwrap();
-        v["signals"].as_array().unwrap().len()
-    }
-
     pub async fn dead_letters(&self) -> Vec<Value> {
         let v = self
             .rpc(json!({"command": "listDeadLetters"}))
@@ -156,55 +158,6 @@ impl Drop for Member {
     }
 }
 
-/// What must be the same on every member: each incident's id, status,
-/// sorted signal ids and root cause, in the list's order.
-pub async fn fingerprint(m: &Member) -> Vec<Value> {
-    let list = m.rpc(json!({"command": "listIncidents"})).await.unwrap();
-    let mut out = Vec::new();
-    for i in list["incidents"].as_array().unwrap() {
-        let d = m
-            .rpc(json!({"command": "getIncident", "args": {"id": i["id"]}}))
-            .await
-            .unwrap();
-        let mut signals: Vec<String> = d["signals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["id"].as_str().unwrap().to_string())
-            .collect();
-        signals.sort();
-        out.push(json!({
-            "id": i["id"], "status": i["status"], "rootCause": i["rootCause"],
-            "signals": signals,
-        }));
-    }
-    out.sort_by_key(|v| v["id"].as_str().unwrap().to_string());
-    out
-}
-
-/// Waits until every member has `signals` signals and the same incidents;
-/// returns them.
-pub async fn same_everywhere(members: &[&Member], signals: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let mut lists = Vec::new();
-        let mut counts = Vec::new();
-        for m in members {
-            counts.push(m.signal_count().await);
-            lists.push(fingerprint(m).await);
-        }
-        let all_in = counts.iter().all(|c| *c == signals);
-        if all_in && !lists[0].is_empty() && lists.iter().all(|l| *l == lists[0]) {
-            return lists.swap_remove(0);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the members differ: signals {counts:?}\n{lists:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 /// Waits (30 s at most) until `f` holds.
 pub async fn until<F, Fut>(what: &str, f: F)
 where
@@ -216,29 +169,6 @@ where
         assert!(Instant::now() < deadline, "timed out waiting: {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// An RFC 3339 time `secs` ago (the engine resolves what went quiet long
-/// ago, and a resolved incident takes no merge).
-pub fn ago(secs: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::seconds(secs))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-pub fn am(alerts: &[String]) -> Vec<u8> {
-    format!(
-        r#"{{"version":"4","status":"firing","alerts":[{}]}}"#,
-        alerts.join(",")
-    )
-    .into_bytes()
-}
-
-pub fn alert(fp: &str, pod: &str, sev: &str, starts: &str) -> String {
-    let deployment = pod.split('-').next().unwrap_or(pod);
-    format!(
-        r#"{{"status":"firing","fingerprint":"{fp}","labels":{{"alertname":"{deployment}Down","namespace":"shop","pod":"{pod}","deployment":"{deployment}","severity":"{sev}"}},
-           "annotations":{{"summary":"{deployment} is down"}},"startsAt":"{starts}","endsAt":"0001-01-01T00:00:00Z"}}"#
-    )
 }
 
 /// A local stand-in for a Prometheus server's API (one firing alert), which
