@@ -143,6 +143,22 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "freshping.json",
         include_str!("../../../../descriptors/freshping.json"),
     ),
+    (
+        "uptime-kuma.json",
+        include_str!("../../../../descriptors/uptime-kuma.json"),
+    ),
+    (
+        "betterstack.json",
+        include_str!("../../../../descriptors/betterstack.json"),
+    ),
+    (
+        "checkly.json",
+        include_str!("../../../../descriptors/checkly.json"),
+    ),
+    (
+        "honeycomb.json",
+        include_str!("../../../../descriptors/honeycomb.json"),
+    ),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

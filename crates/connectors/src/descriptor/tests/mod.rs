@@ -2,6 +2,8 @@
 //! with a table over every fixture in `tests/fixtures/webhooks/<source>/`.
 
 mod azure_monitor;
+mod betterstack;
+mod checkly;
 mod cloudwatch;
 mod datadog;
 mod freshping;
@@ -9,6 +11,7 @@ mod gcp_pubsub;
 mod github;
 mod grafana;
 mod graylog;
+mod honeycomb;
 mod kubernetes_events;
 mod loading;
 mod newrelic;
@@ -18,6 +21,7 @@ mod pingdom;
 mod sentry;
 mod splunk;
 mod stackdriver;
+mod uptime_kuma;
 mod uptimerobot;
 mod zabbix;
 
