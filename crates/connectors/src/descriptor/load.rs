@@ -159,6 +159,22 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "honeycomb.json",
         include_str!("../../../../descriptors/honeycomb.json"),
     ),
+    (
+        "dynatrace.json",
+        include_str!("../../../../descriptors/dynatrace.json"),
+    ),
+    (
+        "icinga2.json",
+        include_str!("../../../../descriptors/icinga2.json"),
+    ),
+    (
+        "elastalert.json",
+        include_str!("../../../../descriptors/elastalert.json"),
+    ),
+    (
+        "incident-io.json",
+        include_str!("../../../../descriptors/incident-io.json"),
+    ),
 ];
 
 /// The JSON Schema every descriptor must satisfy.
