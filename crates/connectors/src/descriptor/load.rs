@@ -143,6 +143,38 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         "freshping.json",
         include_str!("../../../../descriptors/freshping.json"),
     ),
+    (
+        "uptime-kuma.json",
+        include_str!("../../../../descriptors/uptime-kuma.json"),
+    ),
+    (
+        "betterstack.json",
+        include_str!("../../../../descriptors/betterstack.json"),
+    ),
+    (
+        "checkly.json",
+        include_str!("../../../../descriptors/checkly.json"),
+    ),
+    (
+        "honeycomb.json",
+        include_str!("../../../../descriptors/honeycomb.json"),
+    ),
+    (
+        "dynatrace.json",
+        include_str!("../../../../descriptors/dynatrace.json"),
+    ),
+    (
+        "icinga2.json",
+        include_str!("../../../../descriptors/icinga2.json"),
+    ),
+    (
+        "elastalert.json",
+        include_str!("../../../../descriptors/elastalert.json"),
+    ),
+    (
+        "incident-io.json",
+        include_str!("../../../../descriptors/incident-io.json"),
+    ),
 ];
 
 /// The JSON Schema every descriptor must satisfy.

@@ -28,6 +28,14 @@ export const PUSH_INSTRUCTIONS: Record<string, string> = {
   freshping: "Settings → Integrations → Webhook: paste the URL and add the secret as the Authorization header.",
   splunk: "Saved search → Edit alert → Add action → Webhook: paste the URL with user:secret in it.",
   "kubernetes-events": "Run an event exporter with a webhook sink pointing at the URL.",
+  "uptime-kuma": "Settings → Notifications → Setup Notification → Webhook: paste the URL, body application/json, and add {\"Authorization\": \"<secret>\"} as additional headers.",
+  betterstack: "Uptime → Integrations → Webhook: paste the URL and add the secret as the Authorization header; attach it to an escalation policy.",
+  checkly: "Alert channels → Add channel → Webhook: paste the URL, POST the check and alert variables as JSON, and add the secret as the Authorization header.",
+  honeycomb: "Team settings → Integrations → Webhooks: paste the URL and use the secret as the shared secret; add the webhook as a trigger recipient.",
+  dynatrace: "Settings → Integration → Problem notifications → Custom integration: paste the URL, keep the placeholder JSON payload, and add the secret as the Authorization header.",
+  icinga2: "Add a NotificationCommand whose curl POSTs the host, service and check_result JSON to the URL with the secret as the Authorization header.",
+  elastalert: "In the rule: alert: post, http_post_url: the URL, http_post_all_values: true, and the secret under http_post_headers as Authorization.",
+  "incident-io": "Settings → Webhooks → Add endpoint: paste the URL, choose the public incident events, and copy the endpoint's signing secret here.",
   causeway: "POST incidents to the URL with your ingest token.",
 };
 

@@ -5,13 +5,16 @@
  * brands asked to be removed: AWS, Azure, Slack, ...) keeps its letter.
  */
 import {
+  siBetterstack,
   siConfluence,
   siDatadog,
+  siDynatrace,
   siGithub,
   siGitlab,
   siGooglecloud,
   siGrafana,
   siGraylog,
+  siIcinga,
   siJira,
   siKubernetes,
   siLinear,
@@ -26,19 +29,23 @@ import {
   siSplunk,
   siStatuspage,
   siTrello,
+  siUptimekuma,
 } from "simple-icons";
 
 export type BrandIcon = { title: string; path: string; hex: string };
 
 /** A descriptor's `icon` → its mark. */
 export const BRAND_ICONS: Record<string, BrandIcon> = {
+  betterstack: siBetterstack,
   confluence: siConfluence,
   datadog: siDatadog,
+  dynatrace: siDynatrace,
   github: siGithub,
   gitlab: siGitlab,
   "google-cloud": siGooglecloud,
   grafana: siGrafana,
   graylog: siGraylog,
+  icinga: siIcinga,
   jira: siJira,
   kubernetes: siKubernetes,
   linear: siLinear,
@@ -53,4 +60,5 @@ export const BRAND_ICONS: Record<string, BrandIcon> = {
   splunk: siSplunk,
   statuspage: siStatuspage,
   trello: siTrello,
+  uptimekuma: siUptimekuma,
 };

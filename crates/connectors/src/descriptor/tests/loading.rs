@@ -35,7 +35,7 @@ fn every_descriptor_file_is_built_in_and_valid() {
     let schema: Value = serde_json::from_str(SCHEMA).unwrap();
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     let all = files();
-    assert_eq!(all.len(), 33, "descriptor files");
+    assert_eq!(all.len(), 41, "descriptor files");
     assert_eq!(
         builtin_descriptors().count(),
         all.len(),
@@ -249,6 +249,14 @@ fn bad_payloads_are_clear_errors_not_panics() {
         "splunk",
         "gcp-pubsub",
         "freshping",
+        "uptime-kuma",
+        "betterstack",
+        "checkly",
+        "honeycomb",
+        "dynatrace",
+        "icinga2",
+        "elastalert",
+        "incident-io",
     ] {
         for body in [
             &b"[]"[..],

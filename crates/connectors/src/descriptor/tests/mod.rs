@@ -2,13 +2,20 @@
 //! with a table over every fixture in `tests/fixtures/webhooks/<source>/`.
 
 mod azure_monitor;
+mod betterstack;
+mod checkly;
 mod cloudwatch;
 mod datadog;
+mod dynatrace;
+mod elastalert;
 mod freshping;
 mod gcp_pubsub;
 mod github;
 mod grafana;
 mod graylog;
+mod honeycomb;
+mod icinga2;
+mod incident_io;
 mod kubernetes_events;
 mod loading;
 mod newrelic;
@@ -18,6 +25,7 @@ mod pingdom;
 mod sentry;
 mod splunk;
 mod stackdriver;
+mod uptime_kuma;
 mod uptimerobot;
 mod zabbix;
 
