@@ -1,7 +1,7 @@
 //! Checks over `tests/` itself. The end-to-end suites beside this crate are
 //! run by `scripts/test`: `e2e/` (Playwright in Chromium against
 //! `causeway serve`) and `desktop/` (the real app under Xvfb via tauri-driver).
-//! [`layout`] checks the rules of the source tree itself.
+//! `layout.rs` checks the rules of the source tree itself.
 
 #[cfg(test)]
 mod layout;

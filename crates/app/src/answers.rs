@@ -105,7 +105,7 @@ answers! {
 }
 
 /// Runs a command and returns its answer as JSON, each through the answer
-/// type [`answers!`] declares for it.
+/// type the `answers!` table declares for it.
 pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, ApiError> {
     fn json<T: Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
         serde_json::to_value(v).map_err(|e| ApiError::new(Code::Internal, e.to_string()))

@@ -48,7 +48,7 @@ impl Coalesced {
 
 impl App {
     /// Processes every pending inbox row, a batch per transaction. What the
-    /// batches changed is told to the UI at most once per [`TICK`] (and once
+    /// batches changed is told to the UI at most once per `TICK` (and once
     /// more at the end): in a storm a batch every few milliseconds each
     /// sending its own events made every open screen refetch as often.
     pub async fn drain(&self) {

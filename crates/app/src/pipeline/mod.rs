@@ -10,7 +10,7 @@
 
 /// The engine's clock: time from events, and a tick so quiet incidents age.
 pub(crate) mod clock;
-/// Every pending inbox row through [`process`], with changes told once per tick.
+/// Every pending inbox row through `process`, with changes told once per tick.
 pub mod drain;
 /// What the engine decided beyond a signal's own link, stored with it.
 pub(crate) mod effects;

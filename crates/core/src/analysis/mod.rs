@@ -2,7 +2,7 @@
 //! cause ranking, the impacted entities and a one-line insight.
 //!
 //! Without a topology the ranking uses the owner chain and earliest onset;
-//! with one, [`rank`] ranks over the graph. Both name a pattern from
+//! with one, `rank.rs` ranks over the graph. Both name a pattern from
 //! the library and, after a change on the root, suggest rolling it back.
 
 pub mod classify;
@@ -155,7 +155,7 @@ pub fn analyse(signals: &[Signal]) -> Analysis {
 
 /// Analyses the signals of one incident with what is known around them.
 /// With a topology that knows the incident's entities, the root is ranked
-/// over the graph ([`rank`]); otherwise by owner chain and onset.
+/// over the graph (`rank.rs`); otherwise by owner chain and onset.
 pub fn analyse_with(signals: &[Signal], ctx: &Context<'_>) -> Analysis {
     if let Some(a) = ctx
         .topology
