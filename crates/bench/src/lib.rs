@@ -10,10 +10,13 @@
 //! - [`correlation`]: the runs and the Markdown tables of `causeway bench
 //!   correlation` and `causeway bench aiops`;
 //! - [`ingest`]: `causeway bench ingest`, the webhook load against a
-//!   running `causeway serve` and Alertmanager side by side.
+//!   running `causeway serve` and Alertmanager side by side;
+//! - [`team`]: `causeway bench team`, a storm through the team log of
+//!   `causeway serve --team` members, and a late member's catch-up.
 
 pub mod aiops;
 pub mod correlation;
 pub mod ingest;
 pub mod scenarios;
 pub mod storms;
+pub mod team;

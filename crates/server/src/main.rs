@@ -186,6 +186,9 @@ enum BenchCmd {
     /// the settings by cross-validation and prints the held-out figures and
     /// the calibration of link confidences.
     Correlation(causeway_bench::correlation::Args),
+    /// Team log throughput and a late member's catch-up: `causeway serve
+    /// --team` members on one redis-server (`apt-get install redis-server`).
+    Team(causeway_bench::team::TeamArgs),
     /// Root-cause accuracy on the AIOps Challenge 2022 storms (Online
     /// Boutique cloudbed-1) beside the "entity with the most alerts"
     /// heuristic. The data is not shipped: pass the `data/` folder of
@@ -287,6 +290,10 @@ fn main() -> ExitCode {
         Cmd::Bench {
             command: BenchCmd::Ingest(args),
         } => causeway_bench::ingest::run(args),
+        #[cfg(feature = "bench")]
+        Cmd::Bench {
+            command: BenchCmd::Team(args),
+        } => causeway_bench::team::run(args),
         #[cfg(feature = "bench")]
         Cmd::Bench {
             command: BenchCmd::Correlation(args),

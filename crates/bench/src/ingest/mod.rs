@@ -2,10 +2,10 @@
 //! Alertmanager's ingestion API side by side, on the same alerts, the same
 //! machine and the same load generator. See docs/bench-ingest.md.
 
-mod alerts;
+pub(crate) mod alerts;
 mod live;
-mod load;
-mod peers;
+pub(crate) mod load;
+pub(crate) mod peers;
 
 use alerts::{Alert, Stream};
 use chrono::{DateTime, Utc};

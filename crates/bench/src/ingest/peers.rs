@@ -39,7 +39,7 @@ impl Drop for TempDir {
 }
 
 /// A child killed (and reaped) on drop.
-struct ChildGuard(Child);
+pub(crate) struct ChildGuard(pub(crate) Child);
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
@@ -106,7 +106,7 @@ impl Server {
     }
 }
 
-fn spawn(
+pub(crate) fn spawn(
     program: &Path,
     args: &[String],
     dir: &Path,
@@ -133,6 +133,14 @@ fn spawn(
 /// Alertmanager instance allows the benchmark's request rate. `envs` go to
 /// the server (`CAUSEWAY_INTAKE_SYNC`).
 pub async fn start_causeway(envs: &[(&str, &str)]) -> Result<Server, String> {
+    start_causeway_with(envs, &[]).await
+}
+
+/// [`start_causeway`] with more `serve` arguments (`--team URL`, …).
+pub async fn start_causeway_with(
+    envs: &[(&str, &str)],
+    extra: &[String],
+) -> Result<Server, String> {
     let dir = TempDir::new("causeway-bench")?;
     let data = dir.path().join("data");
     let store = causeway_store::Store::open(&data).map_err(|e| e.to_string())?;
@@ -159,7 +167,7 @@ pub async fn start_causeway(envs: &[(&str, &str)]) -> Result<Server, String> {
         .map(|t| t.token)
         .map_err(|e| e.message)?;
     drop(store);
-    serve_causeway(dir, token, envs).await
+    serve_causeway(dir, token, envs, extra).await
 }
 
 /// Kills Causeway with SIGKILL, as a crash would, and starts it again on
@@ -170,23 +178,25 @@ pub async fn crash_and_restart(server: Server, envs: &[(&str, &str)]) -> Result<
     } = server;
     drop(child);
     let _ = std::fs::remove_file(dir.path().join("data").join("serve.addr"));
-    serve_causeway(dir, token, envs).await
+    serve_causeway(dir, token, envs, &[]).await
 }
 
 async fn serve_causeway(
     dir: TempDir,
     token: String,
     envs: &[(&str, &str)],
+    extra: &[String],
 ) -> Result<Server, String> {
     let data = dir.path().join("data");
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
-    let args = [
+    let mut args = vec![
         "serve".into(),
         "--data-dir".into(),
         data.display().to_string(),
         "--listen".into(),
         "127.0.0.1:0".into(),
     ];
+    args.extend(extra.iter().cloned());
     let child = ChildGuard(spawn(&exe, &args, dir.path(), envs)?);
     let pid = child.0.id();
     // `serve` writes the address it bound to into the data folder.
