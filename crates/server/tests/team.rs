@@ -2,13 +2,17 @@
 //! real `redis-server` (Debian's package). Webhooks posted to different
 //! members give every live member the same incidents; a merge made on one
 //! shows on the others; a member killed with SIGKILL takes nothing with it;
-//! a member started later catches up; and with Redis down for 30 s, webhooks
-//! are still accepted and arrive everywhere once it is back.
+//! a member started later catches up; with Redis down for 30 s, webhooks
+//! are still accepted and arrive everywhere once it is back; a pulled
+//! connector runs in exactly one process and moves, from its checkpoint,
+//! when that process is killed. And a Redis stream consumer killed
+//! mid-stream takes every entry exactly once after its restart.
 
 mod common;
 
+use causeway_testkit::prometheus_api::FakePrometheus;
 use causeway_testkit::redis_server::RedisServer;
-use causeway_testkit::team::{ago, alert, am, same_everywhere, signal_count, Member};
+use causeway_testkit::team::{ago, alert, am, lease_holder, same_everywhere, signal_count, Member};
 use common::Server;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -148,4 +152,183 @@ async fn serve_processes_share_incidents_survive_a_kill_and_a_redis_outage() {
         assert_eq!(signal_count(m).await, 7, "{}", m.name);
         assert_eq!(m.team().await["outbox"], 0, "{}", m.name);
     }
+}
+
+/// How many team log entries name instance `id` (its definition, its items).
+fn log_entries_naming(redis: &RedisServer, id: &str) -> usize {
+    redis
+        .cli(&["XRANGE", "causeway:t:log", "-", "+"])
+        .lines()
+        .filter(|l| *l == id)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pulled_connector_runs_in_one_process_and_moves_when_that_one_is_killed() {
+    let redis = RedisServer::start();
+    let prom = FakePrometheus::start().await;
+    let mut members = vec![
+        Process::start(&redis, "one"),
+        Process::start(&redis, "two"),
+        Process::start(&redis, "three"),
+    ];
+    connected(&members.iter().collect::<Vec<_>>()).await;
+    let (status, created) = members[0]
+        .server
+        .api(
+            "POST",
+            "/api/connectors/instances",
+            Some(json!({"descriptorId": "prometheus", "projectId": "default",
+                "name": "prod prometheus", "secrets": {},
+                "config": {"baseUrl": prom.base, "pollIntervalMs": 1000}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    // Listed on every member.
+    for m in &members {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while m
+            .server
+            .api("GET", &format!("/api/connectors/instances/{id}"), None)
+            .await
+            .0
+            != 200
+        {
+            assert!(Instant::now() < deadline, "{} does not list {id}", m.name);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    // Polled by exactly one process: one poller's requests per interval.
+    let holder = lease_holder(&members.iter().collect::<Vec<_>>(), &id).await;
+    let before = prom.requests();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let n = prom.requests() - before;
+    assert!(
+        (2..=6).contains(&n),
+        "one poller at 1/s: {n} requests in 4 s"
+    );
+    same_everywhere(&members.iter().collect::<Vec<_>>(), 1).await;
+
+    // SIGKILL of the holder; another process polls within TTL + one interval.
+    let naming = log_entries_naming(&redis, &id);
+    let dead = members.remove(holder);
+    let dead_name = dead.name.clone();
+    dead.server.kill9();
+    let died = Instant::now();
+    let before = prom.requests();
+    while prom.requests() == before {
+        assert!(died.elapsed() < Duration::from_secs(30), "nobody took over");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // TTL (1.5 s) + one interval (1 s), a heartbeat of slack (0.5 s), and
+    // half a second for the processes to notice.
+    assert!(
+        died.elapsed() < Duration::from_millis(3500),
+        "took over after {:?}",
+        died.elapsed()
+    );
+    let live: Vec<&Process> = members.iter().collect();
+    let next = lease_holder(&live, &id).await;
+    assert_ne!(live[next].name, dead_name);
+    // It resumed from the state in Redis: the firing alert it already
+    // published is not published again.
+    while prom.requests() <= before + 1 {
+        assert!(
+            died.elapsed() < Duration::from_secs(30),
+            "the new holder stopped polling"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(log_entries_naming(&redis, &id), naming);
+    for m in &live {
+        assert_eq!(signal_count(*m).await, 1, "{}", m.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_consumer_killed_mid_stream_takes_every_entry_once() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let (status, created) = server
+        .api(
+            "POST",
+            "/api/connectors/instances",
+            Some(
+                json!({"descriptorId": "redis-streams", "projectId": "default",
+                "name": "alerts stream", "secrets": {},
+                "config": {"url": redis.url(), "stream": "alerts", "group": "causeway",
+                    "field": "payload", "format": "alertmanager"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    // Entries keep coming while the consumer takes them, and it is killed
+    // once it has started on them, before the stream is complete.
+    let client = redis.client();
+    let adder = std::thread::spawn(move || {
+        for i in 0..300 {
+            let alert = alert(&format!("s{i}"), &format!("api-{i}"), "warning", &ago(60));
+            let body = String::from_utf8(am(&[alert])).unwrap();
+            let id = client.cli(&["XADD", "alerts", "*", "payload", &body]);
+            assert!(id.contains('-'), "XADD answered {id}");
+            std::thread::sleep(Duration::from_millis(3));
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while signals(&server).await == 0 {
+        assert!(Instant::now() < deadline, "the consumer took nothing");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill9();
+    let written: usize = redis.cli(&["XLEN", "alerts"]).trim().parse().unwrap();
+    assert!(
+        written < 300,
+        "killed mid-stream ({written} of 300 entries written)"
+    );
+    adder.join().unwrap();
+    // Restarted on the same data folder: every entry is one signal.
+    let server = Server::start(dir.path(), &[]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while signals(&server).await < 300 {
+        assert!(
+            Instant::now() < deadline,
+            "{} of 300 entries arrived",
+            signals(&server).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let list = server.get_json("/api/signals").await;
+    let mut fingerprints: Vec<&str> = list["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["fingerprint"].as_str().unwrap())
+        .collect();
+    fingerprints.sort();
+    assert_eq!(fingerprints.len(), 300, "one signal per entry");
+    fingerprints.dedup();
+    assert_eq!(
+        fingerprints.len(),
+        300,
+        "none lost, none doubled (killed at {written} of 300 written)"
+    );
+    // Every entry was acknowledged: the group's pending list ends empty.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let pending = redis.cli(&["XPENDING", "alerts", "causeway"]);
+        if pending.lines().next() == Some("0") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "entries left pending: {pending}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// How many signals `server` holds.
+async fn signals(server: &Server) -> usize {
+    server.get_json("/api/signals").await["signals"]
+        .as_array()
+        .map_or(0, Vec::len)
 }

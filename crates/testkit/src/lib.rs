@@ -8,6 +8,8 @@
 //!   list, watch, compaction (410 Gone) and dropped-connection behaviour;
 //! - [`keyring`] (Linux): a private gnome-keyring on a private D-Bus, so the
 //!   keychain tests use the real Secret Service and never the user's;
+//! - [`prometheus_api`]: a Prometheus server's API with one firing alert,
+//!   counting the requests it gets;
 //! - [`redis_server`]: a real `redis-server` on a free loopback port that can
 //!   be stopped and started again, to test an outage;
 //! - [`team`]: what the team tests ask of any member (in-process or a
@@ -16,5 +18,6 @@
 #[cfg(target_os = "linux")]
 pub mod keyring;
 pub mod kube_api;
+pub mod prometheus_api;
 pub mod redis_server;
 pub mod team;

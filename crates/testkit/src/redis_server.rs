@@ -83,8 +83,29 @@ impl RedisServer {
         }
     }
 
-    /// Runs one command with `redis-cli` semantics through a fresh
-    /// synchronous connection; the reply as text lines.
+    /// `redis-cli ARGS` against it; what it printed.
+    pub fn cli(&self, args: &[&str]) -> String {
+        self.client().cli(args)
+    }
+
+    /// A `redis-cli` for another thread (the server stays with the test).
+    pub fn client(&self) -> RedisCli {
+        RedisCli {
+            port: self.port,
+            password: self.password.clone(),
+        }
+    }
+}
+
+/// `redis-cli` against a [`RedisServer`], from any thread.
+#[derive(Clone)]
+pub struct RedisCli {
+    port: u16,
+    password: Option<String>,
+}
+
+impl RedisCli {
+    /// `redis-cli ARGS`; what it printed.
     pub fn cli(&self, args: &[&str]) -> String {
         let mut cmd = Command::new("redis-cli");
         cmd.args(["-p", &self.port.to_string()]);

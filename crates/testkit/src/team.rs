@@ -71,6 +71,35 @@ pub async fn same_everywhere<M: Member>(members: &[&M], signals: usize) -> Vec<V
     }
 }
 
+/// Waits (30 s at most) until exactly one of `members` holds lease `id`
+/// (an instance id); its index. Two holders at once fail the test.
+pub async fn lease_holder<M: Member>(members: &[&M], id: &str) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut holders = Vec::new();
+        for (i, m) in members.iter().enumerate() {
+            let v = m.rpc(json!({"command": "getTeam"})).await;
+            let mine = v["leases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|l| l["lease"] == id && l["mine"] == true);
+            if mine {
+                holders.push(i);
+            }
+        }
+        if holders.len() == 1 {
+            return holders[0];
+        }
+        assert!(
+            holders.len() < 2,
+            "two members hold the lease at once: {holders:?}"
+        );
+        assert!(Instant::now() < deadline, "nobody took the lease");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// An RFC 3339 time `secs` ago (the engine resolves what went quiet long
 /// ago, and a resolved incident takes no merge).
 pub fn ago(secs: i64) -> String {

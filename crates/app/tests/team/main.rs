@@ -17,9 +17,12 @@
 
 mod member;
 
+use causeway_testkit::prometheus_api::FakePrometheus;
 use causeway_testkit::redis_server::RedisServer;
-use causeway_testkit::team::{ago, alert, am, fingerprint, same_everywhere, signal_count};
-use member::{start_prometheus, until, Member};
+use causeway_testkit::team::{
+    ago, alert, am, fingerprint, lease_holder, same_everywhere, signal_count,
+};
+use member::{until, Member};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -95,7 +98,8 @@ async fn members_show_the_same_incidents_and_a_late_one_catches_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pulled_connector_runs_once_and_moves_when_its_member_dies() {
     let redis = RedisServer::start();
-    let (base, prom) = start_prometheus().await;
+    let prom = FakePrometheus::start().await;
+    let base = prom.base.clone();
     let mut members = vec![
         Member::start(&redis.url(), "one").await,
         Member::start(&redis.url(), "two").await,
@@ -117,7 +121,7 @@ async fn a_pulled_connector_runs_once_and_moves_when_its_member_dies() {
     }
     // Polled by exactly one: one member's requests per interval.
     until("polled", || async { prom.requests() >= 2 }).await;
-    let holder = until_holder(&members, &id).await;
+    let holder = lease_holder(&members.iter().collect::<Vec<_>>(), &id).await;
     let before = prom.requests();
     tokio::time::sleep(Duration::from_secs(4)).await;
     let n = prom.requests() - before;
@@ -152,7 +156,7 @@ async fn a_pulled_connector_runs_once_and_moves_when_its_member_dies() {
         died.elapsed()
     );
     let live: Vec<&Member> = members.iter().filter(|m| m.alive()).collect();
-    let next = until_holder_among(&live, &id).await;
+    let next = lease_holder(&live, &id).await;
     assert_ne!(live[next].name, members[holder].name);
     // It resumed from the state in Redis: the same firing alert is not
     // published again (no new log entry from it, still one signal).
@@ -217,37 +221,4 @@ async fn a_malformed_log_entry_is_a_dead_letter_on_every_member() {
     }
     // The fingerprints of both members' incidents are the same.
     assert_eq!(fingerprint(&a).await, fingerprint(&b).await);
-}
-
-/// The index of the member holding `id`'s lease (as every member sees it).
-async fn until_holder(members: &[Member], id: &str) -> usize {
-    let live: Vec<&Member> = members.iter().collect();
-    until_holder_among(&live, id).await
-}
-
-async fn until_holder_among(members: &[&Member], id: &str) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let mut holders = Vec::new();
-        for (i, m) in members.iter().enumerate() {
-            let v = m.team().await;
-            let mine = v["leases"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|l| l["lease"] == id && l["mine"] == true);
-            if mine {
-                holders.push(i);
-            }
-        }
-        if holders.len() == 1 {
-            return holders[0];
-        }
-        assert!(
-            holders.len() < 2,
-            "two members hold the lease at once: {holders:?}"
-        );
-        assert!(Instant::now() < deadline, "nobody took the lease");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }

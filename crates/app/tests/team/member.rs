@@ -2,14 +2,10 @@
 //! the test Redis, running on a tokio runtime of its own (so it can die
 //! like a killed process), and what the tests ask of it.
 
-use axum::routing::get;
-use axum::{Json, Router};
 use causeway_app::team::TeamConfig;
 use causeway_app::{dispatch, App, Command};
 use serde_json::{json, Value};
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Short leases, so a dead member's connectors move within seconds.
@@ -169,42 +165,4 @@ where
         assert!(Instant::now() < deadline, "timed out waiting: {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// A local stand-in for a Prometheus server's API (one firing alert), which
-/// counts the alert requests it gets.
-pub struct FakeProm(Arc<AtomicUsize>);
-
-impl FakeProm {
-    pub fn requests(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-pub async fn start_prometheus() -> (String, FakeProm) {
-    let n = Arc::new(AtomicUsize::new(0));
-    let counted = n.clone();
-    let app = Router::new()
-        .route(
-            "/api/v1/alerts",
-            get(move || {
-                counted.fetch_add(1, Ordering::SeqCst);
-                async {
-                    Json(json!({"status": "success", "data": {"alerts": [{
-                        "labels": {"alertname": "HighErrorRate", "namespace": "shop",
-                                   "deployment": "checkout", "severity": "critical"},
-                        "annotations": {"summary": "checkout errors"},
-                        "state": "firing", "activeAt": "2026-11-20T03:00:00Z", "value": "1"
-                    }]}}))
-                }
-            }),
-        )
-        .route(
-            "/api/v1/rules",
-            get(|| async { Json(json!({"status": "success", "data": {"groups": []}})) }),
-        );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, FakeProm(n))
 }
