@@ -256,7 +256,7 @@ async fn beat(app: &App, team: &Team, wanted: &BTreeSet<String>) -> Result<bool,
         s.warnings.insert(
             "name",
             format!(
-                "another member (id {}, on {}) also goes by '{}': both work (members are told apart by id), but rename one (--team-name) so people can tell them apart",
+                "another member (id {}, on {}) also goes by '{}': both work (members are told apart by id), but rename one (--member-name, or Settings → Team) so people can tell them apart",
                 other.id, other.host, team.config.member_name
             ),
         );

@@ -222,3 +222,39 @@ async fn a_malformed_log_entry_is_a_dead_letter_on_every_member() {
     // The fingerprints of both members' incidents are the same.
     assert_eq!(fingerprint(&a).await, fingerprint(&b).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_started_with_redis_down_takes_webhooks_and_two_alike_names_are_told() {
+    let mut redis = RedisServer::start();
+    let a = Member::start(&redis.url(), "twin").await;
+    until("a connected", || async { a.connected().await }).await;
+    // Redis is down when the second member starts: it still takes webhooks.
+    redis.stop();
+    let b = Member::start(&redis.url(), "twin").await;
+    let t = Instant::now();
+    b.post(am(&[alert("r1", "pay-0", "critical", &ago(60))]))
+        .await;
+    assert!(t.elapsed() < Duration::from_secs(5), "accepted at once");
+    let state = b.state().await;
+    assert!(
+        state == "joining" || state == "unreachable",
+        "a member that never reached Redis says so: {state}"
+    );
+    assert!(b.team().await["outbox"].as_i64().unwrap() >= 1);
+    // Redis back: it joins, and what it took is everywhere, once.
+    redis.resume();
+    same_everywhere(&[&a, &b], 1).await;
+    // Both go by the same name: both are told, in words, and both work.
+    for m in [&a, &b] {
+        until("the name clash is told", || async {
+            m.team().await["warnings"].as_array().is_some_and(|w| {
+                w.iter()
+                    .any(|w| w.as_str().unwrap_or("").contains("also goes by 'twin'"))
+            })
+        })
+        .await;
+    }
+    a.post(am(&[alert("r2", "pay-1", "critical", &ago(55))]))
+        .await;
+    same_everywhere(&[&a, &b], 2).await;
+}
