@@ -37,6 +37,8 @@ DESKTOP_TEST_PKGS=(xvfb xauth dbus dbus-daemon dbus-x11 webkit2gtk-driver)
 KEYCHAIN_TEST_PKGS=(gnome-keyring dbus-daemon)
 # The real sources the pull connectors are tested against, on loopback ports.
 PULL_TEST_PKGS=(prometheus prometheus-alertmanager redis-server)
+# A team member whose clock is off (libfaketime).
+TEAM_TEST_PKGS=(faketime)
 
 ensure_rust() {
   command -v cargo >/dev/null || { echo "Rust is required: https://rustup.rs" >&2; exit 1; }

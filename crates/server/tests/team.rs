@@ -26,8 +26,14 @@ struct Process {
 
 impl Process {
     fn start(redis: &RedisServer, name: &str) -> Process {
+        Process::start_env(&[], redis, name)
+    }
+
+    /// [`Process::start`] with more environment variables.
+    fn start_env(envs: &[(&str, &str)], redis: &RedisServer, name: &str) -> Process {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::start(
+        let server = Server::start_env(
+            envs,
             dir.path(),
             &[
                 "--team",
@@ -331,4 +337,51 @@ async fn signals(server: &Server) -> usize {
     server.get_json("/api/signals").await["signals"]
         .as_array()
         .map_or(0, Vec::len)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_whose_clock_is_off_agrees_with_the_others_and_is_told() {
+    let redis = RedisServer::start();
+    let a = Process::start(&redis, "on-time");
+    // libfaketime (Debian's faketime package) preloaded: this process's
+    // wall clock two hours ahead; its timers, on the monotonic clock, run
+    // as usual.
+    let lib = libfaketime();
+    let skewed = [
+        ("LD_PRELOAD", lib.as_str()),
+        ("FAKETIME", "+2h"),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+    ];
+    let b = Process::start_env(&skewed, &redis, "ahead");
+    connected(&[&a, &b]).await;
+    a.post(am(&[alert("c1", "cart-1", "critical", &ago(300))]))
+        .await;
+    b.post(am(&[alert("c2", "cart-2", "critical", &ago(290))]))
+        .await;
+    // The team stamps what it takes in with Redis's time: the same
+    // incidents on both, whatever the member's clock says.
+    same_everywhere(&[&a, &b], 2).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let warnings = b.team().await["warnings"].to_string();
+        if warnings.contains("2 h ahead of Redis") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no clock warning: {warnings}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let a_warnings = a.team().await["warnings"].to_string();
+    assert!(!a_warnings.contains("clock"), "{a_warnings}");
+}
+
+/// Where Debian's `libfaketime` is (its folder names the architecture).
+fn libfaketime() -> String {
+    std::fs::read_dir("/usr/lib")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("faketime/libfaketime.so.1"))
+        .find(|p| p.exists())
+        .expect("libfaketime (Debian: apt-get install faketime)")
+        .display()
+        .to_string()
 }

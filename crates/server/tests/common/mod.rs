@@ -69,8 +69,15 @@ pub struct Server {
 impl Server {
     /// Starts `causeway serve` and waits for its login-URL line.
     pub fn start(dir: &Path, extra: &[&str]) -> Server {
-        let mut s = Server::spawn(dir, &[&["--listen", "127.0.0.1:0"], extra].concat())
-            .unwrap_or_else(|e| panic!("{e}"));
+        Server::start_env(&[], dir, extra)
+    }
+
+    /// [`Server::start`] with more environment variables (libfaketime's,
+    /// say: the process itself is started, so killing it kills the server).
+    pub fn start_env(envs: &[(&str, &str)], dir: &Path, extra: &[&str]) -> Server {
+        let args = [&["--listen", "127.0.0.1:0"], extra].concat();
+        let mut s =
+            Server::spawn_with(envs, Path::new(BIN), dir, &args).unwrap_or_else(|e| panic!("{e}"));
         s.session = s
             .trade(&s.token.clone())
             .expect("the printed login link opens a session");
@@ -86,8 +93,18 @@ impl Server {
     /// [`Server::spawn`] of the `causeway` binary at `bin` (a copy), run
     /// from the folder it is in, without `CAUSEWAY_UI_DIR`.
     pub fn spawn_bin(bin: &Path, dir: &Path, args: &[&str]) -> Result<Server, String> {
+        Server::spawn_with(&[], bin, dir, args)
+    }
+
+    fn spawn_with(
+        envs: &[(&str, &str)],
+        bin: &Path,
+        dir: &Path,
+        args: &[&str],
+    ) -> Result<Server, String> {
         keychain_service();
         let mut command = Command::new(bin);
+        command.envs(envs.iter().copied());
         if bin != Path::new(BIN) {
             command
                 .current_dir(bin.parent().unwrap())
