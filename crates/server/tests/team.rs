@@ -12,7 +12,9 @@ mod common;
 
 use causeway_testkit::prometheus_api::FakePrometheus;
 use causeway_testkit::redis_server::RedisServer;
-use causeway_testkit::team::{ago, alert, am, lease_holder, same_everywhere, signal_count, Member};
+use causeway_testkit::team::{
+    ago, alert, am, lease_holder, log_entries_naming, same_everywhere, signal_count, Member,
+};
 use common::Server;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -38,6 +40,8 @@ impl Process {
             &[
                 "--team",
                 &redis.url(),
+                "--team-name",
+                "t",
                 "--member-name",
                 name,
                 "--team-lease-ms",
@@ -160,15 +164,6 @@ async fn serve_processes_share_incidents_survive_a_kill_and_a_redis_outage() {
     }
 }
 
-/// How many team log entries name instance `id` (its definition, its items).
-fn log_entries_naming(redis: &RedisServer, id: &str) -> usize {
-    redis
-        .cli(&["XRANGE", "causeway:t:log", "-", "+"])
-        .lines()
-        .filter(|l| *l == id)
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pulled_connector_runs_in_one_process_and_moves_when_that_one_is_killed() {
     let redis = RedisServer::start();
@@ -217,7 +212,8 @@ async fn a_pulled_connector_runs_in_one_process_and_moves_when_that_one_is_kille
     same_everywhere(&members.iter().collect::<Vec<_>>(), 1).await;
 
     // SIGKILL of the holder; another process polls within TTL + one interval.
-    let naming = log_entries_naming(&redis, &id);
+    let naming = log_entries_naming(&redis, "t", &id);
+    assert!(naming > 0, "the log names the instance");
     let dead = members.remove(holder);
     let dead_name = dead.name.clone();
     dead.server.kill9();
@@ -246,7 +242,7 @@ async fn a_pulled_connector_runs_in_one_process_and_moves_when_that_one_is_kille
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(log_entries_naming(&redis, &id), naming);
+    assert_eq!(log_entries_naming(&redis, "t", &id), naming);
     for m in &live {
         assert_eq!(signal_count(*m).await, 1, "{}", m.name);
     }

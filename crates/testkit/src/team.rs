@@ -100,6 +100,16 @@ pub async fn lease_holder<M: Member>(members: &[&M], id: &str) -> usize {
     }
 }
 
+/// How many entries of team `team`'s log (the stream `causeway:TEAM:log`)
+/// name `id` (an instance: its definition, its items).
+pub fn log_entries_naming(redis: &crate::redis_server::RedisServer, team: &str, id: &str) -> usize {
+    redis
+        .cli(&["XRANGE", &format!("causeway:{team}:log"), "-", "+"])
+        .lines()
+        .filter(|l| *l == id)
+        .count()
+}
+
 /// An RFC 3339 time `secs` ago (the engine resolves what went quiet long
 /// ago, and a resolved incident takes no merge).
 pub fn ago(secs: i64) -> String {

@@ -20,7 +20,7 @@ mod member;
 use causeway_testkit::prometheus_api::FakePrometheus;
 use causeway_testkit::redis_server::RedisServer;
 use causeway_testkit::team::{
-    ago, alert, am, fingerprint, lease_holder, same_everywhere, signal_count,
+    ago, alert, am, fingerprint, lease_holder, log_entries_naming, same_everywhere, signal_count,
 };
 use member::{until, Member};
 use serde_json::json;
@@ -139,7 +139,8 @@ async fn a_pulled_connector_runs_once_and_moves_when_its_member_dies() {
     same_everywhere(&[&members[0], &members[1], &members[2]], 1).await;
 
     // The holder dies; another member polls within TTL + one interval.
-    let naming = log_entries_naming(&redis, &id);
+    let naming = log_entries_naming(&redis, "t", &id);
+    assert!(naming > 0, "the log names the instance");
     members[holder].kill();
     let died = Instant::now();
     let before = prom.requests();
@@ -164,19 +165,10 @@ async fn a_pulled_connector_runs_once_and_moves_when_its_member_dies() {
         prom.requests() > before + 1
     })
     .await;
-    assert_eq!(log_entries_naming(&redis, &id), naming);
+    assert_eq!(log_entries_naming(&redis, "t", &id), naming);
     for m in &live {
         assert_eq!(signal_count(*m).await, 1, "{}", m.name);
     }
-}
-
-/// How many log entries name instance `id` (its definition, its payloads).
-fn log_entries_naming(redis: &RedisServer, id: &str) -> usize {
-    redis
-        .cli(&["XRANGE", "causeway:t:log", "-", "+"])
-        .lines()
-        .filter(|l| *l == id)
-        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
