@@ -12,7 +12,7 @@
 use crate::descriptor;
 use crate::poll;
 use crate::runtime::{parse_json, Context, NormalizeError, Normalizer, Source};
-use crate::sources::{alertmanager, causeway, health, kubernetes, prometheus, redis_streams};
+use crate::sources::{alertmanager, causeway, health, imap, kubernetes, prometheus, redis_streams};
 use causeway_core::Signal;
 use serde_json::Value;
 use std::sync::Arc;
@@ -26,6 +26,7 @@ pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
         "alertmanager" => Some(&alertmanager::Alertmanager),
         "causeway" => Some(&causeway::Causeway),
         health::ID => Some(&health::Health),
+        imap::ID => Some(&imap::Mail),
         kubernetes::CONNECTOR_ID => Some(&kubernetes::EventNormalizer),
         prometheus::ID => Some(&prometheus::Prometheus),
         redis_streams::ID => Some(&redis_streams::Poison),
@@ -66,6 +67,9 @@ pub fn source_for(descriptor_id: &str, config: &Value) -> Option<Arc<dyn Source>
         return Some(Arc::new(redis_streams::RedisStreamSource {
             maps: maps_bodies,
         }));
+    }
+    if descriptor_id == imap::ID {
+        return Some(Arc::new(imap::ImapSource));
     }
     poller_for(descriptor_id, config)
         .map(|p| Arc::new(poll::PollingSource::new(p)) as Arc<dyn Source>)
