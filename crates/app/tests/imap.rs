@@ -66,6 +66,23 @@ async fn an_alert_mail_becomes_a_signal_and_its_recovery_resolves_it() {
         .await;
     assert!(bad.is_err());
 
+    // The form's Test before saving: the unseen PROBLEM, mapped, and
+    // still unseen.
+    let t = app
+        .test_connection(causeway_app::api::requests::NewInstance {
+            descriptor_id: "imap".into(),
+            project_id: "default".into(),
+            name: "nagios mail".into(),
+            config: config.clone(),
+            secrets: support::secrets(&[("password", &d.password)]),
+        })
+        .await
+        .unwrap();
+    assert!(t.ok, "{}", t.message);
+    assert_eq!(t.sample.len(), 1, "{}", t.message);
+    assert_eq!(t.sample[0].title, "HTTP on web01 is CRITICAL");
+    assert!(!d.seen(&problem), "a test flags nothing");
+
     let id = add(
         &app,
         "imap",
@@ -74,12 +91,6 @@ async fn an_alert_mail_becomes_a_signal_and_its_recovery_resolves_it() {
         &[("password", &d.password)],
     )
     .await;
-    // The test button: the unseen PROBLEM, mapped, and still unseen.
-    let t = app.test_instance(id.clone()).await.unwrap();
-    assert!(t.ok, "{}", t.message);
-    assert_eq!(t.sample.len(), 1, "{}", t.message);
-    assert!(!d.seen(&problem), "a test flags nothing");
-
     until("the problem as a firing signal", &d, async || {
         nagios_signals(&app)
             .await

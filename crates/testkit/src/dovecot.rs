@@ -1,8 +1,10 @@
 //! A real Dovecot IMAP server (Debian's `dovecot-imapd`) on a free loopback
 //! port, for tests: its own folder holds its configuration, its runtime
 //! files, one passwd-file user and that user's Maildir. It runs as whoever
-//! runs the test (root in CI), plain text on 127.0.0.1 only, and is
-//! stopped when dropped.
+//! runs the test (root in CI), on 127.0.0.1 only, and is stopped when
+//! dropped. [`Dovecot::start_tls`] also speaks TLS (STARTTLS on the plain
+//! port, implicit TLS on a second one) with a certificate for 127.0.0.1
+//! signed by a throwaway CA that `openssl` makes in the same folder.
 //!
 //! Mail is delivered the way a local delivery agent does it — written to
 //! `tmp/` and renamed into `new/` — and flags are read back from the file
@@ -19,6 +21,9 @@ pub struct Dovecot {
     pub dir: PathBuf,
     pub user: String,
     pub password: String,
+    /// With [`Dovecot::start_tls`]: the implicit-TLS port and the CA's PEM.
+    pub tls_port: Option<u16>,
+    pub ca_file: Option<PathBuf>,
     child: Option<Child>,
 }
 
@@ -48,8 +53,18 @@ fn binary() -> &'static str {
 }
 
 impl Dovecot {
-    /// Starts one with the user `alerts` (password `imap-test-pw`).
+    /// Starts one with the user `alerts` (password `imap-test-pw`), plain
+    /// text only.
     pub fn start() -> Dovecot {
+        Dovecot::start_with(false)
+    }
+
+    /// The same, also speaking TLS.
+    pub fn start_tls() -> Dovecot {
+        Dovecot::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Dovecot {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let dir = std::env::temp_dir().join(format!("causeway-dovecot-{}-{n}", std::process::id()));
@@ -59,6 +74,8 @@ impl Dovecot {
             dir,
             user: "alerts".into(),
             password: "imap-test-pw".into(),
+            tls_port: tls.then(free_port),
+            ca_file: None,
             child: None,
         };
         for sub in ["run", "state", "home", "mail"] {
@@ -84,6 +101,9 @@ impl Dovecot {
             format!("{}:{{PLAIN}}{}::::::\n", d.user, d.password),
         )
         .expect("the passwd-file");
+        if tls {
+            d.ca_file = Some(d.certificates());
+        }
         std::fs::write(d.dir.join("dovecot.conf"), d.config()).expect("dovecot.conf");
         d.run();
         d
@@ -105,6 +125,45 @@ impl Dovecot {
         })
     }
 
+    /// A CA and a server certificate for 127.0.0.1 (and localhost) signed
+    /// by it, as rustls checks them: the CA marked as one, the server's
+    /// not, with the address in its subjectAltName. Returns the CA's PEM.
+    fn certificates(&self) -> PathBuf {
+        let dir = self.dir.join("tls");
+        std::fs::create_dir_all(&dir).expect("a folder for the certificates");
+        std::fs::write(
+            dir.join("server.ext"),
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        )
+        .expect("the extensions file");
+        const EC: &str = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+        let steps = [
+            format!(
+                "req -x509 {EC} -keyout ca.key -out ca.pem -days 2 -subj /CN=causeway-test-CA \
+                 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign"
+            ),
+            format!("req {EC} -keyout server.key -out server.csr -subj /CN=127.0.0.1"),
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
+             -days 2 -extfile server.ext"
+                .to_string(),
+        ];
+        for step in steps {
+            let args: Vec<&str> = step.split_whitespace().collect();
+            let out = Command::new("openssl")
+                .args(&args)
+                .current_dir(&dir)
+                .output()
+                .expect("cannot run openssl (Debian: apt-get install openssl)");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        dir.join("ca.pem")
+    }
+
     /// The configuration: IMAP only, plain text allowed (loopback only),
     /// mail in Maildirs under `dir`.
     fn config(&self) -> String {
@@ -116,6 +175,12 @@ impl Dovecot {
                 (user.clone(), id(&["-gn"]), user, id(&["-u"]), id(&["-g"]))
             }
         };
+        let ssl = match self.tls_port {
+            Some(_) => format!(
+                "ssl = yes\nssl_cert = <{dir}/tls/server.pem\nssl_key = <{dir}/tls/server.key\n"
+            ),
+            None => "ssl = no\n".to_string(),
+        };
         format!(
             r#"
 protocols = imap
@@ -123,8 +188,7 @@ listen = 127.0.0.1
 base_dir = {dir}/run
 state_dir = {dir}/state
 log_path = {dir}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
+{ssl}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
 default_internal_group = {group}
@@ -147,7 +211,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
   chroot =
 }}
@@ -155,7 +220,8 @@ service anvil {{
   chroot =
 }}
 "#,
-            port = self.port
+            port = self.port,
+            tls_port = self.tls_port.unwrap_or(0),
         )
     }
 

@@ -10,6 +10,7 @@ use crate::runtime::{
     BoxFuture, Commit, ErrorClass, ItemVersion, Payload, Report, Source, SourceContext,
     StreamStatus,
 };
+use async_imap::types::UnsolicitedResponse;
 use chrono::Utc;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
@@ -146,6 +147,19 @@ async fn session(
         if stop.is_stopped() {
             let _ = session.logout().await;
             return Ok(());
+        }
+        // News the server sent along with other commands (an EXISTS during
+        // the last SEARCH) would not wake IDLE: look again first. Emptying
+        // the queue also keeps it from filling with stale news.
+        let mut news = false;
+        while let Ok(r) = session.unsolicited_responses.try_recv() {
+            news |= matches!(
+                r,
+                UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
+            );
+        }
+        if news {
+            continue;
         }
         if !idle {
             if !stop.sleep(wait).await {

@@ -89,6 +89,10 @@ fn config(d: &Dovecot) -> serde_json::Value {
 }
 
 fn start(d: &Dovecot, host: Arc<Memory>, password: &str) -> StopHandle {
+    start_with(config(d), host, password)
+}
+
+fn start_with(config: serde_json::Value, host: Arc<Memory>, password: &str) -> StopHandle {
     let (handle, stop) = stop_pair();
     let secrets = BTreeMap::from([("password".to_string(), Sensitive::new(password.to_string()))]);
     let ctx = SourceContext {
@@ -97,7 +101,7 @@ fn start(d: &Dovecot, host: Arc<Memory>, password: &str) -> StopHandle {
             descriptor_id: ID.into(),
             project_id: "default".into(),
             name: "test".into(),
-            config: config(d),
+            config,
         },
         host,
         keychain: crate::secrets::Keychain::new("causeway-never-used"),
@@ -260,5 +264,32 @@ async fn a_wrong_password_is_said_plainly_and_never_shown() {
     .await;
     let st = host.status.lock().unwrap().clone().unwrap();
     assert!(!st.message.unwrap_or_default().contains("hunter2"));
+    stop.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_and_starttls_check_the_server_against_its_ca_and_refuse_without_it() {
+    let d = Dovecot::start_tls();
+    let ca = d.ca_file.clone().unwrap().display().to_string();
+    let name = d.deliver(&fixture("zabbix-problem.eml"));
+    let pw = || Some(Sensitive::new(d.password.clone()));
+    let implicit = json!({"host": "127.0.0.1", "port": d.tls_port, "username": d.user,
+        "tlsCaFile": ca, "pollSeconds": 5});
+    let p = probe(&Settings::from_config(&implicit).unwrap(), pw()).await;
+    assert!(p.ok && p.payloads.len() == 1, "{}", p.message);
+    let starttls = json!({"host": "127.0.0.1", "port": d.port, "security": "starttls",
+        "username": d.user, "tlsCaFile": ca});
+    let p = probe(&Settings::from_config(&starttls).unwrap(), pw()).await;
+    assert!(p.ok && p.payloads.len() == 1, "{}", p.message);
+    // The default: the system's roots, which do not know this CA.
+    let untrusted = json!({"host": "127.0.0.1", "port": d.tls_port, "username": d.user});
+    let p = probe(&Settings::from_config(&untrusted).unwrap(), pw()).await;
+    assert!(!p.ok && p.message.contains("TLS"), "{}", p.message);
+    assert!(!d.seen(&name), "tests flag nothing");
+    // The reader over TLS.
+    let host = Arc::new(Memory::default());
+    let stop = start_with(implicit, host.clone(), &d.password);
+    until("taken over TLS", &d, || host.payloads().len() == 1).await;
+    until("flagged", &d, || d.seen(&name)).await;
     stop.stop();
 }
