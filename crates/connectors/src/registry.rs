@@ -207,6 +207,26 @@ mod tests {
     }
 
     #[test]
+    fn an_imap_instance_reads_its_folder_and_maps_raw_mail() {
+        let config = json!({"host": "127.0.0.1", "username": "u", "security": "plain"});
+        assert!(source_for(imap::ID, &config).is_some());
+        let n = normalizer(imap::ID).unwrap();
+        assert_eq!(n.id(), imap::ID);
+        let headers = BTreeMap::from([(imap::FORMAT_HEADER.to_string(), "generic".to_string())]);
+        let ctx = Context {
+            project: "p",
+            instance: "i",
+            received_at: received(),
+            raw_ref: "x",
+            headers: &headers,
+        };
+        let mail = b"Subject: PROBLEM: disk full on db1\r\n\r\n/var is 99% full\r\n";
+        assert_eq!(count_items(imap::ID, mail), Ok(1), "a mail is no JSON");
+        let s = normalize_bytes(imap::ID, mail, &ctx).unwrap();
+        assert_eq!(s[0].status, causeway_core::SignalStatus::Firing);
+    }
+
+    #[test]
     fn a_redis_stream_maps_its_entries_with_any_connector_but_itself() {
         let with = |format: &str| json!({"url": "redis://127.0.0.1:6379/0", "stream": "s", "format": format});
         for known in ["alertmanager", "causeway", "kubernetes-events", "grafana"] {

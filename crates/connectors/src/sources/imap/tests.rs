@@ -1,6 +1,7 @@
 //! The reader against a real Dovecot, with an in-memory host that records
-//! commits (and can refuse them); the committed messages are mapped through
-//! the registry exactly as the pipeline maps inbox rows.
+//! commits (and can refuse them); the committed messages are mapped by
+//! this connector's normalizer, the one the registry gives the pipeline
+//! for the instance's own id (`registry::tests` checks that).
 
 use super::*;
 use crate::runtime::{
@@ -129,9 +130,10 @@ async fn until(what: &str, d: &Dovecot, f: impl Fn() -> bool) {
     }
 }
 
-/// Maps a committed payload the way the pipeline does: through the
-/// registry, with the instance's connector id.
+/// Maps a committed payload the way the pipeline does: with the
+/// instance's own connector (no other is named).
 fn mapped(p: &Payload) -> Result<causeway_core::Signal, crate::NormalizeError> {
+    assert_eq!(p.connector_id, None);
     let ctx = Context {
         project: "default",
         instance: "imap-test",
@@ -139,8 +141,7 @@ fn mapped(p: &Payload) -> Result<causeway_core::Signal, crate::NormalizeError> {
         raw_ref: "inbox:1",
         headers: &p.headers,
     };
-    let id = p.connector_id.as_deref().unwrap_or(ID);
-    let mut s = crate::registry::normalize_bytes(id, &p.body, &ctx)?;
+    let mut s = crate::runtime::Normalizer::normalize_bytes(&Mail, &p.body, &ctx)?;
     assert_eq!(s.len(), 1);
     Ok(s.remove(0))
 }
