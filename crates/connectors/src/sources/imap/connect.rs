@@ -1,7 +1,8 @@
 //! Opening an IMAP session: TCP, then TLS (implicit, or after `STARTTLS`)
 //! with rustls on the ring provider against the system's roots or a CA
 //! file, then `LOGIN` with the keychain's password. Errors are said in
-//! words a person can act on, and never hold the password.
+//! words a person can act on, and never hold the password (nor does any
+//! log: see the `log` line in this crate's Cargo.toml).
 
 use super::{Security, Settings};
 use causeway_core::Sensitive;
@@ -203,5 +204,14 @@ impl AsyncWrite for Stream {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_log_crate_cannot_print_the_commands_async_imap_sends() {
+        // async-imap traces each command, LOGIN's password included.
+        assert!(log::STATIC_MAX_LEVEL < log::LevelFilter::Trace);
     }
 }
