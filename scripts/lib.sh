@@ -35,8 +35,10 @@ PACKAGE_PKGS=(libayatana-appindicator3-dev)
 DESKTOP_TEST_PKGS=(xvfb xauth dbus dbus-daemon dbus-x11 webkit2gtk-driver)
 # The real OS keychain for the secrets tests: gnome-keyring on a private bus.
 KEYCHAIN_TEST_PKGS=(gnome-keyring dbus-daemon)
-# The real sources the pull connectors are tested against, on loopback ports.
-PULL_TEST_PKGS=(prometheus prometheus-alertmanager redis-server)
+# The real sources the pull connectors are tested against, on loopback ports
+# (Dovecot: the IMAP server the e-mail connector reads alert mails from;
+# openssl makes its test certificates).
+PULL_TEST_PKGS=(prometheus prometheus-alertmanager redis-server dovecot-core dovecot-imapd openssl)
 # A team member whose clock is off (libfaketime).
 TEAM_TEST_PKGS=(faketime)
 

@@ -12,7 +12,7 @@
 use crate::descriptor;
 use crate::poll;
 use crate::runtime::{parse_json, Context, NormalizeError, Normalizer, Source};
-use crate::sources::{alertmanager, causeway, health, kubernetes, prometheus, redis_streams};
+use crate::sources::{alertmanager, causeway, health, imap, kubernetes, prometheus, redis_streams};
 use causeway_core::Signal;
 use serde_json::Value;
 use std::sync::Arc;
@@ -26,6 +26,7 @@ pub fn normalizer(id: &str) -> Option<&'static dyn Normalizer> {
         "alertmanager" => Some(&alertmanager::Alertmanager),
         "causeway" => Some(&causeway::Causeway),
         health::ID => Some(&health::Health),
+        imap::ID => Some(&imap::Mail),
         kubernetes::CONNECTOR_ID => Some(&kubernetes::EventNormalizer),
         prometheus::ID => Some(&prometheus::Prometheus),
         redis_streams::ID => Some(&redis_streams::Poison),
@@ -66,6 +67,9 @@ pub fn source_for(descriptor_id: &str, config: &Value) -> Option<Arc<dyn Source>
         return Some(Arc::new(redis_streams::RedisStreamSource {
             maps: maps_bodies,
         }));
+    }
+    if descriptor_id == imap::ID {
+        return Some(Arc::new(imap::ImapSource));
     }
     poller_for(descriptor_id, config)
         .map(|p| Arc::new(poll::PollingSource::new(p)) as Arc<dyn Source>)
@@ -200,6 +204,26 @@ mod tests {
             normalize_bytes("nosuch", b"{}", &ctx).unwrap_err(),
             NormalizeError::UnknownSource("nosuch".into())
         );
+    }
+
+    #[test]
+    fn an_imap_instance_reads_its_folder_and_maps_raw_mail() {
+        let config = json!({"host": "127.0.0.1", "username": "u", "security": "plain"});
+        assert!(source_for(imap::ID, &config).is_some());
+        let n = normalizer(imap::ID).unwrap();
+        assert_eq!(n.id(), imap::ID);
+        let headers = BTreeMap::from([(imap::FORMAT_HEADER.to_string(), "generic".to_string())]);
+        let ctx = Context {
+            project: "p",
+            instance: "i",
+            received_at: received(),
+            raw_ref: "x",
+            headers: &headers,
+        };
+        let mail = b"Subject: PROBLEM: disk full on db1\r\n\r\n/var is 99% full\r\n";
+        assert_eq!(count_items(imap::ID, mail), Ok(1), "a mail is no JSON");
+        let s = normalize_bytes(imap::ID, mail, &ctx).unwrap();
+        assert_eq!(s[0].status, causeway_core::SignalStatus::Firing);
     }
 
     #[test]

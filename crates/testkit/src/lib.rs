@@ -12,9 +12,12 @@
 //!   counting the requests it gets;
 //! - [`redis_server`]: a real `redis-server` on a free loopback port that can
 //!   be stopped and started again, to test an outage;
+//! - [`dovecot`]: a real Dovecot IMAP server on a free loopback port with one
+//!   user's Maildir, mail delivered into it and its flags read back;
 //! - [`team`]: what the team tests ask of any member (in-process or a
 //!   process): the alerts they send, and "every member shows the same".
 
+pub mod dovecot;
 #[cfg(target_os = "linux")]
 pub mod keyring;
 pub mod kube_api;

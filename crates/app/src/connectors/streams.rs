@@ -1,5 +1,5 @@
 //! The app's side of connectors that hold a connection (a Kubernetes watch,
-//! a Redis stream consumer): their settings are checked before they are
+//! a Redis stream consumer, an IMAP mailbox): their settings are checked before they are
 //! stored, a test shows what the next entries would become without taking
 //! them, and the inbox's backlog is what a stream consumer waits on.
 
@@ -8,6 +8,7 @@ use crate::connectors::ops::{test_signals, TestResult};
 use crate::App;
 use causeway_connectors::runtime::InstanceInfo;
 use causeway_connectors::secrets::{handle_for, SecretError};
+use causeway_connectors::sources::imap;
 use causeway_connectors::sources::kubernetes;
 use causeway_connectors::sources::redis_streams::{self, Settings};
 use causeway_core::Sensitive;
@@ -20,6 +21,9 @@ pub(crate) fn check_config(descriptor_id: &str, config: &Value) -> Result<(), Ap
     match descriptor_id {
         kubernetes::CONNECTOR_ID => crate::connectors::kubernetes::check_config(config),
         redis_streams::ID => Settings::from_config(config)
+            .map(|_| ())
+            .map_err(ApiError::bad_request),
+        imap::ID => imap::Settings::from_config(config)
             .map(|_| ())
             .map_err(ApiError::bad_request),
         _ => Ok(()),
@@ -37,7 +41,9 @@ impl App {
     ) -> Option<TestResult> {
         match info.descriptor_id.as_str() {
             kubernetes::CONNECTOR_ID => Some(crate::connectors::kubernetes::test(info).await),
-            redis_streams::ID => Some(self.test_stream(info.clone(), secrets.clone()).await),
+            redis_streams::ID | imap::ID => {
+                Some(self.test_stream(info.clone(), secrets.clone()).await)
+            }
             _ => None,
         }
     }
@@ -50,17 +56,14 @@ impl App {
             .map_or(0, |n| n.max(0) as u64)
     }
 
-    /// "Test" for a Redis stream: the next entries the group would get,
-    /// mapped, none acknowledged.
+    /// "Test" for a Redis stream or a mailbox: the next entries the group
+    /// would get (the next unseen messages), mapped, none acknowledged
+    /// (none flagged seen).
     pub(crate) async fn test_stream(
         &self,
         info: InstanceInfo,
         secrets: Option<BTreeMap<String, Sensitive<String>>>,
     ) -> TestResult {
-        let settings = match Settings::from_config(&info.config) {
-            Ok(s) => s,
-            Err(message) => return TestResult::failed(message),
-        };
         let password = match secrets {
             Some(s) => s.get("password").cloned(),
             None => {
@@ -75,17 +78,34 @@ impl App {
                 }
             }
         };
-        let probe = redis_streams::probe(&settings, password).await;
+        let (ok, latency, message, payloads) = if info.descriptor_id == imap::ID {
+            let settings = match imap::Settings::from_config(&info.config) {
+                Ok(s) => s,
+                Err(message) => return TestResult::failed(message),
+            };
+            let p = imap::probe(&settings, password).await;
+            (p.ok, p.latency, p.message, p.payloads)
+        } else {
+            let settings = match Settings::from_config(&info.config) {
+                Ok(s) => s,
+                Err(message) => return TestResult::failed(message),
+            };
+            let p = redis_streams::probe(&settings, password).await;
+            (p.ok, p.latency, p.message, p.payloads)
+        };
         let mut sample = Vec::new();
         let mut unreadable = Vec::new();
-        for (i, p) in probe.payloads.iter().enumerate() {
-            let connector = p.connector_id.as_deref().unwrap_or(redis_streams::ID);
+        for (i, p) in payloads.iter().enumerate() {
+            let connector = p
+                .connector_id
+                .as_deref()
+                .unwrap_or(info.descriptor_id.as_str());
             match test_signals(&info, i, connector, &p.headers, &p.body) {
                 Ok(s) => sample.extend(s),
                 Err(e) => unreadable.push(e.to_string()),
             }
         }
-        let mut message = probe.message;
+        let mut message = message;
         if !unreadable.is_empty() {
             message.push_str(&format!(
                 " {} would go to dead letters: {}",
@@ -94,12 +114,12 @@ impl App {
             ));
         }
         TestResult {
-            ok: probe.ok,
-            latency_ms: probe.latency.as_millis() as u64,
+            ok,
+            latency_ms: latency.as_millis() as u64,
             message,
             sample,
             requests: Vec::new(),
-            error_class: (!probe.ok).then(|| "fail".into()),
+            error_class: (!ok).then(|| "fail".into()),
         }
     }
 }

@@ -48,6 +48,10 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../../descriptors/redis-streams.json"),
     ),
     (
+        "imap.json",
+        include_str!("../../../../descriptors/imap.json"),
+    ),
+    (
         "opsgenie.json",
         include_str!("../../../../descriptors/opsgenie.json"),
     ),

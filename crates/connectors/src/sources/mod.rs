@@ -1,6 +1,6 @@
 //! The native connectors, one folder each: code for a provider that a
 //! descriptor cannot express (Alertmanager's and Prometheus's APIs, a
-//! Kubernetes watch, a Redis consumer group, the ingest API's own format)
+//! Kubernetes watch, a Redis consumer group, an IMAP mailbox, the ingest API's own format)
 //! and Causeway's own health signal.
 //!
 //! Each is written against [`crate::runtime`]'s shared types and is named
@@ -11,6 +11,7 @@
 pub mod alertmanager;
 pub mod causeway;
 pub mod health;
+pub mod imap;
 pub mod kubernetes;
 pub mod prometheus;
 pub mod redis_streams;

@@ -35,7 +35,7 @@ fn every_descriptor_file_is_built_in_and_valid() {
     let schema: Value = serde_json::from_str(SCHEMA).unwrap();
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     let all = files();
-    assert_eq!(all.len(), 41, "descriptor files");
+    assert_eq!(all.len(), 42, "descriptor files");
     assert_eq!(
         builtin_descriptors().count(),
         all.len(),
