@@ -224,9 +224,10 @@ async fn a_pulled_connector_runs_in_one_process_and_moves_when_that_one_is_kille
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // TTL (1.5 s) + one interval (1 s), a heartbeat of slack (0.5 s), and
-    // half a second for the processes to notice.
+    // a second and a half for busy processes (CI runs these tests side by
+    // side) to notice.
     assert!(
-        died.elapsed() < Duration::from_millis(3500),
+        died.elapsed() < Duration::from_millis(4500),
         "took over after {:?}",
         died.elapsed()
     );
