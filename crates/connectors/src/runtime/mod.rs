@@ -7,11 +7,14 @@
 //!   inside the task the app gives each enabled instance, and hands what it
 //!   fetched to the app (the app owns the lifecycle and implements [`Host`]);
 //! - [`Health`]: a watching source's connection health, which the host shows;
+//! - [`StreamTracker`]: how a consuming source reports its state and what
+//!   it took;
 //! - [`http_client`]: the HTTP client every puller shares.
 
 mod connection;
 mod normalize;
 mod source;
+mod stream_tracker;
 
 pub(crate) use connection::Problem;
 pub use connection::{Health, HealthReport, State, DEFAULT_SILENCE};
@@ -20,6 +23,7 @@ pub use source::{
     stop_pair, BoxFuture, Commit, ErrorClass, Host, HostError, InstanceInfo, ItemVersion, Payload,
     Report, Source, SourceContext, Stop, StopHandle, StreamStatus,
 };
+pub use stream_tracker::StreamTracker;
 
 /// The HTTP client pollers share: rustls with the ring provider and the OS's
 /// root certificates, no proxy discovery, and redirects followed only

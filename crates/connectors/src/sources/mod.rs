@@ -13,5 +13,7 @@ pub mod causeway;
 pub mod health;
 pub mod imap;
 pub mod kubernetes;
+#[cfg(test)]
+mod memory_host;
 pub mod prometheus;
 pub mod redis_streams;

@@ -8,10 +8,9 @@ use super::{Settings, FOLDER_HEADER, FORMAT_HEADER, MAX_MESSAGE, MESSAGES, UID_H
 use crate::poll::settings::RetryConfig;
 use crate::runtime::{
     BoxFuture, Commit, ErrorClass, ItemVersion, Payload, Report, Source, SourceContext,
-    StreamStatus,
+    StreamTracker,
 };
 use async_imap::types::UnsolicitedResponse;
-use chrono::Utc;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -55,7 +54,13 @@ impl Source for ImapSource {
                     return;
                 }
             };
-            let mut st = Tracker::new(&ctx, &settings);
+            let mut st = StreamTracker::new(
+                &ctx,
+                format!("{}:{}", settings.host, settings.port()),
+                &settings.folder,
+                "",
+                &settings.username,
+            );
             let backoff = RetryConfig {
                 base_delay_ms: 500,
                 max_delay_ms: 60_000,
@@ -98,7 +103,7 @@ impl Source for ImapSource {
 async fn session(
     ctx: &SourceContext,
     s: &Settings,
-    st: &mut Tracker,
+    st: &mut StreamTracker,
     failures: &mut u32,
 ) -> Result<(), Failure> {
     let password = ctx
@@ -204,7 +209,7 @@ async fn take_unseen(
     s: &Settings,
     session: &mut Session,
     validity: u32,
-    st: &mut Tracker,
+    st: &mut StreamTracker,
 ) -> Result<bool, Failure> {
     let started = Instant::now();
     let id = &ctx.instance.id;
@@ -275,7 +280,7 @@ async fn take_unseen(
     if let Err(e) = ctx.host.forget_versions(id, MESSAGES, keys).await {
         tracing::warn!(instance = %id, error = %e, "cannot forget flagged message ids; they are pruned later");
     }
-    st.taken(uids.last().map(|u| key(*u)), published);
+    st.taken(uids.last().map(|u| key(*u)), published, 0);
     ctx.report(Report::Succeeded {
         latency: started.elapsed(),
         fetched: uids.len() as u64,
@@ -304,66 +309,5 @@ pub(super) fn payload(s: &Settings, key: &str, raw: &[u8]) -> Payload {
         ]),
         body: raw[..raw.len().min(MAX_MESSAGE)].to_vec(),
         connector_id: None,
-    }
-}
-
-/// The status the host shows, kept current (a folder read like a stream:
-/// the folder is the stream, the user the consumer).
-struct Tracker {
-    ctx: SourceContext,
-    status: StreamStatus,
-    connected_once: bool,
-}
-
-impl Tracker {
-    fn new(ctx: &SourceContext, s: &Settings) -> Tracker {
-        let t = Tracker {
-            ctx: ctx.clone(),
-            status: StreamStatus {
-                state: "connecting".into(),
-                message: None,
-                server: format!("{}:{}", s.host, s.port()),
-                stream: s.folder.clone(),
-                group: String::new(),
-                consumer: s.username.clone(),
-                lag: None,
-                pending: 0,
-                last_entry_id: None,
-                last_taken_id: None,
-                last_taken_at: None,
-                taken: 0,
-                dead_lettered: 0,
-                since: Utc::now(),
-            },
-            connected_once: false,
-        };
-        t.publish();
-        t
-    }
-
-    fn publish(&self) {
-        self.ctx
-            .host
-            .stream_status(&self.ctx.instance.id, Some(self.status.clone()));
-    }
-
-    fn set(&mut self, state: &str, message: Option<String>) {
-        if self.status.state != state {
-            self.status.since = Utc::now();
-        }
-        self.status.state = state.into();
-        self.status.message = message;
-        self.publish();
-    }
-
-    fn taken(&mut self, last: Option<String>, n: u64) {
-        self.status.taken += n;
-        if n > 0 {
-            self.status.last_taken_at = Some(Utc::now());
-        }
-        if last.is_some() {
-            self.status.last_taken_id = last;
-        }
-        self.publish();
     }
 }

@@ -11,9 +11,8 @@ use super::{
 use crate::poll::settings::RetryConfig;
 use crate::runtime::{
     BoxFuture, Commit, ErrorClass, ItemVersion, Payload, Report, Source, SourceContext,
-    StreamStatus,
+    StreamTracker,
 };
-use chrono::Utc;
 use redis::streams::{
     StreamAutoClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply,
     StreamRangeReply, StreamReadReply,
@@ -85,7 +84,13 @@ impl Source for RedisStreamSource {
                 }
             };
             let consumer = settings.consumer_or(ctx.host.member_name());
-            let mut st = Tracker::new(&ctx, &settings, &consumer);
+            let mut st = StreamTracker::new(
+                &ctx,
+                redacted_url(&settings.url),
+                &settings.stream,
+                &settings.group,
+                &consumer,
+            );
             let backoff = RetryConfig {
                 base_delay_ms: 500,
                 max_delay_ms: 30_000,
@@ -131,7 +136,7 @@ async fn session(
     ctx: &SourceContext,
     s: &Settings,
     consumer: &str,
-    st: &mut Tracker,
+    st: &mut StreamTracker,
     failures: &mut u32,
 ) -> Result<(), Failure> {
     let password = ctx
@@ -166,7 +171,7 @@ async fn session(
     }
     st.connected_once = true;
     st.set("connected", None);
-    st.info(&mut conn, s).await;
+    group_info(st, &mut conn, s).await;
     // This consumer's own pending entries first: read before a stop or a
     // crash, never acknowledged.
     loop {
@@ -225,7 +230,7 @@ async fn session(
             claimed_at = Some(Instant::now());
         }
         if info_at.elapsed() >= INFO_EVERY {
-            st.info(&mut conn, s).await;
+            group_info(st, &mut conn, s).await;
             info_at = Instant::now();
         }
         let r: StreamReadReply = redis::cmd("XREADGROUP")
@@ -256,7 +261,7 @@ async fn claim(
     s: &Settings,
     consumer: &str,
     conn: &mut Connection,
-    st: &mut Tracker,
+    st: &mut StreamTracker,
 ) -> Result<(), Failure> {
     let mut cursor = "0-0".to_string();
     loop {
@@ -293,7 +298,7 @@ async fn take(
     ctx: &SourceContext,
     s: &Settings,
     conn: &mut Connection,
-    st: &mut Tracker,
+    st: &mut StreamTracker,
     entries: Vec<StreamId>,
     redelivered: bool,
 ) -> Result<(), Failure> {
@@ -463,92 +468,31 @@ fn entry_json(e: &StreamId) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({"id": e.id, "fields": fields})).unwrap_or_default()
 }
 
-/// The status the host shows, kept current.
-struct Tracker {
-    ctx: SourceContext,
-    status: StreamStatus,
-    connected_once: bool,
-}
-
-impl Tracker {
-    fn new(ctx: &SourceContext, s: &Settings, consumer: &str) -> Tracker {
-        let t = Tracker {
-            ctx: ctx.clone(),
-            status: StreamStatus {
-                state: "connecting".into(),
-                message: None,
-                server: redacted_url(&s.url),
-                stream: s.stream.clone(),
-                group: s.group.clone(),
-                consumer: consumer.to_string(),
-                lag: None,
-                pending: 0,
-                last_entry_id: None,
-                last_taken_id: None,
-                last_taken_at: None,
-                taken: 0,
-                dead_lettered: 0,
-                since: Utc::now(),
-            },
-            connected_once: false,
-        };
-        t.publish();
-        t
+/// Reads the group's lag and pending count and the newest entry. A
+/// failure here only leaves the figures as they were.
+async fn group_info(st: &mut StreamTracker, conn: &mut Connection, s: &Settings) {
+    let groups: Result<StreamInfoGroupsReply, _> = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg(&s.stream)
+        .query_async(conn)
+        .await;
+    if let Some(g) = groups
+        .ok()
+        .and_then(|r| r.groups.into_iter().find(|g| g.name == s.group))
+    {
+        st.status.lag = g.lag.map(|l| l as u64);
+        st.status.pending = g.pending as u64;
     }
-
-    fn publish(&self) {
-        self.ctx
-            .host
-            .stream_status(&self.ctx.instance.id, Some(self.status.clone()));
+    let last: Result<StreamRangeReply, _> = redis::cmd("XREVRANGE")
+        .arg(&s.stream)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(conn)
+        .await;
+    if let Ok(r) = last {
+        st.status.last_entry_id = r.ids.into_iter().next().map(|e| e.id);
     }
-
-    fn set(&mut self, state: &str, message: Option<String>) {
-        if self.status.state != state {
-            self.status.since = Utc::now();
-        }
-        self.status.state = state.into();
-        self.status.message = message;
-        self.publish();
-    }
-
-    fn taken(&mut self, last: Option<String>, n: u64, dead: u64) {
-        self.status.taken += n;
-        self.status.dead_lettered += dead;
-        if n > 0 {
-            self.status.last_taken_at = Some(Utc::now());
-        }
-        if last.is_some() {
-            self.status.last_taken_id = last;
-        }
-        self.publish();
-    }
-
-    /// Reads the group's lag and pending count and the newest entry. A
-    /// failure here only leaves the figures as they were.
-    async fn info(&mut self, conn: &mut Connection, s: &Settings) {
-        let groups: Result<StreamInfoGroupsReply, _> = redis::cmd("XINFO")
-            .arg("GROUPS")
-            .arg(&s.stream)
-            .query_async(conn)
-            .await;
-        if let Some(g) = groups
-            .ok()
-            .and_then(|r| r.groups.into_iter().find(|g| g.name == s.group))
-        {
-            self.status.lag = g.lag.map(|l| l as u64);
-            self.status.pending = g.pending as u64;
-        }
-        let last: Result<StreamRangeReply, _> = redis::cmd("XREVRANGE")
-            .arg(&s.stream)
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(conn)
-            .await;
-        if let Ok(r) = last {
-            self.status.last_entry_id = r.ids.into_iter().next().map(|e| e.id);
-        }
-        self.publish();
-    }
+    st.publish();
 }

@@ -2,87 +2,16 @@
 //! records commits (and can refuse them, or report a backlog).
 
 use super::*;
-use crate::runtime::{
-    stop_pair, BoxFuture, Commit, Host, HostError, InstanceInfo, Report, Source, SourceContext,
-    StopHandle, StreamStatus,
-};
+use crate::runtime::{stop_pair, InstanceInfo, Source, SourceContext, StopHandle};
 use causeway_core::Sensitive;
 use causeway_testkit::redis_server::RedisServer;
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[derive(Default)]
-struct Memory {
-    commits: Mutex<Vec<Commit>>,
-    versions: Mutex<BTreeMap<String, String>>,
-    status: Mutex<Option<StreamStatus>>,
-    refuse: AtomicBool,
-    backlog: AtomicU64,
-}
-
-impl Memory {
-    fn payloads(&self) -> Vec<crate::runtime::Payload> {
-        let c = self.commits.lock().unwrap();
-        c.iter().flat_map(|c| c.payloads.clone()).collect()
-    }
-}
-
-impl Host for Memory {
-    fn commit(&self, _: &InstanceInfo, c: Commit) -> BoxFuture<'_, Result<(), HostError>> {
-        Box::pin(async move {
-            if self.refuse.load(Ordering::SeqCst) {
-                return Err(HostError("the disk is full".into()));
-            }
-            let mut v = self.versions.lock().unwrap();
-            for i in &c.versions {
-                v.insert(i.key.clone(), i.hash.clone());
-            }
-            self.commits.lock().unwrap().push(c);
-            Ok(())
-        })
-    }
-    fn checkpoint(&self, _: &str) -> BoxFuture<'_, Result<Option<serde_json::Value>, HostError>> {
-        Box::pin(async { Ok(None) })
-    }
-    fn versions(
-        &self,
-        _: &str,
-        _: &str,
-        keys: Vec<String>,
-    ) -> BoxFuture<'_, Result<BTreeMap<String, String>, HostError>> {
-        Box::pin(async move {
-            let v = self.versions.lock().unwrap();
-            Ok(keys
-                .into_iter()
-                .filter_map(|k| v.get(&k).map(|h| (k, h.clone())))
-                .collect())
-        })
-    }
-    fn forget_versions(
-        &self,
-        _: &str,
-        _: &str,
-        keys: Vec<String>,
-    ) -> BoxFuture<'_, Result<(), HostError>> {
-        Box::pin(async move {
-            let mut v = self.versions.lock().unwrap();
-            for k in keys {
-                v.remove(&k);
-            }
-            Ok(())
-        })
-    }
-    fn backlog(&self) -> BoxFuture<'_, u64> {
-        Box::pin(async { self.backlog.load(Ordering::SeqCst) })
-    }
-    fn report(&self, _: &str, _: Report) {}
-    fn stream_status(&self, _: &str, s: Option<StreamStatus>) {
-        *self.status.lock().unwrap() = s;
-    }
-}
+use crate::sources::memory_host::MemoryHost as Memory;
 
 /// The connectors these tests map entries with, standing in for the
 /// registry's answer (which knows them all: `registry::tests`).
