@@ -19,6 +19,7 @@ use crate::connectors::webhook_secrets::NewWebhookSecret;
 use crate::history::backtest::BacktestReport;
 use crate::incidents::evidence::EvidenceCollected;
 use crate::incidents::overrides::{FeedbackList, OverrideResult};
+use crate::projects::{ProjectCreated, ProjectDetail, ProjectList, ProjectView};
 use crate::team::view::TeamView;
 use crate::topology::view::TopologyView;
 use crate::{App, ImpactView};
@@ -102,6 +103,11 @@ answers! {
     SearchIncidents => IncidentList,
     GetVersion => VersionView,
     GetTeam => Option<TeamView>,
+    ListProjects => ProjectList,
+    GetProject => ProjectDetail,
+    CreateProject => ProjectCreated,
+    RenameProject => ProjectView,
+    DeleteProject => ProjectDetail,
 }
 
 /// Runs a command and returns its answer as JSON, each through the answer
@@ -111,12 +117,17 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         serde_json::to_value(v).map_err(|e| ApiError::new(Code::Internal, e.to_string()))
     }
     match command {
-        Command::ListIncidents => json::<answer::ListIncidents>(app.list_incidents().await?),
-        Command::GetIncident { id } => json::<answer::GetIncident>(app.get_incident(id).await?),
-        Command::ListSignals { unassigned } => {
-            json::<answer::ListSignals>(app.list_signals(unassigned).await?)
+        Command::ListIncidents { project } => {
+            json::<answer::ListIncidents>(app.list_incidents(project).await?)
         }
-        Command::ListDeadLetters => json::<answer::ListDeadLetters>(app.list_dead_letters().await?),
+        Command::GetIncident { id } => json::<answer::GetIncident>(app.get_incident(id).await?),
+        Command::ListSignals {
+            unassigned,
+            project,
+        } => json::<answer::ListSignals>(app.list_signals(unassigned, project).await?),
+        Command::ListDeadLetters { project } => {
+            json::<answer::ListDeadLetters>(app.list_dead_letters(project).await?)
+        }
         Command::ReplayDeadLetter { id } => {
             json::<answer::ReplayDeadLetter>(app.replay_dead_letter(id).await?)
         }
@@ -127,7 +138,9 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
             json::<answer::TopologyImpact>(app.topology_impact(&entity)?)
         }
         Command::ListCatalogue => json::<answer::ListCatalogue>(app.catalogue().await?),
-        Command::ListInstances => json::<answer::ListInstances>(app.list_instances().await?),
+        Command::ListInstances { project } => {
+            json::<answer::ListInstances>(app.list_instances(project).await?)
+        }
         Command::CreateInstance(new) => {
             json::<answer::CreateInstance>(app.create_instance(new).await?)
         }
@@ -193,6 +206,17 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
             json::<answer::SaveSettings>(app.save_settings(update).await?)
         }
         Command::GetTeam => json::<answer::GetTeam>(app.team_view().await),
+        Command::ListProjects => json::<answer::ListProjects>(app.list_projects().await?),
+        Command::GetProject { id } => json::<answer::GetProject>(app.get_project(id).await?),
+        Command::CreateProject { id, name } => {
+            json::<answer::CreateProject>(app.create_project(id, name).await?)
+        }
+        Command::RenameProject { id, name } => {
+            json::<answer::RenameProject>(app.rename_project(id, name).await?)
+        }
+        Command::DeleteProject { id } => {
+            json::<answer::DeleteProject>(app.delete_project(id).await?)
+        }
         Command::SearchIncidents(q) => {
             json::<answer::SearchIncidents>(app.search_incidents(q).await?)
         }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod history;
 pub mod incidents;
 pub mod pipeline;
+pub mod projects;
 mod sources;
 pub mod team;
 pub mod telemetry;
@@ -28,7 +29,7 @@ pub use pipeline::gateway::{kept_headers, Accepted, WebhookRejection};
 pub use topology::live::{demo_documents, demo_topology, ImpactView};
 
 use causeway_connectors::secrets::Keychain;
-use causeway_core::Engine;
+use causeway_core::Engines;
 use causeway_store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -38,7 +39,7 @@ use tokio::sync::{broadcast, Notify};
 #[derive(Clone)]
 pub struct App {
     store: Store,
-    engine: Arc<Mutex<Engine>>,
+    engine: Arc<Mutex<Engines>>,
     keeper: Arc<Mutex<pipeline::keeper::Keeper>>,
     events: broadcast::Sender<ChangeEvent>,
     wake: Arc<Notify>,
@@ -74,7 +75,7 @@ impl App {
                 })?,
                 s.processed_seq,
             ),
-            None => (Engine::default(), 0),
+            None => (Engines::default(), 0),
         };
         let (events, _) = broadcast::channel(256);
         let scope = store.read_blocking(causeway_store::meta::keychain_scope)?;

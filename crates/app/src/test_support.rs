@@ -62,7 +62,7 @@ pub(crate) async fn fire(app: &App, fp: &str, deploy: &str, status: &str, starts
 
 /// The id of the incident whose title holds `title`.
 pub(crate) async fn incident_of(app: &App, title: &str) -> String {
-    let list: IncidentList = call(app, Command::ListIncidents).await;
+    let list: IncidentList = call(app, Command::ListIncidents { project: None }).await;
     list.incidents
         .iter()
         .find(|i| i.title.contains(title))

@@ -21,7 +21,10 @@ async fn nagios_signals(app: &App) -> Vec<causeway_core::Signal> {
     app.drain().await;
     let v = causeway_app::dispatch(
         app,
-        causeway_app::Command::ListSignals { unassigned: false },
+        causeway_app::Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
     )
     .await
     .unwrap();
@@ -124,11 +127,14 @@ async fn an_alert_mail_becomes_a_signal_and_its_recovery_resolves_it() {
     until("the junk flagged seen", &d, async || d.seen(&junk)).await;
     until("the junk in dead letters", &d, async || {
         app.drain().await;
-        causeway_app::dispatch(&app, causeway_app::Command::ListDeadLetters)
-            .await
-            .unwrap()
-            .to_string()
-            .contains("monthly invoice")
+        causeway_app::dispatch(
+            &app,
+            causeway_app::Command::ListDeadLetters { project: None },
+        )
+        .await
+        .unwrap()
+        .to_string()
+        .contains("monthly invoice")
     })
     .await;
 }

@@ -204,7 +204,10 @@ async fn jira_signals(app: &App) -> Vec<causeway_core::Signal> {
     app.drain().await;
     let v = causeway_app::dispatch(
         app,
-        causeway_app::Command::ListSignals { unassigned: false },
+        causeway_app::Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
     )
     .await
     .unwrap();
@@ -354,9 +357,12 @@ async fn jira_pages_through_everything_once_then_asks_only_for_changes() {
     }
     // The malformed answer is kept as it came, in dead letters, and the
     // instance shows degraded while that dead letter waits for a look.
-    let dl = causeway_app::dispatch(&app, causeway_app::Command::ListDeadLetters)
-        .await
-        .unwrap();
+    let dl = causeway_app::dispatch(
+        &app,
+        causeway_app::Command::ListDeadLetters { project: None },
+    )
+    .await
+    .unwrap();
     assert!(dl.to_string().contains("TEST-1"), "{dl}");
     assert_eq!(
         app.get_instance(id.clone()).await.unwrap().health.state,
@@ -481,6 +487,6 @@ async fn transport_faults_and_pagination_loops_are_told_apart() {
         "retrying cannot fix a TLS mismatch"
     );
     // The token never appears in anything shown.
-    let all = serde_json::to_string(&app.list_instances().await.unwrap()).unwrap();
+    let all = serde_json::to_string(&app.list_instances(None).await.unwrap()).unwrap();
     assert!(!all.contains("ghp_fake_token_0123456789"));
 }

@@ -17,9 +17,15 @@ fn alert(n: usize, at: chrono::DateTime<Utc>) -> Vec<u8> {
 
 async fn health_signals(app: &App) -> Vec<Value> {
     app.drain().await;
-    let v = dispatch(app, Command::ListSignals { unassigned: false })
-        .await
-        .unwrap();
+    let v = dispatch(
+        app,
+        Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
+    )
+    .await
+    .unwrap();
     v["signals"]
         .as_array()
         .unwrap()

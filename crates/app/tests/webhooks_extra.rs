@@ -91,12 +91,12 @@ async fn outcome(app: &App, inbox_id: i64) -> (Vec<Signal>, Vec<String>) {
     let prefix = format!("inbox:{inbox_id}#");
     app.store()
         .read(move |c| {
-            let s = signals::list(c, false, 100_000)?
+            let s = signals::list(c, "default", false, 100_000)?
                 .into_iter()
                 .map(|s| s.signal)
                 .filter(|s| s.raw_ref.as_deref().is_some_and(|r| r.starts_with(&prefix)))
                 .collect();
-            let d = dead_letters::list(c, 100_000)?
+            let d = dead_letters::list(c, "default", 100_000)?
                 .into_iter()
                 .filter(|d| d.inbox_id == Some(inbox_id))
                 .map(|d| d.error)

@@ -17,7 +17,8 @@ pub mod vocabulary;
 pub mod words;
 
 pub use correlate::{
-    CorrelationConfig, Decision, Effects, Engine, Feedback, IncidentRule, OverrideError, RuleMatch,
+    CorrelationConfig, Decision, Effects, Engine, Engines, Feedback, IncidentRule, OverrideError,
+    RuleMatch,
 };
 pub use entity::Entity;
 pub use incident::{

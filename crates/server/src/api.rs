@@ -21,7 +21,9 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
     Router::new()
         .route(
             "/incidents",
-            get(|s: State<Ctx>| run(s, Command::ListIncidents)),
+            get(|s: State<Ctx>, Query(q): Query<ProjectQuery>| {
+                run(s, Command::ListIncidents { project: q.project })
+            }),
         )
         .route(
             "/incidents/{id}",
@@ -31,7 +33,9 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
         .route("/signals", get(signals))
         .route(
             "/dead-letters",
-            get(|s: State<Ctx>| run(s, Command::ListDeadLetters)),
+            get(|s: State<Ctx>, Query(q): Query<ProjectQuery>| {
+                run(s, Command::ListDeadLetters { project: q.project })
+            }),
         )
         .route(
             "/dead-letters/{id}/replay",
@@ -43,7 +47,10 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
         )
         .route(
             "/connectors/instances",
-            get(|s: State<Ctx>| run(s, Command::ListInstances)).post(create_instance),
+            get(|s: State<Ctx>, Query(q): Query<ProjectQuery>| {
+                run(s, Command::ListInstances { project: q.project })
+            })
+            .post(create_instance),
         )
         .route(
             "/connectors/instances/{id}",
@@ -96,6 +103,18 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
             get(|s: State<Ctx>| run(s, Command::GetSettings)),
         )
         .route("/version", get(|s: State<Ctx>| run(s, Command::GetVersion)))
+        .route(
+            "/projects",
+            get(|s: State<Ctx>| run(s, Command::ListProjects)).post(create_project),
+        )
+        .route(
+            "/projects/{id}",
+            get(|s: State<Ctx>, Path(id): Path<String>| run(s, Command::GetProject { id }))
+                .patch(rename_project)
+                .delete(|s: State<Ctx>, Path(id): Path<String>| {
+                    run(s, Command::DeleteProject { id })
+                }),
+        )
         .route("/rpc", post(rpc))
         .route("/events", get(events))
         .layer(middleware::from_fn_with_state(ctx, require_session))
@@ -108,10 +127,17 @@ async fn run(State(ctx): State<Ctx>, command: Command) -> Response {
     }
 }
 
+/// `?project=ID`: the lists' project (`default` when absent).
+#[derive(Deserialize)]
+struct ProjectQuery {
+    project: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct SignalsQuery {
     #[serde(default)]
     unassigned: bool,
+    project: Option<String>,
 }
 
 async fn signals(s: State<Ctx>, Query(q): Query<SignalsQuery>) -> Response {
@@ -119,9 +145,55 @@ async fn signals(s: State<Ctx>, Query(q): Query<SignalsQuery>) -> Response {
         s,
         Command::ListSignals {
             unassigned: q.unassigned,
+            project: q.project,
         },
     )
     .await
+}
+
+#[derive(Deserialize)]
+struct NewProject {
+    id: String,
+    name: String,
+}
+
+/// `POST /api/projects` `{"id", "name"}`: 201 with the project and its
+/// receiver's secret (shown this once).
+async fn create_project(s: State<Ctx>, body: axum::body::Bytes) -> Response {
+    let what = "body must be {\"id\": \"a-slug\", \"name\": \"…\"}";
+    match parse::<NewProject>(&body, what) {
+        Ok(p) => {
+            let made = dispatch(
+                &s.app,
+                Command::CreateProject {
+                    id: p.id,
+                    name: p.name,
+                },
+            )
+            .await;
+            match made {
+                Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+                Err(e) => ApiResponse(e).into_response(),
+            }
+        }
+        Err(r) => r.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ProjectName {
+    name: String,
+}
+
+async fn rename_project(
+    s: State<Ctx>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    match parse::<ProjectName>(&body, "body must be {\"name\": \"…\"}") {
+        Ok(b) => run(s, Command::RenameProject { id, name: b.name }).await,
+        Err(r) => r.into_response(),
+    }
 }
 
 #[derive(Deserialize)]

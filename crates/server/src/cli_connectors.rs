@@ -106,7 +106,7 @@ pub fn run(cmd: ConnectorsCmd) -> Result<(), String> {
         };
         match cmd {
             ConnectorsCmd::List { .. } => {
-                let v = call(Command::ListInstances).await?;
+                let v = call(Command::ListInstances { project: None }).await?;
                 for i in v["instances"].as_array().into_iter().flatten() {
                     let h = &i["health"];
                     println!(

@@ -16,8 +16,12 @@ use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum IncidentsCmd {
-    /// The incidents, newest first.
-    List,
+    /// A project's incidents, newest first.
+    List {
+        /// The project (default: `default`).
+        #[arg(long)]
+        project: Option<String>,
+    },
     /// One incident: its signals with the reason each joined, and its ledger.
     Show { id: String },
     /// Move a signal (and its alert's later repeats) into an incident.
@@ -54,7 +58,9 @@ pub enum IncidentsCmd {
 /// Runs one `causeway incidents` subcommand and prints its answer.
 pub fn run(cmd: IncidentsCmd, data_dir: &Path) -> Result<(), String> {
     let commands: Vec<Command> = match &cmd {
-        IncidentsCmd::List => vec![Command::ListIncidents],
+        IncidentsCmd::List { project } => vec![Command::ListIncidents {
+            project: project.clone(),
+        }],
         IncidentsCmd::Show { id } => vec![
             Command::GetIncident { id: id.clone() },
             Command::GetLedger { id: id.clone() },
@@ -83,8 +89,16 @@ pub fn run(cmd: IncidentsCmd, data_dir: &Path) -> Result<(), String> {
             c
         }
     };
+    let answers = answers(commands, data_dir)?;
+    print!("{}", render(&cmd, &answers));
+    Ok(())
+}
+
+/// Runs `commands` on the `causeway serve` of `data_dir` when one runs (so
+/// its engine makes the change), else in this process; their answers.
+pub(crate) fn answers(commands: Vec<Command>, data_dir: &Path) -> Result<Vec<Value>, String> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let answers = rt.block_on(async {
+    rt.block_on(async {
         match running_server(data_dir).await {
             Some(addr) => {
                 // A token for these calls only, removed after them.
@@ -117,9 +131,7 @@ pub fn run(cmd: IncidentsCmd, data_dir: &Path) -> Result<(), String> {
                 Ok(out)
             }
         }
-    })?;
-    print!("{}", render(&cmd, &answers));
-    Ok(())
+    })
 }
 
 fn read_rules(path: &Path) -> Result<CorrelationConfig, String> {
@@ -179,7 +191,7 @@ fn render(cmd: &IncidentsCmd, answers: &[Value]) -> String {
     let mut out = String::new();
     let first = answers.first().cloned().unwrap_or(Value::Null);
     match cmd {
-        IncidentsCmd::List => {
+        IncidentsCmd::List { .. } => {
             let list = first["incidents"].as_array().cloned().unwrap_or_default();
             if list.is_empty() {
                 out.push_str("no incidents\n");

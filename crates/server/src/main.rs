@@ -2,6 +2,7 @@
 
 mod cli_connectors;
 mod incidents_cli;
+mod projects_cli;
 
 use causeway_app::App;
 use clap::{Parser, Subcommand};
@@ -108,6 +109,14 @@ enum Cmd {
     Incidents {
         #[command(subcommand)]
         command: incidents_cli::IncidentsCmd,
+        /// Data folder (default: the platform's app-data folder, or CAUSEWAY_DATA_DIR).
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Projects (production, staging, ...): list, create, rename, delete.
+    Projects {
+        #[command(subcommand)]
+        command: projects_cli::ProjectsCmd,
         /// Data folder (default: the platform's app-data folder, or CAUSEWAY_DATA_DIR).
         #[arg(long, global = true)]
         data_dir: Option<PathBuf>,
@@ -282,6 +291,10 @@ fn main() -> ExitCode {
         } => token_issue(&scope, data_dir),
         Cmd::DeadLetters { command } => dead_letters(command),
         Cmd::Incidents { command, data_dir } => incidents_cli::run(
+            command,
+            &data_dir.unwrap_or_else(causeway_app::default_data_dir),
+        ),
+        Cmd::Projects { command, data_dir } => projects_cli::run(
             command,
             &data_dir.unwrap_or_else(causeway_app::default_data_dir),
         ),
@@ -543,7 +556,7 @@ fn dead_letters(command: DeadLetterCmd) -> Result<(), String> {
             println!("dead letter {id} is back in the inbox as row {}; the running app processes it within seconds (or the next `causeway serve`)", r.inbox_id);
             return Ok(());
         }
-        let v = causeway_app::dispatch(&app, causeway_app::Command::ListDeadLetters)
+        let v = causeway_app::dispatch(&app, causeway_app::Command::ListDeadLetters { project: None })
             .await
             .map_err(|e| e.message)?;
         let list = v["deadLetters"].as_array().cloned().unwrap_or_default();

@@ -38,6 +38,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0012_pipeline.sql"),
     ),
     (13, "team", include_str!("../migrations/0013_team.sql")),
+    (
+        14,
+        "projects",
+        include_str!("../migrations/0014_projects.sql"),
+    ),
 ];
 
 /// The write-ahead log is cut back to this size whenever a checkpoint

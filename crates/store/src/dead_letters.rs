@@ -59,12 +59,13 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeadLetter> {
     })
 }
 
-/// Dead letters not yet re-played, newest first.
-pub fn list(conn: &Connection, limit: i64) -> Result<Vec<DeadLetter>> {
+/// A project's dead letters not yet re-played, newest first.
+pub fn list(conn: &Connection, project: &str, limit: i64) -> Result<Vec<DeadLetter>> {
     let mut st = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM dead_letters WHERE replayed_at IS NULL ORDER BY id DESC LIMIT ?1"
+        "SELECT {COLUMNS} FROM dead_letters WHERE project_id = ?1 AND replayed_at IS NULL
+         ORDER BY id DESC LIMIT ?2"
     ))?;
-    let rows = st.query_map([limit], row)?;
+    let rows = st.query_map(rusqlite::params![project, limit], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -182,8 +182,20 @@ fn decode(r: Raw) -> Result<IncidentRow> {
     })
 }
 
-/// Incidents, most recently active first.
-pub fn list(conn: &Connection, limit: i64) -> Result<Vec<IncidentRow>> {
+/// A project's incidents, most recently active first.
+pub fn list(conn: &Connection, project: &str, limit: i64) -> Result<Vec<IncidentRow>> {
+    let mut st = conn.prepare(&format!(
+        "{SELECT} WHERE project_id = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2"
+    ))?;
+    let rows = st
+        .query_map(params![project, limit], raw)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(decode).collect()
+}
+
+/// Every project's incidents, most recently active first (for work that
+/// looks at all of them: evidence collection, the topology's marks).
+pub fn list_all(conn: &Connection, limit: i64) -> Result<Vec<IncidentRow>> {
     let mut st = conn.prepare(&format!("{SELECT} ORDER BY updated_at DESC, id LIMIT ?1"))?;
     let rows = st
         .query_map([limit], raw)?
@@ -201,6 +213,8 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<IncidentRow>> {
 /// What the incident list can be narrowed to (`searchIncidents`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
+    /// The project searched.
+    pub project: String,
     /// Leave out resolved incidents.
     pub open_only: bool,
     /// Only this status.
@@ -216,8 +230,8 @@ pub struct Filter {
 /// only the latest page the list shows.
 pub fn search(conn: &Connection, f: &Filter) -> Result<Vec<IncidentRow>> {
     use rusqlite::types::Value;
-    let mut sql = format!("{SELECT} WHERE 1 = 1");
-    let mut args: Vec<Value> = Vec::new();
+    let mut sql = format!("{SELECT} WHERE project_id = ?1");
+    let mut args: Vec<Value> = vec![Value::Text(f.project.clone())];
     if f.open_only {
         sql.push_str(" AND status <> 'resolved'");
     }
@@ -249,7 +263,7 @@ pub fn search(conn: &Connection, f: &Filter) -> Result<Vec<IncidentRow>> {
     }
     args.push(Value::Integer(f.limit));
     sql.push_str(&format!(
-        " ORDER BY updated_at DESC, id LIMIT ?{}",
+        " ORDER BY updated_at DESC, id DESC LIMIT ?{}",
         args.len()
     ));
     let mut st = conn.prepare(&sql)?;

@@ -21,6 +21,7 @@ pub mod links;
 pub mod login_tokens;
 pub mod meta;
 pub mod poll_items;
+pub mod projects;
 pub mod settings;
 pub mod signals;
 pub mod team_outbox;

@@ -74,21 +74,27 @@ fn decode(rows: Vec<(String, i64, String, Option<String>)>) -> Result<Vec<Stored
         .collect()
 }
 
-/// Signals newest first; only those in no incident when `unassigned_only`.
-pub fn list(conn: &Connection, unassigned_only: bool, limit: i64) -> Result<Vec<StoredSignal>> {
+/// A project's signals newest first; only those in no incident when
+/// `unassigned_only`.
+pub fn list(
+    conn: &Connection,
+    project: &str,
+    unassigned_only: bool,
+    limit: i64,
+) -> Result<Vec<StoredSignal>> {
     // Every signal in no incident has the reason why (processing sets it,
     // a link clears it): the partial index walks only those.
     let filter = if unassigned_only {
-        " WHERE s.unassigned_reason IS NOT NULL
+        " AND s.unassigned_reason IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM incident_signals l WHERE l.signal_id = s.id)"
     } else {
         ""
     };
     let mut st = conn.prepare(&format!(
-        "{SELECT}{filter} ORDER BY s.received_at DESC, s.id LIMIT ?1"
+        "{SELECT} WHERE s.project_id = ?1{filter} ORDER BY s.received_at DESC, s.id DESC LIMIT ?2"
     ))?;
     let rows = st
-        .query_map([limit], row)?
+        .query_map(params![project, limit], row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     decode(rows)
 }

@@ -3,4 +3,4 @@
 /**
  * Pushed to the UI when stored data changes; the UI refetches what it shows.
  */
-export type ChangeEvent = { "type": "incidentsChanged", ids: Array<string>, } | { "type": "signalsChanged" } | { "type": "deadLettersChanged" } | { "type": "connectorsChanged" };
+export type ChangeEvent = { "type": "incidentsChanged", ids: Array<string>, } | { "type": "signalsChanged" } | { "type": "deadLettersChanged" } | { "type": "connectorsChanged" } | { "type": "projectsChanged" };

@@ -5,4 +5,4 @@
  * codes (docs/http-api.md, "Error codes") is generated from this enum, and
  * a test fails when the two drift apart.
  */
-export type Code = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "unsupported_media_type" | "body_rejected" | "rate_limited" | "locked" | "team_pending" | "kubeconfig" | "keychain" | "keychain_unavailable" | "storage" | "internal";
+export type Code = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "unsupported_media_type" | "body_rejected" | "rate_limited" | "locked" | "team_pending" | "kubeconfig" | "keychain" | "keychain_unavailable" | "storage" | "internal";

@@ -13,4 +13,8 @@ severities?: Array<Severity>,
 /**
  * Words that must all appear in the title, id, pattern or root cause.
  */
-query?: string, limit?: number, };
+query?: string, limit?: number, 
+/**
+ * The project searched (`default` when none).
+ */
+project?: string, };

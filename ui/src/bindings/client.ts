@@ -20,6 +20,10 @@ import type { KubeContexts } from "./KubeContexts";
 import type { LedgerView } from "./LedgerView";
 import type { NewWebhookSecret } from "./NewWebhookSecret";
 import type { OverrideResult } from "./OverrideResult";
+import type { ProjectCreated } from "./ProjectCreated";
+import type { ProjectDetail } from "./ProjectDetail";
+import type { ProjectList } from "./ProjectList";
+import type { ProjectView } from "./ProjectView";
 import type { Replayed } from "./Replayed";
 import type { SettingsView } from "./SettingsView";
 import type { SignalList } from "./SignalList";
@@ -81,6 +85,11 @@ export function createClient(call: Call) {
     searchIncidents: command<"searchIncidents", IncidentList>("searchIncidents"),
     getVersion: command<"getVersion", VersionView>("getVersion"),
     getTeam: command<"getTeam", TeamView | null>("getTeam"),
+    listProjects: command<"listProjects", ProjectList>("listProjects"),
+    getProject: command<"getProject", ProjectDetail>("getProject"),
+    createProject: command<"createProject", ProjectCreated>("createProject"),
+    renameProject: command<"renameProject", ProjectView>("renameProject"),
+    deleteProject: command<"deleteProject", ProjectDetail>("deleteProject"),
   };
 }
 

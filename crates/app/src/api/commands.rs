@@ -14,7 +14,12 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "command", content = "args", rename_all = "camelCase")]
 pub enum Command {
-    ListIncidents,
+    /// A project's incidents (`default` when none is named).
+    ListIncidents {
+        #[serde(default)]
+        #[ts(optional)]
+        project: Option<String>,
+    },
     GetIncident {
         id: String,
     },
@@ -22,8 +27,15 @@ pub enum Command {
     ListSignals {
         #[serde(default)]
         unassigned: bool,
+        #[serde(default)]
+        #[ts(optional)]
+        project: Option<String>,
     },
-    ListDeadLetters,
+    ListDeadLetters {
+        #[serde(default)]
+        #[ts(optional)]
+        project: Option<String>,
+    },
     /// Puts a dead letter's exact bytes back into the inbox.
     ReplayDeadLetter {
         id: i64,
@@ -38,7 +50,12 @@ pub enum Command {
         entity: String,
     },
     ListCatalogue,
-    ListInstances,
+    /// Connector instances: one project's, or every project's when none.
+    ListInstances {
+        #[serde(default)]
+        #[ts(optional)]
+        project: Option<String>,
+    },
     /// Secrets go to the OS keychain and are never returned.
     CreateInstance(NewInstance),
     SetInstanceEnabled {
@@ -151,11 +168,41 @@ pub enum Command {
     GetVersion,
     /// The team this Causeway is in; `null` when it is in none.
     GetTeam,
+    ListProjects,
+    /// What the project holds: what deleting it would take.
+    GetProject {
+        id: String,
+    },
+    /// A new project, with an Alertmanager receiver of its own.
+    CreateProject {
+        id: String,
+        name: String,
+    },
+    RenameProject {
+        id: String,
+        name: String,
+    },
+    /// Deletes the project with its connectors (and their keychain
+    /// secrets), incidents, signals and dead letters.
+    DeleteProject {
+        id: String,
+    },
 }
 
 /// Parses a raw command from a transport, with a `{code, message}` error.
 /// The error says where the command is wrong, never the value there (it
 /// may be a secret).
-pub fn parse(value: serde_json::Value) -> Result<Command, ApiError> {
+pub fn parse(mut value: serde_json::Value) -> Result<Command, ApiError> {
+    // A command whose arguments are all optional may come without `args`
+    // (`{"command": "listIncidents"}`), as it did before it had any.
+    if let Some(o) = value.as_object_mut() {
+        if !o.contains_key("args") {
+            let bare = crate::api::error::from_value(serde_json::Value::Object(o.clone()), "");
+            if let Ok(c) = bare {
+                return Ok(c);
+            }
+            o.insert("args".into(), serde_json::json!({}));
+        }
+    }
     crate::api::error::from_value(value, "not a command")
 }

@@ -14,6 +14,7 @@ pub enum Code {
     Unauthorized,
     Forbidden,
     NotFound,
+    Conflict,
     UnsupportedMediaType,
     BodyRejected,
     RateLimited,
@@ -27,11 +28,12 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 15] = [
         Code::BadRequest,
         Code::Unauthorized,
         Code::Forbidden,
         Code::NotFound,
+        Code::Conflict,
         Code::UnsupportedMediaType,
         Code::BodyRejected,
         Code::RateLimited,
@@ -60,6 +62,7 @@ impl Code {
             Code::Unauthorized => ("unauthorized", "no session or token, or an unknown or revoked one"),
             Code::Forbidden => ("forbidden", "the caller may not do this (a token's scope, a request from a web page, a Host the server does not answer to)"),
             Code::NotFound => ("not_found", "no such incident, signal, instance or dead letter; for a webhook, no enabled connector instance at that URL"),
+            Code::Conflict => ("conflict", "it clashes with what exists: an id already taken, or a project that cannot go (`default`)"),
             Code::UnsupportedMediaType => ("unsupported_media_type", "the body is not `application/json`"),
             Code::BodyRejected => ("body_rejected", "the body is over the size limit, arrived too slowly, or could not be read"),
             Code::RateLimited => ("rate_limited", "over a rate limit; `Retry-After` says when to try again"),
@@ -77,6 +80,7 @@ impl Code {
     pub fn http_status(self) -> u16 {
         match self {
             Code::NotFound => 404,
+            Code::Conflict => 409,
             Code::BadRequest | Code::BodyRejected => 400,
             Code::Unauthorized => 401,
             Code::Forbidden => 403,

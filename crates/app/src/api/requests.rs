@@ -25,6 +25,10 @@ pub struct IncidentQuery {
     #[serde(default)]
     #[ts(optional)]
     pub limit: Option<i64>,
+    /// The project searched (`default` when none).
+    #[serde(default)]
+    #[ts(optional)]
+    pub project: Option<String>,
 }
 
 /// `PATCH /api/connectors/instances/{id}`: what to change; absent fields stay.

@@ -118,6 +118,8 @@ pub enum ChangeEvent {
     DeadLettersChanged,
     /// Connector instances or their health changed.
     ConnectorsChanged,
+    /// A project was created, renamed or deleted.
+    ProjectsChanged,
 }
 
 /// An incident's decision ledger (`GetLedger`).

@@ -302,11 +302,17 @@ impl App {
         }
     }
 
-    pub async fn list_instances(&self) -> Result<InstanceList, ApiError> {
+    /// One project's instances, or every project's when `project` is none.
+    pub async fn list_instances(&self, project: Option<String>) -> Result<InstanceList, ApiError> {
+        let only = match project {
+            Some(p) => Some(self.project_or_default(Some(p)).await?),
+            None => None,
+        };
         let rows = self.store().read(listed).await?;
         Ok(InstanceList {
             instances: rows
                 .into_iter()
+                .filter(|(i, _, _)| only.as_ref().is_none_or(|p| &i.project_id == p))
                 .map(|(i, s, e)| self.view(i, s, e))
                 .collect(),
         })
@@ -490,7 +496,7 @@ impl App {
 
     /// The connector catalogue: every descriptor, and how many instances each has.
     pub async fn catalogue(&self) -> Result<Catalogue, ApiError> {
-        let instances = self.list_instances().await?.instances;
+        let instances = self.list_instances(None).await?.instances;
         let connectors = causeway_connectors::catalogue()
             .into_iter()
             .map(|d| {

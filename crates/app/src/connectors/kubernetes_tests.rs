@@ -108,7 +108,14 @@ fn e(s: &str) -> Entity {
 }
 
 async fn signals(app: &App) -> SignalList {
-    call(app, Command::ListSignals { unassigned: false }).await
+    call(
+        app,
+        Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -149,7 +156,7 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
         "annotations": {"summary": "Deployment icx/icx-db has not matched the expected number of replicas"},
         "startsAt": "2019-07-15T10:04:41Z", "endsAt": "0001-01-01T00:00:00Z"}]});
     post(app, alert.to_string()).await;
-    let incidents: IncidentList = call(app, Command::ListIncidents).await;
+    let incidents: IncidentList = call(app, Command::ListIncidents { project: None }).await;
     assert_eq!(incidents.incidents.len(), 1);
     let incident = incidents.incidents[0].id.clone();
     let detail: IncidentDetail = call(
@@ -213,7 +220,7 @@ async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {
     );
 
     // The instance shows its connection.
-    let instances: InstanceList = call(app, Command::ListInstances).await;
+    let instances: InstanceList = call(app, Command::ListInstances { project: None }).await;
     let k = instances
         .instances
         .iter()
@@ -348,7 +355,7 @@ async fn an_event_version_is_taken_once_across_restarts_and_webhooks_are_refused
         old.notifications, 1,
         "the re-listed Event was not taken again"
     );
-    let instances: InstanceList = call(&app, Command::ListInstances).await;
+    let instances: InstanceList = call(&app, Command::ListInstances { project: None }).await;
     let k = instances
         .instances
         .iter()

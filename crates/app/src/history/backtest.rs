@@ -7,7 +7,7 @@ use crate::api::error::{ApiError, Code};
 use crate::pipeline::process::poisoned;
 use crate::App;
 use causeway_connectors::normalizer;
-use causeway_core::{CorrelationConfig, Decision, Engine, Signal, Topology};
+use causeway_core::{CorrelationConfig, Decision, Engines, Signal, Topology};
 use causeway_store::{inbox, settings};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,7 @@ fn run(
     config: CorrelationConfig,
     topology: Option<Arc<Topology>>,
 ) -> Partition {
-    let mut engine = Engine::new(config);
+    let mut engine = Engines::new(config);
     engine.set_topology(topology);
     let mut p = Partition::default();
     let place = |p: &mut Partition, inc: &str, sig: &str| {

@@ -63,6 +63,6 @@ async fn a_backtest_shows_the_difference_before_settings_are_applied() {
     );
     // ...and from then on the rule decides.
     fire(&app, "e", "payment", "firing", "2026-11-20T03:20:00Z").await;
-    let list: IncidentList = call(&app, Command::ListIncidents).await;
+    let list: IncidentList = call(&app, Command::ListIncidents { project: None }).await;
     assert!(!list.incidents.iter().any(|i| i.title.contains("alert e")));
 }

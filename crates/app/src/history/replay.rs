@@ -4,7 +4,7 @@
 //! ordered maps only.
 
 use causeway_connectors::{normalizer, Context};
-use causeway_core::{CorrelationConfig, Decision, Engine, RootCause, Severity, Signal, Topology};
+use causeway_core::{CorrelationConfig, Decision, Engines, RootCause, Severity, Signal, Topology};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -93,7 +93,7 @@ fn run(
     links: bool,
 ) -> (Report, BTreeMap<String, Placement>) {
     let mut placed: BTreeMap<String, Placement> = BTreeMap::new();
-    let mut engine = Engine::new(config);
+    let mut engine = Engines::new(config);
     engine.set_topology(topology);
     let mut order: Vec<String> = Vec::new();
     let mut refs: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();

@@ -8,7 +8,7 @@ use crate::api::error::{ApiError, Code};
 use crate::api::views::{ChangeEvent, LedgerView};
 use crate::pipeline::process::{write_incident, write_incident_state};
 use crate::App;
-use causeway_core::{Engine, Feedback, OverrideError, Signal};
+use causeway_core::{Engines, Feedback, OverrideError, Signal};
 use causeway_store::{
     feedback, incident_ledger, incidents, links, signals, StoreError, Transaction,
 };
@@ -53,7 +53,7 @@ fn exists(tx: &Transaction<'_>, id: &str) -> causeway_store::Result<String> {
 /// Stores an override's effects: ledger, feedback, touched incidents.
 fn store(
     tx: &Transaction<'_>,
-    next: &Engine,
+    next: &Engines,
     project: &str,
     mut touched: BTreeMap<String, String>,
 ) -> causeway_store::Result<Vec<String>> {
@@ -68,7 +68,7 @@ fn store(
         write_incident_state(tx, next, id, p)?;
     }
     crate::pipeline::effects::store(tx, next, project, &mut touched, &mut Default::default())?;
-    if let Some(f) = next.feedback().last() {
+    if let Some(f) = next.last_feedback() {
         feedback::insert(tx, f)?;
     }
     for (id, p) in &touched {
@@ -99,7 +99,7 @@ impl App {
     /// redone from the inbox after a crash. A refusal changes nothing.
     async fn override_with<F>(&self, f: F) -> Result<OverrideResult, ApiError>
     where
-        F: FnOnce(&Transaction<'_>, &mut Engine) -> causeway_store::Result<(String, Vec<String>)>
+        F: FnOnce(&Transaction<'_>, &mut Engines) -> causeway_store::Result<(String, Vec<String>)>
             + Send
             + 'static,
     {

@@ -29,10 +29,11 @@ pub(crate) fn summary(r: incidents::IncidentRow) -> IncidentSummary {
 }
 
 impl App {
-    pub async fn list_incidents(&self) -> Result<IncidentList, ApiError> {
+    pub async fn list_incidents(&self, project: Option<String>) -> Result<IncidentList, ApiError> {
+        let project = self.project_or_default(project).await?;
         let rows = self
             .store()
-            .read(|c| incidents::list(c, LIST_LIMIT))
+            .read(move |c| incidents::list(c, &project, LIST_LIMIT))
             .await?;
         Ok(IncidentList {
             incidents: rows.into_iter().map(summary).collect(),
@@ -226,10 +227,15 @@ fn evidence_entries(r: &ingest_requests::IngestRecord) -> Vec<TimelineEntry> {
 }
 
 impl App {
-    pub async fn list_signals(&self, unassigned: bool) -> Result<SignalList, ApiError> {
+    pub async fn list_signals(
+        &self,
+        unassigned: bool,
+        project: Option<String>,
+    ) -> Result<SignalList, ApiError> {
+        let project = self.project_or_default(project).await?;
         let rows = self
             .store()
-            .read(move |c| signals::list(c, unassigned, LIST_LIMIT))
+            .read(move |c| signals::list(c, &project, unassigned, LIST_LIMIT))
             .await?;
         Ok(SignalList {
             signals: rows
@@ -247,10 +253,14 @@ impl App {
 }
 
 impl App {
-    pub async fn list_dead_letters(&self) -> Result<DeadLetterList, ApiError> {
+    pub async fn list_dead_letters(
+        &self,
+        project: Option<String>,
+    ) -> Result<DeadLetterList, ApiError> {
+        let project = self.project_or_default(project).await?;
         let rows = self
             .store()
-            .read(|c| dead_letters::list(c, LIST_LIMIT))
+            .read(move |c| dead_letters::list(c, &project, LIST_LIMIT))
             .await?;
         Ok(DeadLetterList {
             dead_letters: rows

@@ -13,7 +13,7 @@ use causeway_store::incidents::{self, Filter};
 const MAX: i64 = 500;
 
 /// The store's filter for a query, or why the query makes no sense.
-pub fn filter_of(q: IncidentQuery) -> Result<Filter, ApiError> {
+pub fn filter_of(q: IncidentQuery, project: String) -> Result<Filter, ApiError> {
     let status = q.status.unwrap_or_else(|| "open".into());
     let (open_only, status) = match status.as_str() {
         "open" => (true, None),
@@ -28,6 +28,7 @@ pub fn filter_of(q: IncidentQuery) -> Result<Filter, ApiError> {
         },
     };
     Ok(Filter {
+        project,
         open_only,
         status,
         severities: q.severities.unwrap_or_default(),
@@ -43,7 +44,8 @@ pub fn filter_of(q: IncidentQuery) -> Result<Filter, ApiError> {
 
 impl App {
     pub async fn search_incidents(&self, q: IncidentQuery) -> Result<IncidentList, ApiError> {
-        let f = filter_of(q)?;
+        let project = self.project_or_default(q.project.clone()).await?;
+        let f = filter_of(q, project)?;
         let rows = self.store().read(move |c| incidents::search(c, &f)).await?;
         Ok(IncidentList {
             incidents: rows.into_iter().map(summary).collect(),

@@ -4,7 +4,7 @@
 //! rule assigned, and the incidents that changed with time (resolved after
 //! their quiet period).
 
-use causeway_core::{Engine, LedgerAction};
+use causeway_core::{Engines, LedgerAction};
 use causeway_store::assignments::{self, Assignment};
 use causeway_store::{incident_ledger, incidents, links, signals, Transaction};
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 /// links inserted per incident.
 pub(crate) fn store(
     tx: &Transaction<'_>,
-    engine: &Engine,
+    engine: &Engines,
     project: &str,
     touched: &mut BTreeMap<String, String>,
     added: &mut BTreeMap<String, i64>,

@@ -22,7 +22,7 @@ use crate::pipeline::process::normalize_item;
 use crate::pipeline::refresh::Refresh;
 use crate::App;
 use causeway_connectors::normalizer;
-use causeway_core::{Engine, Topology};
+use causeway_core::{Engines, Topology};
 use causeway_store::inbox::InboxItem;
 use causeway_store::{engine_state, inbox, Connection, StoreError, Transaction};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -114,7 +114,7 @@ impl Keeper {
     pub fn save(
         &self,
         tx: &Connection,
-        engine: &Engine,
+        engine: &Engines,
     ) -> causeway_store::Result<(i64, Duration)> {
         let started = Instant::now();
         engine_state::save(tx, &serde_json::to_string(engine)?, self.seq)?;
@@ -134,9 +134,9 @@ impl Keeper {
 /// taken back and the engine reloaded from the store before it decides
 /// again, rather than every later job failing on the poisoned lock.
 pub(crate) fn lock_live<'a>(
-    engine: &'a Mutex<Engine>,
+    engine: &'a Mutex<Engines>,
     keeper: &'a Mutex<Keeper>,
-) -> (MutexGuard<'a, Engine>, MutexGuard<'a, Keeper>) {
+) -> (MutexGuard<'a, Engines>, MutexGuard<'a, Keeper>) {
     let poisoned = engine.is_poisoned() || keeper.is_poisoned();
     let e = engine.lock().unwrap_or_else(|p| p.into_inner());
     let mut k = keeper.lock().unwrap_or_else(|p| p.into_inner());
@@ -155,7 +155,7 @@ pub(crate) fn lock_live<'a>(
 /// many payloads it went over.
 pub(crate) fn recover(
     conn: &Connection,
-    engine: &mut Engine,
+    engine: &mut Engines,
     keeper: &mut Keeper,
     topology: Option<Arc<Topology>>,
 ) -> causeway_store::Result<usize> {
@@ -165,8 +165,8 @@ pub(crate) fn recover(
     let mut seq = keeper.saved_seq;
     if !std::mem::take(&mut keeper.at_saved_state) {
         let (mut loaded, at) = match engine_state::load(conn)? {
-            Some(s) => (serde_json::from_str::<Engine>(&s.state)?, s.processed_seq),
-            None => (Engine::default(), 0),
+            Some(s) => (Engines::from_json(&s.state)?, s.processed_seq),
+            None => (Engines::default(), 0),
         };
         loaded.set_topology(topology);
         fresh = Some(loaded);
@@ -205,7 +205,7 @@ pub(crate) fn recover(
 }
 
 /// The engine's half of processing one payload, for recovery.
-fn redecide(item: &InboxItem, engine: &mut Engine) -> causeway_store::Result<()> {
+fn redecide(item: &InboxItem, engine: &mut Engines) -> causeway_store::Result<()> {
     let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
     // It normalized before; if it no longer does (a descriptor changed),
     // there is nothing to decide again.
@@ -231,7 +231,7 @@ impl App {
     pub(crate) async fn with_engine<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>, &mut Engine) -> causeway_store::Result<T> + Send + 'static,
+        F: FnOnce(&Transaction<'_>, &mut Engines) -> causeway_store::Result<T> + Send + 'static,
     {
         let (engine, keeper, topology) =
             (self.engine.clone(), self.keeper.clone(), self.topology());

@@ -27,7 +27,7 @@ fn engine_json(app: &App) -> String {
 }
 
 async fn incidents(app: &App) -> IncidentList {
-    call(app, Command::ListIncidents).await
+    call(app, Command::ListIncidents { project: None }).await
 }
 
 /// Pod name endings as Kubernetes makes them (no vowels, no 0/1/3).

@@ -23,7 +23,7 @@ use crate::pipeline::refresh::{Refresh, IDLE_BUDGET};
 use crate::telemetry::events::{PayloadDeadLettered, PayloadNormalized, SignalCorrelated};
 use crate::telemetry::Metrics;
 use causeway_connectors::{normalize_bytes, normalizer, Context, NormalizeError};
-use causeway_core::{Decision, Engine, Signal, Topology};
+use causeway_core::{Decision, Engines, Signal, Topology};
 use causeway_store::inbox::InboxItem;
 use causeway_store::{
     dead_letters, inbox, incidents, instances, links, parse_ts, signals, ts, Connection, Store,
@@ -68,7 +68,7 @@ const MAX_SLICE: Duration = Duration::from_millis(40);
 /// Everything processing works with; cheap to clone into a writer job.
 #[derive(Clone)]
 pub(crate) struct Live {
-    pub engine: Arc<Mutex<Engine>>,
+    pub engine: Arc<Mutex<Engines>>,
     pub keeper: Arc<Mutex<Keeper>>,
     pub metrics: Arc<Metrics>,
     pub topology: Option<Arc<Topology>>,
@@ -145,7 +145,7 @@ impl Live {
         conn: &mut Connection,
         f: impl FnOnce(
             &Transaction<'_>,
-            &mut Engine,
+            &mut Engines,
             &mut Keeper,
             &Metrics,
         ) -> causeway_store::Result<Option<T>>,
@@ -232,7 +232,7 @@ impl Touches for Processed {
 /// analysis), adding the links inserted to its stored signal count.
 fn write_states(
     tx: &Transaction<'_>,
-    engine: &Engine,
+    engine: &Engines,
     touched: &BTreeMap<String, String>,
     added: &BTreeMap<String, i64>,
 ) -> causeway_store::Result<()> {
@@ -269,7 +269,7 @@ pub(crate) fn normalize_item(
 pub(crate) fn process_item(
     tx: &Transaction<'_>,
     item: &InboxItem,
-    engine: &mut Engine,
+    engine: &mut Engines,
     seq: i64,
     metrics: &Metrics,
 ) -> causeway_store::Result<Processed> {
@@ -317,7 +317,7 @@ fn dead_letter(
 fn process_into(
     tx: &Transaction<'_>,
     item: &InboxItem,
-    engine: &mut Engine,
+    engine: &mut Engines,
     seq: i64,
     metrics: &Metrics,
     out: &mut Processed,
@@ -397,7 +397,7 @@ fn process_into(
 /// Writes an incident from the engine's state plus the analysis of its signals.
 pub(crate) fn write_incident(
     conn: &Connection,
-    engine: &Engine,
+    engine: &Engines,
     id: &str,
     project: &str,
 ) -> causeway_store::Result<()> {
@@ -422,7 +422,7 @@ pub(crate) fn write_incident(
 /// Writes what the engine knows of an incident, keeping its stored analysis.
 pub(crate) fn write_incident_state(
     conn: &Connection,
-    engine: &Engine,
+    engine: &Engines,
     id: &str,
     project: &str,
 ) -> causeway_store::Result<()> {
@@ -435,7 +435,7 @@ pub(crate) fn write_incident_state(
 
 /// An incident's row as the engine has it, without analysis.
 fn incident_row(
-    engine: &Engine,
+    engine: &Engines,
     id: &str,
     project: &str,
     signal_count: i64,

@@ -35,7 +35,14 @@ async fn a_payload_that_panics_is_dead_lettered_and_the_others_are_processed() {
             .unwrap();
     }
     app.drain().await;
-    let signals: SignalList = call(&app, Command::ListSignals { unassigned: false }).await;
+    let signals: SignalList = call(
+        &app,
+        Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
+    )
+    .await;
     let mut titles: Vec<String> = signals
         .signals
         .iter()
@@ -43,7 +50,7 @@ async fn a_payload_that_panics_is_dead_lettered_and_the_others_are_processed() {
         .collect();
     titles.sort();
     assert_eq!(titles.len(), 2, "{titles:?}");
-    let dead: DeadLetterList = call(&app, Command::ListDeadLetters).await;
+    let dead: DeadLetterList = call(&app, Command::ListDeadLetters { project: None }).await;
     assert_eq!(dead.dead_letters.len(), 1);
     let d = &dead.dead_letters[0];
     assert!(
@@ -65,7 +72,14 @@ async fn a_payload_that_panics_is_dead_lettered_and_the_others_are_processed() {
         .await
         .unwrap();
     app.drain().await;
-    let signals: SignalList = call(&app, Command::ListSignals { unassigned: false }).await;
+    let signals: SignalList = call(
+        &app,
+        Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
+    )
+    .await;
     assert_eq!(signals.signals.len(), 3);
 }
 
@@ -93,7 +107,14 @@ async fn a_job_that_panicked_holding_the_engine_does_not_stop_processing() {
         .await
         .unwrap();
     app.drain().await;
-    let signals: SignalList = call(&app, Command::ListSignals { unassigned: false }).await;
+    let signals: SignalList = call(
+        &app,
+        Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
+    )
+    .await;
     assert_eq!(
         signals.signals.len(),
         2,

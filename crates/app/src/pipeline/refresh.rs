@@ -17,7 +17,7 @@
 //! incident is visible as soon as it opens.
 
 use crate::pipeline::process::write_incident;
-use causeway_core::Engine;
+use causeway_core::Engines;
 use causeway_store::Transaction;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -70,7 +70,7 @@ impl Refresh {
     pub fn run(
         &self,
         tx: &Transaction<'_>,
-        engine: &Engine,
+        engine: &Engines,
         touched: &BTreeMap<String, String>,
         budget: Duration,
         all: bool,

@@ -32,7 +32,14 @@ async fn every_fixture_is_accepted_and_shows_up() {
         assert_eq!(a.accepted, n["alerts"].as_array().unwrap().len());
         total += a.accepted;
     }
-    let all: SignalList = call(&app, Command::ListSignals { unassigned: false }).await;
+    let all: SignalList = call(
+        &app,
+        Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
+    )
+    .await;
     // The bot's firing and resolved notifications are one alert: one signal.
     assert_eq!(all.signals.len(), total - 1);
     let fire = all
@@ -42,11 +49,18 @@ async fn every_fixture_is_accepted_and_shows_up() {
         .unwrap();
     assert_eq!(fire.signal.status, SignalStatus::Resolved);
     assert_eq!(fire.notifications, 2);
-    let list: IncidentList = call(&app, Command::ListIncidents).await;
+    let list: IncidentList = call(&app, Command::ListIncidents { project: None }).await;
     assert!(!list.incidents.is_empty());
     // The info-level msteams alerts and the lone `high_memory_load` warning
     // match nothing and wait unassigned (a warning does not page), with a reason.
-    let un: SignalList = call(&app, Command::ListSignals { unassigned: true }).await;
+    let un: SignalList = call(
+        &app,
+        Command::ListSignals {
+            unassigned: true,
+            project: None,
+        },
+    )
+    .await;
     assert_eq!(un.signals.len(), 4);
     assert!(un
         .signals
@@ -97,7 +111,7 @@ async fn one_deployment_storm_becomes_one_incident_with_reasons() {
         )),
     )
     .await;
-    let list: IncidentList = call(&app, Command::ListIncidents).await;
+    let list: IncidentList = call(&app, Command::ListIncidents { project: None }).await;
     assert_eq!(list.incidents.len(), 1);
     let inc = &list.incidents[0];
     assert_eq!((inc.signal_count, inc.status), (2, IncidentStatus::Active));
@@ -122,7 +136,14 @@ async fn one_deployment_storm_becomes_one_incident_with_reasons() {
         "{}",
         adopted.explanation
     );
-    let un: SignalList = call(&app, Command::ListSignals { unassigned: true }).await;
+    let un: SignalList = call(
+        &app,
+        Command::ListSignals {
+            unassigned: true,
+            project: None,
+        },
+    )
+    .await;
     assert!(
         un.signals.is_empty(),
         "adopted signals are no longer unassigned"
@@ -177,7 +198,7 @@ async fn one_deployment_storm_becomes_one_incident_with_reasons() {
         .join(",")),
     )
     .await;
-    let list: IncidentList = call(&app, Command::ListIncidents).await;
+    let list: IncidentList = call(&app, Command::ListIncidents { project: None }).await;
     assert_eq!(
         list.incidents[0].status,
         IncidentStatus::Active,
@@ -188,7 +209,7 @@ async fn one_deployment_storm_becomes_one_incident_with_reasons() {
         app.advance_engine(later).await.unwrap(),
         vec![list.incidents[0].id.clone()]
     );
-    let list: IncidentList = call(&app, Command::ListIncidents).await;
+    let list: IncidentList = call(&app, Command::ListIncidents { project: None }).await;
     assert_eq!(list.incidents[0].status, IncidentStatus::Resolved);
     assert_eq!(list.incidents[0].signal_count, 2);
 }
@@ -202,7 +223,8 @@ async fn not_json_is_refused_and_its_exact_bytes_kept_and_replayable() {
         .await
         .unwrap_err();
     assert!(matches!(err, WebhookRejection::NotJson { .. }), "{err:?}");
-    let dl: api::views::DeadLetterList = call(&app, Command::ListDeadLetters).await;
+    let dl: api::views::DeadLetterList =
+        call(&app, Command::ListDeadLetters { project: None }).await;
     assert_eq!(dl.dead_letters.len(), 1);
     use base64::Engine as _;
     let raw = base64::engine::general_purpose::STANDARD
@@ -213,7 +235,8 @@ async fn not_json_is_refused_and_its_exact_bytes_kept_and_replayable() {
 
     // JSON of the wrong shape is accepted, then dead-lettered by the processor.
     post(&app, br#"{"hello":"world"}"#).await;
-    let dl: api::views::DeadLetterList = call(&app, Command::ListDeadLetters).await;
+    let dl: api::views::DeadLetterList =
+        call(&app, Command::ListDeadLetters { project: None }).await;
     assert_eq!(dl.dead_letters.len(), 2);
     assert!(dl.dead_letters[0].error.contains("no 'alerts' array"));
     // Re-play puts it back through the pipeline (it fails again the same way).
@@ -226,7 +249,8 @@ async fn not_json_is_refused_and_its_exact_bytes_kept_and_replayable() {
     .await;
     assert!(r.inbox_id > 0);
     app.drain().await;
-    let dl2: api::views::DeadLetterList = call(&app, Command::ListDeadLetters).await;
+    let dl2: api::views::DeadLetterList =
+        call(&app, Command::ListDeadLetters { project: None }).await;
     assert_eq!(
         dl2.dead_letters.len(),
         2,
@@ -279,7 +303,7 @@ async fn state_survives_a_restart_and_pending_rows_are_processed() {
     }
     let app = crate::test_support::open(dir.path());
     app.drain().await;
-    let list: IncidentList = call(&app, Command::ListIncidents).await;
+    let list: IncidentList = call(&app, Command::ListIncidents { project: None }).await;
     assert_eq!(
         list.incidents.len(),
         1,
@@ -318,7 +342,7 @@ async fn the_demo_shows_a_correlated_incident_once() {
         !app.load_demo_if_empty().await.unwrap(),
         "never loads twice"
     );
-    let list: IncidentList = call(&app, Command::ListIncidents).await;
+    let list: IncidentList = call(&app, Command::ListIncidents { project: None }).await;
     let redis = list
         .incidents
         .iter()

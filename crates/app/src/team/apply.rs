@@ -51,6 +51,12 @@ impl App {
             .store()
             .write(move |c| {
                 let tx = c.transaction()?;
+                // A project made on another member arrives with its instances.
+                causeway_store::projects::ensure(
+                    &tx,
+                    &row.project_id,
+                    &causeway_store::ts(Utc::now()),
+                )?;
                 match instances::get(&tx, &row.id)? {
                     Some(_) => {
                         instances::update(&tx, &row)?;

@@ -57,7 +57,7 @@ impl App {
             .store()
             .read(|c| {
                 let mut out = Vec::new();
-                for row in incidents::list(c, OPEN_INCIDENTS_LOOKED_AT)? {
+                for row in incidents::list_all(c, OPEN_INCIDENTS_LOOKED_AT)? {
                     if row.status != IncidentStatus::Resolved {
                         let members = signals::for_incident(c, &row.id)?;
                         out.push((row, members));

@@ -340,7 +340,10 @@ async fn since_id_delta_token_and_cursor_ask_only_for_what_is_new() {
     );
     let signals = causeway_app::dispatch(
         &app,
-        causeway_app::Command::ListSignals { unassigned: false },
+        causeway_app::Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
     )
     .await
     .unwrap();
@@ -610,7 +613,10 @@ async fn a_cut_short_poll_keeps_its_pages_but_not_its_checkpoint() {
     app.drain().await;
     let signals = causeway_app::dispatch(
         &app,
-        causeway_app::Command::ListSignals { unassigned: false },
+        causeway_app::Command::ListSignals {
+            unassigned: false,
+            project: None,
+        },
     )
     .await
     .unwrap();

@@ -40,6 +40,7 @@ mod lifecycle;
 mod locate;
 mod memory;
 mod overrides;
+mod projects;
 mod rules;
 mod score;
 
@@ -60,6 +61,7 @@ use std::sync::Arc;
 pub(crate) use locate::Obs;
 
 pub use overrides::{Feedback, OverrideError};
+pub use projects::{Engines, DEFAULT_PROJECT};
 pub use rules::{IncidentRule, RuleMatch};
 
 /// Every knob of the engine, with defaults an on-call engineer would pick.

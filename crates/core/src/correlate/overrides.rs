@@ -46,6 +46,17 @@ pub enum Feedback {
     },
 }
 
+impl Feedback {
+    /// When the person made it.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Feedback::Moved { at, .. }
+            | Feedback::Merged { at, .. }
+            | Feedback::Split { at, .. } => *at,
+        }
+    }
+}
+
 /// Why an override was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OverrideError {
