@@ -6,6 +6,8 @@
 //!
 //! - [`kube_api`]: a Kubernetes API server serving recorded objects, with
 //!   list, watch, compaction (410 Gone) and dropped-connection behaviour;
+//! - [`google_oidc`]: Google's JWKS endpoint, and ID tokens signed as
+//!   Google signs an authenticated Pub/Sub push's;
 //! - [`keyring`] (Linux): a private gnome-keyring on a private D-Bus, so the
 //!   keychain tests use the real Secret Service and never the user's;
 //! - [`prometheus_api`]: a Prometheus server's API with one firing alert,
@@ -18,6 +20,7 @@
 //!   process): the alerts they send, and "every member shows the same".
 
 pub mod dovecot;
+pub mod google_oidc;
 #[cfg(target_os = "linux")]
 pub mod keyring;
 pub mod kube_api;
