@@ -94,6 +94,7 @@ impl App {
             causeway_connectors::verify::delivery_id(&|h: &str| headers.get(h).cloned())
         } else {
             let lookup = |h: &str| headers.get(&h.to_ascii_lowercase()).cloned();
+            causeway_connectors::verify::prepare(&receiver.scheme, &lookup).await;
             match verify(
                 &receiver.scheme,
                 &receiver.secrets,
@@ -283,7 +284,7 @@ fn scheme_header(scheme: &Scheme) -> Option<String> {
         Scheme::SlackV0 => Some("x-slack-signature".into()),
         Scheme::Stripe { .. } => Some("stripe-signature".into()),
         Scheme::StandardWebhooks => Some("webhook-signature".into()),
-        Scheme::Basic | Scheme::Bearer => Some("authorization".into()),
+        Scheme::Basic | Scheme::Bearer | Scheme::GoogleOidc { .. } => Some("authorization".into()),
         Scheme::None => None,
     }
 }

@@ -103,12 +103,14 @@ impl App {
         };
         let config: serde_json::Value = serde_json::from_str(&instance.config).unwrap_or_default();
         let descriptor = causeway_connectors::descriptor::builtin_or_user(&instance.descriptor_id);
-        let scheme = effective_scheme(&config, descriptor).map_err(|e| {
-            WebhookRejection::Storage(format!(
-                "instance {} has an unusable 'verify' setting: {e}",
-                instance.id
-            ))
-        })?;
+        let scheme = effective_scheme(&config, descriptor)
+            .map_err(|e| {
+                WebhookRejection::Storage(format!(
+                    "instance {} has an unusable 'verify' setting: {e}",
+                    instance.id
+                ))
+            })?
+            .with_instance_config(&config);
         let secrets = if scheme == Scheme::None {
             Vec::new()
         } else {

@@ -497,7 +497,7 @@ fn upstream_hint(req: &Request, body: &[u8]) -> String {
 }
 
 /// `e` and its causes, joined.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

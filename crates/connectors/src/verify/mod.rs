@@ -11,6 +11,12 @@
 //! rotation the provider may sign with the old or the new one, and both must
 //! pass until the old one is retired.
 //!
+//! One scheme holds no secret: `google_oidc` (authenticated Pub/Sub pushes)
+//! checks a token Google signed against the keys Google publishes. Those are
+//! fetched off the request path: [`prepare`] (awaited before [`verify`])
+//! fetches them when a token names one not cached, and [`verify`] itself
+//! only reads the cache.
+//!
 //! Rules every scheme follows here:
 //! - MACs and tokens are compared in constant time, so response timing does not
 //!   reveal how many leading bytes of a forgery were right.
@@ -18,12 +24,16 @@
 //!   check replays identically in tests and when re-verifying from the inbox.
 //! - A malformed header (bad hex, bad base64, missing prefix) is a refusal,
 //!   never a panic.
-//! - Errors name headers and windows, never a secret or a computed MAC: they
-//!   end up in logs and in the UI.
+//! - Errors name headers and windows, never a secret, a token or a computed
+//!   MAC: they end up in logs and in the UI.
 
+mod google_oidc;
 mod hmac_schemes;
+mod jwks;
 mod timestamped;
 mod tokens;
+
+pub use jwks::GOOGLE_JWKS_URL;
 
 #[cfg(test)]
 mod tests;
@@ -83,7 +93,26 @@ pub enum Scheme {
     Basic,
     /// `Authorization: Bearer <secret>` (Alertmanager's `http_config`).
     Bearer,
+    /// Google Cloud Pub/Sub authenticated push: `Authorization: Bearer <Google
+    /// ID token>`, an RS256 JWT checked against the keys published at
+    /// `jwks_url` (Google's, [`GOOGLE_JWKS_URL`], when unset), its `aud`
+    /// against `audience` and, when set, its `email` against
+    /// `service_account_email`. Needs no secret. An instance's own
+    /// `audience`, `serviceAccountEmail` and `jwksUrl` settings win over
+    /// these ([`Scheme::with_instance_config`]).
+    GoogleOidc {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        audience: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service_account_email: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jwks_url: Option<String>,
+    },
 }
+
+/// The instance settings `google_oidc` reads, as the gcp-pubsub form names
+/// them: its audience, service account and JWKS URL.
+const OIDC_SETTINGS: [&str; 3] = ["audience", "serviceAccountEmail", "jwksUrl"];
 
 fn default_tolerance() -> i64 {
     DEFAULT_TOLERANCE_SECS
@@ -94,6 +123,43 @@ impl Scheme {
     pub fn stripe() -> Self {
         Scheme::Stripe {
             tolerance_secs: DEFAULT_TOLERANCE_SECS,
+        }
+    }
+
+    /// Whether deliveries are checked against a secret the instance keeps
+    /// (`webhookSecret`): every scheme but `none` and `google_oidc`, whose
+    /// tokens are checked against the keys Google publishes.
+    pub fn needs_secret(&self) -> bool {
+        !matches!(self, Scheme::None | Scheme::GoogleOidc { .. })
+    }
+
+    /// This scheme with the settings it takes from the instance's config
+    /// filled in: for `google_oidc`, the instance's `audience`,
+    /// `serviceAccountEmail` and `jwksUrl` (what its setup form asks for), when
+    /// set, win over the same settings inside `verify`. Other schemes are
+    /// returned as they are.
+    pub fn with_instance_config(self, config: &serde_json::Value) -> Scheme {
+        let Scheme::GoogleOidc {
+            audience,
+            service_account_email,
+            jwks_url,
+        } = self
+        else {
+            return self;
+        };
+        let own = |name: &str| {
+            config
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
+        let [a, e, j] = OIDC_SETTINGS.map(own);
+        Scheme::GoogleOidc {
+            audience: a.or(audience),
+            service_account_email: e.or(service_account_email),
+            jwks_url: j.or(jwks_url),
         }
     }
 
@@ -112,9 +178,10 @@ impl Scheme {
 /// A delivery that passed verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
-    /// Index into `secrets` of the secret that matched; `None` for
-    /// [`Scheme::None`]. Lets the UI tell when the old secret of a rotation is
-    /// still in use, i.e. when it is not yet safe to retire it.
+    /// Index into `secrets` of the secret that matched; `None` for the
+    /// schemes without one ([`Scheme::needs_secret`]). Lets the UI tell when
+    /// the old secret of a rotation is still in use, i.e. when it is not yet
+    /// safe to retire it.
     pub secret_index: Option<usize>,
     /// The provider's id for this delivery, so the gateway can drop re-sends.
     /// Only Standard Webhooks covers it with the MAC; elsewhere it is a hint.
@@ -135,6 +202,14 @@ pub enum VerifyError {
     Malformed(String),
     #[error("no active secret is configured, so no delivery can be verified")]
     NoSecret,
+    /// A signed token (`google_oidc`) that was read but is not trusted: its
+    /// algorithm, key, signature, issuer, audience, lifetime or e-mail.
+    #[error("Authorization token refused: {0}")]
+    TokenRefused(String),
+    /// A setting the scheme needs is missing or unusable (`google_oidc`'s
+    /// audience or JWKS URL).
+    #[error("{0}")]
+    Unconfigured(String),
 }
 
 /// `age_secs` is `now - timestamp`: negative means dated in the future.
@@ -169,6 +244,19 @@ pub fn verify(
 ) -> Result<Verified, VerifyError> {
     let secret_index = match scheme {
         Scheme::None => None,
+        Scheme::GoogleOidc {
+            audience,
+            service_account_email,
+            jwks_url,
+        } => {
+            let settings = google_oidc::Settings {
+                audience: audience.as_deref(),
+                email: service_account_email.as_deref(),
+                jwks_url: jwks_url.as_deref().unwrap_or(GOOGLE_JWKS_URL),
+            };
+            google_oidc::check(&jwks::KEYS, &settings, headers, now)?;
+            None
+        }
         _ => {
             let keys: Vec<Key<'_>> = secrets
                 .iter()
@@ -183,7 +271,7 @@ pub fn verify(
                 return Err(VerifyError::NoSecret);
             }
             Some(match scheme {
-                Scheme::None => unreachable!("handled above"),
+                Scheme::None | Scheme::GoogleOidc { .. } => unreachable!("handled above"),
                 Scheme::GithubSha256 => hmac_schemes::github_sha256(&keys, headers, body)?,
                 Scheme::GithubSha1 => hmac_schemes::github_sha1(&keys, headers, body)?,
                 Scheme::PagerDutyV3 => hmac_schemes::pagerduty_v3(&keys, headers, body)?,
@@ -210,6 +298,37 @@ pub fn verify(
         secret_index,
         delivery_id,
     })
+}
+
+/// What [`verify`] needs fetched before it can decide, as a future that owns
+/// all it needs (it borrows nothing from the request, so a handler awaits it
+/// before verifying): for `google_oidc`, the signing keys when the token names
+/// a key not cached or the cached keys are past their max-age, at most one
+/// fetch a minute per key URL. Ready at once for every other scheme, and for
+/// a token whose key is cached. Never fails: when the keys cannot be had,
+/// [`verify`] refuses and says why.
+pub fn prepare(
+    scheme: &Scheme,
+    headers: Headers<'_>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let wanted = match scheme {
+        Scheme::GoogleOidc { jwks_url, .. } => {
+            let url = jwks_url.as_deref().unwrap_or(GOOGLE_JWKS_URL);
+            let kid = google_oidc::kid_of(headers);
+            google_oidc::jwks_url(url)
+                .ok()
+                .filter(|url| {
+                    jwks::KEYS.wants_fetch(url, kid.as_deref(), std::time::Instant::now())
+                })
+                .map(|url| (url.to_string(), kid))
+        }
+        _ => None,
+    };
+    async move {
+        if let Some((url, kid)) = wanted {
+            jwks::KEYS.refresh(&url, kid.as_deref()).await;
+        }
+    }
 }
 
 /// The delivery id from whichever well-known header carries one

@@ -45,7 +45,7 @@ pub(super) fn bearer(keys: &[Key<'_>], headers: Headers<'_>) -> Result<usize, Ve
 
 /// The credentials after the auth scheme word, which HTTP says is
 /// case-insensitive (`bearer x` is as valid as `Bearer x`).
-fn credentials(headers: Headers<'_>, auth_scheme: &str) -> Result<String, VerifyError> {
+pub(super) fn credentials(headers: Headers<'_>, auth_scheme: &str) -> Result<String, VerifyError> {
     let value = require(headers, AUTHORIZATION)?;
     let (word, rest) = value.split_once(' ').unwrap_or((value.as_str(), ""));
     let rest = rest.trim();

@@ -4,6 +4,8 @@
 //! passes or always fails cannot satisfy them.
 
 mod body_mac;
+mod google_oidc;
+mod jwks;
 mod leaks;
 mod slack_grafana;
 mod stripe_standard;
@@ -118,11 +120,65 @@ fn scheme_serializes_with_a_type_tag() {
         ),
         (Scheme::Basic, r#"{"type":"basic"}"#),
         (Scheme::Bearer, r#"{"type":"bearer"}"#),
+        (
+            Scheme::GoogleOidc {
+                audience: None,
+                service_account_email: None,
+                jwks_url: None,
+            },
+            r#"{"type":"google_oidc"}"#,
+        ),
+        (
+            Scheme::GoogleOidc {
+                audience: Some("https://h/webhooks/gcp-pubsub/default".into()),
+                service_account_email: Some("push@p.iam.gserviceaccount.com".into()),
+                jwks_url: None,
+            },
+            r#"{"type":"google_oidc","audience":"https://h/webhooks/gcp-pubsub/default","service_account_email":"push@p.iam.gserviceaccount.com"}"#,
+        ),
     ];
     for (scheme, json) in cases {
         assert_eq!(serde_json::to_string(&scheme).unwrap(), json);
         assert_eq!(serde_json::from_str::<Scheme>(json).unwrap(), scheme);
     }
+}
+
+/// `google_oidc` keeps no secret, and takes its settings from the
+/// instance's form fields, which win over those inside `verify`.
+#[test]
+fn google_oidc_reads_the_instance_settings() {
+    let bare = Scheme::GoogleOidc {
+        audience: None,
+        service_account_email: None,
+        jwks_url: None,
+    };
+    assert!(!bare.needs_secret() && !Scheme::None.needs_secret());
+    assert!(Scheme::Bearer.needs_secret() && Scheme::GithubSha256.needs_secret());
+    let config = serde_json::json!({
+        "audience": " https://h/webhooks/gcp-pubsub/default ",
+        "serviceAccountEmail": "push@p.iam.gserviceaccount.com",
+        "jwksUrl": "",
+        "verify": {"type": "google_oidc"},
+    });
+    let inside = Scheme::GoogleOidc {
+        audience: Some("https://old/".into()),
+        service_account_email: None,
+        jwks_url: Some("http://127.0.0.1:1/certs".into()),
+    };
+    assert_eq!(
+        inside.with_instance_config(&config),
+        Scheme::GoogleOidc {
+            audience: Some("https://h/webhooks/gcp-pubsub/default".into()),
+            service_account_email: Some("push@p.iam.gserviceaccount.com".into()),
+            jwks_url: Some("http://127.0.0.1:1/certs".into()),
+        },
+        "a blank form field leaves the scheme's own"
+    );
+    assert_eq!(
+        bare.clone().with_instance_config(&serde_json::json!({})),
+        bare
+    );
+    assert_eq!(Scheme::Bearer.with_instance_config(&config), Scheme::Bearer);
 }
 
 #[test]
