@@ -83,6 +83,9 @@ pub enum AuthType {
     Pat,
     Basic,
     WebhookSecret,
+    /// The provider signs each delivery with an OpenID Connect token the
+    /// gateway checks against its published keys (Pub/Sub push): no secret.
+    Oidc,
     None,
 }
 
@@ -94,6 +97,7 @@ impl AuthType {
             AuthType::Pat => "pat",
             AuthType::Basic => "basic",
             AuthType::WebhookSecret => "webhook_secret",
+            AuthType::Oidc => "oidc",
             AuthType::None => "none",
         }
     }

@@ -377,8 +377,9 @@ fn resolve_and_firing_notifications_share_identity() {
     assert_eq!(confirm.kind, SignalKind::Event);
 }
 
-/// The setup form and the webhook gateway agree on where a verifying
-/// connector's secret lives: `webhookSecret`, marked secret.
+/// The setup form and the webhook gateway agree on where a connector that
+/// verifies with a shared secret keeps it: `webhookSecret`, marked secret.
+/// (`google_oidc` checks Google's signed tokens and keeps none.)
 #[test]
 fn every_verifying_descriptor_asks_for_webhook_secret() {
     for d in crate::descriptor::catalogue() {
@@ -386,7 +387,7 @@ fn every_verifying_descriptor_asks_for_webhook_secret() {
             .auth
             .scheme
             .as_ref()
-            .is_some_and(|s| *s != crate::verify::Scheme::None);
+            .is_some_and(crate::verify::Scheme::needs_secret);
         let field = &d.config_schema["properties"]["webhookSecret"];
         if verifies {
             assert_eq!(
