@@ -162,12 +162,17 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         }
         Command::GetLedger { id } => json::<answer::GetLedger>(app.ledger(id).await?),
         Command::ListFeedback => json::<answer::ListFeedback>(app.list_feedback().await?),
-        Command::GetCorrelationSettings => {
-            json::<answer::GetCorrelationSettings>(app.correlation_settings()?)
+        Command::GetCorrelationSettings { project } => {
+            let project = app.project_or_default(project).await?;
+            json::<answer::GetCorrelationSettings>(app.correlation_settings(&project)?)
         }
-        Command::Backtest { config } => json::<answer::Backtest>(app.backtest(config).await?),
-        Command::ApplyCorrelationSettings { config } => {
-            json::<answer::ApplyCorrelationSettings>(app.apply_settings(config).await?)
+        Command::Backtest { config, project } => {
+            let project = app.project_or_default(project).await?;
+            json::<answer::Backtest>(app.backtest(config, project).await?)
+        }
+        Command::ApplyCorrelationSettings { config, project } => {
+            let project = app.project_or_default(project).await?;
+            json::<answer::ApplyCorrelationSettings>(app.apply_settings(config, project).await?)
         }
         Command::GetInstance { id } => json::<answer::GetInstance>(app.get_instance(id).await?),
         Command::UpdateInstance { id, update } => {

@@ -160,6 +160,37 @@ async fn a_second_project_has_its_own_receiver_incidents_and_deletion() {
     let ids: Vec<&str> = theirs.instances.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, ["staging-alertmanager"]);
 
+    // Its own correlation settings: applied to staging, back-tested over
+    // staging's history only, and default's stay as they were.
+    let strict = causeway_core::CorrelationConfig {
+        group_window_secs: 60,
+        ..Default::default()
+    };
+    let staging_id = Some("staging".to_string());
+    let report: serde_json::Value = call(
+        &app,
+        Command::Backtest {
+            config: strict.clone(),
+            project: staging_id.clone(),
+        },
+    )
+    .await;
+    assert_eq!(report["signals"], 1, "staging's history only: {report}");
+    let applied: causeway_core::CorrelationConfig = call(
+        &app,
+        Command::ApplyCorrelationSettings {
+            config: strict.clone(),
+            project: staging_id.clone(),
+        },
+    )
+    .await;
+    assert_eq!(applied, strict);
+    let get = |project: Option<String>| Command::GetCorrelationSettings { project };
+    let theirs: causeway_core::CorrelationConfig = call(&app, get(staging_id.clone())).await;
+    let ours: causeway_core::CorrelationConfig = call(&app, get(None)).await;
+    assert_eq!(theirs, strict);
+    assert_eq!(ours, causeway_core::CorrelationConfig::default());
+
     // A dead letter of its own.
     app.accept_webhook(
         "alertmanager",

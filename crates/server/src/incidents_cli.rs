@@ -52,6 +52,9 @@ pub enum IncidentsCmd {
         rules: PathBuf,
         #[arg(long)]
         apply: bool,
+        /// The project whose history and settings (default: `default`).
+        #[arg(long)]
+        project: Option<String>,
     },
 }
 
@@ -78,13 +81,21 @@ pub fn run(cmd: IncidentsCmd, data_dir: &Path) -> Result<(), String> {
             signal_ids: signals.clone(),
         }],
         IncidentsCmd::Ledger { id } => vec![Command::GetLedger { id: id.clone() }],
-        IncidentsCmd::Backtest { rules, apply } => {
+        IncidentsCmd::Backtest {
+            rules,
+            apply,
+            project,
+        } => {
             let config = read_rules(rules)?;
             let mut c = vec![Command::Backtest {
                 config: config.clone(),
+                project: project.clone(),
             }];
             if *apply {
-                c.push(Command::ApplyCorrelationSettings { config });
+                c.push(Command::ApplyCorrelationSettings {
+                    config,
+                    project: project.clone(),
+                });
             }
             c
         }

@@ -54,9 +54,8 @@ async fn only_pushes_google_signed_for_this_receiver_are_taken() {
             Some(json!({"descriptorId": "gcp-pubsub", "name": "pubsub",
                 "config": {"audience": audience, "serviceAccountEmail": SERVICE_ACCOUNT,
                            "jwksUrl": google.certs_url},
-                // Not read by google_oidc; instance creation still asks every
-                // verifying connector for one.
-                "secrets": {"webhookSecret": "not-used-by-google-oidc"}})),
+                // No secret: Google signs, and nothing is kept here.
+                "secrets": {}})),
         )
         .await;
     assert_eq!(st, 201, "{inst}");

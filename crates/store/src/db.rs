@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "projects",
         include_str!("../migrations/0014_projects.sql"),
     ),
+    (
+        15,
+        "project settings",
+        include_str!("../migrations/0015_project_settings.sql"),
+    ),
 ];
 
 /// The write-ahead log is cut back to this size whenever a checkpoint

@@ -97,6 +97,7 @@ pub fn delete(conn: &Connection, id: &str) -> Result<bool> {
         "DELETE FROM incidents WHERE project_id = ?1",
         "DELETE FROM signals WHERE project_id = ?1",
         "DELETE FROM team_outbox WHERE project_id = ?1",
+        "DELETE FROM correlation_settings WHERE project_id = ?1",
     ] {
         conn.execute(sql, [id])?;
     }

@@ -92,15 +92,26 @@ pub enum Command {
     /// Every move, merge and split people made.
     ListFeedback,
     /// The correlation settings in force.
-    GetCorrelationSettings,
+    /// A project's correlation settings (`default` when none is named).
+    GetCorrelationSettings {
+        #[serde(default)]
+        #[ts(optional)]
+        project: Option<String>,
+    },
     /// What `config` would change over the stored
     /// history (incidents created, merged, split), without applying it.
     Backtest {
         config: CorrelationConfig,
+        #[serde(default)]
+        #[ts(optional)]
+        project: Option<String>,
     },
-    /// Applies `config` to the decisions to come.
+    /// Applies `config` to the project's decisions to come.
     ApplyCorrelationSettings {
         config: CorrelationConfig,
+        #[serde(default)]
+        #[ts(optional)]
+        project: Option<String>,
     },
     GetInstance {
         id: String,

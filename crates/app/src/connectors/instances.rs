@@ -383,7 +383,7 @@ impl App {
             &serde_json::Value::Object(probe),
         )
         .is_some();
-        if scheme != Scheme::None && !pulls && !new.secrets.contains_key("webhookSecret") {
+        if scheme.needs_secret() && !pulls && !new.secrets.contains_key("webhookSecret") {
             return Err(ApiError::bad_request(format!(
                 "{} verifies each webhook ({}); give its shared secret as secrets.webhookSecret",
                 descriptor.name,

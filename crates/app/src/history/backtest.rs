@@ -171,16 +171,19 @@ pub fn compare(
     }
 }
 
-/// Every stored payload normalized again, in arrival order, with whether
-/// its source declares incidents.
-fn history(conn: &causeway_store::Connection) -> causeway_store::Result<Vec<(Signal, bool)>> {
+/// Every payload `project` stored, normalized again, in arrival order, with
+/// whether its source declares incidents.
+fn history(
+    conn: &causeway_store::Connection,
+    project: &str,
+) -> causeway_store::Result<Vec<(Signal, bool)>> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
         let rows = inbox::normalized(conn, after, PAGE)?;
         let Some(last) = rows.last() else { break };
         after = last.id;
-        for item in &rows {
+        for item in rows.iter().filter(|i| i.project_id == project) {
             let declared = normalizer(&item.connector_id).is_some_and(|n| n.declares_incidents());
             // A row that normalized once normalizes again; if a descriptor
             // changed since, it is left out rather than guessed.
@@ -193,48 +196,57 @@ fn history(conn: &causeway_store::Connection) -> causeway_store::Result<Vec<(Sig
 }
 
 impl App {
-    /// The correlation settings in force.
-    pub fn correlation_settings(&self) -> Result<CorrelationConfig, ApiError> {
-        Ok(self.engine.lock().map_err(|_| poisoned())?.config().clone())
+    /// The correlation settings `project` decides with.
+    pub fn correlation_settings(&self, project: &str) -> Result<CorrelationConfig, ApiError> {
+        let engine = self.engine.lock().map_err(|_| poisoned())?;
+        Ok(engine.config_of(project).clone())
     }
 
-    /// What `proposed` would change over the stored history, without applying it.
-    pub async fn backtest(&self, proposed: CorrelationConfig) -> Result<BacktestReport, ApiError> {
-        let current = self.correlation_settings()?;
+    /// What `proposed` would change over `project`'s stored history,
+    /// without applying it.
+    pub async fn backtest(
+        &self,
+        proposed: CorrelationConfig,
+        project: String,
+    ) -> Result<BacktestReport, ApiError> {
+        let current = self.correlation_settings(&project)?;
         let topology = self.topology.read().ok().and_then(|t| t.clone());
-        let history = self.store.read(history).await?;
+        let history = self.store.read(move |c| history(c, &project)).await?;
         tokio::task::spawn_blocking(move || compare(&history, topology, current, proposed))
             .await
             .map_err(|e| ApiError::new(Code::Internal, e.to_string()))
     }
 
-    /// Applies settings for the decisions to come (back-test them first),
-    /// and records them.
+    /// Applies settings for `project`'s decisions to come (back-test them
+    /// first), and records them.
     pub async fn apply_settings(
         &self,
         config: CorrelationConfig,
+        project: String,
     ) -> Result<CorrelationConfig, ApiError> {
         if self.in_team() {
             let d = crate::incidents::decision::Decision::Settings {
                 config: Box::new(config),
+                project,
             };
             return crate::incidents::overrides::from_json(self.decide(d).await?);
         }
-        self.apply_settings_at(config, Utc::now()).await
+        self.apply_settings_at(config, project, Utc::now()).await
     }
 
     /// [`App::apply_settings`] here only, applied at `at`.
     pub(crate) async fn apply_settings_at(
         &self,
         config: CorrelationConfig,
+        project: String,
         at: chrono::DateTime<Utc>,
     ) -> Result<CorrelationConfig, ApiError> {
         let json =
             serde_json::to_string(&config).map_err(|e| ApiError::bad_request(e.to_string()))?;
         let applied = config.clone();
         self.with_engine(move |tx, engine| {
-            engine.set_config(config);
-            settings::insert(tx, at, &json)
+            engine.set_project_config(&project, config);
+            settings::insert(tx, at, &project, &json)
         })
         .await?;
         Ok(applied)

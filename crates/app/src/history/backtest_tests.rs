@@ -13,7 +13,8 @@ async fn a_backtest_shows_the_difference_before_settings_are_applied() {
     let (_d, app) = app().await;
     fire(&app, "a", "cart", "firing", "2026-11-20T03:00:00Z").await;
     fire(&app, "b", "payment", "firing", "2026-11-20T03:01:00Z").await;
-    let current: CorrelationConfig = call(&app, Command::GetCorrelationSettings).await;
+    let current: CorrelationConfig =
+        call(&app, Command::GetCorrelationSettings { project: None }).await;
     assert_eq!(current, CorrelationConfig::default());
     // Propose: only critical... nothing here is more than critical; so ask
     // for a rule that keeps payment's alerts for review.
@@ -35,6 +36,7 @@ async fn a_backtest_shows_the_difference_before_settings_are_applied() {
         &app,
         Command::Backtest {
             config: proposed.clone(),
+            project: None,
         },
     )
     .await;
@@ -47,18 +49,19 @@ async fn a_backtest_shows_the_difference_before_settings_are_applied() {
     assert!(r.changes[0].current[0].title.contains("alert b"));
     // Nothing changed until it is applied...
     assert_eq!(
-        call::<CorrelationConfig>(&app, Command::GetCorrelationSettings).await,
+        call::<CorrelationConfig>(&app, Command::GetCorrelationSettings { project: None }).await,
         current
     );
     let _: CorrelationConfig = call(
         &app,
         Command::ApplyCorrelationSettings {
             config: proposed.clone(),
+            project: None,
         },
     )
     .await;
     assert_eq!(
-        call::<CorrelationConfig>(&app, Command::GetCorrelationSettings).await,
+        call::<CorrelationConfig>(&app, Command::GetCorrelationSettings { project: None }).await,
         proposed
     );
     // ...and from then on the rule decides.

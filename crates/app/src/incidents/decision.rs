@@ -18,6 +18,11 @@ pub enum Decision {
     #[serde(rename_all = "camelCase")]
     Split { id: String, signal_ids: Vec<String> },
     #[serde(rename_all = "camelCase")]
-    /// Boxed: settings are large, and the other decisions are small.
-    Settings { config: Box<CorrelationConfig> },
+    /// Boxed: settings are large, and the other decisions are small. Each
+    /// project has its own.
+    Settings {
+        config: Box<CorrelationConfig>,
+        #[serde(default = "crate::api::requests::default_project")]
+        project: String,
+    },
 }

@@ -150,7 +150,14 @@ async fn an_auto_incident_rule_fills_title_assignee_and_runbook() {
         team: Some("cart".into()),
         runbook: Some("https://runbooks.example.com/{{tags.alertname}}".into()),
     });
-    let _: CorrelationConfig = call(&app, Command::ApplyCorrelationSettings { config }).await;
+    let _: CorrelationConfig = call(
+        &app,
+        Command::ApplyCorrelationSettings {
+            config,
+            project: None,
+        },
+    )
+    .await;
     fire(&app, "a", "cart", "firing", "2026-11-20T03:00:00Z").await;
     let id = incident_of(&app, "Aa on cart (shop)").await;
     let l: LedgerView = call(&app, Command::GetLedger { id: id.clone() }).await;

@@ -32,7 +32,9 @@ impl App {
             Decision::Split { id, signal_ids } => {
                 json(self.split_incident_at(id, signal_ids, at).await?)
             }
-            Decision::Settings { config } => json(self.apply_settings_at(*config, at).await?),
+            Decision::Settings { config, project } => {
+                json(self.apply_settings_at(*config, project, at).await?)
+            }
         }
     }
 

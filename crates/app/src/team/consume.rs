@@ -131,14 +131,24 @@ async fn check_position(app: &App, team: &Team, c: &mut super::Connection, curso
         // its place; applying the last one first would change what comes
         // before it.
         if info.as_ref().is_some_and(|i| i.trimmed) {
-            let settings: Result<Option<Vec<u8>>, _> = redis::cmd("GET")
+            let mut latest: Vec<(String, Vec<u8>)> = Vec::new();
+            let default: Result<Option<Vec<u8>>, _> = redis::cmd("GET")
                 .arg(team.key("correlation"))
                 .query_async(c)
                 .await;
-            if let Ok(Some(s)) = settings {
+            if let Ok(Some(s)) = default {
+                latest.push((crate::api::requests::default_project(), s));
+            }
+            let others: Result<Vec<(String, Vec<u8>)>, _> = redis::cmd("HGETALL")
+                .arg(team.key("correlation:projects"))
+                .query_async(c)
+                .await;
+            latest.extend(others.unwrap_or_default());
+            for (project, s) in latest {
                 if let Ok(config) = serde_json::from_slice(&s) {
                     let at = team.now();
-                    let _ = app.apply_decision(Decision::Settings { config }, at).await;
+                    let d = Decision::Settings { config, project };
+                    let _ = app.apply_decision(d, at).await;
                 }
             }
         }

@@ -157,6 +157,9 @@ pub fn read(id: &str, map: &HashMap<String, Value>) -> Read {
                 decision: Decision::Settings {
                     config: serde_json::from_slice(field("d").ok_or("no settings (d)")?)
                         .map_err(|e| format!("settings unreadable: {e}"))?,
+                    // Entries from before projects had settings of their own.
+                    project: text(field("p"), "project (p)")
+                        .unwrap_or_else(|_| crate::api::requests::default_project()),
                 },
                 at: time(field("t"), id)?,
             },
@@ -286,5 +289,26 @@ mod tests {
             assert!(e.contains(why), "{e}");
             assert!(r.kept.is_some(), "an unreadable entry keeps its fields");
         }
+    }
+
+    #[test]
+    fn settings_name_their_project_and_older_ones_are_defaults() {
+        let project_of = |fields: &[(&str, &[u8])]| match read("1-0", &map(fields)).entry {
+            Ok(Entry::Decision {
+                decision: Decision::Settings { project, .. },
+                ..
+            }) => project,
+            other => panic!("not settings: {other:?}"),
+        };
+        let t: &[u8] = b"2026-01-01T00:00:00.000Z";
+        let staging = [
+            ("k", &b"settings"[..]),
+            ("p", b"staging"),
+            ("t", t),
+            ("d", b"{}"),
+        ];
+        assert_eq!(project_of(&staging), "staging");
+        let older = [("k", &b"settings"[..]), ("t", t), ("d", b"{}")];
+        assert_eq!(project_of(&older), "default");
     }
 }

@@ -317,13 +317,18 @@ impl App {
         let team = self
             .team()
             .ok_or_else(|| ApiError::new(Code::Internal, "not in a team"))?;
-        let (kind, body) = match &d {
-            Decision::Settings { config } => ("settings", serde_json::to_vec(config)),
-            other => ("decision", serde_json::to_vec(other)),
+        let (kind, project, body) = match &d {
+            Decision::Settings { config, project } => (
+                "settings",
+                Some(project.clone()),
+                serde_json::to_vec(config),
+            ),
+            other => ("decision", None, serde_json::to_vec(other)),
         };
         let body = body.map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
         self.publish(causeway_store::team_outbox::NewOutbox {
             kind: kind.into(),
+            project_id: project,
             received_at: causeway_store::ts(team.now()),
             headers: "{}".into(),
             body,

@@ -8,7 +8,9 @@
 use redis::Script;
 use std::sync::OnceLock;
 
-/// KEYS: log, forwarded, instances, correlation. ARGV: member, count, then
+/// KEYS: log, forwarded, instances, correlation (the `default` project's
+/// latest settings; other projects' are in the hash `correlation:projects`).
+/// ARGV: member, count, then
 /// 8 per row: outbox id, kind, instance, connector (the op of an instance
 /// row), project, time, headers, body. Rows at or below what this member
 /// already forwarded are skipped. Returns how many were added.
@@ -28,9 +30,17 @@ for j = 0, tonumber(ARGV[2]) - 1 do
     if kind == 'raw' then
       redis.call('XADD', KEYS[1], '*', 'k', 'raw', 'm', member, 'n', ARGV[a], 'i', ARGV[a + 2],
         'c', ARGV[a + 3], 'p', ARGV[a + 4], 't', ARGV[a + 5], 'h', ARGV[a + 6], 'b', ARGV[a + 7])
-    elseif kind == 'decision' or kind == 'settings' then
+    elseif kind == 'decision' then
       redis.call('XADD', KEYS[1], '*', 'k', kind, 'm', member, 'n', ARGV[a], 't', ARGV[a + 5], 'd', ARGV[a + 7])
-      if kind == 'settings' then redis.call('SET', KEYS[4], ARGV[a + 7]) end
+    elseif kind == 'settings' then
+      local project = ARGV[a + 4]
+      if project == '' then project = 'default' end
+      redis.call('XADD', KEYS[1], '*', 'k', kind, 'm', member, 'n', ARGV[a], 'p', project, 't', ARGV[a + 5], 'd', ARGV[a + 7])
+      if project == 'default' then
+        redis.call('SET', KEYS[4], ARGV[a + 7])
+      else
+        redis.call('HSET', KEYS[4] .. ':projects', project, ARGV[a + 7])
+      end
     elseif kind == 'instance' then
       if ARGV[a + 3] == 'delete' then
         redis.call('XADD', KEYS[1], '*', 'k', 'instance', 'm', member, 'n', ARGV[a], 'x', ARGV[a + 2], 'o', 'delete')

@@ -92,7 +92,7 @@ impl Member {
     }
 
     pub async fn rpc(&self, command: Value) -> Result<Value, String> {
-        let c: Command = serde_json::from_value(command).unwrap();
+        let c: Command = causeway_app::api::commands::parse(command).unwrap();
         self.run(move |app| async move { dispatch(&app, c).await.map_err(|e| e.message) })
             .await
     }

@@ -81,7 +81,21 @@ impl Engines {
         &self.config
     }
 
-    /// Replaces every engine's settings for the decisions to come.
+    /// The settings `project` decides with (a project not seen yet starts
+    /// with the shared ones).
+    pub fn config_of(&self, project: &str) -> &CorrelationConfig {
+        self.projects
+            .get(project)
+            .map_or(&self.config, Engine::config)
+    }
+
+    /// Replaces one project's settings for its decisions to come: each
+    /// project has its own rules and windows.
+    pub fn set_project_config(&mut self, project: &str, config: CorrelationConfig) {
+        self.engine_mut(project).set_config(config);
+    }
+
+    /// Replaces every engine's settings, and those new projects start with.
     pub fn set_config(&mut self, config: CorrelationConfig) {
         for e in self.projects.values_mut() {
             e.set_config(config.clone());
@@ -353,6 +367,26 @@ mod tests {
         assert!(again.incident(&id).is_some());
         assert!(Engines::from_json("{\"projects\": 3}").is_err());
         assert!(Engines::from_json("{\"projects\": {\"default\": 3}}").is_err());
+    }
+
+    #[test]
+    fn each_project_decides_with_its_own_settings() {
+        let mut all = Engines::default();
+        let strict = CorrelationConfig {
+            group_window_secs: 60,
+            ..Default::default()
+        };
+        all.set_project_config("staging", strict.clone());
+        assert_eq!(all.config_of("staging").group_window_secs, 60);
+        assert_eq!(all.config_of("default"), &CorrelationConfig::default());
+        // Two minutes apart: one incident in default, two in staging.
+        let a = incident_of(all.observe(&crash("default", "a", 0)));
+        assert_eq!(incident_of(all.observe(&crash("default", "b", 2))), a);
+        let s = incident_of(all.observe(&crash("staging", "a", 0)));
+        assert_ne!(incident_of(all.observe(&crash("staging", "b", 2))), s);
+        // Saved and read back, each keeps its own.
+        let again = Engines::from_json(&serde_json::to_string(&all).unwrap()).unwrap();
+        assert_eq!(again.config_of("staging"), &strict);
     }
 
     #[test]
