@@ -9,7 +9,8 @@ use crate::api::error::{ApiError, Code};
 use crate::api::tokens::{IssuedToken, TokenList, TokenView};
 use crate::api::version::VersionView;
 use crate::api::views::{
-    DeadLetterList, IncidentDetail, IncidentList, IncidentSummary, LedgerView, Replayed, SignalList,
+    DeadLetterList, IncidentDetail, IncidentList, IncidentSummary, LedgerView, Replayed,
+    SignalList, SignalPage,
 };
 use crate::config::settings::SettingsView;
 use crate::connectors::instances::{Catalogue, InstanceList, InstanceView};
@@ -67,6 +68,7 @@ fn wire_name(variant: &str) -> String {
 answers! {
     ListIncidents => IncidentList,
     GetIncident => IncidentDetail,
+    ListIncidentSignals => SignalPage,
     ListSignals => SignalList,
     ListDeadLetters => DeadLetterList,
     ReplayDeadLetter => Replayed,
@@ -121,6 +123,9 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
             json::<answer::ListIncidents>(app.list_incidents(project).await?)
         }
         Command::GetIncident { id } => json::<answer::GetIncident>(app.get_incident(id).await?),
+        Command::ListIncidentSignals { id, offset, limit } => {
+            json::<answer::ListIncidentSignals>(app.list_incident_signals(id, offset, limit).await?)
+        }
         Command::ListSignals {
             unassigned,
             project,

@@ -30,6 +30,7 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
             get(|s: State<Ctx>, Path(id): Path<String>| run(s, Command::GetIncident { id })),
         )
         .route("/incidents/{id}/status", post(set_status))
+        .route("/incidents/{id}/signals", get(incident_signals))
         .route("/signals", get(signals))
         .route(
             "/dead-letters",
@@ -149,6 +150,28 @@ async fn signals(s: State<Ctx>, Query(q): Query<SignalsQuery>) -> Response {
         },
     )
     .await
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    #[serde(default)]
+    offset: i64,
+    #[serde(default = "page_limit")]
+    limit: i64,
+}
+
+fn page_limit() -> i64 {
+    500
+}
+
+/// `GET /api/incidents/{id}/signals?offset=&limit=`: a page of its signals.
+async fn incident_signals(
+    s: State<Ctx>,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let (offset, limit) = (q.offset, q.limit);
+    run(s, Command::ListIncidentSignals { id, offset, limit }).await
 }
 
 #[derive(Deserialize)]

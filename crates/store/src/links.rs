@@ -31,40 +31,65 @@ fn confidence_str(c: Confidence) -> &'static str {
 }
 
 /// The links of one incident, keyed by signal id.
+/// The links of some of an incident's signals (a page of them).
+pub fn for_signals(
+    conn: &Connection,
+    incident_id: &str,
+    signal_ids: &[&str],
+) -> Result<Vec<CorrelationLink>> {
+    let mut out = Vec::with_capacity(signal_ids.len());
+    for id in signal_ids {
+        let found = conn
+            .prepare_cached(
+                "SELECT incident_id, signal_id, strategy, score, explanation, decided_at
+                 FROM incident_signals WHERE incident_id = ?1 AND signal_id = ?2",
+            )?
+            .query_map([incident_id, id], raw)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for r in found {
+            out.push(decode(r)?);
+        }
+    }
+    Ok(out)
+}
+
 pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<CorrelationLink>> {
     let mut st = conn.prepare(
         "SELECT incident_id, signal_id, strategy, score, explanation, decided_at
          FROM incident_signals WHERE incident_id = ?1 ORDER BY decided_at, signal_id",
     )?;
     let rows = st
-        .query_map([incident_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, f64>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        })?
+        .query_map([incident_id], raw)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter()
-        .map(
-            |(incident_id, signal_id, strategy, score, explanation, at)| {
-                Ok(CorrelationLink {
-                    incident_id,
-                    signal_id,
-                    strategy: LinkStrategy::parse(&strategy).ok_or_else(|| {
-                        StoreError::Invalid(format!("unknown strategy '{strategy}'"))
-                    })?,
-                    confidence: Confidence::from_score(score),
-                    score,
-                    explanation,
-                    decided_at: parse_ts(&at)?,
-                })
-            },
-        )
-        .collect()
+    rows.into_iter().map(decode).collect()
+}
+
+type Raw = (String, String, String, f64, String, String);
+
+fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<Raw> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn decode(
+    (incident_id, signal_id, strategy, score, explanation, at): Raw,
+) -> Result<CorrelationLink> {
+    Ok(CorrelationLink {
+        incident_id,
+        signal_id,
+        strategy: LinkStrategy::parse(&strategy)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown strategy '{strategy}'")))?,
+        confidence: Confidence::from_score(score),
+        score,
+        explanation,
+        decided_at: parse_ts(&at)?,
+    })
 }
 
 /// Whether the signal already belongs to an incident.

@@ -111,6 +111,33 @@ pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<StoredSi
     decode(rows)
 }
 
+/// A page of an incident's signals, oldest onset first: a storm's incident
+/// holds tens of thousands, and a page is read without decoding the rest.
+pub fn page_for_incident(
+    conn: &Connection,
+    incident_id: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<StoredSignal>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE s.id IN (
+           SELECT l.signal_id FROM incident_signals l JOIN signals o ON o.id = l.signal_id
+           WHERE l.incident_id = ?1 ORDER BY o.occurred_at, o.id LIMIT ?2 OFFSET ?3)
+         ORDER BY s.occurred_at, s.id"
+    ))?;
+    let rows = st
+        .query_map(params![incident_id, limit, offset], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    decode(rows)
+}
+
+/// How many signals the incident holds.
+pub fn count_for_incident(conn: &Connection, incident_id: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM incident_signals WHERE incident_id = ?1")?
+        .query_row([incident_id], |r| r.get(0))?)
+}
+
 /// Whether the incident holds a signal of one of `source_types`.
 pub fn incident_has_source(
     conn: &Connection,

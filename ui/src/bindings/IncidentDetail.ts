@@ -11,7 +11,12 @@ import type { TimelineEntry } from "./TimelineEntry";
  * `GET /api/incidents/{id}`: the incident, its signals with the reason each
  * joined, a timeline, the causal graph and what the engine makes of it.
  */
-export type IncidentDetail = { signals: Array<SignalView>, timeline: Array<TimelineEntry>, graph: Graph, impacted: Array<Entity>, insight: string | null, 
+export type IncidentDetail = { 
+/**
+ * The first signals by onset (at most 500); `signalTotal` says how
+ * many it holds, `listIncidentSignals` pages through the rest.
+ */
+signals: Array<SignalView>, signalTotal: number, timeline: Array<TimelineEntry>, graph: Graph, impacted: Array<Entity>, insight: string | null, 
 /**
  * What to try first ("roll back deploy cartservice v1.4.2"), when a
  * change on the root cause preceded the incident.

@@ -27,6 +27,7 @@ import type { ProjectView } from "./ProjectView";
 import type { Replayed } from "./Replayed";
 import type { SettingsView } from "./SettingsView";
 import type { SignalList } from "./SignalList";
+import type { SignalPage } from "./SignalPage";
 import type { TeamView } from "./TeamView";
 import type { TestResult } from "./TestResult";
 import type { TokenList } from "./TokenList";
@@ -49,6 +50,7 @@ export function createClient(call: Call) {
   return {
     listIncidents: command<"listIncidents", IncidentList>("listIncidents"),
     getIncident: command<"getIncident", IncidentDetail>("getIncident"),
+    listIncidentSignals: command<"listIncidentSignals", SignalPage>("listIncidentSignals"),
     listSignals: command<"listSignals", SignalList>("listSignals"),
     listDeadLetters: command<"listDeadLetters", DeadLetterList>("listDeadLetters"),
     replayDeadLetter: command<"replayDeadLetter", Replayed>("replayDeadLetter"),

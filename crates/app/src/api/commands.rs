@@ -20,8 +20,17 @@ pub enum Command {
         #[ts(optional)]
         project: Option<String>,
     },
+    /// An incident with its first signals (see `listIncidentSignals`).
     GetIncident {
         id: String,
+    },
+    /// A page of an incident's signals, oldest onset first.
+    ListIncidentSignals {
+        id: String,
+        #[serde(default)]
+        offset: i64,
+        #[serde(default = "default_page")]
+        limit: i64,
     },
     #[serde(rename_all = "camelCase")]
     ListSignals {
@@ -198,6 +207,10 @@ pub enum Command {
     DeleteProject {
         id: String,
     },
+}
+
+fn default_page() -> i64 {
+    500
 }
 
 /// Parses a raw command from a transport, with a `{code, message}` error.

@@ -31,7 +31,10 @@ pub struct IncidentSummary {
 pub struct IncidentDetail {
     #[serde(flatten)]
     pub summary: IncidentSummary,
+    /// The first signals by onset (at most 500); `signalTotal` says how
+    /// many it holds, `listIncidentSignals` pages through the rest.
     pub signals: Vec<SignalView>,
+    pub signal_total: i64,
     pub timeline: Vec<TimelineEntry>,
     pub graph: Graph,
     pub impacted: Vec<Entity>,
@@ -39,6 +42,17 @@ pub struct IncidentDetail {
     /// What to try first ("roll back deploy cartservice v1.4.2"), when a
     /// change on the root cause preceded the incident.
     pub suggested_action: Option<String>,
+}
+
+/// A page of an incident's signals (`ListIncidentSignals`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalPage {
+    pub incident_id: String,
+    pub offset: i64,
+    /// How many signals the incident holds.
+    pub total: i64,
+    pub signals: Vec<SignalView>,
 }
 
 /// A signal with its correlation link (or why it has none).

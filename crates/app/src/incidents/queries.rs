@@ -13,6 +13,15 @@ use std::collections::BTreeMap;
 
 const LIST_LIMIT: i64 = 500;
 
+/// The signals an incident's page shows at first, oldest onset first (where
+/// a storm's cause usually is); the rest come a page at a time
+/// (`ListIncidentSignals`). A storm's incident holds tens of thousands:
+/// reading, linking and sending all of them made its page take seconds.
+pub const DETAIL_SIGNALS: i64 = 500;
+
+/// The most signals one `ListIncidentSignals` answer holds.
+const MAX_PAGE: i64 = 2000;
+
 pub(crate) fn summary(r: incidents::IncidentRow) -> IncidentSummary {
     IncidentSummary {
         id: r.id,
@@ -44,13 +53,12 @@ impl App {
 impl App {
     pub async fn get_incident(&self, id: String) -> Result<IncidentDetail, ApiError> {
         let key = id.clone();
-        let (row, members, links, ingested, collected, stored) = self
+        let (row, (members, links, total), ingested, collected, stored) = self
             .store()
             .read(move |c| {
                 Ok((
                     incidents::get(c, &key)?,
-                    signals::for_incident(c, &key)?,
-                    links::for_incident(c, &key)?,
+                    page(c, &key, 0, DETAIL_SIGNALS)?,
                     ingest_requests::for_incident(c, &key)?,
                     causeway_store::evidence::for_incident(c, &key)?,
                     incidents::analysis(c, &key)?,
@@ -65,7 +73,13 @@ impl App {
         let analysis = match stored {
             Some(a) => a,
             None => {
-                let sigs: Vec<_> = members.iter().map(|s| s.signal.clone()).collect();
+                // Not analysed yet (processing is behind): all its signals.
+                let key = id.clone();
+                let all = self
+                    .store()
+                    .read(move |c| signals::for_incident(c, &key))
+                    .await?;
+                let sigs: Vec<_> = all.into_iter().map(|s| s.signal).collect();
                 // The engine knows more than the rows: its topology, recent
                 // changes and recurrences. Its lock may wait for a processing
                 // batch, and a big incident takes a while to analyse: both off
@@ -81,10 +95,6 @@ impl App {
                 })?
             }
         };
-        let mut by_signal: BTreeMap<String, _> = links
-            .into_iter()
-            .map(|l| (l.signal_id.clone(), l))
-            .collect();
         let mut timeline = timeline(&row, &members);
         for r in &ingested {
             timeline.extend(evidence_entries(r));
@@ -99,24 +109,87 @@ impl App {
             });
         }
         timeline.sort_by(|a, b| a.at.cmp(&b.at));
-        let signals = members
-            .into_iter()
-            .map(|s| SignalView {
-                link: by_signal.remove(&s.signal.id),
-                notifications: s.notifications,
-                last_seen_at: s.last_seen_at,
-                unassigned_reason: s.unassigned_reason,
-                signal: s.signal,
-            })
-            .collect();
         Ok(IncidentDetail {
             summary: summary(row),
-            signals,
+            signals: views(members, links),
+            signal_total: total,
             timeline,
             graph: analysis.graph,
             impacted: analysis.impacted,
             insight: analysis.insight,
             suggested_action: analysis.action,
+        })
+    }
+}
+
+/// A page of an incident's signals with their links, and how many it holds.
+fn page(
+    c: &causeway_store::Connection,
+    id: &str,
+    offset: i64,
+    limit: i64,
+) -> causeway_store::Result<(
+    Vec<signals::StoredSignal>,
+    Vec<causeway_core::CorrelationLink>,
+    i64,
+)> {
+    let members = signals::page_for_incident(c, id, offset, limit)?;
+    let ids: Vec<&str> = members.iter().map(|m| m.signal.id.as_str()).collect();
+    let links = links::for_signals(c, id, &ids)?;
+    Ok((members, links, signals::count_for_incident(c, id)?))
+}
+
+fn views(
+    members: Vec<signals::StoredSignal>,
+    links: Vec<causeway_core::CorrelationLink>,
+) -> Vec<SignalView> {
+    let mut by_signal: BTreeMap<String, _> = links
+        .into_iter()
+        .map(|l| (l.signal_id.clone(), l))
+        .collect();
+    members
+        .into_iter()
+        .map(|s| SignalView {
+            link: by_signal.remove(&s.signal.id),
+            notifications: s.notifications,
+            last_seen_at: s.last_seen_at,
+            unassigned_reason: s.unassigned_reason,
+            signal: s.signal,
+        })
+        .collect()
+}
+
+impl App {
+    /// A page of an incident's signals, oldest onset first, with their links.
+    pub async fn list_incident_signals(
+        &self,
+        id: String,
+        offset: i64,
+        limit: i64,
+    ) -> Result<SignalPage, ApiError> {
+        if offset < 0 || !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::bad_request(format!(
+                "offset is 0 or more, limit 1 to {MAX_PAGE}"
+            )));
+        }
+        let key = id.clone();
+        let (exists, (members, links, total)) = self
+            .store()
+            .read(move |c| {
+                Ok((
+                    incidents::get(c, &key)?.is_some(),
+                    page(c, &key, offset, limit)?,
+                ))
+            })
+            .await?;
+        if !exists {
+            return Err(ApiError::not_found(format!("no incident {id}")));
+        }
+        Ok(SignalPage {
+            incident_id: id,
+            offset,
+            total,
+            signals: views(members, links),
         })
     }
 }
@@ -281,3 +354,7 @@ impl App {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "queries_tests.rs"]
+mod tests;
