@@ -69,3 +69,7 @@ export type { CatalogueEntry } from "./bindings/CatalogueEntry";
 export type { ConfigSchema } from "./bindings/ConfigSchema";
 export type { SchemaProperty } from "./bindings/SchemaProperty";
 export type { XOptions } from "./bindings/XOptions";
+export type { ProjectView } from "./bindings/ProjectView";
+export type { ProjectList } from "./bindings/ProjectList";
+export type { ProjectDetail } from "./bindings/ProjectDetail";
+export type { ProjectCreated } from "./bindings/ProjectCreated";

@@ -114,7 +114,7 @@ describe("App", () => {
     await screen.findByTestId("incident-detail");
     fireEvent.change(screen.getByTestId("incident-search"), { target: { value: "older" } });
     await waitFor(() => expect(screen.getAllByTestId("incident-row").map((r) => r.dataset.incidentId)).toEqual(["inc-old"]));
-    expect(calls).toContainEqual({ command: "searchIncidents", args: { status: "open", severities: [], query: "older" } });
+    expect(calls).toContainEqual({ command: "searchIncidents", args: { status: "open", severities: [], query: "older", project: "default" } });
   });
 
   it("shows the ledger with the incidents it names as links, and opens a split's new incident", async () => {

@@ -12,7 +12,9 @@ import { SettingsScreen } from "../screens/settings/SettingsScreen";
 import { JumpPalette } from "./CommandPalette";
 import { Nav, openCount } from "./Nav";
 import { useHashRoute, type Route } from "./router";
-import { INCIDENTS } from "./resources";
+import { incidentsOf } from "./resources";
+import { DEFAULT_PROJECT, ProjectProvider, useProject } from "./project";
+import { NewProject } from "../screens/projects/NewProject";
 import { useShortcuts, type Walk } from "./shortcuts";
 import { ResourceStore, useResource, useSession, WorkbenchContext, type Workbench } from "./useResource";
 import { useLiveTicks } from "./live";
@@ -43,25 +45,40 @@ export function App({ platform }: { platform: Platform }) {
   useEffect(prewarmLayout, []);
   return (
     <WorkbenchContext.Provider value={workbench}>
-      <Shell live={live} refresh={refresh} />
+      <ProjectProvider>
+        <Shell live={live} refresh={refresh} />
+      </ProjectProvider>
     </WorkbenchContext.Provider>
   );
 }
 
-/** The frame around the screen on show: the top bar, the rail, the palette, the keyboard. */
+/** The frame around the screen on show: the top bar, the rail, the palette, the keyboard, the "New project" dialog. */
 function Shell({ live, refresh }: { live: LiveStatus; refresh: () => void }) {
   const [route, go] = useHashRoute();
   const [palette, setPalette] = useState(false);
+  const [creating, setCreating] = useState(false);
   const togglePalette = useCallback(() => setPalette((p) => !p), []);
+  const newProject = useCallback(() => setCreating(true), []);
   const walk: Walk = useRef(null);
   useShortcuts(go, togglePalette, walk);
   const { lost } = useSession();
+  const project = useProject();
+  const { switchTo } = project;
+  // An incident of the project left is not shown under the next one.
+  const switchProject = useCallback(
+    (id: string) => {
+      switchTo(id);
+      if (route.screen === "incidents" && route.id !== null) go({ screen: "incidents", id: null });
+    },
+    [switchTo, route, go],
+  );
 
-  const incidents = useResource(INCIDENTS).data;
+  const incidents = useResource(incidentsOf(project.id)).data;
   const open = incidents ? openCount(incidents) : 0;
+  const titled = project.id === DEFAULT_PROJECT ? "Causeway" : `Causeway · ${project.name}`;
   useEffect(() => {
-    document.title = open > 0 ? `(${open}) Causeway` : "Causeway";
-  }, [open]);
+    document.title = open > 0 ? `(${open}) ${titled}` : titled;
+  }, [open, titled]);
 
   return (
     <div className="app">
@@ -71,7 +88,7 @@ function Shell({ live, refresh }: { live: LiveStatus; refresh: () => void }) {
           Causeway
         </h1>
         <span className="topbar-sub muted" data-testid="open-count">
-          {incidents ? `${open} open incident${open === 1 ? "" : "s"}` : ""}
+          {incidents ? `${open} open incident${open === 1 ? "" : "s"}${project.id === DEFAULT_PROJECT ? "" : ` in ${project.name}`}` : ""}
         </span>
         <span className="spacer" />
         <span className={`live live-${live}`} data-testid="live-status" title="Live updates">
@@ -88,22 +105,24 @@ function Shell({ live, refresh }: { live: LiveStatus; refresh: () => void }) {
         </div>
       ) : null}
       <div className="shell">
-        <Nav route={route} />
+        <Nav route={route} onSwitchProject={switchProject} onNewProject={newProject} />
         {route.screen === "incidents" ? (
-          <IncidentsScreen id={route.id} go={go} walk={walk} />
+          // A new project starts with a new list: its own filter, its own first incident.
+          <IncidentsScreen key={project.id} id={route.id} go={go} walk={walk} />
         ) : (
           <main className="main single">
-            <Screen route={route} go={go} />
+            <Screen route={route} go={go} onNewProject={newProject} />
           </main>
         )}
       </div>
-      {palette ? <JumpPalette onGo={go} onClose={() => setPalette(false)} /> : null}
+      {palette ? <JumpPalette onGo={go} onSwitchProject={switchProject} onNewProject={newProject} onClose={() => setPalette(false)} /> : null}
+      {creating ? <NewProject onSwitch={switchProject} onClose={() => setCreating(false)} /> : null}
     </div>
   );
 }
 
 /** Every screen but Incidents, which has its own two-pane layout. */
-function Screen({ route, go }: { route: Exclude<Route, { screen: "incidents" }>; go: (r: Route) => void }) {
+function Screen({ route, go, onNewProject }: { route: Exclude<Route, { screen: "incidents" }>; go: (r: Route) => void; onNewProject: () => void }) {
   switch (route.screen) {
     case "signals":
       return <SignalsScreen />;
@@ -118,6 +137,6 @@ function Screen({ route, go }: { route: Exclude<Route, { screen: "incidents" }>;
     case "rules":
       return <RulesScreen />;
     case "settings":
-      return <SettingsScreen />;
+      return <SettingsScreen onNewProject={onNewProject} />;
   }
 }

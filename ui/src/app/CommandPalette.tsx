@@ -2,10 +2,12 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { Route } from "./router";
 import { listKeyDown } from "../components/listKeys";
 import { NAV } from "./Nav";
-import { CATALOGUE, INCIDENTS } from "./resources";
+import { CATALOGUE, incidentsOf } from "./resources";
+import { useProject } from "./project";
 import { useResource } from "./useResource";
 
-export type PaletteItem = { id: string; label: string; hint?: string; route: Route };
+/** Somewhere to go, or something to do (switch project). */
+export type PaletteItem = { id: string; label: string; hint?: string } & ({ route: Route } | { run: () => void });
 
 /** Ctrl/Cmd+K: type to filter screens and incidents, arrows to move, Enter to go. */
 export function CommandPalette({ items, onGo, onClose }: { items: PaletteItem[]; onGo: (r: Route) => void; onClose: () => void }) {
@@ -20,7 +22,8 @@ export function CommandPalette({ items, onGo, onClose }: { items: PaletteItem[];
   }, [items, query]);
   const go = (i: PaletteItem | undefined) => {
     if (!i) return;
-    onGo(i.route);
+    if ("route" in i) onGo(i.route);
+    else i.run();
     onClose();
   };
   return (
@@ -66,13 +69,29 @@ export function CommandPalette({ items, onGo, onClose }: { items: PaletteItem[];
   );
 }
 
-/** The palette over what there is to jump to: every screen, incident and connector to set up. */
-export function JumpPalette({ onGo, onClose }: { onGo: (r: Route) => void; onClose: () => void }) {
-  const incidents = useResource(INCIDENTS).data;
+type JumpProps = {
+  onGo: (r: Route) => void;
+  onSwitchProject: (id: string) => void;
+  onNewProject: () => void;
+  onClose: () => void;
+};
+
+/**
+ * The palette over what there is to jump to: every screen, the current
+ * project's incidents, the other projects, and connectors to set up.
+ */
+export function JumpPalette({ onGo, onSwitchProject, onNewProject, onClose }: JumpProps) {
+  const { id: project, projects } = useProject();
+  const incidents = useResource(incidentsOf(project)).data;
   const catalogue = useResource(CATALOGUE).data;
   const items = useMemo<PaletteItem[]>(
     () => [
       ...NAV.map((n) => ({ id: `screen:${n.label}`, label: n.label, hint: "screen", route: n.route })),
+      ...(projects ?? [])
+        .filter((p) => p.id !== project)
+        .map((p) => ({ id: `project:${p.id}`, label: `Switch to project ${p.name}`, hint: p.id, run: () => onSwitchProject(p.id) })),
+      { id: "project-new", label: "New project…", hint: "projects", run: onNewProject },
+      { id: "project-manage", label: "Manage projects", hint: "Settings", route: { screen: "settings" as const } },
       ...(incidents ?? []).map((i) => ({
         id: `incident:${i.id}`,
         label: i.title,
@@ -86,7 +105,7 @@ export function JumpPalette({ onGo, onClose }: { onGo: (r: Route) => void; onClo
         route: { screen: "connector-new" as const, descriptorId: c.id },
       })),
     ],
-    [incidents, catalogue],
+    [incidents, catalogue, projects, project, onSwitchProject, onNewProject],
   );
   return <CommandPalette items={items} onGo={onGo} onClose={onClose} />;
 }

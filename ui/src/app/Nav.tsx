@@ -1,6 +1,8 @@
 import type { Route } from "./router";
 import { routeHash } from "./router";
-import { DEAD_LETTERS, INCIDENTS, UNASSIGNED, VERSION } from "./resources";
+import { deadLettersOf, incidentsOf, unassignedOf, VERSION } from "./resources";
+import { useProject } from "./project";
+import { ProjectSwitcher } from "./ProjectSwitcher";
 import { useResource } from "./useResource";
 
 export type NavItem = { screen: Route["screen"]; label: string; route: Route; count?: number | null; key: string };
@@ -24,12 +26,23 @@ function activeFor(route: Route): Route["screen"] {
   return route.screen === "connector-new" ? "connectors" : route.screen;
 }
 
-/** The rail: every screen, with how much waits on the busy ones, and which backend answers. */
-export function Nav({ route }: { route: Route }) {
+type Props = {
+  route: Route;
+  /** Shows another project. */
+  onSwitchProject: (id: string) => void;
+  onNewProject: () => void;
+};
+
+/**
+ * The rail: the project shown (to switch), every screen with how much waits
+ * on the busy ones in that project, and which backend answers.
+ */
+export function Nav({ route, onSwitchProject, onNewProject }: Props) {
   const active = activeFor(route);
-  const incidents = useResource(INCIDENTS).data;
-  const unassigned = useResource(UNASSIGNED).data;
-  const deadLetters = useResource(DEAD_LETTERS).data;
+  const { id: project } = useProject();
+  const incidents = useResource(incidentsOf(project)).data;
+  const unassigned = useResource(unassignedOf(project)).data;
+  const deadLetters = useResource(deadLettersOf(project)).data;
   const version = useResource(VERSION).data;
   const counts: Partial<Record<Route["screen"], number | null>> = {
     incidents: incidents ? openCount(incidents) : null,
@@ -38,6 +51,7 @@ export function Nav({ route }: { route: Route }) {
   };
   return (
     <nav className="rail" aria-label="Screens" data-testid="nav">
+      <ProjectSwitcher onSwitch={onSwitchProject} onNewProject={onNewProject} />
       {NAV.map((n) => {
         const count = counts[n.route.screen];
         const current = active === n.route.screen;

@@ -15,6 +15,10 @@ describe("staleAfter", () => {
     expect(staleAfter({ type: "deadLettersChanged" }, null).sort()).toEqual(["deadLetters", "instances"]);
   });
 
+  it("refetches the projects (and the connectors their receivers are) when projects change", () => {
+    expect(staleAfter({ type: "projectsChanged" }, "inc-1").sort()).toEqual(["instances", "projects"]);
+  });
+
   it("refetches everything for an event it does not know", () => {
     const unknown = { type: "somethingNew" } as unknown as Parameters<typeof staleAfter>[0];
     expect(staleAfter(unknown, "inc-1")).toEqual(expect.arrayContaining(["incidents", "detail", "signals", "deadLetters", "topology"]));

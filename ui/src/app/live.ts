@@ -6,10 +6,10 @@ import type { LiveStatus, Platform } from "../platform/api";
 export const REFRESH_DEBOUNCE_MS = 200;
 
 /** What the screens fetch; each refetches when its counter moves. */
-export type Resource = "incidents" | "detail" | "signals" | "deadLetters" | "instances" | "topology" | "settings";
+export type Resource = "incidents" | "detail" | "signals" | "deadLetters" | "instances" | "topology" | "settings" | "projects";
 export type Ticks = Record<Resource, number>;
 
-const ZERO: Ticks = { incidents: 0, detail: 0, signals: 0, deadLetters: 0, instances: 0, topology: 0, settings: 0 };
+const ZERO: Ticks = { incidents: 0, detail: 0, signals: 0, deadLetters: 0, instances: 0, topology: 0, settings: 0, projects: 0 };
 const ALL = Object.keys(ZERO) as Resource[];
 
 /**
@@ -29,6 +29,9 @@ export function staleAfter(e: ChangeEvent, openIncident: string | null): Resourc
       return ["deadLetters", "instances"];
     case "connectorsChanged":
       return ["instances"];
+    case "projectsChanged":
+      // A new project comes with its receiver; a deleted one takes its connectors.
+      return ["projects", "instances"];
     default:
       // An event this UI does not know yet: refetch everything rather than miss it.
       return ALL;

@@ -26,7 +26,7 @@ function setup(answer: (c: Command) => Promise<unknown>) {
   function Provider({ children }: { children: ReactNode }) {
     const api = useMemo(() => createApi(platform), []);
     const store = useMemo(() => new ResourceStore(api), [api]);
-    const [ticks, setTicks] = useState<Ticks>({ incidents: 0, detail: 0, signals: 0, deadLetters: 0, instances: 0, topology: 0, settings: 0 });
+    const [ticks, setTicks] = useState<Ticks>({ incidents: 0, detail: 0, signals: 0, deadLetters: 0, instances: 0, topology: 0, settings: 0, projects: 0 });
     const openIncident = useRef<string | null>(null);
     stale = (which) => setTicks((t) => ({ ...t, ...Object.fromEntries(which.map((r) => [r, t[r] + 1])) }));
     const w: Workbench = { platform, api, store, ticks, refresh: (which = []) => stale(which), openIncident };

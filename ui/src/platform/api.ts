@@ -36,15 +36,18 @@ export function createApi(platform: Platform) {
   /** The contexts of a kubeconfig (default: the server's `$KUBECONFIG` or `~/.kube/config`). */
   const listKubeContexts = (kubeconfig: string | null = null) => c.listKubeContexts({ kubeconfig });
   return {
-    listIncidents: () => c.listIncidents(),
-    searchIncidents: (args: IncidentQuery) => c.searchIncidents(args),
+    /** One project's latest incidents. */
+    listIncidents: (project: string) => c.listIncidents({ project }),
+    /** Searches the project `args.project` names. */
+    searchIncidents: (args: IncidentQuery & { project: string }) => c.searchIncidents(args),
     getIncident: (id: string) => c.getIncident({ id }),
-    listSignals: (unassigned: boolean) => c.listSignals({ unassigned }),
-    listDeadLetters: () => c.listDeadLetters(),
+    listSignals: (unassigned: boolean, project: string) => c.listSignals({ unassigned, project }),
+    listDeadLetters: (project: string) => c.listDeadLetters({ project }),
     replayDeadLetter: (id: number) => c.replayDeadLetter({ id }),
     setIncidentStatus: (id: string, status: IncidentStatus) => c.setIncidentStatus({ id, status }),
     listCatalogue: () => c.listCatalogue(),
-    listInstances: () => c.listInstances(),
+    /** One project's connector instances; every project's when none is named. */
+    listInstances: (project?: string) => c.listInstances(project === undefined ? {} : { project }),
     createInstance: (args: NewInstance) => c.createInstance(args),
     setInstanceEnabled: (id: string, enabled: boolean) => c.setInstanceEnabled({ id, enabled }),
     deleteInstance: (id: string) => c.deleteInstance({ id }),
@@ -82,9 +85,11 @@ export function createApi(platform: Platform) {
           throw new ApiError("bad_request", `this version of the UI cannot list choices with ${command}`);
       }
     },
-    getCorrelationSettings: () => c.getCorrelationSettings(),
-    backtest: (config: CorrelationConfig) => c.backtest({ config }),
-    applyCorrelationSettings: (config: CorrelationConfig) => c.applyCorrelationSettings({ config }),
+    /** One project's correlation settings and rules (each project's engine has its own). */
+    getCorrelationSettings: (project: string) => c.getCorrelationSettings({ project }),
+    /** Replays the project's history only. */
+    backtest: (config: CorrelationConfig, project: string) => c.backtest({ config, project }),
+    applyCorrelationSettings: (config: CorrelationConfig, project: string) => c.applyCorrelationSettings({ config, project }),
     getTopology: () => c.getTopology(),
     topologyImpact: (entity: string) => c.topologyImpact({ entity }),
     listTokens: () => c.listTokens(),
@@ -96,6 +101,15 @@ export function createApi(platform: Platform) {
     getVersion: () => c.getVersion(),
     /** The team this Causeway is in (members, leases, log lag), or null. */
     getTeam: () => c.getTeam(),
+    /** Every project, `default` first. */
+    listProjects: () => c.listProjects(),
+    /** A project with what deleting it would take (its counts). */
+    getProject: (id: string) => c.getProject({ id }),
+    /** A new project, with its Alertmanager receiver's secret in this answer only. */
+    createProject: (id: string, name: string) => c.createProject({ id, name }),
+    renameProject: (id: string, name: string) => c.renameProject({ id, name }),
+    /** Deletes the project and all it holds (`default` cannot be). */
+    deleteProject: (id: string) => c.deleteProject({ id }),
   };
 }
 

@@ -9,10 +9,10 @@ describe("the generated client", () => {
       sent.push(command);
       return null as T;
     });
-    await client.listIncidents();
+    await client.listCatalogue();
     await client.getIncident({ id: "inc-1" });
     await client.createInstance({ descriptorId: "alertmanager", projectId: "default", name: "prod", config: {}, secrets: {} });
-    expect(sent[0]).toEqual({ command: "listIncidents" });
+    expect(sent[0]).toEqual({ command: "listCatalogue" });
     expect("args" in sent[0]).toBe(false);
     expect(sent[1]).toEqual({ command: "getIncident", args: { id: "inc-1" } });
     expect(sent[2]).toMatchObject({ command: "createInstance", args: { descriptorId: "alertmanager", name: "prod" } });

@@ -24,7 +24,7 @@ describe("TauriPlatform", () => {
 
   it("turns a rejected {code, message} into an ApiError", async () => {
     invoke.mockRejectedValue({ code: "not_found", message: "no incident x" });
-    const err = await new TauriPlatform().call({ command: "listIncidents" }).then(
+    const err = await new TauriPlatform().call({ command: "listIncidents", args: {} }).then(
       () => { throw new Error('expected a rejection'); },
       (e: ApiError) => e,
     );

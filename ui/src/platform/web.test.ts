@@ -16,7 +16,7 @@ afterEach(() => {
 describe("WebPlatform.call", () => {
   it("POSTs the command as JSON to /api/rpc with the session cookie", async () => {
     const fetchMock = mockFetch(200, JSON.stringify({ incidents: [] }));
-    const result = await new WebPlatform().call({ command: "listIncidents" });
+    const result = await new WebPlatform().call({ command: "listIncidents", args: { project: "staging" } });
     expect(result).toEqual({ incidents: [] });
     expect(fetchMock).toHaveBeenCalledTimes(1);
     const [url, init] = fetchMock.mock.calls[0];
@@ -24,22 +24,27 @@ describe("WebPlatform.call", () => {
     expect(init?.method).toBe("POST");
     expect(init?.credentials).toBe("same-origin");
     expect(new Headers(init?.headers).get("content-type")).toBe("application/json");
-    expect(JSON.parse(String(init?.body))).toEqual({ command: "listIncidents" });
+    expect(JSON.parse(String(init?.body))).toEqual({ command: "listIncidents", args: { project: "staging" } });
   });
 
   it("sends each typed helper's command with its args", async () => {
     const fetchMock = mockFetch(200, "{}");
     const api = createApi(new WebPlatform());
     await api.getIncident("inc-9");
-    await api.listSignals(true);
-    await api.listDeadLetters();
+    await api.listSignals(true, "default");
+    await api.listDeadLetters("staging");
+    await api.listInstances();
+    await api.listInstances("staging");
     await api.replayDeadLetter(7);
     await api.setIncidentStatus("inc-9", "acknowledged");
     const bodies = fetchMock.mock.calls.map(([, init]) => JSON.parse(String(init?.body)));
     expect(bodies).toEqual([
       { command: "getIncident", args: { id: "inc-9" } },
-      { command: "listSignals", args: { unassigned: true } },
-      { command: "listDeadLetters" },
+      { command: "listSignals", args: { unassigned: true, project: "default" } },
+      { command: "listDeadLetters", args: { project: "staging" } },
+      // No project: every project's instances.
+      { command: "listInstances", args: {} },
+      { command: "listInstances", args: { project: "staging" } },
       { command: "replayDeadLetter", args: { id: 7 } },
       { command: "setIncidentStatus", args: { id: "inc-9", status: "acknowledged" } },
     ]);
@@ -61,7 +66,7 @@ describe("WebPlatform.call", () => {
 
   it("says the session expired on a 401", async () => {
     mockFetch(401, JSON.stringify({ code: "unauthorized", message: "missing session" }));
-    const err = await new WebPlatform().call({ command: "listIncidents" }).then(
+    const err = await new WebPlatform().call({ command: "listIncidents", args: {} }).then(
       () => { throw new Error('expected a rejection'); },
       (e: ApiError) => e,
     );
@@ -72,7 +77,7 @@ describe("WebPlatform.call", () => {
 
   it("keeps a non-JSON error body readable", async () => {
     mockFetch(502, "Bad Gateway");
-    const err = await new WebPlatform().call({ command: "listIncidents" }).then(
+    const err = await new WebPlatform().call({ command: "listIncidents", args: {} }).then(
       () => { throw new Error('expected a rejection'); },
       (e: ApiError) => e,
     );
@@ -88,7 +93,7 @@ describe("WebPlatform.call", () => {
         throw new TypeError("Failed to fetch");
       }),
     );
-    const err = await new WebPlatform().call({ command: "listIncidents" }).then(
+    const err = await new WebPlatform().call({ command: "listIncidents", args: {} }).then(
       () => { throw new Error('expected a rejection'); },
       (e: ApiError) => e,
     );

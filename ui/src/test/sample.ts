@@ -75,6 +75,7 @@ export const sampleSummary: IncidentSummary = {
 
 export const sampleDetail: IncidentDetail = {
   ...sampleSummary,
+  signalTotal: 3,
   signals: [
     signal(
       "s1",

@@ -123,6 +123,7 @@ export function stormDetail({ signals = 10_000, nodes = 500, seed = 7 } = {}): I
     pattern: "cascading-failure",
     rootCause: { entity: root.id, confidence: 0.7, explanation: "earliest onset (synthetic storm)" },
     signalCount: signals,
+    signalTotal: signals,
     openedAt: new Date(start).toISOString(),
     updatedAt: new Date(start + span).toISOString(),
     resolvedAt: null,

@@ -1,7 +1,8 @@
 import { useMemo, useState } from "react";
-import type { Authorization, InstanceView, NewInstance, TestResult } from "../../wire";
+import type { Authorization, InstanceView, NewInstance, ProjectView, TestResult } from "../../wire";
 import type { Catalogue, CatalogueEntry as DescriptorSummary } from "../../wire";
 import { takesWebhooks } from "./catalogue";
+import { DEFAULT_PROJECT } from "../../app/project";
 import { errorText } from "../../platform/errors";
 import { ErrorBox, Loading, InlineError } from "../../components/States";
 import type { Loaded } from "../../app/useResource";
@@ -60,6 +61,16 @@ function fallbackDescriptor(id: string): DescriptorSummary {
   };
 }
 
+/** The projects to pick from: the list, with the one picked in it even when the list is not in. */
+function projectChoices(projects: ProjectView[] | null | undefined, picked: string): ProjectView[] {
+  const list = projects ?? [];
+  return list.some((p) => p.id === picked) ? list : [{ id: picked, name: picked }, ...list];
+}
+
+function projectLabel(p: ProjectView): string {
+  return p.name === p.id ? p.id : `${p.name} (${p.id})`;
+}
+
 /** 32 random bytes as hex: a webhook secret to paste into the other tool. */
 export function newSecret(): string {
   const b = new Uint8Array(32);
@@ -116,6 +127,10 @@ function SecretInput({
 
 type Props = {
   descriptorId: string;
+  /** The project it is set up in, to start with (the one shown). */
+  project?: string;
+  /** The projects to pick from (null: only `project`). */
+  projects?: ProjectView[] | null;
   catalogue: Loaded<Catalogue>;
   onCreate: (n: NewInstance) => Promise<InstanceView>;
   /** A dry run of the settings before anything is created. */
@@ -133,12 +148,24 @@ const STEPS = ["Credentials", "Configuration", "Test", "Confirm"] as const;
 const CONFIRM = STEPS.length - 1;
 
 /** The guided setup, generated from the descriptor's `configSchema`. */
-export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onAuthorize, loadOptions, onCancel, onDone, origin }: Props) {
+export function ConnectorWizard({
+  descriptorId,
+  project: startProject = DEFAULT_PROJECT,
+  projects,
+  catalogue,
+  onCreate,
+  onTest,
+  onAuthorize,
+  loadOptions,
+  onCancel,
+  onDone,
+  origin,
+}: Props) {
   const found = catalogue.data?.connectors.find((c) => c.id === descriptorId) ?? null;
   const descriptor = found ?? (catalogue.error || catalogue.data ? fallbackDescriptor(descriptorId) : null);
   const [step, setStep] = useState(0);
   const [name, setName] = useState("");
-  const [project, setProject] = useState("default");
+  const [project, setProject] = useState(startProject);
   const [values, setValues] = useState<Record<string, unknown>>({});
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const [scheme, setScheme] = useState<string | null>(null);
@@ -334,7 +361,16 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onA
         <div className="step" data-testid="step-configuration">
           <div className="field">
             <label htmlFor="wz-project">Project</label>
-            <input id="wz-project" value={project} onChange={(e) => setProject(e.target.value)} />
+            <select id="wz-project" data-testid="wizard-project" value={project} onChange={(e) => setProject(e.target.value)}>
+              {projectChoices(projects, project).map((p) => (
+                <option key={p.id} value={p.id}>
+                  {projectLabel(p)}
+                </option>
+              ))}
+            </select>
+            <p className="help small muted">
+              Its webhook URL ends in the project (<code>/webhooks/{descriptor.id}/{project}</code>); what it brings in stays in that project.
+            </p>
           </div>
           {fields.plain.length === 0 ? <p className="muted small">Nothing else to configure.</p> : null}
           {fields.plain.map((f) => (
@@ -377,7 +413,7 @@ export function ConnectorWizard({ descriptorId, catalogue, onCreate, onTest, onA
             <dt>Name</dt>
             <dd>{name}</dd>
             <dt>Project</dt>
-            <dd>{project}</dd>
+            <dd data-testid="confirm-project">{projectLabel(projectChoices(projects, project).find((p) => p.id === project) ?? { id: project, name: project })}</dd>
             {webhookField ? (
               <>
                 <dt>Verification</dt>

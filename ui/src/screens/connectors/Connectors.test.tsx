@@ -210,10 +210,15 @@ describe("setup wizard", () => {
   });
 
   it("falls back to the generic webhook form, with the reason, when there is no catalogue", async () => {
-    const onCreate = vi.fn().mockRejectedValue(new ApiError("bad_request", "no project 'nope'"));
+    const onCreate = vi.fn().mockRejectedValue(new ApiError("not_found", "no project 'staging'"));
     render(
       <ConnectorWizard
         descriptorId="alertmanager"
+        project="default"
+        projects={[
+          { id: "default", name: "Default" },
+          { id: "staging", name: "Staging" },
+        ]}
         catalogue={{ data: null, error: new ApiError("bad_request", "unknown command") }}
         onCreate={onCreate}
         onCancel={vi.fn()}
@@ -226,11 +231,13 @@ describe("setup wizard", () => {
     fireEvent.change(screen.getByLabelText("Name"), { target: { value: "am" } });
     fireEvent.change(screen.getByTestId("webhook-secret"), { target: { value: "tok" } });
     fireEvent.click(screen.getByRole("button", { name: "Next" }));
-    fireEvent.change(screen.getByLabelText("Project"), { target: { value: "nope" } });
+    expect((screen.getByLabelText("Project") as HTMLSelectElement).value).toBe("default");
+    fireEvent.change(screen.getByLabelText("Project"), { target: { value: "staging" } });
     fireEvent.click(screen.getByRole("button", { name: "Next" }));
     fireEvent.click(screen.getByRole("button", { name: "Next" }));
     fireEvent.click(screen.getByRole("button", { name: "Connect" }));
-    expect(await screen.findByText("no project 'nope' (bad_request)")).toBeTruthy();
+    expect(await screen.findByText("no project 'staging' (not_found)")).toBeTruthy();
+    expect(onCreate.mock.calls[0][0].projectId).toBe("staging");
     expect(onCreate.mock.calls[0][0].secrets).toEqual({ webhookSecret: "tok" });
     expect(onCreate.mock.calls[0][0].config).toEqual({ verify: { type: "bearer" } });
   });

@@ -1,17 +1,21 @@
 import type { InstanceView, TeamView } from "../../wire";
 import type { Route } from "../../app/router";
 import { CATALOGUE } from "../../app/resources";
+import { useProject } from "../../app/project";
 import { useResource, useWorkbench, type ResourceSpec } from "../../app/useResource";
 import { useNow } from "../../app/useNow";
 import { CatalogueGrid, Monitoring } from "./Connectors";
 import { ConnectorWizard } from "./ConnectorWizard";
 import { TeamPanel } from "./Team";
 
-export const INSTANCES: ResourceSpec<InstanceView[]> = {
-  key: "instances",
-  load: (api) => api.listInstances().then((r) => r.instances),
-  on: ["instances"],
-};
+/** The connector instances of one project. */
+export function instancesOf(project: string): ResourceSpec<InstanceView[]> {
+  return {
+    key: `instances:${project}`,
+    load: (api) => api.listInstances(project).then((r) => r.instances),
+    on: ["instances"],
+  };
+}
 
 /** The team this Causeway is in (`null`: none), asked again while shown: heartbeats send no change event. */
 export const TEAM: ResourceSpec<TeamView | null> = {
@@ -21,14 +25,15 @@ export const TEAM: ResourceSpec<TeamView | null> = {
 };
 
 /**
- * The team, when in one (members, who runs what, lag), the connectors set
- * up (their health, to test, pause or remove), and the catalogue of those
- * to set up.
+ * The team, when in one (members, who runs what, lag), the current
+ * project's connectors (their health, to test, pause or remove), and the
+ * catalogue of those to set up.
  */
 export function ConnectorsScreen({ go }: { go: (r: Route) => void }) {
   const { api } = useWorkbench();
   const now = useNow();
-  const instances = useResource(INSTANCES);
+  const { id: project } = useProject();
+  const instances = useResource(instancesOf(project));
   const catalogue = useResource(CATALOGUE);
   const team = useResource(TEAM);
   const { mutate } = instances;
@@ -50,15 +55,18 @@ export function ConnectorsScreen({ go }: { go: (r: Route) => void }) {
   );
 }
 
-/** The wizard that sets up one connector of the catalogue, then goes back to the list. */
+/** The wizard that sets up one connector of the catalogue in the current project, then goes back to the list. */
 export function NewConnectorScreen({ descriptorId, go }: { descriptorId: string; go: (r: Route) => void }) {
   const { api, platform } = useWorkbench();
+  const { id: project, projects } = useProject();
   const catalogue = useResource(CATALOGUE);
   const origin = platform.kind === "web" && typeof location !== "undefined" ? location.origin : null;
   return (
     <ConnectorWizard
-      key={descriptorId}
+      key={`${descriptorId}:${project}`}
       descriptorId={descriptorId}
+      project={project}
+      projects={projects}
       catalogue={catalogue}
       onCreate={(n) => catalogue.mutate((api) => api.createInstance(n), ["instances"])}
       onTest={api.testConnection}

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { Authorization, InstanceView, NewWebhookSecret, StreamHealth, TestResult } from "../../wire";
 import { CopyField } from "../../components/CopyField";
+import { alertmanagerSnippet } from "../../components/alertmanagerSnippet";
 import { formatAge, formatClock } from "../../components/format";
 import { errorText } from "../../platform/errors";
 import { Empty, ErrorBox, Loading, InlineError } from "../../components/States";
@@ -27,20 +28,6 @@ const HEALTH_HINT: Record<string, string> = {
 
 /** Verification schemes whose secret the sending tool takes from us. */
 const OUR_SECRET = new Set(["bearer", "shared_token", "github_sha256", "github_sha1", "grafana"]);
-
-/** The Alertmanager receiver to paste, with the new secret. */
-export function alertmanagerSnippet(url: string, secret: string): string {
-  return [
-    "receivers:",
-    "  - name: causeway",
-    "    webhook_configs:",
-    `      - url: ${url}`,
-    "        send_resolved: true",
-    "        http_config:",
-    "          authorization:",
-    `            credentials: ${secret}`,
-  ].join("\n");
-}
 
 /** A secret just made: shown this once, with where it goes. */
 function NewSecret({ made }: { made: NewWebhookSecret }) {

@@ -1,13 +1,15 @@
-import { DEAD_LETTERS } from "../../app/resources";
+import { deadLettersOf } from "../../app/resources";
+import { useProject } from "../../app/project";
 import { useResource, useSession } from "../../app/useResource";
 import { useNow } from "../../app/useNow";
 import { DeadLetters } from "./DeadLetters";
 
-/** Payloads that could not be read, each re-playable once the reader is fixed. */
+/** The current project's payloads that could not be read, each re-playable once the reader is fixed. */
 export function DeadLettersScreen() {
   const { shown, stalled } = useSession();
   const now = useNow();
-  const deadLetters = useResource(DEAD_LETTERS);
+  const { id: project } = useProject();
+  const deadLetters = useResource(deadLettersOf(project));
   return (
     <DeadLetters
       deadLetters={deadLetters.data}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import type { IncidentDetail as Detail, IncidentStatus, IncidentSummary, LedgerView } from "../../wire";
-import { INCIDENTS } from "../../app/resources";
+import { incidentsOf } from "../../app/resources";
+import { useProject } from "../../app/project";
 import { useResource, useSession, useWorkbench, type ResourceSpec } from "../../app/useResource";
 import { useDebounced } from "../../app/useDebounced";
 import { useNow } from "../../app/useNow";
@@ -17,14 +18,19 @@ const SEARCH_DEBOUNCE_MS = 250;
 /** The open incident (10k signals, say) is reloaded at most this often. */
 export const DETAIL_EVERY_MS = 2000;
 
-/** The server's search over the whole table, for a filter that has settled. */
-function searchOf(filter: IncidentFilter): ResourceSpec<{ key: string; incidents: IncidentSummary[] }> {
-  const key = JSON.stringify(filter);
+/** The server's search over the project's whole table, for a filter that has settled. */
+function searchOf(project: string, filter: IncidentFilter): ResourceSpec<{ key: string; incidents: IncidentSummary[] }> {
+  const key = searchKey(project, filter);
   return {
     key: `search:${key}`,
-    load: (api) => api.searchIncidents(queryOf(filter)).then((r) => ({ key, incidents: r.incidents })),
+    load: (api) => api.searchIncidents({ ...queryOf(filter), project }).then((r) => ({ key, incidents: r.incidents })),
     on: ["incidents"],
   };
+}
+
+/** Which search an answer is for: one project's, one filter's. */
+function searchKey(project: string, filter: IncidentFilter): string {
+  return `${project}:${JSON.stringify(filter)}`;
 }
 
 function detailOf(id: string): ResourceSpec<Detail> {
@@ -39,21 +45,22 @@ function ledgerOf(id: string): ResourceSpec<LedgerView> {
 /** The incidents, searched and filtered, beside the one open. */
 export function IncidentsScreen({ id: routeId, go, walk }: { id: string | null; go: (r: Route) => void; walk: Walk }) {
   const { platform, openIncident } = useWorkbench();
+  const { id: project } = useProject();
   const { shown, stalled } = useSession();
   const now = useNow();
   const [filter, setFilter] = useState<IncidentFilter>(DEFAULT_FILTER);
-  const list = useResource(INCIDENTS);
+  const list = useResource(incidentsOf(project));
   const incidents = list.data;
   const changeList = list.mutate;
 
   // The filter runs at once over the list in memory, and on the server over
   // the whole table (once typing pauses): the server's answer for the same
   // filter replaces the quick one, so an older incident is found too.
-  const searched = useResource(searchOf(useDebounced(filter, SEARCH_DEBOUNCE_MS)));
+  const searched = useResource(searchOf(project, useDebounced(filter, SEARCH_DEBOUNCE_MS)));
   const shownIncidents = useMemo(() => {
-    if (searched.data && searched.data.key === JSON.stringify(filter)) return searched.data.incidents;
+    if (searched.data && searched.data.key === searchKey(project, filter)) return searched.data.incidents;
     return incidents ? filterIncidents(incidents, filter) : null;
-  }, [incidents, filter, searched.data]);
+  }, [incidents, filter, project, searched.data]);
 
   // With no id in the address, the first incident the filter keeps is opened,
   // and stays open when newer ones arrive; a default that vanished falls back
@@ -135,7 +142,7 @@ export function IncidentsScreen({ id: routeId, go, walk }: { id: string | null; 
           selectedId={selectedId}
           onSelect={(id) => go({ screen: "incidents", id })}
           now={now}
-          webhookUrl={`${origin ?? "…"}/webhooks/alertmanager/default`}
+          webhookUrl={`${origin ?? "…"}/webhooks/alertmanager/${project}`}
         />
       </aside>
       <main className="main">

@@ -1,24 +1,34 @@
 import type { CorrelationConfig } from "../../wire";
 import { useResource, useSession, useWorkbench, type ResourceSpec } from "../../app/useResource";
+import { useProject } from "../../app/project";
 import { Rules } from "./Rules";
 
-/** Correlation settings are settings: a change to either makes this stale. */
-const CORRELATION: ResourceSpec<CorrelationConfig> = {
-  key: "correlation",
-  load: (api) => api.getCorrelationSettings(),
-  on: ["settings"],
-};
+/** A project's correlation settings. They are settings: a change to either makes this stale. */
+function correlationOf(project: string): ResourceSpec<CorrelationConfig> {
+  return {
+    key: `correlation:${project}`,
+    load: (api) => api.getCorrelationSettings(project),
+    on: ["settings"],
+  };
+}
 
-/** How signals become incidents, tried against the past (a backtest) before it is applied. */
+/**
+ * How the current project's signals become incidents (each project has its
+ * own settings and rules), tried against its past (a backtest) before they
+ * are applied.
+ */
 export function RulesScreen() {
   const { api } = useWorkbench();
   const { shown, stalled } = useSession();
-  const correlation = useResource(CORRELATION);
+  const { id: project } = useProject();
+  const correlation = useResource(correlationOf(project));
   return (
     <Rules
+      // A draft is one project's: switching starts from the next one's settings.
+      key={project}
       settings={{ data: correlation.data, error: shown(correlation.error) }}
-      backtest={api.backtest}
-      apply={(c) => correlation.mutate((api) => api.applyCorrelationSettings(c), ["settings"])}
+      backtest={(c) => api.backtest(c, project)}
+      apply={(c) => correlation.mutate((api) => api.applyCorrelationSettings(c, project), ["settings"])}
       stalled={stalled}
     />
   );

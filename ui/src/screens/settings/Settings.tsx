@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import type { IssuedToken, SettingsUpdate, SettingsView, TokenView } from "../../wire";
 import type { Api } from "../../platform/api";
 import type { Loaded } from "../../app/useResource";
@@ -16,19 +16,22 @@ type Props = {
   onChanged: () => void;
   now: number;
   stalled?: boolean;
+  /** Settings → Projects, first (the app's; none in a test of the rest). */
+  projects?: ReactNode;
 };
 
-/** API tokens (issue, revoke), the data folder and the webhook port. */
-export function Settings({ settings, tokens, api, onChanged, now, stalled }: Props) {
+/** Projects, API tokens (issue, revoke), the data folder and the webhook port. */
+export function Settings({ settings, tokens, api, onChanged, now, stalled, projects }: Props) {
   return (
     <div className="settings" data-testid="settings">
+      {projects}
       <Tokens tokens={tokens} api={api} onChanged={onChanged} now={now} stalled={stalled} />
       <Storage settings={settings} api={api} onChanged={onChanged} stalled={stalled} />
     </div>
   );
 }
 
-function Tokens({ tokens, api, onChanged, now, stalled }: Omit<Props, "settings">) {
+function Tokens({ tokens, api, onChanged, now, stalled }: Omit<Props, "settings" | "projects">) {
   const [scope, setScope] = useState<"ingest" | "admin">("ingest");
   const [issued, setIssued] = useState<IssuedToken | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -140,7 +143,7 @@ function Tokens({ tokens, api, onChanged, now, stalled }: Omit<Props, "settings"
   );
 }
 
-function Storage({ settings, api, onChanged, stalled }: Omit<Props, "tokens" | "now">) {
+function Storage({ settings, api, onChanged, stalled }: Omit<Props, "tokens" | "now" | "projects">) {
   const s = settings.data;
   const [dir, setDir] = useState<string | null>(null);
   const [port, setPort] = useState<string | null>(null);

@@ -1,15 +1,17 @@
 import { useMemo } from "react";
-import { INCIDENTS, UNASSIGNED } from "../../app/resources";
+import { incidentsOf, unassignedOf } from "../../app/resources";
+import { useProject } from "../../app/project";
 import { useResource, useSession } from "../../app/useResource";
 import { useNow } from "../../app/useNow";
 import { SignalsInbox } from "./SignalsInbox";
 
-/** The inbox: signals in no incident, each movable into one (recorded in its ledger). */
+/** The current project's inbox: signals in no incident, each movable into one of its incidents (recorded in its ledger). */
 export function SignalsScreen() {
   const { shown, stalled } = useSession();
   const now = useNow();
-  const unassigned = useResource(UNASSIGNED);
-  const incidents = useResource(INCIDENTS).data;
+  const { id: project } = useProject();
+  const unassigned = useResource(unassignedOf(project));
+  const incidents = useResource(incidentsOf(project)).data;
   const { mutate } = unassigned;
   const assign = useMemo(
     () => ({
