@@ -44,6 +44,20 @@ describe("IncidentDetail", () => {
     expect(y("deployment/shop/cart")).toBeLessThan(y("pod/shop/cart-7d9f8b6c5-x2b4k"));
   });
 
+  it("says how many signals a big incident holds and shows more a page at a time", async () => {
+    const [first, ...rest] = sampleDetail.signals;
+    const big = { ...sampleDetail, signals: [first], signalTotal: sampleDetail.signals.length };
+    const loadMore = vi.fn(async (offset: number) => sampleDetail.signals.slice(offset));
+    render(<IncidentDetail detail={big} now={now} loadMore={loadMore} />);
+    expect(screen.getAllByTestId("signal-row")).toHaveLength(1);
+    const more = screen.getByTestId("signals-more");
+    expect(more.textContent).toContain(`The first 1 of ${sampleDetail.signals.length} signals`);
+    fireEvent.click(within(more).getByRole("button", { name: `Show ${rest.length} more` }));
+    await waitFor(() => expect(screen.getAllByTestId("signal-row")).toHaveLength(sampleDetail.signals.length));
+    expect(loadMore).toHaveBeenCalledWith(1);
+    expect(screen.queryByTestId("signals-more")).toBeNull();
+  });
+
   it("lists every signal with its correlation reason", () => {
     render(<IncidentDetail detail={sampleDetail} now={now} />);
     const rows = screen.getAllByTestId("signal-row");

@@ -23,6 +23,8 @@ type Props = {
   manage?: Manage;
   /** The incident's decision ledger (entries null: not loaded yet). */
   ledger?: { entries: LedgerEntry[] | null; error: unknown };
+  /** The incident's signals from `offset` on, a page at a time (the detail holds the first ones). */
+  loadMore?: (offset: number) => Promise<SignalView[]>;
 };
 
 const ACTIONS: { status: IncidentStatus; label: string }[] = [
@@ -69,10 +71,25 @@ export function applySelection(
   return { signals: kept, entities, services };
 }
 
-export function IncidentDetail({ detail, now, onSetStatus, refreshing, manage, ledger }: Props) {
+export function IncidentDetail({ detail: page, now, onSetStatus, refreshing, manage, ledger, loadMore }: Props) {
   const picks = useSignalPicks();
   const [selection, setSelection] = useState<Selection>({ entity: null, service: null, range: null });
   const [laneBy, setLaneBy] = useState<LaneBy>("entity");
+  // A storm's incident comes with its first signals; more are asked for.
+  const [more, setMore] = useState<SignalView[]>([]);
+  const detail = useMemo(() => {
+    if (!more.length) return page;
+    const have = new Set(page.signals.map((s) => s.id));
+    return { ...page, signals: page.signals.concat(more.filter((s) => !have.has(s.id))) };
+  }, [page, more]);
+  const [loadingMore, loadError, runLoad] = useRun();
+  const missing = Math.max(0, detail.signalTotal - detail.signals.length);
+  const showMore = loadMore
+    ? () => runLoad("more", async () => {
+        const next = await loadMore(detail.signals.length);
+        setMore((m) => m.concat(next));
+      })
+    : undefined;
   const picked = useMemo(() => applySelection(detail.signals, selection), [detail.signals, selection]);
   const pickEntity = useCallback((entity: string | null) => setSelection((s) => ({ ...s, entity })), []);
   const brush = useCallback((range: TimeRange | null) => setSelection((s) => ({ ...s, range })), []);
@@ -273,6 +290,17 @@ export function IncidentDetail({ detail, now, onSetStatus, refreshing, manage, l
           Signals <span className="count" data-testid="signal-count">{picked.entities === null ? detail.signals.length : `${picked.signals.length} / ${detail.signals.length}`}</span>
         </h3>
         {manage ? <PickedBar incidentId={detail.id} picked={picks.picked} clear={picks.clear} manage={manage} /> : null}
+        {missing > 0 ? (
+          <p className="muted small" data-testid="signals-more">
+            The first {detail.signals.length} of {detail.signalTotal} signals by onset.{" "}
+            {showMore ? (
+              <button type="button" className="btn btn-quiet" disabled={!!loadingMore} onClick={showMore}>
+                {loadingMore ? "Loading…" : `Show ${Math.min(500, missing)} more`}
+              </button>
+            ) : null}
+            <InlineError text={loadError} />
+          </p>
+        ) : null}
         {picked.signals.length ? (
           <SignalsTable signals={picked.signals} now={now} selection={manage ? picks.selection : undefined} />
         ) : detail.signals.length ? (

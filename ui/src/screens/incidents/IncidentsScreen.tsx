@@ -44,7 +44,7 @@ function ledgerOf(id: string): ResourceSpec<LedgerView> {
 
 /** The incidents, searched and filtered, beside the one open. */
 export function IncidentsScreen({ id: routeId, go, walk }: { id: string | null; go: (r: Route) => void; walk: Walk }) {
-  const { platform, openIncident } = useWorkbench();
+  const { platform, api, openIncident } = useWorkbench();
   const { id: project } = useProject();
   const { shown, stalled } = useSession();
   const now = useNow();
@@ -155,6 +155,7 @@ export function IncidentsScreen({ id: routeId, go, walk }: { id: string | null; 
             onSetStatus={setStatus}
             refreshing={detail.loading}
             manage={manage}
+            loadMore={(offset) => api.listIncidentSignals(detail.data!.id, offset).then((p) => p.signals)}
             ledger={{
               entries: ledger.data && ledger.data.incidentId === detail.data.id ? ledger.data.entries : null,
               error: shown(ledger.error),
