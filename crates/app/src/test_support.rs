@@ -1,7 +1,7 @@
 //! What the app's unit tests share: an app over a fresh SQLite file,
 //! commands through the one dispatcher, webhooks taken and processed.
 
-use crate::api::views::IncidentList;
+use crate::api::views::{IncidentList, SignalList};
 use crate::{dispatch, Accepted, App, Command};
 
 /// An app over a fresh data folder (kept while the `TempDir` lives).
@@ -69,4 +69,13 @@ pub(crate) async fn incident_of(app: &App, title: &str) -> String {
         .unwrap_or_else(|| panic!("no incident titled {title}: {list:?}"))
         .id
         .clone()
+}
+
+/// Every signal of the `default` project, newest first.
+pub(crate) async fn all_signals(app: &App) -> SignalList {
+    let c = Command::ListSignals {
+        unassigned: false,
+        project: None,
+    };
+    call(app, c).await
 }

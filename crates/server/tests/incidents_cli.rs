@@ -3,21 +3,9 @@
 
 mod common;
 use common::*;
-use std::process::Command;
 
 fn incidents(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let o = Command::new(BIN)
-        .arg("incidents")
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.success(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    cli("incidents", dir, args)
 }
 
 fn alert(fp: &str, pod: &str) -> Vec<u8> {

@@ -5,21 +5,9 @@
 
 mod common;
 use common::*;
-use std::process::Command;
 
 fn projects(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let o = Command::new(BIN)
-        .arg("projects")
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.success(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    cli("projects", dir, args)
 }
 
 fn alert(fp: &str) -> Vec<u8> {

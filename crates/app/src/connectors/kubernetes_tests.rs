@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::api::requests::NewInstance;
-use crate::api::views::{IncidentDetail, IncidentList, SignalList};
+use crate::api::views::{IncidentDetail, IncidentList};
 use crate::connectors::instances::InstanceList;
 use crate::connectors::ops::TestResult;
 use crate::test_support::{call, post};
@@ -107,16 +107,7 @@ fn e(s: &str) -> Entity {
     Entity::parse(s).unwrap()
 }
 
-async fn signals(app: &App) -> SignalList {
-    call(
-        app,
-        Command::ListSignals {
-            unassigned: false,
-            project: None,
-        },
-    )
-    .await
-}
+use crate::test_support::all_signals as signals;
 
 #[tokio::test]
 async fn a_warning_event_from_the_cluster_joins_the_alert_on_its_deployment() {

@@ -35,14 +35,7 @@ async fn a_payload_that_panics_is_dead_lettered_and_the_others_are_processed() {
             .unwrap();
     }
     app.drain().await;
-    let signals: SignalList = call(
-        &app,
-        Command::ListSignals {
-            unassigned: false,
-            project: None,
-        },
-    )
-    .await;
+    let signals: SignalList = crate::test_support::all_signals(&app).await;
     let mut titles: Vec<String> = signals
         .signals
         .iter()
@@ -72,14 +65,7 @@ async fn a_payload_that_panics_is_dead_lettered_and_the_others_are_processed() {
         .await
         .unwrap();
     app.drain().await;
-    let signals: SignalList = call(
-        &app,
-        Command::ListSignals {
-            unassigned: false,
-            project: None,
-        },
-    )
-    .await;
+    let signals: SignalList = crate::test_support::all_signals(&app).await;
     assert_eq!(signals.signals.len(), 3);
 }
 
@@ -107,14 +93,7 @@ async fn a_job_that_panicked_holding_the_engine_does_not_stop_processing() {
         .await
         .unwrap();
     app.drain().await;
-    let signals: SignalList = call(
-        &app,
-        Command::ListSignals {
-            unassigned: false,
-            project: None,
-        },
-    )
-    .await;
+    let signals: SignalList = crate::test_support::all_signals(&app).await;
     assert_eq!(
         signals.signals.len(),
         2,

@@ -32,14 +32,7 @@ async fn every_fixture_is_accepted_and_shows_up() {
         assert_eq!(a.accepted, n["alerts"].as_array().unwrap().len());
         total += a.accepted;
     }
-    let all: SignalList = call(
-        &app,
-        Command::ListSignals {
-            unassigned: false,
-            project: None,
-        },
-    )
-    .await;
+    let all: SignalList = crate::test_support::all_signals(&app).await;
     // The bot's firing and resolved notifications are one alert: one signal.
     assert_eq!(all.signals.len(), total - 1);
     let fire = all

@@ -12,6 +12,23 @@ use std::time::{Duration, Instant};
 pub const BIN: &str = env!("CARGO_BIN_EXE_causeway");
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
 
+/// `causeway SUBCOMMAND ARGS --data-dir DIR`: whether it succeeded, its
+/// output and its errors.
+pub fn cli(sub: &str, dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(BIN)
+        .arg(sub)
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
 /// A loopback port free right now (for a peer the test starts itself).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
