@@ -109,13 +109,19 @@ pub fn to_notify<'a>(
         .collect()
 }
 
-/// The open incidents (up to the search's cap): what the tray counts and
-/// what may be newly critical.
+/// The open incidents of every project (up to the search's cap in each):
+/// what the tray counts and what may be newly critical. The person on call
+/// hears of a critical staging incident whichever project the window shows.
 async fn incidents(app: &App) -> Option<Vec<IncidentSummary>> {
-    app.search_incidents(IncidentQuery::default())
-        .await
-        .ok()
-        .map(|l| l.incidents)
+    let mut all = Vec::new();
+    for p in app.list_projects().await.ok()?.projects {
+        let q = IncidentQuery {
+            project: Some(p.id),
+            ..IncidentQuery::default()
+        };
+        all.extend(app.search_incidents(q).await.ok()?.incidents);
+    }
+    Some(all)
 }
 
 /// Keeps the tray's count current and notifies new critical incidents, for
@@ -204,6 +210,54 @@ mod tests {
             updated_at: opened.into(),
             resolved_at: None,
         }
+    }
+
+    /// An Alertmanager receiver taking unsigned deliveries in `project`.
+    async fn receiver(app: &App, project: &'static str) {
+        app.store()
+            .write(move |c| {
+                let at = causeway_store::ts(chrono::Utc::now());
+                causeway_store::projects::ensure(c, project, &at)?;
+                c.execute(
+                    "INSERT INTO connector_instances (id, descriptor_id, project_id, name, config, created_at)
+                     VALUES (?1 || '-alertmanager', 'alertmanager', ?1, 'AM', '{}', ?2)
+                     ON CONFLICT(id) DO NOTHING",
+                    [project, at.as_str()],
+                )?;
+                c.execute(
+                    "UPDATE connector_instances SET config = '{\"verify\":{\"type\":\"none\"}}'
+                     WHERE id = ?1 || '-alertmanager'",
+                    [project],
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_tray_counts_the_open_incidents_of_every_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(dir.path()).unwrap();
+        for (project, fp) in [("default", "a"), ("staging", "b")] {
+            receiver(&app, project).await;
+            let body = format!(
+                r#"{{"version":"4","status":"firing","alerts":[{{"status":"firing","fingerprint":"{fp}",
+                "labels":{{"alertname":"KubePodCrashLooping","namespace":"shop","pod":"cart-7d9f8b6c5-x2b4k","severity":"critical"}},
+                "startsAt":"2026-12-07T03:00:00Z"}}]}}"#
+            );
+            app.accept_webhook(
+                "alertmanager",
+                project,
+                Default::default(),
+                body.into_bytes(),
+            )
+            .await
+            .unwrap();
+        }
+        app.drain().await;
+        let open = incidents(&app).await.unwrap();
+        assert_eq!(open.len(), 2, "{open:?}");
     }
 
     #[test]

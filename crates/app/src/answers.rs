@@ -207,7 +207,9 @@ pub async fn dispatch(app: &App, command: Command) -> Result<serde_json::Value, 
         Command::ListKubeContexts { kubeconfig } => {
             json::<answer::ListKubeContexts>(app.kube_contexts(kubeconfig).await?)
         }
-        Command::GetTopology => json::<answer::GetTopology>(app.topology_view().await?),
+        Command::GetTopology { project } => {
+            json::<answer::GetTopology>(app.topology_view(project).await?)
+        }
         Command::ListTokens => json::<answer::ListTokens>(app.list_tokens().await?),
         Command::IssueToken { scope } => json::<answer::IssueToken>(app.issue_token(scope).await?),
         Command::RevokeToken { id } => json::<answer::RevokeToken>(app.revoke_token(id).await?),

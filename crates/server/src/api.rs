@@ -92,7 +92,9 @@ pub fn routes(ctx: Ctx) -> Router<Ctx> {
         .route("/topology/impact", get(impact))
         .route(
             "/topology",
-            get(|s: State<Ctx>| run(s, Command::GetTopology)),
+            get(|s: State<Ctx>, Query(q): Query<ProjectQuery>| {
+                run(s, Command::GetTopology { project: q.project })
+            }),
         )
         .route("/tokens", get(|s: State<Ctx>| run(s, Command::ListTokens)))
         .route(

@@ -104,6 +104,9 @@ function fakePlatform() {
               previousKept: false,
             },
           } as T;
+        case "getTopology":
+          project(command.args);
+          return { loaded: false, graph: { nodes: [], edges: [] }, roots: [] } as T;
         case "getVersion":
           return { name: "Causeway", version: "1.0.0" } as T;
         default:
@@ -169,6 +172,12 @@ describe("the project switcher", () => {
     await waitFor(() => expect(argsOf(fake.calls, "listInstances")).toContainEqual({ project: "staging" }));
     expect(argsOf(fake.calls, "listInstances")).not.toContainEqual({ project: "default" });
     expect(argsOf(fake.calls, "listInstances")).not.toContainEqual({});
+    // The map marks the staging project's incidents.
+    act(() => {
+      window.location.hash = "#/topology";
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    });
+    await waitFor(() => expect(argsOf(fake.calls, "getTopology")).toEqual([{ project: "staging" }]));
 
     // A reload shows staging from the first request.
     expect(localStorage.getItem(PROJECT_STORAGE_KEY)).toBe("staging");

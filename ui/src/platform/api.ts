@@ -92,7 +92,8 @@ export function createApi(platform: Platform) {
     /** Replays the project's history only. */
     backtest: (config: CorrelationConfig, project: string) => c.backtest({ config, project }),
     applyCorrelationSettings: (config: CorrelationConfig, project: string) => c.applyCorrelationSettings({ config, project }),
-    getTopology: () => c.getTopology(),
+    /** The graph, marked with the open incidents of `project`. */
+    getTopology: (project: string) => c.getTopology({ project }),
     topologyImpact: (entity: string) => c.topologyImpact({ entity }),
     listTokens: () => c.listTokens(),
     issueToken: (scope: "ingest" | "admin") => c.issueToken({ scope }),

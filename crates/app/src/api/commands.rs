@@ -170,7 +170,13 @@ pub enum Command {
         kubeconfig: Option<String>,
     },
     /// Every entity and edge, with the open incidents' marks.
-    GetTopology,
+    /// The topology, its nodes marked with the open incidents of `project`
+    /// (every project's when none is named).
+    GetTopology {
+        #[serde(default)]
+        #[ts(optional)]
+        project: Option<String>,
+    },
     ListTokens,
     /// The token is in this answer and nowhere else, ever.
     IssueToken {

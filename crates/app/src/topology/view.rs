@@ -45,7 +45,11 @@ struct Marks {
 }
 
 impl App {
-    pub async fn topology_view(&self) -> Result<TopologyView, ApiError> {
+    pub async fn topology_view(&self, project: Option<String>) -> Result<TopologyView, ApiError> {
+        let project = match project {
+            Some(p) => Some(self.project_or_default(Some(p)).await?),
+            None => None,
+        };
         let Some(topology) = self.topology.read().ok().and_then(|t| t.clone()) else {
             return Ok(TopologyView {
                 loaded: false,
@@ -55,9 +59,13 @@ impl App {
         };
         let open = self
             .store()
-            .read(|c| {
+            .read(move |c| {
                 let mut out = Vec::new();
-                for row in incidents::list_all(c, OPEN_INCIDENTS_LOOKED_AT)? {
+                let rows = match &project {
+                    Some(p) => incidents::list(c, p, OPEN_INCIDENTS_LOOKED_AT)?,
+                    None => incidents::list_all(c, OPEN_INCIDENTS_LOOKED_AT)?,
+                };
+                for row in rows {
                     if row.status != IncidentStatus::Resolved {
                         let members = signals::for_incident(c, &row.id)?;
                         out.push((row, members));
@@ -141,7 +149,12 @@ mod tests {
     use crate::{dispatch, Command};
 
     async fn topology(app: &App) -> TopologyView {
-        serde_json::from_value(dispatch(app, Command::GetTopology).await.unwrap()).unwrap()
+        serde_json::from_value(
+            dispatch(app, Command::GetTopology { project: None })
+                .await
+                .unwrap(),
+        )
+        .unwrap()
     }
 
     #[tokio::test]
@@ -207,5 +220,30 @@ mod tests {
             .find(|n| n.id == root.entity)
             .unwrap();
         assert!(node.root && node.signal_count > 0, "{node:?}");
+
+        // Marked per project: the demo's incident is the default project's.
+        let of = |project: &str| Command::GetTopology {
+            project: Some(project.into()),
+        };
+        let mine: TopologyView =
+            serde_json::from_value(dispatch(&app, of("default")).await.unwrap()).unwrap();
+        assert_eq!(mine.roots, after.roots);
+        app.store()
+            .write(|c| {
+                let at = causeway_store::ts(chrono::Utc::now());
+                causeway_store::projects::ensure(c, "staging", &at)
+            })
+            .await
+            .unwrap();
+        let theirs: TopologyView =
+            serde_json::from_value(dispatch(&app, of("staging")).await.unwrap()).unwrap();
+        assert!(theirs.roots.is_empty());
+        assert!(theirs
+            .graph
+            .nodes
+            .iter()
+            .all(|n| n.signal_count == 0 && !n.root));
+        let unknown = dispatch(&app, of("nope")).await.unwrap_err();
+        assert_eq!(unknown.code, crate::Code::NotFound);
     }
 }
