@@ -7,6 +7,7 @@
 //! CONNECTOR_JIRA_PROD_POLL_INTERVAL_MS=60000      # also _REQUEST_TIMEOUT_MS, _MAX_RETRIES,
 //! CONNECTOR_JIRA_PROD_BASE_URL=https://acme.atlassian.net   # _RETRY_BASE_DELAY_MS, ...
 //! CONNECTOR_JIRA_PROD_API_TOKEN=…                 # a secret field: to the keychain
+//! CONNECTOR_JIRA_PROD_PROJECT=staging             # default: the default project
 //! ```
 //!
 //! A connector's variables are `CONNECTOR_<NAME>_…`, its name upper-cased
@@ -181,6 +182,8 @@ pub fn parse(vars: &BTreeMap<String, String>) -> Result<Vec<Declared>, String> {
                 retry.insert((*key).into(), v);
             } else if *suffix == "TYPE" {
                 entry["type"] = Value::String(value.trim().to_string());
+            } else if *suffix == "PROJECT" {
+                entry["project"] = Value::String(value.trim().to_string());
             } else if *suffix == "ENABLED" {
                 entry["enabled"] = typed(&var(suffix), value, &json!({"type": "boolean"}))?;
             } else if let Some(d) = descriptor {
@@ -269,6 +272,7 @@ mod tests {
             ("CONNECTOR_PROM_EU_TYPE", "prometheus"),
             ("CONNECTOR_PROM_EU_BASE_URL", "http://127.0.0.1:9091"),
             ("CONNECTOR_PROM_EU_ENABLED", "false"),
+            ("CONNECTOR_PROM_EU_PROJECT", "eu-prod"),
             ("CONNECTOR_UNLISTED_TYPE", "nope"),
         ]))
         .unwrap();
@@ -286,6 +290,14 @@ mod tests {
         // `prom`'s variables are not `prom-eu`'s.
         assert_eq!(d[1].config["baseUrl"], "http://127.0.0.1:9091");
         assert!(!d[1].enabled);
+        assert_eq!(
+            (d[0].project.as_str(), d[1].project.as_str()),
+            ("default", "eu-prod")
+        );
+        assert!(
+            !d[1].config.contains_key("project"),
+            "a project is no setting"
+        );
         assert!(parse(&vars(&[("CONNECTOR_X_TYPE", "prometheus")]))
             .unwrap()
             .is_empty());

@@ -8,6 +8,9 @@
 //!   "providerConfig": {"baseUrl": "${PROM_URL}", "token": "${PROM_TOKEN}"}}]}
 //! ```
 //!
+//! `"project": "staging"` puts an entry in that project (made when it does
+//! not exist; `default` when left out).
+//!
 //! `${NAME}` is replaced by the environment variable (an unset one is an
 //! error naming it); `providerConfig` fields the descriptor marks secret go
 //! to the keychain, the rest to SQLite. The file owns the instances it
@@ -91,6 +94,8 @@ fn substitute_str(
 pub struct Declared {
     pub name: String,
     pub descriptor_id: String,
+    /// The project it belongs to.
+    pub project: String,
     pub enabled: bool,
     pub config: Map<String, Value>,
     pub secrets: BTreeMap<String, Sensitive<String>>,
@@ -150,7 +155,7 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Dec
 pub(crate) fn declare(
     c: &Value,
     place: Place<'_>,
-    names: &mut Vec<(String, String)>,
+    names: &mut Vec<(String, String, String)>,
 ) -> Result<Declared, String> {
     let name = c["name"]
         .as_str()
@@ -162,10 +167,20 @@ pub(crate) fn declare(
     ))?;
     let d = causeway_connectors::descriptor::builtin_or_user(kind)
         .ok_or(format!("{}: no connector '{kind}'", place.at("type")))?;
-    if names.contains(&(kind.to_string(), name.to_string())) {
+    let project = match &c["project"] {
+        Value::Null => crate::projects::DEFAULT_PROJECT.to_string(),
+        Value::String(p) => {
+            crate::projects::check_id(p)
+                .map_err(|e| format!("{}: {}", place.at("project"), e.message))?;
+            p.clone()
+        }
+        _ => return Err(format!("{} must be a string", place.at("project"))),
+    };
+    let key = (kind.to_string(), name.to_string(), project.clone());
+    if names.contains(&key) {
         return Err(format!("{}: a second {kind} named '{name}'", place.at("")));
     }
-    names.push((kind.to_string(), name.to_string()));
+    names.push(key);
     let secret_keys = secret_fields_of(d);
     let mut config = Map::new();
     let mut secrets = BTreeMap::new();
@@ -213,6 +228,7 @@ pub(crate) fn declare(
     Ok(Declared {
         name: name.to_string(),
         descriptor_id: kind.to_string(),
+        project,
         enabled: c["enabled"].as_bool().unwrap_or(true),
         config,
         secrets,
@@ -367,15 +383,14 @@ impl App {
         let mut keep = Vec::new();
         for d in declared {
             let found = existing.iter().find(|i| {
-                i.descriptor_id == d.descriptor_id && i.name == d.name && i.project_id == "default"
+                i.descriptor_id == d.descriptor_id && i.name == d.name && i.project_id == d.project
             });
             let other = found
                 .and_then(|i| makers.get(&i.id))
                 .filter(|by| by.as_str() != owner.as_str())
                 .filter(|by| {
                     // Moved from one to the other: the new one takes it.
-                    Owner::parse(by)
-                        .is_none_or(|o| self.still_declares(o, &d.descriptor_id, &d.name))
+                    Owner::parse(by).is_none_or(|o| self.still_declares(o, d))
                 });
             if let Some(by) = other {
                 return Err(ApiError::bad_request(format!(
@@ -407,10 +422,18 @@ impl App {
                     i.id.clone()
                 }
                 None => {
+                    // A project named only here is made for it.
+                    let project = d.project.clone();
+                    self.store()
+                        .write(move |c| {
+                            let at = causeway_store::ts(chrono::Utc::now());
+                            causeway_store::projects::ensure(c, &project, &at)
+                        })
+                        .await?;
                     let v = self
                         .create_instance(NewInstance {
                             descriptor_id: d.descriptor_id.clone(),
-                            project_id: "default".into(),
+                            project_id: d.project.clone(),
                             name: d.name.clone(),
                             config: Value::Object(d.config.clone()),
                             secrets: d.secrets.clone(),
@@ -439,9 +462,9 @@ impl App {
         Ok(declared.len())
     }
 
-    /// Whether `owner` declares `kind` named `name` now (one that cannot
+    /// Whether `owner` still declares `it` (same kind, name and project; one that cannot
     /// be read counts as declaring it, so nothing is taken by mistake).
-    fn still_declares(&self, owner: Owner, kind: &str, name: &str) -> bool {
+    fn still_declares(&self, owner: Owner, it: &Declared) -> bool {
         let declared = match owner {
             Owner::Env => crate::config::env::parse(&crate::config::env::vars()),
             Owner::File => match std::fs::read_to_string(config_path(&self.data_dir())) {
@@ -451,8 +474,9 @@ impl App {
             },
         };
         declared.map_or(true, |all| {
-            all.iter()
-                .any(|d| d.descriptor_id == kind && d.name == name)
+            all.iter().any(|d| {
+                d.descriptor_id == it.descriptor_id && d.name == it.name && d.project == it.project
+            })
         })
     }
 
@@ -512,6 +536,9 @@ impl App {
             config.remove("secretFields");
             config.remove("verify");
             let mut entry = json!({"name": i.name, "type": i.descriptor_id, "enabled": i.enabled});
+            if i.project_id != crate::projects::DEFAULT_PROJECT {
+                entry["project"] = Value::String(i.project_id.clone());
+            }
             for k in RUN_KEYS {
                 if let Some(v) = config.remove(*k) {
                     entry[*k] = v;
@@ -576,5 +603,59 @@ mod tests {
             parse(r#"[{"name": "p", "type": "prometheus"}]"#, &env).unwrap_err(),
             "connectors[0].providerConfig.baseUrl is required (Prometheus URL)"
         );
+    }
+
+    #[test]
+    fn an_entry_names_its_project_and_the_same_name_may_serve_two() {
+        let env = |_: &str| None;
+        let prom = |project: &str| {
+            format!(
+                r#"{{"name": "p", "type": "prometheus", {project}"providerConfig": {{"baseUrl": "http://x"}}}}"#
+            )
+        };
+        let two = format!("[{}, {}]", prom(""), prom(r#""project": "staging", "#));
+        let d = parse(&two, &env).unwrap();
+        assert_eq!(
+            (d[0].project.as_str(), d[1].project.as_str()),
+            ("default", "staging")
+        );
+        let twice = format!("[{}, {}]", prom(""), prom(r#""project": "default", "#));
+        assert!(parse(&twice, &env)
+            .unwrap_err()
+            .contains("a second prometheus named 'p'"));
+        let bad = format!("[{}]", prom(r#""project": "Prod EU", "#));
+        assert!(parse(&bad, &env)
+            .unwrap_err()
+            .starts_with("connectors[0].project: a project id is"));
+    }
+
+    #[tokio::test]
+    async fn a_declared_project_is_made_with_its_connector() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(dir.path()).unwrap();
+        let text = r#"[{"name": "p", "type": "prometheus", "project": "staging",
+            "providerConfig": {"baseUrl": "http://127.0.0.1:9"}}]"#;
+        let declared = parse(text, &|_| None).unwrap();
+        assert_eq!(app.apply_declared(&declared, Owner::File).await.unwrap(), 1);
+        let theirs = app.list_instances(Some("staging".into())).await.unwrap();
+        assert_eq!(theirs.instances.len(), 1);
+        let ours = app.list_instances(None).await.unwrap();
+        assert!(ours
+            .instances
+            .iter()
+            .all(|i| i.name != "p" || i.project_id == "staging"));
+        // Applied again: the same instance, not a second one.
+        app.apply_declared(&declared, Owner::File).await.unwrap();
+        let again = app.list_instances(Some("staging".into())).await.unwrap();
+        assert_eq!(again.instances.len(), 1);
+        let exported = app.export_connectors().await.unwrap();
+        let entry = exported["connectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "p")
+            .unwrap()
+            .clone();
+        assert_eq!(entry["project"], "staging");
     }
 }
