@@ -48,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "project settings",
         include_str!("../migrations/0015_project_settings.sql"),
     ),
+    (
+        16,
+        "state frames",
+        include_str!("../migrations/0016_state_frames.sql"),
+    ),
 ];
 
 /// The write-ahead log is cut back to this size whenever a checkpoint

@@ -117,7 +117,9 @@ impl Keeper {
         engine: &Engines,
     ) -> causeway_store::Result<(i64, Duration)> {
         let started = Instant::now();
-        engine_state::save(tx, &serde_json::to_string(engine)?, self.seq)?;
+        engine_state::save_with(tx, self.seq, |w| {
+            serde_json::to_writer(w, engine).map_err(std::io::Error::other)
+        })?;
         Ok((self.seq, started.elapsed()))
     }
 
