@@ -53,6 +53,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "state frames",
         include_str!("../migrations/0016_state_frames.sql"),
     ),
+    (
+        17,
+        "incident pages",
+        include_str!("../migrations/0017_incident_pages.sql"),
+    ),
 ];
 
 /// The write-ahead log is cut back to this size whenever a checkpoint

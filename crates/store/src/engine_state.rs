@@ -43,7 +43,9 @@ pub fn load(conn: &Connection) -> Result<Option<Saved>> {
             let mut out = Vec::new();
             lz4_flex::frame::FrameDecoder::new(f.as_slice())
                 .read_to_end(&mut out)
-                .map_err(|e| StoreError::Invalid(format!("the saved state does not decompress: {e}")))?;
+                .map_err(|e| {
+                    StoreError::Invalid(format!("the saved state does not decompress: {e}"))
+                })?;
             out
         }
         (None, Some(b)) => codec::unpack(b, Some(codec::LZ4)).map_err(StoreError::Invalid)?,
@@ -67,7 +69,8 @@ pub fn save_with(
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
     let mut frame = lz4_flex::frame::FrameEncoder::new(Vec::new());
-    write(&mut frame).map_err(|e| StoreError::Invalid(format!("the state cannot be written: {e}")))?;
+    write(&mut frame)
+        .map_err(|e| StoreError::Invalid(format!("the state cannot be written: {e}")))?;
     let packed = frame
         .finish()
         .map_err(|e| StoreError::Invalid(format!("the state cannot be compressed: {e}")))?;
@@ -112,9 +115,16 @@ mod tests {
         let frame: Vec<u8> = c
             .query_row("SELECT state_frame FROM engine_state", [], |r| r.get(0))
             .unwrap();
-        assert!(frame.len() < state.len() / 20, "compressed: {}", frame.len());
+        assert!(
+            frame.len() < state.len() / 20,
+            "compressed: {}",
+            frame.len()
+        );
         let saved = load(&c).unwrap().unwrap();
-        assert_eq!((saved.state.as_str(), saved.processed_seq), (state.as_str(), 7));
+        assert_eq!(
+            (saved.state.as_str(), saved.processed_seq),
+            (state.as_str(), 7)
+        );
 
         // Saved by an older version: a block, then plain text.
         let block = lz4_flex::block::compress_prepend_size(b"{\"old\":1}");

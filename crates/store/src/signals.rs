@@ -111,8 +111,11 @@ pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<StoredSi
     decode(rows)
 }
 
-/// A page of an incident's signals, oldest onset first: a storm's incident
-/// holds tens of thousands, and a page is read without decoding the rest.
+/// A page of an incident's signals in the order they joined it: a storm's
+/// incident holds up to hundreds of thousands, and a page is read by
+/// walking its links' index (`incident_signals_joined`), without touching
+/// the others (sorting them by onset read every one of their rows: 250 ms
+/// at 100k).
 pub fn page_for_incident(
     conn: &Connection,
     incident_id: &str,
@@ -120,10 +123,10 @@ pub fn page_for_incident(
     limit: i64,
 ) -> Result<Vec<StoredSignal>> {
     let mut st = conn.prepare_cached(&format!(
-        "{SELECT} WHERE s.id IN (
-           SELECT l.signal_id FROM incident_signals l JOIN signals o ON o.id = l.signal_id
-           WHERE l.incident_id = ?1 ORDER BY o.occurred_at, o.id LIMIT ?2 OFFSET ?3)
-         ORDER BY s.occurred_at, s.id"
+        "{SELECT} JOIN (
+           SELECT l.signal_id AS sid, l.rowid AS joined FROM incident_signals l
+           WHERE l.incident_id = ?1 ORDER BY l.rowid LIMIT ?2 OFFSET ?3) p ON s.id = p.sid
+         ORDER BY p.joined"
     ))?;
     let rows = st
         .query_map(params![incident_id, limit, offset], row)?

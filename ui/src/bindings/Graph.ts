@@ -2,4 +2,8 @@
 import type { GraphEdge } from "./GraphEdge";
 import type { GraphNode } from "./GraphNode";
 
-export type Graph = { nodes: Array<GraphNode>, edges: Array<GraphEdge>, };
+export type Graph = { nodes: Array<GraphNode>, edges: Array<GraphEdge>, 
+/**
+ * Entities left out of a bounded graph ([`Analysis::bounded`]).
+ */
+omitted?: number, };

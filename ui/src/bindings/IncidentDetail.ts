@@ -13,10 +13,18 @@ import type { TimelineEntry } from "./TimelineEntry";
  */
 export type IncidentDetail = { 
 /**
- * The first signals by onset (at most 500); `signalTotal` says how
+ * The first signals to join it (at most 500); `signalTotal` says how
  * many it holds, `listIncidentSignals` pages through the rest.
  */
-signals: Array<SignalView>, signalTotal: number, timeline: Array<TimelineEntry>, graph: Graph, impacted: Array<Entity>, insight: string | null, 
+signals: Array<SignalView>, signalTotal: number, timeline: Array<TimelineEntry>, 
+/**
+ * At most 300 entities; `graph.omitted` counts the rest.
+ */
+graph: Graph, 
+/**
+ * At most 200; `impactedOmitted` counts the rest.
+ */
+impacted: Array<Entity>, impactedOmitted?: number, insight: string | null, 
 /**
  * What to try first ("roll back deploy cartservice v1.4.2"), when a
  * change on the root cause preceded the incident.

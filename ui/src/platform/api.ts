@@ -41,7 +41,7 @@ export function createApi(platform: Platform) {
     /** Searches the project `args.project` names. */
     searchIncidents: (args: IncidentQuery & { project: string }) => c.searchIncidents(args),
     getIncident: (id: string) => c.getIncident({ id }),
-    /** A page of an incident's signals, oldest onset first (a storm's holds thousands). */
+    /** A page of an incident's signals in the order they joined it (a storm's holds thousands). */
     listIncidentSignals: (id: string, offset: number, limit = 500) => c.listIncidentSignals({ id, offset, limit }),
     listSignals: (unassigned: boolean, project: string) => c.listSignals({ unassigned, project }),
     listDeadLetters: (project: string) => c.listDeadLetters({ project }),

@@ -24,7 +24,7 @@ pub enum Command {
     GetIncident {
         id: String,
     },
-    /// A page of an incident's signals, oldest onset first.
+    /// A page of an incident's signals, in the order they joined it.
     ListIncidentSignals {
         id: String,
         #[serde(default)]

@@ -31,13 +31,18 @@ pub struct IncidentSummary {
 pub struct IncidentDetail {
     #[serde(flatten)]
     pub summary: IncidentSummary,
-    /// The first signals by onset (at most 500); `signalTotal` says how
+    /// The first signals to join it (at most 500); `signalTotal` says how
     /// many it holds, `listIncidentSignals` pages through the rest.
     pub signals: Vec<SignalView>,
     pub signal_total: i64,
     pub timeline: Vec<TimelineEntry>,
+    /// At most 300 entities; `graph.omitted` counts the rest.
     pub graph: Graph,
+    /// At most 200; `impactedOmitted` counts the rest.
     pub impacted: Vec<Entity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub impacted_omitted: Option<u32>,
     pub insight: Option<String>,
     /// What to try first ("roll back deploy cartservice v1.4.2"), when a
     /// change on the root cause preceded the incident.

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 const LIST_LIMIT: i64 = 500;
 
-/// The signals an incident's page shows at first, oldest onset first (where
-/// a storm's cause usually is); the rest come a page at a time
+/// The signals an incident's page shows at first, the first to join it (a
+/// storm's cause is usually among them); the rest come a page at a time
 /// (`ListIncidentSignals`). A storm's incident holds tens of thousands:
 /// reading, linking and sending all of them made its page take seconds.
 pub const DETAIL_SIGNALS: i64 = 500;
@@ -85,6 +85,7 @@ impl App {
                 // batch, and a big incident takes a while to analyse: both off
                 // the async threads.
                 let engine = self.engine.clone();
+                use crate::pipeline::process::{GRAPH_NODES, IMPACTED_LISTED};
                 tokio::task::spawn_blocking(move || match engine.lock() {
                     Ok(engine) => engine.analyse(&sigs),
                     Err(_) => analyse(&sigs),
@@ -93,6 +94,7 @@ impl App {
                 .map_err(|e| {
                     ApiError::new(Code::Internal, format!("incident analysis failed: {e}"))
                 })?
+                .bounded(GRAPH_NODES, IMPACTED_LISTED)
             }
         };
         let mut timeline = timeline(&row, &members);
@@ -116,6 +118,7 @@ impl App {
             timeline,
             graph: analysis.graph,
             impacted: analysis.impacted,
+            impacted_omitted: analysis.impacted_omitted,
             insight: analysis.insight,
             suggested_action: analysis.action,
         })
@@ -160,7 +163,7 @@ fn views(
 }
 
 impl App {
-    /// A page of an incident's signals, oldest onset first, with their links.
+    /// A page of an incident's signals in the order they joined, with their links.
     pub async fn list_incident_signals(
         &self,
         id: String,

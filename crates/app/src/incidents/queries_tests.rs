@@ -1,5 +1,5 @@
 //! A storm's incident is read a page at a time: its detail holds the first
-//! signals by onset and the total, and the pages cover every signal once.
+//! signals to join it and the total, and the pages cover every signal once.
 
 use crate::api::views::{IncidentDetail, SignalPage};
 use crate::test_support::{app, call, incident_of, post};
@@ -40,7 +40,10 @@ async fn a_big_incident_is_read_a_page_at_a_time() {
         "each with its reason"
     );
     let first: Vec<_> = d.signals.iter().map(|s| s.signal.occurred_at).collect();
-    assert!(first.windows(2).all(|w| w[0] <= w[1]), "oldest onset first");
+    assert!(
+        first.windows(2).all(|w| w[0] <= w[1]),
+        "in the order they joined (here, their onsets')"
+    );
 
     let mut seen = BTreeSet::new();
     let mut offset = 0;

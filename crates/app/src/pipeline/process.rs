@@ -394,6 +394,11 @@ fn process_into(
     Ok(())
 }
 
+/// The most entities an incident's stored graph holds, and impacted
+/// entities it lists (the rest are counted): what a person can read.
+pub(crate) const GRAPH_NODES: usize = 300;
+pub(crate) const IMPACTED_LISTED: usize = 200;
+
 /// Writes an incident from the engine's state plus the analysis of its signals.
 pub(crate) fn write_incident(
     conn: &Connection,
@@ -408,7 +413,9 @@ pub(crate) fn write_incident(
         .into_iter()
         .map(|s| s.signal)
         .collect();
-    let analysis = engine.analyse(&members);
+    let analysis = engine
+        .analyse(&members)
+        .bounded(GRAPH_NODES, IMPACTED_LISTED);
     let Some(mut row) = incident_row(engine, id, project, members.len() as i64) else {
         return Ok(());
     };

@@ -139,7 +139,11 @@ fn graph_of(topology: &Topology, marks: &BTreeMap<Entity, Marks>) -> Graph {
             inferred: e.inferred,
         })
         .collect();
-    Graph { nodes, edges }
+    Graph {
+        nodes,
+        edges,
+        omitted: None,
+    }
 }
 
 #[cfg(test)]

@@ -47,6 +47,10 @@ pub struct GraphEdge {
 pub struct Graph {
     pub nodes: Vec<GraphNode>,
     pub edges: Vec<GraphEdge>,
+    /// Entities left out of a bounded graph ([`Analysis::bounded`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub omitted: Option<u32>,
 }
 
 /// The incident's reading of its signals.
@@ -63,6 +67,51 @@ pub struct Analysis {
     /// What to try first ("roll back deploy cartservice v1.4.2"), when known.
     #[serde(default)]
     pub action: Option<String>,
+    /// Impacted entities left out of a bounded analysis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub impacted_omitted: Option<u32>,
+}
+
+impl Analysis {
+    /// The analysis as a person can read it: at most `nodes` entities in
+    /// the graph (the root first, then those with the most firing signals)
+    /// and `impacted` impacted entities, saying how many were left out. A
+    /// storm's incident can span a hundred thousand Pods; no one reads that
+    /// graph, and storing and sending it whole cost more than the rest of
+    /// the incident's page.
+    pub fn bounded(mut self, nodes: usize, impacted: usize) -> Analysis {
+        let total = self.graph.nodes.len();
+        if total > nodes {
+            let mut order: Vec<usize> = (0..total).collect();
+            let g = &self.graph.nodes;
+            order.sort_by(|&a, &b| {
+                let (x, y) = (&g[a], &g[b]);
+                (y.root, y.firing, y.signal_count, !y.inferred)
+                    .cmp(&(x.root, x.firing, x.signal_count, !x.inferred))
+                    .then_with(|| x.id.cmp(&y.id))
+            });
+            let keep: std::collections::BTreeSet<usize> = order.into_iter().take(nodes).collect();
+            let mut i = 0;
+            self.graph.nodes.retain(|_| {
+                i += 1;
+                keep.contains(&(i - 1))
+            });
+            let kept: std::collections::BTreeSet<&Entity> =
+                self.graph.nodes.iter().map(|n| &n.id).collect();
+            let edges = std::mem::take(&mut self.graph.edges);
+            self.graph.edges = edges
+                .into_iter()
+                .filter(|e| kept.contains(&e.from) && kept.contains(&e.to))
+                .collect();
+            self.graph.omitted = Some((total - nodes) as u32);
+        }
+        if self.impacted.len() > impacted {
+            self.impacted_omitted = Some((self.impacted.len() - impacted) as u32);
+            self.impacted.truncate(impacted);
+        }
+        self
+    }
 }
 
 /// How the correlation engine read one signal: the place it is about, the
@@ -247,9 +296,11 @@ fn analyse_plain(signals: &[Signal]) -> Analysis {
         graph: Graph {
             nodes: nodes.into_values().collect(),
             edges,
+            omitted: None,
         },
         pattern: None,
         action: None,
+        impacted_omitted: None,
     }
 }
 
@@ -335,6 +386,50 @@ mod tests {
             crate::signal::test_alert(format!("s-{entity}-{min}"), &fp, Some(entity), title, at);
         s.received_at = start;
         s
+    }
+
+    #[test]
+    fn a_storms_analysis_is_bounded_to_what_a_person_reads() {
+        // The root's Pod and 50 others, one failing a minute before the rest.
+        let mut sigs = vec![sig("pod/shop/db-0", 0, "OOM")];
+        sigs.extend((1..=50).map(|i| sig(&format!("pod/shop/web-{i:02}"), 1, "5xx")));
+        let whole = analyse(&sigs);
+        assert!(whole.graph.nodes.len() > 20, "{}", whole.graph.nodes.len());
+        let root = whole
+            .graph
+            .nodes
+            .iter()
+            .find(|n| n.root)
+            .unwrap()
+            .id
+            .clone();
+        let small = whole.clone().bounded(20, 5);
+        assert_eq!(small.graph.nodes.len(), 20);
+        assert_eq!(
+            small.graph.omitted,
+            Some((whole.graph.nodes.len() - 20) as u32)
+        );
+        assert!(
+            small.graph.nodes.iter().any(|n| n.id == root),
+            "the root stays"
+        );
+        let kept: Vec<&Entity> = small.graph.nodes.iter().map(|n| &n.id).collect();
+        assert!(small
+            .graph
+            .edges
+            .iter()
+            .all(|e| kept.contains(&&e.from) && kept.contains(&&e.to)));
+        assert!(whole.impacted.len() > 5, "{:?}", whole.impacted);
+        assert_eq!(small.impacted, whole.impacted[..5]);
+        assert_eq!(
+            small.impacted_omitted,
+            Some((whole.impacted.len() - 5) as u32)
+        );
+        assert_eq!(small.root_cause, whole.root_cause);
+        // Within the bounds nothing changes, and nothing more is written.
+        let same = whole.clone().bounded(1000, 1000);
+        assert_eq!(same, whole);
+        assert!(!serde_json::to_string(&same).unwrap().contains("mitted"));
     }
 
     #[test]

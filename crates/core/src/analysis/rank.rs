@@ -498,6 +498,7 @@ pub(crate) fn analyse_over(
         graph,
         pattern,
         action,
+        impacted_omitted: None,
     })
 }
 
@@ -637,5 +638,6 @@ fn graph(
     Graph {
         nodes: nodes.into_values().collect(),
         edges,
+        omitted: None,
     }
 }

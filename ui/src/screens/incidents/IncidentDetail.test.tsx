@@ -51,11 +51,24 @@ describe("IncidentDetail", () => {
     render(<IncidentDetail detail={big} now={now} loadMore={loadMore} />);
     expect(screen.getAllByTestId("signal-row")).toHaveLength(1);
     const more = screen.getByTestId("signals-more");
-    expect(more.textContent).toContain(`The first 1 of ${sampleDetail.signals.length} signals`);
+    expect(more.textContent).toContain(`The first 1 of ${sampleDetail.signals.length} signals, in the order they joined`);
     fireEvent.click(within(more).getByRole("button", { name: `Show ${rest.length} more` }));
     await waitFor(() => expect(screen.getAllByTestId("signal-row")).toHaveLength(sampleDetail.signals.length));
     expect(loadMore).toHaveBeenCalledWith(1);
     expect(screen.queryByTestId("signals-more")).toBeNull();
+  });
+
+  it("says what a bounded graph and impacted list leave out", () => {
+    const { rerender } = render(<IncidentDetail detail={sampleDetail} now={now} />);
+    expect(screen.queryByTestId("graph-omitted")).toBeNull();
+    const impacted = Array.from({ length: 200 }, (_, i) => `deployment/shop/d${i}`);
+    const bounded = { ...sampleDetail, graph: { ...sampleDetail.graph, omitted: 99700 }, impacted, impactedOmitted: 4000 };
+    rerender(<IncidentDetail detail={bounded} now={now} />);
+    expect(screen.getByTestId("graph-omitted").textContent).toContain("99700 more are left out");
+    const region = screen.getByRole("region", { name: "Impacted entities" });
+    fireEvent.click(within(region).getByRole("button", { name: "and 4192 more" }));
+    expect(within(region).getAllByRole("listitem")).toHaveLength(201);
+    expect(screen.getByTestId("impacted-omitted").textContent).toBe("and 4000 more, not listed");
   });
 
   it("lists every signal with its correlation reason", () => {

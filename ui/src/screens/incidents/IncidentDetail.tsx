@@ -199,8 +199,13 @@ export function IncidentDetail({ detail: page, now, onSetStatus, refreshing, man
               {!allImpacted && detail.impacted.length > IMPACTED_SHOWN ? (
                 <li className="more">
                   <button type="button" className="link-button" onClick={() => setAllImpacted(true)}>
-                    and {detail.impacted.length - IMPACTED_SHOWN} more
+                    and {detail.impacted.length - IMPACTED_SHOWN + (detail.impactedOmitted ?? 0)} more
                   </button>
+                </li>
+              ) : null}
+              {allImpacted && detail.impactedOmitted ? (
+                <li className="more muted" data-testid="impacted-omitted">
+                  and {detail.impactedOmitted} more, not listed
                 </li>
               ) : null}
             </ul>
@@ -240,6 +245,11 @@ export function IncidentDetail({ detail: page, now, onSetStatus, refreshing, man
 
       <section className="block" aria-label="Graph">
         <h3>Graph</h3>
+        {detail.graph.omitted ? (
+          <p className="muted small" data-testid="graph-omitted">
+            The {detail.graph.nodes.length} entities with the most firing signals; {detail.graph.omitted} more are left out.
+          </p>
+        ) : null}
         <GraphView
           graph={detail.graph}
           highlighted={picked.entities}
@@ -292,7 +302,7 @@ export function IncidentDetail({ detail: page, now, onSetStatus, refreshing, man
         {manage ? <PickedBar incidentId={detail.id} picked={picks.picked} clear={picks.clear} manage={manage} /> : null}
         {missing > 0 ? (
           <p className="muted small" data-testid="signals-more">
-            The first {detail.signals.length} of {detail.signalTotal} signals by onset.{" "}
+            The first {detail.signals.length} of {detail.signalTotal} signals, in the order they joined.{" "}
             {showMore ? (
               <button type="button" className="btn btn-quiet" disabled={!!loadingMore} onClick={showMore}>
                 {loadingMore ? "Loading…" : `Show ${Math.min(500, missing)} more`}
