@@ -25,4 +25,10 @@ pub enum Decision {
         #[serde(default = "crate::api::requests::default_project")]
         project: String,
     },
+    /// A project made or renamed: every member keeps the same projects.
+    #[serde(rename_all = "camelCase")]
+    ProjectSet { id: String, name: String },
+    /// A project deleted, with everything in it, on every member.
+    #[serde(rename_all = "camelCase")]
+    ProjectDelete { id: String },
 }

@@ -12,6 +12,7 @@ use crate::api::error::{ApiError, Code};
 use crate::api::views::ChangeEvent;
 use crate::connectors::instances::keychain_error;
 use crate::connectors::webhook_secrets::NewWebhookSecret;
+use crate::incidents::decision::Decision;
 use crate::App;
 use causeway_store::instances::{self, Instance};
 use causeway_store::projects::{self, Project};
@@ -175,13 +176,21 @@ impl App {
             config: "{}".into(),
         };
         let rid = receiver.id.clone();
+        let team = self.in_team();
         let added = self
             .store()
             .write(move |c| {
                 let tx = c.transaction()?;
                 // An instance may hold the receiver's id (a user's own).
-                if !projects::insert(&tx, &project)? || instances::get(&tx, &rid)?.is_some() {
+                if projects::get(&tx, &project.id)?.is_some()
+                    || instances::get(&tx, &rid)?.is_some()
+                {
                     return Ok(false);
+                }
+                // In a team the project is made where the log says, on
+                // every member alike.
+                if !team {
+                    projects::insert(&tx, &project)?;
                 }
                 tx.commit()?;
                 Ok(true)
@@ -192,6 +201,13 @@ impl App {
                 Code::Conflict,
                 format!("project id '{id}' is taken: choose another"),
             ));
+        }
+        if team {
+            let set = Decision::ProjectSet {
+                id: id.clone(),
+                name: name.clone(),
+            };
+            self.decide(set).await?;
         }
         let made = async {
             self.save_instance(receiver.clone(), true).await?;
@@ -220,14 +236,28 @@ impl App {
 
     pub async fn rename_project(&self, id: String, name: String) -> Result<ProjectView, ApiError> {
         let name = check_name(&name)?;
-        let (key, new) = (id.clone(), name.clone());
-        if !self
-            .store()
-            .write(move |c| projects::rename(c, &key, &new))
-            .await?
-        {
-            return Err(no_project(&id));
+        self.project_or_default(Some(id.clone())).await?;
+        if self.in_team() {
+            let answer = self.decide(Decision::ProjectSet { id, name }).await?;
+            return serde_json::from_value(answer)
+                .map_err(|e| ApiError::new(Code::Internal, e.to_string()));
         }
+        self.set_project_here(id, name).await
+    }
+
+    /// Makes or renames a project here (alone, or as the team log says).
+    pub(crate) async fn set_project_here(
+        &self,
+        id: String,
+        name: String,
+    ) -> Result<ProjectView, ApiError> {
+        let (key, new) = (id.clone(), name.clone());
+        self.store()
+            .write(move |c| {
+                projects::ensure(c, &key, &causeway_store::ts(Utc::now()))?;
+                projects::rename(c, &key, &new)
+            })
+            .await?;
         self.emit(ChangeEvent::ProjectsChanged);
         Ok(ProjectView { id, name })
     }
@@ -241,9 +271,23 @@ impl App {
                 "the default project cannot be deleted (it is where requests without a project go)",
             ));
         }
-        let gone = self.get_project(id.clone()).await?;
-        let key = id.clone();
-        let owned: Vec<Instance> = self
+        if self.in_team() {
+            // Its connector definitions leave the team's Redis first (each
+            // member deletes its own secrets of them), then the project.
+            self.get_project(id.clone()).await?;
+            for inst in self.instances_of(&id).await? {
+                self.drop_instance(inst.id).await?;
+            }
+            let answer = self.decide(Decision::ProjectDelete { id }).await?;
+            return serde_json::from_value(answer)
+                .map_err(|e| ApiError::new(Code::Internal, e.to_string()));
+        }
+        self.delete_project_here(id).await
+    }
+
+    async fn instances_of(&self, project: &str) -> Result<Vec<Instance>, ApiError> {
+        let key = project.to_string();
+        Ok(self
             .store()
             .read(move |c| {
                 Ok(instances::list(c)?
@@ -251,8 +295,19 @@ impl App {
                     .filter(|i| i.project_id == key)
                     .collect())
             })
-            .await?;
-        for inst in owned {
+            .await?)
+    }
+
+    /// Deletes a project here (alone, or as the team log says).
+    pub(crate) async fn delete_project_here(&self, id: String) -> Result<ProjectDetail, ApiError> {
+        if id == DEFAULT_PROJECT {
+            return Err(ApiError::new(
+                Code::Conflict,
+                "the default project cannot be deleted",
+            ));
+        }
+        let gone = self.get_project(id.clone()).await?;
+        for inst in self.instances_of(&id).await? {
             let config: serde_json::Value = serde_json::from_str(&inst.config).unwrap_or_default();
             let fields = crate::connectors::secrets_scope::all_fields(&config);
             let keychain = self.keychain().clone();

@@ -35,6 +35,8 @@ impl App {
             Decision::Settings { config, project } => {
                 json(self.apply_settings_at(*config, project, at).await?)
             }
+            Decision::ProjectSet { id, name } => json(self.set_project_here(id, name).await?),
+            Decision::ProjectDelete { id } => json(self.delete_project_here(id).await?),
         }
     }
 

@@ -16,6 +16,7 @@
 //! - a malformed log entry goes to dead letters, on every member alike.
 
 mod member;
+mod projects;
 
 use causeway_testkit::prometheus_api::FakePrometheus;
 use causeway_testkit::redis_server::RedisServer;
