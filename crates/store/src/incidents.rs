@@ -182,23 +182,17 @@ fn decode(r: Raw) -> Result<IncidentRow> {
     })
 }
 
-/// A project's incidents, most recently active first.
-pub fn list(conn: &Connection, project: &str, limit: i64) -> Result<Vec<IncidentRow>> {
-    let mut st = conn.prepare(&format!(
-        "{SELECT} WHERE project_id = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2"
-    ))?;
+/// Incidents, most recently active first: one project's, or with `None`
+/// every project's (for work that looks at all of them: evidence
+/// collection, the topology's marks).
+pub fn list(conn: &Connection, project: Option<&str>, limit: i64) -> Result<Vec<IncidentRow>> {
+    let filter = match project {
+        Some(_) => "WHERE project_id = ?1 ORDER BY updated_at DESC, id DESC",
+        None => "WHERE ?1 IS NULL ORDER BY updated_at DESC, id",
+    };
+    let mut st = conn.prepare(&format!("{SELECT} {filter} LIMIT ?2"))?;
     let rows = st
         .query_map(params![project, limit], raw)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(decode).collect()
-}
-
-/// Every project's incidents, most recently active first (for work that
-/// looks at all of them: evidence collection, the topology's marks).
-pub fn list_all(conn: &Connection, limit: i64) -> Result<Vec<IncidentRow>> {
-    let mut st = conn.prepare(&format!("{SELECT} ORDER BY updated_at DESC, id LIMIT ?1"))?;
-    let rows = st
-        .query_map([limit], raw)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(decode).collect()
 }

@@ -213,7 +213,7 @@ impl App {
                 if !prometheus {
                     return Ok(out);
                 }
-                for i in incidents::list_all(c, LOOK_AT)? {
+                for i in incidents::list(c, None, LOOK_AT)? {
                     let key = match (i.status, i.resolved_at) {
                         (IncidentStatus::Building, _) => continue,
                         (IncidentStatus::Resolved, Some(at))

@@ -42,7 +42,7 @@ impl App {
         let project = self.project_or_default(project).await?;
         let rows = self
             .store()
-            .read(move |c| incidents::list(c, &project, LIST_LIMIT))
+            .read(move |c| incidents::list(c, Some(&project), LIST_LIMIT))
             .await?;
         Ok(IncidentList {
             incidents: rows.into_iter().map(summary).collect(),

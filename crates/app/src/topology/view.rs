@@ -61,10 +61,7 @@ impl App {
             .store()
             .read(move |c| {
                 let mut out = Vec::new();
-                let rows = match &project {
-                    Some(p) => incidents::list(c, p, OPEN_INCIDENTS_LOOKED_AT)?,
-                    None => incidents::list_all(c, OPEN_INCIDENTS_LOOKED_AT)?,
-                };
+                let rows = incidents::list(c, project.as_deref(), OPEN_INCIDENTS_LOOKED_AT)?;
                 for row in rows {
                     if row.status != IncidentStatus::Resolved {
                         let members = signals::for_incident(c, &row.id)?;

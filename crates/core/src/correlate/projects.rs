@@ -34,13 +34,22 @@ pub struct Engines {
     config: CorrelationConfig,
     #[serde(skip)]
     topology: Option<Arc<Topology>>,
-    /// What the last call changed, whichever engines it went to.
+    /// What the last call changed when it went to several engines (time
+    /// moving) or to none (an unknown incident); otherwise the effects are
+    /// those of the engine it went to, read in place.
     #[serde(skip)]
-    effects: Effects,
+    merged: Option<Effects>,
     /// The project the last call went to.
     #[serde(skip)]
     last: Option<String>,
 }
+
+/// What a call that changed nothing changed.
+static NO_EFFECTS: Effects = Effects {
+    adopted: Vec::new(),
+    changed: Vec::new(),
+    ledger: Vec::new(),
+};
 
 impl Engines {
     pub fn new(config: CorrelationConfig) -> Self {
@@ -145,10 +154,10 @@ impl Engines {
         id: &str,
         f: impl FnOnce(&mut Engine) -> Result<T, OverrideError>,
     ) -> Result<T, OverrideError> {
-        self.effects = Effects::default();
+        self.merged = Some(Effects::default());
         let e = self.holder_mut(id)?;
         let out = f(e);
-        self.effects = e.effects().clone();
+        self.merged = None;
         out
     }
 
@@ -168,7 +177,13 @@ impl Engines {
 
     /// What the last call changed beyond its own signal's link.
     pub fn effects(&self) -> &Effects {
-        &self.effects
+        if let Some(m) = &self.merged {
+            return m;
+        }
+        self.last
+            .as_deref()
+            .and_then(|p| self.projects.get(p))
+            .map_or(&NO_EFFECTS, Engine::effects)
     }
 
     /// Every project's overrides, oldest first.
@@ -190,10 +205,8 @@ impl Engines {
         if self.last.as_deref() != Some(project) {
             self.last = Some(project.to_string());
         }
-        let e = self.engine_mut(project);
-        let d = e.observe_as(signal, declared);
-        self.effects = e.effects().clone();
-        d
+        self.merged = None;
+        self.engine_mut(project).observe_as(signal, declared)
     }
 
     /// [`Engine::observe`] in the signal's project.
@@ -212,7 +225,7 @@ impl Engines {
             effects.changed.extend(fx.changed.iter().cloned());
             effects.ledger.extend(fx.ledger.iter().cloned());
         }
-        self.effects = effects;
+        self.merged = Some(effects);
         changed
     }
 

@@ -112,6 +112,33 @@ pub struct Expect {
     pub url: Option<&'static str>,
 }
 
+impl Expect {
+    /// A payload that is taken but is not an alert (a ping, a test
+    /// delivery, a check still running): it yields no signal.
+    pub const fn nothing(
+        file: &'static str,
+        headers: &'static [(&'static str, &'static str)],
+    ) -> Expect {
+        Expect {
+            file,
+            headers,
+            count: 0,
+            index: 0,
+            title: "",
+            severity: Severity::Info,
+            status: SignalStatus::Info,
+            kind: SignalKind::Alert,
+            service: None,
+            entity: None,
+            fingerprint: "",
+            correlation: "",
+            occurred: "",
+            ended: None,
+            url: None,
+        }
+    }
+}
+
 /// Checks every expectation, and that every file of the source's fixture
 /// folder has at least one.
 pub fn check(source: &str, source_type: &str, expected: &[Expect]) {

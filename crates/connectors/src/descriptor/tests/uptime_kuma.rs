@@ -56,23 +56,7 @@ const EXPECTED: &[Expect] = &[
         ended: None,
         url: None,
     },
-    Expect {
-        file: "causeway-test.json",
-        headers: &[],
-        count: 0,
-        index: 0,
-        title: "",
-        severity: Severity::Info,
-        status: SignalStatus::Info,
-        kind: SignalKind::Alert,
-        service: None,
-        entity: None,
-        fingerprint: "",
-        correlation: "",
-        occurred: "2026-11-20T03:00:00+00:00",
-        ended: None,
-        url: None,
-    },
+    Expect::nothing("causeway-test.json", &[]),
 ];
 
 #[test]

@@ -5,10 +5,9 @@
 
 use super::connect::{describe, open, Session};
 use super::{Settings, FOLDER_HEADER, FORMAT_HEADER, MAX_MESSAGE, MESSAGES, UID_HEADER};
-use crate::poll::settings::RetryConfig;
 use crate::runtime::{
-    BoxFuture, Commit, ErrorClass, ItemVersion, Payload, Report, Source, SourceContext,
-    StreamTracker,
+    retry, unusable, BoxFuture, Commit, ErrorClass, Failure, ItemVersion, Payload, Reconnect,
+    Report, Source, SourceContext, StreamTracker,
 };
 use async_imap::types::UnsolicitedResponse;
 use futures_util::TryStreamExt;
@@ -18,19 +17,6 @@ use std::time::{Duration, Instant};
 /// Reads an `imap` instance's folder.
 pub struct ImapSource;
 
-/// Why a session ended other than by stop.
-struct Failure {
-    message: String,
-    class: ErrorClass,
-}
-
-fn retry(message: String) -> Failure {
-    Failure {
-        message,
-        class: ErrorClass::Retry,
-    }
-}
-
 fn imap(what: &str, e: &async_imap::error::Error) -> Failure {
     retry(format!("{what}: {}", describe(e)))
 }
@@ -38,21 +24,9 @@ fn imap(what: &str, e: &async_imap::error::Error) -> Failure {
 impl Source for ImapSource {
     fn run(&self, ctx: SourceContext) -> BoxFuture<'static, ()> {
         Box::pin(async move {
-            let id = ctx.instance.id.clone();
             let settings = match Settings::from_config(&ctx.instance.config) {
                 Ok(s) => s,
-                Err(message) => {
-                    // Checked when the instance is saved; a hand-edited row
-                    // still gets a clear state, and waits for a fix.
-                    ctx.report(Report::Failed {
-                        class: ErrorClass::Fail,
-                        message,
-                        latency: None,
-                        retry_in: None,
-                    });
-                    ctx.stop.clone().stopped().await;
-                    return;
-                }
+                Err(message) => return unusable(&ctx, message).await,
             };
             let mut st = StreamTracker::new(
                 &ctx,
@@ -61,40 +35,18 @@ impl Source for ImapSource {
                 "",
                 &settings.username,
             );
-            let backoff = RetryConfig {
-                base_delay_ms: 500,
-                max_delay_ms: 60_000,
-                jitter_ratio: 0.2,
-            };
-            let mut failures = 0u32;
-            let mut stop = ctx.stop.clone();
-            while !stop.is_stopped() {
-                ctx.report(Report::Started);
-                match session(&ctx, &settings, &mut st, &mut failures).await {
+            let mut r = Reconnect::new(&ctx, 60_000, "imap reader");
+            while r.again(&ctx) {
+                match session(&ctx, &settings, &mut st, &mut r.failures).await {
                     Ok(()) => break,
                     Err(f) => {
-                        failures = failures.saturating_add(1);
-                        let wait = backoff.delay(failures);
-                        tracing::warn!(instance = %id, error = %f.message, "imap reader failed; logging in again");
-                        let state = if f.class == ErrorClass::Fail || !st.connected_once {
-                            "error"
-                        } else {
-                            "reconnecting"
-                        };
-                        st.set(state, Some(f.message.clone()));
-                        ctx.report(Report::Failed {
-                            class: f.class,
-                            message: f.message,
-                            latency: None,
-                            retry_in: Some(wait),
-                        });
-                        if !stop.sleep(wait).await {
+                        if !r.failed(&ctx, &mut st, f).await {
                             break;
                         }
                     }
                 }
             }
-            ctx.host.stream_status(&id, None);
+            Reconnect::done(&ctx);
         })
     }
 }

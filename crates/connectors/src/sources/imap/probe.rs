@@ -6,21 +6,10 @@
 use super::connect::{describe, open};
 use super::consume::payload;
 use super::Settings;
-use crate::runtime::Payload;
+pub use crate::runtime::Probe;
 use causeway_core::Sensitive;
 use futures_util::TryStreamExt;
-use std::time::{Duration, Instant};
-
-/// What a test found.
-#[derive(Debug, Clone)]
-pub struct Probe {
-    pub ok: bool,
-    pub latency: Duration,
-    /// For a person: what worked, or what failed and what to do.
-    pub message: String,
-    /// The next unseen messages as inbox payloads.
-    pub payloads: Vec<Payload>,
-}
+use std::time::Instant;
 
 /// Messages shown, at most.
 const SHOWN: usize = 10;
@@ -28,12 +17,7 @@ const SHOWN: usize = 10;
 /// Logs in and reads the next unseen messages without flagging them.
 pub async fn probe(s: &Settings, password: Option<Sensitive<String>>) -> Probe {
     let started = Instant::now();
-    let failed = |message: String| Probe {
-        ok: false,
-        latency: started.elapsed(),
-        message,
-        payloads: Vec::new(),
-    };
+    let failed = |message: String| Probe::failed(started, message);
     let shown = s.shown();
     let Some(password) = password else {
         return failed("no password: give it in the connector's settings".into());

@@ -8,10 +8,9 @@ use super::connect::{connect, describe, redacted_url, Connection, Target};
 use super::{
     Settings, StartFrom, ENTRIES, ENTRY_HEADER, ID, MAX_BODY, POISON_HEADER, STREAM_HEADER,
 };
-use crate::poll::settings::RetryConfig;
 use crate::runtime::{
-    BoxFuture, Commit, ErrorClass, ItemVersion, Payload, Report, Source, SourceContext,
-    StreamTracker,
+    retry, unusable, BoxFuture, Commit, ErrorClass, Failure, ItemVersion, Payload, Reconnect,
+    Report, Source, SourceContext, StreamTracker,
 };
 use redis::streams::{
     StreamAutoClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply,
@@ -34,19 +33,6 @@ pub struct RedisStreamSource {
     pub maps: fn(&str) -> bool,
 }
 
-/// Why a session ended other than by stop.
-struct Failure {
-    message: String,
-    class: ErrorClass,
-}
-
-fn retry(message: String) -> Failure {
-    Failure {
-        message,
-        class: ErrorClass::Retry,
-    }
-}
-
 fn redis_failure(what: &str, e: &redis::RedisError) -> Failure {
     let text = describe(e);
     let class = if text.contains("refused:")
@@ -67,21 +53,9 @@ impl Source for RedisStreamSource {
     fn run(&self, ctx: SourceContext) -> BoxFuture<'static, ()> {
         let maps = self.maps;
         Box::pin(async move {
-            let id = ctx.instance.id.clone();
             let settings = match Settings::read(&ctx.instance.config, maps) {
                 Ok(s) => s,
-                Err(message) => {
-                    // Checked when the instance is saved; a hand-edited row
-                    // still gets a clear state, and waits for a fix.
-                    ctx.report(Report::Failed {
-                        class: ErrorClass::Fail,
-                        message,
-                        latency: None,
-                        retry_in: None,
-                    });
-                    ctx.stop.clone().stopped().await;
-                    return;
-                }
+                Err(message) => return unusable(&ctx, message).await,
             };
             let consumer = settings.consumer_or(ctx.host.member_name());
             let mut st = StreamTracker::new(
@@ -91,42 +65,18 @@ impl Source for RedisStreamSource {
                 &settings.group,
                 &consumer,
             );
-            let backoff = RetryConfig {
-                base_delay_ms: 500,
-                max_delay_ms: 30_000,
-                jitter_ratio: 0.2,
-            };
-            let mut failures = 0u32;
-            let mut stop = ctx.stop.clone();
-            while !stop.is_stopped() {
-                ctx.report(Report::Started);
-                match session(&ctx, &settings, &consumer, &mut st, &mut failures).await {
+            let mut r = Reconnect::new(&ctx, 30_000, "redis stream consumer");
+            while r.again(&ctx) {
+                match session(&ctx, &settings, &consumer, &mut st, &mut r.failures).await {
                     Ok(()) => break,
                     Err(f) => {
-                        failures = failures.saturating_add(1);
-                        let wait = backoff.delay(failures);
-                        tracing::warn!(instance = %id, error = %f.message, "redis stream consumer failed; reconnecting");
-                        st.set(
-                            if f.class == ErrorClass::Fail || !st.connected_once {
-                                "error"
-                            } else {
-                                "reconnecting"
-                            },
-                            Some(f.message.clone()),
-                        );
-                        ctx.report(Report::Failed {
-                            class: f.class,
-                            message: f.message,
-                            latency: None,
-                            retry_in: Some(wait),
-                        });
-                        if !stop.sleep(wait).await {
+                        if !r.failed(&ctx, &mut st, f).await {
                             break;
                         }
                     }
                 }
             }
-            ctx.host.stream_status(&id, None);
+            Reconnect::done(&ctx);
         })
     }
 }

@@ -7,21 +7,10 @@ use super::connect::{connect, describe, redacted_url, Target};
 use super::consume::payload;
 use super::Settings;
 use crate::runtime::Payload;
+pub use crate::runtime::Probe;
 use causeway_core::Sensitive;
 use redis::streams::{StreamInfoGroupsReply, StreamRangeReply};
 use std::time::{Duration, Instant};
-
-/// What a test found.
-#[derive(Debug, Clone)]
-pub struct Probe {
-    pub ok: bool,
-    pub latency: Duration,
-    /// For a person: what worked, or what failed and what to do.
-    pub message: String,
-    /// The next entries as inbox payloads (a dead letter's for one that
-    /// cannot be read).
-    pub payloads: Vec<Payload>,
-}
 
 /// Entries shown, at most.
 const SHOWN: usize = 10;
@@ -29,12 +18,7 @@ const SHOWN: usize = 10;
 /// Connects and reads the next entries the group would get.
 pub async fn probe(s: &Settings, password: Option<Sensitive<String>>) -> Probe {
     let started = Instant::now();
-    let failed = |message: String| Probe {
-        ok: false,
-        latency: started.elapsed(),
-        message,
-        payloads: Vec::new(),
-    };
+    let failed = |message: String| Probe::failed(started, message);
     let shown = redacted_url(&s.url);
     let target = Target {
         url: &s.url,
