@@ -14,7 +14,6 @@
 mod connection;
 mod normalize;
 mod probe;
-mod reconnect;
 mod source;
 mod stream_tracker;
 
@@ -22,7 +21,6 @@ pub(crate) use connection::Problem;
 pub use connection::{Health, HealthReport, State, DEFAULT_SILENCE};
 pub use normalize::{headers_from_json, parse_json, Context, NormalizeError, Normalizer};
 pub use probe::Probe;
-pub use reconnect::{retry, unusable, Failure, Reconnect};
 pub use source::{
     stop_pair, BoxFuture, Commit, ErrorClass, Host, HostError, InstanceInfo, ItemVersion, Payload,
     Report, Source, SourceContext, Stop, StopHandle, StreamStatus,

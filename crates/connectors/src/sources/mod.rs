@@ -16,4 +16,5 @@ pub mod kubernetes;
 #[cfg(test)]
 mod memory_host;
 pub mod prometheus;
+pub mod reconnect;
 pub mod redis_streams;

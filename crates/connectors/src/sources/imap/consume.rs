@@ -6,9 +6,10 @@
 use super::connect::{describe, open, Session};
 use super::{Settings, FOLDER_HEADER, FORMAT_HEADER, MAX_MESSAGE, MESSAGES, UID_HEADER};
 use crate::runtime::{
-    retry, unusable, BoxFuture, Commit, ErrorClass, Failure, ItemVersion, Payload, Reconnect,
-    Report, Source, SourceContext, StreamTracker,
+    BoxFuture, Commit, ErrorClass, ItemVersion, Payload, Report, Source, SourceContext,
+    StreamTracker,
 };
+use crate::sources::reconnect::{retry, unusable, Failure, Reconnect};
 use async_imap::types::UnsolicitedResponse;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;

@@ -9,9 +9,10 @@ use super::{
     Settings, StartFrom, ENTRIES, ENTRY_HEADER, ID, MAX_BODY, POISON_HEADER, STREAM_HEADER,
 };
 use crate::runtime::{
-    retry, unusable, BoxFuture, Commit, ErrorClass, Failure, ItemVersion, Payload, Reconnect,
-    Report, Source, SourceContext, StreamTracker,
+    BoxFuture, Commit, ErrorClass, ItemVersion, Payload, Report, Source, SourceContext,
+    StreamTracker,
 };
+use crate::sources::reconnect::{retry, unusable, Failure, Reconnect};
 use redis::streams::{
     StreamAutoClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply,
     StreamRangeReply, StreamReadReply,

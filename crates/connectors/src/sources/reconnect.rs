@@ -3,8 +3,8 @@
 //! backoff, with the state the host shows (`error` for a setup mistake or
 //! before the server was ever reached, `reconnecting` after), until stopped.
 
-use super::{ErrorClass, Report, SourceContext, Stop, StreamTracker};
 use crate::poll::settings::RetryConfig;
+use crate::runtime::{ErrorClass, Report, SourceContext, Stop, StreamTracker};
 
 /// Why a session ended other than by stop.
 pub struct Failure {
