@@ -173,6 +173,7 @@ impl Store {
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         let durable = std::env::var("CAUSEWAY_INTAKE_SYNC")
             .map_or(true, |v| !v.eq_ignore_ascii_case("normal"));
+        let wal = wal_path(data_dir);
         let queue = Arc::new(Queue::default());
         let q = queue.clone();
         let outbox = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -201,6 +202,7 @@ impl Store {
                         let _ = conn.execute_batch("ROLLBACK");
                     }
                     q.done.fetch_add(1, Ordering::Relaxed);
+                    restart_log_if_over(&conn, &wal);
                 }
             })
             .map_err(|e| StoreError::Invalid(format!("cannot start the writer thread: {e}")))?;
@@ -330,12 +332,10 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 /// start over from the beginning. Once the writer has done nothing for a
 /// second, a TRUNCATE checkpoint empties the file (`journal_size_limit`
 /// alone only trims it when the log restarts): after a storm the log goes
-/// back to nothing instead of staying at its peak. During a storm, a log
-/// over the limit gets a RESTART checkpoint, so it starts over at the
-/// limit instead of growing with the storm.
+/// back to nothing instead of staying at its peak. During a storm, the
+/// writer restarts a log over the limit itself ([`restart_log_if_over`]).
 fn spawn_checkpointer(data_dir: &Path, queue: std::sync::Weak<Queue>) -> Result<()> {
     let conn = db::open_connection(data_dir)?;
-    let wal = data_dir.join(format!("{}-wal", db::DB_FILE));
     // Never wait for a busy lock here: the next turn tries again.
     conn.busy_timeout(Duration::ZERO)?;
     std::thread::Builder::new()
@@ -351,18 +351,8 @@ fn spawn_checkpointer(data_dir: &Path, queue: std::sync::Weak<Queue>) -> Result<
                 } else {
                     (seen, idle, truncated) = (done, 0, false);
                 }
-                let over =
-                    std::fs::metadata(&wal).is_ok_and(|m| m.len() as i64 > db::WAL_LIMIT_BYTES);
                 let mode = if idle >= IDLE_TURNS_BEFORE_TRUNCATE && !truncated {
                     "TRUNCATE"
-                } else if over {
-                    // Under a steady stream a PASSIVE checkpoint never
-                    // catches up with the writer, so the log never starts
-                    // over and grows; every write then lands on new file
-                    // blocks the file system zeroes first (a tenth of the
-                    // writer's time in a long storm). RESTART holds the
-                    // writer for a moment and lets the log start over.
-                    "RESTART"
                 } else {
                     "PASSIVE"
                 };
@@ -379,6 +369,31 @@ fn spawn_checkpointer(data_dir: &Path, queue: std::sync::Weak<Queue>) -> Result<
         })
         .map_err(|e| StoreError::Invalid(format!("cannot start the checkpoint thread: {e}")))?;
     Ok(())
+}
+
+fn wal_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(format!("{}-wal", db::DB_FILE))
+}
+
+/// Under a steady stream a PASSIVE checkpoint never catches up with the
+/// writer, so the log never starts over and grows; every write then lands
+/// on new file blocks the file system zeroes first (a tenth of the writer's
+/// time in a long storm). So when the log is over its limit, the writer
+/// itself checkpoints between two jobs and lets the log start over at the
+/// limit. Done from the checkpointer's connection, the same RESTART held
+/// the write lock for as long as it copied the log: under a storm's disk
+/// load that outlasted the writer's busy timeout, the processing
+/// transaction failed with "database is locked", and each failure cost a
+/// reload of the engine and a replay of everything since its last save.
+/// Here nothing else writes meanwhile, and the checkpointer's PASSIVE turns
+/// have copied most of the log already.
+fn restart_log_if_over(conn: &Connection, wal: &Path) {
+    if !std::fs::metadata(wal).is_ok_and(|m| m.len() as i64 > db::WAL_LIMIT_BYTES) {
+        return;
+    }
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0)) {
+        tracing::warn!(error = %e, "write-ahead log checkpoint failed; will retry");
+    }
 }
 
 /// Commits a batch of intake in one transaction and answers each sender. If
@@ -598,5 +613,75 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(store.read_blocking(inbox::count).unwrap(), 50);
+    }
+
+    /// Bytes no compression shrinks (xorshift).
+    fn noise(len: usize) -> Vec<u8> {
+        static SEED: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
+        let mut x = SEED.fetch_add(0x9e37_79b9, Ordering::Relaxed);
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    /// A storm never leaves the writer idle, so only the writer's own
+    /// checkpoint lets the log start over; readers come and go meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn under_a_steady_stream_the_log_starts_over_at_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let wal = dir.path().join(format!("{}-wal", db::DB_FILE));
+        let reading = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let reader = std::thread::spawn({
+            let (store, reading) = (store.clone(), reading.clone());
+            move || {
+                let mut reads = 0;
+                while reading.load(Ordering::Relaxed) {
+                    store.read_blocking(inbox::count).unwrap();
+                    reads += 1;
+                }
+                reads
+            }
+        });
+        // All queued at once: the writer always has the next commit.
+        let jobs: Vec<_> = (0..40)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .write(|conn| -> Result<()> {
+                            let tx = conn.transaction()?;
+                            for _ in 0..4 {
+                                inbox::insert_row(&tx, &row(None, &noise(1 << 20)))?;
+                            }
+                            Ok(tx.commit()?)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        let mut largest = 0;
+        while jobs.iter().any(|j| !j.is_finished()) {
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        for j in jobs {
+            j.await.unwrap().unwrap();
+        }
+        reading.store(false, Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
+        assert_eq!(store.read_blocking(inbox::count).unwrap(), 160);
+        // 160 MiB went through it; it restarted at 64 MiB plus a commit.
+        let limit = db::WAL_LIMIT_BYTES as u64;
+        assert!(
+            largest < limit + (8 << 20),
+            "the log reached {} MiB",
+            largest >> 20
+        );
     }
 }
