@@ -54,6 +54,11 @@ pub(crate) struct Keeper {
     pub refresh: Refresh,
     /// What the last save took.
     save_cost: Duration,
+    /// The engine just decided again on payloads its saved state missed:
+    /// the next batch saves, so another failure (or crash) does not redo
+    /// them all again. Under a storm that kept failing, each recovery
+    /// replayed everything since one old save, a little more each time.
+    save_soon: bool,
     /// An inbox row whose processing panicked, and the panic's message: it
     /// goes to dead letters the next time round.
     pub panicked: Option<(i64, String)>,
@@ -71,6 +76,7 @@ impl Keeper {
             at_saved_state: true,
             refresh: Refresh::default(),
             save_cost: Duration::ZERO,
+            save_soon: false,
             panicked: None,
         }
     }
@@ -101,7 +107,8 @@ impl Keeper {
     /// Whether a batch that just ran should save the state with it.
     pub fn save_due(&self) -> bool {
         self.unsaved()
-            && self.saved_at.elapsed() >= SAVE_EVERY.max(self.save_cost * SAVE_COST_FACTOR)
+            && (self.save_soon
+                || self.saved_at.elapsed() >= SAVE_EVERY.max(self.save_cost * SAVE_COST_FACTOR))
     }
 
     /// Whether the state should be saved now that the inbox is empty.
@@ -127,6 +134,7 @@ impl Keeper {
         self.saved_seq = seq;
         self.saved_at = Instant::now();
         self.save_cost = cost;
+        self.save_soon = false;
     }
 }
 
@@ -194,6 +202,7 @@ pub(crate) fn recover(
     }
     keeper.seq = seq;
     keeper.saved(saved_seq, keeper.save_cost);
+    keeper.save_soon = redone > 0;
     keeper.needs_recovery = false;
     if redone > 0 {
         tracing::info!(

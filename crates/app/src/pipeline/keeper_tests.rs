@@ -51,6 +51,32 @@ fn storm() -> Vec<Vec<u8>> {
     out
 }
 
+/// The writer's own connection refuses links explained by `word`, as a
+/// full disk would.
+async fn refuse_links_to(app: &App, word: &'static str) {
+    app.store()
+        .write(move |c| {
+            c.execute_batch(&format!(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON incident_signals
+                 WHEN NEW.explanation LIKE '%{word}%'
+                 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+            ))?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+async fn allow_links(app: &App) {
+    app.store()
+        .write(|c| {
+            c.execute_batch("DROP TRIGGER refuse")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn after_a_crash_the_engine_decides_again_on_what_its_saved_state_missed() {
     let dir = tempfile::tempdir().unwrap();
@@ -124,18 +150,7 @@ async fn a_batch_that_fails_after_the_engine_decided_leaves_no_trace_in_it() {
     .await;
     app.drain().await;
     let before = engine_json(&app);
-    // The writer's own connection refuses the next link, as a full disk would.
-    app.store()
-        .write(|c| {
-            c.execute_batch(
-                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON incident_signals
-                 WHEN NEW.explanation LIKE '%orders%'
-                 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
-            )?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    refuse_links_to(&app, "orders").await;
     send(
         &app,
         am("boom", "orders-5f6d7c8b9-q9zz2", "2026-11-20T03:01:00Z"),
@@ -149,17 +164,37 @@ async fn a_batch_that_fails_after_the_engine_decided_leaves_no_trace_in_it() {
     );
     assert_eq!(incidents(&app).await.incidents.len(), 1);
     // Once the fault clears, the payload (still pending) goes through.
-    app.store()
-        .write(|c| {
-            c.execute_batch("DROP TRIGGER refuse")?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    allow_links(&app).await;
     app.drain().await;
     let list = incidents(&app).await;
     assert_eq!(list.incidents.len(), 2, "orders has its incident now");
     assert_ne!(engine_json(&app), before);
+}
+
+#[tokio::test]
+async fn after_catching_up_on_a_failed_batch_the_next_batch_saves_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = crate::test_support::open(dir.path());
+    for body in storm().into_iter().take(3) {
+        send(&app, body).await;
+    }
+    app.drain().await;
+    let saved = || app.store().read_blocking(engine_state::load).unwrap();
+    assert!(saved().is_none(), "not yet: saves are seconds apart");
+    refuse_links_to(&app, "orders").await;
+    send(
+        &app,
+        am("boom", "orders-5f6d7c8b9-q9zz2", "2026-11-20T03:01:00Z"),
+    )
+    .await;
+    // Fails; the engine decides again on the three payloads since its
+    // (empty) saved state.
+    app.drain().await;
+    allow_links(&app).await;
+    app.drain().await;
+    let state = saved().expect("the batch after the catch-up saved");
+    assert_eq!(state.processed_seq, 4);
+    assert_eq!(state.state, engine_json(&app));
 }
 
 #[tokio::test]
