@@ -50,18 +50,27 @@ pub fn list(conn: &Connection) -> Result<Vec<Instance>> {
 
 /// Counts a received item, or a dead-lettered one, for the health page.
 pub fn count_item(conn: &Connection, instance_id: &str, dead: bool, at: &str) -> Result<()> {
-    // Once per processed payload: cached statements.
-    if dead {
-        conn.prepare_cached(
-            "UPDATE connector_state SET items_dead_lettered = items_dead_lettered + 1 WHERE instance_id = ?1",
-        )?
-        .execute([instance_id])?;
-    } else {
-        conn.prepare_cached(
-            "UPDATE connector_state SET items_received = items_received + 1, last_success_at = ?2 WHERE instance_id = ?1",
-        )?
-        .execute(params![instance_id, at])?;
-    }
+    let (received, dead) = if dead { (0, 1) } else { (1, 0) };
+    count_items(conn, instance_id, received, dead, at)
+}
+
+/// Adds payloads taken in (`received`, which also marks `at` as the last
+/// success) and dead-lettered to an instance's counts: once per processing
+/// batch and instance, not per payload.
+pub fn count_items(
+    conn: &Connection,
+    instance_id: &str,
+    received: i64,
+    dead: i64,
+    at: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE connector_state SET items_received = items_received + ?2,
+           items_dead_lettered = items_dead_lettered + ?3,
+           last_success_at = CASE WHEN ?2 > 0 THEN ?4 ELSE last_success_at END
+         WHERE instance_id = ?1",
+    )?
+    .execute(params![instance_id, received, dead, at])?;
     Ok(())
 }
 

@@ -92,13 +92,6 @@ fn decode(
     })
 }
 
-/// Whether the signal already belongs to an incident.
-pub fn is_linked(conn: &Connection, signal_id: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM incident_signals WHERE signal_id = ?1 LIMIT 1")?
-        .exists([signal_id])?)
-}
-
 /// Puts a signal in exactly one incident: the links it had elsewhere go
 /// (a person moved it, or split it off).
 pub fn relink(conn: &Connection, l: &CorrelationLink) -> Result<()> {

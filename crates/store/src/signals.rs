@@ -15,16 +15,24 @@ pub struct StoredSignal {
 
 /// Inserts a new signal or folds a repeat into the existing row: status,
 /// severity, end time and the latest payload win, the notification count
-/// grows. One statement: it runs for every signal processed.
-pub fn upsert(conn: &Connection, s: &Signal) -> Result<()> {
+/// grows. `unassigned` is why nothing claimed it (`None`: an incident
+/// did). One statement for the row and its reason: it runs for every
+/// signal processed, and a second one rewrote the whole row again. A repeat that arrives unclaimed
+/// keeps no reason while an earlier firing of it is linked.
+pub fn upsert(conn: &Connection, s: &Signal, unassigned: Option<&str>) -> Result<()> {
     let data = serde_json::to_string(s)?;
     conn.prepare_cached(
         "INSERT INTO signals (id, project_id, instance_id, source_type, kind, status, severity, title,
-           entity, service, fingerprint, correlation_key, occurred_at, received_at, last_seen_at, ended_at, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)
+           entity, service, fingerprint, correlation_key, occurred_at, received_at, last_seen_at, ended_at, data,
+           unassigned_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17)
          ON CONFLICT(id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
            title = excluded.title, ended_at = excluded.ended_at, last_seen_at = excluded.last_seen_at,
-           notifications = notifications + 1, data = excluded.data",
+           notifications = notifications + 1, data = excluded.data,
+           unassigned_reason = CASE
+             WHEN excluded.unassigned_reason IS NULL THEN NULL
+             WHEN EXISTS (SELECT 1 FROM incident_signals WHERE signal_id = excluded.id) THEN NULL
+             ELSE excluded.unassigned_reason END",
     )?
     .execute(params![
         s.id,
@@ -42,7 +50,8 @@ pub fn upsert(conn: &Connection, s: &Signal) -> Result<()> {
         ts(s.occurred_at),
         ts(s.received_at),
         s.ended_at.map(ts),
-        data
+        data,
+        unassigned
     ])?;
     Ok(())
 }
@@ -170,4 +179,78 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredSignal>> {
         .query_map([id], row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(decode(rows)?.into_iter().next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{incidents, links};
+    use causeway_core::{Confidence, CorrelationLink, IncidentStatus, LinkStrategy, Severity};
+
+    fn alert() -> Signal {
+        serde_json::from_value(serde_json::json!({
+            "id": "s1", "project": "default", "connectorInstance": "default-alertmanager",
+            "sourceType": "ALERTMANAGER", "kind": "alert", "status": "firing",
+            "severity": "medium", "title": "KubePodNotReady", "correlationKey": "k",
+            "fingerprint": "f1", "tags": {}, "occurredAt": "2026-11-20T03:00:00Z",
+            "receivedAt": "2026-11-20T03:00:05Z"
+        }))
+        .unwrap()
+    }
+
+    fn reason(c: &Connection) -> Option<String> {
+        get(c, "s1").unwrap().unwrap().unassigned_reason
+    }
+
+    #[test]
+    fn the_upsert_keeps_why_nothing_claimed_a_signal_until_something_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = crate::db::open_connection(dir.path()).unwrap();
+        crate::db::migrate(&mut c).unwrap();
+        let s = alert();
+        upsert(&c, &s, Some("below the severity that opens")).unwrap();
+        assert_eq!(reason(&c).as_deref(), Some("below the severity that opens"));
+        // A repeat, still unclaimed: the latest reason.
+        upsert(&c, &s, Some("still below")).unwrap();
+        assert_eq!(reason(&c).as_deref(), Some("still below"));
+        assert_eq!(get(&c, "s1").unwrap().unwrap().notifications, 2);
+        // Claimed by an incident: no reason.
+        upsert(&c, &s, None).unwrap();
+        assert_eq!(reason(&c), None);
+        // Linked, a repeat the engine leaves unclaimed keeps none either.
+        let at = s.occurred_at;
+        incidents::upsert(
+            &c,
+            &incidents::IncidentRow {
+                id: "inc1".into(),
+                project_id: "default".into(),
+                title: "t".into(),
+                severity: Severity::High,
+                status: IncidentStatus::Active,
+                pattern: None,
+                group_key: None,
+                root_cause: None,
+                signal_count: 1,
+                opened_at: at,
+                updated_at: at,
+                resolved_at: None,
+            },
+        )
+        .unwrap();
+        links::insert_if_absent(
+            &c,
+            &CorrelationLink {
+                incident_id: "inc1".into(),
+                signal_id: "s1".into(),
+                strategy: LinkStrategy::Resource,
+                confidence: Confidence::High,
+                score: 1.0,
+                explanation: "same Pod".into(),
+                decided_at: at,
+            },
+        )
+        .unwrap();
+        upsert(&c, &s, Some("nothing claimed it")).unwrap();
+        assert_eq!(reason(&c), None);
+    }
 }

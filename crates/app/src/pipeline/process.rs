@@ -49,6 +49,20 @@ pub(crate) struct Processed {
     pub error: Option<String>,
     /// Inbox rows processed.
     pub rows: usize,
+    /// Per connector instance: payloads taken in and dead-lettered, written
+    /// once per batch ([`Processed::count`]).
+    pub items: BTreeMap<String, (i64, i64)>,
+}
+
+impl Processed {
+    /// Adds what this batch took in to each instance's counts.
+    fn count(&self, tx: &Transaction<'_>) -> causeway_store::Result<()> {
+        let now = ts(Utc::now());
+        for (instance, (received, dead)) in &self.items {
+            instances::count_items(tx, instance, *received, *dead, &now)?;
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn poisoned() -> StoreError {
@@ -105,7 +119,7 @@ impl Live {
                     let seq = keeper.next_seq();
                     if let Some(panic) = keeper.take_panicked(item.id) {
                         let error = format!("processing this payload panicked: {panic}");
-                        dead_letter(tx, item, &error, seq, metrics)?;
+                        dead_letter(tx, item, &error, seq, metrics, &mut all)?;
                         all.error = all.error.or(Some(error));
                     } else {
                         let ran = catch_unwind(AssertUnwindSafe(|| {
@@ -131,6 +145,7 @@ impl Live {
                     }
                 }
             }
+            all.count(tx)?;
             Ok((all.rows > 0).then_some(all))
         })
     }
@@ -275,6 +290,7 @@ pub(crate) fn process_item(
 ) -> causeway_store::Result<Processed> {
     let mut out = Processed::default();
     process_into(tx, item, engine, seq, metrics, &mut out)?;
+    out.count(tx)?;
     out.rows = 1;
     Ok(out)
 }
@@ -287,6 +303,7 @@ fn dead_letter(
     error: &str,
     seq: i64,
     metrics: &Metrics,
+    out: &mut Processed,
 ) -> causeway_store::Result<()> {
     let now = ts(Utc::now());
     dead_letters::insert(
@@ -303,7 +320,7 @@ fn dead_letter(
         },
     )?;
     inbox::mark_processed(tx, item.id, &now, "dead_letter", seq)?;
-    instances::count_item(tx, &item.instance_id, true, &now)?;
+    out.items.entry(item.instance_id.clone()).or_default().1 += 1;
     PayloadDeadLettered {
         connector: &item.connector_id,
         inbox_id: Some(item.id),
@@ -329,7 +346,7 @@ fn process_into(
     let batch = match normalize_item(item)? {
         Err(e) => {
             let error = e.to_string();
-            dead_letter(tx, item, &error, seq, metrics)?;
+            dead_letter(tx, item, &error, seq, metrics, out)?;
             out.error = out.error.take().or(Some(error));
             return Ok(());
         }
@@ -337,8 +354,13 @@ fn process_into(
     };
     let now = ts(Utc::now());
     for s in &batch {
-        signals::upsert(tx, s)?;
         let decision = engine.observe_as(s, declared);
+        let unassigned = match &decision {
+            Decision::Attach { .. } => None,
+            Decision::Unassigned { reason } => Some(reason.as_str()),
+        };
+        // Before its link (a foreign key), with the reason nothing claimed it.
+        signals::upsert(tx, s, unassigned)?;
         match decision {
             Decision::Attach { link, opened, .. } => {
                 if opened {
@@ -353,7 +375,6 @@ fn process_into(
                 if links::insert_if_absent(tx, &link)? {
                     *out.added.entry(link.incident_id.clone()).or_default() += 1;
                 }
-                signals::set_unassigned(tx, &s.id, None)?;
                 SignalCorrelated {
                     strategy: link.strategy.as_str(),
                     opened,
@@ -364,10 +385,7 @@ fn process_into(
                 out.incidents
                     .insert(link.incident_id, item.project_id.clone());
             }
-            Decision::Unassigned { reason } => {
-                if !links::is_linked(tx, &s.id)? {
-                    signals::set_unassigned(tx, &s.id, Some(&reason))?;
-                }
+            Decision::Unassigned { .. } => {
                 SignalCorrelated {
                     strategy: "unassigned",
                     opened: false,
@@ -385,7 +403,7 @@ fn process_into(
         )?;
     }
     inbox::mark_processed(tx, item.id, &now, "normalized", seq)?;
-    instances::count_item(tx, &item.instance_id, false, &now)?;
+    out.items.entry(item.instance_id.clone()).or_default().0 += 1;
     PayloadNormalized {
         connector: &item.connector_id,
         signals: batch.len(),
