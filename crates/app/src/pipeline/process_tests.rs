@@ -101,3 +101,19 @@ async fn a_job_that_panicked_holding_the_engine_does_not_stop_processing() {
     );
     assert!(!app.engine.is_poisoned());
 }
+
+#[test]
+fn a_backlog_older_than_a_moment_gets_longer_slices_of_the_writer() {
+    use crate::pipeline::process::{min_slice, LAGGING_MIN_SLICE, MIN_SLICE};
+    let now = causeway_store::parse_ts("2026-11-20T03:00:10.000Z").unwrap();
+    // A burst just taken in: intake keeps its short wait.
+    assert_eq!(min_slice("2026-11-20T03:00:09.800Z", now), MIN_SLICE);
+    // A storm's backlog: processing holds the writer longer.
+    assert_eq!(
+        min_slice("2026-11-20T03:00:08.900Z", now),
+        LAGGING_MIN_SLICE
+    );
+    assert!(LAGGING_MIN_SLICE > MIN_SLICE);
+    // An arrival time that does not read is no reason to slow senders.
+    assert_eq!(min_slice("yesterday", now), MIN_SLICE);
+}
