@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "incident pages",
         include_str!("../migrations/0017_incident_pages.sql"),
     ),
+    (
+        18,
+        "unread index",
+        include_str!("../migrations/0018_unread_index.sql"),
+    ),
 ];
 
 /// The write-ahead log is cut back to this size whenever a checkpoint

@@ -51,20 +51,27 @@ fn storm() -> Vec<Vec<u8>> {
     out
 }
 
-/// The writer's own connection refuses links explained by `word`, as a
-/// full disk would.
-async fn refuse_links_to(app: &App, word: &'static str) {
+/// Processes an alert on `orders` while the writer's own connection
+/// refuses its link, as a full disk would: the batch fails after the
+/// engine decided, and the payload stays pending.
+async fn fail_a_batch(app: &App) {
     app.store()
-        .write(move |c| {
-            c.execute_batch(&format!(
+        .write(|c| {
+            c.execute_batch(
                 "CREATE TEMP TRIGGER refuse BEFORE INSERT ON incident_signals
-                 WHEN NEW.explanation LIKE '%{word}%'
-                 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-            ))?;
+                 WHEN NEW.explanation LIKE '%orders%'
+                 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+            )?;
             Ok(())
         })
         .await
         .unwrap();
+    send(
+        app,
+        am("boom", "orders-5f6d7c8b9-q9zz2", "2026-11-20T03:01:00Z"),
+    )
+    .await;
+    app.drain().await;
 }
 
 async fn allow_links(app: &App) {
@@ -150,13 +157,7 @@ async fn a_batch_that_fails_after_the_engine_decided_leaves_no_trace_in_it() {
     .await;
     app.drain().await;
     let before = engine_json(&app);
-    refuse_links_to(&app, "orders").await;
-    send(
-        &app,
-        am("boom", "orders-5f6d7c8b9-q9zz2", "2026-11-20T03:01:00Z"),
-    )
-    .await;
-    app.drain().await;
+    fail_a_batch(&app).await;
     assert_eq!(
         engine_json(&app),
         before,
@@ -181,15 +182,9 @@ async fn after_catching_up_on_a_failed_batch_the_next_batch_saves_the_state() {
     app.drain().await;
     let saved = || app.store().read_blocking(engine_state::load).unwrap();
     assert!(saved().is_none(), "not yet: saves are seconds apart");
-    refuse_links_to(&app, "orders").await;
-    send(
-        &app,
-        am("boom", "orders-5f6d7c8b9-q9zz2", "2026-11-20T03:01:00Z"),
-    )
-    .await;
-    // Fails; the engine decides again on the three payloads since its
-    // (empty) saved state.
-    app.drain().await;
+    // The engine decides again on the three payloads since its (empty)
+    // saved state.
+    fail_a_batch(&app).await;
     allow_links(&app).await;
     app.drain().await;
     let state = saved().expect("the batch after the catch-up saved");
