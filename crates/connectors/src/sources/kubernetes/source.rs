@@ -50,15 +50,7 @@ impl Source for KubernetesSource {
             let settings = match Settings::from_config(&ctx.instance.config) {
                 Ok(s) => s,
                 Err(message) => {
-                    // Checked when the instance is saved; a hand-edited row
-                    // still gets a clear state, and waits for a fix.
-                    ctx.report(Report::Failed {
-                        class: ErrorClass::Fail,
-                        message,
-                        latency: None,
-                        retry_in: None,
-                    });
-                    ctx.stop.clone().stopped().await;
+                    crate::sources::reconnect::unusable(&ctx, message).await;
                     return;
                 }
             };
