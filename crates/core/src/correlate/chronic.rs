@@ -27,6 +27,12 @@ use std::collections::BTreeSet;
 const EPISODES_KEEP: usize = 16;
 /// How many unassigned signals a condition keeps for adoption.
 const WAITING_KEEP: usize = 64;
+/// How many conditions without a chronic incident the engine remembers:
+/// as many as the unassigned signals it keeps (`PENDING_KEEP`), which are
+/// what most of them hold. A storm of distinct alerts would otherwise keep
+/// one per alert for the whole look-back; the ones seen longest ago go
+/// first.
+pub(super) const CONDITIONS_KEEP: usize = 20_000;
 
 /// What the engine remembers of one condition.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -43,8 +49,11 @@ pub(crate) struct Condition {
     pub firing: BTreeSet<u64>,
     /// When the last of its alerts resolved (nothing of it firing since).
     pub resolved: Option<DateTime<Utc>>,
-    /// Its signals that waited unassigned, for its chronic incident.
-    pub waiting: Vec<Obs>,
+    /// Its signals that waited unassigned, for its chronic incident. Boxed:
+    /// most conditions hold one, and a `Vec` of a few-hundred-byte values
+    /// starts with room for four.
+    #[allow(clippy::vec_box, reason = "measured: most lists hold one signal")]
+    pub waiting: Vec<Box<Obs>>,
     /// Its chronic incident, once it has one.
     pub incident: Option<String>,
 }
@@ -108,6 +117,36 @@ impl Engine {
                 }
             }
             SignalStatus::Info => {}
+        }
+        // Counted generously (a chronic incident holds one condition), so
+        // that each pass has a tenth to forget.
+        if self.conditions.len().saturating_sub(self.incidents.len()) > CONDITIONS_KEEP {
+            self.forget_oldest_conditions(key);
+        }
+    }
+
+    /// Forgets the tenth of the conditions last seen longest ago, of those
+    /// with no chronic incident (or one already forgotten), and not `keep`,
+    /// the one just noted.
+    fn forget_oldest_conditions(&mut self, keep: u64) {
+        let mut by_age: Vec<(Option<DateTime<Utc>>, u64)> = self
+            .conditions
+            .iter()
+            .filter(|(k, c)| {
+                **k != keep
+                    && c.incident
+                        .as_ref()
+                        .is_none_or(|id| !self.incidents.contains_key(id))
+            })
+            .map(|(k, c)| (c.last, *k))
+            .collect();
+        let drop = (CONDITIONS_KEEP / 10).min(by_age.len());
+        if drop == 0 {
+            return;
+        }
+        by_age.select_nth_unstable(drop - 1);
+        for (_, k) in &by_age[..drop] {
+            self.conditions.remove(k);
         }
     }
 
@@ -323,7 +362,7 @@ impl Engine {
         {
             return;
         }
-        c.waiting.push(o.clone());
+        c.waiting.push(Box::new(o.clone()));
         if c.waiting.len() > WAITING_KEEP {
             c.waiting.remove(0);
         }

@@ -41,8 +41,27 @@ impl Engine {
         self.timers.insert((at, work, id.to_string()));
     }
 
-    pub(super) fn schedule_pending(&mut self, signal_id: &str, due: DateTime<Utc>) {
-        self.schedule(due, Work::Unpend, signal_id);
+    /// When a waiting signal stops waiting: a change waits for the change
+    /// window, anything else for the adoption window.
+    pub(super) fn pending_due(&self, p: &super::Obs) -> DateTime<Utc> {
+        let keep = if p.kind == crate::signal::SignalKind::Change {
+            self.config.change_window_secs
+        } else {
+            self.config.adopt_window_secs
+        };
+        p.received + Duration::seconds(keep)
+    }
+
+    pub(super) fn schedule_pending(&mut self, p: &super::Obs) {
+        self.schedule(self.pending_due(p), Work::Unpend, &p.id);
+    }
+
+    /// Drops the timer of a signal that stopped waiting before it was due
+    /// (adopted, or the oldest of a full list): in a storm most do, and
+    /// their timers would otherwise outnumber the waiting signals many times.
+    pub(super) fn unschedule_pending(&mut self, p: &super::Obs) {
+        let due = self.pending_due(p);
+        self.timers.remove(&(due, Work::Unpend, p.id.clone()));
     }
 
     pub(super) fn schedule_quiet(&mut self, id: &str, quiet_since: DateTime<Utc>) {
@@ -101,14 +120,7 @@ impl Engine {
             let (_, work, id) = first.clone();
             match work {
                 Work::Unpend => {
-                    let due = self.pending.get(&id).map(|p| {
-                        let keep = if p.kind == crate::signal::SignalKind::Change {
-                            self.config.change_window_secs
-                        } else {
-                            self.config.adopt_window_secs
-                        };
-                        p.received + Duration::seconds(keep)
-                    });
+                    let due = self.pending.get(&id).map(|p| self.pending_due(p));
                     if due.is_some_and(|d| d <= now) {
                         self.unpend(&id);
                     }
@@ -296,11 +308,23 @@ impl Engine {
 
     /// Looks at alert `fp` again [`EPISODES_KEEP_SECS`] after `onset`.
     pub(super) fn schedule_forget_alert(&mut self, fp: &str, onset: DateTime<Utc>) {
-        self.schedule(
-            onset + Duration::seconds(EPISODES_KEEP_SECS),
-            Work::ForgetAlert,
-            fp,
-        );
+        self.schedule_forget_alert_at(fp, onset + Duration::seconds(EPISODES_KEEP_SECS));
+    }
+
+    fn schedule_forget_alert_at(&mut self, fp: &str, due: DateTime<Utc>) {
+        if let Some(ep) = self.episodes.get_mut(fp) {
+            ep.forget_due = Some(due);
+        }
+        self.schedule(due, Work::ForgetAlert, fp);
+    }
+
+    /// Drops alert `fp`'s timer, when it goes into an incident or is
+    /// forgotten early.
+    pub(super) fn unschedule_forget_alert(&mut self, fp: &str) {
+        if let Some(due) = self.episodes.get_mut(fp).and_then(|e| e.forget_due.take()) {
+            self.timers
+                .remove(&(due, Work::ForgetAlert, fp.to_string()));
+        }
     }
 
     /// Forgets an alert's episodes once it has been quiet long. One in an
@@ -315,13 +339,13 @@ impl Engine {
             return;
         }
         if ep.firing {
-            self.schedule(now + keep, Work::ForgetAlert, fp);
+            self.schedule_forget_alert_at(fp, now + keep);
             return;
         }
         match ep.onsets.last() {
             Some(last) if *last + keep > now => {
                 let due = *last + keep;
-                self.schedule(due, Work::ForgetAlert, fp);
+                self.schedule_forget_alert_at(fp, due);
             }
             _ => {
                 self.episodes.remove(fp);

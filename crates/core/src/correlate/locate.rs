@@ -35,12 +35,12 @@ pub(crate) struct Obs {
     /// configuration repository) or as missing ("couldn't find key … in
     /// Secret shop/x").
     #[serde(default)]
-    pub config: Option<Entity>,
+    pub config: Option<Box<Entity>>,
     /// For a caller's symptom, the place of the peer it calls (its labels'
     /// `destination_service`, `upstream`, `peer.service`..., or a second
     /// place its title names): where its errors come from.
     #[serde(default)]
-    pub peer: Option<Entity>,
+    pub peer: Option<Box<Entity>>,
     /// Whether the topology knows that place.
     pub known: bool,
     /// `service:NAME`, `namespace:NS`.
@@ -113,8 +113,8 @@ impl Engine {
                 scopes(s, place.as_ref())
             },
             place,
-            peer,
-            config,
+            peer: peer.map(Box::new),
+            config: config.map(Box::new),
             known,
             trace: s.trace_id.clone().filter(|t| !t.is_empty()),
             key,

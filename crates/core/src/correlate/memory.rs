@@ -14,6 +14,12 @@ use std::collections::BTreeSet;
 const CHANGES_KEEP: usize = 4;
 /// How many firing onsets each alert keeps.
 const ONSETS_KEEP: usize = 12;
+/// How many alerts outside incidents the engine remembers the episodes of.
+/// A production Alertmanager holds some tens of thousands of alerts; a
+/// storm of a million distinct ones (a Pod name in every label set) would
+/// otherwise be remembered for a week, each one, and the oldest-seen go
+/// first, as the waiting signals do.
+pub(super) const ALERTS_KEEP: usize = 50_000;
 
 /// The firing episodes of one alert (fingerprint).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -22,6 +28,10 @@ pub struct Episodes {
     /// Onset of each episode, oldest first (the last few).
     pub onsets: Vec<DateTime<Utc>>,
     pub firing: bool,
+    /// When it is next looked at to be forgotten (its latest timer), so
+    /// that the timer goes with it when it is forgotten early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forget_due: Option<DateTime<Utc>>,
 }
 
 impl Engine {
@@ -46,6 +56,15 @@ impl Engine {
                 }
                 if new {
                     self.schedule_forget_alert(&signal.fingerprint, at);
+                    // Counted generously (an alert in an incident may have
+                    // no episodes), so that each pass has a tenth to forget.
+                    let outside = self
+                        .episodes
+                        .len()
+                        .saturating_sub(self.by_fingerprint.len());
+                    if outside > ALERTS_KEEP {
+                        self.forget_oldest_alerts();
+                    }
                 }
             }
             SignalStatus::Resolved => {
@@ -54,6 +73,27 @@ impl Engine {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Forgets the tenth of the remembered alerts seen longest ago, of
+    /// those in no incident (an incident's alerts go with it).
+    fn forget_oldest_alerts(&mut self) {
+        let mut by_age: Vec<(DateTime<Utc>, &String)> = self
+            .episodes
+            .iter()
+            .filter(|(fp, _)| !self.by_fingerprint.contains_key(*fp))
+            .map(|(fp, e)| (e.onsets.last().copied().unwrap_or_default(), fp))
+            .collect();
+        let drop = (ALERTS_KEEP / 10).min(by_age.len());
+        if drop == 0 {
+            return;
+        }
+        by_age.select_nth_unstable(drop - 1);
+        let oldest: Vec<String> = by_age[..drop].iter().map(|(_, fp)| (*fp).clone()).collect();
+        for fp in oldest {
+            self.unschedule_forget_alert(&fp);
+            self.episodes.remove(&fp);
         }
     }
 
@@ -67,7 +107,11 @@ impl Engine {
         let note = ChangeNote {
             at: o.at,
             title: signal.title.clone(),
-            entity: o.config.clone().or_else(|| signal.entity.clone()),
+            entity: o
+                .config
+                .as_deref()
+                .cloned()
+                .or_else(|| signal.entity.clone()),
             service: signal.service.clone(),
         };
         let mut keys = self.keys_of(signal);
@@ -193,8 +237,8 @@ impl Engine {
                     fresh: self.fresh(&o),
                     place: o.place,
                     known: o.known,
-                    peer: o.peer,
-                    config: o.config,
+                    peer: o.peer.map(|b| *b),
+                    config: o.config.map(|b| *b),
                     class: o.class,
                 }
             })

@@ -40,6 +40,7 @@ mod lifecycle;
 mod locate;
 mod memory;
 mod overrides;
+mod pending;
 mod projects;
 mod rules;
 mod score;
@@ -283,10 +284,14 @@ pub struct Engine {
     by_key: BTreeMap<String, String>,
     /// `service:NAME` / `namespace:NS` → recent incidents there, newest last.
     by_scope: BTreeMap<String, Vec<String>>,
-    /// Unassigned signals a new incident may still adopt.
-    pending: BTreeMap<String, Obs>,
+    /// Unassigned signals a new incident may still adopt. Signals are boxed
+    /// wherever the engine keeps them: an [`Obs`] is a few hundred bytes, and
+    /// a tree node has room for eleven values, a new list for four, however
+    /// few they hold.
+    pending: BTreeMap<String, Box<Obs>>,
     /// Fingerprint → ends of its episodes whose firing is unassigned.
-    ends: BTreeMap<String, Vec<Obs>>,
+    #[allow(clippy::vec_box, reason = "most lists hold one signal")]
+    ends: BTreeMap<String, Vec<Box<Obs>>>,
     pending_by_place: BTreeMap<crate::Entity, Vec<String>>,
     /// Due work: quiet periods ending, incidents cooling, forgetting.
     timers: BTreeSet<lifecycle::Timer>,
@@ -569,3 +574,6 @@ mod evidence_tests;
 
 #[cfg(test)]
 mod hostile_tests;
+
+#[cfg(test)]
+mod bounds_tests;

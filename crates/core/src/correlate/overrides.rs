@@ -318,12 +318,9 @@ impl Engine {
             return;
         };
         mem.members.remove(fingerprint);
-        let still: BTreeSet<crate::Entity> = mem
-            .members
-            .values()
-            .filter_map(|m| m.place.clone())
-            .collect();
-        mem.places.retain(|p, _| still.contains(p));
+        let still: BTreeSet<u64> = mem.members.values().filter_map(|m| m.place).collect();
+        let here = |p: &crate::Entity| still.contains(&super::apply::place_key(p));
+        mem.places.retain(|p, _| here(p));
         let empty = mem.members.is_empty();
         let inc = self
             .incidents
@@ -331,7 +328,7 @@ impl Engine {
             .expect("memory and state go together");
         inc.firing.remove(fingerprint);
         inc.signal_count = inc.signal_count.saturating_sub(1);
-        if inc.root.as_ref().is_some_and(|r| !still.contains(r)) {
+        if inc.root.as_ref().is_some_and(|r| !here(r)) {
             inc.root = mem
                 .places
                 .iter()
