@@ -143,6 +143,30 @@ pub fn page_for_incident(
     decode(rows)
 }
 
+/// The first `first` and the latest `latest` signals to join an incident,
+/// oldest first: what an analysis of a storm's incident reads, by its
+/// links' index, instead of every one of its rows.
+pub fn ends_of_incident(
+    conn: &Connection,
+    incident_id: &str,
+    first: i64,
+    latest: i64,
+) -> Result<Vec<StoredSignal>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} JOIN (
+           SELECT * FROM (SELECT l.signal_id AS sid FROM incident_signals l
+             WHERE l.incident_id = ?1 ORDER BY l.rowid LIMIT ?2)
+           UNION
+           SELECT * FROM (SELECT l.signal_id AS sid FROM incident_signals l
+             WHERE l.incident_id = ?1 ORDER BY l.rowid DESC LIMIT ?3)) p ON s.id = p.sid
+         ORDER BY s.occurred_at, s.id"
+    ))?;
+    let rows = st
+        .query_map(params![incident_id, first, latest], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    decode(rows)
+}
+
 /// How many signals the incident holds.
 pub fn count_for_incident(conn: &Connection, incident_id: &str) -> Result<i64> {
     Ok(conn
@@ -198,6 +222,71 @@ mod tests {
         .unwrap()
     }
 
+    fn incident(c: &Connection, at: chrono::DateTime<chrono::Utc>) {
+        incidents::upsert(
+            c,
+            &incidents::IncidentRow {
+                id: "inc1".into(),
+                project_id: "default".into(),
+                title: "t".into(),
+                severity: Severity::High,
+                status: IncidentStatus::Active,
+                pattern: None,
+                group_key: None,
+                root_cause: None,
+                signal_count: 1,
+                opened_at: at,
+                updated_at: at,
+                resolved_at: None,
+            },
+        )
+        .unwrap();
+    }
+
+    fn link(c: &Connection, signal: &str, at: chrono::DateTime<chrono::Utc>) {
+        links::insert_if_absent(
+            c,
+            &CorrelationLink {
+                incident_id: "inc1".into(),
+                signal_id: signal.into(),
+                strategy: LinkStrategy::Resource,
+                confidence: Confidence::High,
+                score: 1.0,
+                explanation: "same Pod".into(),
+                decided_at: at,
+            },
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_ends_of_an_incident_are_its_first_and_latest_to_join_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = crate::db::open_connection(dir.path()).unwrap();
+        crate::db::migrate(&mut c).unwrap();
+        let base = alert().occurred_at;
+        incident(&c, base);
+        // Ten signals join in turn, each with an earlier onset than the last.
+        for i in 0..10 {
+            let mut s = alert();
+            s.id = format!("s{i}");
+            s.fingerprint = format!("f{i}");
+            s.occurred_at = base - chrono::Duration::minutes(i);
+            upsert(&c, &s, None).unwrap();
+            link(&c, &s.id, base);
+        }
+        let ids = |first, latest| -> Vec<String> {
+            ends_of_incident(&c, "inc1", first, latest)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.signal.id)
+                .collect()
+        };
+        assert_eq!(ids(3, 2), ["s9", "s8", "s2", "s1", "s0"]);
+        // Ends that overlap hold each signal once.
+        assert_eq!(ids(8, 8).len(), 10);
+    }
+
     fn reason(c: &Connection) -> Option<String> {
         get(c, "s1").unwrap().unwrap().unassigned_reason
     }
@@ -219,37 +308,8 @@ mod tests {
         assert_eq!(reason(&c), None);
         // Linked, a repeat the engine leaves unclaimed keeps none either.
         let at = s.occurred_at;
-        incidents::upsert(
-            &c,
-            &incidents::IncidentRow {
-                id: "inc1".into(),
-                project_id: "default".into(),
-                title: "t".into(),
-                severity: Severity::High,
-                status: IncidentStatus::Active,
-                pattern: None,
-                group_key: None,
-                root_cause: None,
-                signal_count: 1,
-                opened_at: at,
-                updated_at: at,
-                resolved_at: None,
-            },
-        )
-        .unwrap();
-        links::insert_if_absent(
-            &c,
-            &CorrelationLink {
-                incident_id: "inc1".into(),
-                signal_id: "s1".into(),
-                strategy: LinkStrategy::Resource,
-                confidence: Confidence::High,
-                score: 1.0,
-                explanation: "same Pod".into(),
-                decided_at: at,
-            },
-        )
-        .unwrap();
+        incident(&c, at);
+        link(&c, "s1", at);
         upsert(&c, &s, Some("nothing claimed it")).unwrap();
         assert_eq!(reason(&c), None);
     }

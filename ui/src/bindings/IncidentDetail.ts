@@ -24,7 +24,12 @@ graph: Graph,
 /**
  * At most 200; `impactedOmitted` counts the rest.
  */
-impacted: Array<Entity>, impactedOmitted?: number, insight: string | null, 
+impacted: Array<Entity>, impactedOmitted?: number, 
+/**
+ * Set when the incident is too big to analyse whole: how many of its
+ * signals (the first and the latest to join it) the analysis read.
+ */
+signalsAnalysed?: number, insight: string | null, 
 /**
  * What to try first ("roll back deploy cartservice v1.4.2"), when a
  * change on the root cause preceded the incident.

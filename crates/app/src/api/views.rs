@@ -43,6 +43,11 @@ pub struct IncidentDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub impacted_omitted: Option<u32>,
+    /// Set when the incident is too big to analyse whole: how many of its
+    /// signals (the first and the latest to join it) the analysis read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub signals_analysed: Option<u32>,
     pub insight: Option<String>,
     /// What to try first ("roll back deploy cartservice v1.4.2"), when a
     /// change on the root cause preceded the incident.

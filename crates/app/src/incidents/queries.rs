@@ -119,6 +119,7 @@ impl App {
             graph: analysis.graph,
             impacted: analysis.impacted,
             impacted_omitted: analysis.impacted_omitted,
+            signals_analysed: analysis.signals_analysed,
             insight: analysis.insight,
             suggested_action: analysis.action,
         })

@@ -442,6 +442,13 @@ fn process_into(
 /// entities it lists (the rest are counted): what a person can read.
 pub(crate) const GRAPH_NODES: usize = 300;
 pub(crate) const IMPACTED_LISTED: usize = 200;
+/// An analysis reads an incident whole up to this many signals; beyond,
+/// the first `ANALYSED_FIRST` and the latest `ANALYSED_LATEST` to join it
+/// (the opening signals, where a root cause shows first, and what is
+/// happening now). A storm's incident holds tens of thousands: reading them
+/// all, with every analysis, was the peak of a storm's memory.
+const ANALYSED_FIRST: i64 = 4_000;
+const ANALYSED_LATEST: i64 = 1_000;
 
 /// Writes an incident from the engine's state plus the analysis of its signals.
 pub(crate) fn write_incident(
@@ -453,14 +460,20 @@ pub(crate) fn write_incident(
     if engine.incident(id).is_none() {
         return Ok(());
     }
-    let members: Vec<_> = signals::for_incident(conn, id)?
-        .into_iter()
-        .map(|s| s.signal)
-        .collect();
-    let analysis = engine
+    let count = signals::count_for_incident(conn, id)?;
+    let read = if count > ANALYSED_FIRST + ANALYSED_LATEST {
+        signals::ends_of_incident(conn, id, ANALYSED_FIRST, ANALYSED_LATEST)?
+    } else {
+        signals::for_incident(conn, id)?
+    };
+    let members: Vec<_> = read.into_iter().map(|s| s.signal).collect();
+    let mut analysis = engine
         .analyse(&members)
         .bounded(GRAPH_NODES, IMPACTED_LISTED);
-    let Some(mut row) = incident_row(engine, id, project, members.len() as i64) else {
+    if (members.len() as i64) < count {
+        analysis.signals_analysed = Some(members.len() as u32);
+    }
+    let Some(mut row) = incident_row(engine, id, project, count) else {
         return Ok(());
     };
     row.pattern = analysis.pattern.clone();

@@ -71,6 +71,11 @@ pub struct Analysis {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub impacted_omitted: Option<u32>,
+    /// For an incident too big to read whole with every analysis: how many
+    /// of its signals this one read (the first and the latest to join it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub signals_analysed: Option<u32>,
 }
 
 impl Analysis {
@@ -301,6 +306,7 @@ fn analyse_plain(signals: &[Signal]) -> Analysis {
         pattern: None,
         action: None,
         impacted_omitted: None,
+        signals_analysed: None,
     }
 }
 

@@ -499,6 +499,7 @@ pub(crate) fn analyse_over(
         pattern,
         action,
         impacted_omitted: None,
+        signals_analysed: None,
     })
 }
 

@@ -71,6 +71,15 @@ describe("IncidentDetail", () => {
     expect(screen.getByTestId("impacted-omitted").textContent).toBe("and 4000 more, not listed");
   });
 
+  it("says when the analysis read only the ends of a big incident", () => {
+    const { rerender } = render(<IncidentDetail detail={sampleDetail} now={now} />);
+    expect(screen.queryByTestId("signals-analysed")).toBeNull();
+    rerender(<IncidentDetail detail={{ ...sampleDetail, signalTotal: 83349, signalsAnalysed: 5000 }} now={now} />);
+    expect(screen.getByTestId("signals-analysed").textContent).toBe(
+      "Analysed from 5000 of its 83349 signals: the first and the latest to join it.",
+    );
+  });
+
   it("lists every signal with its correlation reason", () => {
     render(<IncidentDetail detail={sampleDetail} now={now} />);
     const rows = screen.getAllByTestId("signal-row");

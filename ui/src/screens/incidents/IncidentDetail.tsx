@@ -159,6 +159,11 @@ export function IncidentDetail({ detail: page, now, onSetStatus, refreshing, man
       <p className="insight" data-testid="insight">
         {detail.insight ?? <span className="muted">No insight yet: none of the signals names an entity.</span>}
       </p>
+      {detail.signalsAnalysed ? (
+        <p className="muted small" data-testid="signals-analysed">
+          Analysed from {detail.signalsAnalysed} of its {detail.signalTotal} signals: the first and the latest to join it.
+        </p>
+      ) : null}
       {detail.suggestedAction ? (
         <p className="suggested-action" data-testid="suggested-action">
           <strong>Try first:</strong> {detail.suggestedAction}
