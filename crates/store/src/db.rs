@@ -63,6 +63,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "unread index",
         include_str!("../migrations/0018_unread_index.sql"),
     ),
+    (
+        19,
+        "state parts",
+        include_str!("../migrations/0019_state_parts.sql"),
+    ),
 ];
 
 /// The write-ahead log is cut back to this size whenever a checkpoint
