@@ -17,8 +17,8 @@ const ONSETS_KEEP: usize = 12;
 /// How many alerts outside incidents the engine remembers the episodes of.
 /// A production Alertmanager holds some tens of thousands of alerts; a
 /// storm of a million distinct ones (a Pod name in every label set) would
-/// otherwise be remembered for a week, each one, and the oldest-seen go
-/// first, as the waiting signals do.
+/// otherwise each be remembered for a week. The ones whose last onset is
+/// oldest go first, as the oldest waiting signals do.
 pub(super) const ALERTS_KEEP: usize = 50_000;
 
 /// The firing episodes of one alert (fingerprint).
