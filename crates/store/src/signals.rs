@@ -167,13 +167,6 @@ pub fn ends_of_incident(
     decode(rows)
 }
 
-/// How many signals the incident holds.
-pub fn count_for_incident(conn: &Connection, incident_id: &str) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM incident_signals WHERE incident_id = ?1")?
-        .query_row([incident_id], |r| r.get(0))?)
-}
-
 /// Whether the incident holds a signal of one of `source_types`.
 pub fn incident_has_source(
     conn: &Connection,

@@ -175,10 +175,8 @@ impl Store {
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         let durable = std::env::var("CAUSEWAY_INTAKE_SYNC")
             .map_or(true, |v| !v.eq_ignore_ascii_case("normal"));
-        let flusher = durable
-            .then(|| Flusher::spawn(wal_path(data_dir)))
-            .transpose()?;
         let wal = wal_path(data_dir);
+        let flusher = durable.then(|| Flusher::spawn(wal.clone())).transpose()?;
         let queue = Arc::new(Queue::default());
         let q = queue.clone();
         let outbox = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -701,7 +699,7 @@ mod tests {
     async fn under_a_steady_stream_the_log_starts_over_at_its_limit() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let wal = dir.path().join(format!("{}-wal", db::DB_FILE));
+        let wal = wal_path(dir.path());
         let reading = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let reader = std::thread::spawn({
             let (store, reading) = (store.clone(), reading.clone());

@@ -140,7 +140,7 @@ fn page(
     let members = signals::page_for_incident(c, id, offset, limit)?;
     let ids: Vec<&str> = members.iter().map(|m| m.signal.id.as_str()).collect();
     let links = links::for_signals(c, id, &ids)?;
-    Ok((members, links, signals::count_for_incident(c, id)?))
+    Ok((members, links, links::count_for_incident(c, id)?))
 }
 
 fn views(

@@ -460,7 +460,7 @@ pub(crate) fn write_incident(
     if engine.incident(id).is_none() {
         return Ok(());
     }
-    let count = signals::count_for_incident(conn, id)?;
+    let count = links::count_for_incident(conn, id)?;
     let read = if count > ANALYSED_FIRST + ANALYSED_LATEST {
         signals::ends_of_incident(conn, id, ANALYSED_FIRST, ANALYSED_LATEST)?
     } else {
