@@ -740,10 +740,12 @@ mod tests {
         reading.store(false, Ordering::Relaxed);
         assert!(reader.join().unwrap() > 0);
         assert_eq!(store.read_blocking(inbox::count).unwrap(), 160);
-        // 160 MiB went through it; it restarted at 64 MiB plus a commit.
+        // 160 MiB went through it; it restarted at 64 MiB plus a commit or
+        // three (a reader's snapshot can hold a restart back until the
+        // writer's next turn; each commit is 4 MiB and its pages).
         let limit = db::WAL_LIMIT_BYTES as u64;
         assert!(
-            largest < limit + (8 << 20),
+            largest < limit + (16 << 20),
             "the log reached {} MiB",
             largest >> 20
         );
