@@ -231,3 +231,76 @@ async fn incident_rows_end_up_analysed_after_a_storm() {
     );
     assert_eq!(row.pattern, fresh.pattern);
 }
+
+#[test]
+fn a_pause_in_a_storm_saves_no_sooner_than_twenty_times_what_a_save_took() {
+    use std::time::{Duration, Instant};
+    let mut k = super::Keeper::new(0);
+    k.saved(0, Duration::from_millis(200));
+    k.seq = 1;
+    k.saved_at = Instant::now() - Duration::from_millis(1500);
+    assert!(
+        !k.idle_save_due(),
+        "a second and a half after a save that took 0.2 s: not yet"
+    );
+    k.saved_at = Instant::now() - Duration::from_millis(4100);
+    assert!(k.idle_save_due(), "twenty times 0.2 s have passed");
+    // A cheap save is still made a second after the last one.
+    k.save_cost = Duration::from_millis(2);
+    k.saved_at = Instant::now() - Duration::from_millis(1100);
+    assert!(k.idle_save_due());
+    k.saved(1, Duration::from_millis(2));
+    assert!(!k.idle_save_due(), "nothing new since");
+}
+
+#[tokio::test]
+async fn an_idle_refresh_stops_as_soon_as_a_sender_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = crate::test_support::open(dir.path());
+    for body in storm() {
+        send(&app, body).await;
+    }
+    app.drain().await;
+    let ids: Vec<String> = incidents(&app)
+        .await
+        .incidents
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert!(ids.len() >= 2, "{ids:?}");
+    let (engine, keeper) = (app.engine.clone(), app.keeper.clone());
+    let analysed = move |yield_after: usize| {
+        let (engine, keeper, ids) = (engine.clone(), keeper.clone(), ids.clone());
+        move |conn: &mut causeway_store::Connection| {
+            let tx = conn.transaction()?;
+            let engine = engine.lock().unwrap();
+            let mut keeper = keeper.lock().unwrap();
+            for id in &ids {
+                keeper.refresh.stale.insert(id.clone(), "default".into());
+            }
+            // The sender "arrives" once `yield_after` incidents were analysed.
+            let asked = std::cell::Cell::new(0);
+            let done = keeper.refresh.run(
+                &tx,
+                &engine,
+                &Default::default(),
+                crate::pipeline::refresh::IDLE_BUDGET,
+                true,
+                || {
+                    asked.set(asked.get() + 1);
+                    asked.get() > yield_after
+                },
+            )?;
+            Ok(done.analysed.len())
+        }
+    };
+    let store = app.store();
+    assert_eq!(store.write(analysed(1)).await.unwrap(), 1);
+    assert_eq!(store.write(analysed(0)).await.unwrap(), 0);
+    let all = store.write(analysed(usize::MAX)).await.unwrap();
+    assert_eq!(
+        all,
+        incidents(&app).await.incidents.len(),
+        "nobody waits: all"
+    );
+}

@@ -2,7 +2,7 @@
 //! Alertmanager's ingestion API side by side, on the same alerts, the same
 //! machine and the same load generator. See docs/bench-ingest.md.
 
-pub(crate) mod alerts;
+pub mod alerts;
 mod live;
 pub(crate) mod load;
 pub(crate) mod peers;
