@@ -111,15 +111,9 @@ impl Keeper {
                 || self.saved_at.elapsed() >= SAVE_EVERY.max(self.save_cost * SAVE_COST_FACTOR))
     }
 
-    /// Whether the state should be saved now that the inbox is empty. The
-    /// cost rule holds here too: during a storm the inbox runs dry many
-    /// times a second, and a big state was saved at such a pause every
-    /// second, however long the save took (a 100k flood's profile: saves
-    /// were 10 % of the writer's time, 6 % with the rule).
+    /// Whether the state should be saved now that the inbox is empty.
     pub fn idle_save_due(&self) -> bool {
-        self.unsaved()
-            && self.saved_at.elapsed()
-                >= SAVE_WHEN_IDLE_AFTER.max(self.save_cost * SAVE_COST_FACTOR)
+        self.unsaved() && self.saved_at.elapsed() >= SAVE_WHEN_IDLE_AFTER
     }
 
     /// Writes the engine's state inside `tx`; call [`Keeper::saved`] with

@@ -205,22 +205,15 @@ impl Live {
                 Some(out) => {
                     write_states(&tx, &engine, out.touched(), out.added())?;
                     let budget = Refresh::backlog_budget(started.elapsed());
-                    let done =
-                        keeper
-                            .refresh
-                            .run(&tx, &engine, out.touched(), budget, false, || false)?;
+                    let done = keeper
+                        .refresh
+                        .run(&tx, &engine, out.touched(), budget, false)?;
                     (Step::Did(out), done)
                 }
                 None => {
-                    // Nothing came in: finish what a storm left behind,
-                    // but only while no sender waits. In a storm the inbox
-                    // runs dry between webhooks many times a second, and a
-                    // sender arriving then waited for the whole refresh.
+                    // Nothing came in: finish what a storm left behind.
                     let none = BTreeMap::new();
-                    let waits = || self.store.intake_waiting();
-                    let done = keeper
-                        .refresh
-                        .run(&tx, &engine, &none, IDLE_BUDGET, true, waits)?;
+                    let done = keeper.refresh.run(&tx, &engine, &none, IDLE_BUDGET, true)?;
                     let refreshed: Vec<String> = done.ids().cloned().collect();
                     let more = refreshed.len() < keeper.refresh.stale.len();
                     (Step::Idle { refreshed, more }, done)

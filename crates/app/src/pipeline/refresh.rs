@@ -5,14 +5,14 @@
 //! batch, a storm spent most of its time re-analysing the same incidents.
 //! Instead the incidents a batch touched are marked stale, and stale ones
 //! are analysed within a time budget, round-robin from where the last look
-//! stopped: during a backlog an eighth of the processing time; once the
-//! inbox is empty all of them, until a sender waits for the writer. An
-//! analysis that outlasts its share (one big incident can take longer than
-//! many batches) is paid back by the batches after it, so analysis stays
-//! that share of the time overall. One incident is analysed again at most
-//! once a second, and a big one less often still: never sooner than twenty
-//! times what its last analysis took, so analysis stays a bounded share of
-//! the writer's time however big the incident grows. The rest of the row
+//! stopped: during a backlog an eighth of the processing time, once the
+//! inbox is empty all of them; an analysis that outlasts its share (one big
+//! incident can take longer than many batches) is paid back by the batches
+//! after it, so analysis stays that share of the time overall. One
+//! incident is analysed again at most once
+//! a second, and a big one less often still: never sooner than twenty times
+//! what its last analysis took, so analysis stays a bounded share of the
+//! writer's time however big the incident grows. The rest of the row
 //! (status, severity, signal count) is written with every batch, so an
 //! incident is visible as soon as it opens.
 
@@ -64,10 +64,9 @@ impl Refresh {
             .retain(|_, (at, cost)| at.elapsed() < ANALYSE_EVERY.max(*cost * COST_FACTOR));
     }
 
-    /// Analyses stale incidents (those of `touched` too) within `budget`,
-    /// stopping early once `yields` says so; `all`: regardless of when they
-    /// were last analysed. Writes their rows in `tx`; what it did is
-    /// applied with [`Done::apply`] after commit.
+    /// Analyses stale incidents (those of `touched` too) within `budget`;
+    /// `all`: regardless of when they were last analysed. Writes their rows
+    /// in `tx`; what it did is applied with [`Done::apply`] after commit.
     pub fn run(
         &self,
         tx: &Transaction<'_>,
@@ -75,7 +74,6 @@ impl Refresh {
         touched: &BTreeMap<String, String>,
         budget: Duration,
         all: bool,
-        yields: impl Fn() -> bool,
     ) -> causeway_store::Result<Done> {
         let started = Instant::now();
         let mut done = Done {
@@ -104,7 +102,7 @@ impl Refresh {
                 .filter(|(id, _)| !self.stale.contains_key(*id)),
         );
         for (id, project) in candidates {
-            if started.elapsed() >= budget || yields() {
+            if started.elapsed() >= budget {
                 break;
             }
             if !self.due(id, all) {
