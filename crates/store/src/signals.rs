@@ -70,7 +70,12 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, String, Option<S
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
-fn decode(rows: Vec<(String, i64, String, Option<String>)>) -> Result<Vec<StoredSignal>> {
+/// Runs `sql` (a [`SELECT`] of signals) with `params`, and decodes the rows.
+fn read(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<StoredSignal>> {
+    let rows = conn
+        .prepare_cached(sql)?
+        .query_map(params, row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(data, notifications, last_seen_at, unassigned_reason)| {
             Ok(StoredSignal {
@@ -99,25 +104,25 @@ pub fn list(
     } else {
         ""
     };
-    let mut st = conn.prepare(&format!(
+    read(
+        conn,
+        &format!(
         "{SELECT} WHERE s.project_id = ?1{filter} ORDER BY s.received_at DESC, s.id DESC LIMIT ?2"
-    ))?;
-    let rows = st
-        .query_map(params![project, limit], row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    decode(rows)
+        ),
+        params![project, limit],
+    )
 }
 
 /// The signals of one incident, oldest first.
 pub fn for_incident(conn: &Connection, incident_id: &str) -> Result<Vec<StoredSignal>> {
-    let mut st = conn.prepare(&format!(
-        "{SELECT} JOIN incident_signals l ON l.signal_id = s.id WHERE l.incident_id = ?1
+    read(
+        conn,
+        &format!(
+            "{SELECT} JOIN incident_signals l ON l.signal_id = s.id WHERE l.incident_id = ?1
          ORDER BY s.occurred_at, s.id"
-    ))?;
-    let rows = st
-        .query_map([incident_id], row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    decode(rows)
+        ),
+        [incident_id],
+    )
 }
 
 /// A page of an incident's signals in the order they joined it: a storm's
@@ -131,16 +136,16 @@ pub fn page_for_incident(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<StoredSignal>> {
-    let mut st = conn.prepare_cached(&format!(
-        "{SELECT} JOIN (
+    read(
+        conn,
+        &format!(
+            "{SELECT} JOIN (
            SELECT l.signal_id AS sid, l.rowid AS joined FROM incident_signals l
            WHERE l.incident_id = ?1 ORDER BY l.rowid LIMIT ?2 OFFSET ?3) p ON s.id = p.sid
          ORDER BY p.joined"
-    ))?;
-    let rows = st
-        .query_map(params![incident_id, limit, offset], row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    decode(rows)
+        ),
+        params![incident_id, limit, offset],
+    )
 }
 
 /// The first `first` and the latest `latest` signals to join an incident,
@@ -152,19 +157,19 @@ pub fn ends_of_incident(
     first: i64,
     latest: i64,
 ) -> Result<Vec<StoredSignal>> {
-    let mut st = conn.prepare_cached(&format!(
-        "{SELECT} JOIN (
+    read(
+        conn,
+        &format!(
+            "{SELECT} JOIN (
            SELECT * FROM (SELECT l.signal_id AS sid FROM incident_signals l
              WHERE l.incident_id = ?1 ORDER BY l.rowid LIMIT ?2)
            UNION
            SELECT * FROM (SELECT l.signal_id AS sid FROM incident_signals l
              WHERE l.incident_id = ?1 ORDER BY l.rowid DESC LIMIT ?3)) p ON s.id = p.sid
          ORDER BY s.occurred_at, s.id"
-    ))?;
-    let rows = st
-        .query_map(params![incident_id, first, latest], row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    decode(rows)
+        ),
+        params![incident_id, first, latest],
+    )
 }
 
 /// Whether the incident holds a signal of one of `source_types`.
@@ -191,11 +196,9 @@ pub fn count(conn: &Connection) -> Result<i64> {
 
 /// One signal by id.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredSignal>> {
-    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE s.id = ?1"))?;
-    let rows = st
-        .query_map([id], row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(decode(rows)?.into_iter().next())
+    Ok(read(conn, &format!("{SELECT} WHERE s.id = ?1"), [id])?
+        .into_iter()
+        .next())
 }
 
 #[cfg(test)]
