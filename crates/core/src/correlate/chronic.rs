@@ -129,7 +129,7 @@ impl Engine {
     /// with no chronic incident (or one already forgotten), and not `keep`,
     /// the one just noted.
     fn forget_oldest_conditions(&mut self, keep: u64) {
-        let mut by_age: Vec<(Option<DateTime<Utc>>, u64)> = self
+        let by_age: Vec<(Option<DateTime<Utc>>, u64)> = self
             .conditions
             .iter()
             .filter(|(k, c)| {
@@ -140,13 +140,8 @@ impl Engine {
             })
             .map(|(k, c)| (c.last, *k))
             .collect();
-        let drop = (CONDITIONS_KEEP / 10).min(by_age.len());
-        if drop == 0 {
-            return;
-        }
-        by_age.select_nth_unstable(drop - 1);
-        for (_, k) in &by_age[..drop] {
-            self.conditions.remove(k);
+        for k in super::lifecycle::oldest(by_age, CONDITIONS_KEEP / 10) {
+            self.conditions.remove(&k);
         }
     }
 

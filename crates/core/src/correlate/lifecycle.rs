@@ -16,6 +16,19 @@ const EPISODES_KEEP_SECS: i64 = 7 * 24 * 3600;
 /// Idle incidents leave the indexes this long after the widest window.
 const COOL_MARGIN_SECS: i64 = 10 * 60;
 
+/// The keys of the `n` oldest of `aged` (age, key): what a capped memory
+/// forgets, a tenth at a time. A partial sort: a storm reaches a cap with
+/// every arrival.
+pub(super) fn oldest<A: Ord, K: Ord>(mut aged: Vec<(A, K)>, n: usize) -> Vec<K> {
+    let n = n.min(aged.len());
+    if n == 0 {
+        return Vec::new();
+    }
+    aged.select_nth_unstable(n - 1);
+    aged.truncate(n);
+    aged.into_iter().map(|(_, k)| k).collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) enum Work {

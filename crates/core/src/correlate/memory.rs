@@ -79,18 +79,16 @@ impl Engine {
     /// Forgets the tenth of the remembered alerts seen longest ago, of
     /// those in no incident (an incident's alerts go with it).
     fn forget_oldest_alerts(&mut self) {
-        let mut by_age: Vec<(DateTime<Utc>, &String)> = self
+        let by_age = self
             .episodes
             .iter()
             .filter(|(fp, _)| !self.by_fingerprint.contains_key(*fp))
             .map(|(fp, e)| (e.onsets.last().copied().unwrap_or_default(), fp))
             .collect();
-        let drop = (ALERTS_KEEP / 10).min(by_age.len());
-        if drop == 0 {
-            return;
-        }
-        by_age.select_nth_unstable(drop - 1);
-        let oldest: Vec<String> = by_age[..drop].iter().map(|(_, fp)| (*fp).clone()).collect();
+        let oldest: Vec<String> = super::lifecycle::oldest(by_age, ALERTS_KEEP / 10)
+            .into_iter()
+            .cloned()
+            .collect();
         for fp in oldest {
             self.unschedule_forget_alert(&fp);
             self.episodes.remove(&fp);

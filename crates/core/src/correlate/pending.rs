@@ -5,7 +5,6 @@ use super::{describe, human_secs, link, Engine, Obs};
 use crate::incident::{LedgerAction, LedgerEntry, LinkStrategy};
 use crate::signal::{Severity, SignalKind, SignalStatus};
 use crate::topology::Way;
-use chrono::{DateTime, Utc};
 
 /// How many unassigned signals wait at most (the oldest go first).
 pub(super) const PENDING_KEEP: usize = 20_000;
@@ -55,11 +54,11 @@ impl Engine {
     /// of warnings the list is full on every arrival, and finding the
     /// oldest one each time made every arrival cost a scan of all of them.
     fn forget_oldest_pending(&mut self) {
-        let mut by_age: Vec<(DateTime<Utc>, &String)> =
-            self.pending.values().map(|p| (p.received, &p.id)).collect();
-        let drop = (PENDING_KEEP / 10).max(1).min(by_age.len());
-        by_age.select_nth_unstable(drop - 1);
-        let oldest: Vec<String> = by_age[..drop].iter().map(|(_, id)| (*id).clone()).collect();
+        let by_age = self.pending.values().map(|p| (p.received, &p.id)).collect();
+        let oldest: Vec<String> = super::lifecycle::oldest(by_age, (PENDING_KEEP / 10).max(1))
+            .into_iter()
+            .cloned()
+            .collect();
         for id in oldest {
             self.unpend(&id);
         }
